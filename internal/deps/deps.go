@@ -9,5 +9,6 @@ import (
 	_ "github.com/chromedp/chromedp"
 	_ "github.com/hack-pad/go-indexeddb/idb"
 	_ "github.com/maxence-charriere/go-app/v10/pkg/app"
+	_ "github.com/skip2/go-qrcode"
 	_ "golang.org/x/crypto/argon2"
 )
