@@ -1,0 +1,5 @@
+package importer
+
+import "backpack/internal/fhir"
+
+type fhirResource = fhir.Resource
