@@ -118,16 +118,16 @@ type Error struct {
 
 // Error codes.
 const (
-	ErrCodeRead      = "read"       // the reader failed
-	ErrCodeTooLarge  = "too-large"  // larger than Options.MaxBytes
-	ErrCodeGzip      = "gzip"       // broken gzip data
-	ErrCodeEmpty     = "empty"      // nothing in the file
-	ErrCodeSyntax    = "syntax"     // malformed JSON
-	ErrCodeTruncated = "truncated"  // JSON that ends too early
-	ErrCodeTooDeep   = "too-deep"   // JSON nested deeper than MaxDepth
-	ErrCodeNotFHIR   = "not-fhir"   // valid JSON, but no FHIR resource in it
-	ErrCodeUnknown   = "unknown"    // not a format Backpack reads
-	ErrCodeSHC       = "shc"        // a SMART Health Card that cannot be decoded
+	ErrCodeRead      = "read"      // the reader failed
+	ErrCodeTooLarge  = "too-large" // larger than Options.MaxBytes
+	ErrCodeGzip      = "gzip"      // broken gzip data
+	ErrCodeEmpty     = "empty"     // nothing in the file
+	ErrCodeSyntax    = "syntax"    // malformed JSON
+	ErrCodeTruncated = "truncated" // JSON that ends too early
+	ErrCodeTooDeep   = "too-deep"  // JSON nested deeper than MaxDepth
+	ErrCodeNotFHIR   = "not-fhir"  // valid JSON, but no FHIR resource in it
+	ErrCodeUnknown   = "unknown"   // not a format Backpack reads
+	ErrCodeSHC       = "shc"       // a SMART Health Card that cannot be decoded
 	ErrCodeNoCCDA    = "ccda-unavailable"
 	ErrCodeCCDA      = "ccda" // the C-CDA converter failed
 )
