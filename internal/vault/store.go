@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // ErrNotFound is returned by Store.Get for a key that is not stored.
@@ -15,14 +16,21 @@ const (
 	BucketMeta    = "meta"    // keyslots, schema version
 	BucketRecords = "records" // one encrypted record per key
 	BucketChunks  = "chunks"  // encrypted file chunks
+	BucketBodies  = "bodies"  // encrypted record bodies, read on demand
 )
 
+// Buckets lists every bucket a Store must provide.
+var Buckets = []string{BucketMeta, BucketRecords, BucketBodies, BucketChunks}
+
 // Op is one write in an atomic batch: a put, or a delete when Delete is set.
+// A delete with Prefix set removes every key of Bucket that starts with Key
+// (Key must not be empty then).
 type Op struct {
 	Bucket string
 	Key    string
 	Value  []byte
 	Delete bool
+	Prefix bool
 }
 
 // Store is the persistence the vault needs. Implementations: MemStore (host,
@@ -32,4 +40,31 @@ type Store interface {
 	// Each calls fn for every key/value in bucket, in key order; fn's error stops the walk and is returned.
 	Each(ctx context.Context, bucket string, fn func(key string, value []byte) error) error
 	Write(ctx context.Context, ops []Op) error
+}
+
+// CheckOps validates a batch before a Store applies it: known buckets,
+// non-empty keys, no prefix without delete. Stores call it so that a bad batch
+// fails whole, before anything is written.
+func CheckOps(ops []Op) error {
+	for i, op := range ops {
+		if !knownBucket(op.Bucket) {
+			return fmt.Errorf("vault: op %d: unknown bucket %q", i, op.Bucket)
+		}
+		if op.Key == "" {
+			return fmt.Errorf("vault: op %d: empty key", i)
+		}
+		if op.Prefix && !op.Delete {
+			return fmt.Errorf("vault: op %d: prefix without delete", i)
+		}
+	}
+	return nil
+}
+
+func knownBucket(b string) bool {
+	for _, k := range Buckets {
+		if b == k {
+			return true
+		}
+	}
+	return false
 }

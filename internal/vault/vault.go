@@ -1,0 +1,512 @@
+// Package vault is Backpack's encrypted record store.
+//
+// A random 256-bit data key encrypts everything with AES-256-GCM. Keyslots in
+// the store's meta bucket wrap that key: one under an Argon2id key derived
+// from the passphrase, one under the recovery key. Records have a small
+// header, decrypted into memory at unlock, and a body, decrypted on demand;
+// files are streamed in 1 MiB chunks. Storage keys are HMACs of the caller's
+// ids, and every ciphertext's AAD binds its schema version, bucket and key,
+// so nothing in storage tells types, dates, names or sizes beyond ciphertext
+// length, and values moved between keys fail to decrypt.
+//
+// Known limits: deleting a whole record, or rolling one back to an older
+// version of itself, is not detected (there is no global MAC over the set).
+// The AES key schedule inside crypto/cipher cannot be wiped; Lock zeroes
+// every key byte the package holds and drops the rest.
+package vault
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// Record is one vault entry. Header is meant to be small (kind, date, title:
+// whatever a list needs); Body holds the rest and is read with Vault.Body.
+type Record struct {
+	ID     string
+	Header []byte
+	Body   []byte
+}
+
+// MaxIDLen bounds record and file ids.
+const MaxIDLen = 512
+
+// Vault is an unlocked vault. All methods are safe for concurrent use. After
+// Lock every method returns ErrLocked; unlock again to get a new Vault.
+// Methods that wait on the store must not be called from inside a js.FuncOf
+// callback (the browser could not deliver the store's events).
+type Vault struct {
+	store Store
+
+	mu      sync.RWMutex // guards k and headers; held only for CPU work
+	k       *keys        // nil once locked
+	headers map[string]*entry
+	corrupt []string
+
+	writeMu sync.Mutex // orders writes, so the header cache follows the store
+
+	schema int // schema written by seal; SchemaVersion except in tests
+}
+
+type entry struct {
+	header  []byte
+	buf     []byte // the whole plaintext the header aliases, wiped on Lock
+	hasBody bool
+}
+
+func (e *entry) wipe() { wipe(e.buf); wipe(e.header) }
+
+// NewID returns a random 128-bit id in lowercase hex.
+func NewID() string { return hex.EncodeToString(randomBytes(16)) }
+
+// Exists reports whether store holds a vault.
+func Exists(ctx context.Context, store Store) (bool, error) {
+	_, err := store.Get(ctx, BucketMeta, slotPassphrase)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// Create makes a new vault in an empty store, unlocked, and returns it with
+// its recovery key, which the user must write down: it is shown only now.
+func Create(ctx context.Context, store Store, passphrase string) (*Vault, string, error) {
+	return create(ctx, store, passphrase, DefaultKDF)
+}
+
+func create(ctx context.Context, store Store, passphrase string, p KDFParams) (*Vault, string, error) {
+	if passphrase == "" {
+		return nil, "", ErrEmptyPassphrase
+	}
+	if ok, err := Exists(ctx, store); err != nil {
+		return nil, "", err
+	} else if ok {
+		return nil, "", ErrExists
+	}
+	data := randomBytes(keySize)
+	pass := normPassphrase(passphrase)
+	defer wipe(pass)
+	ps, err := newSlot(slotPassphrase, kdfArgon2id, p, pass, data)
+	if err != nil {
+		return nil, "", err
+	}
+	rsecret := randomBytes(recoverySecretSize)
+	defer wipe(rsecret)
+	rs, err := newSlot(slotRecovery, kdfHKDF, KDFParams{}, rsecret, data)
+	if err != nil {
+		return nil, "", err
+	}
+	err = store.Write(ctx, []Op{
+		{Bucket: BucketMeta, Key: metaSchema, Value: []byte(strconv.Itoa(SchemaVersion))},
+		{Bucket: BucketMeta, Key: slotPassphrase, Value: ps},
+		{Bucket: BucketMeta, Key: slotRecovery, Value: rs},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	k, err := deriveKeys(data)
+	if err != nil {
+		return nil, "", err
+	}
+	v := &Vault{store: store, k: k, headers: map[string]*entry{}, schema: SchemaVersion}
+	return v, formatRecoveryKey(rsecret), nil
+}
+
+// Unlock opens the vault with its passphrase. A wrong passphrase returns
+// ErrWrongPassphrase and changes nothing. A vault in an older format is
+// migrated first.
+func Unlock(ctx context.Context, store Store, passphrase string) (*Vault, error) {
+	pass := normPassphrase(passphrase)
+	defer wipe(pass)
+	return unlock(ctx, store, slotPassphrase, pass, ErrWrongPassphrase)
+}
+
+// UnlockWithRecoveryKey opens the vault with its recovery key. A malformed
+// key returns ErrRecoveryKeyTypo; a well-formed wrong one ErrWrongRecoveryKey.
+func UnlockWithRecoveryKey(ctx context.Context, store Store, recoveryKey string) (*Vault, error) {
+	secret, err := parseRecoveryKey(recoveryKey)
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(secret)
+	return unlock(ctx, store, slotRecovery, secret, ErrWrongRecoveryKey)
+}
+
+func unlock(ctx context.Context, store Store, slot string, secret []byte, wrong error) (*Vault, error) {
+	schema, err := readSchema(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := store.Get(ctx, BucketMeta, slot)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrNoVault
+	} else if err != nil {
+		return nil, err
+	}
+	data, ok, err := openSlot(slot, raw, secret)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, wrong
+	}
+	k, err := deriveKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{store: store, k: k, schema: SchemaVersion}
+	if schema < SchemaVersion {
+		if err := v.migrate(ctx, schema); err != nil {
+			v.Lock()
+			return nil, err
+		}
+	}
+	if err := v.loadHeaders(ctx); err != nil {
+		v.Lock()
+		return nil, err
+	}
+	return v, nil
+}
+
+func readSchema(ctx context.Context, store Store) (int, error) {
+	raw, err := store.Get(ctx, BucketMeta, metaSchema)
+	if errors.Is(err, ErrNotFound) {
+		return 0, ErrNoVault
+	} else if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%w: schema record unreadable", ErrCorrupt)
+	}
+	if n > SchemaVersion {
+		return 0, ErrNewerSchema
+	}
+	return n, nil
+}
+
+// loadHeaders decrypts every record header into memory. Headers that fail
+// authentication are listed by Corrupt instead of failing the unlock, so one
+// damaged record does not lock the user out of the rest.
+func (v *Vault) loadHeaders(ctx context.Context) error {
+	headers := map[string]*entry{}
+	var corrupt []string
+	v.mu.RLock()
+	k := v.k
+	v.mu.RUnlock()
+	err := v.store.Each(ctx, BucketRecords, func(key string, val []byte) error {
+		pt, err := open(k.aead, nil, aad(v.schema, BucketRecords, key, nil), val)
+		if err != nil {
+			corrupt = append(corrupt, key)
+			return nil
+		}
+		id, e, err := decodeEnvelope(pt)
+		if err != nil || k.storageKey(kindRecord, id) != key {
+			corrupt = append(corrupt, key)
+			return nil
+		}
+		headers[id] = e
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.k == nil {
+		return ErrLocked
+	}
+	v.headers, v.corrupt = headers, corrupt
+	return nil
+}
+
+// A record's stored header plaintext: flags, uvarint id length, id, header.
+const flagHasBody = 1
+
+func encodeEnvelope(r *Record) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(r.ID)+len(r.Header))
+	var flags byte
+	if len(r.Body) > 0 {
+		flags |= flagHasBody
+	}
+	b = append(b, flags)
+	b = binary.AppendUvarint(b, uint64(len(r.ID)))
+	b = append(b, r.ID...)
+	return append(b, r.Header...)
+}
+
+func decodeEnvelope(b []byte) (string, *entry, error) {
+	if len(b) < 1 {
+		return "", nil, ErrCorrupt
+	}
+	flags := b[0]
+	n, w := binary.Uvarint(b[1:])
+	if w <= 0 || n > uint64(len(b)-1-w) {
+		return "", nil, ErrCorrupt
+	}
+	id := string(b[1+w : 1+w+int(n)])
+	// The header aliases the plaintext buffer, which nothing else holds.
+	return id, &entry{header: b[1+w+int(n):], buf: b, hasBody: flags&flagHasBody != 0}, nil
+}
+
+// Lock wipes the data key and every cached plaintext header. It never waits
+// on the store, so it is safe to call from a browser event callback.
+func (v *Vault) Lock() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.k != nil {
+		v.k.wipe()
+		v.k = nil
+	}
+	for _, e := range v.headers {
+		e.wipe()
+	}
+	v.headers, v.corrupt = nil, nil
+}
+
+// Locked reports whether Lock was called.
+func (v *Vault) Locked() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.k == nil
+}
+
+// ChangePassphrase rewrites the passphrase keyslot (fresh salt, DefaultKDF).
+// Records are untouched; the recovery key keeps working.
+func (v *Vault) ChangePassphrase(ctx context.Context, passphrase string) error {
+	if passphrase == "" {
+		return ErrEmptyPassphrase
+	}
+	pass := normPassphrase(passphrase)
+	defer wipe(pass)
+	return v.rewriteSlot(ctx, slotPassphrase, kdfArgon2id, pass)
+}
+
+// NewRecoveryKey replaces the recovery keyslot and returns the new key; the
+// old recovery key stops working.
+func (v *Vault) NewRecoveryKey(ctx context.Context) (string, error) {
+	secret := randomBytes(recoverySecretSize)
+	defer wipe(secret)
+	if err := v.rewriteSlot(ctx, slotRecovery, kdfHKDF, secret); err != nil {
+		return "", err
+	}
+	return formatRecoveryKey(secret), nil
+}
+
+func (v *Vault) rewriteSlot(ctx context.Context, name, kdf string, secret []byte) error {
+	v.mu.RLock()
+	if v.k == nil {
+		v.mu.RUnlock()
+		return ErrLocked
+	}
+	data := slices.Clone(v.k.data)
+	v.mu.RUnlock()
+	defer wipe(data)
+	slot, err := newSlot(name, kdf, DefaultKDF, secret, data)
+	if err != nil {
+		return err
+	}
+	v.writeMu.Lock()
+	defer v.writeMu.Unlock()
+	if v.Locked() {
+		return ErrLocked
+	}
+	return v.store.Write(ctx, []Op{{Bucket: BucketMeta, Key: name, Value: slot}})
+}
+
+// checkID rejects ids that are empty, too long or not UTF-8.
+func checkID(id string) error {
+	if id == "" || len(id) > MaxIDLen || !utf8.ValidString(id) {
+		return ErrBadID
+	}
+	return nil
+}
+
+// Put stores records atomically: all of them or none. A record with an
+// existing id is replaced whole (an empty Body removes the old body).
+func (v *Vault) Put(ctx context.Context, recs ...Record) error {
+	seen := make(map[string]bool, len(recs))
+	for i := range recs {
+		if err := checkID(recs[i].ID); err != nil {
+			return fmt.Errorf("%w: record %d", err, i)
+		}
+		if seen[recs[i].ID] {
+			return fmt.Errorf("%w: record %d: duplicate id %s", ErrBadID, i, recs[i].ID)
+		}
+		seen[recs[i].ID] = true
+	}
+	v.writeMu.Lock()
+	defer v.writeMu.Unlock()
+	// Encrypt everything first (IndexedDB commits a transaction as soon as
+	// control returns to the event loop), then write in one batch.
+	v.mu.RLock()
+	if v.k == nil {
+		v.mu.RUnlock()
+		return ErrLocked
+	}
+	ops := make([]Op, 0, 2*len(recs))
+	for i := range recs {
+		r := &recs[i]
+		key := v.k.storageKey(kindRecord, r.ID)
+		env := encodeEnvelope(r)
+		ops = append(ops, Op{Bucket: BucketRecords, Key: key, Value: seal(v.k.aead, aad(v.schema, BucketRecords, key, nil), env)})
+		wipe(env)
+		bkey := v.k.storageKey(kindBody, r.ID)
+		if len(r.Body) > 0 {
+			ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Value: seal(v.k.aead, aad(v.schema, BucketBodies, bkey, nil), r.Body)})
+		} else if e := v.headers[r.ID]; e != nil && e.hasBody {
+			ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Delete: true})
+		}
+	}
+	v.mu.RUnlock()
+	if err := v.store.Write(ctx, ops); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.k == nil {
+		return nil // written, but locked meanwhile: nothing to cache
+	}
+	for i := range recs {
+		old := v.headers[recs[i].ID]
+		if old != nil {
+			old.wipe()
+		}
+		h := bytes.Clone(recs[i].Header)
+		v.headers[recs[i].ID] = &entry{header: h, buf: h, hasBody: len(recs[i].Body) > 0}
+	}
+	return nil
+}
+
+// Delete removes records (header and body) atomically. Unknown ids are
+// ignored, so Delete can be retried.
+func (v *Vault) Delete(ctx context.Context, ids ...string) error {
+	v.writeMu.Lock()
+	defer v.writeMu.Unlock()
+	v.mu.RLock()
+	if v.k == nil {
+		v.mu.RUnlock()
+		return ErrLocked
+	}
+	ops := make([]Op, 0, 2*len(ids))
+	for _, id := range ids {
+		ops = append(ops,
+			Op{Bucket: BucketRecords, Key: v.k.storageKey(kindRecord, id), Delete: true},
+			Op{Bucket: BucketBodies, Key: v.k.storageKey(kindBody, id), Delete: true})
+	}
+	v.mu.RUnlock()
+	if len(ops) == 0 {
+		return nil
+	}
+	if err := v.store.Write(ctx, ops); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, id := range ids {
+		if e := v.headers[id]; e != nil {
+			e.wipe()
+			delete(v.headers, id)
+		}
+	}
+	return nil
+}
+
+// Headers returns every record's header by id. The slices are the vault's
+// own cache: do not modify them; Lock zeroes them.
+func (v *Vault) Headers() (map[string][]byte, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.k == nil {
+		return nil, ErrLocked
+	}
+	m := make(map[string][]byte, len(v.headers))
+	for id, e := range v.headers {
+		m[id] = e.header
+	}
+	return m, nil
+}
+
+// IDs returns the ids of every record, sorted.
+func (v *Vault) IDs() ([]string, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.k == nil {
+		return nil, ErrLocked
+	}
+	return slices.Sorted(maps.Keys(v.headers)), nil
+}
+
+// Header returns one record's header (the cache's slice, as for Headers), or
+// ErrNotFound.
+func (v *Vault) Header(id string) ([]byte, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.k == nil {
+		return nil, ErrLocked
+	}
+	e := v.headers[id]
+	if e == nil {
+		return nil, ErrNotFound
+	}
+	return e.header, nil
+}
+
+// Corrupt lists the storage keys of records whose header failed
+// authentication at unlock. They are left in storage untouched.
+func (v *Vault) Corrupt() ([]string, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.k == nil {
+		return nil, ErrLocked
+	}
+	return slices.Clone(v.corrupt), nil
+}
+
+// Body decrypts a record's body: nil for a record without one, ErrNotFound
+// for an unknown id, ErrCorrupt when the stored body fails authentication.
+func (v *Vault) Body(ctx context.Context, id string) ([]byte, error) {
+	v.mu.RLock()
+	if v.k == nil {
+		v.mu.RUnlock()
+		return nil, ErrLocked
+	}
+	e := v.headers[id]
+	if e == nil {
+		v.mu.RUnlock()
+		return nil, ErrNotFound
+	}
+	has, key := e.hasBody, v.k.storageKey(kindBody, id)
+	v.mu.RUnlock()
+	if !has {
+		return nil, nil
+	}
+	sealed, err := v.store.Get(ctx, BucketBodies, key)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: body of record %s missing", ErrCorrupt, id)
+	} else if err != nil {
+		return nil, err
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.k == nil {
+		return nil, ErrLocked
+	}
+	pt, err := open(v.k.aead, nil, aad(v.schema, BucketBodies, key, nil), sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: body of record %s", ErrCorrupt, id)
+	}
+	return pt, nil
+}
