@@ -209,3 +209,24 @@ func TestCorpusLongHistory(t *testing.T) {
 		t.Errorf("patients: %d", res.Counts["Patient"])
 	}
 }
+
+func TestCorpusCCDA(t *testing.T) {
+	dir := corpus(t, "ccda")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if got := Detect(filepath.Base(f), headOf(b)); got != FormatCCDA {
+			t.Errorf("%s: detected %s", filepath.Base(f), got)
+			continue
+		}
+		res, err := Import(filepath.Base(f), bytes.NewReader(b), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		checkInvariants(t, res)
+		if res.Format != FormatCCDA || res.Total() == 0 {
+			t.Errorf("%s: %s with %d resources", filepath.Base(f), res.Format, res.Total())
+		}
+	}
+}
