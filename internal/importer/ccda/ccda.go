@@ -62,6 +62,7 @@ const (
 	ProblemSectionNote    = "ccda-section-note"    // a section was kept as a note (narrative only)
 	ProblemSectionEmpty   = "ccda-section-empty"   // a section had no entries and no narrative
 	ProblemEntrySkipped   = "ccda-entry-skipped"   // an entry could not be mapped; it stays in the section note
+	ProblemEntryEmpty     = "ccda-entry-empty"     // an entry was a placeholder without any information
 	ProblemNoCode         = "ccda-no-code"         // an entry has no coded concept and no text
 	ProblemDateInvalid    = "ccda-date-invalid"    // a date could not be read
 	ProblemValueInvalid   = "ccda-value-invalid"   // a measured value could not be read as a number
@@ -480,4 +481,22 @@ func (c *conv) nonXMLBody() {
 		att["title"] = c.doc.Title
 	}
 	c.addNote(c.root.child("code"), c.doc.Title, []any{map[string]any{"attachment": att}}, c.root, "component/nonXMLBody", c.doc.Date)
+}
+
+// ErrorCode returns the stable code of an error from Convert, for the
+// message "import.error.<code>"; "" for other errors.
+func ErrorCode(err error) string {
+	switch {
+	case errors.Is(err, ErrDoctype):
+		return "ccda-doctype"
+	case errors.Is(err, ErrTooLarge):
+		return "ccda-too-large"
+	case errors.Is(err, ErrTooDeep):
+		return "ccda-too-deep"
+	case errors.Is(err, ErrNotCDA):
+		return "ccda-not-cda"
+	case errors.Is(err, ErrNotXML):
+		return "ccda-not-xml"
+	}
+	return ""
 }

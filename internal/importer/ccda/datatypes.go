@@ -432,9 +432,6 @@ func humanName(n *node) map[string]any {
 		switch k.name {
 		case "given":
 			given = append(given, t)
-			if strings.Contains(k.get("qualifier"), "CL") {
-				h["use"] = "nickname"
-			}
 		case "family":
 			h["family"] = t
 		case "prefix":

@@ -47,6 +47,8 @@ func mainTime(n *node) *node {
 // setPeriod stores start/end as <prefix>DateTime or <prefix>Period.
 func setPeriod(m map[string]any, prefix, start, end string) {
 	switch {
+	case end != "" && end == start:
+		m[prefix+"DateTime"] = start
 	case end != "":
 		p := map[string]any{"end": end}
 		if start != "" {

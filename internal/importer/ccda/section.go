@@ -234,6 +234,12 @@ func (c *conv) entry(s *section, e *node, path string) {
 			break
 		}
 	}
+	if hollow(el) {
+		// A placeholder ("no information") entry: nothing to build. The
+		// section narrative is kept as a note when nothing else is mapped.
+		c.problem("info", ProblemEntryEmpty, path, "")
+		return
+	}
 	var n int
 	switch k {
 	case kProblems:
@@ -267,4 +273,37 @@ func (c *conv) entry(s *section, e *node, path string) {
 		return
 	}
 	s.mapped += n
+}
+
+// structuralCodes say what kind of statement an element is, not what it is
+// about; an entry with only these codes carries no information.
+var structuralCodes = map[string]bool{"CONC": true, "33999-4": true, "ASSERTION": true, "48765-2": true}
+
+// hollow reports whether an entry has no code, value, name or text at all
+// outside templates and identifiers, as vendors write "no information"
+// placeholders.
+func hollow(el *node) bool {
+	empty := true
+	el.walk(func(n *node) {
+		if !empty {
+			return
+		}
+		switch n.name {
+		case "code", "value", "translation":
+			if c := n.get("code"); c != "" && n.nullFlavor() == "" && !structuralCodes[c] && !problemTypes[c] {
+				empty = false
+			}
+			if n.name == "value" && n.nullFlavor() == "" && (n.get("value") != "" || n.ownText() != "") {
+				empty = false
+			}
+		case "originalText", "text", "name", "lotNumberText":
+			if n.allText() != "" {
+				empty = false
+			}
+			if r := n.child("reference"); r != nil && strings.HasPrefix(r.get("value"), "#") {
+				empty = false
+			}
+		}
+	})
+	return empty
 }
