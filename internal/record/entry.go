@@ -61,19 +61,22 @@ type Code struct {
 // Projection is what lists, timeline, search and the summary need, derived
 // from the FHIR resource. It is small so that every header fits in memory.
 type Projection struct {
-	Kind    Kind      `json:"kind"`
-	Date    time.Time `json:"date,omitempty"` // effective / onset / visit start
-	End     time.Time `json:"end,omitempty"`  // stop date, visit end
-	Title   string    `json:"title"`          // e.g. "Hemoglobin A1c", "Penicillin allergy"
-	Codes   []Code    `json:"codes,omitempty"`
-	Text    string    `json:"text,omitempty"`   // one-line detail: value, dose, reaction…
-	Status  string    `json:"status,omitempty"` // active, resolved, stopped, completed…
-	Value   *float64  `json:"value,omitempty"`  // numeric result, for trends
-	Unit    string    `json:"unit,omitempty"`
-	RefLow  *float64  `json:"refLow,omitempty"`
-	RefHigh *float64  `json:"refHigh,omitempty"`
-	Interp  string    `json:"interp,omitempty"` // H, L, N, A…
-	Who     string    `json:"who,omitempty"`    // provider / performer / organization
+	Kind Kind      `json:"kind"`
+	Date time.Time `json:"date,omitempty"` // effective / onset / visit start
+	// DatePrecision is "year" or "month" when the source date was partial
+	// ("2019", "2019-05"); empty for a full date.
+	DatePrecision string    `json:"datePrecision,omitempty"`
+	End           time.Time `json:"end,omitempty"` // stop date, visit end
+	Title         string    `json:"title"`         // e.g. "Hemoglobin A1c", "Penicillin allergy"
+	Codes         []Code    `json:"codes,omitempty"`
+	Text          string    `json:"text,omitempty"`   // one-line detail: value, dose, reaction…
+	Status        string    `json:"status,omitempty"` // active, resolved, stopped, completed…
+	Value         *float64  `json:"value,omitempty"`  // numeric result, for trends
+	Unit          string    `json:"unit,omitempty"`
+	RefLow        *float64  `json:"refLow,omitempty"`
+	RefHigh       *float64  `json:"refHigh,omitempty"`
+	Interp        string    `json:"interp,omitempty"` // H, L, N, A…
+	Who           string    `json:"who,omitempty"`    // provider / performer / organization
 }
 
 // Note is a personal note on an entry ("my takeaways").
@@ -112,6 +115,7 @@ type Entry struct {
 	Identity   string     `json:"identity,omitempty"` // stable key for de-duplication across imports
 	Created    time.Time  `json:"created"`
 	Updated    time.Time  `json:"updated"`
+	Deleted    time.Time  `json:"deleted,omitempty"` // soft delete (trash); zero when live
 }
 
 // FileInfo describes a stored file; its bytes live in the vault as encrypted chunks.

@@ -1,0 +1,954 @@
+package record
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"backpack/internal/fhir"
+)
+
+// Errors of Project. None of them carries a value from the resource.
+var (
+	// ErrPatientResource is returned for a Patient: it describes a
+	// profile, not an entry (see ProfileFromPatient).
+	ErrPatientResource = errors.New("record: a Patient resource is a profile, not an entry")
+	errNotObject       = errors.New("record: resource is not a JSON object")
+)
+
+// Limits that keep projections (and so vault headers) small.
+const (
+	maxTitle = 160 // runes
+	maxText  = 240 // runes
+	maxCodes = 6
+)
+
+// Project derives the projection of any FHIR R4 resource: what lists,
+// timeline, search and the summary need. Unknown resource types become
+// KindOther with a best-effort title. It never panics; it fails only on
+// JSON that is not an object, and for Patient (ErrPatientResource).
+func Project(r fhir.Resource) (Projection, error) {
+	m, err := decodeObj(r.JSON)
+	if err != nil {
+		return Projection{}, jsonError(err)
+	}
+	return projectObj(m, r.Type)
+}
+
+// jsonError describes a JSON decoding error by byte offset only.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("record: resource is not valid JSON (byte %d)", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) || errors.Is(err, errNotObject) {
+		return errNotObject
+	}
+	return errors.New("record: resource is not valid JSON")
+}
+
+func projectObj(m obj, typ string) (p Projection, err error) {
+	if t := str(m, "resourceType"); t != "" {
+		typ = t
+	}
+	switch typ {
+	case "Patient":
+		return Projection{}, ErrPatientResource
+	case "Encounter":
+		p = projectEncounter(m)
+	case "Observation":
+		p = projectObservation(m)
+	case "Condition":
+		p = projectCondition(m)
+	case "AllergyIntolerance":
+		p = projectAllergy(m)
+	case "MedicationStatement", "MedicationRequest", "MedicationAdministration", "MedicationDispense":
+		p = projectMedication(m, typ)
+	case "Immunization":
+		p = projectImmunization(m)
+	case "Procedure":
+		p = projectProcedure(m)
+	case "DiagnosticReport":
+		p = projectReport(m)
+	case "ImagingStudy":
+		p = projectImagingStudy(m)
+	case "DocumentReference":
+		p = projectDocument(m)
+	case "Composition":
+		p = projectComposition(m)
+	case "CarePlan":
+		p = projectCarePlan(m)
+	case "Goal":
+		p = projectGoal(m)
+	case "Practitioner", "PractitionerRole", "Organization", "CareTeam":
+		p = projectCareTeam(m, typ)
+	case "Coverage":
+		p = projectCoverage(m)
+	case "RelatedPerson":
+		p = projectRelatedPerson(m)
+	default:
+		p = projectOther(m, typ)
+	}
+	p.Title = clip(oneLine(p.Title), maxTitle)
+	p.Text = clip(oneLine(p.Text), maxText)
+	p.Who = clip(oneLine(p.Who), maxTitle)
+	p.Status = clip(p.Status, 40)
+	p.Unit = clip(p.Unit, 40)
+	p.Interp = clip(p.Interp, 10)
+	if len(p.Codes) > maxCodes {
+		p.Codes = p.Codes[:maxCodes]
+	}
+	for i := range p.Codes {
+		p.Codes[i].System = clip(p.Codes[i].System, 120)
+		p.Codes[i].Code = clip(p.Codes[i].Code, 60)
+		p.Codes[i].Display = clip(oneLine(p.Codes[i].Display), maxTitle)
+	}
+	if p.Title == "" && p.Kind == KindOther {
+		p.Title = clip(typ, maxTitle)
+	}
+	return p, nil
+}
+
+// dateOf reads the first parseable date among the paths into p.Date.
+func (p *Projection) dateOf(m obj, paths ...[]any) {
+	for _, path := range paths {
+		if t, prec, ok := ParseDate(str(m, path...)); ok {
+			p.Date, p.DatePrecision = t, prec
+			return
+		}
+	}
+}
+
+// endOf reads the first parseable date among the paths into p.End.
+func (p *Projection) endOf(m obj, paths ...[]any) {
+	for _, path := range paths {
+		if t, _, ok := ParseDate(str(m, path...)); ok {
+			p.End = t
+			return
+		}
+	}
+}
+
+func path(keys ...any) []any { return keys }
+
+func projectEncounter(m obj) Projection {
+	p := Projection{Kind: KindVisit, Status: str(m, "status")}
+	p.dateOf(m, path("period", "start"), path("period", "end"))
+	p.endOf(m, path("period", "end"))
+	for _, t := range arr(m, "type") {
+		if p.Title = conceptTitle(t); p.Title != "" {
+			p.Codes = conceptCodes(t)
+			break
+		}
+	}
+	reason := joinConcepts(arr(m, "reasonCode"), 2)
+	if reason == "" {
+		reason = joinRefs(arr(m, "reasonReference"), 2)
+	}
+	if p.Title == "" {
+		p.Title = conceptTitle(m["serviceType"])
+	}
+	if p.Title == "" {
+		p.Title, reason = reason, ""
+	}
+	if p.Title == "" {
+		p.Title = strings.TrimSpace(str(m, "class", "display"))
+	}
+	p.Text = joinText(reason, extString(m, extVisitSummary))
+	p.Who = firstNonEmpty(refName(m["serviceProvider"]),
+		refName(get(m, "participant", 0, "individual")), refName(get(m, "location", 0, "location")))
+	return p
+}
+
+func projectObservation(m obj) Projection {
+	p := Projection{Kind: observationKind(m), Status: str(m, "status")}
+	p.Title = conceptTitle(m["code"])
+	p.Codes = conceptCodes(m["code"])
+	p.dateOf(m, path("effectiveDateTime"), path("effectivePeriod", "start"), path("effectiveInstant"),
+		path("effectiveTiming", "event", 0), path("issued"))
+	p.Who = refName(get(m, "performer", 0))
+	v, text := observationValue(m)
+	p.Text = text
+	if v != nil {
+		val := v.value
+		p.Value, p.Unit = &val, v.unit
+	}
+	if lo, ok := num(m, "referenceRange", 0, "low", "value"); ok && finite(lo) {
+		p.RefLow = &lo
+	}
+	if hi, ok := num(m, "referenceRange", 0, "high", "value"); ok && finite(hi) {
+		p.RefHigh = &hi
+	}
+	if p.RefLow == nil && p.RefHigh == nil {
+		if rt := strings.TrimSpace(str(m, "referenceRange", 0, "text")); rt != "" && p.Text != "" {
+			p.Text += " (" + rt + ")"
+		}
+	}
+	p.Interp = interpretation(m)
+	if p.Interp == "" && p.Value != nil {
+		p.Interp = computeInterp(*p.Value, p.RefLow, p.RefHigh)
+	}
+	if p.Text == "" {
+		if n := len(arr(m, "hasMember")); n > 0 {
+			p.Text = joinRefs(arr(m, "hasMember"), 3)
+		}
+	}
+	return p
+}
+
+// LOINC codes of common vital signs, for kind detection and manual entry.
+const (
+	loincBPPanel    = "85354-9"
+	loincSystolic   = "8480-6"
+	loincDiastolic  = "8462-4"
+	loincVitalPanel = "85353-1"
+)
+
+var vitalLOINC = map[string]bool{
+	loincBPPanel: true, "55284-4": true, loincSystolic: true, loincDiastolic: true, "29463-7": true,
+	"3141-9": true, "8302-2": true, "8306-3": true, "8310-5": true, "8867-4": true, "9279-1": true,
+	"59408-5": true, "2708-6": true, "39156-5": true, "9843-4": true, "8287-5": true, "8280-0": true,
+	loincVitalPanel: true,
+}
+
+var socialLOINC = map[string]bool{"72166-2": true, "11367-0": true, "74013-4": true, "76689-9": true}
+
+func observationKind(m obj) Kind {
+	for _, c := range arr(m, "category") {
+		switch {
+		case conceptHas(c, "laboratory", "lab"):
+			return KindLab
+		case conceptHas(c, "vital-signs", "vital-sign", "vital signs"):
+			return KindVital
+		case conceptHas(c, "social-history"):
+			return KindSocial
+		case conceptHas(c, "imaging"):
+			return KindImaging
+		}
+	}
+	for _, c := range arr(m, "code", "coding") {
+		code := str(c, "code")
+		if vitalLOINC[code] {
+			return KindVital
+		}
+		if socialLOINC[code] {
+			return KindSocial
+		}
+	}
+	if len(arr(m, "category")) == 0 && get(m, "valueQuantity") != nil {
+		return KindLab // uncategorised numeric results are nearly always labs
+	}
+	return KindOther
+}
+
+type quantity struct {
+	value float64
+	unit  string
+}
+
+// observationValue returns the numeric value (if any) and a one-line text.
+func observationValue(m obj) (*quantity, string) {
+	if q, text, ok := quantityOf(m["valueQuantity"]); ok {
+		return q, text
+	}
+	if s := valueText(m); s != "" {
+		return nil, s
+	}
+	comps := arr(m, "component")
+	if len(comps) == 0 {
+		return nil, ""
+	}
+	// Blood pressure: "120/80 mmHg", value is the systolic.
+	var sys, dia any
+	for _, c := range comps {
+		switch {
+		case conceptHas(get(c, "code"), loincSystolic):
+			sys = c
+		case conceptHas(get(c, "code"), loincDiastolic):
+			dia = c
+		}
+	}
+	if sys != nil && dia != nil {
+		sq, _, ok1 := quantityOf(get(sys, "valueQuantity"))
+		dq, _, ok2 := quantityOf(get(dia, "valueQuantity"))
+		if ok1 && ok2 {
+			text := fmtNum(numText(sys, "valueQuantity", "value")) + "/" + fmtNum(numText(dia, "valueQuantity", "value"))
+			if sq.unit != "" {
+				text += " " + sq.unit
+			}
+			_ = dq
+			return sq, text
+		}
+	}
+	var parts []string
+	var first *quantity
+	for _, c := range comps {
+		var vt string
+		if q, text, ok := quantityOf(get(c, "valueQuantity")); ok {
+			vt = text
+			if first == nil {
+				first = q
+			}
+		} else {
+			vt = valueText(c)
+		}
+		if vt == "" {
+			continue
+		}
+		if name := conceptTitle(get(c, "code")); name != "" {
+			vt = name + ": " + vt
+		}
+		parts = append(parts, vt)
+		if len(parts) == 4 {
+			break
+		}
+	}
+	if len(parts) == 1 && first != nil {
+		return first, parts[0]
+	}
+	return nil, strings.Join(parts, "; ")
+}
+
+// quantityOf reads a Quantity: value, display unit and text like "< 5.4 %".
+func quantityOf(q any) (*quantity, string, bool) {
+	v, ok := num(q, "value")
+	if !ok || !finite(v) {
+		return nil, "", false
+	}
+	unit := prettyUnit(firstNonEmpty(str(q, "unit"), str(q, "code")))
+	text := fmtNum(numText(q, "value"))
+	if c := str(q, "comparator"); c != "" && len(c) <= 2 {
+		text = c + " " + text
+	}
+	if unit != "" {
+		if unit == "%" {
+			text += unit
+		} else {
+			text += " " + unit
+		}
+	}
+	return &quantity{v, unit}, text, true
+}
+
+// valueText renders the non-Quantity value[x] of an Observation or component.
+func valueText(m any) string {
+	if s := conceptTitle(get(m, "valueCodeableConcept")); s != "" {
+		return s
+	}
+	if s := strings.TrimSpace(str(m, "valueString")); s != "" {
+		return s
+	}
+	switch b := get(m, "valueBoolean").(type) {
+	case bool:
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	if s := numText(m, "valueInteger"); s != "" {
+		return s
+	}
+	if r := objAt(m, "valueRange"); r != nil {
+		lo, _, ok1 := quantityOf(r["low"])
+		hi, _, ok2 := quantityOf(r["high"])
+		if ok1 && ok2 {
+			return fmtNum(numText(r, "low", "value")) + "–" + fmtNum(numText(r, "high", "value")) + " " + firstNonEmpty(hi.unit, lo.unit)
+		}
+	}
+	if r := objAt(m, "valueRatio"); r != nil {
+		n, d := numText(r, "numerator", "value"), numText(r, "denominator", "value")
+		if n != "" && d != "" {
+			return fmtNum(n) + ":" + fmtNum(d)
+		}
+	}
+	for _, k := range []string{"valueDateTime", "valueTime"} {
+		if s := str(m, k); s != "" {
+			return s
+		}
+	}
+	if s := numText(m, "valueDecimal"); s != "" {
+		return fmtNum(s)
+	}
+	return ""
+}
+
+// interpretation returns the first interpretation code (H, L, N, A, HH…).
+func interpretation(m obj) string {
+	for _, i := range arr(m, "interpretation") {
+		for _, c := range arr(i, "coding") {
+			if s := strings.TrimSpace(str(c, "code")); s != "" {
+				return strings.ToUpper(s)
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(str(i, "text"))) {
+		case "high", "h", "above high normal":
+			return "H"
+		case "low", "l", "below low normal":
+			return "L"
+		case "normal", "n":
+			return "N"
+		case "abnormal", "a":
+			return "A"
+		}
+	}
+	return ""
+}
+
+// computeInterp flags a value against its reference range: "H", "L", "N",
+// or "" when there is no range.
+func computeInterp(v float64, lo, hi *float64) string {
+	switch {
+	case hi != nil && v > *hi:
+		return "H"
+	case lo != nil && v < *lo:
+		return "L"
+	case lo != nil || hi != nil:
+		return "N"
+	}
+	return ""
+}
+
+func projectCondition(m obj) Projection {
+	p := Projection{Kind: KindCondition}
+	p.Title = conceptTitle(m["code"])
+	p.Codes = conceptCodes(m["code"])
+	p.Status = statusCode(m["clinicalStatus"])
+	p.dateOf(m, path("onsetDateTime"), path("onsetPeriod", "start"), path("onsetString"), path("recordedDate"))
+	p.endOf(m, path("abatementDateTime"), path("abatementPeriod", "end"), path("abatementPeriod", "start"))
+	var parts []string
+	if v := statusCode(m["verificationStatus"]); v != "" && v != "confirmed" {
+		parts = append(parts, v)
+	}
+	parts = append(parts, conceptTitle(m["severity"]), joinConcepts(arr(m, "bodySite"), 2), noteText(m))
+	p.Text = joinText(parts...)
+	p.Who = firstNonEmpty(refName(m["asserter"]), refName(m["recorder"]))
+	return p
+}
+
+func projectAllergy(m obj) Projection {
+	p := Projection{Kind: KindAllergy}
+	p.Title = conceptTitle(m["code"])
+	if p.Title == "" {
+		p.Title = conceptTitle(get(m, "reaction", 0, "substance"))
+	}
+	p.Codes = conceptCodes(m["code"])
+	p.Status = statusCode(m["clinicalStatus"])
+	if v := statusCode(m["verificationStatus"]); v == "entered-in-error" || v == "refuted" {
+		p.Status = v
+	}
+	p.dateOf(m, path("onsetDateTime"), path("onsetPeriod", "start"), path("onsetString"), path("recordedDate"))
+	var manif []string
+	severity := ""
+	for _, r := range arr(m, "reaction") {
+		for _, mf := range arr(r, "manifestation") {
+			if s := conceptTitle(mf); s != "" && len(manif) < 4 {
+				manif = append(manif, s)
+			}
+		}
+		if severity == "" {
+			severity = str(r, "severity")
+		}
+	}
+	text := strings.Join(manif, ", ")
+	if severity != "" {
+		text = joinText(text, severity)
+	}
+	if c := str(m, "criticality"); c == "high" {
+		text = joinText(text, "criticality high")
+	}
+	p.Text = text
+	p.Who = firstNonEmpty(refName(m["asserter"]), refName(m["recorder"]))
+	return p
+}
+
+func projectMedication(m obj, typ string) Projection {
+	p := Projection{Kind: KindMedication, Status: str(m, "status")}
+	p.Title = conceptTitle(m["medicationCodeableConcept"])
+	p.Codes = conceptCodes(m["medicationCodeableConcept"])
+	if p.Title == "" {
+		ref := objAt(m, "medicationReference")
+		p.Title = refName(ref)
+		// A reference to a contained Medication ("#med1"): read its code.
+		if r := str(ref, "reference"); strings.HasPrefix(r, "#") {
+			for _, c := range arr(m, "contained") {
+				if str(c, "resourceType") == "Medication" && "#"+str(c, "id") == r {
+					if t := conceptTitle(get(c, "code")); t != "" {
+						p.Title = t
+						p.Codes = conceptCodes(get(c, "code"))
+					}
+				}
+			}
+		}
+	}
+	var dose any
+	switch typ {
+	case "MedicationRequest":
+		p.dateOf(m, path("dispenseRequest", "validityPeriod", "start"), path("authoredOn"))
+		p.endOf(m, path("dispenseRequest", "validityPeriod", "end"))
+		dose = get(m, "dosageInstruction", 0)
+		p.Who = refName(m["requester"])
+	case "MedicationStatement":
+		p.dateOf(m, path("effectivePeriod", "start"), path("effectiveDateTime"), path("dateAsserted"))
+		p.endOf(m, path("effectivePeriod", "end"))
+		dose = get(m, "dosage", 0)
+		p.Who = refName(m["informationSource"])
+	case "MedicationAdministration":
+		p.dateOf(m, path("effectivePeriod", "start"), path("effectiveDateTime"))
+		p.endOf(m, path("effectivePeriod", "end"))
+		p.Text = strings.TrimSpace(str(m, "dosage", "text"))
+		p.Who = refName(get(m, "performer", 0, "actor"))
+	case "MedicationDispense":
+		p.dateOf(m, path("whenHandedOver"), path("whenPrepared"))
+		dose = get(m, "dosageInstruction", 0)
+		p.Who = refName(get(m, "performer", 0, "actor"))
+	}
+	if dose != nil {
+		p.Text = joinText(strings.TrimSpace(str(dose, "text")), conceptTitle(get(dose, "timing", "code")),
+			strings.TrimSpace(str(dose, "patientInstruction")))
+	}
+	return p
+}
+
+func projectImmunization(m obj) Projection {
+	p := Projection{Kind: KindImmunization, Status: str(m, "status")}
+	p.Title = conceptTitle(m["vaccineCode"])
+	p.Codes = conceptCodes(m["vaccineCode"])
+	p.dateOf(m, path("occurrenceDateTime"), path("occurrenceString"), path("recorded"))
+	dose := firstNonEmpty(numText(m, "protocolApplied", 0, "doseNumberPositiveInt"), str(m, "protocolApplied", 0, "doseNumberString"))
+	p.Text = joinText(dose, str(m, "lotNumber"), conceptTitle(m["site"]))
+	p.Who = firstNonEmpty(refName(get(m, "performer", 0, "actor")), refName(m["location"]))
+	return p
+}
+
+func projectProcedure(m obj) Projection {
+	p := Projection{Kind: KindProcedure, Status: str(m, "status")}
+	p.Title = conceptTitle(m["code"])
+	p.Codes = conceptCodes(m["code"])
+	p.dateOf(m, path("performedDateTime"), path("performedPeriod", "start"), path("performedString"))
+	p.endOf(m, path("performedPeriod", "end"))
+	p.Text = joinText(joinConcepts(arr(m, "reasonCode"), 2), joinConcepts(arr(m, "bodySite"), 2),
+		conceptTitle(m["outcome"]), noteText(m))
+	p.Who = firstNonEmpty(refName(get(m, "performer", 0, "actor")), refName(m["location"]))
+	return p
+}
+
+// Imaging categories of DiagnosticReport (HL7 v2 table 0074 and LOINC).
+var imagingCategories = []string{"RAD", "RX", "CT", "NMR", "NMS", "VUS", "CUS", "OUS", "MR", "US", "LP29684-5", "imaging", "radiology"}
+
+func projectReport(m obj) Projection {
+	p := Projection{Kind: KindReport, Status: str(m, "status")}
+	for _, c := range arr(m, "category") {
+		if conceptHas(c, imagingCategories...) {
+			p.Kind = KindImaging
+		}
+	}
+	p.Title = conceptTitle(m["code"])
+	p.Codes = conceptCodes(m["code"])
+	p.dateOf(m, path("effectiveDateTime"), path("effectivePeriod", "start"), path("issued"))
+	p.Text = strings.TrimSpace(str(m, "conclusion"))
+	if p.Text == "" {
+		p.Text = joinConcepts(arr(m, "conclusionCode"), 3)
+	}
+	if p.Text == "" {
+		p.Text = joinRefs(arr(m, "result"), 3)
+	}
+	p.Who = firstNonEmpty(refName(get(m, "performer", 0)), refName(get(m, "resultsInterpreter", 0)))
+	return p
+}
+
+func projectImagingStudy(m obj) Projection {
+	p := Projection{Kind: KindImaging, Status: str(m, "status")}
+	var modalities, sites []string
+	seen := map[string]bool{}
+	for _, mod := range arr(m, "modality") {
+		if s := firstNonEmpty(str(mod, "display"), str(mod, "code")); s != "" && !seen[s] {
+			seen[s] = true
+			modalities = append(modalities, s)
+		}
+	}
+	for _, s := range arr(m, "series") {
+		if mod := firstNonEmpty(str(s, "modality", "display"), str(s, "modality", "code")); mod != "" && !seen[mod] && len(modalities) < 4 {
+			seen[mod] = true
+			modalities = append(modalities, mod)
+		}
+		if b := firstNonEmpty(str(s, "bodySite", "display"), str(s, "bodySite", "code")); b != "" && !seen[b] && len(sites) < 3 {
+			seen[b] = true
+			sites = append(sites, b)
+		}
+	}
+	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "description")), joinConcepts(arr(m, "procedureCode"), 1),
+		strings.TrimSpace(strings.Join(append(append([]string(nil), modalities...), sites...), " ")))
+	for _, pc := range arr(m, "procedureCode") {
+		p.Codes = append(p.Codes, conceptCodes(pc)...)
+	}
+	p.dateOf(m, path("started"))
+	p.Text = joinText(strings.Join(modalities, ", "), strings.Join(sites, ", "), noteText(m))
+	p.Who = refName(get(m, "referrer"))
+	if p.Who == "" {
+		p.Who = refName(get(m, "interpreter", 0))
+	}
+	return p
+}
+
+// LOINC document types that are clinician notes.
+var noteTypes = []string{"11506-3", "18842-5", "34117-2", "11488-4", "28570-0", "34109-9", "51845-6", "34111-5",
+	"57133-1", "11504-8", "34746-8", "68608-9", "clinical-note", "progress note", "note"}
+
+func projectDocument(m obj) Projection {
+	p := Projection{Kind: KindDocument, Status: firstNonEmpty(str(m, "docStatus"), str(m, "status"))}
+	for _, c := range arr(m, "category") {
+		if conceptHas(c, "clinical-note") {
+			p.Kind = KindClinicianNote
+		}
+	}
+	if conceptHas(m["type"], noteTypes...) {
+		p.Kind = KindClinicianNote
+	}
+	att := objAt(m, "content", 0, "attachment")
+	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "description")), strings.TrimSpace(str(att, "title")), conceptTitle(m["type"]))
+	p.Codes = conceptCodes(m["type"])
+	p.dateOf(m, path("context", "period", "start"), path("date"), path("content", 0, "attachment", "creation"))
+	p.Text = attachmentText(att)
+	if p.Text == "" && p.Title != conceptTitle(m["type"]) {
+		p.Text = conceptTitle(m["type"])
+	}
+	p.Who = firstNonEmpty(refName(get(m, "author", 0)), refName(m["custodian"]))
+	return p
+}
+
+// attachmentText decodes a small plain-text attachment (the start of it).
+func attachmentText(att obj) string {
+	ct := strings.ToLower(str(att, "contentType"))
+	if !strings.HasPrefix(ct, "text/plain") {
+		return ""
+	}
+	data := str(att, "data")
+	if len(data) > 4*maxText {
+		data = data[:4*maxText]
+	}
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		var cerr base64.CorruptInputError
+		if !errors.As(err, &cerr) {
+			return ""
+		}
+		b, _ = base64.StdEncoding.DecodeString(data[:int(cerr)/4*4])
+	}
+	if !utf8.Valid(b) {
+		b = []byte(strings.ToValidUTF8(string(b), ""))
+	}
+	return string(b)
+}
+
+func projectComposition(m obj) Projection {
+	p := Projection{Kind: KindDocument, Status: str(m, "status")}
+	if conceptHas(m["type"], noteTypes...) {
+		p.Kind = KindClinicianNote
+	}
+	for _, c := range arr(m, "category") {
+		if conceptHas(c, "clinical-note") {
+			p.Kind = KindClinicianNote
+		}
+	}
+	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "title")), conceptTitle(m["type"]))
+	p.Codes = conceptCodes(m["type"])
+	p.dateOf(m, path("date"))
+	var sections []string
+	for _, s := range arr(m, "section") {
+		if t := strings.TrimSpace(str(s, "title")); t != "" && len(sections) < 6 {
+			sections = append(sections, t)
+		}
+	}
+	p.Text = strings.Join(sections, ", ")
+	p.Who = firstNonEmpty(refName(get(m, "author", 0)), refName(m["custodian"]))
+	return p
+}
+
+func projectCarePlan(m obj) Projection {
+	p := Projection{Kind: KindCarePlan, Status: str(m, "status")}
+	p.Title = strings.TrimSpace(str(m, "title"))
+	cats := arr(m, "category")
+	for i := len(cats) - 1; i >= 0 && p.Title == ""; i-- { // the most specific category comes last
+		if !conceptHas(cats[i], "assess-plan") {
+			p.Title = conceptTitle(cats[i])
+			p.Codes = conceptCodes(cats[i])
+		}
+	}
+	if p.Title == "" {
+		p.Title = strings.TrimSpace(str(m, "description"))
+	}
+	p.dateOf(m, path("period", "start"), path("created"))
+	p.endOf(m, path("period", "end"))
+	var acts []string
+	for _, a := range arr(m, "activity") {
+		if s := firstNonEmpty(conceptTitle(get(a, "detail", "code")), strings.TrimSpace(str(a, "detail", "description"))); s != "" && len(acts) < 4 {
+			acts = append(acts, s)
+		}
+	}
+	p.Text = joinText(strings.Join(acts, ", "), joinRefs(arr(m, "addresses"), 2))
+	p.Who = refName(m["author"])
+	return p
+}
+
+func projectGoal(m obj) Projection {
+	p := Projection{Kind: KindCarePlan, Status: str(m, "lifecycleStatus")}
+	p.Title = conceptTitle(m["description"])
+	p.Codes = conceptCodes(m["description"])
+	p.dateOf(m, path("startDate"), path("statusDate"), path("target", 0, "dueDate"))
+	p.endOf(m, path("target", 0, "dueDate"))
+	p.Text = joinText(conceptTitle(m["achievementStatus"]), noteText(m))
+	p.Who = refName(m["expressedBy"])
+	return p
+}
+
+func projectCareTeam(m obj, typ string) Projection {
+	p := Projection{Kind: KindCareTeam}
+	if a, ok := m["active"].(bool); ok && !a {
+		p.Status = "inactive"
+	}
+	tel := arr(m, "telecom")
+	switch typ {
+	case "Practitioner":
+		p.Title = firstName(arr(m, "name"))
+		var quals []string
+		for _, q := range arr(m, "qualification") {
+			if s := conceptTitle(get(q, "code")); s != "" && len(quals) < 2 {
+				quals = append(quals, s)
+			}
+		}
+		p.Text = joinText(strings.Join(quals, ", "), telecom(tel, "phone"))
+	case "PractitionerRole":
+		p.Title = firstNonEmpty(refName(m["practitioner"]), refName(m["organization"]), joinConcepts(arr(m, "code"), 1))
+		p.Text = joinText(joinConcepts(arr(m, "code"), 2), joinConcepts(arr(m, "specialty"), 2), telecom(tel, "phone"))
+		p.Who = refName(m["organization"])
+		for _, c := range arr(m, "specialty") {
+			p.Codes = append(p.Codes, conceptCodes(c)...)
+		}
+	case "Organization":
+		p.Title = strings.TrimSpace(str(m, "name"))
+		p.Text = joinText(joinConcepts(arr(m, "type"), 1), telecom(tel, "phone"))
+	case "CareTeam":
+		p.Title = strings.TrimSpace(str(m, "name"))
+		var members []string
+		for _, part := range arr(m, "participant") {
+			if s := refName(get(part, "member")); s != "" && len(members) < 4 {
+				members = append(members, s)
+			}
+		}
+		if p.Title == "" && len(members) > 0 {
+			p.Title = members[0]
+		}
+		p.Text = strings.Join(members, ", ")
+		p.Status = firstNonEmpty(str(m, "status"), p.Status)
+		p.dateOf(m, path("period", "start"))
+		p.endOf(m, path("period", "end"))
+	}
+	return p
+}
+
+func projectCoverage(m obj) Projection {
+	p := Projection{Kind: KindInsurance, Status: str(m, "status")}
+	var plan string
+	for _, c := range arr(m, "class") {
+		if conceptHas(get(c, "type"), "plan") {
+			plan = firstNonEmpty(str(c, "name"), str(c, "value"))
+		}
+	}
+	p.Who = refName(get(m, "payor", 0))
+	p.Title = firstNonEmpty(p.Who, plan, conceptTitle(m["type"]))
+	if p.Title == plan {
+		plan = ""
+	}
+	p.Text = joinText(plan, conceptTitle(m["type"]))
+	p.Codes = conceptCodes(m["type"])
+	p.dateOf(m, path("period", "start"))
+	p.endOf(m, path("period", "end"))
+	return p
+}
+
+func projectRelatedPerson(m obj) Projection {
+	p := Projection{Kind: KindEmergencyContact}
+	if a, ok := m["active"].(bool); ok && !a {
+		p.Status = "inactive"
+	}
+	p.Title = firstName(arr(m, "name"))
+	p.Text = joinText(joinConcepts(arr(m, "relationship"), 2), telecom(arr(m, "telecom"), "phone"))
+	return p
+}
+
+func projectOther(m obj, typ string) Projection {
+	p := Projection{Kind: KindOther, Status: str(m, "status")}
+	for _, k := range []string{"code", "type", "vaccineCode", "medicationCodeableConcept", "description"} {
+		if t := conceptTitle(m[k]); t != "" {
+			p.Title = t
+			p.Codes = conceptCodes(m[k])
+			break
+		}
+	}
+	if p.Title == "" {
+		if types := arr(m, "type"); len(types) > 0 {
+			p.Title = joinConcepts(types, 1)
+		}
+	}
+	if p.Title == "" {
+		switch n := m["name"].(type) {
+		case string:
+			p.Title = n
+		case []any:
+			p.Title = firstName(n)
+		}
+	}
+	if p.Title == "" {
+		p.Title = firstNonEmpty(strings.TrimSpace(str(m, "title")), strings.TrimSpace(str(m, "description")))
+	}
+	if p.Title != "" && p.Title != typ {
+		p.Text = typ
+	}
+	p.dateOf(m, path("effectiveDateTime"), path("occurrenceDateTime"), path("date"), path("period", "start"),
+		path("billablePeriod", "start"), path("authoredOn"), path("created"), path("issued"), path("recorded"),
+		path("meta", "lastUpdated"))
+	return p
+}
+
+// ProfileFromPatient derives a profile's name and birth date from a FHIR
+// Patient; the resource is kept as the profile's canonical form.
+func ProfileFromPatient(r fhir.Resource) (Profile, error) {
+	m, err := decodeObj(r.JSON)
+	if err != nil {
+		return Profile{}, jsonError(err)
+	}
+	if t := str(m, "resourceType"); t != "Patient" {
+		return Profile{}, errors.New("record: not a Patient resource")
+	}
+	return Profile{
+		Name:      clip(oneLine(firstName(arr(m, "name"))), maxTitle),
+		BirthDate: clip(str(m, "birthDate"), 10),
+		Patient:   r,
+	}, nil
+}
+
+// --- small text helpers
+
+func statusCode(cc any) string {
+	for _, c := range arr(cc, "coding") {
+		if s := str(c, "code"); s != "" {
+			return s
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(str(cc, "text")))
+}
+
+func joinConcepts(list []any, max int) string {
+	var parts []string
+	for _, c := range list {
+		if s := conceptTitle(c); s != "" && len(parts) < max {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func joinRefs(list []any, max int) string {
+	var parts []string
+	for _, r := range list {
+		if s := refName(r); s != "" && len(parts) < max {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func noteText(m obj) string {
+	return strings.TrimSpace(str(m, "note", 0, "text"))
+}
+
+// joinText joins the non-empty parts with " · ".
+func joinText(parts ...string) string {
+	return strings.Join(nonEmpty(parts...), " · ")
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// clip cuts s to at most n runes, on a rune boundary, with an ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "")
+	}
+	i, count := 0, 0
+	for i < len(s) {
+		if count == n-1 {
+			return s[:i] + "…"
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		count++
+	}
+	return s
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// fmtNum shortens a number as written: up to 3 decimals stay as written
+// ("7.20" keeps its precision), longer ones are rounded to 2.
+func fmtNum(s string) string {
+	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 3 && !strings.ContainsAny(s, "eE") {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+		}
+	}
+	return s
+}
+
+// prettyUnit turns common UCUM codes into what people read.
+func prettyUnit(u string) string {
+	switch u {
+	case "mm[Hg]":
+		return "mmHg"
+	case "Cel":
+		return "°C"
+	case "[degF]":
+		return "°F"
+	case "[lb_av]":
+		return "lb"
+	case "[in_i]":
+		return "in"
+	case "{beats}/min", "beats/min":
+		return "/min"
+	case "{breaths}/min":
+		return "/min"
+	}
+	return strings.TrimSpace(u)
+}
+
+// extString reads a string extension by URL.
+func extString(m obj, url string) string {
+	for _, e := range arr(m, "extension") {
+		if str(e, "url") == url {
+			return strings.TrimSpace(str(e, "valueString"))
+		}
+	}
+	return ""
+}

@@ -1,0 +1,233 @@
+package record
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"backpack/internal/i18n"
+)
+
+// fold lower-cases s and strips accents from Latin letters, so "Émile",
+// "emile" and "EMILE" compare equal.
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		if f, ok := foldTable[r]; ok {
+			b.WriteString(f)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var foldTable = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'đ': "d", 'ł': "l", 'þ': "th"}
+	for base, accented := range map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "e": "èéêëēĕėęě", "i": "ìíîïĩīĭįı", "n": "ñńņňŉ",
+		"o": "òóôõöōŏő", "u": "ùúûüũūŭůűų", "y": "ýÿŷ", "g": "ĝğġģ", "s": "śŝşš", "z": "źżž",
+		"r": "ŕŗř", "l": "ĺļľŀ", "d": "ď", "t": "ţťŧ", "h": "ĥħ", "j": "ĵ", "k": "ķ", "w": "ŵ",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// words splits s into folded words of letters and digits.
+func words(s string) []string {
+	f := strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	return f
+}
+
+// Search weights per field.
+const (
+	wTitle = 8
+	wCode  = 8
+	wNote  = 4
+	wText  = 3
+	wWho   = 2
+	wKind  = 1
+)
+
+type posting struct {
+	e *Entry
+	w uint8
+}
+
+// index is a small inverted index: folded word → entries, with a sorted
+// vocabulary for prefix lookups.
+type index struct {
+	post  map[string][]posting
+	vocab []string // sorted; rebuilt lazily
+	dirty bool
+	terms map[*Entry][]string // what each entry was indexed under, for removal
+}
+
+func newIndex() index {
+	return index{post: map[string][]posting{}, terms: map[*Entry][]string{}}
+}
+
+// entryTerms lists the weighted words of an entry (each word once, best weight).
+func entryTerms(e *Entry) map[string]uint8 {
+	t := map[string]uint8{}
+	add := func(s string, w uint8) {
+		for _, word := range words(s) {
+			if t[word] < w {
+				t[word] = w
+			}
+		}
+	}
+	add(e.Title, wTitle)
+	for _, c := range e.Codes {
+		add(c.Code, wCode)
+		if c.Code != "" {
+			if k := fold(c.Code); t[k] < wCode {
+				t[k] = wCode // whole code, "4548-4"
+			}
+		}
+		add(c.Display, wText)
+	}
+	add(e.Text, wText)
+	add(e.Who, wWho)
+	for _, n := range e.Notes {
+		add(n.Text, wNote)
+	}
+	if e.Flag != nil {
+		add(e.Flag.Note, wNote)
+	}
+	for _, l := range i18n.Langs {
+		add(i18n.In(l, "record.kind."+string(e.Kind)), wKind)
+	}
+	return t
+}
+
+func (ix *index) add(e *Entry) {
+	terms := entryTerms(e)
+	list := make([]string, 0, len(terms))
+	for w, weight := range terms {
+		if _, ok := ix.post[w]; !ok {
+			ix.dirty = true
+		}
+		ix.post[w] = append(ix.post[w], posting{e, weight})
+		list = append(list, w)
+	}
+	ix.terms[e] = list
+}
+
+func (ix *index) remove(e *Entry) {
+	for _, w := range ix.terms[e] {
+		ps := ix.post[w]
+		for i := range ps {
+			if ps[i].e == e {
+				ps = slices.Delete(ps, i, i+1)
+				break
+			}
+		}
+		if len(ps) == 0 {
+			delete(ix.post, w)
+			ix.dirty = true
+		} else {
+			ix.post[w] = ps
+		}
+	}
+	delete(ix.terms, e)
+}
+
+func (ix *index) sortedVocab() []string {
+	if ix.dirty || ix.vocab == nil {
+		ix.vocab = ix.vocab[:0]
+		for w := range ix.post {
+			ix.vocab = append(ix.vocab, w)
+		}
+		sort.Strings(ix.vocab)
+		ix.dirty = false
+	}
+	return ix.vocab
+}
+
+// Hit is one search result.
+type Hit struct {
+	Entry
+	Score int
+}
+
+// MaxHits caps Search results.
+const MaxHits = 500
+
+// Search finds a profile's live entries matching every word of query
+// (accent- and case-insensitive; each query word matches words it
+// prefixes) in titles, codes, text, providers, notes and error flags.
+// Results are ranked: title and code matches first, whole words before
+// prefixes, then newest first. At most MaxHits are returned.
+func (b *Book) Search(profile, query string) []Hit {
+	qs := words(query)
+	if len(qs) == 0 {
+		return nil
+	}
+	slices.Sort(qs)
+	qs = slices.Compact(qs)
+	b.mu.Lock() // the vocabulary may be rebuilt
+	defer b.mu.Unlock()
+	vocab := b.idx.sortedVocab()
+	var acc map[*Entry]int
+	for qi, q := range qs {
+		cur := map[*Entry]int{}
+		for i := sort.SearchStrings(vocab, q); i < len(vocab) && strings.HasPrefix(vocab[i], q); i++ {
+			exact := 1
+			if vocab[i] == q {
+				exact = 2
+			}
+			for _, p := range b.idx.post[vocab[i]] {
+				if p.e.Profile != profile || !p.e.Deleted.IsZero() {
+					continue
+				}
+				if qi > 0 {
+					if _, ok := acc[p.e]; !ok {
+						continue
+					}
+				}
+				if s := int(p.w) * exact; s > cur[p.e] {
+					cur[p.e] = s
+				}
+			}
+		}
+		if qi > 0 {
+			for e, s := range cur {
+				cur[e] = s + acc[e]
+			}
+		}
+		acc = cur
+		if len(acc) == 0 {
+			return nil
+		}
+	}
+	hits := make([]*Entry, 0, len(acc))
+	for e := range acc {
+		hits = append(hits, e)
+	}
+	slices.SortFunc(hits, func(x, y *Entry) int {
+		if acc[x] != acc[y] {
+			return acc[y] - acc[x]
+		}
+		return newestFirst(x, y)
+	})
+	if len(hits) > MaxHits {
+		hits = hits[:MaxHits]
+	}
+	out := make([]Hit, len(hits))
+	for i, e := range hits {
+		out[i] = Hit{Entry: *e, Score: acc[e]}
+	}
+	return out
+}

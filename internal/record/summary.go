@@ -1,0 +1,168 @@
+package record
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Summary is what matters now about a profile: for the home screen, the
+// emergency card and the printable summary. Lists are newest first.
+type Summary struct {
+	Conditions        []Entry // active
+	Medications       []Entry // current
+	Allergies         []Entry // active
+	Immunizations     []Entry
+	Labs              []Entry // latest result per test
+	Vitals            []Entry // latest per vital sign
+	CareTeam          []Entry
+	EmergencyContacts []Entry
+	Insurance         []Entry
+}
+
+// Summary builds a profile's summary as of now.
+func (b *Book) Summary(profile string) Summary { return b.SummaryAt(profile, time.Now()) }
+
+var inactive = map[string]bool{
+	"inactive": true, "resolved": true, "remission": true, "entered-in-error": true, "refuted": true,
+	"completed": true, "stopped": true, "cancelled": true, "not-taken": true, "not-done": true,
+	"ended": true, "revoked": true, "draft": true,
+}
+
+// SummaryAt builds a profile's summary as of a given time (medications that
+// stopped before it are not current).
+func (b *Book) SummaryAt(profile string, now time.Time) Summary {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var s Summary
+	latest := map[string]bool{}
+	for _, p := range b.sorted() { // newest first, so the first of a test is its latest
+		if p.Profile != profile || !p.Deleted.IsZero() {
+			continue
+		}
+		st := strings.ToLower(p.Status)
+		switch p.Kind {
+		case KindCondition:
+			if !inactive[st] && p.End.IsZero() {
+				s.Conditions = append(s.Conditions, *p)
+			}
+		case KindMedication:
+			if !inactive[st] && (p.End.IsZero() || p.End.After(now)) {
+				s.Medications = append(s.Medications, *p)
+			}
+		case KindAllergy:
+			if !inactive[st] {
+				s.Allergies = append(s.Allergies, *p)
+			}
+		case KindImmunization:
+			if st != "entered-in-error" && st != "not-done" {
+				s.Immunizations = append(s.Immunizations, *p)
+			}
+		case KindLab, KindVital:
+			if st == "entered-in-error" || st == "cancelled" {
+				continue
+			}
+			k := string(p.Kind) + "\x00" + TrendKey(*p)
+			if latest[k] {
+				continue
+			}
+			latest[k] = true
+			if p.Kind == KindLab {
+				s.Labs = append(s.Labs, *p)
+			} else {
+				s.Vitals = append(s.Vitals, *p)
+			}
+		case KindCareTeam:
+			if st != "inactive" {
+				s.CareTeam = append(s.CareTeam, *p)
+			}
+		case KindEmergencyContact:
+			if st != "inactive" {
+				s.EmergencyContacts = append(s.EmergencyContacts, *p)
+			}
+		case KindInsurance:
+			if !inactive[st] && (p.End.IsZero() || p.End.After(now)) {
+				s.Insurance = append(s.Insurance, *p)
+			}
+		}
+	}
+	return s
+}
+
+// TrendKey is what groups repeated results of one test: its first LOINC
+// code, else its first code, else its folded title.
+func TrendKey(e Entry) string {
+	for _, c := range e.Codes {
+		if c.System == sysLOINC && c.Code != "" {
+			return c.Code
+		}
+	}
+	for _, c := range e.Codes {
+		if c.Code != "" {
+			return c.Code
+		}
+	}
+	return strings.Join(words(e.Title), " ")
+}
+
+// Point is one result in a trend.
+type Point struct {
+	Date    time.Time
+	Value   float64
+	Unit    string
+	Interp  string
+	EntryID string
+}
+
+// Trend is the series of one repeated lab test or vital sign.
+type Trend struct {
+	Title   string
+	Unit    string   // of the latest point
+	Points  []Point  // oldest first
+	RefLow  *float64 // of the latest point that has a range
+	RefHigh *float64
+}
+
+// Trend returns the numeric results of a profile whose code or title
+// matches key (see TrendKey; titles compare folded), oldest first.
+func (b *Book) Trend(profile, key string) Trend {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fk := strings.Join(words(key), " ")
+	var t Trend
+	var ranged bool
+	for _, p := range b.sorted() {
+		if p.Profile != profile || !p.Deleted.IsZero() || p.Value == nil || p.Date.IsZero() {
+			continue
+		}
+		if p.Status == "entered-in-error" || !trendMatch(p, key, fk) {
+			continue
+		}
+		if t.Title == "" {
+			t.Title, t.Unit = p.Title, p.Unit
+		}
+		if !ranged && (p.RefLow != nil || p.RefHigh != nil) {
+			t.RefLow, t.RefHigh, ranged = cloneF(p.RefLow), cloneF(p.RefHigh), true
+		}
+		t.Points = append(t.Points, Point{Date: p.Date, Value: *p.Value, Unit: p.Unit, Interp: p.Interp, EntryID: p.ID})
+	}
+	slices.Reverse(t.Points)
+	return t
+}
+
+func trendMatch(p *Entry, key, folded string) bool {
+	for _, c := range p.Codes {
+		if c.Code != "" && strings.EqualFold(c.Code, key) {
+			return true
+		}
+	}
+	return folded != "" && strings.Join(words(p.Title), " ") == folded
+}
+
+func cloneF(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	v := *f
+	return &v
+}
