@@ -1,0 +1,195 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/gopenpgp/v2/constants"
+	"github.com/ProtonMail/gopenpgp/v2/crypto"
+)
+
+// Errors about keys and passphrases. They never contain key material.
+var (
+	ErrEmptyPassphrase = errors.New("export: the passphrase is empty")
+	ErrNoRecipient     = errors.New("export: no passphrase or public key given")
+	ErrBadKey          = errors.New("export: this is not an OpenPGP public key")
+	ErrPrivateKey      = errors.New("export: this is a private key; use the provider's public key")
+	ErrPublicKeyOnly   = errors.New("export: this is a public key; opening an export needs the private key")
+	ErrKeyExpired      = errors.New("export: the key has expired")
+	ErrKeyRevoked      = errors.New("export: the key has been revoked")
+	ErrKeyNoEncryption = errors.New("export: the key cannot be used for encryption")
+	ErrKeyPassphrase   = errors.New("export: wrong or missing passphrase for the private key")
+)
+
+// Recipient is who can open an export: anyone with a passphrase, or the
+// holder of the private key matching a public key.
+type Recipient struct {
+	passphrase []byte
+	key        *crypto.KeyRing
+	fpr        string
+}
+
+// Passphrase returns a recipient for a passphrase, used as given (GnuPG
+// will ask for exactly these characters).
+func Passphrase(p string) (Recipient, error) {
+	if strings.TrimSpace(p) == "" {
+		return Recipient{}, ErrEmptyPassphrase
+	}
+	return Recipient{passphrase: []byte(p)}, nil
+}
+
+// PublicKey returns a recipient for an armored (or binary) OpenPGP public
+// key, as pasted or loaded from a .asc file. It refuses, each with its own
+// error, text that is not a key, a private key pasted by mistake, and keys
+// that are expired, revoked or have no encryption subkey.
+func PublicKey(armored string) (Recipient, error) {
+	key, err := parseKey(armored)
+	if err != nil {
+		return Recipient{}, err
+	}
+	if key.IsPrivate() {
+		return Recipient{}, ErrPrivateKey
+	}
+	if err := usable(key); err != nil {
+		return Recipient{}, err
+	}
+	kr, err := crypto.NewKeyRing(key)
+	if err != nil {
+		return Recipient{}, ErrBadKey
+	}
+	return Recipient{key: kr, fpr: strings.ToUpper(key.GetFingerprint())}, nil
+}
+
+// Fingerprint is the public key's fingerprint in upper-case hex, for the UI
+// to show before exporting; empty for a passphrase.
+func (r Recipient) Fingerprint() string { return r.fpr }
+
+// IsPassphrase reports whether r encrypts with a passphrase.
+func (r Recipient) IsPassphrase() bool { return r.passphrase != nil }
+
+func parseKey(text string) (*crypto.Key, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, ErrBadKey
+	}
+	var key *crypto.Key
+	var err error
+	if strings.HasPrefix(text, "-----BEGIN PGP") {
+		key, err = crypto.NewKeyFromArmored(text)
+	} else {
+		key, err = crypto.NewKey([]byte(text))
+	}
+	if err != nil || key == nil || key.GetEntity() == nil {
+		return nil, ErrBadKey
+	}
+	return key, nil
+}
+
+func usable(key *crypto.Key) error {
+	e := key.GetEntity()
+	if e.PrimaryIdentity() == nil {
+		return ErrBadKey
+	}
+	if key.IsRevoked() {
+		return ErrKeyRevoked
+	}
+	if key.IsExpired() {
+		return ErrKeyExpired
+	}
+	if !key.CanEncrypt() {
+		// Every encryption subkey may have expired on its own.
+		if hasExpiredEncryptionSubkey(e, crypto.GetTime()) {
+			return ErrKeyExpired
+		}
+		return ErrKeyNoEncryption
+	}
+	return nil
+}
+
+func hasExpiredEncryptionSubkey(e *openpgp.Entity, now time.Time) bool {
+	for _, s := range e.Subkeys {
+		if s.Sig != nil && s.Sig.FlagsValid && (s.Sig.FlagEncryptCommunications || s.Sig.FlagEncryptStorage) &&
+			s.PublicKey.KeyExpired(s.Sig, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// encrypt starts the OpenPGP message on w and returns the writer for its
+// literal data. Closing it finishes the message.
+func (r Recipient) encrypt(w io.Writer, name string, mod time.Time) (io.WriteCloser, error) {
+	meta := crypto.NewPlainMessageMetadata(true, name, mod.Unix())
+	switch {
+	case r.passphrase != nil:
+		sk, err := crypto.GenerateSessionKeyAlgo(constants.AES256)
+		if err != nil {
+			return nil, fmt.Errorf("export: session key: %w", err)
+		}
+		kp, err := crypto.EncryptSessionKeyWithPassword(sk, r.passphrase)
+		if err != nil {
+			return nil, fmt.Errorf("export: passphrase: %w", err)
+		}
+		if _, err := w.Write(kp); err != nil {
+			return nil, err
+		}
+		return sk.EncryptStream(w, meta, nil)
+	case r.key != nil:
+		return r.key.EncryptStream(w, meta, nil)
+	}
+	return nil, ErrNoRecipient
+}
+
+// Identity is what opens an export: the passphrase, or the private key of
+// the public key it was encrypted to.
+type Identity struct {
+	passphrase []byte
+	keys       openpgp.EntityList
+}
+
+// PassphraseIdentity opens exports encrypted with passphrase p. Read also
+// tries p lower-cased with its words joined by hyphens, so a generated
+// passphrase typed with spaces or capitals still opens.
+func PassphraseIdentity(p string) Identity { return Identity{passphrase: []byte(p)} }
+
+// PrivateKeyIdentity opens exports encrypted to the public half of an
+// armored private key. keyPassphrase unlocks the key when it is protected.
+func PrivateKeyIdentity(armored, keyPassphrase string) (Identity, error) {
+	key, err := parseKey(armored)
+	if err != nil {
+		return Identity{}, err
+	}
+	if !key.IsPrivate() {
+		return Identity{}, ErrPublicKeyOnly
+	}
+	locked, err := key.IsLocked()
+	if err != nil {
+		return Identity{}, ErrBadKey
+	}
+	if locked {
+		if keyPassphrase == "" {
+			return Identity{}, ErrKeyPassphrase
+		}
+		key, err = key.Unlock([]byte(keyPassphrase))
+		if err != nil {
+			return Identity{}, ErrKeyPassphrase
+		}
+	}
+	return Identity{keys: openpgp.EntityList{key.GetEntity()}}, nil
+}
+
+// passphrases returns the passphrases Read tries, in order.
+func (id Identity) passphrases() [][]byte {
+	if id.passphrase == nil {
+		return nil
+	}
+	out := [][]byte{id.passphrase}
+	if n := normalizePassphrase(string(id.passphrase)); n != string(id.passphrase) {
+		out = append(out, []byte(n))
+	}
+	return out
+}
