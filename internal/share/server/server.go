@@ -434,10 +434,9 @@ func (s *Service) release(n int64) {
 // It returns the bytes read and 0, or an error status.
 func (s *Service) write(w http.ResponseWriter, r *http.Request, it *item) (int64, int) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBytes)
-	prefix := make([]byte, 4096)
-	k, err := io.ReadFull(body, prefix)
-	prefix = prefix[:k]
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	prefix, err := readPrefix(body, 4096)
+	k := len(prefix)
+	if err != nil {
 		return int64(k), readStatus(err)
 	}
 	if k == 0 {
@@ -512,6 +511,25 @@ func (s *Service) write(w http.ResponseWriter, r *http.Request, it *item) (int64
 	}
 	syncDir(s.cfg.Dir)
 	return it.size, 0
+}
+
+// readPrefix reads up to n bytes. Unlike io.ReadFull it tells a short body
+// (io.EOF, returned as nil) from a body cut short (io.ErrUnexpectedEOF from
+// net/http when fewer bytes arrive than Content-Length promised).
+func readPrefix(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	k := 0
+	for k < n {
+		m, err := r.Read(buf[k:])
+		k += m
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return buf[:k], err
+		}
+	}
+	return buf[:k], nil
 }
 
 // writeErr marks errors from the file side of io.Copy.

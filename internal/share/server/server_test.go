@@ -412,6 +412,31 @@ func TestOversize(t *testing.T) {
 	}
 }
 
+// A client that promises more bytes than it sends stores nothing.
+func TestTruncatedUpload(t *testing.T) {
+	e := newEnv(t, Config{})
+	for _, n := range []int{10, 10000} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "POST /api/share HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", n+100, strings.Repeat("x", n))
+		c.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, c)
+		c.Close()
+	}
+	for i := 0; i < 100 && e.svc.Stats().Items == 0; i++ {
+		time.Sleep(5 * time.Millisecond) // let the handler finish
+	}
+	if st := e.svc.Stats(); st.Items != 0 || st.Created != 0 {
+		t.Fatalf("truncated upload stored: %+v", st)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := len(files(t, e.dir)); n != 0 {
+		t.Fatalf("%d files left", n)
+	}
+}
+
 // raw sends one request exactly as written, bypassing every client-side
 // path cleaning, and returns the status.
 func raw(t *testing.T, addr, method, target string, hdr ...string) (int, string) {
@@ -764,5 +789,34 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	os.WriteFile(f, nil, 0o600)
 	if _, _, err := Handler(Config{Dir: f}); err == nil {
 		t.Fatal("Dir that is a file accepted")
+	}
+}
+
+// Upload then download 1 MiB over loopback HTTP.
+func BenchmarkUploadGet1MiB(b *testing.B) {
+	dir := b.TempDir()
+	svc, err := New(Config{Dir: dir, SweepEvery: -1, MaxTotalBytes: -1, RateLimit: RateLimit{RequestsPerMinute: -1, BytesPerHour: -1}, Logger: discard()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	body := bytes.Repeat([]byte("A"), 1<<20)
+	b.SetBytes(2 << 20)
+	for b.Loop() {
+		res, err := http.Post(srv.URL+"/api/share", "application/jose", bytes.NewReader(body))
+		if err != nil || res.StatusCode != 201 {
+			b.Fatal(err)
+		}
+		var c share.Created
+		json.NewDecoder(res.Body).Decode(&c)
+		res.Body.Close()
+		res, err = http.Get(srv.URL + "/api/share/" + c.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
 	}
 }
