@@ -1,0 +1,68 @@
+# Backpack. `make run` builds and serves on http://localhost:8000; `make test` runs every test.
+GO        ?= go
+ADDR      ?= localhost:8000
+BROTLI_Q  ?= 9
+WASM      := web/app.wasm
+BIN       := bin/backpack
+GOSRC     := $(shell find app cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+WASMTEST  := GOOS=js GOARCH=wasm $(GO) test -exec="env -u GOOS -u GOARCH $(GO) tool wasmbrowsertest"
+# Packages with browser-only code tested in headless Chromium.
+WASMPKGS  ?= ./internal/i18n
+
+.PHONY: all build run test test-host test-wasm e2e bench deps vet static clean
+
+all: build
+
+build: $(WASM) $(BIN)
+
+$(WASM): $(GOSRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./cmd/backpack
+	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) $(WASM)
+
+$(BIN): $(GOSRC)
+	$(GO) build -trimpath -o $(BIN) ./cmd/backpack
+
+run: build
+	$(BIN) serve -addr $(ADDR)
+
+static: build
+	$(BIN) static out
+
+# deps installs what the tests need: Chromium (browser tests) and GnuPG
+# (export compatibility), with apt-get when run as root.
+deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v gpg >/dev/null 2>&1 || missing="$$missing gnupg"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "please install:$$missing   (Debian: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./cmd/... ./internal/...
+	@test -z "$$(gofmt -l app cmd internal)" || { echo "gofmt needed:"; gofmt -l app cmd internal; exit 1; }
+
+test: deps vet test-host test-wasm e2e
+
+test-host:
+	$(GO) test -race -count=1 ./...
+
+test-wasm:
+	$(WASMTEST) -count=1 $(WASMPKGS)
+
+e2e: build
+	$(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e
+
+# bench prints the performance budget rows (see README).
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
+	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e
+
+clean:
+	rm -rf bin out .e2e web/app.wasm web/app.wasm.br web/app.wasm.gz

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/i18n"
+)
+
+// Shell is the frame around every page: the top bar, the update and install
+// prompts, and the page's content.
+type Shell struct {
+	app.Compo
+
+	Title   string
+	Content []app.UI
+
+	updateAvailable bool
+	installable     bool
+	mounted         bool
+}
+
+// OnMount runs in the browser only.
+func (s *Shell) OnMount(ctx app.Context) {
+	s.installable = ctx.IsAppInstallable()
+	s.mounted = true
+	markMounted()
+	if ctx.AppUpdateAvailable() {
+		s.checkUpdate(ctx)
+	}
+}
+
+// OnAppUpdate is called by go-app when a new version has been installed.
+func (s *Shell) OnAppUpdate(ctx app.Context) {
+	s.checkUpdate(ctx)
+}
+
+// checkUpdate shows the reload prompt only when the installed worker really
+// is a newer version than the running app.
+func (s *Shell) checkUpdate(ctx app.Context) {
+	ctx.Async(func() {
+		if newVersionInstalled() {
+			ctx.Dispatch(func(ctx app.Context) { s.updateAvailable = true })
+		}
+	})
+}
+
+// OnAppInstallChange is called when the browser offers (or withdraws) installing.
+func (s *Shell) OnAppInstallChange(ctx app.Context) {
+	s.installable = ctx.IsAppInstallable()
+}
+
+func (s *Shell) Render() app.UI {
+	return app.Div().Class("shell").Body(
+		app.A().Class("skip").Href("#main").Text(i18n.T("app.skip")),
+		app.Header().Class("topbar").Body(
+			app.A().Class("brand").Href(PathHome).Body(
+				app.Img().Src("/web/icon.svg").Alt("").Class("brand-icon"),
+				app.Span().Text(i18n.T("app.name")),
+			),
+			app.Div().Class("topbar-actions").Body(
+				app.If(s.installable, func() app.UI {
+					return app.Button().ID("install").Class("btn btn-small").
+						Text(i18n.T("app.install.button")).
+						Title(i18n.T("app.install")).
+						OnClick(func(ctx app.Context, e app.Event) { ctx.ShowAppInstallPrompt() })
+				}),
+				&LangSwitch{},
+			),
+		),
+		app.If(s.updateAvailable, func() app.UI {
+			return app.Div().ID("update").Class("banner").Aria("live", "polite").Body(
+				app.Span().Text(i18n.T("app.update")),
+				app.Button().ID("update-reload").Class("btn btn-small").
+					Text(i18n.T("app.update.reload")).
+					OnClick(func(ctx app.Context, e app.Event) { ctx.Reload() }),
+			)
+		}),
+		app.Main().ID("main").Class("content").DataSet("mounted", s.mounted).Body(
+			app.If(s.Title != "", func() app.UI { return app.H1().Text(s.Title) }),
+			app.Range(s.Content).Slice(func(i int) app.UI { return s.Content[i] }),
+		),
+	)
+}
+
+// LangSwitch picks the interface language; the choice is kept on this device.
+type LangSwitch struct {
+	app.Compo
+}
+
+func (l *LangSwitch) Render() app.UI {
+	cur := i18n.Current()
+	return app.Select().Class("lang").Aria("label", i18n.T("app.language")).
+		OnChange(func(ctx app.Context, e app.Event) {
+			setLang(i18n.Lang(ctx.JSSrc().Get("value").String()))
+			ctx.Reload()
+		}).
+		Body(app.Range(i18n.Langs).Slice(func(i int) app.UI {
+			lang := i18n.Langs[i]
+			return app.Option().Value(string(lang)).Selected(lang == cur).Text(i18n.In(lang, "lang.name"))
+		}))
+}

@@ -1,0 +1,149 @@
+//go:build !wasm
+
+// Command backpack serves the Backpack app, writes it as a static site, and
+// inspects health-record files.
+//
+//	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share API with -data)
+//	backpack static [-web web] OUTDIR                       write a static site
+//	backpack precompress [-q 11] FILE...                    write FILE.br and FILE.gz
+//	backpack inspect [--json] FILE...                       show what a health-record file holds
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"backpack/internal/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stderr)
+	case "static":
+		err = static(args, stdout, stderr)
+	case "precompress":
+		err = precompress(args, stdout, stderr)
+	case "inspect":
+		return inspect(args, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "backpack: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "backpack:", err)
+		return 1
+	}
+	return 0
+}
+
+const usage = `usage:
+  backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share API on
+  backpack static [-web web] OUTDIR                      write a static site any host can serve
+  backpack precompress [-q 11] FILE...                   write FILE.br and FILE.gz beside FILE
+  backpack inspect [--json] FILE...                      show format, patient, counts and problems
+`
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "localhost:8000", "address to listen on")
+	web := fs.String("web", "web", "directory with app.wasm, icons and styles")
+	data := fs.String("data", "", "directory for encrypted shared files; empty turns the share API off")
+	version := fs.String("version", "", "app version (default: hash of app.wasm)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	api, closeAPI, err := shareAPI(*data)
+	if err != nil {
+		return err
+	}
+	defer closeAPI()
+	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(io.Discard, "", 0), // no request details in logs
+	}
+	log.SetFlags(0)
+	log.Printf("backpack: serving on http://%s", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func static(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("static", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	web := fs.String("web", "web", "directory with app.wasm, icons and styles")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("static: give one output directory")
+	}
+	if err := server.Static(fs.Arg(0), *web); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "static site written to %s\n", fs.Arg(0))
+	return nil
+}
+
+func precompress(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("precompress", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	q := fs.Int("q", 11, "brotli quality 0-11")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, name := range fs.Args() {
+		raw, br, gz, err := server.Precompress(name, *q)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: raw %d, brotli %d, gzip %d bytes\n", name, raw, br, gz)
+	}
+	return nil
+}

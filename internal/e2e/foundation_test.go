@@ -1,0 +1,150 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"backpack/internal/server"
+)
+
+func TestMountsAndIsInstallable(t *testing.T) {
+	s := startSite(t, "v1")
+	ctx, cancel := browser(t)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitMounted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitController(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var errs []*page.InstallabilityError
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		errs, err = page.GetInstallabilityErrors().Do(ctx)
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errs {
+		t.Errorf("installability error: %s %v", e.ErrorID, e.ErrorArguments)
+	}
+	// A first visit is no update: no reload prompt.
+	time.Sleep(500 * time.Millisecond)
+	var prompts int
+	chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll("#update").length`, &prompts))
+	if prompts != 0 {
+		t.Error("first visit shows the update prompt")
+	}
+	screenshot(t, ctx, "home-phone")
+	if err := chromedp.Run(ctx, desktop()); err == nil {
+		screenshot(t, ctx, "home-desktop")
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	s := startSite(t, "v1")
+	for _, p := range []string{"/", "/about", "/web/app.wasm", "/app.js", "/app-worker.js", "/manifest.webmanifest", "/web/nope"} {
+		res, err := http.Get(s.URL(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		h := res.Header
+		if h.Get("Content-Security-Policy") != server.CSP {
+			t.Errorf("%s: CSP %q", p, h.Get("Content-Security-Policy"))
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: headers %v", p, h)
+		}
+		if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s: no frame-ancestors", p)
+		}
+	}
+}
+
+// After one visit, with the server stopped, / and a deep link still load.
+func TestOffline(t *testing.T) {
+	s := startSite(t, "v1")
+	ctx, cancel := browser(t)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitMounted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitController(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.stop()
+	for _, p := range []string{"/", "/about"} {
+		if err := chromedp.Run(ctx, chromedp.Navigate(s.URL(p))); err != nil {
+			t.Fatalf("offline %s: %v", p, err)
+		}
+		if _, err := waitMounted(ctx); err != nil {
+			t.Fatalf("offline %s: %v", p, err)
+		}
+		var path string
+		chromedp.Run(ctx, chromedp.Evaluate(`location.pathname`, &path))
+		if path != p {
+			t.Fatalf("offline %s: at %s", p, path)
+		}
+	}
+	var h1 string
+	if err := chromedp.Run(ctx, chromedp.Text(`main h1`, &h1, chromedp.ByQuery)); err != nil || h1 == "" {
+		t.Fatalf("offline deep link rendered no title: %q %v", h1, err)
+	}
+}
+
+// A new version on the server makes the running app offer a reload.
+func TestUpdatePrompt(t *testing.T) {
+	s := startSite(t, "v1")
+	ctx, cancel := browser(t)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitMounted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitController(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.restart("v2")
+	if err := chromedp.Run(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitMounted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	defer tcancel()
+	if err := chromedp.Run(tctx, chromedp.WaitVisible(`#update-reload`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("no update prompt: %v", err)
+	}
+	screenshot(t, ctx, "update-prompt")
+	// Reloading brings up the new version, without the prompt.
+	if err := chromedp.Run(ctx, chromedp.Click(`#update-reload`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if _, err := waitMounted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var version string
+	chromedp.Run(ctx, chromedp.Evaluate(`caches.keys().then(k => k.join(","))`, &version, awaitPromise))
+	if !strings.Contains(version, "v2") {
+		t.Fatalf("caches after reload: %q", version)
+	}
+}

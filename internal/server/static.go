@@ -1,0 +1,118 @@
+package server
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/andybalholm/brotli"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Static writes a static site into out: go-app's pages, manifest and worker,
+// plus every file of webDir under out/web. Any static host can serve it; the
+// share API is then off.
+func Static(out, webDir string) error {
+	wasm := filepath.Join(webDir, "app.wasm")
+	st, err := os.Stat(wasm)
+	if err != nil {
+		return ErrNoWasm
+	}
+	version, err := Version(wasm)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := app.GenerateStaticWebsite(out, AppHandler(version, st.Size())); err != nil {
+		return fmt.Errorf("server: static site: %w", err)
+	}
+	return copyDir(filepath.Join(out, "web"), webDir)
+}
+
+func copyDir(dst, src string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		o, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(o, in); err != nil {
+			o.Close()
+			return err
+		}
+		return o.Close()
+	})
+}
+
+// Precompress writes name.br (brotli at the given quality, 0–11) and name.gz
+// (gzip, best compression) beside name, and returns the three sizes.
+func Precompress(name string, quality int) (raw, br, gz int64, err error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	raw = st.Size()
+	if br, err = compressTo(name, name+".br", func(w io.Writer) (io.WriteCloser, error) {
+		return brotli.NewWriterLevel(w, quality), nil
+	}); err != nil {
+		return
+	}
+	gz, err = compressTo(name, name+".gz", func(w io.Writer) (io.WriteCloser, error) {
+		return gzip.NewWriterLevel(w, gzip.BestCompression)
+	})
+	return
+}
+
+func compressTo(src, dst string, newWriter func(io.Writer) (io.WriteCloser, error)) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp" + strconv.Itoa(os.Getpid())
+	out, err := os.Create(tmp)
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp)
+	zw, err := newWriter(out)
+	if err != nil {
+		out.Close()
+		return 0, err
+	}
+	if _, err := io.Copy(zw, in); err != nil {
+		out.Close()
+		return 0, err
+	}
+	if err := zw.Close(); err != nil {
+		out.Close()
+		return 0, err
+	}
+	st, err := out.Stat()
+	if err != nil {
+		out.Close()
+		return 0, err
+	}
+	if err := out.Close(); err != nil {
+		return 0, err
+	}
+	return st.Size(), os.Rename(tmp, dst)
+}
