@@ -513,3 +513,59 @@ func TestSystemURI(t *testing.T) {
 		}
 	}
 }
+
+// wrapSection wraps one section's inner XML in a minimal document.
+func wrapSection(inner string) string {
+	return `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><id root="1.2.3" extension="snip"/>` +
+		`<recordTarget><patientRole><patient><name><family>T</family></name></patient></patientRole></recordTarget>` +
+		`<component><structuredBody><component><section>` + inner + `</section></component></structuredBody></component></ClinicalDocument>`
+}
+
+func TestSnippets(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		inner   string
+		types   string // resource types built, in order
+		problem string // a problem code expected at section[1]...
+	}{
+		{"nka without negation", `<code code="48765-2"/><text>No known allergies</text><entry><act><entryRelationship typeCode="SUBJ"><observation>
+			<code code="ASSERTION"/><value xsi:type="CD" code="419199007" codeSystem="2.16.840.1.113883.6.96"/>
+			<participant typeCode="CSM"><participantRole><playingEntity><code nullFlavor="NA"/></playingEntity></participantRole></participant>
+			</observation></entryRelationship></act></entry>`, "AllergyIntolerance", ""},
+		{"no known problems placeholder", `<code code="11450-4"/><text>No known problems</text><entry><act><code code="CONC"/><entryRelationship typeCode="SUBJ">
+			<observation negationInd="true"><code nullFlavor="UNK"/><value xsi:type="CD" code="55607006" codeSystem="2.16.840.1.113883.6.96"/></observation>
+			</entryRelationship></act></entry>`, "DocumentReference", ProblemEntryEmpty},
+		{"unknown statement", `<code code="10160-0"/><text>Aspirin</text><entry><foo/></entry>`, "DocumentReference", ProblemEntrySkipped},
+		{"empty section", `<code code="10160-0"/><text/>`, "", ProblemSectionEmpty},
+		{"narrative-only section", `<code code="10160-0"/><text>No information</text>`, "DocumentReference", ProblemSectionNote},
+		{"template fallback to LOINC", `<templateId root="9.9.9"/><code code="47519-4"/><text>x</text><entry><procedure moodCode="EVN"><code code="80146002" codeSystem="2.16.840.1.113883.6.96"/></procedure></entry>`, "Procedure", ""},
+		{"result without organizer", `<code code="30954-2"/><entry><observation><code code="2345-7" codeSystem="2.16.840.1.113883.6.1"/><value xsi:type="PQ" value="&lt;5" unit="mg/dL"/></observation></entry>`, "Observation", ""},
+		{"medication wrapped in an act", `<code code="10183-2"/><entry><act><entryRelationship><substanceAdministration><consumable><manufacturedProduct><manufacturedMaterial><code code="1191" codeSystem="2.16.840.1.113883.6.88"/></manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entryRelationship></act></entry>`, "MedicationStatement", ""},
+	} {
+		d, err := Convert(strings.NewReader(wrapSection(c.inner)), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var types []string
+		for _, r := range d.Resources {
+			types = append(types, r.Type)
+		}
+		if strings.Join(types, ",") != c.types {
+			t.Errorf("%s: built %v, want %s", c.name, types, c.types)
+		}
+		if c.problem != "" && !hasProblem(d, c.problem, "") {
+			t.Errorf("%s: no %s problem in %+v", c.name, c.problem, d.Problems)
+		}
+		if c.name == "nka without negation" {
+			if m := maps(t, d, "AllergyIntolerance")[0]; get(m, "code.coding.0.code") != "716186003" {
+				t.Errorf("nka: %v", m["code"])
+			}
+		}
+		if c.name == "result without organizer" {
+			if m := maps(t, d, "Observation")[0]; get(m, "valueQuantity.comparator") != "<" || get(m, "valueQuantity.value") != "5" {
+				t.Errorf("comparator: %v", m["valueQuantity"])
+			}
+		}
+	}
+}

@@ -36,7 +36,7 @@ func counts(d Document) map[string]int {
 	n := map[string]int{}
 	for _, r := range d.Resources {
 		k := r.Type
-		if k == "Observation" {
+		if k == "Observation" || k == "Condition" {
 			var o struct {
 				Category []struct {
 					Coding []struct{ Code string }
@@ -44,7 +44,7 @@ func counts(d Document) map[string]int {
 			}
 			_ = json.Unmarshal(r.JSON, &o)
 			if len(o.Category) > 0 && len(o.Category[0].Coding) > 0 {
-				k = "Obs:" + o.Category[0].Coding[0].Code
+				k = k[:3] + ":" + o.Category[0].Coding[0].Code
 			}
 		}
 		n[k]++
@@ -53,7 +53,7 @@ func counts(d Document) map[string]int {
 }
 
 var tableCols = []struct{ key, head string }{
-	{"Condition", "Cond"}, {"MedicationStatement", "Med"}, {"AllergyIntolerance", "Allg"},
+	{"Con:problem-list-item", "Prob"}, {"Con:encounter-diagnosis", "EncDx"}, {"MedicationStatement", "Med"}, {"AllergyIntolerance", "Allg"},
 	{"Immunization", "Imm"}, {"DiagnosticReport", "DxR"}, {"Obs:laboratory", "Lab"},
 	{"Obs:vital-signs", "Vital"}, {"Obs:social-history", "Soc"}, {"Procedure", "Proc"},
 	{"Encounter", "Enc"}, {"CarePlan", "Plan"}, {"Goal", "Goal"}, {"DocumentReference", "Note"},
@@ -113,22 +113,42 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Log("\n" + table.String())
 
-	// Minimums checked by hand against the XML.
-	for name, want := range corpusMinimums {
+	// Counts checked by hand against the XML: one resource per entry
+	// (problem and allergy observations, medication and immunization
+	// entries, result and vital sign observations).
+	for name, want := range corpusCounts {
 		n, ok := got[name]
 		if !ok {
+			t.Errorf("%s: missing from the corpus", name)
 			continue
 		}
 		for k, v := range want {
-			if n[k] < v {
-				t.Errorf("%s: %d %s, want at least %d", name, n[k], k, v)
+			if n[k] != v {
+				t.Errorf("%s: %d %s, want %d", name, n[k], k, v)
 			}
+		}
+	}
+	// Every document yields at least a few records.
+	for name, n := range got {
+		total := 0
+		for _, v := range n {
+			total += v
+		}
+		if total < 10 {
+			t.Errorf("%s: only %d resources", name, total)
 		}
 	}
 }
 
-// corpusMinimums are per-document counts verified by reading the XML.
-var corpusMinimums = map[string]map[string]int{}
+// corpusCounts are per-document counts verified by reading the XML.
+var corpusCounts = map[string]map[string]int{
+	"HL7-CCD-1.xml":           {"Con:problem-list-item": 4, "MedicationStatement": 2, "AllergyIntolerance": 2, "Immunization": 5, "Obs:laboratory": 6, "Obs:vital-signs": 8},
+	"Practice-Fusion.xml":     {"Con:problem-list-item": 5, "MedicationStatement": 3, "AllergyIntolerance": 2, "Immunization": 3, "Obs:laboratory": 7, "Obs:vital-signs": 10},
+	"Meditech-Magic.xml":      {"Con:problem-list-item": 8, "MedicationStatement": 12, "AllergyIntolerance": 2, "Immunization": 3, "Obs:laboratory": 11, "Obs:vital-signs": 9},
+	"YourCareUniverse.xml":    {"Con:problem-list-item": 6, "MedicationStatement": 12, "AllergyIntolerance": 2, "Immunization": 3, "Obs:laboratory": 11, "Obs:vital-signs": 8},
+	"Henry-Schein.xml":        {"Con:problem-list-item": 6, "MedicationStatement": 3, "AllergyIntolerance": 3, "Immunization": 3, "Obs:laboratory": 9, "Obs:vital-signs": 8},
+	"Bizmatics-PrognoCIS.xml": {"Con:problem-list-item": 5, "MedicationStatement": 4, "AllergyIntolerance": 2, "Immunization": 3, "Obs:laboratory": 7, "Obs:vital-signs": 9},
+}
 
 // checkResources applies the invariants every converted resource must meet.
 func checkResources(t *testing.T, name string, d Document) {

@@ -317,11 +317,13 @@ var allergyTypes = map[string][2]string{
 
 func (c *conv) allergy(o, act *node, path string) bool {
 	var substance map[string]any
+	substanceNF := ""
 	for _, p := range o.children("participant") {
 		pe := p.at("participantRole/playingEntity")
 		if pe == nil {
 			continue
 		}
+		substanceNF = pe.child("code").nullFlavor()
 		substance = c.concept(pe.child("code"))
 		if substance == nil {
 			if name := pe.child("name").allText(); name != "" {
@@ -336,8 +338,9 @@ func (c *conv) allergy(o, act *node, path string) bool {
 	c.subject(m, "patient")
 	ver := "confirmed"
 	switch {
-	case substance == nil && negated(o):
-		// "No known allergies" is written as a negated observation without a substance.
+	case substance == nil && (negated(o) || substanceNF == "NA"):
+		// "No known allergies" is written as a negated observation whose
+		// substance is "not applicable"; vendors often drop the negation.
 		substance = map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "716186003", "display": "No known allergy"}}}
 	case substance == nil && (valueCode(o) == "716186003" || valueCode(o) == "409137002" || valueCode(o) == "428607008" || valueCode(o) == "429625007"):
 		substance = c.concept(o.child("value"))
@@ -1205,6 +1208,10 @@ func (c *conv) plan(s *section, entries []*node, title string) {
 			continue
 		}
 		path += "/" + el.name
+		if hollow(el) {
+			c.problem("info", ProblemEntryEmpty, path, "")
+			continue
+		}
 		if isGoal(el) {
 			if id := c.goal(el, path); id != "" {
 				goals = append(goals, map[string]any{"reference": "Goal/" + id})

@@ -280,30 +280,44 @@ func (c *conv) entry(s *section, e *node, path string) {
 var structuralCodes = map[string]bool{"CONC": true, "33999-4": true, "ASSERTION": true, "48765-2": true}
 
 // hollow reports whether an entry has no code, value, name or text at all
-// outside templates and identifiers, as vendors write "no information"
-// placeholders.
+// outside templates, identifiers and the people and organizations involved,
+// as vendors write "no information" placeholders.
 func hollow(el *node) bool {
 	empty := true
-	el.walk(func(n *node) {
-		if !empty {
+	var walk func(*node, int)
+	walk = func(m *node, depth int) {
+		if depth > maxDepth {
 			return
 		}
-		switch n.name {
-		case "code", "value", "translation":
-			if c := n.get("code"); c != "" && n.nullFlavor() == "" && !structuralCodes[c] && !problemTypes[c] {
-				empty = false
+		for _, n := range m.kids {
+			if !empty || n.name == "" {
+				continue
 			}
-			if n.name == "value" && n.nullFlavor() == "" && (n.get("value") != "" || n.ownText() != "") {
-				empty = false
+			switch n.name {
+			case "author", "performer", "informant", "manufacturerOrganization", "assignedEntity", "specimen":
+				continue
+			case "participant":
+				if n.get("typeCode") != "CSM" {
+					continue
+				}
+			case "code", "value", "translation":
+				if c := n.get("code"); c != "" && n.nullFlavor() == "" && !structuralCodes[c] && !problemTypes[c] {
+					empty = false
+				}
+				if n.name == "value" && n.nullFlavor() == "" && (n.get("value") != "" || n.ownText() != "") {
+					empty = false
+				}
+			case "originalText", "text", "name", "lotNumberText":
+				if n.allText() != "" {
+					empty = false
+				}
+				if r := n.child("reference"); r != nil && strings.HasPrefix(r.get("value"), "#") {
+					empty = false
+				}
 			}
-		case "originalText", "text", "name", "lotNumberText":
-			if n.allText() != "" {
-				empty = false
-			}
-			if r := n.child("reference"); r != nil && strings.HasPrefix(r.get("value"), "#") {
-				empty = false
-			}
+			walk(n, depth+1)
 		}
-	})
+	}
+	walk(el, 0)
 	return empty
 }

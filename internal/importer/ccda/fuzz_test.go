@@ -1,0 +1,89 @@
+package ccda
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"backpack/internal/fhir"
+)
+
+// FuzzConvert checks that no input panics, and that every successful
+// conversion yields valid JSON resources with ids. Seeds: the fixtures in
+// testdata/ and testdata/fuzz/FuzzConvert.
+func FuzzConvert(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.xml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`<ClinicalDocument xmlns="urn:hl7-org:v3"><component><structuredBody><component><section><entry><act><entryRelationship><observation><value/></observation></entryRelationship></act></entry></section></component></structuredBody></component></ClinicalDocument>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := convert(b) // no recover: panics must surface
+		if err != nil {
+			return
+		}
+		for _, r := range append(d.Resources, patientOrNone(d)...) {
+			if r.ID == "" || r.Type == "" || !json.Valid(r.JSON) {
+				t.Fatalf("bad resource %s/%s", r.Type, r.ID)
+			}
+		}
+		// Convert (with the size limit and recover) agrees.
+		if _, err := Convert(bytes.NewReader(b), Options{}); err != nil {
+			t.Fatalf("Convert failed where convert succeeded: %v", err)
+		}
+	})
+}
+
+func patientOrNone(d Document) []fhir.Resource {
+	if d.Patient == nil {
+		return nil
+	}
+	return []fhir.Resource{*d.Patient}
+}
+
+// BenchmarkConvertCorpus converts every document of the shared corpus once
+// per iteration.
+func BenchmarkConvertCorpus(b *testing.B) {
+	files := corpusFiles(b)
+	var docs [][]byte
+	var total int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, data)
+		total += int64(len(data))
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, data := range docs {
+			if _, err := Convert(bytes.NewReader(data), Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkConvertCCD converts the small fixture (runs without the corpus).
+func BenchmarkConvertCCD(b *testing.B) {
+	data, err := os.ReadFile("testdata/ccd.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Convert(bytes.NewReader(data), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
