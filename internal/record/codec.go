@@ -53,11 +53,10 @@ func EncodeEntry(e Entry) (header, body []byte) {
 		Title: e.Title, Text: e.Text, Status: e.Status, Value: finiteOrNil(e.Value), Unit: e.Unit,
 		RefLow: finiteOrNil(e.RefLow), RefHigh: finiteOrNil(e.RefHigh), Interp: e.Interp, Who: e.Who,
 		Notes: e.Notes, Flag: e.Flag, Files: e.Files, Identity: e.Identity,
-		Created: wireTime(e.Created), Updated: wireTime(e.Updated), Deleted: wireTime(e.Deleted),
+		Created: wireTime(e.Created), Updated: sameTime(e.Updated, e.Created), Deleted: wireTime(e.Deleted),
 	}
-	if e.Provenance != (Provenance{}) {
-		pv := e.Provenance
-		w.Prov = &pv
+	if pv := e.Provenance; pv != (Provenance{}) {
+		w.Prov = &provWire{Source: pv.Source, File: pv.File, System: pv.System, ImportedAt: sameTime(pv.ImportedAt, e.Created), Verified: pv.Verified}
 	}
 	for _, c := range e.Codes {
 		w.Codes = append(w.Codes, codeWire{S: packSystem(c.System), C: c.Code, D: packDisplay(c.Display, e.Title)})
@@ -108,6 +107,7 @@ func DecodeHeader(b []byte) (Header, error) {
 	case RecordProfile:
 		h.Profile = new(Profile)
 		err = json.Unmarshal(data, h.Profile)
+		h.Profile.Patient.JSON = nil // the body holds it
 	case RecordFile:
 		h.File = new(FileInfo)
 		err = json.Unmarshal(data, h.File)
@@ -137,32 +137,40 @@ func DecodeBody(b []byte) (fhir.Resource, error) {
 
 // entryWire is an entry header with short member names.
 type entryWire struct {
-	ID       string      `json:"i"`
-	Profile  string      `json:"p"`
-	RType    string      `json:"rt,omitempty"`
-	RID      string      `json:"ri,omitempty"`
-	Kind     Kind        `json:"k"`
-	Date     string      `json:"d,omitempty"`
-	DatePrec string      `json:"dp,omitempty"`
-	End      string      `json:"e,omitempty"`
-	Title    string      `json:"t,omitempty"`
-	Codes    []codeWire  `json:"c,omitempty"`
-	Text     string      `json:"x,omitempty"`
-	Status   string      `json:"s,omitempty"`
-	Value    *float64    `json:"v,omitempty"`
-	Unit     string      `json:"u,omitempty"`
-	RefLow   *float64    `json:"lo,omitempty"`
-	RefHigh  *float64    `json:"hi,omitempty"`
-	Interp   string      `json:"in,omitempty"`
-	Who      string      `json:"w,omitempty"`
-	Notes    []Note      `json:"n,omitempty"`
-	Flag     *ErrorFlag  `json:"f,omitempty"`
-	Files    []string    `json:"fl,omitempty"`
-	Prov     *Provenance `json:"pv,omitempty"`
-	Identity string      `json:"id,omitempty"`
-	Created  string      `json:"cr,omitempty"`
-	Updated  string      `json:"up,omitempty"`
-	Deleted  string      `json:"dl,omitempty"`
+	ID       string     `json:"i"`
+	Profile  string     `json:"p"`
+	RType    string     `json:"rt,omitempty"`
+	RID      string     `json:"ri,omitempty"`
+	Kind     Kind       `json:"k"`
+	Date     string     `json:"d,omitempty"`
+	DatePrec string     `json:"dp,omitempty"`
+	End      string     `json:"e,omitempty"`
+	Title    string     `json:"t,omitempty"`
+	Codes    []codeWire `json:"c,omitempty"`
+	Text     string     `json:"x,omitempty"`
+	Status   string     `json:"s,omitempty"`
+	Value    *float64   `json:"v,omitempty"`
+	Unit     string     `json:"u,omitempty"`
+	RefLow   *float64   `json:"lo,omitempty"`
+	RefHigh  *float64   `json:"hi,omitempty"`
+	Interp   string     `json:"in,omitempty"`
+	Who      string     `json:"w,omitempty"`
+	Notes    []Note     `json:"n,omitempty"`
+	Flag     *ErrorFlag `json:"f,omitempty"`
+	Files    []string   `json:"fl,omitempty"`
+	Prov     *provWire  `json:"pv,omitempty"`
+	Identity string     `json:"id,omitempty"`
+	Created  string     `json:"cr,omitempty"`
+	Updated  string     `json:"up,omitempty"`
+	Deleted  string     `json:"dl,omitempty"`
+}
+
+type provWire struct {
+	Source     string `json:"s,omitempty"`
+	File       string `json:"f,omitempty"`
+	System     string `json:"y,omitempty"`
+	ImportedAt string `json:"t,omitempty"` // "" when equal to the entry's Created
+	Verified   *bool  `json:"v,omitempty"`
 }
 
 type codeWire struct {
@@ -178,8 +186,8 @@ func (w entryWire) entry() (Entry, error) {
 	}
 	e.Projection = Projection{Kind: w.Kind, DatePrecision: w.DatePrec, Title: w.Title, Text: w.Text,
 		Status: w.Status, Value: w.Value, Unit: w.Unit, RefLow: w.RefLow, RefHigh: w.RefHigh, Interp: w.Interp, Who: w.Who}
-	if w.Prov != nil {
-		e.Provenance = *w.Prov
+	if pv := w.Prov; pv != nil {
+		e.Provenance = Provenance{Source: pv.Source, File: pv.File, System: pv.System, Verified: pv.Verified}
 	}
 	for _, c := range w.Codes {
 		e.Codes = append(e.Codes, Code{System: unpackSystem(c.S), Code: c.C, Display: unpackDisplay(c.D, w.Title)})
@@ -187,24 +195,67 @@ func (w entryWire) entry() (Entry, error) {
 	for _, t := range []struct {
 		s   string
 		dst *time.Time
-	}{{w.Date, &e.Date}, {w.End, &e.End}, {w.Created, &e.Created}, {w.Updated, &e.Updated}, {w.Deleted, &e.Deleted}} {
-		if t.s == "" {
-			continue
-		}
-		v, err := time.Parse(time.RFC3339Nano, t.s)
+	}{{w.Date, &e.Date}, {w.End, &e.End}, {w.Created, &e.Created}, {w.Deleted, &e.Deleted}} {
+		v, err := parseWireTime(t.s)
 		if err != nil {
 			return Entry{}, err
 		}
 		*t.dst = v
 	}
+	var err error
+	if e.Updated, err = parseSameTime(w.Updated, e.Created); err != nil {
+		return Entry{}, err
+	}
+	if w.Prov != nil {
+		if e.Provenance.ImportedAt, err = parseSameTime(w.Prov.ImportedAt, e.Created); err != nil {
+			return Entry{}, err
+		}
+	}
 	return e, nil
 }
 
+// wireTime writes a time compactly: "" for zero, "2006-01-02" for a UTC
+// midnight (most clinical dates), else RFC 3339 with nanoseconds.
 func wireTime(t time.Time) string {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return ""
+	case t.Location() == time.UTC && t.Equal(t.Truncate(24*time.Hour)):
+		return t.Format(time.DateOnly)
 	}
 	return t.Format(time.RFC3339Nano)
+}
+
+func parseWireTime(s string) (time.Time, error) {
+	switch len(s) {
+	case 0:
+		return time.Time{}, nil
+	case len(time.DateOnly):
+		return time.Parse(time.DateOnly, s)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// sameTime writes t relative to ref: "" when equal, "0" when t is zero
+// (and ref is not), else t.
+func sameTime(t, ref time.Time) string {
+	switch {
+	case t.Equal(ref) && t.Location() == ref.Location():
+		return ""
+	case t.IsZero():
+		return "0"
+	}
+	return wireTime(t)
+}
+
+func parseSameTime(s string, ref time.Time) (time.Time, error) {
+	switch s {
+	case "":
+		return ref, nil
+	case "0":
+		return time.Time{}, nil
+	}
+	return parseWireTime(s)
 }
 
 func finiteOrNil(f *float64) *float64 {

@@ -217,6 +217,11 @@ func normDate(s string) string {
 // JSON field of base is kept as it was (base is returned unchanged when
 // nothing changed).
 func (f Form) Build(p Profile, base *fhir.Resource) (fhir.Resource, error) {
+	return f.build(p, base, "")
+}
+
+// build is Build with a chosen id for new resources ("" for a random one).
+func (f Form) build(p Profile, base *fhir.Resource, id string) (fhir.Resource, error) {
 	s := specs[f.Kind]
 	if s == nil {
 		return fhir.Resource{}, ErrNoForm
@@ -227,7 +232,10 @@ func (f Form) Build(p Profile, base *fhir.Resource) (fhir.Resource, error) {
 	var m obj
 	isNew := base == nil
 	if isNew {
-		m = obj{"resourceType": s.resourceType, "id": NewID()}
+		if id == "" {
+			id = NewID()
+		}
+		m = obj{"resourceType": s.resourceType, "id": id}
 		if s.subject != "" {
 			m[s.subject] = obj{"reference": PatientRef(p)}
 		}

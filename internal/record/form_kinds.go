@@ -634,7 +634,8 @@ func init() {
 		resourceType: "MedicationStatement", also: []string{"MedicationRequest"}, subject: "subject",
 		fields: []fieldDef{
 			fd("name", FieldText, func(m obj) string {
-				return firstNonEmpty(conceptTitle(m["medicationCodeableConcept"]), refName(m["medicationReference"]))
+				name, _ := medicationName(m)
+				return name
 			}, func(m obj, v string) {
 				delete(m, "medicationReference")
 				m["medicationCodeableConcept"] = obj{"text": v}
@@ -910,14 +911,7 @@ func init() {
 		validate: func(f Form) []FieldError { return dateOrder(f, "start", "end") },
 	}
 
-	notEmergency := func(c any) bool {
-		for _, cd := range arr(c, "coding") {
-			if str(cd, "system") == sysV20131 && str(cd, "code") == "C" {
-				return false
-			}
-		}
-		return true
-	}
+	notEmergency := func(c any) bool { return !isEmergencyRole(c) }
 	specs[KindEmergencyContact] = &kindSpec{
 		resourceType: "RelatedPerson", subject: "patient",
 		fields: []fieldDef{

@@ -2,7 +2,8 @@ package record
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 
 	"backpack/internal/fhir"
@@ -16,8 +17,28 @@ import (
 //     resource's logical id;
 //  3. else a hash of type, codes, date, value and title.
 //
-// The key is a hash ("v1-" + 32 hex digits): it reveals nothing itself.
+// The key is a hash ("v1-" + 22 base64url characters): it reveals nothing itself.
 func Identity(r fhir.Resource, prov Provenance) string {
+	// Fast path: read only the members needed.
+	var head struct {
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
+		Identifier   []struct {
+			System string `json:"system"`
+			Value  string `json:"value"`
+		} `json:"identifier"`
+	}
+	if json.Unmarshal(r.JSON, &head) == nil {
+		typ := firstNonEmpty(head.ResourceType, r.Type)
+		for _, id := range head.Identifier {
+			if sys, val := strings.TrimSpace(id.System), strings.TrimSpace(id.Value); sys != "" && val != "" {
+				return identityHash("ident", typ, sys, val)
+			}
+		}
+		if id := firstNonEmpty(head.ID, r.ID); id != "" {
+			return identityHash("id", typ, prov.System, id)
+		}
+	}
 	m, err := decodeObj(r.JSON)
 	if err != nil {
 		return identityHash("raw", r.Type, r.ID, string(r.JSON))
@@ -52,5 +73,5 @@ func identityHash(parts ...string) string {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
-	return "v1-" + hex.EncodeToString(h.Sum(nil)[:16])
+	return "v1-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
 }

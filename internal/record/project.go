@@ -469,23 +469,7 @@ func projectAllergy(m obj) Projection {
 
 func projectMedication(m obj, typ string) Projection {
 	p := Projection{Kind: KindMedication, Status: str(m, "status")}
-	p.Title = conceptTitle(m["medicationCodeableConcept"])
-	p.Codes = conceptCodes(m["medicationCodeableConcept"])
-	if p.Title == "" {
-		ref := objAt(m, "medicationReference")
-		p.Title = refName(ref)
-		// A reference to a contained Medication ("#med1"): read its code.
-		if r := str(ref, "reference"); strings.HasPrefix(r, "#") {
-			for _, c := range arr(m, "contained") {
-				if str(c, "resourceType") == "Medication" && "#"+str(c, "id") == r {
-					if t := conceptTitle(get(c, "code")); t != "" {
-						p.Title = t
-						p.Codes = conceptCodes(get(c, "code"))
-					}
-				}
-			}
-		}
-	}
+	p.Title, p.Codes = medicationName(m)
 	var dose any
 	switch typ {
 	case "MedicationRequest":
@@ -513,6 +497,25 @@ func projectMedication(m obj, typ string) Projection {
 			strings.TrimSpace(str(dose, "patientInstruction")))
 	}
 	return p
+}
+
+// medicationName names the medication of a resource: its concept, the
+// contained Medication it references, or the reference's display.
+func medicationName(m obj) (string, []Code) {
+	if t := conceptTitle(m["medicationCodeableConcept"]); t != "" {
+		return t, conceptCodes(m["medicationCodeableConcept"])
+	}
+	ref := objAt(m, "medicationReference")
+	if r := str(ref, "reference"); strings.HasPrefix(r, "#") {
+		for _, c := range arr(m, "contained") {
+			if str(c, "resourceType") == "Medication" && "#"+str(c, "id") == r {
+				if t := conceptTitle(get(c, "code")); t != "" {
+					return t, conceptCodes(get(c, "code"))
+				}
+			}
+		}
+	}
+	return refName(ref), nil
 }
 
 func projectImmunization(m obj) Projection {
@@ -778,7 +781,13 @@ func projectRelatedPerson(m obj) Projection {
 		p.Status = "inactive"
 	}
 	p.Title = firstName(arr(m, "name"))
-	p.Text = joinText(joinConcepts(arr(m, "relationship"), 2), telecom(arr(m, "telecom"), "phone"))
+	var rel []any
+	for _, c := range arr(m, "relationship") {
+		if !isEmergencyRole(c) {
+			rel = append(rel, c)
+		}
+	}
+	p.Text = joinText(joinConcepts(rel, 2), telecom(arr(m, "telecom"), "phone"))
 	return p
 }
 
@@ -951,4 +960,15 @@ func extString(m obj, url string) string {
 		}
 	}
 	return ""
+}
+
+// isEmergencyRole reports whether a relationship concept is the v2-0131
+// "emergency contact" role (implied by the kind, so not shown).
+func isEmergencyRole(c any) bool {
+	for _, cd := range arr(c, "coding") {
+		if str(cd, "system") == sysV20131 && str(cd, "code") == "C" {
+			return true
+		}
+	}
+	return false
 }
