@@ -3,8 +3,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +150,28 @@ func TestUpdatePrompt(t *testing.T) {
 	chromedp.Run(ctx, chromedp.Evaluate(`caches.keys().then(k => k.join(","))`, &version, awaitPromise))
 	if !strings.Contains(version, "v2") {
 		t.Fatalf("caches after reload: %q", version)
+	}
+}
+
+// The browser binary must not carry the server: build the wasm with symbol
+// names kept and look for net/http's server side and internal/server.
+func TestWasmLinksNoServer(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "names.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "backpack/cmd/backpack")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(bin, []byte("go-app/v10/pkg/app.")) {
+		t.Fatal("symbol names missing: the check would prove nothing")
+	}
+	for _, sym := range []string{"net/http.(*Server)", "net/http.(*conn).serve", "backpack/internal/server.", "backpack/internal/share/server.", "net/http/httptest."} {
+		if bytes.Contains(bin, []byte(sym)) {
+			t.Errorf("app.wasm links %s", sym)
+		}
 	}
 }

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testWeb makes a web directory with a fake wasm and its precompressed forms.
+func testWeb(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("app.wasm", "\x00asm fake wasm")
+	write("backpack.css", "body{}")
+	write("icon.svg", "<svg/>")
+	if _, _, _, err := Precompress(filepath.Join(dir, "app.wasm"), 5); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func get(t *testing.T, h http.Handler, path string, header ...string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func TestHeadersEverywhere(t *testing.T) {
+	h, err := New(Config{WebDir: testWeb(t), Version: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/about", "/web/app.wasm", "/web/missing", "/app.js", "/app-worker.js", "/manifest.webmanifest", "/api/share", "/no/such/page"} {
+		res := get(t, h, p)
+		if got := res.Header.Get("Content-Security-Policy"); got != CSP {
+			t.Errorf("%s: CSP = %q", p, got)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+			if res.Header.Get(k) != v {
+				t.Errorf("%s: %s = %q", p, k, res.Header.Get(k))
+			}
+		}
+	}
+	for _, bad := range []string{"http:", "https:", "'unsafe-inline'", "'unsafe-eval'", "*"} {
+		if strings.Contains(CSP, bad) {
+			t.Errorf("CSP allows %s", bad)
+		}
+	}
+}
+
+func TestWasmEncodings(t *testing.T) {
+	h, err := New(Config{WebDir: testWeb(t), Version: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ accept, enc string }{{"br, gzip", "br"}, {"gzip", "gzip"}, {"", ""}, {"br;q=0, gzip", "gzip"}}
+	for _, c := range cases {
+		res := get(t, h, "/web/app.wasm", "Accept-Encoding", c.accept)
+		if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != c.enc || res.Header.Get("Content-Type") != "application/wasm" {
+			t.Errorf("accept %q: status %d encoding %q type %q", c.accept, res.StatusCode, res.Header.Get("Content-Encoding"), res.Header.Get("Content-Type"))
+		}
+		body, _ := io.ReadAll(res.Body)
+		if c.enc == "gzip" {
+			zr, err := gzip.NewReader(strings.NewReader(string(body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+		}
+		if c.enc != "br" && string(body) != "\x00asm fake wasm" {
+			t.Errorf("accept %q: body %q", c.accept, body)
+		}
+	}
+	// Conditional requests by version.
+	if res := get(t, h, "/web/app.wasm", "If-None-Match", `"v1"`); res.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d", res.StatusCode)
+	}
+}
+
+func TestWebPathTricks(t *testing.T) {
+	dir := testWeb(t)
+	os.WriteFile(filepath.Join(filepath.Dir(dir), "secret.txt"), []byte("secret"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("hidden"), 0o644)
+	h, err := New(Config{WebDir: dir, Version: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/web/../secret.txt", "/web/..%2fsecret.txt", "/web/.hidden", "/web/", "/web/app.wasm.br", "/web/%2e%2e/secret.txt"} {
+		res := get(t, h, p)
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode == 200 || string(body) == "secret" || string(body) == "hidden" {
+			t.Errorf("%s: status %d body %q", p, res.StatusCode, body)
+		}
+	}
+}
+
+func TestVersionFromWasmHash(t *testing.T) {
+	dir := testWeb(t)
+	v1, err := Version(filepath.Join(dir, "app.wasm"))
+	if err != nil || len(v1) != 16 {
+		t.Fatalf("version %q %v", v1, err)
+	}
+	os.WriteFile(filepath.Join(dir, "app.wasm"), []byte("\x00asm other"), 0o644)
+	if v2, _ := Version(filepath.Join(dir, "app.wasm")); v2 == v1 {
+		t.Fatal("version did not change with the wasm")
+	}
+	h, err := New(Config{WebDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(get(t, h, "/app-worker.js").Body)
+	if !strings.Contains(string(body), "backpack-") || strings.Contains(string(body), "{{") {
+		t.Fatalf("worker not templated: %.200s", body)
+	}
+}
+
+func TestManifestAndWorkerAreLocal(t *testing.T) {
+	h, err := New(Config{WebDir: testWeb(t), Version: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/manifest.webmanifest", "/app-worker.js", "/app.js", "/"} {
+		body, _ := io.ReadAll(get(t, h, p).Body)
+		s := string(body)
+		for _, remote := range []string{"http://", "https://"} {
+			// og:url and og:image carry an empty "https://" placeholder from go-app; no other absolute URL may appear.
+			s = strings.ReplaceAll(s, `content="https://"`, "")
+			if strings.Contains(s, remote) {
+				i := strings.Index(s, remote)
+				t.Errorf("%s names a remote URL: %.80s", p, s[i:])
+			}
+		}
+	}
+}
+
+func TestStaticSite(t *testing.T) {
+	web := testWeb(t)
+	out := t.TempDir()
+	if err := Static(out, web); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"index.html", "about.html", "app.js", "app-worker.js", "manifest.webmanifest", "wasm_exec.js", "web/app.wasm", "web/app.wasm.br", "web/backpack.css"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("static site lacks %s", f)
+		}
+	}
+	if err := Static(t.TempDir(), t.TempDir()); err != ErrNoWasm {
+		t.Errorf("no wasm: %v", err)
+	}
+}
