@@ -2,19 +2,24 @@ package ccda
 
 import (
 	"bytes"
+	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 )
 
+// fixtures are embedded so the tests also run in the browser (wasm).
+//
+//go:embed testdata/*.xml
+var fixtures embed.FS
+
 func load(t *testing.T, name string) Document {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
+	b, err := fixtures.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +359,7 @@ func TestLoose(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	bomb, err := os.ReadFile("testdata/doctype-entities.xml")
+	bomb, err := fixtures.ReadFile("testdata/doctype-entities.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +438,7 @@ func TestLatin1(t *testing.T) {
 }
 
 func TestDeterministicIDs(t *testing.T) {
-	b, _ := os.ReadFile("testdata/ccd.xml")
+	b, _ := fixtures.ReadFile("testdata/ccd.xml")
 	d1, _ := Convert(bytes.NewReader(b), Options{})
 	d2, _ := Convert(bytes.NewReader(b), Options{})
 	if len(d1.Resources) != len(d2.Resources) || d1.Patient.ID != d2.Patient.ID {

@@ -694,11 +694,7 @@ func (c *conv) results(el *node, path, category string) int {
 	}
 	m["status"] = st
 	m["category"] = cat("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB", "Laboratory")
-	code := c.concept(el.child("code"))
-	if code == nil && len(refs) == 1 {
-		code = nil // fall through to required()
-	}
-	m["code"] = c.required(code, el, path)
+	m["code"] = c.required(c.concept(el.child("code")), el, path)
 	c.subject(m, "subject")
 	start, end := c.period(el.child("effectiveTime"), path)
 	if start == "" && end == "" {
@@ -785,7 +781,7 @@ func (c *conv) observation(o *node, path, category, fallbackDate string) string 
 	if b := c.concept(o.child("methodCode")); b != nil {
 		m["method"] = b
 	}
-	if m["value"+"Quantity"] == nil && !hasValue(m) && code == nil && c.entryText(o) == "" {
+	if !hasValue(m) && code == nil && c.entryText(o) == "" {
 		// Nothing at all to keep.
 		return ""
 	}

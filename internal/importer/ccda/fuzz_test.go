@@ -3,8 +3,8 @@ package ccda
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"backpack/internal/fhir"
@@ -14,9 +14,9 @@ import (
 // conversion yields valid JSON resources with ids. Seeds: the fixtures in
 // testdata/ and testdata/fuzz/FuzzConvert.
 func FuzzConvert(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.xml")
+	files, _ := fs.Glob(fixtures, "testdata/*.xml")
 	for _, name := range files {
-		b, err := os.ReadFile(name)
+		b, err := fixtures.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func BenchmarkConvertCorpus(b *testing.B) {
 
 // BenchmarkConvertCCD converts the small fixture (runs without the corpus).
 func BenchmarkConvertCCD(b *testing.B) {
-	data, err := os.ReadFile("testdata/ccd.xml")
+	data, err := fixtures.ReadFile("testdata/ccd.xml")
 	if err != nil {
 		b.Fatal(err)
 	}
