@@ -104,7 +104,7 @@ func convert(data []byte) (Document, error) {
 	if root.name != "ClinicalDocument" {
 		return Document{}, ErrNotCDA
 	}
-	c := &conv{root: root, used: map[string]bool{}, narrativeIDs: map[string]*node{}}
+	c := &conv{root: root, used: map[string]bool{}, narrativeIDs: map[string]*node{}, resolved: map[*node]string{}}
 	c.docKey = idKey(root)
 	if c.docKey == "" {
 		h := sha256.Sum256(data)
@@ -120,6 +120,7 @@ type conv struct {
 	docKey       string
 	used         map[string]bool
 	narrativeIDs map[string]*node // ID attribute → narrative element, whole document
+	resolved     map[*node]string // text of resolved narrative references
 	doc          Document
 	patientRef   map[string]any
 	sec          *section // the section being converted

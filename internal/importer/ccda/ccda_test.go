@@ -395,6 +395,15 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// Many character-data runs split by comments must not be quadratic.
+func TestManyTextRuns(t *testing.T) {
+	doc := "<ClinicalDocument><title>" + strings.Repeat("a<!---->", 200000) + "</title></ClinicalDocument>"
+	d, err := Convert(strings.NewReader(doc), Options{})
+	if err != nil || len(d.Title) != 200000 {
+		t.Fatalf("%d %v", len(d.Title), err)
+	}
+}
+
 func TestMinimalDocument(t *testing.T) {
 	d, err := Convert(strings.NewReader(`<ClinicalDocument xmlns="urn:hl7-org:v3"/>`), Options{})
 	if err != nil {

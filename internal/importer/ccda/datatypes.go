@@ -164,15 +164,20 @@ func (c *conv) resolve(ref string) string {
 		return ""
 	}
 	id := ref[1:]
-	if c.sec != nil {
-		if n := c.sec.ids[id]; n != nil {
-			return n.allText()
-		}
+	n := c.narrativeIDs[id]
+	if c.sec != nil && c.sec.ids[id] != nil {
+		n = c.sec.ids[id]
 	}
-	if n := c.narrativeIDs[id]; n != nil {
-		return n.allText()
+	if n == nil {
+		return ""
 	}
-	return ""
+	// Cached: many entries pointing at one large block must stay linear.
+	if t, ok := c.resolved[n]; ok {
+		return t
+	}
+	t := n.allText()
+	c.resolved[n] = t
+	return t
 }
 
 // dataAbsent is the CodeableConcept used when a required concept is missing.

@@ -114,12 +114,10 @@ func parse(data []byte) (*node, error) {
 			if len(stack) == 0 {
 				continue
 			}
+			// Runs split by comments stay separate nodes: merging them
+			// would be quadratic on hostile input.
 			p := stack[len(stack)-1]
-			if k := len(p.kids); k > 0 && p.kids[k-1].name == "" {
-				p.kids[k-1].text += string(t)
-			} else {
-				p.kids = append(p.kids, &node{text: string(t)})
-			}
+			p.kids = append(p.kids, &node{text: string(t)})
 		}
 	}
 	if root == nil {
