@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // This file holds a tiny zero-copy walker over JSON that has already been
@@ -136,7 +137,7 @@ func members(obj []byte, fn func(key, val []byte) bool) {
 		if vend <= i {
 			return
 		}
-		if bytes.IndexByte(key, '\\') >= 0 {
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
 			key = []byte(unquote(obj[ks:end]))
 		}
 		if !fn(key, obj[i:vend]) {
@@ -195,7 +196,7 @@ func str(v []byte) string {
 	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 		return ""
 	}
-	if bytes.IndexByte(v, '\\') < 0 {
+	if bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
 		return string(v[1 : len(v)-1])
 	}
 	return unquote(v)

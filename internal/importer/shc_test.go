@@ -40,6 +40,30 @@ func newIssuer(t testing.TB) issuer {
 	return issuer{key: k, kid: kid, jwks: JWKS{Keys: []JWK{{Kty: "EC", Kid: kid, Use: "sig", Alg: "ES256", Crv: "P-256", X: x, Y: y}}}}
 }
 
+// unsignedCard is a compact JWS card with bundle inside and a dummy signature.
+func unsignedCard(bundle []byte) string {
+	payload := `{"iss":"https://issuer.example.org","vc":{"credentialSubject":{"fhirBundle":` + string(bundle) + `}}}`
+	return b64.EncodeToString([]byte(`{"zip":"DEF","alg":"ES256","kid":"k"}`)) + "." + b64.EncodeToString(stored([]byte(payload))) + ".AAAA"
+}
+
+// stored is raw DEFLATE of b in stored (uncompressed) blocks: cheap to make.
+func stored(b []byte) []byte {
+	var out []byte
+	for {
+		n := min(len(b), 65535)
+		final := byte(0)
+		if n == len(b) {
+			final = 1
+		}
+		out = append(out, final, byte(n), byte(n>>8), ^byte(n), ^byte(n>>8))
+		out = append(out, b[:n]...)
+		b = b[n:]
+		if final == 1 {
+			return out
+		}
+	}
+}
+
 // sign makes a compact JWS health card holding bundle.
 func (is issuer) sign(t testing.TB, bundle string) string {
 	payload := fmt.Sprintf(`{"iss":"https://issuer.example.org","nbf":1620000000,"vc":{"type":["https://smarthealth.cards#health-card"],"credentialSubject":{"fhirVersion":"4.0.1","fhirBundle":%s}}}`, bundle)

@@ -1,0 +1,101 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Seed corpora live in testdata/fuzz/<FuzzName>/; the fixtures are added too.
+func addFixtures(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+// checkFuzzResult checks what must hold for any input.
+func checkFuzzResult(t *testing.T, res Result, err error) {
+	t.Helper()
+	if res.Counts == nil {
+		t.Fatal("nil Counts")
+	}
+	if err != nil {
+		if _, ok := err.(*Error); !ok {
+			t.Fatalf("error of type %T", err)
+		}
+	}
+	checkInvariants(t, res)
+}
+
+func FuzzImportJSON(f *testing.F) {
+	addFixtures(f, "*.json")
+	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"a\"b"}},{"resource":null},{}]}`))
+	f.Add([]byte(`[{"resourceType":"Observation"},1,"x",{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Bundle"}}]}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := ImportBytes("f.json", data, Options{MaxBytes: 1 << 20})
+		checkFuzzResult(t, res, err)
+		Detect("f.json", data)
+		// The zero-copy walker agrees with encoding/json on valid objects.
+		if json.Valid(data) && bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(data, &m) != nil {
+				return
+			}
+			seen := map[string]bool{}
+			members(data, func(k, v []byte) bool {
+				seen[string(k)] = true
+				if !json.Valid(v) {
+					t.Fatalf("member %q: value not valid JSON", k)
+				}
+				return true
+			})
+			for k := range m {
+				if !seen[k] {
+					t.Fatalf("walker missed key %q", k)
+				}
+			}
+		}
+	})
+}
+
+func FuzzNDJSON(f *testing.F) {
+	addFixtures(f, "*.ndjson")
+	f.Add([]byte("{\"resourceType\":\"Patient\"}\n\n{\"resourceType\":\"Condition\",\"id\":\"x\"}\r\n[[[\n{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := ImportBytes("f.ndjson", data, Options{MaxBytes: 1 << 20})
+		checkFuzzResult(t, res, err)
+		for _, p := range res.Problems {
+			if p.Code == "bad-line" && p.Where == "" {
+				t.Fatal("line problem without a line")
+			}
+		}
+	})
+}
+
+// FuzzSHC feeds arbitrary card files and QR text, and arbitrary bundles
+// inside well-formed (unsigned) cards. Signature checks are covered by
+// TestSHC: ECDSA under fuzzing instrumentation is too slow to fuzz.
+func FuzzSHC(f *testing.F) {
+	f.Add([]byte(`{"verifiableCredential":["eyJ6aXAiOiJERUYiLCJhbGciOiJFUzI1NiJ9.e30.AA"]}`), []byte(cardBundle))
+	f.Add([]byte("shc:/1/2/56762909524320603460292437404460\nshc:/2/2/5676"), []byte(`{"resourceType":"Bundle","entry":[1]}`))
+	f.Fuzz(func(t *testing.T, data, bundle []byte) {
+		for _, name := range []string{"c.smart-health-card", "qr.txt", "c.jws"} {
+			res, err := ImportBytes(name, data, Options{MaxBytes: 1 << 20})
+			checkFuzzResult(t, res, err)
+		}
+		jws := unsignedCard(bundle)
+		for _, in := range []string{jws, "shc:/" + toNumeric(jws)} {
+			res, err := ImportBytes("card.txt", []byte(in), Options{MaxBytes: 1 << 20})
+			checkFuzzResult(t, res, err)
+			if res.Verified == nil || *res.Verified {
+				t.Fatal("unsigned card: Verified not false")
+			}
+		}
+	})
+}
