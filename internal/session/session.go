@@ -1,0 +1,490 @@
+// Package session is an unlocked Backpack: the vault (encrypted storage) and
+// the record book (in-memory index) kept in step. Every change is encrypted
+// and stored first, then applied to the book, so what the app shows is what
+// the vault holds. Pure Go; the app runs it over IndexedDB, tests over MemStore.
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"backpack/internal/export"
+	"backpack/internal/fhir"
+	"backpack/internal/record"
+	"backpack/internal/vault"
+)
+
+// Session is an unlocked vault and its book.
+type Session struct {
+	v    *vault.Vault
+	book *record.Book
+	now  func() time.Time
+
+	mu      sync.Mutex
+	corrupt int // records that failed to decrypt or decode at unlock
+}
+
+// Create makes a new vault in store and returns it unlocked with the
+// recovery key to show once.
+func Create(ctx context.Context, store vault.Store, passphrase string) (*Session, string, error) {
+	v, recovery, err := vault.Create(ctx, store, passphrase)
+	if err != nil {
+		return nil, "", err
+	}
+	return &Session{v: v, book: record.NewBook(), now: time.Now}, recovery, nil
+}
+
+// Unlock opens the vault with the passphrase and loads every header.
+func Unlock(ctx context.Context, store vault.Store, passphrase string) (*Session, error) {
+	v, err := vault.Unlock(ctx, store, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	return load(v)
+}
+
+// UnlockWithRecoveryKey opens the vault with the recovery key.
+func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (*Session, error) {
+	v, err := vault.UnlockWithRecoveryKey(ctx, store, key)
+	if err != nil {
+		return nil, err
+	}
+	return load(v)
+}
+
+func load(v *vault.Vault) (*Session, error) {
+	s := &Session{v: v, book: record.NewBook(), now: time.Now}
+	headers, err := v.Headers()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(headers))
+	for id := range headers {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // deterministic order
+	// Profiles first, so entries find their profile.
+	var entries []record.Header
+	for _, id := range ids {
+		h, err := record.DecodeHeader(headers[id])
+		if err != nil {
+			s.corrupt++
+			continue
+		}
+		switch h.Type {
+		case record.RecordProfile:
+			s.book.PutProfile(*h.Profile)
+		case record.RecordFile:
+			s.book.PutFile(*h.File)
+		case record.RecordQuestion:
+			s.book.PutQuestion(*h.Question)
+		default:
+			entries = append(entries, h)
+		}
+	}
+	for _, h := range entries {
+		if h.Entry == nil || s.book.Add(*h.Entry) != nil {
+			s.corrupt++
+		}
+	}
+	if bad, err := v.Corrupt(); err == nil {
+		s.corrupt += len(bad)
+	}
+	return s, nil
+}
+
+// Book is the in-memory record. Read from it; change it through the session.
+func (s *Session) Book() *record.Book { return s.book }
+
+// Vault is the underlying vault.
+func (s *Session) Vault() *vault.Vault { return s.v }
+
+// Corrupt is how many records could not be read at unlock (tampered or damaged).
+func (s *Session) Corrupt() int { return s.corrupt }
+
+// Lock wipes the key and forgets the book.
+func (s *Session) Lock() {
+	s.v.Lock()
+	s.book = record.NewBook()
+}
+
+// Locked reports whether Lock was called.
+func (s *Session) Locked() bool { return s.v.Locked() }
+
+// SetClock replaces time.Now, for tests.
+func (s *Session) SetClock(now func() time.Time) { s.now = now }
+
+// ChangePassphrase rewrites the passphrase keyslot only.
+func (s *Session) ChangePassphrase(ctx context.Context, pass string) error {
+	return s.v.ChangePassphrase(ctx, pass)
+}
+
+func entryRecord(e record.Entry) vault.Record {
+	h, b := record.EncodeEntry(e)
+	return vault.Record{ID: e.ID, Header: h, Body: b}
+}
+
+func profileRecord(p record.Profile) vault.Record {
+	h, b := record.EncodeProfile(p)
+	return vault.Record{ID: p.ID, Header: h, Body: b}
+}
+
+// SaveProfile adds or changes a profile.
+func (s *Session) SaveProfile(ctx context.Context, p record.Profile) (record.Profile, error) {
+	if p.ID == "" {
+		p.ID = record.NewID()
+	}
+	if p.Created.IsZero() {
+		p.Created = s.now()
+	}
+	if err := s.v.Put(ctx, profileRecord(p)); err != nil {
+		return p, err
+	}
+	return p, s.book.PutProfile(p)
+}
+
+// DeleteProfile removes a profile and everything in it: entries, files, questions.
+func (s *Session) DeleteProfile(ctx context.Context, id string) error {
+	ids := []string{id}
+	var files []string
+	page, _ := s.book.Timeline(record.Filter{Profile: id}, 0, -1)
+	for _, e := range page {
+		ids = append(ids, e.ID)
+	}
+	for _, e := range s.book.Trash(id) {
+		ids = append(ids, e.ID)
+	}
+	for _, f := range s.book.Files(id) {
+		ids = append(ids, f.ID)
+		files = append(files, f.ID)
+	}
+	for _, q := range s.book.Questions(id) {
+		ids = append(ids, q.ID)
+	}
+	if err := s.v.Delete(ctx, ids...); err != nil {
+		return err
+	}
+	for _, f := range files {
+		s.v.DeleteFile(ctx, f) // chunks without a header are unreachable; best effort
+	}
+	s.book.DeleteProfile(id)
+	return nil
+}
+
+// Resource returns an entry's full FHIR resource (its body).
+func (s *Session) Resource(ctx context.Context, id string) (fhir.Resource, error) {
+	b, err := s.v.Body(ctx, id)
+	if err != nil {
+		return fhir.Resource{}, err
+	}
+	return record.DecodeBody(b)
+}
+
+// Full returns an entry with its resource loaded.
+func (s *Session) Full(ctx context.Context, id string) (record.Entry, error) {
+	e, ok := s.book.Get(id)
+	if !ok {
+		return e, record.ErrNotFound
+	}
+	r, err := s.Resource(ctx, id)
+	if err != nil {
+		return e, err
+	}
+	e.Resource = r
+	return e, nil
+}
+
+// SaveEntry stores a new or changed entry. e.Resource must hold the full
+// resource; the projection is recomputed from it.
+func (s *Session) SaveEntry(ctx context.Context, e record.Entry) (record.Entry, error) {
+	if len(e.Resource.JSON) == 0 {
+		return e, errors.New("session: entry without its resource")
+	}
+	p, err := record.Project(e.Resource)
+	if err != nil {
+		return e, err
+	}
+	if e.Kind != "" && p.Kind != e.Kind && e.Kind != record.KindOther {
+		p.Kind = e.Kind // a person's choice of kind (e.g. imaging vs report) wins
+	}
+	e.Projection = p
+	now := s.now()
+	_, exists := s.book.Get(e.ID)
+	if e.ID == "" || !exists {
+		if e.ID == "" {
+			e.ID = record.NewID()
+		}
+		if e.Created.IsZero() {
+			e.Created = now
+		}
+		if e.Provenance.Source == "" {
+			e.Provenance.Source = "manual"
+		}
+	}
+	e.Updated = now
+	if e.Identity == "" {
+		e.Identity = record.Identity(e.Resource, e.Provenance)
+	}
+	if err := s.v.Put(ctx, entryRecord(e)); err != nil {
+		return e, err
+	}
+	if exists {
+		err = s.book.Update(e)
+	} else {
+		err = s.book.Add(e)
+	}
+	return e, err
+}
+
+// updateHeader stores an entry whose header changed (notes, flag, files,
+// trash) with its body unchanged.
+func (s *Session) updateHeader(ctx context.Context, e record.Entry) error {
+	full, err := s.Full(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	e.Resource = full.Resource
+	e.Updated = s.now()
+	if err := s.v.Put(ctx, entryRecord(e)); err != nil {
+		return err
+	}
+	return s.book.Update(e)
+}
+
+// AddNote adds a personal note to an entry.
+func (s *Session) AddNote(ctx context.Context, entryID, text string) (record.Note, error) {
+	e, ok := s.book.Get(entryID)
+	if !ok {
+		return record.Note{}, record.ErrNotFound
+	}
+	n := record.Note{ID: record.NewID(), Text: text, Created: s.now()}
+	e.Notes = append(e.Notes, n)
+	return n, s.updateHeader(ctx, e)
+}
+
+// DeleteNote removes a personal note.
+func (s *Session) DeleteNote(ctx context.Context, entryID, noteID string) error {
+	e, ok := s.book.Get(entryID)
+	if !ok {
+		return record.ErrNotFound
+	}
+	kept := e.Notes[:0:0]
+	for _, n := range e.Notes {
+		if n.ID != noteID {
+			kept = append(kept, n)
+		}
+	}
+	e.Notes = kept
+	return s.updateHeader(ctx, e)
+}
+
+// SetFlag flags an entry as possibly wrong (nil clears the flag).
+func (s *Session) SetFlag(ctx context.Context, entryID string, f *record.ErrorFlag) error {
+	e, ok := s.book.Get(entryID)
+	if !ok {
+		return record.ErrNotFound
+	}
+	if f != nil && f.Created.IsZero() {
+		f.Created = s.now()
+	}
+	if f != nil && f.Status == "" {
+		f.Status = "open"
+	}
+	e.Flag = f
+	return s.updateHeader(ctx, e)
+}
+
+// AttachFiles sets the files attached to an entry.
+func (s *Session) AttachFiles(ctx context.Context, entryID string, files []string) error {
+	e, ok := s.book.Get(entryID)
+	if !ok {
+		return record.ErrNotFound
+	}
+	e.Files = files
+	return s.updateHeader(ctx, e)
+}
+
+// DeleteEntry moves an entry to the trash; Undo brings it back.
+func (s *Session) DeleteEntry(ctx context.Context, id string) error {
+	full, err := s.Full(ctx, id)
+	if err != nil {
+		return err
+	}
+	trashed, err := s.book.Delete(id, s.now())
+	if err != nil {
+		return err
+	}
+	trashed.Resource = full.Resource
+	if err := s.v.Put(ctx, entryRecord(trashed)); err != nil {
+		s.book.Undo(id)
+		return err
+	}
+	return nil
+}
+
+// Undo restores an entry from the trash.
+func (s *Session) Undo(ctx context.Context, id string) error {
+	full, err := s.Full(ctx, id)
+	if err != nil {
+		return err
+	}
+	restored, err := s.book.Undo(id)
+	if err != nil {
+		return err
+	}
+	restored.Resource = full.Resource
+	return s.v.Put(ctx, entryRecord(restored))
+}
+
+// SaveQuestion adds or changes a question for the next visit.
+func (s *Session) SaveQuestion(ctx context.Context, q record.Question) (record.Question, error) {
+	if q.ID == "" {
+		q.ID = record.NewID()
+	}
+	if q.Created.IsZero() {
+		q.Created = s.now()
+	}
+	if err := s.v.Put(ctx, vault.Record{ID: q.ID, Header: record.EncodeQuestion(q)}); err != nil {
+		return q, err
+	}
+	return q, s.book.PutQuestion(q)
+}
+
+// DeleteQuestion removes a question.
+func (s *Session) DeleteQuestion(ctx context.Context, id string) error {
+	if err := s.v.Delete(ctx, id); err != nil {
+		return err
+	}
+	s.book.DeleteQuestion(id)
+	return nil
+}
+
+// AddFile stores a file's bytes (encrypted, in chunks, streamed) and its
+// metadata. info.Name, Type and Profile come from the caller; size and SHA-256
+// are computed here.
+func (s *Session) AddFile(ctx context.Context, info record.FileInfo, r io.Reader) (record.FileInfo, error) {
+	if info.ID == "" {
+		info.ID = record.NewID()
+	}
+	if info.Created.IsZero() {
+		info.Created = s.now()
+	}
+	h := sha256.New()
+	n, err := s.v.PutFile(ctx, info.ID, io.TeeReader(r, h))
+	if err != nil {
+		s.v.DeleteFile(ctx, info.ID)
+		return info, err
+	}
+	info.Size = n
+	info.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if err := s.v.Put(ctx, vault.Record{ID: info.ID, Header: record.EncodeFile(info)}); err != nil {
+		s.v.DeleteFile(ctx, info.ID)
+		return info, err
+	}
+	return info, s.book.PutFile(info)
+}
+
+// OpenFile streams a stored file's bytes.
+func (s *Session) OpenFile(ctx context.Context, id string) (io.ReadCloser, error) {
+	return s.v.OpenFile(ctx, id)
+}
+
+// DeleteFile removes a file and detaches it from every entry.
+func (s *Session) DeleteFile(ctx context.Context, id string) error {
+	if err := s.v.Delete(ctx, id); err != nil {
+		return err
+	}
+	if err := s.v.DeleteFile(ctx, id); err != nil {
+		return err
+	}
+	for _, e := range s.book.DeleteFile(id) {
+		if err := s.updateHeader(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Import adds entries (and optionally a new profile) in one atomic write:
+// all of them land or none. Entries already held (same identity) are skipped.
+func (s *Session) Import(ctx context.Context, profile *record.Profile, entries []record.Entry) (added, skipped int, err error) {
+	var recs []vault.Record
+	if profile != nil {
+		if profile.ID == "" {
+			profile.ID = record.NewID()
+		}
+		if profile.Created.IsZero() {
+			profile.Created = s.now()
+		}
+		recs = append(recs, profileRecord(*profile))
+	}
+	now := s.now()
+	for i := range entries {
+		if profile != nil && entries[i].Profile == "" {
+			entries[i].Profile = profile.ID
+		}
+		if entries[i].Created.IsZero() {
+			entries[i].Created = now
+		}
+		entries[i].Updated = now
+	}
+	// Merge assigns ids and drops what the book already holds; if the vault
+	// write fails, the merged entries (and the new profile) are taken out again.
+	if profile != nil {
+		s.book.PutProfile(*profile)
+	}
+	newEntries, skipped := s.book.Merge(entries)
+	rollback := func() {
+		for _, e := range newEntries {
+			s.book.Purge(e.ID)
+		}
+		if profile != nil {
+			s.book.DeleteProfile(profile.ID)
+		}
+	}
+	for _, e := range newEntries {
+		recs = append(recs, entryRecord(e))
+	}
+	if len(recs) == 0 {
+		return 0, skipped, nil
+	}
+	if err := s.v.Put(ctx, recs...); err != nil {
+		rollback()
+		return 0, 0, fmt.Errorf("session: import: %w", err)
+	}
+	return len(newEntries), skipped, nil
+}
+
+// Data gathers what an export needs: profiles, live entries with their
+// resources, files and questions.
+func (s *Session) Data(ctx context.Context) (export.Data, error) {
+	var d export.Data
+	d.Profiles = s.book.Profiles()
+	for i, p := range d.Profiles {
+		if len(p.Patient.JSON) == 0 {
+			if b, err := s.v.Body(ctx, p.ID); err == nil && len(b) > 0 {
+				if r, err := fhir.Parse(b); err == nil {
+					d.Profiles[i].Patient = r
+				}
+			}
+		}
+		page, _ := s.book.Timeline(record.Filter{Profile: p.ID}, 0, -1)
+		for _, e := range page {
+			full, err := s.Full(ctx, e.ID)
+			if err != nil {
+				return d, err
+			}
+			d.Entries = append(d.Entries, full)
+		}
+		d.Files = append(d.Files, s.book.Files(p.ID)...)
+		d.Questions = append(d.Questions, s.book.Questions(p.ID)...)
+	}
+	return d, nil
+}
