@@ -28,6 +28,13 @@ type Book struct {
 	order     []*Entry          // every entry, newest first; rebuilt lazily
 	unsorted  bool
 	idx       index
+	keys      map[*Entry]entryKeys
+}
+
+// entryKeys are derived once per entry for trends and the summary.
+type entryKeys struct {
+	title string // folded title words
+	trend string // TrendKey
 }
 
 // NewBook returns an empty book.
@@ -39,6 +46,7 @@ func NewBook() *Book {
 		questions: map[string]Question{},
 		ident:     map[string]*Entry{},
 		idx:       newIndex(),
+		keys:      map[*Entry]entryKeys{},
 	}
 }
 
@@ -86,6 +94,11 @@ func (b *Book) insert(p *Entry) {
 	b.order = append(b.order, p)
 	b.unsorted = true
 	b.idx.add(p)
+	if p.Kind == KindLab || p.Kind == KindVital || p.Value != nil {
+		k := entryKeys{title: strings.Join(words(p.Title), " ")}
+		k.trend = trendKey(*p, k.title)
+		b.keys[p] = k
+	}
 }
 
 func (b *Book) remove(p *Entry) {
@@ -97,6 +110,7 @@ func (b *Book) remove(p *Entry) {
 		b.order = slices.Delete(b.order, i, i+1)
 	}
 	b.idx.remove(p)
+	delete(b.keys, p)
 }
 
 // Update replaces an entry (same id).

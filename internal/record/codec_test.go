@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,8 +35,8 @@ func sameEntry(a, b Entry) bool {
 }
 
 func TestEncodeEntryRoundTrip(t *testing.T) {
-	entries := Synthetic(300, 7)
-	e := entries[0]
+	entries := slices.Clone(testSynth()[:300])
+	e := cloneEntryV(entries[0])
 	e.Deleted = time.Date(2025, 3, 3, 1, 2, 3, 4, time.FixedZone("x", 3600))
 	e.Codes = append(e.Codes, Code{System: "#odd", Code: "1", Display: "=odd"}, Code{System: "urn:x", Display: e.Title})
 	v := true
@@ -107,7 +109,7 @@ func TestDecodeHeaderErrors(t *testing.T) {
 
 // The Book built from headers alone answers like the one built from full entries.
 func TestBookFromHeaders(t *testing.T) {
-	entries := Synthetic(2000, 3)
+	entries := testSynth()
 	full, light := NewBook(), NewBook()
 	for _, e := range entries {
 		full.Add(e)
@@ -131,7 +133,7 @@ func TestBookFromHeaders(t *testing.T) {
 }
 
 func TestHeaderSize(t *testing.T) {
-	entries := Synthetic(2000, 1)
+	entries := testSynth()
 	var total, body, maxH int
 	for _, e := range entries {
 		h, b := EncodeEntry(e)
@@ -145,3 +147,6 @@ func TestHeaderSize(t *testing.T) {
 		t.Errorf("average header %d bytes, want ≤ 450", avg)
 	}
 }
+
+// testSynth is 2,000 synthetic entries shared by tests (do not modify).
+var testSynth = sync.OnceValue(func() []Entry { return Synthetic(2000, 1) })

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -78,23 +79,44 @@ func newIndex() index {
 	return index{post: map[string][]posting{}, terms: map[*Entry][]string{}}
 }
 
+type term struct {
+	word string
+	w    uint8
+}
+
+// kindWords holds each kind's name in every language, as words.
+var kindWords = sync.OnceValue(func() map[Kind][]string {
+	m := map[Kind][]string{}
+	for _, k := range Kinds {
+		for _, l := range i18n.Langs {
+			m[k] = append(m[k], words(i18n.In(l, "record.kind."+string(k)))...)
+		}
+	}
+	return m
+})
+
 // entryTerms lists the weighted words of an entry (each word once, best weight).
-func entryTerms(e *Entry) map[string]uint8 {
-	t := map[string]uint8{}
+func entryTerms(e *Entry) []term {
+	t := make([]term, 0, 24)
+	put := func(word string, w uint8) {
+		for i := range t {
+			if t[i].word == word {
+				t[i].w = max(t[i].w, w)
+				return
+			}
+		}
+		t = append(t, term{word, w})
+	}
 	add := func(s string, w uint8) {
 		for _, word := range words(s) {
-			if t[word] < w {
-				t[word] = w
-			}
+			put(word, w)
 		}
 	}
 	add(e.Title, wTitle)
 	for _, c := range e.Codes {
 		add(c.Code, wCode)
 		if c.Code != "" {
-			if k := fold(c.Code); t[k] < wCode {
-				t[k] = wCode // whole code, "4548-4"
-			}
+			put(fold(c.Code), wCode) // whole code, "4548-4"
 		}
 		add(c.Display, wText)
 	}
@@ -106,8 +128,8 @@ func entryTerms(e *Entry) map[string]uint8 {
 	if e.Flag != nil {
 		add(e.Flag.Note, wNote)
 	}
-	for _, l := range i18n.Langs {
-		add(i18n.In(l, "record.kind."+string(e.Kind)), wKind)
+	for _, word := range kindWords()[e.Kind] {
+		put(word, wKind)
 	}
 	return t
 }
@@ -115,12 +137,13 @@ func entryTerms(e *Entry) map[string]uint8 {
 func (ix *index) add(e *Entry) {
 	terms := entryTerms(e)
 	list := make([]string, 0, len(terms))
-	for w, weight := range terms {
-		if _, ok := ix.post[w]; !ok {
+	for _, t := range terms {
+		ps, ok := ix.post[t.word]
+		if !ok {
 			ix.dirty = true
 		}
-		ix.post[w] = append(ix.post[w], posting{e, weight})
-		list = append(list, w)
+		ix.post[t.word] = append(ps, posting{e, t.w})
+		list = append(list, t.word)
 	}
 	ix.terms[e] = list
 }

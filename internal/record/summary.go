@@ -62,7 +62,7 @@ func (b *Book) SummaryAt(profile string, now time.Time) Summary {
 			if st == "entered-in-error" || st == "cancelled" {
 				continue
 			}
-			k := string(p.Kind) + "\x00" + TrendKey(*p)
+			k := string(p.Kind) + "\x00" + b.keys[p].trend
 			if latest[k] {
 				continue
 			}
@@ -91,7 +91,9 @@ func (b *Book) SummaryAt(profile string, now time.Time) Summary {
 
 // TrendKey is what groups repeated results of one test: its first LOINC
 // code, else its first code, else its folded title.
-func TrendKey(e Entry) string {
+func TrendKey(e Entry) string { return trendKey(e, "") }
+
+func trendKey(e Entry, foldedTitle string) string {
 	for _, c := range e.Codes {
 		if c.System == sysLOINC && c.Code != "" {
 			return c.Code
@@ -101,6 +103,9 @@ func TrendKey(e Entry) string {
 		if c.Code != "" {
 			return c.Code
 		}
+	}
+	if foldedTitle != "" {
+		return foldedTitle
 	}
 	return strings.Join(words(e.Title), " ")
 }
@@ -135,7 +140,7 @@ func (b *Book) Trend(profile, key string) Trend {
 		if p.Profile != profile || !p.Deleted.IsZero() || p.Value == nil || p.Date.IsZero() {
 			continue
 		}
-		if p.Status == "entered-in-error" || !trendMatch(p, key, fk) {
+		if p.Status == "entered-in-error" || !trendMatch(p, key, fk, b.keys[p].title) {
 			continue
 		}
 		if t.Title == "" {
@@ -150,13 +155,13 @@ func (b *Book) Trend(profile, key string) Trend {
 	return t
 }
 
-func trendMatch(p *Entry, key, folded string) bool {
+func trendMatch(p *Entry, key, folded, title string) bool {
 	for _, c := range p.Codes {
 		if c.Code != "" && strings.EqualFold(c.Code, key) {
 			return true
 		}
 	}
-	return folded != "" && strings.Join(words(p.Title), " ") == folded
+	return folded != "" && title == folded
 }
 
 func cloneF(f *float64) *float64 {
