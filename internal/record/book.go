@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -257,7 +258,15 @@ func (f Filter) match(e *Entry) bool {
 func (b *Book) Timeline(f Filter, offset, limit int) (page []Entry, total int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, p := range b.sorted() {
+	order := b.sorted()
+	start := 0
+	if !f.To.IsZero() { // skip what is newer than To
+		start = sort.Search(len(order), func(i int) bool { d := order[i].Date; return d.IsZero() || !d.After(f.To) })
+	}
+	for _, p := range order[start:] {
+		if !f.From.IsZero() && (p.Date.IsZero() || p.Date.Before(f.From)) {
+			break // the rest is older, or undated
+		}
 		if !f.match(p) {
 			continue
 		}

@@ -85,6 +85,12 @@ func TestTimeline(t *testing.T) {
 	if total != 3 || ids(page, es)[2] != "visit" {
 		t.Fatalf("range: %v", ids(page, es))
 	}
+	if page, _ := b.Timeline(Filter{Profile: "prof-1", From: day("2024-01-10")}, 0, 0); len(page) != 3 || ids(page, es)[0] != "bp" {
+		t.Fatalf("from: %v", ids(page, es))
+	}
+	if page, _ := b.Timeline(Filter{Profile: "prof-1", To: day("2019-12-31")}, 0, 0); !slices.Equal(ids(page, es), []string{"diab"}) {
+		t.Fatalf("to: %v", ids(page, es))
+	}
 	all, total := b.Timeline(Filter{Profile: "prof-1"}, 0, 0)
 	if total != len(es)-1 || len(all) != total {
 		t.Fatalf("all: %d", total)

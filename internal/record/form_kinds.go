@@ -637,6 +637,15 @@ func init() {
 				name, _ := medicationName(m)
 				return name
 			}, func(m obj, v string) {
+				// A contained Medication that only the old reference used goes with it.
+				if r := str(m, "medicationReference", "reference"); strings.HasPrefix(r, "#") {
+					for i, c := range arr(m, "contained") {
+						if str(c, "resourceType") == "Medication" && "#"+str(c, "id") == r {
+							delAt(m, "contained", i)
+							break
+						}
+					}
+				}
 				delete(m, "medicationReference")
 				m["medicationCodeableConcept"] = obj{"text": v}
 			}).required(),
