@@ -321,7 +321,7 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 	}
 	a.Partial, a.Summary, a.IPS = line.Partial, line.Summary, line.IPS
 	d := &a.Data
-	if c := line.Counts; c != nil && c.Entries >= 0 && c.Entries < 10_000_000 {
+	if c := line.Counts; c != nil && c.Entries > 0 && c.Entries <= 100_000 {
 		d.Entries = make([]record.Entry, 0, c.Entries)
 	}
 	paths := map[string]bool{}

@@ -3,6 +3,7 @@ package export
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"context"
 	"encoding/json"
@@ -70,7 +71,7 @@ func Write(ctx context.Context, w io.Writer, data Data, sel Selection, files Fil
 	bw := bufio.NewWriterSize(pt, 64<<10)
 	x.zw = zip.NewWriter(bw)
 	x.zw.RegisterCompressor(zip.Deflate, x.compressor)
-	x.buf = bufio.NewWriterSize(io.Discard, 32<<10)
+	x.buf = newBuf()
 
 	steps := []func(Data, Selection) error{x.readme, x.vault}
 	if sel.IncludeSummary {
@@ -224,9 +225,12 @@ func (x *writer) vault(d Data, sel Selection) error {
 				return err
 			}
 		}
+		var scratch bytes.Buffer
+		senc := json.NewEncoder(&scratch)
+		senc.SetEscapeHTML(false)
 		for i := range d.Entries {
 			e := &d.Entries[i]
-			if err := enc.Encode(&vaultLine{Entry: e}); err != nil {
+			if err := encodeEntry(w, &scratch, senc, e); err != nil {
 				return fmt.Errorf("export: entry %s: %w", e.ID, err)
 			}
 			x.m.add(int64(len(e.Resource.JSON)))
@@ -310,6 +314,47 @@ func (m *meter) report(force bool) {
 		m.last = m.done
 		m.fn(m.done, m.total)
 	}
+}
+
+// rawMarker stands for an entry's resource JSON while the rest of the entry
+// is encoded; the resource's own bytes are then written in its place,
+// verbatim. encoding/json would otherwise validate and compact every
+// resource again, the largest cost of an export of a long history.
+var rawMarker = []byte(`"resource":0}`)
+
+// encodeEntry writes one entry line of vault.jsonl.
+func encodeEntry(w *bufio.Writer, scratch *bytes.Buffer, enc *json.Encoder, e *record.Entry) error {
+	raw := e.Resource.JSON
+	if len(raw) > 0 && !isObject(raw) {
+		return errNotObject
+	}
+	c := *e
+	c.Resource.JSON = json.RawMessage("0")
+	scratch.Reset()
+	if err := enc.Encode(&vaultLine{Entry: &c}); err != nil {
+		return err
+	}
+	b := scratch.Bytes()
+	i := bytes.Index(b, rawMarker)
+	if i < 0 {
+		return errors.New("export: resource marker not found")
+	}
+	cut := i + len(`"resource":`)
+	w.Write(b[:cut])
+	switch {
+	case len(raw) == 0:
+		w.WriteString("null")
+	case bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0:
+		var c bytes.Buffer
+		if err := json.Compact(&c, raw); err != nil {
+			return err
+		}
+		w.Write(c.Bytes())
+	default:
+		w.Write(raw)
+	}
+	_, err := w.Write(b[cut+1:])
+	return err
 }
 
 // vaultLine is one line of backpack/vault.jsonl: the header (first line),
@@ -436,3 +481,5 @@ func alreadyCompressed(mime, name string) bool {
 	}
 	return false
 }
+
+func newBuf() *bufio.Writer { return bufio.NewWriterSize(io.Discard, 32<<10) }
