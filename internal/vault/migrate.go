@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -61,6 +62,23 @@ func (v *Vault) migrate1to2(ctx context.Context) error {
 			}
 		} else {
 			ads = append(ads, [2][]byte{aad(1, bucket, key, nil), aad(2, bucket, key, nil)})
+		}
+		if bucket == BucketRecords {
+			// Version 2 values are length-prefixed, with the envelope
+			// under the header AAD; version 1 values are the sealed
+			// envelope alone (bodies stayed in BucketBodies).
+			if sh, _, err := splitRecord(val); err == nil {
+				if _, err := open(k.aead, nil, headerAAD(2, key), sh); err == nil {
+					return nil
+				}
+			}
+			pt, err := open(k.aead, nil, headerAAD(1, key), val)
+			if err != nil {
+				return nil
+			}
+			sh := seal(k.aead, headerAAD(2, key), pt)
+			wipe(pt)
+			return append(binary.AppendUvarint(nil, uint64(len(sh))), sh...)
 		}
 		for _, ad := range ads {
 			if _, err := open(k.aead, nil, ad[1], val); err == nil {

@@ -130,6 +130,14 @@ func TestMigrateV1Vector(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkMigrated(t, v, v1Records, files)
+		// Rewriting a migrated record moves its small body inline.
+		mustPut(t, v, Record{ID: "rec-1", Header: []byte("h"), Body: []byte("new body")})
+		if n := len(s.Dump()[BucketBodies]); n != 0 {
+			t.Fatalf("%d separate bodies left", n)
+		}
+		if b, err := v.Body(ctx, "rec-1"); err != nil || string(b) != "new body" {
+			t.Fatal(b, err)
+		}
 	}
 }
 

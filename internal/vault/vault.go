@@ -58,9 +58,9 @@ type Vault struct {
 }
 
 type entry struct {
-	header  []byte
-	buf     []byte // the whole plaintext the header aliases, wiped on Lock
-	hasBody bool
+	header []byte
+	buf    []byte // the whole plaintext the header aliases, wiped on Lock
+	flags  byte   // flagHasBody, flagInline
 }
 
 func (e *entry) wipe() { wipe(e.buf); wipe(e.header) }
@@ -207,7 +207,12 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 	k := v.k
 	v.mu.RUnlock()
 	err := v.store.Each(ctx, BucketRecords, func(key string, val []byte) error {
-		pt, err := open(k.aead, nil, aad(v.schema, BucketRecords, key, nil), val)
+		sh, _, err := splitRecord(val)
+		if err != nil {
+			corrupt = append(corrupt, key)
+			return nil
+		}
+		pt, err := open(k.aead, nil, headerAAD(v.schema, key), sh)
 		if err != nil {
 			corrupt = append(corrupt, key)
 			return nil
@@ -232,14 +237,77 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 	return nil
 }
 
-// A record's stored header plaintext: flags, uvarint id length, id, header.
-const flagHasBody = 1
+// A record's stored header plaintext (the envelope): flags, uvarint id
+// length, id, header.
+const (
+	flagHasBody = 1
+	flagInline  = 2 // the body is sealed in the record's value, not in BucketBodies
+)
 
-func encodeEnvelope(r *Record) []byte {
+// InlineBodyMax is the largest body stored in the record's own value (one
+// IndexedDB put per record instead of two). Larger bodies go to BucketBodies,
+// so unlock never reads them.
+const InlineBodyMax = 4 << 10
+
+// A record's stored value (schema 2): uvarint length of the sealed
+// envelope, the sealed envelope, then the sealed body when it is inline.
+// Schema 1 stored the sealed envelope alone and every body in BucketBodies.
+func splitRecord(val []byte) (sealedHeader, sealedBody []byte, err error) {
+	n, w := binary.Uvarint(val)
+	if w <= 0 || n > uint64(len(val)-w) {
+		return nil, nil, ErrCorrupt
+	}
+	return val[w : w+int(n)], val[w+int(n):], nil
+}
+
+func headerAAD(schema int, key string) []byte {
+	if schema < 2 {
+		return aad(schema, BucketRecords, key, nil)
+	}
+	return aad(schema, BucketRecords, key, []byte("header"))
+}
+
+func inlineBodyAAD(schema int, key string) []byte {
+	return aad(schema, BucketRecords, key, []byte("body"))
+}
+
+// sealRecord returns the ops that store r: its value in BucketRecords and,
+// for a large body, a value in BucketBodies.
+func (v *Vault) sealRecord(r *Record) []Op {
+	k, schema := v.k, v.schema
+	key := k.storageKey(kindRecord, r.ID)
+	inline := schema >= 2 && len(r.Body) > 0 && len(r.Body) <= InlineBodyMax
+	env := encodeEnvelope(r, inline)
+	sh := seal(k.aead, headerAAD(schema, key), env)
+	wipe(env)
+	var ops []Op
+	if schema < 2 {
+		ops = append(ops, Op{Bucket: BucketRecords, Key: key, Value: sh})
+	} else {
+		val := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(sh)+len(r.Body)+overhead), uint64(len(sh)))
+		val = append(val, sh...)
+		if inline {
+			val = append(val, seal(k.aead, inlineBodyAAD(schema, key), r.Body)...)
+		}
+		ops = append(ops, Op{Bucket: BucketRecords, Key: key, Value: val})
+	}
+	bkey := k.storageKey(kindBody, r.ID)
+	if len(r.Body) > 0 && !inline {
+		ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Value: seal(k.aead, aad(schema, BucketBodies, bkey, nil), r.Body)})
+	} else if e := v.headers[r.ID]; e != nil && e.flags&(flagHasBody|flagInline) == flagHasBody {
+		ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Delete: true})
+	}
+	return ops
+}
+
+func encodeEnvelope(r *Record, inline bool) []byte {
 	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(r.ID)+len(r.Header))
 	var flags byte
 	if len(r.Body) > 0 {
 		flags |= flagHasBody
+	}
+	if inline {
+		flags |= flagInline
 	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(r.ID)))
@@ -258,7 +326,7 @@ func decodeEnvelope(b []byte) (string, *entry, error) {
 	}
 	id := string(b[1+w : 1+w+int(n)])
 	// The header aliases the plaintext buffer, which nothing else holds.
-	return id, &entry{header: b[1+w+int(n):], buf: b, hasBody: flags&flagHasBody != 0}, nil
+	return id, &entry{header: b[1+w+int(n):], buf: b, flags: flags}, nil
 }
 
 // Lock wipes the data key and every cached plaintext header. It never waits
@@ -356,19 +424,9 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 		v.mu.RUnlock()
 		return ErrLocked
 	}
-	ops := make([]Op, 0, 2*len(recs))
+	ops := make([]Op, 0, len(recs))
 	for i := range recs {
-		r := &recs[i]
-		key := v.k.storageKey(kindRecord, r.ID)
-		env := encodeEnvelope(r)
-		ops = append(ops, Op{Bucket: BucketRecords, Key: key, Value: seal(v.k.aead, aad(v.schema, BucketRecords, key, nil), env)})
-		wipe(env)
-		bkey := v.k.storageKey(kindBody, r.ID)
-		if len(r.Body) > 0 {
-			ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Value: seal(v.k.aead, aad(v.schema, BucketBodies, bkey, nil), r.Body)})
-		} else if e := v.headers[r.ID]; e != nil && e.hasBody {
-			ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Delete: true})
-		}
+		ops = append(ops, v.sealRecord(&recs[i])...)
 	}
 	v.mu.RUnlock()
 	if err := v.store.Write(ctx, ops); err != nil {
@@ -384,8 +442,16 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 		if old != nil {
 			old.wipe()
 		}
-		h := bytes.Clone(recs[i].Header)
-		v.headers[recs[i].ID] = &entry{header: h, buf: h, hasBody: len(recs[i].Body) > 0}
+		r := &recs[i]
+		h := bytes.Clone(r.Header)
+		e := &entry{header: h, buf: h}
+		if len(r.Body) > 0 {
+			e.flags = flagHasBody
+			if v.schema >= 2 && len(r.Body) <= InlineBodyMax {
+				e.flags |= flagInline
+			}
+		}
+		v.headers[r.ID] = e
 	}
 	return nil
 }
@@ -488,23 +554,35 @@ func (v *Vault) Body(ctx context.Context, id string) ([]byte, error) {
 		v.mu.RUnlock()
 		return nil, ErrNotFound
 	}
-	has, key := e.hasBody, v.k.storageKey(kindBody, id)
+	flags, rkey, bkey := e.flags, v.k.storageKey(kindRecord, id), v.k.storageKey(kindBody, id)
 	v.mu.RUnlock()
-	if !has {
+	if flags&flagHasBody == 0 {
 		return nil, nil
 	}
-	sealed, err := v.store.Get(ctx, BucketBodies, key)
+	inline := flags&flagInline != 0
+	bucket, key := BucketBodies, bkey
+	if inline {
+		bucket, key = BucketRecords, rkey
+	}
+	sealed, err := v.store.Get(ctx, bucket, key)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%w: body of record %s missing", ErrCorrupt, id)
 	} else if err != nil {
 		return nil, err
+	}
+	ad := aad(v.schema, BucketBodies, bkey, nil)
+	if inline {
+		if _, sealed, err = splitRecord(sealed); err != nil {
+			return nil, fmt.Errorf("%w: record %s", ErrCorrupt, id)
+		}
+		ad = inlineBodyAAD(v.schema, rkey)
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.k == nil {
 		return nil, ErrLocked
 	}
-	pt, err := open(v.k.aead, nil, aad(v.schema, BucketBodies, key, nil), sealed)
+	pt, err := open(v.k.aead, nil, ad, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: body of record %s", ErrCorrupt, id)
 	}

@@ -357,6 +357,9 @@ func TestNoPlaintextInStore(t *testing.T) {
 	}
 }
 
+// big returns a body too large to be stored inline.
+func big(s string) []byte { return bytes.Repeat([]byte(s), InlineBodyMax) }
+
 func flipByte(t *testing.T, s *MemStore, bucket, key string, i int) {
 	t.Helper()
 	d := s.Dump()
@@ -364,7 +367,7 @@ func flipByte(t *testing.T, s *MemStore, bucket, key string, i int) {
 	if val == nil {
 		t.Fatalf("no %s/%s", bucket, key)
 	}
-	val[i%len(val)] ^= 0x01
+	val[(i%len(val)+len(val))%len(val)] ^= 0x01
 	s.Load(d)
 }
 
@@ -378,10 +381,16 @@ func TestTamperRecords(t *testing.T) {
 	const pass = "correct horse battery staple"
 	setup := func(t *testing.T) (*MemStore, *Vault) {
 		s, v, _ := newVault(t)
+		// a, b, c: bodies in BucketBodies; d, e: bodies inline.
 		mustPut(t, v,
-			Record{ID: "a", Header: []byte("ha"), Body: []byte("ba")},
-			Record{ID: "b", Header: []byte("hb"), Body: []byte("bb")},
-			Record{ID: "c", Header: []byte("hc"), Body: []byte("bc")})
+			Record{ID: "a", Header: []byte("ha"), Body: big("ba")},
+			Record{ID: "b", Header: []byte("hb"), Body: big("bb")},
+			Record{ID: "c", Header: []byte("hc"), Body: big("bc")},
+			Record{ID: "d", Header: []byte("hd"), Body: []byte("bd")},
+			Record{ID: "e", Header: []byte("he"), Body: []byte("be")})
+		if n := len(s.Dump()[BucketBodies]); n != 3 {
+			t.Fatalf("%d separate bodies, want 3", n)
+		}
 		return s, v
 	}
 	corrupt := func(t *testing.T, s *MemStore) (*Vault, []string) {
@@ -399,6 +408,7 @@ func TestTamperRecords(t *testing.T) {
 			key := v.k.storageKey(kindRecord, "b")
 			val, _ := s.Get(ctx, BucketRecords, key)
 			flipByte(t, s, BucketRecords, key, (i+len(val))%len(val))
+			_ = val
 			v, c := corrupt(t, s)
 			if !reflect.DeepEqual(c, []string{key}) {
 				t.Fatalf("corrupt %v", c)
@@ -438,8 +448,29 @@ func TestTamperRecords(t *testing.T) {
 		if _, err := v.Body(ctx, "c"); !errors.Is(err, ErrCorrupt) {
 			t.Fatal(err)
 		}
-		if b, err := v.Body(ctx, "a"); err != nil || string(b) != "ba" {
+		if b, err := v.Body(ctx, "a"); err != nil || !bytes.Equal(b, big("ba")) {
 			t.Fatal(b, err)
+		}
+	})
+	t.Run("flip inline body", func(t *testing.T) {
+		s, v := setup(t)
+		flipByte(t, s, BucketRecords, v.k.storageKey(kindRecord, "d"), -3)
+		v, c := corrupt(t, s)
+		if len(c) != 0 {
+			t.Fatal("header reported corrupt", c)
+		}
+		if _, err := v.Body(ctx, "d"); !errors.Is(err, ErrCorrupt) {
+			t.Fatal(err)
+		}
+		if b, err := v.Body(ctx, "e"); err != nil || string(b) != "be" {
+			t.Fatal(b, err)
+		}
+	})
+	t.Run("swap records with inline bodies", func(t *testing.T) {
+		s, v := setup(t)
+		swap(s, BucketRecords, v.k.storageKey(kindRecord, "d"), v.k.storageKey(kindRecord, "e"))
+		if _, c := corrupt(t, s); len(c) != 2 {
+			t.Fatalf("corrupt %v", c)
 		}
 	})
 	t.Run("swap bodies", func(t *testing.T) {

@@ -9,13 +9,19 @@
 // the whole batch. Callers encrypt before calling Write (IndexedDB commits a
 // transaction as soon as control returns to the event loop). No method may be
 // called from inside a js.FuncOf callback: they wait on browser events.
+//
+// go-indexeddb opens, upgrades and deletes the database; the data path calls
+// IndexedDB directly, because go-indexeddb's wrappers cost several Go/JS
+// crossings per request and it lacks getAll.
 package idbstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"syscall/js"
+	"unsafe"
 
 	"backpack/internal/vault"
 
@@ -28,13 +34,25 @@ const dbVersion = 1
 
 // Store is an open IndexedDB database. Safe for concurrent use.
 type Store struct {
-	db   *idb.Database
-	name string
+	db  *idb.Database
+	raw js.Value // the same IDBDatabase
 }
 
 var _ vault.Store = (*Store)(nil)
 
-var uint8Array = js.Global().Get("Uint8Array")
+var (
+	uint8Array = js.Global().Get("Uint8Array")
+	float64Arr = js.Global().Get("Float64Array")
+	keyRange   = js.Global().Get("IDBKeyRange")
+	// byteLength is TypedArray.prototype.byteLength's getter:
+	// values.map(Function.prototype.call, byteLength) returns every value's
+	// length in one crossing, without eval (which the app's CSP forbids).
+	byteLength = js.Global().Get("Object").Call("getOwnPropertyDescriptor",
+		js.Global().Get("Object").Call("getPrototypeOf", uint8Array.Get("prototype")), "byteLength").Get("get")
+	funcCall = js.Global().Get("Function").Get("prototype").Get("call")
+
+	errNotBytes = errors.New("idbstore: stored value is not a Uint8Array")
+)
 
 // Open opens (creating or upgrading as needed) the database name.
 func Open(ctx context.Context, name string) (*Store, error) {
@@ -63,7 +81,11 @@ func Open(ctx context.Context, name string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("idbstore: open: %w", err)
 	}
-	return &Store{db: db, name: name}, nil
+	raw, err := req.Request.Result()
+	if err != nil {
+		return nil, fmt.Errorf("idbstore: open: %w", err)
+	}
+	return &Store{db: db, raw: raw}, nil
 }
 
 // Close closes the connection; later calls fail.
@@ -79,70 +101,126 @@ func Delete(ctx context.Context, name string) error {
 	return req.Await(ctx)
 }
 
-// wrapErr maps IndexedDB's QuotaExceededError to vault.ErrQuota.
+// DOMError is a DOMException from IndexedDB: its name (QuotaExceededError,
+// InvalidStateError, AbortError…) and message. Messages name no values.
+type DOMError struct{ Name, Message string }
+
+func (e *DOMError) Error() string { return e.Name + ": " + e.Message }
+
+// Unwrap maps QuotaExceededError to vault.ErrQuota.
+func (e *DOMError) Unwrap() error {
+	if e.Name == "QuotaExceededError" {
+		return vault.ErrQuota
+	}
+	return nil
+}
+
+func domError(v js.Value) error {
+	if v.Type() != js.TypeObject {
+		return &DOMError{Name: "AbortError", Message: "transaction aborted"}
+	}
+	return &DOMError{Name: v.Get("name").String(), Message: v.Get("message").String()}
+}
+
 func wrapErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, idb.NewDOMException("QuotaExceededError")) {
-		return fmt.Errorf("idbstore: %s: %w (%v)", op, vault.ErrQuota, err)
-	}
 	return fmt.Errorf("idbstore: %s: %w", op, err)
+}
+
+// call calls a method, turning a JS exception into a *DOMError.
+func call(v js.Value, method string, args ...any) (res js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if jerr, ok := r.(js.Error); ok {
+				err = domError(jerr.Value)
+				return
+			}
+			panic(r)
+		}
+	}()
+	return v.Call(method, args...), nil
+}
+
+// transaction opens a transaction ("readonly" or "readwrite") on stores.
+func (s *Store) transaction(mode string, stores ...string) (js.Value, error) {
+	names := make([]any, len(stores))
+	for i, n := range stores {
+		names[i] = n
+	}
+	return call(s.raw, "transaction", names, mode)
+}
+
+// await waits for a transaction to complete or abort. The event callbacks
+// only do a buffered send, so they never block the event loop.
+func await(ctx context.Context, txn js.Value) error {
+	ch := make(chan error, 2)
+	complete := js.FuncOf(func(js.Value, []js.Value) any { ch <- nil; return nil })
+	abort := js.FuncOf(func(js.Value, []js.Value) any { ch <- domError(txn.Get("error")); return nil })
+	txn.Call("addEventListener", "complete", complete)
+	txn.Call("addEventListener", "abort", abort)
+	release := func() {
+		txn.Call("removeEventListener", "complete", complete)
+		txn.Call("removeEventListener", "abort", abort)
+		complete.Release()
+		abort.Release()
+	}
+	select {
+	case err := <-ch:
+		release()
+		return err
+	case <-ctx.Done():
+		// Abort, and keep the listeners until the abort event arrives.
+		call(txn, "abort")
+		go func() { <-ch; release() }()
+		return ctx.Err()
+	}
 }
 
 // Get implements vault.Store.
 func (s *Store) Get(ctx context.Context, bucket, key string) ([]byte, error) {
-	txn, err := s.db.Transaction(idb.TransactionReadOnly, bucket)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	txn, err := s.transaction("readonly", bucket)
 	if err != nil {
 		return nil, wrapErr("get", err)
 	}
-	st, err := txn.ObjectStore(bucket)
+	req, err := call(txn.Call("objectStore", bucket), "get", key)
 	if err != nil {
 		return nil, wrapErr("get", err)
 	}
-	req, err := st.Get(js.ValueOf(key))
-	if err != nil {
+	if err := await(ctx, txn); err != nil {
 		return nil, wrapErr("get", err)
 	}
-	v, err := req.Await(ctx)
-	if err != nil {
-		return nil, wrapErr("get", err)
-	}
+	v := req.Get("result")
 	if v.IsUndefined() {
 		return nil, vault.ErrNotFound
 	}
-	return toBytes(v)
-}
-
-func toBytes(v js.Value) ([]byte, error) {
 	if !v.InstanceOf(uint8Array) {
-		return nil, errors.New("idbstore: stored value is not a Uint8Array")
+		return nil, errNotBytes
 	}
 	b := make([]byte, v.Get("length").Int())
 	js.CopyBytesToGo(b, v)
 	return b, nil
 }
 
-func toJS(b []byte) js.Value {
-	a := uint8Array.New(len(b))
-	js.CopyBytesToJS(a, b)
-	return a
-}
-
 // Batch limits for Each: one read transaction fetches up to eachMaxCount
 // values or about eachMaxBytes, whichever comes first.
 const (
-	eachMaxCount = 1000
+	eachMaxCount = 2000
 	eachMaxBytes = 16 << 20
 )
 
 // Each implements vault.Store. It reads in batches, one read transaction
-// each, and calls fn between transactions, so fn may write to the store.
-// Keys added or removed during the walk may or may not be seen.
+// each (getAllKeys and getAll over the same range), and calls fn between
+// transactions, so fn may write to the store. Keys added or removed during
+// the walk may or may not be seen.
 func (s *Store) Each(ctx context.Context, bucket string, fn func(key string, value []byte) error) error {
-	last, first, count := "", true, uint(64)
+	last, first, count := "", true, 64
 	for {
-		keys, vals, scanned, err := s.batch(ctx, bucket, last, first, count)
+		keys, vals, err := s.batch(ctx, bucket, last, first, count)
 		if err != nil {
 			return err
 		}
@@ -153,79 +231,90 @@ func (s *Store) Each(ctx context.Context, bucket string, fn func(key string, val
 				return err
 			}
 		}
-		if uint(len(scanned)) < count {
+		if len(keys) < count {
 			return nil
 		}
-		last, first = scanned[len(scanned)-1], false
+		last, first = keys[len(keys)-1], false
 		// Aim the next batch at eachMaxBytes given this batch's value sizes.
-		avg := max(size/max(len(keys), 1), 1)
-		count = uint(min(max(eachMaxBytes/avg, 1), eachMaxCount))
+		avg := max(size/len(keys), 1)
+		count = min(max(eachMaxBytes/avg, 1), eachMaxCount)
 	}
 }
 
-// batch reads up to count keys after last (or from the start), then their
-// values. scanned is every key read, keys and vals those still present.
-func (s *Store) batch(ctx context.Context, bucket, last string, first bool, count uint) (keys []string, vals [][]byte, scanned []string, err error) {
-	txn, err := s.db.Transaction(idb.TransactionReadOnly, bucket)
+// batch reads up to count keys after last (or from the start) and their
+// values in one read transaction, with a constant number of Go/JS crossings
+// plus two per value.
+func (s *Store) batch(ctx context.Context, bucket, last string, first bool, count int) ([]string, [][]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	txn, err := s.transaction("readonly", bucket)
 	if err != nil {
-		return nil, nil, nil, wrapErr("each", err)
+		return nil, nil, wrapErr("each", err)
 	}
-	st, err := txn.ObjectStore(bucket)
+	st := txn.Call("objectStore", bucket)
+	kr, err := call(keyRange, "lowerBound", last, !first)
 	if err != nil {
-		return nil, nil, nil, wrapErr("each", err)
+		return nil, nil, wrapErr("each", err)
 	}
-	kr, err := idb.NewKeyRangeLowerBound(js.ValueOf(last), !first)
+	kreq, err := call(st, "getAllKeys", kr, count)
 	if err != nil {
-		return nil, nil, nil, wrapErr("each", err)
+		return nil, nil, wrapErr("each", err)
 	}
-	kreq, err := st.GetAllKeysRange(kr, count)
+	vreq, err := call(st, "getAll", kr, count)
 	if err != nil {
-		return nil, nil, nil, wrapErr("each", err)
+		return nil, nil, wrapErr("each", err)
 	}
-	jsKeys, err := kreq.Await(ctx)
-	if err != nil || len(jsKeys) == 0 {
-		return nil, nil, nil, wrapErr("each", err)
+	if err := await(ctx, txn); err != nil {
+		return nil, nil, wrapErr("each", err)
 	}
-	// Once Go has the keys, the first transaction may have committed: read
-	// the values in a second one, issuing every request before awaiting its
-	// completion. Keys deleted in between are skipped.
-	txn, err = s.db.Transaction(idb.TransactionReadOnly, bucket)
+	jsKeys, jsVals := kreq.Get("result"), vreq.Get("result")
+	n := jsKeys.Length()
+	if n == 0 {
+		return nil, nil, nil
+	}
+	if jsVals.Length() != n {
+		return nil, nil, errors.New("idbstore: getAll and getAllKeys disagree")
+	}
+	// Keys: one string, split in Go (vault storage keys hold no newline).
+	keys := strings.Split(jsKeys.Call("join", "\n").String(), "\n")
+	if len(keys) != n {
+		return nil, nil, errors.New("idbstore: a key holds a newline")
+	}
+	lens, err := lengths(jsVals, n)
 	if err != nil {
-		return nil, nil, nil, wrapErr("each", err)
+		return nil, nil, err
 	}
-	st, err = txn.ObjectStore(bucket)
-	if err != nil {
-		return nil, nil, nil, wrapErr("each", err)
+	total := 0
+	for _, l := range lens {
+		total += int(l)
 	}
-	reqs := make([]*idb.Request, len(jsKeys))
-	for i, k := range jsKeys {
-		if reqs[i], err = st.Get(k); err != nil {
-			return nil, nil, nil, wrapErr("each", err)
+	buf := make([]byte, total)
+	vals := make([][]byte, n)
+	off := 0
+	for i := range vals {
+		l := int(lens[i])
+		vals[i] = buf[off : off+l : off+l]
+		if l > 0 && js.CopyBytesToGo(vals[i], jsVals.Index(i)) != l {
+			return nil, nil, errNotBytes
 		}
+		off += l
 	}
-	if err := txn.Await(ctx); err != nil {
-		return nil, nil, nil, wrapErr("each", err)
-	}
-	keys = make([]string, 0, len(jsKeys))
-	vals = make([][]byte, 0, len(jsKeys))
-	scanned = make([]string, len(jsKeys))
-	for i, r := range reqs {
-		scanned[i] = jsKeys[i].String()
-		v, err := r.Result()
-		if err != nil {
-			return nil, nil, nil, wrapErr("each", err)
+	return keys, vals, nil
+}
+
+// lengths returns the byte length of each value of a JS array of Uint8Array.
+func lengths(vals js.Value, n int) (lens []float64, err error) {
+	defer func() {
+		if recover() != nil {
+			lens, err = nil, errNotBytes
 		}
-		if v.IsUndefined() {
-			continue
-		}
-		b, err := toBytes(v)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		keys = append(keys, scanned[i])
-		vals = append(vals, b)
-	}
-	return keys, vals, scanned, nil
+	}()
+	la := float64Arr.Call("from", vals.Call("map", funcCall, byteLength))
+	lens = make([]float64, n)
+	bytes := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(lens))), n*8)
+	js.CopyBytesToGo(bytes, uint8Array.New(la.Get("buffer")))
+	return lens, nil
 }
 
 // Write implements vault.Store: one transaction, every op or none.
@@ -233,67 +322,73 @@ func (s *Store) Write(ctx context.Context, ops []vault.Op) error {
 	return s.write(ctx, ops, nil)
 }
 
-// write issues every request, calls beforeCommit (tests use it to abort),
-// then awaits the transaction.
-func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(*idb.Transaction)) error {
+// write copies every value to JS, opens one transaction, issues every
+// request, calls beforeCommit (tests abort there), then awaits completion.
+// A failed request aborts the transaction, so nothing is applied.
+func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn js.Value)) error {
 	if len(ops) == 0 {
 		return nil
 	}
 	if err := vault.CheckOps(ops); err != nil {
 		return err
 	}
-	// Convert everything before the transaction opens.
-	type jsOp struct {
-		store string
-		key   js.Value
-		val   js.Value
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	jops := make([]jsOp, len(ops))
+	// All values go to JS in one copy; each put stores a slice (a copy) of
+	// it, since a view would clone the whole buffer.
+	total := 0
+	for _, op := range ops {
+		if !op.Delete {
+			total += len(op.Value)
+		}
+	}
+	big := uint8Array.New(total)
+	if total > 0 {
+		buf := make([]byte, 0, total)
+		for _, op := range ops {
+			if !op.Delete {
+				buf = append(buf, op.Value...)
+			}
+		}
+		js.CopyBytesToJS(big, buf)
+	}
 	var names []string
 	seen := map[string]bool{}
-	for i, op := range ops {
-		j := jsOp{store: op.Bucket, key: js.ValueOf(op.Key)}
-		switch {
-		case op.Prefix:
-			j.key = keyRange.Call("bound", op.Key, op.Key+"\uffff")
-		case !op.Delete:
-			j.val = toJS(op.Value)
-		}
-		jops[i] = j
+	for _, op := range ops {
 		if !seen[op.Bucket] {
 			seen[op.Bucket] = true
 			names = append(names, op.Bucket)
 		}
 	}
-	txn, err := s.db.Transaction(idb.TransactionReadWrite, names[0], names[1:]...)
+	txn, err := s.transaction("readwrite", names...)
 	if err != nil {
 		return wrapErr("write", err)
 	}
-	fail := func(err error) error {
-		_ = txn.Abort()
-		return wrapErr("write", err)
+	stores := map[string]js.Value{}
+	for _, n := range names {
+		stores[n] = txn.Call("objectStore", n)
 	}
-	for _, j := range jops {
-		st, err := txn.ObjectStore(j.store)
-		if err != nil {
-			return fail(err)
+	off := 0
+	for _, op := range ops {
+		st := stores[op.Bucket]
+		switch {
+		case op.Prefix:
+			_, err = call(st, "delete", keyRange.Call("bound", op.Key, op.Key+"\uffff"))
+		case op.Delete:
+			_, err = call(st, "delete", op.Key)
+		default:
+			v := big.Call("slice", off, off+len(op.Value))
+			off += len(op.Value)
+			_, err = call(st, "put", v, op.Key)
 		}
-		if j.val.IsUndefined() {
-			_, err = st.Delete(j.key)
-		} else {
-			_, err = st.PutKey(j.key, j.val)
-		}
 		if err != nil {
-			return fail(err)
+			call(txn, "abort")
+			return wrapErr("write", err)
 		}
 	}
 	if beforeCommit != nil {
 		beforeCommit(txn)
 	}
-	if err := txn.Await(ctx); err != nil {
-		return wrapErr("write", err)
-	}
-	return nil
+	return wrapErr("write", await(ctx, txn))
 }
-
-var keyRange = js.Global().Get("IDBKeyRange")

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"backpack/internal/vault"
-
-	"github.com/hack-pad/go-indexeddb/idb"
 )
 
 var (
@@ -158,7 +156,7 @@ func TestWriteAtomic(t *testing.T) {
 		{Bucket: vault.BucketBodies, Key: "keep", Delete: true},
 	}
 	t.Run("aborted transaction", func(t *testing.T) {
-		err := s.write(ctx, batch, func(txn *idb.Transaction) { txn.Abort() })
+		err := s.write(ctx, batch, func(txn js.Value) { txn.Call("abort") })
 		if err == nil {
 			t.Fatal("no error")
 		}
