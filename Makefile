@@ -4,12 +4,13 @@ ADDR      ?= localhost:8000
 BROTLI_Q  ?= 9
 WASM      := web/app.wasm
 BIN       := bin/backpack
+WEB       ?= web
 GOSRC     := $(shell find app cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 WASMTEST  := GOOS=js GOARCH=wasm $(GO) test -exec="env -u GOOS -u GOARCH $(GO) tool wasmbrowsertest"
 # Packages with browser-only code tested in headless Chromium.
 WASMPKGS  ?= ./internal/i18n
 
-.PHONY: all build run test test-host test-wasm e2e bench deps vet static clean
+.PHONY: all build run test test-host test-wasm e2e e2e-only webdir bench deps vet static clean
 
 all: build
 
@@ -66,3 +67,14 @@ bench: deps build
 
 clean:
 	rm -rf bin out .e2e web/app.wasm web/app.wasm.br web/app.wasm.gz
+
+# webdir builds the app into another directory (WEB=/tmp/x): lets several
+# people build and run browser tests side by side (BACKPACK_WEB=/tmp/x make e2e-only).
+webdir:
+	@test "$(WEB)" != "web" || { echo "set WEB=/some/dir"; exit 1; }
+	mkdir -p $(WEB) && cp web/*.css web/*.svg web/*.png $(WEB)/
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB)/app.wasm ./cmd/backpack
+	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
+
+e2e-only:
+	$(GO) test -tags e2e -count=1 -timeout 20m $(if $(RUN),-run '$(RUN)') ./internal/e2e

@@ -4,11 +4,38 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
+	"backpack/internal/session"
+	"backpack/internal/vault"
 )
 
-// Home is the start page.
+// Home is the start page: it explains Backpack and leads to set-up or
+// unlock; once unlocked it goes straight to the health summary.
 type Home struct {
 	app.Compo
+
+	state string // "", "none" (no vault yet), "locked"
+	err   string
+}
+
+func (h *Home) OnNav(ctx app.Context) {
+	if current() != nil {
+		ctx.Navigate(PathSummary)
+		return
+	}
+	ctx.Async(func() {
+		state, errMsg := "locked", ""
+		s, err := store(ctx)
+		if err == nil {
+			var ok bool
+			if ok, err = vault.Exists(ctx, s); err == nil && !ok {
+				state = "none"
+			}
+		}
+		if err != nil {
+			errMsg = i18n.T(vault.MessageKey(err))
+		}
+		ctx.Dispatch(func(ctx app.Context) { h.state, h.err = state, errMsg })
+	})
 }
 
 func (h *Home) Render() app.UI {
@@ -18,10 +45,22 @@ func (h *Home) Render() app.UI {
 			app.H1().Text(i18n.T("app.name")),
 			app.P().Class("lead").Text(i18n.T("app.tagline")),
 		),
+		app.If(h.err != "", func() app.UI { return errorBanner(h.err) }),
+		app.Div().Class("actions center").Body(
+			app.If(h.state == "none", func() app.UI {
+				return app.A().ID("start").Class("btn").Href(PathSetup).Text(i18n.T("home.start"))
+			}).ElseIf(h.state == "locked", func() app.UI {
+				return app.A().ID("open").Class("btn").Href(PathUnlock).Text(i18n.T("home.unlock"))
+			}),
+			app.A().Class("btn btn-secondary").Href(PathView).Text(i18n.T("home.view")),
+		),
 		app.Ul().Class("promises").Body(
 			app.Li().Text(i18n.T("home.promise.private")),
 			app.Li().Text(i18n.T("home.promise.offline")),
 			app.Li().Text(i18n.T("home.promise.yours")),
 		),
+		app.P().Class("center").Body(app.A().Href(PathAbout).Text(i18n.T("about.title"))),
 	}}
 }
+
+var _ = session.Create // the set-up page creates the session

@@ -13,15 +13,25 @@ type Shell struct {
 
 	Title   string
 	Content []app.UI
+	Wide    bool // no max width (tables, charts)
 
 	updateAvailable bool
 	installable     bool
 	mounted         bool
+	unlocked        bool
+	path            string
+	profile         string // name of the profile being looked at
 }
 
 // OnMount runs in the browser only.
 func (s *Shell) OnMount(ctx app.Context) {
 	s.installable = ctx.IsAppInstallable()
+	s.unlocked = current() != nil
+	s.path = ctx.Page().URL().Path
+	if p, ok := currentProfile(); ok {
+		s.profile = p.Name
+	}
+	watchIdle()
 	s.mounted = true
 	markMounted()
 	if ctx.AppUpdateAvailable() {
@@ -64,9 +74,18 @@ func (s *Shell) Render() app.UI {
 						Title(i18n.T("app.install")).
 						OnClick(func(ctx app.Context, e app.Event) { ctx.ShowAppInstallPrompt() })
 				}),
-				&LangSwitch{},
+				app.If(s.unlocked, func() app.UI {
+					return app.A().Class("btn btn-small profile-switch").Href(PathProfiles).
+						Title(i18n.T("profile.switch")).Text(s.profile)
+				}),
+				app.If(s.unlocked, func() app.UI {
+					return app.Button().ID("lock").Class("btn btn-small").Text(i18n.T("vault.lock")).
+						OnClick(func(ctx app.Context, e app.Event) { lockNow() })
+				}),
+				app.If(!s.unlocked, func() app.UI { return &LangSwitch{} }),
 			),
 		),
+		app.If(s.unlocked, func() app.UI { return &Nav{Current: s.path} }),
 		app.If(s.updateAvailable, func() app.UI {
 			return app.Div().ID("update").Class("banner").Aria("live", "polite").Body(
 				app.Span().Text(i18n.T("app.update")),
@@ -75,7 +94,7 @@ func (s *Shell) Render() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { ctx.Reload() }),
 			)
 		}),
-		app.Main().ID("main").Class("content").DataSet("mounted", s.mounted).Body(
+		app.Main().ID("main").Class(mainClass(s.Wide)).DataSet("mounted", s.mounted).Body(
 			app.If(s.Title != "", func() app.UI { return app.H1().Text(s.Title) }),
 			app.Range(s.Content).Slice(func(i int) app.UI { return s.Content[i] }),
 		),
@@ -98,4 +117,11 @@ func (l *LangSwitch) Render() app.UI {
 			lang := i18n.Langs[i]
 			return app.Option().Value(string(lang)).Selected(lang == cur).Text(i18n.In(lang, "lang.name"))
 		}))
+}
+
+func mainClass(wide bool) string {
+	if wide {
+		return "content wide"
+	}
+	return "content"
 }

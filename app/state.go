@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"context"
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/record"
+	"backpack/internal/session"
+	"backpack/internal/vault"
+)
+
+// The running app holds at most one unlocked session, in memory only. It is
+// never put in go-app state (which can persist or broadcast in plaintext).
+var st struct {
+	mu      sync.Mutex
+	store   vault.Store
+	sess    *session.Session
+	profile string // current profile id
+}
+
+// store opens the browser's vault store once (IndexedDB in the browser, an
+// in-memory store elsewhere).
+func store(ctx context.Context) (vault.Store, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.store != nil {
+		return st.store, nil
+	}
+	s, err := openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.store = s
+	return s, nil
+}
+
+// current returns the unlocked session, or nil when locked.
+func current() *session.Session {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.sess
+}
+
+// setSession installs a freshly unlocked session and picks a profile.
+func setSession(s *session.Session) {
+	st.mu.Lock()
+	st.sess = s
+	st.profile = ""
+	st.mu.Unlock()
+	currentProfile()
+}
+
+// currentProfile returns the profile being looked at: the chosen one, else the
+// "self" profile, else the first. ok is false when there is no profile yet.
+func currentProfile() (record.Profile, bool) {
+	s := current()
+	if s == nil {
+		return record.Profile{}, false
+	}
+	st.mu.Lock()
+	id := st.profile
+	st.mu.Unlock()
+	if p, ok := s.Book().Profile(id); ok {
+		return p, true
+	}
+	ps := s.Book().Profiles()
+	if len(ps) == 0 {
+		return record.Profile{}, false
+	}
+	pick := ps[0]
+	for _, p := range ps {
+		if p.Relationship == "self" {
+			pick = p
+			break
+		}
+	}
+	st.mu.Lock()
+	st.profile = pick.ID
+	st.mu.Unlock()
+	return pick, true
+}
+
+// setProfile switches the profile being looked at.
+func setProfile(id string) {
+	st.mu.Lock()
+	st.profile = id
+	st.mu.Unlock()
+}
+
+// lockNow wipes the key and every decrypted record, then reloads the page so
+// nothing the app decrypted stays reachable in memory.
+func lockNow() {
+	st.mu.Lock()
+	s := st.sess
+	st.sess = nil
+	st.profile = ""
+	st.mu.Unlock()
+	if s != nil {
+		s.Lock()
+	}
+	reloadTo(PathUnlock)
+}
+
+// requireSession sends the user to the unlock page when the vault is locked
+// (or to set-up when there is none). Pages call it from OnNav and render
+// nothing private while it returns false.
+func requireSession(ctx app.Context) bool {
+	if current() != nil {
+		return true
+	}
+	ctx.Navigate(PathUnlock)
+	return false
+}
