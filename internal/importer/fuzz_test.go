@@ -3,19 +3,14 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"path"
 	"testing"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/; the fixtures are added too.
 func addFixtures(f *testing.F, pattern string) {
-	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err == nil {
-			f.Add(b)
-		}
+	for _, p := range fixtureNames(pattern) {
+		f.Add(fixture(path.Base(p)))
 	}
 }
 

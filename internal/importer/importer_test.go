@@ -5,20 +5,13 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func importFile(t *testing.T, name string) Result {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := Import(name, f, Options{})
+	res, err := Import(name, bytes.NewReader(fixture(name)), Options{})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -155,7 +148,7 @@ func TestLossless(t *testing.T) {
 			cond = r
 		}
 	}
-	b, _ := os.ReadFile("testdata/transaction.json")
+	b := fixture("transaction.json")
 	if !bytes.Contains(b, cond.JSON) || !bytes.Contains(cond.JSON, []byte(`\"adult onset\" \\ note`)) {
 		t.Fatalf("Condition not kept verbatim: %s", cond.JSON)
 	}
@@ -180,7 +173,7 @@ func TestMergeNDJSON(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
-	b, _ := os.ReadFile("testdata/transaction.json")
+	b := fixture("transaction.json")
 	var z bytes.Buffer
 	w := gzip.NewWriter(&z)
 	w.Write(b)

@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -11,9 +10,7 @@ import (
 )
 
 func TestInspectJSON(t *testing.T) {
-	f, _ := os.Open("testdata/searchset.json")
-	defer f.Close()
-	rep, err := Inspect("searchset.json", f, Options{})
+	rep, err := Inspect("searchset.json", bytes.NewReader(fixture("searchset.json")), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

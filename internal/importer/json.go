@@ -35,15 +35,18 @@ func importJSON(res *Result, name string, b []byte) error {
 	switch doc[0] {
 	case '[':
 		res.Format = FormatResource
-		elements(doc, func(i int, v []byte) bool {
-			p.resource(v, "["+strconv.Itoa(i)+"]", 0)
-			return true
+		walkArray(doc, 0, func(i, v int) int {
+			if doc[v] != '{' {
+				p.problem(SevError, "not-resource", "["+strconv.Itoa(i)+"]", "not a JSON object")
+				return skipValue(doc, v)
+			}
+			return p.resource(doc, v, "["+strconv.Itoa(i)+"]", 0)
 		})
 	case '{':
 		if str(field(doc, "resourceType")) == "" {
 			return &Error{Code: ErrCodeNotFHIR}
 		}
-		p.resource(doc, "", 0)
+		p.resource(doc, 0, "", 0)
 	default:
 		return &Error{Code: ErrCodeNotFHIR}
 	}
@@ -94,22 +97,79 @@ func (p *jsonReader) done() {
 // maxNest bounds how deeply bundles inside bundles are flattened.
 const maxNest = 4
 
-// resource adds the resource raw (a JSON object) found at where. Bundles
-// are opened and their entries added; nest counts bundles around raw.
-func (p *jsonReader) resource(raw []byte, where string, nest int) {
-	h := readHead(raw)
+// resource reads the resource (a JSON object) starting at b[start], found
+// at where, and returns the index just past it. Bundles are opened and
+// their entries read in the same pass; nest counts bundles around it.
+// b must be valid JSON.
+func (p *jsonReader) resource(b []byte, start int, where string, nest int) int {
+	var h head
+	var typ string
+	var link []byte
+	entries := [2]int{-1, -1} // entry array met before resourceType
+	entriesRead := false
+	var first []byte // first entry's resource, for IPS detection
+	pi := len(p.res.Problems)
+	end := walkObject(b, start, func(k []byte, v int) int {
+		e := -1
+		switch string(k) {
+		case "resourceType":
+			e = skipValue(b, v)
+			h.resourceType = str(b[v:e])
+		case "id":
+			e = skipValue(b, v)
+			h.id = str(b[v:e])
+		case "meta":
+			e = skipValue(b, v)
+			members(b[v:e], func(k, v []byte) bool {
+				switch string(k) {
+				case "source":
+					h.source = str(v)
+				case "profile":
+					h.profile = v
+				}
+				return true
+			})
+		case "type":
+			e = skipValue(b, v)
+			typ = str(b[v:e])
+		case "link":
+			e = skipValue(b, v)
+			link = b[v:e]
+		case "entry":
+			if h.resourceType == "Bundle" && nest < maxNest {
+				entriesRead = true
+				e, first = p.entries(b, v, where, nest)
+			} else {
+				e = skipValue(b, v)
+				entries = [2]int{v, e}
+			}
+		default:
+			e = skipValue(b, v)
+		}
+		return e
+	})
+	if end < 0 { // cannot happen on valid JSON
+		p.problem(SevError, "not-resource", where, "malformed object")
+		return skipValue(b, start)
+	}
 	switch {
 	case h.resourceType == "":
 		p.problem(SevError, "not-resource", where, "no resourceType")
-		return
 	case h.resourceType == "Bundle" && nest < maxNest:
-		p.bundle(raw, h, where, nest)
-		return
+		if !entriesRead && entries[0] >= 0 {
+			_, first = p.entries(b, entries[0], where, nest)
+		}
+		// Bundle-level problems go before those of its entries.
+		tail := append([]Problem(nil), p.res.Problems[pi:]...)
+		p.res.Problems = p.res.Problems[:pi]
+		p.bundle(h, typ, link, first, where, nest)
+		p.res.Problems = append(p.res.Problems, tail...)
 	case h.resourceType == "OperationOutcome":
-		p.outcome(raw, where)
-		return
+		p.outcome(b[start:end], where)
+	default:
+		p.add(fhir.Resource{Type: h.resourceType, ID: h.id, JSON: b[start:end]}, h)
 	}
-	p.add(fhir.Resource{Type: h.resourceType, ID: h.id, JSON: raw}, h)
+	return end
 }
 
 // add records one resource: the first Patient is the subject.
@@ -133,75 +193,79 @@ func (p *jsonReader) problem(sev, code, where, detail string) {
 	p.res.Problems = append(p.res.Problems, Problem{Severity: sev, Code: code, Where: where, Detail: detail})
 }
 
-// bundle adds every entry of a Bundle.
-func (p *jsonReader) bundle(raw []byte, h head, where string, nest int) {
-	var typ string
-	var entries, link []byte
-	members(raw, func(k, v []byte) bool {
-		switch string(k) {
-		case "type":
-			typ = str(v)
-		case "entry":
-			entries = v
-		case "link":
-			link = v
-		}
-		return true
-	})
+// bundle settles what a Bundle says about the whole file.
+func (p *jsonReader) bundle(h head, typ string, link, first []byte, where string, nest int) {
 	if nest == 0 {
 		p.res.Format = FormatBundle
 		if h.source != "" {
 			p.res.Source = h.source
 		}
+		if typ == "document" && isIPS(h, first) {
+			p.res.Format = FormatIPS
+		}
 	}
 	if hasNextLink(link) {
 		p.problem(SevWarning, "paged", where, "Bundle.link has relation \"next\": only this page is in the file")
-	}
-	if nest == 0 && typ == "document" && isIPS(h, entries) {
-		p.res.Format = FormatIPS
 	}
 	switch typ {
 	case "transaction-response", "batch-response":
 		p.problem(SevInfo, "response-bundle", where, "a "+typ+" holds server responses; resources it contains are imported")
 	}
-	if entries != nil && entries[0] != '[' && string(entries) != "null" {
-		p.problem(SevError, "bad-entry", join(where, "entry"), "Bundle.entry is not an array")
-		return
-	}
-	elements(entries, func(i int, e []byte) bool {
-		ew := join(where, "entry["+strconv.Itoa(i)+"]")
-		if e[0] != '{' {
-			p.problem(SevError, "bad-entry", ew, "entry is not an object")
-			return true
+}
+
+// entries reads Bundle.entry starting at b[v]; it returns the index past
+// it and the first entry's resource.
+func (p *jsonReader) entries(b []byte, v int, where string, nest int) (int, []byte) {
+	if b[v] != '[' {
+		if e := skipValue(b, v); string(b[v:e]) != "null" {
+			p.problem(SevError, "bad-entry", join(where, "entry"), "Bundle.entry is not an array")
+			return e, nil
 		}
-		var resource, search, request []byte
-		members(e, func(k, v []byte) bool {
+		return skipValue(b, v), nil
+	}
+	var first []byte
+	end := walkArray(b, v, func(i, ev int) int {
+		ew := func() string { return join(where, "entry["+strconv.Itoa(i)+"]") }
+		if b[ev] != '{' {
+			p.problem(SevError, "bad-entry", ew(), "entry is not an object")
+			return skipValue(b, ev)
+		}
+		var request []byte
+		seen := false
+		e := walkObject(b, ev, func(k []byte, mv int) int {
 			switch string(k) {
 			case "resource":
-				resource = v
-			case "search":
-				search = v
+				if b[mv] == '{' {
+					seen = true
+					e := p.resource(b, mv, join(ew(), "resource"), nest+1)
+					if i == 0 {
+						first = b[mv:e]
+					}
+					return e
+				}
+				e := skipValue(b, mv)
+				if string(b[mv:e]) != "null" {
+					seen = true
+					p.problem(SevError, "not-resource", join(ew(), "resource"), "not a JSON object")
+				}
+				return e
 			case "request":
-				request = v
+				e := skipValue(b, mv)
+				request = b[mv:e]
+				return e
 			}
-			return true
+			return skipValue(b, mv)
 		})
-		switch {
-		case resource == nil || string(resource) == "null":
+		if !seen {
 			if m := str(field(request, "method")); m != "" {
-				p.problem(SevInfo, "entry-no-resource", ew, "request "+safeToken(m)+" without a resource")
+				p.problem(SevInfo, "entry-no-resource", ew(), "request "+safeToken(m)+" without a resource")
 			} else {
-				p.problem(SevWarning, "entry-no-resource", ew, "")
+				p.problem(SevWarning, "entry-no-resource", ew(), "")
 			}
-		case resource[0] != '{':
-			p.problem(SevError, "not-resource", join(ew, "resource"), "not a JSON object")
-		case str(field(search, "mode")) == "outcome":
-			p.outcome(resource, join(ew, "resource"))
-		default:
-			p.resource(resource, join(ew, "resource"), nest+1)
 		}
-		return true
+		return e
 	})
+	return end, first
 }
 
 // outcome reports an OperationOutcome (a server's message, not health data)
@@ -263,29 +327,22 @@ func hasNextLink(link []byte) bool {
 }
 
 // isIPS reports whether a document bundle is an International Patient
-// Summary: an IPS profile on the Bundle, or a first-entry Composition of
-// LOINC type 60591-5 ("Patient summary Document").
-func isIPS(h head, entries []byte) bool {
+// Summary: an IPS profile on the Bundle, or a first-entry Composition with
+// an IPS profile or of LOINC type 60591-5 ("Patient summary Document").
+func isIPS(h head, comp []byte) bool {
 	if bytes.Contains(h.profile, []byte("hl7.org/fhir/uv/ips/")) {
 		return true
 	}
-	ips := false
-	elements(entries, func(i int, e []byte) bool {
-		comp := field(e, "resource")
-		if str(field(comp, "resourceType")) != "Composition" {
-			return false
-		}
-		if bytes.Contains(field(field(comp, "meta"), "profile"), []byte("hl7.org/fhir/uv/ips/")) {
-			ips = true
-			return false
-		}
-		elements(field(field(comp, "type"), "coding"), func(_ int, c []byte) bool {
-			if str(field(c, "code")) == "60591-5" {
-				ips = true
-			}
-			return !ips
-		})
+	if str(field(comp, "resourceType")) != "Composition" {
 		return false
+	}
+	if bytes.Contains(field(field(comp, "meta"), "profile"), []byte("hl7.org/fhir/uv/ips/")) {
+		return true
+	}
+	ips := false
+	elements(field(field(comp, "type"), "coding"), func(_ int, c []byte) bool {
+		ips = str(field(c, "code")) == "60591-5"
+		return !ips
 	})
 	return ips
 }
@@ -295,30 +352,6 @@ func isIPS(h head, entries []byte) bool {
 type head struct {
 	resourceType, id, source string
 	profile                  []byte
-}
-
-func readHead(raw []byte) head {
-	var h head
-	members(raw, func(k, v []byte) bool {
-		switch string(k) {
-		case "resourceType":
-			h.resourceType = str(v)
-		case "id":
-			h.id = str(v)
-		case "meta":
-			members(v, func(k, v []byte) bool {
-				switch string(k) {
-				case "source":
-					h.source = str(v)
-				case "profile":
-					h.profile = v
-				}
-				return true
-			})
-		}
-		return true
-	})
-	return h
 }
 
 func asSyntax(err error, se **json.SyntaxError) bool { return errors.As(err, se) }

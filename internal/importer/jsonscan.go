@@ -210,3 +210,87 @@ func unquote(v []byte) string {
 	}
 	return s
 }
+
+// walkObject walks the object starting at b[i] ('{'), calling fn with each
+// member's key and the index of its value; fn returns the index just past
+// the value (skipValue(b, v) when it does not read it), or -1 to stop.
+// walkObject returns the index just past the object, or -1.
+func walkObject(b []byte, i int, fn func(key []byte, v int) int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		ks := i
+		end := skipString(b, i)
+		if end-1 <= i || b[end-1] != '"' {
+			return -1
+		}
+		key := b[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+			key = []byte(unquote(b[ks:end]))
+		}
+		i = skipWS(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return -1
+		}
+		v := skipWS(b, i+1)
+		if v >= len(b) {
+			return -1
+		}
+		vend := fn(key, v)
+		if vend <= v {
+			return -1
+		}
+		i = skipWS(b, vend)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case '}':
+			return i + 1
+		case ',':
+			i = skipWS(b, i+1)
+		default:
+			return -1
+		}
+	}
+}
+
+// walkArray is walkObject for arrays: fn gets each element's index and start.
+func walkArray(b []byte, i int, fn func(n, v int) int) int {
+	if i >= len(b) || b[i] != '[' {
+		return -1
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1
+	}
+	for n := 0; ; n++ {
+		if i >= len(b) {
+			return -1
+		}
+		vend := fn(n, i)
+		if vend <= i {
+			return -1
+		}
+		i = skipWS(b, vend)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ']':
+			return i + 1
+		case ',':
+			i = skipWS(b, i+1)
+		default:
+			return -1
+		}
+	}
+}

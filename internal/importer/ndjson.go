@@ -46,7 +46,7 @@ func importNDJSON(res *Result, name string, b []byte) error {
 			bad++
 			continue
 		}
-		p.resource(l, where, 0)
+		p.resource(l, 0, where, 0)
 	}
 	p.done()
 	if res.Total() == 0 && bad > 0 {

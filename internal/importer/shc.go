@@ -115,7 +115,7 @@ func importSHC(res *Result, b []byte, opts Options) error {
 			res.Source = c.iss
 		}
 		read++
-		p.resource(c.bundle, join(where, "fhirBundle"), 0)
+		p.resource(c.bundle, 0, join(where, "fhirBundle"), 0)
 	}
 	res.Format = FormatSHC
 	res.Verified = &verified
