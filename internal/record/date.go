@@ -39,7 +39,8 @@ func ParseDate(s string) (t time.Time, precision string, ok bool) {
 	return time.Time{}, "", false
 }
 
-func validYear(t time.Time) bool { y := t.Year(); return y >= 1 && y <= 9999 }
+// validYear rejects years outside 1–9999 and the zero time (which means "no date").
+func validYear(t time.Time) bool { y := t.Year(); return y >= 1 && y <= 9999 && !t.IsZero() }
 
 // FormatDate renders t as a FHIR date with the given precision ("" means a full date).
 func FormatDate(t time.Time, precision string) string {
