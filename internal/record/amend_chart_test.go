@@ -89,6 +89,13 @@ func TestTrendSVG(t *testing.T) {
 	}
 }
 
+func TestLabelsFor(t *testing.T) {
+	l := LabelsFor(Trend{Title: "Glucose", Unit: "mg/dL", Points: make([]Point, 3)}, i18n.Spanish)
+	if l.Title != "Glucose: 3 resultados" || l.Unit != "mg/dL" || l.Range == "" || l.Empty == "" {
+		t.Errorf("%+v", l)
+	}
+}
+
 func TestNiceTicks(t *testing.T) {
 	for _, tc := range [][2]float64{{0, 1}, {4, 7.9}, {-3, 3}, {99, 101}, {0.001, 0.002}, {1e6, 3e6}} {
 		ticks := niceTicks(tc[0], tc[1], 4)

@@ -352,6 +352,21 @@ func (b *Book) Merge(entries []Entry) (added []Entry, skipped int) {
 	return added, skipped
 }
 
+// Load puts any decoded vault header in the book (at unlock).
+func (b *Book) Load(h Header) error {
+	switch {
+	case h.Entry != nil:
+		return b.Add(*h.Entry)
+	case h.Profile != nil:
+		return b.PutProfile(*h.Profile)
+	case h.File != nil:
+		return b.PutFile(*h.File)
+	case h.Question != nil:
+		return b.PutQuestion(*h.Question)
+	}
+	return ErrInvalid
+}
+
 // --- profiles, files, questions
 
 // PutProfile adds or replaces a profile.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"backpack/internal/i18n"
 )
 
 // ChartLabels are the texts of a trend chart, already localized.
@@ -16,6 +18,16 @@ type ChartLabels struct {
 	Unit  string // shown on the value axis
 	Range string // legend of the reference band, e.g. "Reference range"
 	Empty string // shown when there are no points
+}
+
+// LabelsFor returns the chart labels of a trend in a language.
+func LabelsFor(t Trend, lang i18n.Lang) ChartLabels {
+	return ChartLabels{
+		Title: i18n.In(lang, "record.chart.title", t.Title, len(t.Points)),
+		Unit:  t.Unit,
+		Range: i18n.In(lang, "record.chart.range"),
+		Empty: i18n.In(lang, "record.chart.empty"),
+	}
 }
 
 // TrendSVG draws a lab trend as an accessible SVG: the reference range as a

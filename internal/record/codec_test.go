@@ -118,7 +118,18 @@ func TestBookFromHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		light.Add(*dh.Entry)
+		if err := light.Load(dh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range [][]byte{EncodeFile(FileInfo{ID: "f", Profile: SyntheticProfile}), EncodeQuestion(Question{ID: "q", Profile: SyntheticProfile})} {
+		dh, _ := DecodeHeader(h)
+		if err := light.Load(dh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(light.Files(SyntheticProfile)) != 1 || len(light.Questions(SyntheticProfile)) != 1 {
+		t.Error("Load of file or question")
 	}
 	for _, q := range []string{"glucose", "emile", "anaphylaxis", "cholesterol ldl"} {
 		a, b := full.Search(SyntheticProfile, q), light.Search(SyntheticProfile, q)
