@@ -235,22 +235,26 @@ func (b *Book) Search(profile, query string) []Hit {
 			return nil
 		}
 	}
-	hits := make([]*Entry, 0, len(acc))
-	for e := range acc {
-		hits = append(hits, e)
+	type scored struct {
+		e *Entry
+		s int
 	}
-	slices.SortFunc(hits, func(x, y *Entry) int {
-		if acc[x] != acc[y] {
-			return acc[y] - acc[x]
+	hits := make([]scored, 0, len(acc))
+	for e, s := range acc {
+		hits = append(hits, scored{e, s})
+	}
+	slices.SortFunc(hits, func(x, y scored) int {
+		if x.s != y.s {
+			return y.s - x.s
 		}
-		return newestFirst(x, y)
+		return newestFirst(x.e, y.e)
 	})
 	if len(hits) > MaxHits {
 		hits = hits[:MaxHits]
 	}
 	out := make([]Hit, len(hits))
-	for i, e := range hits {
-		out[i] = Hit{Entry: *e, Score: acc[e]}
+	for i, h := range hits {
+		out[i] = Hit{Entry: *h.e, Score: h.s}
 	}
 	return out
 }
