@@ -8,7 +8,7 @@ WEB       ?= web
 GOSRC     := $(shell find app cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 WASMTEST  := GOOS=js GOARCH=wasm $(GO) test -exec="env -u GOOS -u GOARCH $(GO) tool wasmbrowsertest"
 # Packages with browser-only code tested in headless Chromium.
-WASMPKGS  ?= ./internal/i18n
+WASMPKGS  ?= ./internal/i18n ./internal/vault/... ./internal/share ./internal/importer/...
 
 .PHONY: all build run test test-host test-wasm e2e e2e-only webdir bench deps vet static clean
 
@@ -63,6 +63,7 @@ e2e: build
 # bench prints the performance budget rows (see README).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
+	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e
 
 clean:
