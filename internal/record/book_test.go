@@ -327,3 +327,23 @@ func TestProfilesFilesQuestions(t *testing.T) {
 		t.Fatal("DeleteProfile")
 	}
 }
+
+// Entries changed or removed before the lazy index is built are indexed right.
+func TestLazyIndex(t *testing.T) {
+	b := NewBook()
+	a := entryOf(t, KindCondition, map[string]string{"name": "Asthma"})
+	c := entryOf(t, KindCondition, map[string]string{"name": "Gout"})
+	b.Add(a)
+	b.Add(c)
+	b.Purge(a.ID)
+	c.Title = "Gout, left toe"
+	b.Update(c)
+	if len(b.Search("prof-1", "asthma")) != 0 || len(b.Search("prof-1", "toe")) != 1 {
+		t.Fatal("lazy index out of date")
+	}
+	b.Purge(c.ID) // now indexed: removed from postings
+	b.Warm()
+	if len(b.Search("prof-1", "gout")) != 0 || len(b.idx.post) != 0 {
+		t.Fatalf("postings left: %d", len(b.idx.post))
+	}
+}

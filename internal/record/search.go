@@ -68,15 +68,44 @@ type posting struct {
 
 // index is a small inverted index: folded word → entries, with a sorted
 // vocabulary for prefix lookups.
+//
+// Entries are indexed lazily, at the first search (or Book.Warm), so that
+// building a book at unlock costs only decoding the headers.
 type index struct {
-	post  map[string][]posting
-	vocab []string // sorted; rebuilt lazily
-	dirty bool
-	terms map[*Entry][]string // what each entry was indexed under, for removal
+	post    map[string][]posting
+	vocab   []string // sorted; rebuilt lazily
+	dirty   bool
+	terms   map[*Entry][]string // what each entry was indexed under, for removal
+	pending []*Entry            // added, not indexed yet
+	waiting map[*Entry]bool     // the entries of pending still to index
 }
 
 func newIndex() index {
-	return index{post: map[string][]posting{}, terms: map[*Entry][]string{}}
+	return index{post: map[string][]posting{}, terms: map[*Entry][]string{}, waiting: map[*Entry]bool{}}
+}
+
+func (ix *index) add(e *Entry) {
+	ix.pending = append(ix.pending, e)
+	ix.waiting[e] = true
+}
+
+func (ix *index) remove(e *Entry) {
+	if ix.waiting[e] {
+		delete(ix.waiting, e)
+		return
+	}
+	ix.removeNow(e)
+}
+
+// flush indexes the pending entries.
+func (ix *index) flush() {
+	for _, e := range ix.pending {
+		if ix.waiting[e] {
+			ix.addNow(e)
+		}
+	}
+	ix.pending = nil
+	clear(ix.waiting)
 }
 
 type term struct {
@@ -134,7 +163,7 @@ func entryTerms(e *Entry) []term {
 	return t
 }
 
-func (ix *index) add(e *Entry) {
+func (ix *index) addNow(e *Entry) {
 	terms := entryTerms(e)
 	list := make([]string, 0, len(terms))
 	for _, t := range terms {
@@ -148,7 +177,7 @@ func (ix *index) add(e *Entry) {
 	ix.terms[e] = list
 }
 
-func (ix *index) remove(e *Entry) {
+func (ix *index) removeNow(e *Entry) {
 	for _, w := range ix.terms[e] {
 		ps := ix.post[w]
 		for i := range ps {
@@ -179,6 +208,16 @@ func (ix *index) sortedVocab() []string {
 	return ix.vocab
 }
 
+// Warm builds the search index now rather than at the first search (call
+// it when the app is idle after unlock) and sorts the timeline.
+func (b *Book) Warm() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.idx.flush()
+	b.idx.sortedVocab()
+	b.sorted()
+}
+
 // Hit is one search result.
 type Hit struct {
 	Entry
@@ -200,8 +239,9 @@ func (b *Book) Search(profile, query string) []Hit {
 	}
 	slices.Sort(qs)
 	qs = slices.Compact(qs)
-	b.mu.Lock() // the vocabulary may be rebuilt
+	b.mu.Lock() // the index may be brought up to date
 	defer b.mu.Unlock()
+	b.idx.flush()
 	vocab := b.idx.sortedVocab()
 	var acc map[*Entry]int
 	for qi, q := range qs {
