@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/i18n"
+	"backpack/internal/vault"
+)
+
+// minPassScore is the weakest passphrase (vault.Strength score) a vault
+// accepts: "fair", about 36 bits before Argon2id.
+const minPassScore = 2
+
+// letPaint yields to the browser for a moment so a busy state is drawn
+// before CPU-heavy work (Argon2id) holds the only thread.
+func letPaint() { time.Sleep(40 * time.Millisecond) }
+
+// strengthMeter shows how hard pass is to guess: four bars and a short tip,
+// announced politely to screen readers.
+func strengthMeter(id, pass string) app.UI {
+	score, reason := vault.Strength(pass)
+	level := i18n.T("vault.strength." + strconv.Itoa(score))
+	return app.Div().ID(id).Class("strength").Body(
+		app.Div().Class("meter s"+strconv.Itoa(score)).
+			Role("meter").
+			Aria("label", i18n.T("setup.strength.label")).
+			Aria("valuemin", "0").Aria("valuemax", "4").
+			Aria("valuenow", strconv.Itoa(score)).Aria("valuetext", level).
+			Body(app.Span(), app.Span(), app.Span(), app.Span()),
+		app.P().ID(id+"-text").Class("strength-text").Aria("live", "polite").
+			Text(i18n.T("setup.strength", level, i18n.T(reason))),
+	)
+}
+
+// passInput is a passphrase input: hidden unless show, never spell-checked
+// or auto-capitalised.
+func passInput(value string, show bool, autocomplete string) app.HTMLInput {
+	typ := "password"
+	if show {
+		typ = "text"
+	}
+	return app.Input().Type(typ).Value(value).
+		Attr("autocomplete", autocomplete).
+		Spellcheck(false).
+		Attr("autocapitalize", "off").
+		Attr("autocorrect", "off")
+}
+
+// showToggle is the "show passphrase" checkbox.
+func showToggle(id string, show bool, onChange app.EventHandler) app.UI {
+	return app.Label().For(id).Class("check").Body(
+		app.Input().ID(id).Type("checkbox").Checked(show).OnChange(onChange),
+		app.Span().Text(i18n.T("setup.show")),
+	)
+}
+
+// recoveryKeyBlock shows a recovery key once, with a Print button and the
+// "I have saved it" checkbox that unlocks the continue button.
+func recoveryKeyBlock(key string, saved bool, onSaved, onPrint, onDone app.EventHandler, doneLabel string) app.UI {
+	return app.Section().ID("recovery").Class("card recovery-card").Aria("labelledby", "recovery-title").Body(
+		app.H2().ID("recovery-title").Text(i18n.T("vault.recovery.title")),
+		app.P().Text(i18n.T("vault.recovery.note")),
+		app.P().ID("recovery-key").Class("recovery").Aria("label", i18n.T("vault.recovery.title")).Text(key),
+		app.P().Class("muted").Text(i18n.T("setup.recovery.how")),
+		app.Div().Class("actions no-print").Body(
+			app.Button().ID("print").Type("button").Class("btn btn-secondary").
+				Text(i18n.T("setup.recovery.print")).OnClick(onPrint),
+		),
+		app.Label().For("saved").Class("check no-print").Body(
+			app.Input().ID("saved").Type("checkbox").Checked(saved).OnChange(onSaved),
+			app.Span().Text(i18n.T("setup.recovery.saved")),
+		),
+		app.Div().Class("actions no-print").Body(
+			app.Button().ID("recovery-done").Type("button").Class("btn").Disabled(!saved).
+				Text(doneLabel).OnClick(onDone),
+		),
+	)
+}
+
+// busyBar is an indeterminate progress bar with a status line.
+func busyBar(label string) app.UI {
+	return app.Div().Class("busy").Role("status").Aria("live", "polite").Body(
+		app.Progress().Aria("label", label),
+		app.Span().Text(label),
+	)
+}
+
+// formatBytes renders a byte count for people: 512 B, 1.5 MB, 2.3 GB.
+func formatBytes(n uint64) string {
+	const unit = 1000
+	if n < unit {
+		return i18n.T("settings.bytes", strconv.FormatUint(n, 10))
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit && exp < 3; m /= unit {
+		div *= unit
+		exp++
+	}
+	num := fmt.Sprintf("%.1f", float64(n)/float64(div))
+	return i18n.T("settings.bytes."+"KMGT"[exp:exp+1], num)
+}
+
+// countText picks the singular or plural message for n.
+func countText(n int, one, many string) string {
+	if n == 1 {
+		return i18n.T(one)
+	}
+	return i18n.T(many, n)
+}
