@@ -1,0 +1,678 @@
+package ui
+
+import (
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/i18n"
+	"backpack/internal/importer"
+	"backpack/internal/record"
+)
+
+func init() { addPage(PathImport, false, func() app.Composer { return &ImportPage{} }) }
+
+// ImportPage imports what patient portals hand out: FHIR R4 bundles and
+// resources, bulk NDJSON, IPS, C-CDA and SMART Health Cards (also gzipped).
+// Files are read here, never uploaded. Each file gets a preview (format,
+// patient, counts, every problem, card signature), then lands in the chosen
+// profile in one atomic vault write; what was already there is not added
+// again.
+type ImportPage struct {
+	app.Compo
+
+	files    []*importFile
+	profiles []record.Profile
+	current  string // current profile id
+	nextID   int
+
+	over    bool   // something is dragged over the drop zone
+	reading bool   // files are being read
+	saving  bool   // records are being saved
+	stage   string // what is happening, for the status line
+	done    int64  // progress: done of total
+	total   int64
+	summary *importSummary // after a save
+}
+
+// importFile is one picked file on its way through the import.
+type importFile struct {
+	id    int
+	name  string
+	size  int64
+	file  jsFile
+	state string // waiting, reading, ready, failed, saving, done, notsaved
+
+	res     importer.Result
+	errKey  string // whole-file error (catalog key)
+	errLine int
+	patient string
+	born    string
+	groups  []importProblemGroup
+	counts  []importCount
+	target  string // profile id or importNewProfile
+
+	out     importOutcome
+	saveErr string // catalog key
+}
+
+type importCount struct {
+	Type string
+	N    int
+}
+
+// importSummary totals one save.
+type importSummary struct {
+	Added, Skipped, Failed int
+	Profiles               []record.Profile // where records went
+}
+
+const (
+	fileWaiting  = "waiting"
+	fileReading  = "reading"
+	fileReady    = "ready"
+	fileFailed   = "failed"
+	fileSaving   = "saving"
+	fileDone     = "done"
+	fileNotSaved = "notsaved"
+)
+
+// importMu serializes reading and saving: one file at a time, so memory
+// holds one file's bytes being parsed.
+var importMu sync.Mutex
+
+func (p *ImportPage) OnNav(ctx app.Context) {
+	if !requireSession(ctx) {
+		return
+	}
+	p.loadProfiles()
+}
+
+func (p *ImportPage) loadProfiles() {
+	s := current()
+	if s == nil {
+		return
+	}
+	p.profiles = s.Book().Profiles()
+	if cur, ok := currentProfile(); ok {
+		p.current = cur.ID
+	}
+}
+
+// addFiles queues picked or dropped files and reads them one by one.
+func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
+	if len(picked) == 0 || p.saving || p.reading {
+		return
+	}
+	var batch []*importFile
+	for _, f := range picked {
+		p.nextID++
+		it := &importFile{id: p.nextID, name: f.Name(), size: f.Size(), file: f, state: fileWaiting}
+		p.files = append(p.files, it)
+		batch = append(batch, it)
+	}
+	p.summary = nil
+	p.reading = true
+	var total int64
+	for _, it := range batch {
+		total += min(it.size, importMaxBytes)
+	}
+	p.done, p.total = 0, total
+	profiles, cur := p.profiles, p.current
+	ctx.Async(func() {
+		importMu.Lock()
+		defer importMu.Unlock()
+		var base int64
+		for i, it := range batch {
+			name, size := it.name, it.size
+			ctx.Dispatch(func(ctx app.Context) {
+				it.state = fileReading
+				p.stage = i18n.T("importui.stage.read", name, i+1, len(batch))
+			})
+			var last time.Time
+			res, err := importParse(name, size, it.file.Open, func(n int64) {
+				if time.Since(last) < 80*time.Millisecond && n < size {
+					return
+				}
+				last = time.Now()
+				done := base + min(n, size)
+				ctx.Dispatch(func(ctx app.Context) {
+					p.done = done
+					if n >= size {
+						p.stage = i18n.T("importui.stage.check", name)
+					}
+				})
+				if n >= size {
+					yieldUI() // show "checking" before the CPU-bound part
+				}
+			})
+			base += min(size, importMaxBytes)
+			prev := previewOf(res, err, profiles, cur)
+			done := base
+			ctx.Dispatch(func(ctx app.Context) {
+				prev.apply(it)
+				p.done = done
+			})
+			yieldUI()
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			p.reading = false
+			p.stage = ""
+		})
+	})
+}
+
+// preview is what reading one file found, computed off the UI goroutine.
+type preview struct {
+	res     importer.Result
+	errKey  string
+	errLine int
+	patient string
+	born    string
+	groups  []importProblemGroup
+	counts  []importCount
+	target  string
+}
+
+func previewOf(res importer.Result, err error, profiles []record.Profile, cur string) preview {
+	pv := preview{res: res}
+	if err != nil {
+		pv.errKey = importErrorKey(err)
+		if ie, ok := err.(*importer.Error); ok {
+			pv.errLine = ie.Line
+		}
+		pv.res = importer.Result{File: res.File, Format: res.Format} // drop anything half-read
+		return pv
+	}
+	if res.Patient != nil {
+		pv.patient, pv.born = importer.PatientName(*res.Patient)
+	}
+	pv.groups = groupProblems(res.Problems)
+	for t, n := range res.Counts {
+		pv.counts = append(pv.counts, importCount{t, n})
+	}
+	sort.Slice(pv.counts, func(i, j int) bool {
+		if pv.counts[i].N != pv.counts[j].N {
+			return pv.counts[i].N > pv.counts[j].N
+		}
+		return pv.counts[i].Type < pv.counts[j].Type
+	})
+	pv.target = importDefaultTarget(profiles, cur, res)
+	return pv
+}
+
+func (pv preview) apply(it *importFile) {
+	it.res, it.errKey, it.errLine = pv.res, pv.errKey, pv.errLine
+	it.patient, it.born, it.groups, it.counts = pv.patient, pv.born, pv.groups, pv.counts
+	it.target = pv.target
+	switch {
+	case pv.errKey != "":
+		it.state = fileFailed
+	case len(pv.res.Resources) == 0 && pv.res.Patient == nil:
+		it.errKey = "import.error.not-fhir"
+		it.state = fileFailed
+	default:
+		it.state = fileReady
+	}
+}
+
+// importable reports whether a file can be saved as chosen.
+func (it *importFile) importable() bool {
+	if it.state != fileReady {
+		return false
+	}
+	if it.target == importNewProfile {
+		return it.res.Patient != nil
+	}
+	return it.target != ""
+}
+
+func (p *ImportPage) ready() []*importFile {
+	var out []*importFile
+	for _, it := range p.files {
+		if it.importable() {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// confirm saves every ready file, one atomic write each.
+func (p *ImportPage) confirm(ctx app.Context) {
+	batch := p.ready()
+	if len(batch) == 0 || p.saving || p.reading {
+		return
+	}
+	s := current()
+	if s == nil {
+		lockNow()
+		return
+	}
+	p.saving = true
+	p.summary = nil
+	var total int64
+	for _, it := range batch {
+		it.state = fileSaving
+		total += int64(len(it.res.Resources))
+	}
+	p.done, p.total = 0, total*2 // preparing, then writing
+	type job struct {
+		it     *importFile
+		res    importer.Result
+		target string
+	}
+	jobs := make([]job, len(batch))
+	for i, it := range batch {
+		jobs[i] = job{it, it.res, it.target}
+	}
+	ctx.Async(func() {
+		importMu.Lock()
+		defer importMu.Unlock()
+		start := time.Now()
+		var timing importTiming
+		sum := &importSummary{}
+		seen := map[string]bool{}
+		var base int64
+		for _, j := range jobs {
+			n := int64(len(j.res.Resources))
+			var t0 time.Time
+			out, err := importSave(ctx, s, j.res, j.target, time.Now(), func(st importStage, records int) {
+				now := time.Now()
+				switch st {
+				case stagePrepare:
+					t0 = now
+					ctx.Dispatch(func(ctx app.Context) {
+						p.stage = i18n.T("importui.stage.prepare", records, j.it.name)
+						p.done = base
+					})
+				case stageWrite:
+					timing.Prepare += now.Sub(t0)
+					t0 = now
+					ctx.Dispatch(func(ctx app.Context) {
+						p.stage = i18n.T("importui.stage.write", records, j.it.name)
+						p.done = base + n
+					})
+				}
+				yieldUI()
+			})
+			timing.Write += time.Since(t0)
+			timing.Records += n
+			base += 2 * n
+			it := j.it
+			if err != nil {
+				sum.Failed++
+				key := importSaveErrorKey(err)
+				ctx.Dispatch(func(ctx app.Context) { it.state, it.saveErr = fileNotSaved, key })
+				continue
+			}
+			sum.Added += out.Added
+			sum.Skipped += out.Skipped
+			if !seen[out.Profile] {
+				seen[out.Profile] = true
+				if pr, ok := s.Book().Profile(out.Profile); ok {
+					sum.Profiles = append(sum.Profiles, pr)
+				}
+			}
+			ctx.Dispatch(func(ctx app.Context) {
+				it.state, it.out = fileDone, out
+				it.res = importer.Result{File: it.res.File, Format: it.res.Format, Counts: it.res.Counts,
+					Patient: it.res.Patient, Source: it.res.Source, Verified: it.res.Verified, Problems: it.res.Problems}
+				p.done = base
+			})
+		}
+		timing.Total = time.Since(start)
+		recordImportStats(timing)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.saving = false
+			p.stage = ""
+			p.summary = sum
+			p.loadProfiles()
+		})
+	})
+}
+
+// importTiming is how long saving took (no health data): for the benchmark.
+type importTiming struct {
+	Prepare, Write, Total time.Duration
+	Records               int64
+}
+
+func (p *ImportPage) clear(ctx app.Context) {
+	if p.reading || p.saving {
+		return
+	}
+	p.files, p.summary = nil, nil
+}
+
+func (p *ImportPage) remove(id int) {
+	if p.reading || p.saving {
+		return
+	}
+	for i, it := range p.files {
+		if it.id == id {
+			p.files = append(p.files[:i], p.files[i+1:]...)
+			return
+		}
+	}
+}
+
+func (p *ImportPage) phase() string {
+	switch {
+	case p.saving:
+		return "saving"
+	case p.reading:
+		return "reading"
+	case p.summary != nil:
+		return "done"
+	case len(p.files) > 0:
+		return "preview"
+	}
+	return "pick"
+}
+
+func (p *ImportPage) Render() app.UI {
+	busy := p.reading || p.saving
+	ready := len(p.ready())
+	pending := 0
+	for _, it := range p.files {
+		if it.state != fileDone && it.state != fileFailed {
+			pending++
+		}
+	}
+	return &Shell{Title: i18n.T("importui.title"), Content: []app.UI{
+		app.Div().ID("import").Class("import").DataSet("phase", p.phase()).Body(
+			app.P().Class("muted").Text(i18n.T("importui.intro")),
+			p.renderDrop(busy),
+			app.Div().ID("import-status").Class("import-status").Role("status").Aria("live", "polite").Body(
+				app.If(busy, func() app.UI {
+					bar := app.Progress().ID("import-progress").Aria("label", p.stage)
+					if p.total > 0 {
+						bar = bar.Max(p.total).Value(min(p.done, p.total))
+					}
+					return app.Div().Class("import-progress").Body(
+						app.P().Class("import-stage").Text(p.stage),
+						bar,
+					)
+				}),
+				app.If(p.summary != nil, func() app.UI { return p.renderSummary() }),
+			),
+			app.If(len(p.files) > 0, func() app.UI {
+				return app.Ul().ID("import-files-list").Class("list import-list").Body(
+					app.Range(p.files).Slice(func(i int) app.UI { return p.renderFile(p.files[i], busy) }),
+				)
+			}),
+			app.If(len(p.files) > 0, func() app.UI {
+				return app.Div().Class("actions import-actions").Body(
+					app.If(pending > 0, func() app.UI {
+						return app.Button().ID("import-confirm").Class("btn").Disabled(busy || ready == 0).
+							Text(i18n.T("importui.confirm", ready)).
+							OnClick(func(ctx app.Context, e app.Event) { p.confirm(ctx) })
+					}),
+					app.Button().ID("import-clear").Class("btn btn-secondary").Disabled(busy).
+						Text(i18n.T("importui.clear")).
+						OnClick(func(ctx app.Context, e app.Event) { p.clear(ctx) }),
+				)
+			}),
+			app.If(pending > 0 && !busy, func() app.UI {
+				return app.P().Class("field-hint").Text(i18n.T("importui.atomic"))
+			}),
+		),
+	}}
+}
+
+func (p *ImportPage) renderDrop(busy bool) app.UI {
+	cls := "dropzone import-drop"
+	if p.over {
+		cls += " over"
+	}
+	return app.Div().ID("import-drop").Class(cls).
+		OnDragEnter(func(ctx app.Context, e app.Event) { e.PreventDefault(); p.over = true }).
+		OnDragOver(func(ctx app.Context, e app.Event) { e.PreventDefault(); p.over = true }).
+		OnDragLeave(func(ctx app.Context, e app.Event) { p.over = false }).
+		OnDrop(func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			p.over = false
+			if !busy {
+				p.addFiles(ctx, filesOf(e))
+			}
+		}).
+		Body(
+			app.P().Class("import-drop-text").Text(i18n.T("importui.drop")),
+			app.Input().ID("import-files").Type("file").Class("import-input").Multiple(true).
+				Accept(importAccept).Disabled(busy).
+				OnChange(func(ctx app.Context, e app.Event) {
+					files := filesOf(e)
+					ctx.JSSrc().Set("value", "") // picking the same file again fires change again
+					p.addFiles(ctx, files)
+				}),
+			app.Label().For("import-files").Class("btn import-choose").Text(i18n.T("importui.choose")),
+			app.P().Class("field-hint").Text(i18n.T("importui.formats", importMaxBytes>>20)),
+		)
+}
+
+func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
+	id := "import-file-" + strconv.Itoa(it.id)
+	return app.Li().ID(id).Class("card import-file").DataSet("state", it.state).Body(
+		app.Div().Class("import-file-head").Body(
+			app.H2().Class("import-file-name").Text(it.name),
+			app.Span().Class("badge "+stateBadge(it.state)).Text(i18n.T("importui.state."+it.state)),
+		),
+		app.If(it.state == fileFailed, func() app.UI {
+			msg := i18n.T(errKeyOr(it.errKey))
+			if it.errLine > 0 {
+				msg += " " + i18n.T("importui.line", it.errLine)
+			}
+			return app.Div().Class("import-error").Body(
+				app.P().Class("import-error-text").Text(msg),
+				app.P().Class("field-hint").Text(i18n.T("importui.failed.nothing")),
+			)
+		}).ElseIf(it.state != fileWaiting && it.state != fileReading, func() app.UI {
+			return p.renderPreview(it, id, busy)
+		}),
+		app.If(it.state == fileDone, func() app.UI {
+			return app.P().Class("import-result ok").Text(i18n.T("importui.result", it.out.Added, it.out.Skipped))
+		}),
+		app.If(it.state == fileNotSaved, func() app.UI {
+			return app.P().Class("import-result error").Role("alert").Text(i18n.T(it.saveErr))
+		}),
+		app.If(!busy && it.state != fileDone, func() app.UI {
+			fid := it.id
+			return app.Button().Class("btn btn-secondary btn-small import-remove").
+				Aria("label", i18n.T("importui.remove.label", it.name)).
+				Text(i18n.T("importui.remove")).
+				OnClick(func(ctx app.Context, e app.Event) { p.remove(fid) })
+		}),
+	)
+}
+
+func errKeyOr(k string) string {
+	if k == "" || !i18n.Has(k) {
+		return "import.error.read"
+	}
+	return k
+}
+
+func stateBadge(state string) string {
+	switch state {
+	case fileFailed, fileNotSaved:
+		return "danger"
+	case fileDone:
+		return "ok"
+	case fileReady:
+		return ""
+	}
+	return "warn"
+}
+
+func (p *ImportPage) renderPreview(it *importFile, id string, busy bool) app.UI {
+	res := it.res
+	patient := i18n.T("importui.nopatient")
+	if res.Patient != nil {
+		patient = it.patient
+		if patient == "" {
+			patient = i18n.T("import.inspect.noname")
+		}
+		if it.born != "" {
+			patient += " · " + i18n.T("importui.born", it.born)
+		}
+	}
+	total := 0
+	for _, c := range it.counts {
+		total += c.N
+	}
+	facts := []app.UI{
+		app.Dt().Text(i18n.T("importui.format")),
+		app.Dd().Class("import-format").Text(i18n.T("import.format." + string(res.Format))),
+		app.Dt().Text(i18n.T("importui.patient")),
+		app.Dd().Class("import-patient").Text(patient),
+	}
+	if res.Source != "" {
+		facts = append(facts,
+			app.Dt().Text(i18n.T("importui.source")),
+			app.Dd().Class("import-source").Text(res.Source))
+	}
+	if res.Verified != nil {
+		cls, key := "badge warn", "import.unverified"
+		if *res.Verified {
+			cls, key = "badge ok", "import.verified"
+		}
+		facts = append(facts,
+			app.Dt().Text(i18n.T("importui.signature")),
+			app.Dd().Body(app.Span().Class(cls+" import-signature").Text(i18n.T(key))))
+	}
+	facts = append(facts,
+		app.Dt().Text(i18n.T("importui.records")),
+		app.Dd().Class("import-total").Text(strconv.Itoa(total)))
+	return app.Div().Class("import-preview").Body(
+		app.Dl().Class("facts").Body(facts...),
+		app.Ul().Class("import-counts").Aria("label", i18n.T("importui.counts")).Body(
+			app.Range(it.counts).Slice(func(i int) app.UI {
+				c := it.counts[i]
+				return app.Li().Class("import-count").DataSet("type", c.Type).Body(
+					app.Span().Class("import-count-type").Text(c.Type),
+					app.Span().Class("import-count-n").Text(strconv.Itoa(c.N)),
+				)
+			}),
+		),
+		p.renderProblems(it),
+		app.If(it.state == fileReady, func() app.UI { return p.renderTarget(it, id, busy) }),
+	)
+}
+
+func (p *ImportPage) renderProblems(it *importFile) app.UI {
+	if len(it.groups) == 0 {
+		return app.P().Class("import-noproblems muted").Text(i18n.T("importui.noproblems"))
+	}
+	n := len(it.res.Problems)
+	hasError := it.groups[0].Severity == importer.SevError
+	return app.Details().Class("import-problems").Open(hasError || len(it.groups) <= 3).Body(
+		app.Summary().Text(i18n.T("importui.problems", n)),
+		app.Ul().Class("import-problem-list").Body(
+			app.Range(it.groups).Slice(func(i int) app.UI {
+				g := it.groups[i]
+				return app.Li().Class("import-problem").DataSet("code", g.Code).Body(
+					app.Span().Class("badge "+sevBadge(g.Severity)).Text(i18n.T("import.severity."+g.Severity)),
+					app.Span().Class("import-problem-text").Text(importer.ProblemMessage(g.Sample)),
+					app.If(g.Count > 1, func() app.UI {
+						return app.Span().Class("import-problem-count").Text(i18n.T("importui.times", g.Count))
+					}),
+					app.If(len(g.Where) > 0, func() app.UI {
+						where := joinWhere(g.Where, g.Count)
+						return app.Span().Class("import-problem-where").Text(i18n.T("importui.where", where))
+					}),
+				)
+			}),
+		),
+	)
+}
+
+func joinWhere(ws []string, count int) string {
+	s := ""
+	for i, w := range ws {
+		if i > 0 {
+			s += ", "
+		}
+		s += w
+	}
+	if count > len(ws) {
+		s += ", …"
+	}
+	return s
+}
+
+func sevBadge(sev string) string {
+	switch sev {
+	case importer.SevError:
+		return "danger"
+	case importer.SevWarning:
+		return "warn"
+	}
+	return ""
+}
+
+func (p *ImportPage) renderTarget(it *importFile, id string, busy bool) app.UI {
+	sel := id + "-target"
+	fid := it.id
+	return app.Label().For(sel).Class("import-target").Body(
+		app.Span().Text(i18n.T("importui.target")),
+		app.Select().ID(sel).Disabled(busy).
+			OnChange(func(ctx app.Context, e app.Event) {
+				v := ctx.JSSrc().Get("value").String()
+				for _, f := range p.files {
+					if f.id == fid {
+						f.target = v
+					}
+				}
+			}).
+			Body(
+				app.If(it.target == "", func() app.UI {
+					return app.Option().Value("").Selected(true).Text(i18n.T("importui.target.none"))
+				}),
+				app.Range(p.profiles).Slice(func(i int) app.UI {
+					pr := p.profiles[i]
+					label := pr.Name
+					if pr.ID == p.current {
+						label = i18n.T("importui.target.current", pr.Name)
+					}
+					return app.Option().Value(pr.ID).Selected(it.target == pr.ID).Text(label)
+				}),
+				app.If(it.res.Patient != nil, func() app.UI {
+					label := i18n.T("importui.target.newnoname")
+					if it.patient != "" {
+						label = i18n.T("importui.target.new", it.patient)
+					}
+					return app.Option().Value(importNewProfile).Selected(it.target == importNewProfile).Text(label)
+				}),
+			),
+		app.If(it.target == "", func() app.UI {
+			return app.Span().Class("field-error").Text(i18n.T("importui.target.needed"))
+		}),
+	)
+}
+
+func (p *ImportPage) renderSummary() app.UI {
+	s := p.summary
+	return app.Div().ID("import-done").Class("card import-done").Body(
+		app.P().Class("import-done-text").Text(i18n.T("importui.done", s.Added, s.Skipped)),
+		app.If(s.Failed > 0, func() app.UI {
+			return app.P().Class("field-error").Text(i18n.T("importui.done.failed", s.Failed))
+		}),
+		app.Div().Class("actions").Body(
+			app.Range(s.Profiles).Slice(func(i int) app.UI {
+				pr := s.Profiles[i]
+				return app.Button().Class("btn btn-secondary import-open").
+					Text(i18n.T("importui.open", pr.Name)).
+					OnClick(func(ctx app.Context, e app.Event) {
+						setProfile(pr.ID)
+						ctx.Navigate(PathTimeline)
+					})
+			}),
+		),
+	)
+}
+
+// yieldUI lets the browser paint (progress) between CPU-bound steps.
+func yieldUI() { time.Sleep(15 * time.Millisecond) }

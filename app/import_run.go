@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"backpack/internal/importer"
+	"backpack/internal/importer/ccda"
+	"backpack/internal/record"
+	"backpack/internal/session"
+)
+
+// The import pipeline, free of any browser code so it is tested on the host:
+// read one file (bounded, streamed) → importer.Result → preview → entries →
+// one atomic session.Import per file.
+
+// importMaxBytes is the largest file the import page reads (compressed or
+// not); larger files are refused before a byte is read.
+const importMaxBytes = importer.DefaultMaxBytes
+
+// importNewProfile is the target value meaning "a new person from this
+// file's Patient".
+const importNewProfile = "new"
+
+// importAccept lists what the file picker offers.
+const importAccept = ".json,.ndjson,.jsonl,.xml,.gz,.smart-health-card,.txt,.jws,application/json,application/fhir+json,text/xml,application/xml,application/gzip,text/plain"
+
+// importParse reads one file and imports it. size is the file's size as the
+// browser reports it (a larger file is refused without reading); progress,
+// when set, is called with the bytes read so far.
+func importParse(name string, size int64, open func() io.ReadCloser, progress func(read int64)) (importer.Result, error) {
+	opts := importer.Options{MaxBytes: importMaxBytes}
+	if size > importMaxBytes {
+		return importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}},
+			&importer.Error{Code: importer.ErrCodeTooLarge, Offset: importMaxBytes}
+	}
+	rc := open()
+	defer rc.Close()
+	return importer.Import(name, &countingReader{r: rc, progress: progress}, opts)
+}
+
+// countingReader reports how many bytes went through it.
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	progress func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && n > 0 {
+		c.progress(c.n)
+	}
+	return n, err
+}
+
+// importErrorKey is the catalog key that explains a whole-file import error:
+// "import.error.<code>", with the C-CDA converter's finer codes (such as the
+// refused entity declarations) when it has one.
+func importErrorKey(err error) string {
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		return "import.error.read"
+	}
+	if ie.Code == importer.ErrCodeCCDA {
+		if c := ccda.ErrorCode(ie.Err); c != "" {
+			return "import.error." + c
+		}
+	}
+	return "import.error." + ie.Code
+}
+
+// importProblemGroup is every problem of one code in one file: a file with
+// a thousand skipped lines shows one line saying so, with where they are.
+type importProblemGroup struct {
+	Severity string
+	Code     string
+	Count    int
+	Where    []string // the first few locations
+	Sample   importer.Problem
+}
+
+const importMaxWhere = 8
+
+// groupProblems groups problems by code, errors first, in first-seen order.
+func groupProblems(ps []importer.Problem) []importProblemGroup {
+	var out []importProblemGroup
+	idx := map[string]int{}
+	for _, p := range ps {
+		k := p.Severity + "\x00" + p.Code
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, importProblemGroup{Severity: p.Severity, Code: p.Code, Sample: p})
+		}
+		g := &out[i]
+		g.Count++
+		if p.Where != "" && len(g.Where) < importMaxWhere {
+			g.Where = append(g.Where, p.Where)
+		}
+	}
+	rank := func(s string) int {
+		switch s {
+		case importer.SevError:
+			return 0
+		case importer.SevWarning:
+			return 1
+		}
+		return 2
+	}
+	// Stable insertion sort by severity (few groups).
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && rank(out[j].Severity) < rank(out[j-1].Severity); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// importDefaultTarget picks where a file goes unless the person says
+// otherwise: the profile whose name and birth date match the file's patient,
+// else a new profile when there is none yet (and the file names a patient),
+// else the current profile.
+func importDefaultTarget(profiles []record.Profile, current string, res importer.Result) string {
+	if res.Patient != nil {
+		name, born := importer.PatientName(*res.Patient)
+		for _, p := range profiles {
+			if born != "" && p.BirthDate == born && sameName(p.Name, name) {
+				return p.ID
+			}
+		}
+		if len(profiles) == 0 {
+			return importNewProfile
+		}
+	}
+	if current == "" && len(profiles) > 0 {
+		return profiles[0].ID
+	}
+	return current
+}
+
+func sameName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
+// importOutcome is what saving one file did.
+type importOutcome struct {
+	Added, Skipped int
+	Profile        string // the profile the entries went to
+}
+
+// importStage names a step of saving, for the progress bar.
+type importStage int
+
+const (
+	stagePrepare importStage = iota // projecting resources into entries
+	stageWrite                      // encrypting and writing, in one vault transaction
+)
+
+// importSave stores one file's records in one atomic vault write: into the
+// profile target, or (target == importNewProfile) into a new profile made
+// from the file's Patient, created in the same write. stage, when set, is
+// called before each step with the number of records.
+func importSave(ctx context.Context, s *session.Session, res importer.Result, target string, now time.Time, stage func(importStage, int)) (importOutcome, error) {
+	if stage == nil {
+		stage = func(importStage, int) {}
+	}
+	var prof *record.Profile
+	profileID := target
+	if target == importNewProfile {
+		if res.Patient == nil {
+			return importOutcome{}, errImportNoPatient
+		}
+		p, err := record.ProfileFromPatient(*res.Patient)
+		if err != nil {
+			return importOutcome{}, errImportNoPatient
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			p.Name = res.File
+		}
+		p.ID = record.NewID()
+		p.Created = now
+		if len(s.Book().Profiles()) == 0 {
+			p.Relationship = "self"
+		}
+		prof, profileID = &p, p.ID
+	} else if _, ok := s.Book().Profile(target); !ok {
+		return importOutcome{}, errImportNoProfile
+	}
+	stage(stagePrepare, len(res.Resources))
+	entries := importer.ToEntries(res, profileID, now)
+	stage(stageWrite, len(entries))
+	added, skipped, err := s.Import(ctx, prof, entries)
+	if err != nil {
+		return importOutcome{}, err
+	}
+	return importOutcome{Added: added, Skipped: skipped, Profile: profileID}, nil
+}
+
+var (
+	errImportNoPatient = errors.New("import: the file names no patient")
+	errImportNoProfile = errors.New("import: no such profile")
+)
+
+// importSaveErrorKey explains a failed save.
+func importSaveErrorKey(err error) string {
+	switch {
+	case errors.Is(err, errImportNoPatient):
+		return "importui.error.nopatient"
+	case errors.Is(err, errImportNoProfile):
+		return "importui.error.noprofile"
+	}
+	return "importui.error.save"
+}
