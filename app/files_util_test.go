@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	"backpack/internal/i18n"
+	"backpack/internal/record"
+)
+
+func TestHumanSize(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		lang i18n.Lang
+		want string
+	}{
+		{-1, i18n.English, "0 B"},
+		{0, i18n.English, "0 B"},
+		{999, i18n.English, "999 B"},
+		{1000, i18n.English, "1.0 kB"},
+		{1536, i18n.English, "1.5 kB"},
+		{99_949, i18n.English, "99.9 kB"},
+		{99_960, i18n.English, "100 kB"},
+		{999_400, i18n.English, "999 kB"},
+		{999_600, i18n.English, "1.0 MB"},
+		{104_857_600, i18n.English, "105 MB"},
+		{1_400_000, i18n.Spanish, "1,4 MB"},
+		{3_000_000_000_000_000, i18n.English, "3000 TB"},
+	} {
+		if got := humanSize(c.n, c.lang); got != c.want {
+			t.Errorf("humanSize(%d, %s) = %q, want %q", c.n, c.lang, got, c.want)
+		}
+	}
+}
+
+// Only images and PDFs get an object URL of their own type; HTML, SVG and
+// anything else become opaque bytes, so a stored file never runs as a page.
+func TestPreviewTypes(t *testing.T) {
+	for _, c := range []struct{ mime, kind, blob, label string }{
+		{"image/png", "image", "image/png", "files.type.image"},
+		{"IMAGE/JPEG; charset=x", "image", "image/jpeg", "files.type.image"},
+		{"application/pdf", "pdf", "application/pdf", "files.type.pdf"},
+		{"image/svg+xml", "", "application/octet-stream", "files.type.image"},
+		{"text/html", "", "application/octet-stream", "files.type.text"},
+		{"application/xhtml+xml", "", "application/octet-stream", "files.type.data"},
+		{"", "", "application/octet-stream", "files.type.other"},
+		{"application/dicom", "", "application/octet-stream", "files.type.dicom"},
+	} {
+		if got := previewKind(c.mime); got != c.kind {
+			t.Errorf("previewKind(%q) = %q", c.mime, got)
+		}
+		if got := blobType(c.mime); got != c.blob {
+			t.Errorf("blobType(%q) = %q", c.mime, got)
+		}
+		if got := typeLabelKey(c.mime, "x"); got != c.label {
+			t.Errorf("typeLabelKey(%q) = %q", c.mime, got)
+		}
+		if !i18n.Has(typeLabelKey(c.mime, "x")) {
+			t.Errorf("no message for %q", c.mime)
+		}
+	}
+	if typeLabelKey("", "SCAN.DCM") != "files.type.dicom" {
+		t.Error("dicom by extension")
+	}
+	if downloadType(`text/plain"x`) != "application/octet-stream" || downloadType("Text/Plain") != "text/plain" {
+		t.Error("downloadType")
+	}
+}
+
+func TestPhoneIn(t *testing.T) {
+	for _, c := range []struct{ text, phone, rest, tel string }{
+		{"Mother · +1 (555) 010-2030", "+1 (555) 010-2030", "Mother", "tel:+15550102030"},
+		{"555-0100", "555-0100", "", "tel:5550100"},
+		{"Cardiology · Main St Clinic", "", "Cardiology · Main St Clinic", "tel:"},
+		{"Born 2019 · 12", "", "Born 2019 · 12", "tel:"},
+		{"", "", "", "tel:"},
+	} {
+		p := phoneIn(c.text)
+		if p != c.phone {
+			t.Errorf("phoneIn(%q) = %q", c.text, p)
+		}
+		if r := withoutPart(c.text, p); r != c.rest {
+			t.Errorf("withoutPart(%q) = %q", c.text, r)
+		}
+		if h := telHref(p); h != c.tel {
+			t.Errorf("telHref(%q) = %q", p, h)
+		}
+	}
+}
+
+func TestSeverity(t *testing.T) {
+	for _, c := range []struct{ text, sev, rest string }{
+		{"Hives · severe", "severe", "Hives"},
+		{"Anaphylaxis · severe · criticality high", "high", "Anaphylaxis"},
+		{"Rash, Itching · mild", "mild", "Rash, Itching"},
+		{"Severe rash", "", "Severe rash"},
+		{"", "", ""},
+	} {
+		if s := severityOf(c.text); s != c.sev {
+			t.Errorf("severityOf(%q) = %q", c.text, s)
+		}
+		if r := reactionsOf(c.text); r != c.rest {
+			t.Errorf("reactionsOf(%q) = %q", c.text, r)
+		}
+		if c.sev != "" && !i18n.Has("summary.severity."+c.sev) {
+			t.Errorf("no message for severity %q", c.sev)
+		}
+	}
+}
+
+func TestResults(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	e := record.Entry{Projection: record.Projection{Value: f(5.4), Unit: "%", RefLow: f(4), RefHigh: f(5.6)}}
+	if sumValue(e) != "5.4 %" || sumRange(e) != "4–5.6" {
+		t.Errorf("%q %q", sumValue(e), sumRange(e))
+	}
+	e.RefLow = nil
+	if sumRange(e) != "≤ 5.6" {
+		t.Error(sumRange(e))
+	}
+	e = record.Entry{Projection: record.Projection{Text: "Positive", RefLow: f(40)}}
+	if sumValue(e) != "Positive" || sumRange(e) != "≥ 40" {
+		t.Error(sumValue(e), sumRange(e))
+	}
+	for in, want := range map[string]string{"H": "summary.high", "hh": "summary.high", "L": "summary.low", "A": "summary.abnormal", "N": "", "": ""} {
+		if _, key := sumInterp(in); key != want {
+			t.Errorf("sumInterp(%q) = %q", in, key)
+		}
+	}
+}
+
+func TestBloodType(t *testing.T) {
+	labs := []record.Entry{
+		{ID: "a", Projection: record.Projection{Title: "Glucose", Codes: []record.Code{{Code: "2345-7"}}}},
+		{ID: "b", Projection: record.Projection{Title: "ABO and Rh group", Codes: []record.Code{{Code: "882-1"}}, Text: "A Rh+"}},
+	}
+	if e, ok := bloodType(labs); !ok || e.ID != "b" {
+		t.Error("by code")
+	}
+	if e, ok := bloodType([]record.Entry{{ID: "c", Projection: record.Projection{Title: "Blood type"}}}); !ok || e.ID != "c" {
+		t.Error("by title")
+	}
+	if _, ok := bloodType(labs[:1]); ok {
+		t.Error("false positive")
+	}
+}
+
+func TestLongDate(t *testing.T) {
+	d := time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)
+	if got := longDate(d, i18n.English); got != "March 4, 2025" {
+		t.Error(got)
+	}
+	if got := longDate(d, i18n.Spanish); got != "4 de marzo de 2025" {
+		t.Error(got)
+	}
+}
+
+func TestByteCounter(t *testing.T) {
+	var seen []int64
+	c := &byteCounter{r: bytes.NewReader(make([]byte, 10<<10)), step: 4 << 10, onAdd: func(n int64) { seen = append(seen, n) }}
+	buf := make([]byte, 1<<10)
+	for {
+		if _, err := c.Read(buf); err == io.EOF {
+			break
+		}
+	}
+	if c.n != 10<<10 || len(seen) != 2 || seen[0] != 4<<10 || seen[1] != 8<<10 {
+		t.Errorf("n=%d seen=%v", c.n, seen)
+	}
+}
