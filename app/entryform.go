@@ -1,0 +1,440 @@
+package ui
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/i18n"
+	"backpack/internal/record"
+)
+
+// EntryForm is the manual-entry form shared by the add and edit pages: the
+// inputs of a kind (record.Fields), validation with errors next to the
+// fields, attached files, and saving. Set Kind for a new entry of the
+// current profile, or EntryID to edit an entry.
+type EntryForm struct {
+	app.Compo
+
+	Kind    record.Kind
+	EntryID string
+
+	key      string // what is loaded: kind or id
+	loading  bool
+	form     record.Form
+	base     *record.Entry // the full entry being edited; nil for a new one
+	profile  record.Profile
+	errs     map[string]string // field name → message
+	err      string            // a problem that is no field's
+	pending  []jsFile          // files picked, stored on save
+	busy     bool
+	progress string
+}
+
+// formKey identifies what the form shows.
+func (f *EntryForm) formKey() string {
+	if f.EntryID != "" {
+		return "id:" + f.EntryID
+	}
+	return "kind:" + string(f.Kind)
+}
+
+func (f *EntryForm) OnMount(ctx app.Context)  { f.load(ctx) }
+func (f *EntryForm) OnUpdate(ctx app.Context) { f.load(ctx) }
+
+// load (re)starts the form when it is asked to show something else.
+func (f *EntryForm) load(ctx app.Context) {
+	key := f.formKey()
+	if key == f.key {
+		return
+	}
+	f.key, f.errs, f.err, f.pending, f.busy, f.base = key, nil, "", nil, false, nil
+	s := current()
+	if s == nil {
+		return
+	}
+	if f.EntryID == "" {
+		f.form = record.NewForm(f.Kind)
+		f.profile, _ = currentProfile()
+		f.loading = false
+		return
+	}
+	f.loading = true
+	id := f.EntryID
+	ctx.Async(func() {
+		full, err := s.Full(ctx, id)
+		var form record.Form
+		var prof record.Profile
+		if err == nil {
+			form, err = record.FormFrom(full)
+		}
+		if err == nil {
+			var ok bool
+			if prof, ok = s.Book().Profile(full.Profile); !ok {
+				err = record.ErrNotFound
+			}
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if f.key != key {
+				return
+			}
+			f.loading = false
+			switch {
+			case errors.Is(err, record.ErrNoForm):
+				f.err = i18n.T("rec.edit.noform")
+			case errors.Is(err, record.ErrNotFound):
+				f.err = i18n.T("rec.entry.notfound")
+			case err != nil:
+				f.err = errorText("")
+			default:
+				f.form, f.profile, f.base = form, prof, &full
+			}
+		})
+	})
+}
+
+// recVisible reports whether a field applies given the other values (a blood
+// pressure has two numbers, other vital signs one).
+func recVisible(f record.Form, name string) bool {
+	if f.Kind != record.KindVital {
+		return true
+	}
+	t := f.Fields["type"]
+	switch name {
+	case "systolic", "diastolic":
+		return t == "blood-pressure"
+	case "value", "unit":
+		return t != "blood-pressure"
+	case "name":
+		return t == "other"
+	}
+	return true
+}
+
+func recFieldID(name string) string { return "f-" + name }
+
+func (f *EntryForm) set(name, v string) {
+	if f.form.Fields == nil {
+		f.form.Fields = map[string]string{}
+	}
+	f.form.Fields[name] = v
+	if f.errs[name] != "" {
+		delete(f.errs, name)
+	}
+}
+
+func (f *EntryForm) Render() app.UI {
+	if f.loading {
+		return app.P().Class("muted").Aria("live", "polite").Text(i18n.T("app.loading"))
+	}
+	fields := record.Fields(f.form.Kind)
+	if fields == nil {
+		if f.err != "" {
+			return errorBanner(f.err)
+		}
+		return app.Div()
+	}
+	nErr := len(f.errs)
+	return app.Form().ID("entry-form").Class("entry-form").NoValidate(true).OnSubmit(f.save).Body(
+		app.If(nErr > 0, func() app.UI {
+			return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(i18n.T("rec.form.fix", nErr))
+		}),
+		app.If(f.err != "", func() app.UI { return errorBanner(f.err) }),
+		app.P().Class("muted field-hint").Text(i18n.T("rec.form.required")),
+		app.Range(fields).Slice(func(i int) app.UI {
+			fd := fields[i]
+			if !recVisible(f.form, fd.Name) {
+				return nil
+			}
+			return f.renderField(fd)
+		}),
+		f.renderFiles(),
+		app.If(f.busy, func() app.UI {
+			return app.Div().Role("status").Aria("live", "polite").Body(
+				app.Progress(),
+				app.Span().Class("muted").Text(f.progress),
+			)
+		}),
+		app.Div().Class("actions").Body(
+			app.Button().ID("save").Type("submit").Class("btn").Disabled(f.busy).Text(i18n.T("rec.form.save")),
+			app.A().ID("cancel").Class("btn btn-secondary").Href(f.cancelPath()).Text(i18n.T("rec.form.cancel")),
+		),
+	)
+}
+
+func (f *EntryForm) cancelPath() string {
+	if f.EntryID != "" {
+		return PathEntry + f.EntryID
+	}
+	return PathAdd
+}
+
+// renderField renders one input of the form with its label, hint and error.
+func (f *EntryForm) renderField(fd record.Field) app.UI {
+	id := recFieldID(fd.Name)
+	name := fd.Name
+	label := recFieldLabel(name)
+	hint := ""
+	if k := "rec.hint." + string(f.form.Kind) + "." + name; i18n.Has(k) {
+		hint = i18n.T(k)
+	} else if k := "rec.hint." + name; i18n.Has(k) {
+		hint = i18n.T(k)
+	} else if fd.Type == record.FieldDate {
+		hint = i18n.T("rec.hint.date")
+	}
+	errMsg := f.errs[name]
+	desc := recDescribedBy(id, hint, errMsg)
+	val := f.form.Fields[name]
+	onInput := func(ctx app.Context, e app.Event) { f.set(name, ctx.JSSrc().Get("value").String()) }
+
+	var c app.UI
+	switch fd.Type {
+	case record.FieldLongText:
+		ta := app.Textarea().ID(id).Name(name).Rows(4).Attr("value", val).OnInput(onInput)
+		if errMsg != "" {
+			ta = ta.Aria("invalid", "true")
+		}
+		if desc != "" {
+			ta = ta.Aria("describedby", desc)
+		}
+		if fd.Required {
+			ta = ta.Aria("required", "true")
+		}
+		c = ta
+	case record.FieldChoice:
+		sel := app.Select().ID(id).Name(name).OnChange(onInput).Body(
+			app.If(!fd.Required || val == "", func() app.UI {
+				return app.Option().Value("").Selected(val == "").Text(i18n.T("rec.form.none"))
+			}),
+			app.Range(fd.Choices).Slice(func(i int) app.UI {
+				ch := fd.Choices[i]
+				return app.Option().Value(ch).Selected(val == ch).Text(recChoiceLabel(name, ch))
+			}),
+		)
+		if errMsg != "" {
+			sel = sel.Aria("invalid", "true")
+		}
+		if desc != "" {
+			sel = sel.Aria("describedby", desc)
+		}
+		if fd.Required {
+			sel = sel.Aria("required", "true")
+		}
+		c = sel
+	default:
+		in := app.Input().ID(id).Name(name).Value(val).OnInput(onInput)
+		switch fd.Type {
+		case record.FieldDate:
+			in = in.Type("text").Placeholder(i18n.T("rec.form.dateplaceholder")).AutoComplete(false)
+		case record.FieldNumber:
+			in = in.Type("text").Attr("inputmode", "decimal").AutoComplete(false)
+		case record.FieldPhone:
+			in = in.Type("tel").Attr("autocomplete", "tel")
+		case record.FieldEmail:
+			in = in.Type("email").Attr("autocomplete", "email")
+		default:
+			in = in.Type("text")
+		}
+		if errMsg != "" {
+			in = in.Aria("invalid", "true")
+		}
+		if desc != "" {
+			in = in.Aria("describedby", desc)
+		}
+		if fd.Required {
+			in = in.Aria("required", "true")
+		}
+		c = in
+	}
+	lbl := recControl(id, label, hint, errMsg, fd.Required, c)
+	if fd.Type != record.FieldDate {
+		return lbl
+	}
+	// Dates: a "Today" shortcut next to the input.
+	return app.Div().Class("date-field").Body(
+		lbl,
+		app.Button().Type("button").ID(id+"-today").Class("btn btn-small btn-secondary").
+			Aria("label", i18n.T("rec.form.today.for", label)).
+			Text(i18n.T("rec.form.today")).
+			OnClick(func(ctx app.Context, e app.Event) {
+				f.set(name, time.Now().Format(time.DateOnly))
+			}),
+	)
+}
+
+// renderFiles lists attached files and offers to attach more.
+func (f *EntryForm) renderFiles() app.UI {
+	s := current()
+	var attached []record.FileInfo
+	if s != nil {
+		for _, id := range f.form.Files {
+			if fi, ok := s.Book().File(id); ok {
+				attached = append(attached, fi)
+			}
+		}
+	}
+	return app.FieldSet().Class("attach").Body(
+		app.Legend().Text(i18n.T("rec.files.title")),
+		app.If(len(attached) > 0, func() app.UI {
+			return app.Ul().ID("attached").Class("file-list").Body(app.Range(attached).Slice(func(i int) app.UI {
+				fi := attached[i]
+				return app.Li().Body(
+					app.A().Href(PathFiles).Text(fi.Name),
+					app.Button().Type("button").Class("btn btn-small btn-secondary").
+						Aria("label", i18n.T("rec.files.detach.for", fi.Name)).
+						Text(i18n.T("rec.files.detach")).
+						OnClick(func(ctx app.Context, e app.Event) {
+							f.form.Files = slices.DeleteFunc(slices.Clone(f.form.Files), func(x string) bool { return x == fi.ID })
+						}),
+				)
+			}))
+		}),
+		app.If(len(f.pending) > 0, func() app.UI {
+			return app.Ul().ID("pending").Class("file-list").Body(app.Range(f.pending).Slice(func(i int) app.UI {
+				p := f.pending[i]
+				return app.Li().Body(
+					app.Span().Text(p.Name()),
+					app.Span().Class("badge").Text(i18n.T("rec.files.new")),
+					app.Button().Type("button").Class("btn btn-small btn-secondary").
+						Aria("label", i18n.T("rec.files.remove.for", p.Name())).
+						Text(i18n.T("rec.files.remove")).
+						OnClick(func(ctx app.Context, e app.Event) {
+							if i < len(f.pending) {
+								f.pending = slices.Delete(slices.Clone(f.pending), i, i+1)
+							}
+						}),
+				)
+			}))
+		}),
+		app.Div().Class("attach-buttons").Body(
+			app.Label().For("attach-files").Class("btn btn-secondary file-btn").Body(
+				app.Span().Text(i18n.T("rec.files.attach")),
+				app.Input().ID("attach-files").Class("sr-only").Type("file").Multiple(true).
+					Accept("image/*,application/pdf,*/*").OnChange(f.pick),
+			),
+			app.Label().For("attach-photo").Class("btn btn-secondary file-btn").Body(
+				app.Span().Text(i18n.T("rec.files.photo")),
+				app.Input().ID("attach-photo").Class("sr-only").Type("file").
+					Accept("image/*").Capture("environment").OnChange(f.pick),
+			),
+		),
+	)
+}
+
+// pick keeps the chosen files until the entry is saved.
+func (f *EntryForm) pick(ctx app.Context, e app.Event) {
+	files := filesOf(e)
+	f.pending = append(slices.Clone(f.pending), files...)
+	ctx.JSSrc().Set("value", "")
+}
+
+// save validates the form, stores the picked files and the entry, and
+// opens the entry.
+func (f *EntryForm) save(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if f.busy {
+		return
+	}
+	s := current()
+	if s == nil {
+		lockNow()
+		return
+	}
+	form := record.Form{Kind: f.form.Kind, Fields: map[string]string{}, Files: slices.Clone(f.form.Files)}
+	for _, fd := range record.Fields(form.Kind) {
+		if v, ok := f.form.Fields[fd.Name]; ok && (recVisible(f.form, fd.Name) || f.base != nil) {
+			form.Fields[fd.Name] = v
+		}
+	}
+	f.err = ""
+	if errs := form.Validate(); len(errs) > 0 {
+		f.showErrors(ctx, errs)
+		return
+	}
+	f.errs = nil
+	if f.profile.ID == "" {
+		f.err = i18n.T("rec.add.noprofile")
+		return
+	}
+	f.busy, f.progress = true, i18n.T("rec.form.saving")
+	prof, base, pending, key := f.profile, f.base, slices.Clone(f.pending), f.key
+	ctx.Async(func() {
+		var added []string
+		fail := func(msg string, fieldErrs []record.FieldError) {
+			for _, id := range added {
+				s.DeleteFile(ctx, id)
+			}
+			ctx.Dispatch(func(ctx app.Context) {
+				if f.key != key {
+					return
+				}
+				f.busy = false
+				if len(fieldErrs) > 0 {
+					f.showErrors(ctx, fieldErrs)
+					return
+				}
+				f.err = msg
+			})
+		}
+		for i, p := range pending {
+			ctx.Dispatch(func(ctx app.Context) { f.progress = i18n.T("rec.files.storing", i+1, len(pending)) })
+			typ := p.Type()
+			if typ == "" {
+				typ = "application/octet-stream"
+			}
+			r := p.Open()
+			info, err := s.AddFile(ctx, record.FileInfo{Profile: prof.ID, Name: p.Name(), Type: typ}, r)
+			r.Close()
+			if err != nil {
+				fail(i18n.T("rec.files.error"), nil)
+				return
+			}
+			added = append(added, info.ID)
+		}
+		form.Files = append(form.Files, added...)
+		entry, err := form.ToEntry(prof, base, time.Now())
+		if err != nil {
+			var ve record.ValidationError
+			if errors.As(err, &ve) {
+				fail("", ve)
+			} else {
+				fail(errorText(""), nil)
+			}
+			return
+		}
+		saved, err := s.SaveEntry(ctx, entry)
+		if err != nil {
+			fail(errorText(""), nil)
+			return
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			f.busy = false
+			if base == nil {
+				recSetFlash(saved.ID, "rec.saved.new")
+			} else {
+				recSetFlash(saved.ID, "rec.saved.edit")
+			}
+			ctx.Navigate(PathEntry + saved.ID)
+		})
+	})
+}
+
+// showErrors puts each error next to its field and focuses the first.
+func (f *EntryForm) showErrors(ctx app.Context, errs []record.FieldError) {
+	f.errs = map[string]string{}
+	first := ""
+	for _, fe := range errs {
+		if _, dup := f.errs[fe.Field]; dup {
+			continue
+		}
+		f.errs[fe.Field] = errorText(fe.Key)
+		if first == "" {
+			first = fe.Field
+		}
+	}
+	if first != "" && record.Fields(f.form.Kind) != nil {
+		recFocusID(ctx, recFieldID(first))
+	}
+}

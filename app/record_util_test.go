@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/i18n"
+	"backpack/internal/record"
+)
+
+// Every catalog key the record screens use exists in every language.
+func TestRecordMessages(t *testing.T) {
+	files := []string{"add.go", "edit.go", "entryform.go", "timeline.go", "entry.go", "trend.go", "questions.go", "record_util.go"}
+	re := regexp.MustCompile(`"((?:rec|record|app|nav|more)\.[a-zA-Z0-9_.-]*[a-zA-Z0-9])"`)
+	keys := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(b, -1) {
+			keys[string(m[1])] = true
+		}
+	}
+	for _, k := range record.ManualKinds {
+		keys["rec.kindhint."+string(k)] = true
+	}
+	for _, s := range []string{"open", "requested", "corrected", "declined"} {
+		keys["rec.flag.status."+s] = true
+	}
+	for _, s := range []string{"manual", "fhir", "ndjson", "ips", "ccda", "shc", "restore"} {
+		keys["rec.source."+s] = true
+	}
+	if len(keys) < 100 {
+		t.Fatalf("only %d keys found", len(keys))
+	}
+	for k := range keys {
+		for _, l := range i18n.Langs {
+			if i18n.In(l, k) == k {
+				t.Errorf("%s: no %s message", k, l)
+			}
+		}
+	}
+}
+
+func TestRecordPaths(t *testing.T) {
+	id := record.NewID()
+	for _, tc := range []struct {
+		re   *regexp.Regexp
+		path string
+		want string
+	}{
+		{reEntryPath, PathEntry + id, id},
+		{reEditPath, PathEdit + id, id},
+		{reTrendPath, PathTrend + id, id},
+		{reEntryPath, PathEntry + "x/y", ""},
+		{reEntryPath, PathEntry, ""},
+		{reAddPath, PathAdd + "lab", "lab"},
+		{reAddPath, PathAdd + "emergency-contact", "emergency-contact"},
+		{reAddPath, PathAdd, ""},
+		{reAddPath, PathAdd + "<x>", ""},
+	} {
+		if got := recPathID(tc.re, tc.path); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.path, got, tc.want)
+		}
+	}
+	if !regexp.MustCompile("^" + PathEntry + recIdPattern + "$").MatchString(PathEntry + id) {
+		t.Error("entry route does not match a new id")
+	}
+}
+
+func TestRecordFormat(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for _, tc := range []struct{ got, want string }{
+		{recFmtNum(5.4), "5.4"},
+		{recFmtNum(0.1 + 0.2), "0.3"},
+		{recFmtNum(120), "120"},
+		{recFmtNum(-3.25), "-3.25"},
+		{recRangeText(f(4), f(5.6), "%"), "4–5.6 %"},
+		{recRangeText(nil, f(200), "mg/dL"), "≤ 200 mg/dL"},
+		{recRangeText(f(40), nil, ""), "≥ 40"},
+		{recRangeText(nil, nil, "x"), ""},
+		{recValueText(record.Entry{Projection: record.Projection{Value: f(7.1), Unit: "%"}}), "7.1 %"},
+		{recOneLine("a\n b\t c", 10), "a b c"},
+		{recOneLine("abcdefghijkl", 5), "abcd…"},
+		{recFoldText("Émile Ñandú"), "emile nandu"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestRecordHighlight(t *testing.T) {
+	render := func(text, q string) string {
+		var b strings.Builder
+		for _, u := range recHighlight(text, recQueryWords(q)) {
+			b.WriteString(app.HTMLString(u))
+		}
+		r := strings.NewReplacer("<mark>", "[", "</mark>", "]")
+		return r.Replace(b.String())
+	}
+	for _, tc := range []struct{ text, q, want string }{
+		{"Hemoglobin A1c", "hemo", "[Hemoglobin] A1c"},
+		{"Hemoglobin A1c", "a1c hem", "[Hemoglobin] [A1c]"},
+		{"Café con leche", "cafe", "[Café] con leche"},
+		{"no match here", "zzz", "no match here"},
+		{"", "x", ""},
+		{"penicillin allergy", "", "penicillin allergy"},
+	} {
+		if got := render(tc.text, tc.q); got != tc.want {
+			t.Errorf("highlight(%q, %q) = %q, want %q", tc.text, tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestRecordVisible(t *testing.T) {
+	f := record.NewForm(record.KindVital)
+	f.Fields["type"] = "blood-pressure"
+	if !recVisible(f, "systolic") || recVisible(f, "value") || recVisible(f, "name") {
+		t.Error("blood pressure shows the wrong fields")
+	}
+	f.Fields["type"] = "other"
+	if recVisible(f, "systolic") || !recVisible(f, "value") || !recVisible(f, "name") {
+		t.Error("other vital shows the wrong fields")
+	}
+	if !recVisible(record.NewForm(record.KindLab), "value") {
+		t.Error("lab value hidden")
+	}
+}
