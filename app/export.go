@@ -1,0 +1,381 @@
+package ui
+
+import (
+	"bufio"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/export"
+	"backpack/internal/i18n"
+	"backpack/internal/vault"
+)
+
+func init() { addPage(PathExport, false, func() app.Composer { return &Export{} }) }
+
+// How an export is protected.
+const (
+	xpProtectGenerated = "generated" // a generated passphrase (read aloud)
+	xpProtectOwn       = "own"       // a passphrase the person types
+	xpProtectKey       = "key"       // a provider's OpenPGP public key
+)
+
+// maxKeyFile bounds a public or private key file read into memory.
+const maxKeyFile = 1 << 20
+
+// Export writes one encrypted OpenPGP file of the whole vault, one profile or
+// a chosen part, protected by a passphrase or a provider's public key.
+type Export struct {
+	app.Compo
+
+	ready  bool
+	choice exportChoice
+
+	protect   string
+	generated string
+	own       string
+	keyText   string
+	keyFpr    string // fingerprint of a valid public key
+	keyErr    string
+
+	busy       bool
+	done       int64
+	total      int64
+	err        string
+	url        string // object URL of the finished file
+	name       string
+	size       int64
+	copied     bool
+	passShown  string // the passphrase the finished file uses
+	finishedAt time.Time
+}
+
+func (x *Export) OnNav(ctx app.Context) {
+	if !requireSession(ctx) {
+		return
+	}
+	x.choice = newExportChoice(current())
+	x.protect = xpProtectGenerated
+	x.generated = export.GeneratePassphrase()
+	x.ready = true
+}
+
+func (x *Export) OnDismount() {
+	if x.url != "" {
+		revokeURL(x.url)
+		x.url = ""
+	}
+}
+
+// passphrase returns the passphrase the export will use ("" for a key).
+func (x *Export) passphrase() string {
+	switch x.protect {
+	case xpProtectGenerated:
+		return x.generated
+	case xpProtectOwn:
+		return x.own
+	}
+	return ""
+}
+
+func (x *Export) start(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if x.busy {
+		return
+	}
+	s := current()
+	if s == nil {
+		lockNow()
+		return
+	}
+	var to export.Recipient
+	var err error
+	if x.protect == xpProtectKey {
+		to, err = export.PublicKey(x.keyText)
+	} else {
+		to, err = export.Passphrase(x.passphrase())
+	}
+	if err != nil {
+		x.err = errorText(export.ErrorKey(err))
+		return
+	}
+	if x.url != "" {
+		revokeURL(x.url)
+		x.url = ""
+	}
+	sel := x.choice.selection()
+	pass := x.passphrase()
+	x.busy, x.err, x.done, x.total, x.copied = true, "", 0, 1, false
+	ctx.Async(func() {
+		var url, name string
+		var size int64
+		data, err := s.Data(ctx)
+		if err == nil {
+			now := time.Now()
+			name = strings.TrimSuffix(export.FileName(now), ".zip") + ".pgp"
+			w := newBlobWriter()
+			cw := &xpCountingWriter{w: w}
+			bw := bufio.NewWriterSize(cw, 1<<20)
+			last := -1
+			err = export.Write(ctx, bw, data, sel, s, to, func(done, total int64) {
+				pct := 0
+				if total > 0 {
+					pct = int(done * 100 / total)
+				}
+				if pct == last {
+					return
+				}
+				last = pct
+				ctx.Dispatch(func(ctx app.Context) { x.done, x.total = done, total })
+			})
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err == nil {
+				size = cw.n
+				url = w.URL("application/pgp-encrypted")
+				xpSave(url, name)
+			}
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			x.busy = false
+			if err != nil {
+				x.err = errorText(export.ErrorKey(err))
+				return
+			}
+			x.url, x.name, x.size, x.passShown, x.finishedAt = url, name, size, pass, time.Now()
+			x.done = x.total
+		})
+	})
+}
+
+func (x *Export) checkKey(ctx app.Context, text string) {
+	x.keyText = text
+	x.keyFpr, x.keyErr = "", ""
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	ctx.Async(func() {
+		r, err := export.PublicKey(text)
+		ctx.Dispatch(func(ctx app.Context) {
+			if text != x.keyText {
+				return // changed meanwhile
+			}
+			if err != nil {
+				x.keyErr = errorText(export.ErrorKey(err))
+				return
+			}
+			x.keyFpr = r.Fingerprint()
+		})
+	})
+}
+
+func (x *Export) loadKey(ctx app.Context, e app.Event) {
+	files := filesOf(e)
+	if len(files) == 0 {
+		return
+	}
+	f := files[0]
+	ctx.Async(func() {
+		text, err := xpReadText(f, maxKeyFile)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				x.keyErr = errorText("export.err.badkey")
+				return
+			}
+			x.checkKey(ctx, text)
+		})
+	})
+}
+
+func (x *Export) Render() app.UI {
+	if !x.ready {
+		return &Shell{Title: i18n.T("ui.export.title")}
+	}
+	ok := !x.busy && !x.choice.empty() && (x.protect != xpProtectKey || x.keyFpr != "") &&
+		(x.protect != xpProtectOwn || x.own != "")
+	return &Shell{Title: i18n.T("ui.export.title"), Content: []app.UI{
+		app.P().Class("lead-left").Text(i18n.T("ui.export.intro")),
+		app.Form().ID("export-form").OnSubmit(x.start).Body(
+			app.Section().Class("card step").Body(
+				app.H2().Text(i18n.T("ui.export.step.what")),
+				x.choice.render("xp", x.busy),
+			),
+			app.Section().Class("card step").Body(
+				app.H2().Text(i18n.T("ui.export.step.protect")),
+				x.renderProtect(),
+			),
+			app.Section().Class("card step").Body(
+				app.H2().Text(i18n.T("ui.export.step.save")),
+				app.If(x.err != "", func() app.UI { return errorBanner(x.err) }),
+				app.Div().Class("actions").Body(
+					app.Button().ID("export-start").Type("submit").Class("btn").Disabled(!ok).
+						Text(i18n.T("ui.export.start")),
+				),
+				app.If(x.busy || x.url != "", func() app.UI {
+					return app.Div().Class("progress").Body(
+						app.Progress().ID("export-progress").Max(x.total).Value(x.done).
+							Aria("label", i18n.T("ui.export.progress")),
+						app.P().Class("muted").Aria("live", "polite").Text(xpPercent(x.done, x.total)),
+					)
+				}),
+				app.If(x.url != "", func() app.UI { return x.renderDone() }),
+			),
+		),
+		xpHowToOpen(x.name, x.protect == xpProtectKey),
+	}}
+}
+
+func (x *Export) renderProtect() app.UI {
+	radio := func(v, label, hint string) app.UI {
+		id := "xp-protect-" + v
+		return app.Label().Class("check").For(id).Body(
+			app.Input().Type("radio").ID(id).Name("xp-protect").Value(v).Checked(x.protect == v).Disabled(x.busy).
+				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = "" }),
+			app.Span().Class("check-text").Body(
+				app.Span().Text(label),
+				app.Span().Class("field-hint").Text(hint),
+			),
+		)
+	}
+	var body app.UI
+	switch x.protect {
+	case xpProtectGenerated:
+		body = app.Div().Class("protect").Body(
+			app.P().Class("field-hint").Text(i18n.T("ui.export.pass.hint")),
+			app.P().ID("xp-passphrase").Class("passphrase").Aria("label", i18n.T("ui.export.pass.label")).Text(x.generated),
+			app.Div().Class("actions").Body(
+				app.Button().ID("xp-pass-copy").Type("button").Class("btn btn-secondary btn-small").
+					Text(i18n.T("ui.export.pass.copy")).
+					OnClick(func(ctx app.Context, e app.Event) {
+						p := x.generated
+						ctx.Async(func() {
+							err := xpCopy(p)
+							ctx.Dispatch(func(ctx app.Context) { x.copied = err == nil })
+						})
+					}),
+				app.Button().ID("xp-pass-new").Type("button").Class("btn btn-secondary btn-small").Disabled(x.busy).
+					Text(i18n.T("ui.export.pass.new")).
+					OnClick(func(ctx app.Context, e app.Event) { x.generated = export.GeneratePassphrase(); x.copied = false }),
+			),
+			app.If(x.copied, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("ui.export.pass.copied")) }),
+		)
+	case xpProtectOwn:
+		score, reason := vault.Strength(x.own)
+		body = app.Div().Class("protect").Body(
+			field("xp-own", i18n.T("ui.export.own.label"), i18n.T("ui.export.own.hint"), "",
+				app.Input().Type("text").AutoComplete(false).Spellcheck(false).Value(x.own).Disabled(x.busy).
+					OnInput(func(ctx app.Context, e app.Event) { x.own = ctx.JSSrc().Get("value").String() })),
+			app.Div().Class("meter s"+xpDigit(score)).Aria("hidden", "true").Body(app.Span(), app.Span(), app.Span(), app.Span()),
+			app.P().Class("field-hint").Aria("live", "polite").Text(i18n.T(reason)),
+		)
+	default:
+		body = app.Div().Class("protect").Body(
+			app.P().Class("field-hint").Text(i18n.T("ui.export.key.hint")),
+			app.Label().For("xp-key").Body(
+				app.Span().Text(i18n.T("ui.export.key.label")),
+				app.Textarea().ID("xp-key").Class("mono").Spellcheck(false).Disabled(x.busy).
+					Placeholder("-----BEGIN PGP PUBLIC KEY BLOCK-----").Text(x.keyText).
+					OnChange(func(ctx app.Context, e app.Event) { x.checkKey(ctx, ctx.JSSrc().Get("value").String()) }),
+			),
+			app.Label().For("xp-keyfile").Class("file-pick").Body(
+				app.Span().Text(i18n.T("ui.export.key.file")),
+				app.Input().Type("file").ID("xp-keyfile").Accept(".asc,.gpg,.pgp,.pub,.key,.txt,application/pgp-keys").
+					Disabled(x.busy).OnChange(x.loadKey),
+			),
+			app.If(x.keyErr != "", func() app.UI {
+				return app.P().ID("xp-key-err").Class("field-error").Role("alert").Text(x.keyErr)
+			}),
+			app.If(x.keyFpr != "", func() app.UI {
+				return app.P().ID("xp-key-ok").Class("key-ok").Role("status").Body(
+					app.Span().Text(i18n.T("ui.export.key.ok")),
+					app.Code().Class("fpr").Text(xpGroup(x.keyFpr, 4)),
+				)
+			}),
+		)
+	}
+	return app.Div().Body(
+		app.FieldSet().Class("checks").Body(
+			app.Legend().Class("sr-only").Text(i18n.T("ui.export.step.protect")),
+			radio(xpProtectGenerated, i18n.T("ui.export.protect.generated"), i18n.T("ui.export.protect.generated.hint")),
+			radio(xpProtectOwn, i18n.T("ui.export.protect.own"), i18n.T("ui.export.protect.own.hint")),
+			radio(xpProtectKey, i18n.T("ui.export.protect.key"), i18n.T("ui.export.protect.key.hint")),
+		),
+		body,
+	)
+}
+
+func (x *Export) renderDone() app.UI {
+	return app.Div().ID("export-done").Class("done").Body(
+		okBanner(i18n.T("ui.export.done", x.name, xpSize(x.size))),
+		app.If(x.passShown != "", func() app.UI {
+			return app.Div().Body(
+				app.P().Text(i18n.T("ui.export.done.pass")),
+				app.P().Class("passphrase small").Text(x.passShown),
+			)
+		}),
+		app.Div().Class("actions").Body(
+			app.A().ID("export-again").Class("btn btn-secondary").Href(x.url).Attr("download", x.name).
+				Text(i18n.T("ui.export.again")),
+		),
+	)
+}
+
+// xpHowToOpen explains, in plain words, how a provider opens the file.
+func xpHowToOpen(name string, key bool) app.UI {
+	if name == "" {
+		name = strings.TrimSuffix(export.FileName(time.Now()), ".zip") + ".pgp"
+	}
+	secret := i18n.T("ui.open.pass")
+	if key {
+		secret = i18n.T("ui.open.key")
+	}
+	return app.Section().ID("how-to-open").Class("card step how").Body(
+		app.H2().Text(i18n.T("ui.open.title")),
+		app.P().Text(i18n.T("ui.open.intro")),
+		app.H3().Text(i18n.T("ui.open.gpg.title")),
+		app.P().Text(i18n.T("ui.open.gpg", secret)),
+		app.Pre().Class("cmd").Body(app.Code().Text("gpg --decrypt "+name+" > export.zip")),
+		app.P().Text(i18n.T("ui.open.inside")),
+		app.H3().Text(i18n.T("ui.open.app.title")),
+		app.P().Body(
+			app.Text(i18n.T("ui.open.app")+" "),
+			app.A().Href(PathView).Text(i18n.T("more.view")),
+		),
+	)
+}
+
+// xpPercent formats progress as a whole percentage.
+func xpPercent(done, total int64) string {
+	if total <= 0 {
+		return i18n.T("ui.xp.percent", 0)
+	}
+	return i18n.T("ui.xp.percent", int(done*100/total))
+}
+
+// xpGroup splits s into groups of n characters (a fingerprint, for reading).
+func xpGroup(s string, n int) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i += n {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[i:min(i+n, len(s))])
+	}
+	return b.String()
+}
+
+// xpCountingWriter counts the bytes written through it.
+type xpCountingWriter struct {
+	w interface{ Write([]byte) (int, error) }
+	n int64
+}
+
+func (c *xpCountingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func xpDigit(n int) string { return string(rune('0' + n)) }

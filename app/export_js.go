@@ -1,0 +1,31 @@
+//go:build js && wasm
+
+package ui
+
+import "syscall/js"
+
+// xpSave offers the object URL u as a download named name. Unlike
+// clickDownload it does not revoke u: the page keeps it for "download
+// again" and revokes it when it goes away.
+func xpSave(u, name string) {
+	doc := js.Global().Get("document")
+	a := doc.Call("createElement", "a")
+	a.Set("href", u)
+	a.Set("download", name)
+	a.Set("rel", "noopener")
+	doc.Get("body").Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+}
+
+// xpReadText reads a small text file the person picked (a key file).
+func xpReadText(f jsFile, limit int64) (string, error) {
+	if f.Size() > limit {
+		return "", errXPTooBig
+	}
+	v, err := await(f.v.Call("text"))
+	if err != nil {
+		return "", err
+	}
+	return v.String(), nil
+}

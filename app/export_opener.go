@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/export"
+	"backpack/internal/i18n"
+)
+
+// xpOpener is the "open an export file" form the restore page and the
+// provider view share: the file, then its passphrase or a private key (and
+// that key's passphrase).
+type xpOpener struct {
+	prefix string // element id prefix
+
+	file    jsFile
+	hasFile bool
+	name    string
+	size    int64
+
+	useKey  bool
+	pass    string
+	keyText string
+	keyPass string
+	keyErr  string
+}
+
+// ready reports whether the form has what opening needs.
+func (o *xpOpener) ready() bool {
+	if !o.hasFile {
+		return false
+	}
+	if o.useKey {
+		return strings.TrimSpace(o.keyText) != ""
+	}
+	return o.pass != ""
+}
+
+// identity is what opens the file. Call it from ctx.Async: unlocking a
+// private key can take a moment.
+func (o *xpOpener) identity() (export.Identity, error) {
+	if o.useKey {
+		return export.PrivateKeyIdentity(o.keyText, o.keyPass)
+	}
+	return export.PassphraseIdentity(o.pass), nil
+}
+
+func (o *xpOpener) render(disabled bool, changed func()) app.UI {
+	id := func(s string) string { return o.prefix + "-" + s }
+	return app.Div().Class("opener").Body(
+		app.Label().For(id("file")).Class("file-pick").Body(
+			app.Span().Text(i18n.T("ui.open.file")),
+			app.Span().Class("field-hint").Text(i18n.T("ui.open.file.hint")),
+			app.Input().Type("file").ID(id("file")).Accept(".pgp,.gpg,.asc,application/pgp-encrypted,application/octet-stream").
+				Disabled(disabled).
+				OnChange(func(ctx app.Context, e app.Event) {
+					files := filesOf(e)
+					o.hasFile = len(files) > 0
+					if o.hasFile {
+						o.file, o.name, o.size = files[0], files[0].Name(), files[0].Size()
+					}
+					changed()
+				}),
+		),
+		app.If(o.hasFile, func() app.UI {
+			return app.P().ID(id("chosen")).Class("muted").Text(i18n.T("ui.open.chosen", o.name, xpSize(o.size)))
+		}),
+		app.FieldSet().Class("checks inline").Body(
+			app.Legend().Text(i18n.T("ui.open.with")),
+			o.radio(id("with-pass"), i18n.T("ui.open.with.pass"), !o.useKey, disabled, func() { o.useKey = false; changed() }),
+			o.radio(id("with-key"), i18n.T("ui.open.with.key"), o.useKey, disabled, func() { o.useKey = true; changed() }),
+		),
+		app.If(!o.useKey, func() app.UI {
+			return field(id("pass"), i18n.T("ui.open.pass.label"), i18n.T("ui.open.pass.hint"), "",
+				app.Input().Type("password").AutoComplete(false).Spellcheck(false).Value(o.pass).Disabled(disabled).
+					OnInput(func(ctx app.Context, e app.Event) { o.pass = ctx.JSSrc().Get("value").String(); changed() }))
+		}).Else(func() app.UI {
+			return app.Div().Class("protect").Body(
+				app.Label().For(id("key")).Body(
+					app.Span().Text(i18n.T("ui.open.key.label")),
+					app.Span().Class("field-hint").Text(i18n.T("ui.open.key.hint")),
+					app.Textarea().ID(id("key")).Class("mono").Spellcheck(false).Disabled(disabled).
+						Placeholder("-----BEGIN PGP PRIVATE KEY BLOCK-----").Text(o.keyText).
+						OnInput(func(ctx app.Context, e app.Event) { o.keyText = ctx.JSSrc().Get("value").String(); changed() }),
+				),
+				app.Label().For(id("keyfile")).Class("file-pick").Body(
+					app.Span().Text(i18n.T("ui.open.key.file")),
+					app.Input().Type("file").ID(id("keyfile")).Accept(".asc,.gpg,.key,.txt").Disabled(disabled).
+						OnChange(func(ctx app.Context, e app.Event) {
+							files := filesOf(e)
+							if len(files) == 0 {
+								return
+							}
+							f := files[0]
+							ctx.Async(func() {
+								text, err := xpReadText(f, maxKeyFile)
+								ctx.Dispatch(func(ctx app.Context) {
+									o.keyErr = ""
+									if err != nil {
+										o.keyErr = errorText("export.err.badkey")
+										return
+									}
+									o.keyText = text
+									changed()
+								})
+							})
+						}),
+				),
+				app.If(o.keyErr != "", func() app.UI { return app.P().Class("field-error").Role("alert").Text(o.keyErr) }),
+				field(id("keypass"), i18n.T("ui.open.keypass.label"), i18n.T("ui.open.keypass.hint"), "",
+					app.Input().Type("password").AutoComplete(false).Value(o.keyPass).Disabled(disabled).
+						OnInput(func(ctx app.Context, e app.Event) { o.keyPass = ctx.JSSrc().Get("value").String() })),
+			)
+		}),
+	)
+}
+
+func (o *xpOpener) radio(id, label string, checked, disabled bool, set func()) app.UI {
+	return app.Label().Class("check").For(id).Body(
+		app.Input().Type("radio").ID(id).Name(o.prefix+"-with").Checked(checked).Disabled(disabled).
+			OnChange(func(ctx app.Context, e app.Event) { set() }),
+		app.Span().Class("check-text").Text(label),
+	)
+}

@@ -1,0 +1,331 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	"backpack/internal/export"
+	"backpack/internal/fhir"
+	"backpack/internal/record"
+	"backpack/internal/session"
+	"backpack/internal/vault"
+)
+
+// restoreResult counts what a restore brought back and what the vault
+// already held.
+type restoreResult struct {
+	Profiles     int // profiles added (or an empty one filled in)
+	Entries      int // entries added
+	Skipped      int // entries already in the vault
+	Notes        int // personal notes on the added entries
+	Flags        int // error flags on the added entries
+	Files        int // files added
+	FilesSkipped int // files already in the vault
+	Questions    int // questions added
+}
+
+// Nothing reports whether the restore added nothing at all.
+func (r restoreResult) Nothing() bool {
+	return r.Profiles+r.Entries+r.Files+r.Questions == 0
+}
+
+// restoreArchive reads an export from r, opened with id, into the session's
+// vault. Files stream into the vault as they are read; everything else is
+// written in one atomic vault write at the end, once the whole export has
+// been authenticated. On any failure the files already stored are deleted
+// again and the book is left as it was: a failed restore leaves nothing.
+//
+// Restoring is idempotent: profiles are matched by id (or name and birth
+// date), entries by identity within their profile, files by id and SHA-256
+// (or name and SHA-256), questions by id (or text): restoring the same export
+// twice adds nothing the second time. progress, when not nil, gets the bytes
+// of r read so far.
+func restoreArchive(ctx context.Context, s *session.Session, r io.Reader, id export.Identity, progress func(n int64)) (restoreResult, error) {
+	rs, err := newRestorer(s)
+	if err != nil {
+		return restoreResult{}, err
+	}
+	if progress != nil {
+		r = &xpCountingReader{r: r, fn: progress}
+	}
+	a, err := export.Read(ctx, r, id, rs.sink(ctx))
+	if err != nil {
+		rs.discard(ctx)
+		return restoreResult{}, err
+	}
+	res, err := rs.commit(ctx, a.Data)
+	if err != nil {
+		rs.discard(ctx)
+		return restoreResult{}, err
+	}
+	return res, nil
+}
+
+// restorer holds the state of one restore.
+type restorer struct {
+	s     *session.Session
+	taken map[string]bool // every record id in the vault, and ids given out here
+
+	stored  []string          // ids of files whose bytes this restore wrote
+	fileID  map[string]string // export file id → vault file id
+	heldIDs map[string]bool   // export file ids the vault already holds (same bytes)
+}
+
+func newRestorer(s *session.Session) (*restorer, error) {
+	ids, err := s.Vault().IDs()
+	if err != nil {
+		return nil, err
+	}
+	rs := &restorer{s: s, taken: make(map[string]bool, len(ids)), fileID: map[string]string{}, heldIDs: map[string]bool{}}
+	for _, id := range ids {
+		rs.taken[id] = true
+	}
+	return rs, nil
+}
+
+// freeID returns id when no record uses it yet, else a fresh one, and
+// reserves it.
+func (rs *restorer) freeID(id string) string {
+	if id == "" || rs.taken[id] {
+		id = record.NewID()
+		for rs.taken[id] {
+			id = record.NewID()
+		}
+	}
+	rs.taken[id] = true
+	return id
+}
+
+// sink stores each file's bytes in the vault as it streams by.
+func (rs *restorer) sink(ctx context.Context) export.FileSink {
+	return func(info record.FileInfo, r io.Reader) error {
+		if f, ok := rs.s.Book().File(info.ID); ok && f.SHA256 == info.SHA256 && f.Size == info.Size {
+			rs.fileID[info.ID] = f.ID
+			rs.heldIDs[info.ID] = true
+			return nil // already held: the bytes are skipped
+		}
+		id := rs.freeID(info.ID)
+		rs.stored = append(rs.stored, id)
+		if _, err := rs.s.Vault().PutFile(ctx, id, r); err != nil {
+			return err
+		}
+		rs.fileID[info.ID] = id
+		return nil
+	}
+}
+
+// discard deletes the file bytes this restore stored (best effort).
+func (rs *restorer) discard(ctx context.Context) {
+	for _, id := range rs.stored {
+		rs.s.Vault().DeleteFile(context.WithoutCancel(ctx), id)
+	}
+	rs.stored = nil
+}
+
+func xpProfileKey(name, birth string) string {
+	return strings.ToLower(strings.Join(strings.Fields(name), " ")) + "\x00" + birth
+}
+
+// commit writes profiles, entries, file descriptions and questions in one
+// vault write and then shows them in the book.
+func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, error) {
+	var res restoreResult
+	book := rs.s.Book()
+	var recs []vault.Record
+
+	// Profiles: same id, else same name and birth date, else (for the
+	// owner) the empty profile a new vault starts with, else a new one.
+	pmap := map[string]string{}
+	byKey := map[string]string{}
+	var emptySelf *record.Profile
+	for _, p := range book.Profiles() {
+		byKey[xpProfileKey(p.Name, p.BirthDate)] = p.ID
+		if p.Relationship == "self" && emptySelf == nil && rs.profileEmpty(p.ID) {
+			p := p
+			emptySelf = &p
+		}
+	}
+	var putProfiles []record.Profile
+	for _, p := range d.Profiles {
+		if _, ok := book.Profile(p.ID); ok {
+			pmap[p.ID] = p.ID
+			continue
+		}
+		if id, ok := byKey[xpProfileKey(p.Name, p.BirthDate)]; ok {
+			pmap[p.ID] = id
+			continue
+		}
+		np := p
+		if p.Relationship == "self" && emptySelf != nil {
+			np.ID = emptySelf.ID
+			emptySelf = nil
+		} else {
+			np.ID = rs.freeID(p.ID)
+		}
+		pmap[p.ID] = np.ID
+		if np.Patient.Type == "" && len(np.Patient.JSON) > 0 {
+			np.Patient.Type = "Patient"
+		}
+		putProfiles = append(putProfiles, np)
+		h, b := record.EncodeProfile(np)
+		recs = append(recs, vault.Record{ID: np.ID, Header: h, Body: b})
+		res.Profiles++
+	}
+
+	// Files: their bytes are in the vault already (or were held before).
+	// A new file whose name and bytes a file of the same profile already has
+	// is a duplicate too: its new copy is dropped.
+	held := map[string]string{} // profile, name, sha → file id
+	for _, p := range book.Profiles() {
+		for _, f := range book.Files(p.ID) {
+			held[f.Profile+"\x00"+f.Name+"\x00"+f.SHA256] = f.ID
+		}
+	}
+	var putFiles []record.FileInfo
+	var dupCopies []string
+	for _, f := range d.Files {
+		vid, ok := rs.fileID[f.ID]
+		if !ok {
+			continue // not in the archive (Read checks every listed file is)
+		}
+		if rs.heldIDs[f.ID] {
+			res.FilesSkipped++
+			continue
+		}
+		nf := f
+		nf.ID = vid
+		nf.Profile = pmap[f.Profile]
+		if nf.Profile == "" {
+			continue
+		}
+		if old, ok := held[nf.Profile+"\x00"+nf.Name+"\x00"+nf.SHA256]; ok {
+			rs.fileID[f.ID] = old
+			dupCopies = append(dupCopies, vid)
+			res.FilesSkipped++
+			continue
+		}
+		held[nf.Profile+"\x00"+nf.Name+"\x00"+nf.SHA256] = nf.ID
+		putFiles = append(putFiles, nf)
+		recs = append(recs, vault.Record{ID: nf.ID, Header: record.EncodeFile(nf)})
+		res.Files++
+	}
+
+	// Entries: the book de-duplicates by identity within each profile.
+	entries := make([]record.Entry, 0, len(d.Entries))
+	bodies := make(map[string][]byte, len(d.Entries))
+	for _, e := range d.Entries {
+		pid := pmap[e.Profile]
+		if pid == "" {
+			continue
+		}
+		e.Profile = pid
+		if e.Identity == "" {
+			e.Identity = record.Identity(e.Resource, e.Provenance)
+		}
+		var files []string
+		for _, fid := range e.Files {
+			if vid, ok := rs.fileID[fid]; ok {
+				files = append(files, vid)
+			} else if _, ok := book.File(fid); ok {
+				files = append(files, fid)
+			}
+		}
+		e.Files = files
+		e.ID = rs.freeID(e.ID)
+		bodies[e.ID] = e.Resource.JSON
+		e.Resource = fhir.Resource{Type: e.Resource.Type, ID: e.Resource.ID}
+		entries = append(entries, e)
+	}
+	added, skipped := book.Merge(entries)
+	res.Skipped = skipped
+	for _, e := range added {
+		full := e
+		full.Resource.JSON = bodies[e.ID]
+		h, b := record.EncodeEntry(full)
+		recs = append(recs, vault.Record{ID: e.ID, Header: h, Body: b})
+		res.Entries++
+		res.Notes += len(e.Notes)
+		if e.Flag != nil {
+			res.Flags++
+		}
+	}
+	rollback := func() {
+		for _, e := range added {
+			book.Purge(e.ID)
+		}
+	}
+
+	// Questions: same id, or same text in the same profile, is held.
+	asked := map[string]bool{}
+	for _, p := range book.Profiles() {
+		for _, q := range book.Questions(p.ID) {
+			asked[q.ID] = true
+			asked[q.Profile+"\x00"+strings.TrimSpace(q.Text)] = true
+		}
+	}
+	var putQuestions []record.Question
+	for _, q := range d.Questions {
+		pid := pmap[q.Profile]
+		if pid == "" || asked[q.ID] || asked[pid+"\x00"+strings.TrimSpace(q.Text)] {
+			continue
+		}
+		nq := q
+		nq.Profile = pid
+		nq.ID = rs.freeID(q.ID)
+		asked[nq.ID] = true
+		asked[pid+"\x00"+strings.TrimSpace(q.Text)] = true
+		putQuestions = append(putQuestions, nq)
+		recs = append(recs, vault.Record{ID: nq.ID, Header: record.EncodeQuestion(nq)})
+		res.Questions++
+	}
+
+	if len(recs) > 0 {
+		if err := ctx.Err(); err != nil {
+			rollback()
+			return restoreResult{}, err
+		}
+		if err := rs.s.Vault().Put(ctx, recs...); err != nil {
+			rollback()
+			return restoreResult{}, err
+		}
+	}
+	// The vault holds everything now: show it.
+	var errs []error
+	for _, p := range putProfiles {
+		errs = append(errs, book.PutProfile(p))
+	}
+	for _, f := range putFiles {
+		errs = append(errs, book.PutFile(f))
+	}
+	for _, q := range putQuestions {
+		errs = append(errs, book.PutQuestion(q))
+	}
+	// The files' bytes now belong to the vault; only duplicate copies go.
+	rs.stored = nil
+	for _, id := range dupCopies {
+		rs.s.Vault().DeleteFile(context.WithoutCancel(ctx), id)
+	}
+	return res, errors.Join(errs...)
+}
+
+// profileEmpty reports whether a profile holds no entries, files or questions.
+func (rs *restorer) profileEmpty(id string) bool {
+	b := rs.s.Book()
+	return b.Len(id) == 0 && len(b.Trash(id)) == 0 && len(b.Files(id)) == 0 && len(b.Questions(id)) == 0
+}
+
+// xpCountingReader reports how many bytes were read so far.
+type xpCountingReader struct {
+	r  io.Reader
+	n  int64
+	fn func(int64)
+}
+
+func (c *xpCountingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.fn(c.n)
+	return n, err
+}

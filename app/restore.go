@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/export"
+	"backpack/internal/i18n"
+)
+
+func init() { addPage(PathRestore, false, func() app.Composer { return &Restore{} }) }
+
+// Restore brings an export file back into the unlocked vault: every profile,
+// entry, note, flag, question and file, in one step, without duplicates.
+type Restore struct {
+	app.Compo
+
+	ready  bool
+	opener xpOpener
+
+	busy   bool
+	read   int64
+	size   int64
+	err    string
+	result *restoreResult
+}
+
+func (r *Restore) OnNav(ctx app.Context) {
+	if !requireSession(ctx) {
+		return
+	}
+	r.opener = xpOpener{prefix: "rs"}
+	r.ready = true
+}
+
+func (r *Restore) start(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if r.busy || !r.opener.ready() {
+		return
+	}
+	s := current()
+	if s == nil {
+		lockNow()
+		return
+	}
+	f := r.opener.file
+	r.busy, r.err, r.result, r.read, r.size = true, "", nil, 0, f.Size()
+	ctx.Async(func() {
+		id, err := r.opener.identity()
+		var res restoreResult
+		if err == nil {
+			rc := f.Open()
+			last := int64(-1)
+			res, err = restoreArchive(ctx, s, rc, id, func(n int64) {
+				if step := n * 100 / max(r.size, 1); step != last {
+					last = step
+					ctx.Dispatch(func(ctx app.Context) { r.read = n })
+				}
+			})
+			rc.Close()
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			r.busy = false
+			if err != nil {
+				r.err = errorText(export.ErrorKey(err))
+				return
+			}
+			r.read = r.size
+			r.result = &res
+		})
+	})
+}
+
+func (r *Restore) Render() app.UI {
+	if !r.ready {
+		return &Shell{Title: i18n.T("ui.restore.title")}
+	}
+	return &Shell{Title: i18n.T("ui.restore.title"), Content: []app.UI{
+		app.P().Class("lead-left").Text(i18n.T("ui.restore.intro")),
+		app.Form().ID("restore-form").Class("card step").OnSubmit(r.start).Body(
+			r.opener.render(r.busy, func() { r.err, r.result = "", nil }),
+			app.If(r.err != "", func() app.UI { return errorBanner(r.err) }),
+			app.Div().Class("actions").Body(
+				app.Button().ID("restore-start").Type("submit").Class("btn").Disabled(r.busy || !r.opener.ready()).
+					Text(i18n.T("ui.restore.start")),
+			),
+			app.If(r.busy, func() app.UI {
+				return app.Div().Class("progress").Body(
+					app.Progress().ID("restore-progress").Max(max(r.size, 1)).Value(r.read).
+						Aria("label", i18n.T("ui.restore.progress")),
+					app.P().Class("muted").Aria("live", "polite").Text(xpPercent(r.read, r.size)),
+				)
+			}),
+		),
+		app.If(r.result != nil, func() app.UI { return r.renderResult() }),
+	}}
+}
+
+func (r *Restore) renderResult() app.UI {
+	res := *r.result
+	type row struct {
+		id, label string
+		n         int
+	}
+	rows := []row{
+		{"rs-n-profiles", i18n.T("ui.restore.n.profiles"), res.Profiles},
+		{"rs-n-entries", i18n.T("ui.restore.n.entries"), res.Entries},
+		{"rs-n-notes", i18n.T("ui.restore.n.notes"), res.Notes},
+		{"rs-n-flags", i18n.T("ui.restore.n.flags"), res.Flags},
+		{"rs-n-files", i18n.T("ui.restore.n.files"), res.Files},
+		{"rs-n-questions", i18n.T("ui.restore.n.questions"), res.Questions},
+		{"rs-n-skipped", i18n.T("ui.restore.n.skipped"), res.Skipped + res.FilesSkipped},
+	}
+	return app.Section().ID("restore-result").Class("card step").Body(
+		app.If(res.Nothing(), func() app.UI {
+			return okBanner(i18n.T("ui.restore.nothing"))
+		}).Else(func() app.UI {
+			return okBanner(i18n.T("ui.restore.done"))
+		}),
+		app.Dl().Class("facts counts-list").Body(
+			app.Range(rows).Slice(func(i int) app.UI {
+				return app.Div().Class("fact").Body(
+					app.Dt().Text(rows[i].label),
+					app.Dd().ID(rows[i].id).Text(rows[i].n),
+				)
+			}),
+		),
+		app.Div().Class("actions").Body(
+			app.A().ID("restore-see").Class("btn").Href(PathTimeline).Text(i18n.T("ui.restore.see")),
+			app.A().Class("btn btn-secondary").Href(PathSummary).Text(i18n.T("nav.summary")),
+		),
+	)
+}

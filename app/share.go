@@ -1,0 +1,358 @@
+package ui
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/i18n"
+	"backpack/internal/share"
+)
+
+func init() { addPage(PathShare, false, func() app.Composer { return &Share{} }) }
+
+// xpShareMax is the largest upload the share server takes by default
+// (internal/share/server: 100 MiB); bigger shares fail before uploading.
+const xpShareMax = 100 << 20
+
+// xpShareTTLs are the expiry choices; the second is the default.
+var xpShareTTLs = []struct {
+	d     time.Duration
+	label string
+}{
+	{time.Hour, "share.expiry.1h"},
+	{24 * time.Hour, "share.expiry.24h"},
+	{7 * 24 * time.Hour, "share.expiry.7d"},
+}
+
+// xpShared is a link made in this session. Its manage token (what revokes
+// it) lives only in memory: locking or closing the app forgets it, and the
+// link then simply expires.
+type xpShared struct {
+	url     string // the ciphertext on the server
+	token   string
+	link    string // the whole link, key in the fragment
+	qr      string // SVG
+	label   string
+	expires time.Time
+	revoked bool
+}
+
+var xpShares struct {
+	mu   sync.Mutex
+	list []*xpShared // newest first
+}
+
+func xpShareList() []*xpShared {
+	xpShares.mu.Lock()
+	defer xpShares.mu.Unlock()
+	return append([]*xpShared(nil), xpShares.list...)
+}
+
+// Share makes a share link: the chosen part of the record, encrypted on this
+// device, uploaded to this server for a limited time, with a QR code and a
+// revoke button.
+type Share struct {
+	app.Compo
+
+	ready  bool
+	choice exportChoice
+	api    string // "", "on", "off"
+
+	label string
+	ttl   time.Duration
+
+	busy       bool
+	uploading  bool
+	done       int64
+	total      int64
+	err        string
+	copied     string // url of the link just copied
+	confirming string // url of the link whose revoke waits for confirmation
+	revoking   string
+	shares     []*xpShared
+}
+
+func (sh *Share) OnNav(ctx app.Context) {
+	if !requireSession(ctx) {
+		return
+	}
+	sh.choice = newExportChoice(current())
+	sh.choice.scope = xpScopeSummary
+	sh.ttl = 24 * time.Hour
+	sh.shares = xpShareList()
+	sh.ready = true
+	ctx.Async(func() {
+		// Ask for a share that cannot exist: the answer says whether the
+		// API is there ("not_found") or sharing is off ("disabled", or no
+		// API at all on a static host).
+		res, err := xpFetch("GET", share.APIPath+"/"+strings.Repeat("a", 26), "", nil)
+		state := "on"
+		if err == nil && xpAPIOff(res) {
+			state = "off"
+		}
+		ctx.Dispatch(func(ctx app.Context) { sh.api = state })
+	})
+}
+
+// xpAPIOff reports whether a share API answer means sharing is off here.
+func xpAPIOff(res xpResponse) bool {
+	if res.Status >= 200 && res.Status < 300 {
+		return false
+	}
+	api, ok := share.ResponseError(res.Status, res.Body, res.RetryAfter).(*share.APIError)
+	switch {
+	case !ok:
+		return false
+	case api.Code == share.CodeDisabled:
+		return true
+	case api.Code == "" && (res.Status == 404 || res.Status == 405 || res.Status == 501):
+		return true // no share API on this host at all
+	}
+	return false
+}
+
+func (sh *Share) create(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if sh.busy || sh.api == "off" {
+		return
+	}
+	s := current()
+	if s == nil {
+		lockNow()
+		return
+	}
+	sel := sh.choice.selection()
+	label := strings.TrimSpace(sh.label)
+	if len([]rune(label)) > share.MaxLabelLen {
+		label = string([]rune(label)[:share.MaxLabelLen])
+	}
+	ttl := sh.ttl
+	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, false, "", 0, 1
+	ctx.Async(func() {
+		sd, err := func() (*xpShared, error) {
+			data, err := s.Data(ctx)
+			if err != nil {
+				return nil, err
+			}
+			key := share.NewKey()
+			last := -1
+			jwe, err := xpSealShare(ctx, data, sel, s, key, func(done, total int64) {
+				if pct := int(done * 100 / max(total, 1)); pct != last {
+					last = pct
+					ctx.Dispatch(func(ctx app.Context) { sh.done, sh.total = done, total })
+				}
+			})
+			if err != nil {
+				return nil, err
+			}
+			if len(jwe) > xpShareMax {
+				return nil, &share.APIError{Status: 413, Code: share.CodeTooLarge}
+			}
+			ctx.Dispatch(func(ctx app.Context) { sh.uploading = true })
+			res, err := xpFetch("POST", share.APIPath+"?"+share.TTLQuery+"="+strconv.Itoa(int(ttl/time.Second)), jwe,
+				map[string]string{"Content-Type": share.ContentTypeJWE})
+			if err != nil {
+				return nil, err
+			}
+			if res.Status != 201 && res.Status != 200 {
+				if xpAPIOff(res) {
+					return nil, errXPShareOff
+				}
+				return nil, share.ResponseError(res.Status, res.Body, res.RetryAfter)
+			}
+			var c share.Created
+			if err := json.Unmarshal(res.Body, &c); err != nil || c.ID == "" || c.ManageToken == "" {
+				return nil, &share.APIError{Status: res.Status}
+			}
+			origin, _ := xpLocation()
+			link := share.Link{URL: origin + share.APIPath + "/" + c.ID, Key: key, Exp: c.Expires, Label: label, Flag: share.FlagDirect}
+			text, err := link.Encode(origin)
+			if err != nil {
+				return nil, err
+			}
+			qr, err := share.QRSVG(text, "")
+			if err != nil {
+				qr = ""
+			}
+			return &xpShared{url: link.URL, token: c.ManageToken, link: text, qr: qr, label: label, expires: c.Expires}, nil
+		}()
+		ctx.Dispatch(func(ctx app.Context) {
+			sh.busy, sh.uploading = false, false
+			if err != nil {
+				if err == errXPShareOff {
+					sh.api = "off"
+				}
+				sh.err = i18n.T(xpShareErrorKey(err))
+				return
+			}
+			xpShares.mu.Lock()
+			xpShares.list = append([]*xpShared{sd}, xpShares.list...)
+			xpShares.mu.Unlock()
+			sh.shares = xpShareList()
+			sh.done = sh.total
+		})
+	})
+}
+
+func (sh *Share) revoke(ctx app.Context, sd *xpShared) {
+	sh.confirming, sh.revoking, sh.err = "", sd.url, ""
+	ctx.Async(func() {
+		res, err := xpFetch("DELETE", sd.url, "", map[string]string{"Authorization": "Bearer " + sd.token})
+		if err == nil && res.Status != 204 && res.Status != 200 && res.Status != 404 {
+			err = share.ResponseError(res.Status, res.Body, res.RetryAfter)
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			sh.revoking = ""
+			if err != nil {
+				sh.err = i18n.T(xpShareErrorKey(err))
+				return
+			}
+			xpShares.mu.Lock()
+			sd.revoked = true
+			sd.token = ""
+			xpShares.mu.Unlock()
+		})
+	})
+}
+
+func (sh *Share) Render() app.UI {
+	if !sh.ready {
+		return &Shell{Title: i18n.T("share.title")}
+	}
+	off := sh.api == "off"
+	return &Shell{Title: i18n.T("share.title"), Content: []app.UI{
+		app.P().Class("lead-left").Text(i18n.T("share.intro")),
+		app.If(off, func() app.UI {
+			return app.Div().ID("share-off").Class("card step").Body(
+				errorBanner(i18n.T("share.off")),
+				app.P().Text(i18n.T("ui.share.off.hint")),
+				app.Div().Class("actions").Body(
+					app.A().Class("btn").Href(PathExport).Text(i18n.T("more.export")),
+				),
+			)
+		}),
+		app.Range(sh.shares).Slice(func(i int) app.UI { return sh.renderShared(sh.shares[i], i == 0) }),
+		app.If(!off, func() app.UI { return sh.renderForm() }),
+	}}
+}
+
+func (sh *Share) renderForm() app.UI {
+	return app.Form().ID("share-form").OnSubmit(sh.create).Body(
+		app.Section().Class("card step").Body(
+			app.H2().Text(i18n.T("ui.share.step.what")),
+			sh.choice.render("sh", sh.busy),
+		),
+		app.Section().Class("card step").Body(
+			app.H2().Text(i18n.T("ui.share.step.link")),
+			field("sh-label", i18n.T("share.label"), i18n.T("share.label.hint"), "",
+				app.Input().Type("text").MaxLength(share.MaxLabelLen).Value(sh.label).Disabled(sh.busy).
+					OnInput(func(ctx app.Context, e app.Event) { sh.label = ctx.JSSrc().Get("value").String() })),
+			app.Label().For("sh-ttl").Body(
+				app.Span().Text(i18n.T("share.expiry")),
+				app.Select().ID("sh-ttl").Disabled(sh.busy).
+					OnChange(func(ctx app.Context, e app.Event) {
+						if n, err := strconv.Atoi(ctx.JSSrc().Get("value").String()); err == nil {
+							sh.ttl = time.Duration(n) * time.Second
+						}
+					}).
+					Body(app.Range(xpShareTTLs).Slice(func(i int) app.UI {
+						t := xpShareTTLs[i]
+						return app.Option().Value(strconv.Itoa(int(t.d / time.Second))).Selected(t.d == sh.ttl).Text(i18n.T(t.label))
+					})),
+			),
+			app.If(sh.err != "", func() app.UI { return errorBanner(sh.err) }),
+			app.Div().Class("actions").Body(
+				app.Button().ID("share-create").Type("submit").Class("btn").
+					Disabled(sh.busy || sh.choice.empty() || sh.api == "").
+					Text(i18n.T("share.create")),
+			),
+			app.If(sh.busy, func() app.UI {
+				status := i18n.T("share.creating")
+				return app.Div().Class("progress").Body(
+					app.If(sh.uploading, func() app.UI {
+						return app.Progress().ID("share-progress").Aria("label", status)
+					}).Else(func() app.UI {
+						return app.Progress().ID("share-progress").Max(sh.total).Value(sh.done).Aria("label", status)
+					}),
+					app.P().Class("muted").Aria("live", "polite").Text(status),
+				)
+			}),
+		),
+	)
+}
+
+func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
+	expired := time.Now().After(sd.expires)
+	return app.Section().Class("card step shared").DataSet("revoked", sd.revoked).Body(
+		app.H2().Text(i18n.T("share.link")),
+		app.If(sd.label != "", func() app.UI { return app.P().Class("shared-label").Text(sd.label) }),
+		app.If(sd.revoked, func() app.UI {
+			return okBanner(i18n.T("share.revoked"))
+		}).ElseIf(expired, func() app.UI {
+			return app.P().Class("muted").Text(i18n.T("share.err.expired"))
+		}).Else(func() app.UI {
+			return app.Div().Class("shared-body").Body(
+				app.Div().Class("shared-text").Body(
+					app.Label().For("share-link-"+xpShortID(sd.url)).Body(
+						app.Span().Class("sr-only").Text(i18n.T("share.link")),
+						app.Input().Type("text").ID("share-link-"+xpShortID(sd.url)).Class("mono share-link").ReadOnly(true).Value(sd.link).
+							OnFocus(func(ctx app.Context, e app.Event) { ctx.JSSrc().Call("select") }),
+					),
+					app.Div().Class("actions").Body(
+						app.Button().Type("button").Class("btn share-copy").Text(i18n.T("share.copy")).
+							OnClick(func(ctx app.Context, e app.Event) {
+								link, u := sd.link, sd.url
+								ctx.Async(func() {
+									err := xpCopy(link)
+									ctx.Dispatch(func(ctx app.Context) {
+										if err == nil {
+											sh.copied = u
+										}
+									})
+								})
+							}),
+					),
+					app.If(sh.copied == sd.url, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("share.copied")) }),
+					app.P().Class("share-expires").Text(i18n.T("share.expires", xpWhen(sd.expires))),
+					app.P().Class("field-hint").Text(i18n.T("share.warning")),
+					app.If(sh.confirming == sd.url, func() app.UI {
+						return app.Div().Class("confirm").Role("alertdialog").Body(
+							app.P().Text(i18n.T("share.revoke.confirm")),
+							app.Div().Class("actions").Body(
+								app.Button().Type("button").Class("btn btn-danger share-revoke-yes").Text(i18n.T("share.revoke")).
+									OnClick(func(ctx app.Context, e app.Event) { sh.revoke(ctx, sd) }),
+								app.Button().Type("button").Class("btn btn-secondary").Text(i18n.T("ui.xp.cancel")).
+									OnClick(func(ctx app.Context, e app.Event) { sh.confirming = "" }),
+							),
+						)
+					}).Else(func() app.UI {
+						return app.Div().Class("actions").Body(
+							app.Button().Type("button").Class("btn btn-danger share-revoke").Disabled(sh.revoking == sd.url).
+								Text(i18n.T("share.revoke")).
+								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = sd.url }),
+						)
+					}),
+				),
+				app.If(newest && sd.qr != "", func() app.UI {
+					return app.Figure().Class("shared-qr").Body(
+						app.Div().Class("qr").Body(app.Raw(sd.qr)),
+						app.FigCaption().Class("field-hint").Text(i18n.T("share.qr.hint")),
+					)
+				}),
+			)
+		}),
+	)
+}
+
+// xpShortID is the last part of a share URL (its random id), for element ids.
+func xpShortID(u string) string {
+	if i := strings.LastIndexByte(u, '/'); i >= 0 {
+		return u[i+1:]
+	}
+	return u
+}

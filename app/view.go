@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/export"
+	"backpack/internal/i18n"
+	"backpack/internal/record"
+	"backpack/internal/share"
+)
+
+func init() { addPage(PathView, false, func() app.Composer { return &View{} }) }
+
+// View is the provider view: it opens an export file, or a share link's
+// record, read-only and in memory. It needs no vault and writes nothing to
+// the browser's storage; closing the page forgets everything.
+type View struct {
+	app.Compo
+
+	opener xpOpener
+	link   bool   // opened from a share link (#shlink:/…)
+	label  string // the link's label
+	exp    time.Time
+
+	busy     bool
+	read     int64
+	size     int64
+	err      string
+	archive  *export.Archive
+	mem      export.MemFiles
+	expanded map[string]bool
+}
+
+func (v *View) OnNav(ctx app.Context) {
+	v.opener = xpOpener{prefix: "vw"}
+	v.expanded = map[string]bool{}
+	if _, hash := xpLocation(); strings.HasPrefix(hash, "#shlink:/") {
+		v.openLink(ctx, hash[1:])
+	}
+}
+
+// openLink fetches a share link's ciphertext from this origin's share API
+// and decrypts it with the key from the fragment.
+func (v *View) openLink(ctx app.Context, text string) {
+	v.link, v.busy, v.err = true, true, ""
+	ctx.Async(func() {
+		a, mem, link, err := xpFetchShare(ctx, text)
+		ctx.Dispatch(func(ctx app.Context) {
+			v.busy = false
+			v.label, v.exp = link.Label, link.Exp
+			if err != nil {
+				v.err = i18n.T(xpShareErrorKey(err))
+				return
+			}
+			v.archive, v.mem = a, mem
+		})
+	})
+}
+
+// xpFetchShare opens a share link: parse, check, fetch (same origin only),
+// decrypt.
+func xpFetchShare(ctx app.Context, text string) (*export.Archive, export.MemFiles, share.Link, error) {
+	link, err := share.ParseLink(text)
+	if err != nil {
+		return nil, nil, link, err
+	}
+	if err := link.Openable(time.Now()); err != nil {
+		return nil, nil, link, err
+	}
+	origin, _ := xpLocation()
+	u, err := xpShareURL(link, origin)
+	if err != nil {
+		return nil, nil, link, err
+	}
+	res, err := xpFetch("GET", u, "", nil)
+	if err != nil {
+		return nil, nil, link, err
+	}
+	if res.Status != 200 {
+		return nil, nil, link, share.ResponseError(res.Status, res.Body, res.RetryAfter)
+	}
+	a, mem, err := xpOpenShare(ctx, link.Key, string(res.Body))
+	return a, mem, link, err
+}
+
+func (v *View) open(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if v.busy || !v.opener.ready() {
+		return
+	}
+	f := v.opener.file
+	v.busy, v.err, v.read, v.size = true, "", 0, f.Size()
+	ctx.Async(func() {
+		id, err := v.opener.identity()
+		var a *export.Archive
+		mem := export.MemFiles{}
+		if err == nil {
+			rc := f.Open()
+			last := int64(-1)
+			cr := &xpCountingReader{r: rc, fn: func(n int64) {
+				if step := n * 100 / max(v.size, 1); step != last {
+					last = step
+					ctx.Dispatch(func(ctx app.Context) { v.read = n })
+				}
+			}}
+			a, err = export.Read(ctx, cr, id, mem.Put)
+			rc.Close()
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			v.busy = false
+			if err != nil {
+				v.err = errorText(export.ErrorKey(err))
+				return
+			}
+			v.archive, v.mem = a, mem
+		})
+	})
+}
+
+// close forgets the opened record.
+func (v *View) close(ctx app.Context, e app.Event) {
+	v.archive, v.mem, v.err = nil, nil, ""
+	v.expanded = map[string]bool{}
+	if v.link {
+		v.link = false
+		reloadTo(PathView) // drop the fragment with its key
+	}
+}
+
+func (v *View) saveFile(f record.FileInfo) {
+	b, ok := v.mem[f.ID]
+	if !ok {
+		return
+	}
+	typ := f.Type
+	if typ == "" {
+		typ = "application/octet-stream"
+	}
+	download(bytes.NewReader(b), f.Name, typ)
+}
+
+func (v *View) saveSummary(ctx app.Context, e app.Event) {
+	if v.archive == nil {
+		return
+	}
+	w := newBlobWriter()
+	if err := export.HTMLSummary(w, v.archive.Data, export.Selection{}, i18n.Current()); err != nil {
+		v.err = errorText(export.ErrorKey(err))
+		return
+	}
+	u := w.URL("text/html")
+	xpSave(u, export.PathSummary)
+	time.AfterFunc(time.Minute, func() { revokeURL(u) })
+}
+
+func (v *View) Render() app.UI {
+	title := i18n.T("ui.view.title")
+	if v.link {
+		title = i18n.T("share.view.title")
+	}
+	return &Shell{Title: title, Wide: v.archive != nil, Content: []app.UI{
+		app.If(v.archive == nil && !v.link, func() app.UI {
+			return app.Div().Body(
+				app.P().Class("lead-left").Text(i18n.T("ui.view.intro")),
+				app.Form().ID("view-form").Class("card step").OnSubmit(v.open).Body(
+					v.opener.render(v.busy, func() { v.err = "" }),
+					app.If(v.err != "", func() app.UI { return errorBanner(v.err) }),
+					app.Div().Class("actions").Body(
+						app.Button().ID("view-open").Type("submit").Class("btn").Disabled(v.busy || !v.opener.ready()).
+							Text(i18n.T("ui.view.open")),
+					),
+					app.If(v.busy, func() app.UI {
+						return app.Div().Class("progress").Body(
+							app.Progress().Max(max(v.size, 1)).Value(v.read).Aria("label", i18n.T("ui.view.opening")),
+							app.P().Class("muted").Aria("live", "polite").Text(xpPercent(v.read, v.size)),
+						)
+					}),
+				),
+				app.P().Class("muted").Text(i18n.T("ui.view.private")),
+			)
+		}),
+		app.If(v.link && v.archive == nil, func() app.UI {
+			return app.Div().Class("card step").Body(
+				app.If(v.busy, func() app.UI {
+					return app.Div().Class("progress").Body(
+						app.Progress().Aria("label", i18n.T("share.view.opening")),
+						app.P().Class("muted").Aria("live", "polite").Text(i18n.T("share.view.opening")),
+					)
+				}),
+				app.If(v.err != "", func() app.UI {
+					return app.Div().Body(
+						errorBanner(v.err),
+						app.Div().Class("actions").Body(
+							app.A().Class("btn btn-secondary").Href(PathView).Text(i18n.T("ui.view.file.instead")),
+						),
+					)
+				}),
+			)
+		}),
+		app.If(v.archive != nil, func() app.UI { return v.renderArchive() }),
+	}}
+}
+
+func (v *View) renderArchive() app.UI {
+	a := v.archive
+	var made string
+	if t, err := time.Parse("2006-01-02", strings.TrimSuffix(strings.TrimPrefix(a.Name, "backpack-export-"), ".zip")); err == nil {
+		made = t.Format("2006-01-02")
+	}
+	return app.Div().Body(
+		app.Div().ID("view-head").Class("banner ok view-head").Role("status").Body(
+			app.Span().Text(i18n.T("ui.view.readonly")),
+		),
+		app.Dl().Class("facts view-meta").Body(
+			app.If(v.link && v.label != "", func() app.UI {
+				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.label")), app.Dd().Text(v.label))
+			}),
+			app.If(v.link && !v.exp.IsZero(), func() app.UI {
+				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.expires")), app.Dd().Text(xpWhen(v.exp)))
+			}),
+			app.If(made != "", func() app.UI {
+				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.made")), app.Dd().Text(made))
+			}),
+			app.If(a.Partial, func() app.UI {
+				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.part")), app.Dd().Text(i18n.T("ui.view.part.yes")))
+			}),
+		),
+		app.Div().Class("actions").Body(
+			app.If(a.Summary || len(a.Data.Profiles) > 0, func() app.UI {
+				return app.Button().ID("view-summary").Type("button").Class("btn btn-secondary").
+					Text(i18n.T("ui.view.summary")).OnClick(v.saveSummary)
+			}),
+			app.Button().ID("view-print").Type("button").Class("btn btn-secondary").
+				Text(i18n.T("ui.view.print")).OnClick(func(ctx app.Context, e app.Event) { printPage() }),
+			app.Button().ID("view-close").Type("button").Class("btn btn-secondary").
+				Text(i18n.T("ui.view.close")).OnClick(v.close),
+		),
+		xpArchiveView{
+			a:        a,
+			expanded: v.expanded,
+			toggle:   func(key string) { v.expanded[key] = true },
+			save:     v.saveFile,
+		}.render(),
+	)
+}
+
+// xpWhen formats a moment in local time for people.
+func xpWhen(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
