@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -151,8 +152,15 @@ func browser(t testing.TB) (context.Context, context.CancelFunc) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	var consoleMu sync.Mutex
 	var console []string
+	var foreign []string // requests to any other origin: there must be none
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if u := e.Request.URL; !localURL(u) {
+				consoleMu.Lock()
+				foreign = append(foreign, u)
+				consoleMu.Unlock()
+			}
 		case *runtime.EventExceptionThrown:
 			consoleMu.Lock()
 			console = append(console, "exception: "+e.ExceptionDetails.Error())
@@ -167,7 +175,7 @@ func browser(t testing.TB) (context.Context, context.CancelFunc) {
 			consoleMu.Unlock()
 		}
 	})
-	if err := chromedp.Run(ctx, phone()); err != nil {
+	if err := chromedp.Run(ctx, network.Enable(), phone()); err != nil {
 		t.Fatal(err)
 	}
 	return ctx, func() {
@@ -178,6 +186,11 @@ func browser(t testing.TB) (context.Context, context.CancelFunc) {
 			}
 			consoleMu.Unlock()
 		}
+		consoleMu.Lock()
+		for _, u := range foreign {
+			t.Errorf("request to another origin: %.120s", u)
+		}
+		consoleMu.Unlock()
 		cancelTimeout()
 		cancel()
 	}
@@ -237,4 +250,15 @@ func phone() chromedp.Action {
 
 func desktop() chromedp.Action {
 	return emulation.SetDeviceMetricsOverride(1280, 800, 1, false)
+}
+
+// localURL reports whether a request stays on this machine's loopback
+// origin (or never leaves the page: data:, blob:, about:).
+func localURL(u string) bool {
+	for _, p := range []string{"http://127.0.0.1:", "http://localhost:", "data:", "blob:", "about:", "chrome:", "chrome-extension:"} {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	return false
 }
