@@ -29,6 +29,7 @@ type keys struct {
 	data []byte      // the random data key the keyslots wrap
 	idk  []byte      // HMAC-SHA-256 key for opaque storage keys
 	aead cipher.AEAD // AES-256-GCM under the encryption subkey
+	web  webKey      // the same key in WebCrypto (js/wasm only), for file chunks
 }
 
 func deriveKeys(data []byte) (*keys, error) {
@@ -45,7 +46,7 @@ func deriveKeys(data []byte) (*keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keys{data: data, idk: idk, aead: aead}, nil
+	return &keys{data: data, idk: idk, aead: aead, web: importWebKey(enc)}, nil
 }
 
 // wipe zeroes the key bytes. The AES key schedule inside the cipher.AEAD
@@ -54,6 +55,7 @@ func (k *keys) wipe() {
 	wipe(k.data)
 	wipe(k.idk)
 	k.aead = nil
+	k.web = webKey{}
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {

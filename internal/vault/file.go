@@ -6,11 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"time"
 )
 
 // ChunkSize is the plaintext size of every file chunk but the last.
 const ChunkSize = 1 << 20
+
+// BatchChunks is how many chunks PutFile writes per store transaction and
+// file readers fetch per round trip (8 MiB): few enough to bound memory,
+// many enough that per-transaction costs vanish.
+const BatchChunks = 8
 
 // Chunk keys are the file's opaque prefix, a dot and the index in hex, so
 // one prefix delete removes a whole file.
@@ -30,7 +37,63 @@ func chunkAAD(schema int, key string, i uint32, final bool) []byte {
 	return aad(schema, BucketChunks, key, extra)
 }
 
-// filePrefix returns the file's storage prefix and the AEAD, or ErrLocked.
+// A pending mark, in BucketMeta under pendingPrefix + the file's storage
+// prefix, says that file's chunks are being written. It lands in the same
+// transaction as the first chunks, is rewritten with every batch and is
+// removed with the last one, so a PutFile cut short (the tab closed) leaves
+// a mark that Unlock finds once it is older than PendingMaxAge: it then
+// deletes the mark and the file's chunks. The value is the sealed time of
+// the last batch, so a mark cannot be forged or moved to another file.
+const pendingPrefix = "pending."
+
+// PendingMaxAge is how long a pending mark must have gone without a write
+// before Unlock treats its file as abandoned. It is far above the time
+// between two batches, so a PutFile running in another tab is left alone.
+const PendingMaxAge = 10 * time.Minute
+
+var now = time.Now // tests move the clock
+
+func (v *Vault) pendingOp(k *keys, prefix string) Op {
+	key := pendingPrefix + prefix
+	t := binary.BigEndian.AppendUint64(nil, uint64(now().Unix()))
+	return Op{Bucket: BucketMeta, Key: key, Value: seal(k.aead, aad(v.schema, BucketMeta, key, nil), t)}
+}
+
+// cleanPending deletes the chunks of files whose PutFile was abandoned. It
+// is best effort: a failure leaves the marks for the next unlock.
+func (v *Vault) cleanPending(ctx context.Context) {
+	v.mu.RLock()
+	k := v.k
+	v.mu.RUnlock()
+	if k == nil {
+		return
+	}
+	var ops []Op
+	v.store.Each(ctx, BucketMeta, func(key string, val []byte) error {
+		prefix, ok := strings.CutPrefix(key, pendingPrefix)
+		if !ok {
+			return nil
+		}
+		pt, err := open(k.aead, nil, aad(v.schema, BucketMeta, key, nil), val)
+		if err != nil || len(pt) != 8 {
+			return nil // not ours to judge: leave it
+		}
+		age := now().Sub(time.Unix(int64(binary.BigEndian.Uint64(pt)), 0))
+		if age > PendingMaxAge {
+			ops = append(ops,
+				Op{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true},
+				Op{Bucket: BucketMeta, Key: key, Delete: true})
+		}
+		return nil
+	})
+	if len(ops) > 0 {
+		v.writeMu.Lock()
+		defer v.writeMu.Unlock()
+		v.store.Write(ctx, ops)
+	}
+}
+
+// filePrefix returns the file's storage prefix and the keys, or ErrLocked.
 func (v *Vault) filePrefix(fileID string) (string, *keys, error) {
 	if err := checkID(fileID); err != nil {
 		return "", nil, err
@@ -43,11 +106,30 @@ func (v *Vault) filePrefix(fileID string) (string, *keys, error) {
 	return v.k.storageKey(kindFile, fileID), v.k, nil
 }
 
-// PutFile stores r's content as file fileID, encrypting and writing it one
-// chunk at a time (memory stays near 2 MiB whatever the size). An id already
-// in use returns ErrExists: delete the old file first. On error the chunks
-// written so far are removed.
+// PutFile stores r's content as file fileID, encrypting and writing it
+// BatchChunks chunks per store transaction (memory stays near 3 × 8 MiB
+// whatever the size). An id already in use returns ErrExists: delete the old
+// file first. On error the chunks written so far are removed; if the
+// program dies halfway, the next Unlock removes them (see PendingMaxAge).
+//
+// A file and the record that describes it are best written together with
+// PutFileRecord, so that neither exists without the other.
 func (v *Vault) PutFile(ctx context.Context, fileID string, r io.Reader) (int64, error) {
+	return v.putFile(ctx, fileID, r, nil)
+}
+
+// PutFileRecord is PutFile that also stores the record rec returns (given
+// the file's size) in the same transaction as the file's last chunks, as
+// Put would: the file and its record land together or not at all. An error
+// from rec aborts the file.
+func (v *Vault) PutFileRecord(ctx context.Context, fileID string, r io.Reader, rec func(size int64) (Record, error)) (int64, error) {
+	if rec == nil {
+		return 0, errors.New("vault: PutFileRecord without a record")
+	}
+	return v.putFile(ctx, fileID, r, rec)
+}
+
+func (v *Vault) putFile(ctx context.Context, fileID string, r io.Reader, rec func(int64) (Record, error)) (int64, error) {
 	prefix, k, err := v.filePrefix(fileID)
 	if err != nil {
 		return 0, err
@@ -57,24 +139,26 @@ func (v *Vault) PutFile(ctx context.Context, fileID string, r io.Reader) (int64,
 	} else if !errors.Is(err, ErrNotFound) {
 		return 0, err
 	}
-	n, err := v.putChunks(ctx, prefix, k, r)
+	n, err := v.putChunks(ctx, prefix, k, r, rec)
 	if err != nil {
 		// Best effort: the caller's context may be the reason we stopped.
-		_ = v.store.Write(context.WithoutCancel(ctx), []Op{{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true}})
+		_ = v.store.Write(context.WithoutCancel(ctx), []Op{
+			{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true},
+			{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true},
+		})
 		return 0, err
 	}
 	return n, nil
 }
 
-func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Reader) (int64, error) {
-	buf := make([]byte, ChunkSize+1) // one chunk and one byte of look-ahead
+func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Reader, rec func(int64) (Record, error)) (int64, error) {
+	// BatchChunks chunks and one byte of look-ahead, so the last chunk is
+	// known to be last when it is sealed.
+	buf := make([]byte, BatchChunks*ChunkSize+1)
 	defer wipe(buf)
 	var total int64
 	have := 0 // bytes already in buf (the look-ahead byte of the last round)
-	for i := uint32(0); ; i++ {
-		if i == ^uint32(0) {
-			return 0, errors.New("vault: file too large")
-		}
+	for i := uint32(0); ; {
 		n, err := io.ReadFull(r, buf[have:])
 		have += n
 		final := false
@@ -84,30 +168,81 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 		case err != nil:
 			return 0, err
 		}
-		size := min(have, ChunkSize)
-		key := chunkKey(prefix, i)
-		v.mu.RLock()
-		if v.k == nil {
-			v.mu.RUnlock()
+		size := have
+		if !final {
+			size = BatchChunks * ChunkSize
+		}
+		count := max((size+ChunkSize-1)/ChunkSize, 1)
+		if uint64(i)+uint64(count) >= 1<<32-1 {
+			return 0, errors.New("vault: file too large")
+		}
+		ads, pts := make([][]byte, count), make([][]byte, count)
+		keys := make([]string, count)
+		for j := range count {
+			idx := i + uint32(j)
+			keys[j] = chunkKey(prefix, idx)
+			ads[j] = chunkAAD(v.schema, keys[j], idx, final && j == count-1)
+			pts[j] = buf[j*ChunkSize : min((j+1)*ChunkSize, size)]
+		}
+		if v.Locked() {
 			return 0, ErrLocked
 		}
-		sealed := seal(k.aead, chunkAAD(v.schema, key, i, final), buf[:size])
-		v.mu.RUnlock()
-		if err := v.store.Write(ctx, []Op{{Bucket: BucketChunks, Key: key, Value: sealed}}); err != nil {
+		sealed, err := k.sealBatch(ads, pts)
+		if err != nil {
 			return 0, err
 		}
 		total += int64(size)
-		if final {
-			return total, nil
+		ops := make([]Op, 0, count+2)
+		for j := range count {
+			ops = append(ops, Op{Bucket: BucketChunks, Key: keys[j], Value: sealed[j]})
 		}
-		buf[0] = buf[ChunkSize]
-		have = 1
+		if !final {
+			ops = append(ops, v.pendingOp(k, prefix))
+			if err := v.store.Write(ctx, ops); err != nil {
+				return 0, err
+			}
+			i += uint32(count)
+			buf[0] = buf[size]
+			have = 1
+			continue
+		}
+		ops = append(ops, Op{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true})
+		if rec == nil {
+			return total, v.store.Write(ctx, ops)
+		}
+		return total, v.writeWithRecord(ctx, ops, rec, total)
 	}
 }
 
-// OpenFile returns a reader that fetches and decrypts one chunk at a time.
-// A missing file is ErrNotFound; a chunk that fails authentication, is out
-// of place or missing (truncation) makes Read return ErrCorrupt.
+// writeWithRecord writes ops and the record rec returns, atomically, and
+// caches the record's header as Put does.
+func (v *Vault) writeWithRecord(ctx context.Context, ops []Op, rec func(int64) (Record, error), size int64) error {
+	r, err := rec(size)
+	if err != nil {
+		return err
+	}
+	if err := checkID(r.ID); err != nil {
+		return err
+	}
+	v.writeMu.Lock()
+	defer v.writeMu.Unlock()
+	v.mu.RLock()
+	if v.k == nil {
+		v.mu.RUnlock()
+		return ErrLocked
+	}
+	ops = append(ops, v.sealRecord(&r)...)
+	v.mu.RUnlock()
+	if err := v.store.Write(ctx, ops); err != nil {
+		return err
+	}
+	v.cache(r)
+	return nil
+}
+
+// OpenFile returns a reader that fetches and decrypts BatchChunks chunks at
+// a time. A missing file is ErrNotFound; a chunk that fails authentication,
+// is out of place or missing (truncation) makes Read return ErrCorrupt.
 func (v *Vault) OpenFile(ctx context.Context, fileID string) (io.ReadCloser, error) {
 	prefix, _, err := v.filePrefix(fileID)
 	if err != nil {
@@ -132,7 +267,10 @@ func (v *Vault) DeleteFile(ctx context.Context, fileID string) error {
 	}
 	v.writeMu.Lock()
 	defer v.writeMu.Unlock()
-	return v.store.Write(ctx, []Op{{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true}})
+	return v.store.Write(ctx, []Op{
+		{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true},
+		{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true},
+	})
 }
 
 type fileReader struct {
@@ -142,50 +280,113 @@ type fileReader struct {
 	id     string
 
 	mu    sync.Mutex
-	i     uint32 // index of the next chunk to fetch
-	buf   []byte // plaintext of the current chunk
+	i     uint32   // index of the next chunk to fetch
+	ahead [][]byte // decrypted chunks not yet in buf
+	done  bool     // ahead ends with the final chunk
+	spare [][]byte // plaintext buffers to reuse
+	buf   []byte   // plaintext of the current chunk
 	off   int
 	final bool // buf holds the final chunk
 	err   error
 }
 
-// next fetches and decrypts chunk fr.i into fr.buf.
+// next makes the next chunk current, fetching a batch when none is ahead.
 func (fr *fileReader) next() error {
-	key := chunkKey(fr.prefix, fr.i)
-	sealed, err := fr.v.store.Get(fr.ctx, BucketChunks, key)
-	if errors.Is(err, ErrNotFound) {
+	if len(fr.ahead) == 0 {
+		if err := fr.fetch(); err != nil {
+			return err
+		}
+	}
+	if fr.buf != nil {
+		fr.spare = append(fr.spare, fr.buf)
+	}
+	fr.buf, fr.off = fr.ahead[0], 0
+	fr.ahead = fr.ahead[1:]
+	fr.final = fr.done && len(fr.ahead) == 0
+	return nil
+}
+
+// fetch reads and decrypts up to BatchChunks chunks from fr.i into fr.ahead.
+func (fr *fileReader) fetch() error {
+	n := BatchChunks
+	if fr.i == 0 {
+		n = 2 // a small file costs no more than it did one chunk at a time
+	}
+	keys := make([]string, n)
+	for j := range keys {
+		keys[j] = chunkKey(fr.prefix, fr.i+uint32(j))
+	}
+	vals, err := fr.getMany(keys)
+	if err != nil {
+		return err
+	}
+	fr.v.mu.RLock()
+	k, schema := fr.v.k, fr.v.schema
+	fr.v.mu.RUnlock()
+	if k == nil {
+		return ErrLocked
+	}
+	// A full chunk followed by another is normally not final; a short one
+	// or one followed by nothing is. Guess, open the batch, and retry the
+	// other flag where the guess was wrong.
+	m := 0 // chunks present before the first gap
+	for m < n && vals[m] != nil {
+		m++
+	}
+	if m == 0 {
 		if fr.i == 0 {
 			return ErrNotFound
 		}
 		return fmt.Errorf("%w: file %s truncated at chunk %d", ErrCorrupt, fr.id, fr.i)
-	} else if err != nil {
-		return err
 	}
-	fr.v.mu.RLock()
-	defer fr.v.mu.RUnlock()
-	if fr.v.k == nil {
-		return ErrLocked
+	guess := make([]bool, m)
+	ads := make([][]byte, m)
+	for j := range m {
+		idx := fr.i + uint32(j)
+		guess[j] = len(vals[j])-overhead < ChunkSize || (j == m-1 && m < n)
+		ads[j] = chunkAAD(schema, keys[j], idx, guess[j])
 	}
-	a, schema := fr.v.k.aead, fr.v.schema
-	// A full chunk is normally followed by another; try final only if that
-	// fails. A short chunk can only be the last one.
-	var pt []byte
-	final := len(sealed)-overhead < ChunkSize
-	if !final {
-		pt, err = open(a, fr.buf[:0], chunkAAD(schema, key, fr.i, false), sealed)
-		if err != nil {
-			final = true
+	dst := fr.spare
+	fr.spare = nil
+	pts, errs := k.openBatch(dst, ads, vals[:m])
+	for j := range m {
+		idx := fr.i + uint32(j)
+		final := guess[j]
+		if errs[j] != nil && len(vals[j])-overhead == ChunkSize {
+			final = !final
+			pts[j], errs[j] = open(k.aead, nil, chunkAAD(schema, keys[j], idx, final), vals[j])
+		}
+		if errs[j] != nil {
+			return fmt.Errorf("%w: file %s chunk %d", ErrCorrupt, fr.id, idx)
+		}
+		fr.ahead = append(fr.ahead, pts[j])
+		if final {
+			fr.done = true
+			return nil
 		}
 	}
-	if final {
-		pt, err = open(a, fr.buf[:0], chunkAAD(schema, key, fr.i, true), sealed)
+	fr.i += uint32(m)
+	if m < n {
+		return fmt.Errorf("%w: file %s truncated at chunk %d", ErrCorrupt, fr.id, fr.i)
 	}
-	if err != nil {
-		return fmt.Errorf("%w: file %s chunk %d", ErrCorrupt, fr.id, fr.i)
-	}
-	fr.buf, fr.off, fr.final = pt, 0, final
-	fr.i++
 	return nil
+}
+
+func (fr *fileReader) getMany(keys []string) ([][]byte, error) {
+	if bg, ok := fr.v.store.(BatchGetter); ok {
+		return bg.GetMany(fr.ctx, BucketChunks, keys)
+	}
+	vals := make([][]byte, len(keys))
+	for j, key := range keys {
+		val, err := fr.v.store.Get(fr.ctx, BucketChunks, key)
+		if errors.Is(err, ErrNotFound) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		vals[j] = val
+	}
+	return vals, nil
 }
 
 func (fr *fileReader) Read(p []byte) (int, error) {
@@ -241,12 +442,14 @@ func (fr *fileReader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// Close wipes the plaintext buffer.
+// Close wipes the plaintext buffers.
 func (fr *fileReader) Close() error {
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
-	wipe(fr.buf[:cap(fr.buf)])
-	fr.buf, fr.off = nil, 0
+	for _, b := range append(append(fr.ahead, fr.spare...), fr.buf) {
+		wipe(b[:cap(b)])
+	}
+	fr.buf, fr.off, fr.ahead, fr.spare = nil, 0, nil, nil
 	if fr.err == nil {
 		fr.err = errors.New("vault: file reader closed")
 	}

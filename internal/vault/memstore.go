@@ -42,6 +42,22 @@ func (m *MemStore) Get(ctx context.Context, bucket, key string) ([]byte, error) 
 	return slices.Clone(v), nil
 }
 
+// GetMany implements BatchGetter.
+func (m *MemStore) GetMany(ctx context.Context, bucket string, keys []string) ([][]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		if v, ok := m.buckets[bucket][k]; ok {
+			out[i] = slices.Clone(v)
+		}
+	}
+	return out, nil
+}
+
 // Each implements Store. It walks a snapshot, so fn may write to the store.
 func (m *MemStore) Each(ctx context.Context, bucket string, fn func(key string, value []byte) error) error {
 	if err := ctx.Err(); err != nil {

@@ -42,6 +42,13 @@ type Store interface {
 	Write(ctx context.Context, ops []Op) error
 }
 
+// BatchGetter is implemented by stores that read several keys in one round
+// trip (the IndexedDB store: one transaction). vals[i] is nil for a missing
+// key. The vault reads file chunks through it when the store has it.
+type BatchGetter interface {
+	GetMany(ctx context.Context, bucket string, keys []string) (vals [][]byte, err error)
+}
+
 // CheckOps validates a batch before a Store applies it: known buckets,
 // non-empty keys, no prefix without delete. Stores call it so that a bad batch
 // fails whole, before anything is written.

@@ -177,6 +177,7 @@ func unlock(ctx context.Context, store Store, slot string, secret []byte, wrong 
 		v.Lock()
 		return nil, err
 	}
+	v.cleanPending(ctx)
 	return v, nil
 }
 
@@ -432,10 +433,17 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 	if err := v.store.Write(ctx, ops); err != nil {
 		return err
 	}
+	v.cache(recs...)
+	return nil
+}
+
+// cache records the headers of records just written. The caller holds
+// writeMu.
+func (v *Vault) cache(recs ...Record) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.k == nil {
-		return nil // written, but locked meanwhile: nothing to cache
+		return // written, but locked meanwhile: nothing to cache
 	}
 	for i := range recs {
 		old := v.headers[recs[i].ID]
@@ -453,7 +461,6 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 		}
 		v.headers[r.ID] = e
 	}
-	return nil
 }
 
 // Delete removes records (header and body) atomically. Unknown ids are

@@ -600,12 +600,15 @@ func TestFiles(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := v.PutFile(ctx, "broken", bytes.NewReader(pattern(3*ChunkSize))); err == nil {
+	if _, err := v.PutFile(ctx, "broken", bytes.NewReader(pattern(BatchChunks*ChunkSize+10))); err == nil {
 		t.Fatal("no error from failing store")
 	}
 	s.FailWrite = nil
-	if left := len(s.Dump()[BucketChunks]); left != 0 {
-		t.Fatalf("%d chunks left after a failed store write", left)
+	if calls != 3 { // first batch, failed last batch, clean-up
+		t.Fatalf("%d writes", calls)
+	}
+	if d := s.Dump(); len(d[BucketChunks]) != 0 || len(d[BucketMeta]) != 3 {
+		t.Fatalf("%d chunks, %d meta records left after a failed store write", len(d[BucketChunks]), len(d[BucketMeta]))
 	}
 }
 

@@ -38,7 +38,10 @@ type Store struct {
 	raw js.Value // the same IDBDatabase
 }
 
-var _ vault.Store = (*Store)(nil)
+var (
+	_ vault.Store       = (*Store)(nil)
+	_ vault.BatchGetter = (*Store)(nil)
+)
 
 var (
 	uint8Array = js.Global().Get("Uint8Array")
@@ -204,6 +207,42 @@ func (s *Store) Get(ctx context.Context, bucket, key string) ([]byte, error) {
 	b := make([]byte, v.Get("length").Int())
 	js.CopyBytesToGo(b, v)
 	return b, nil
+}
+
+// GetMany implements vault.BatchGetter: every key in one read transaction.
+// A missing key gives a nil value.
+func (s *Store) GetMany(ctx context.Context, bucket string, keys []string) ([][]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	txn, err := s.transaction("readonly", bucket)
+	if err != nil {
+		return nil, wrapErr("get", err)
+	}
+	st := txn.Call("objectStore", bucket)
+	reqs := make([]js.Value, len(keys))
+	for i, k := range keys {
+		if reqs[i], err = call(st, "get", k); err != nil {
+			call(txn, "abort")
+			return nil, wrapErr("get", err)
+		}
+	}
+	if err := await(ctx, txn); err != nil {
+		return nil, wrapErr("get", err)
+	}
+	out := make([][]byte, len(keys))
+	for i, req := range reqs {
+		v := req.Get("result")
+		if v.IsUndefined() {
+			continue
+		}
+		if !v.InstanceOf(uint8Array) {
+			return nil, errNotBytes
+		}
+		out[i] = make([]byte, v.Get("length").Int())
+		js.CopyBytesToGo(out[i], v)
+	}
+	return out, nil
 }
 
 // Batch limits for Each: one read transaction fetches up to eachMaxCount

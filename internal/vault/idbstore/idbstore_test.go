@@ -277,3 +277,18 @@ func TestStorageHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestGetMany(t *testing.T) {
+	s := open(t)
+	err := s.Write(ctx, []vault.Op{
+		{Bucket: vault.BucketChunks, Key: "a", Value: []byte("one")},
+		{Bucket: vault.BucketChunks, Key: "c", Value: []byte{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetMany(ctx, vault.BucketChunks, []string{"a", "b", "c"})
+	if err != nil || len(got) != 3 || string(got[0]) != "one" || got[1] != nil || got[2] == nil || len(got[2]) != 0 {
+		t.Fatalf("%q %v", got, err)
+	}
+}
