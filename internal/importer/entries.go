@@ -11,7 +11,8 @@ import (
 // Patient is not an entry (it describes the profile: record.ProfileFromPatient).
 // Each entry keeps its resource whole, its projection (record.Project; a
 // resource that cannot be projected is kept as KindOther titled with its
-// type), an Identity for de-duplication across imports, and its provenance:
+// type), an Identity for de-duplication across imports (both from
+// record.Derive, which reads each resource once), and its provenance:
 // format, file, source system, import time and, for SMART Health Cards,
 // whether the signature was verified.
 func ToEntries(res Result, profileID string, now time.Time) []record.Entry {
@@ -23,7 +24,7 @@ func ToEntries(res Result, profileID string, now time.Time) []record.Entry {
 			v := *res.Verified
 			prov.Verified = &v
 		}
-		p, err := record.Project(r)
+		p, identity, err := record.Derive(r, prov)
 		if err != nil {
 			p = record.Projection{Kind: record.KindOther, Title: r.Type}
 		}
@@ -33,7 +34,7 @@ func ToEntries(res Result, profileID string, now time.Time) []record.Entry {
 			Resource:   r,
 			Projection: p,
 			Provenance: prov,
-			Identity:   record.Identity(r, prov),
+			Identity:   identity,
 			Created:    now,
 			Updated:    now,
 		})

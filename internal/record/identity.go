@@ -19,6 +19,169 @@ import (
 //
 // The key is a hash ("v1-" + 22 base64url characters): it reveals nothing itself.
 func Identity(r fhir.Resource, prov Provenance) string {
+	t, root, whole, ok := parseTree(r.JSON)
+	defer t.release()
+	if !ok {
+		return identityMap(r, prov)
+	}
+	return identityTree(r, prov, root, whole, nil, nil)
+}
+
+// Derive returns Project(r) and Identity(r, prov) together, reading the
+// resource's JSON once: what importers call for every resource.
+func Derive(r fhir.Resource, prov Provenance) (p Projection, identity string, err error) {
+	t, root, whole, ok := parseTree(r.JSON)
+	defer t.release()
+	if !ok {
+		p, err = projectMap(r)
+		return p, identityMap(r, prov), err
+	}
+	p, err = projectObj(root, r.Type)
+	identity = identityTree(r, prov, root, whole, &p, err)
+	p.detach()
+	return p, identity, err
+}
+
+// identityTree is Identity over a parsed resource. whole reports that the
+// JSON holds nothing after the object. proj and projErr, when proj is not
+// nil, are projectObj(root, r.Type), reused when they are what Identity
+// would compute.
+func identityTree(r fhir.Resource, prov Provenance, root *jnode, whole bool, proj *Projection, projErr error) string {
+	// What json.Unmarshal into a small struct reads (the historical fast
+	// path, kept bit for bit: keys are matched case-insensitively there).
+	if whole {
+		var buf [4]identPair
+		if rtype, rid, idents, ok := structHead(root, buf[:0]); ok {
+			typ := firstNonEmpty(rtype, r.Type)
+			for _, id := range idents {
+				if sys, val := strings.TrimSpace(id.system), strings.TrimSpace(id.value); sys != "" && val != "" {
+					return identityHash("ident", typ, sys, val)
+				}
+			}
+			if id := firstNonEmpty(rid, r.ID); id != "" {
+				return identityHash("id", typ, prov.System, id)
+			}
+		}
+	}
+	rtype := str(root, "resourceType")
+	typ := firstNonEmpty(rtype, r.Type)
+	for _, id := range arr(root, "identifier") {
+		sys, val := strings.TrimSpace(str(id, "system")), strings.TrimSpace(str(id, "value"))
+		if sys != "" && val != "" {
+			return identityHash("ident", typ, sys, val)
+		}
+	}
+	if id := firstNonEmpty(str(root, "id"), r.ID); id != "" {
+		return identityHash("id", typ, prov.System, id)
+	}
+	var p Projection
+	var err error
+	if proj != nil && (rtype != "" || typ == r.Type) {
+		p, err = *proj, projErr
+	} else {
+		p, err = projectObj(root, typ)
+	}
+	if err != nil { // a Patient without id
+		return identityHash("raw", typ, string(r.JSON))
+	}
+	return contentIdentity(typ, p, numText(root, "valueQuantity", "value"))
+}
+
+func contentIdentity(typ string, p Projection, value string) string {
+	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), p.Text}
+	for _, c := range p.Codes {
+		parts = append(parts, c.System+"|"+c.Code)
+	}
+	if p.Value != nil {
+		parts = append(parts, value)
+	}
+	return identityHash(parts...)
+}
+
+type identPair struct{ system, value string }
+
+// structHead reads resourceType, id and identifier[].system/value as
+// json.Unmarshal into a struct with those fields does: keys match
+// case-insensitively, the last one wins, null leaves a string as it was
+// (and empties the slice), array elements decode into those a previous
+// "identifier" left in the slice's storage, and a value of the wrong type
+// anywhere fails it all.
+func structHead(root *jnode, buf []identPair) (rtype, rid string, idents []identPair, ok bool) {
+	t := root.t
+	all, n := buf[:0], 0 // all: the slice's storage as decoded so far
+	for j := root.off; j < root.off+root.n; j++ {
+		k, v := t.keys[j], t.kids[j]
+		switch {
+		case strings.EqualFold(k, "resourceType"):
+			ok = setString(&rtype, v)
+		case strings.EqualFold(k, "id"):
+			ok = setString(&rid, v)
+		case strings.EqualFold(k, "identifier"):
+			if v == nil {
+				all, n, ok = all[:0], 0, true
+				break
+			}
+			a := v.(*jnode)
+			if ok = a.kind == '['; !ok {
+				break
+			}
+			els := a.elems()
+			if len(els) == 0 {
+				all, n = all[:0], 0
+				break
+			}
+			for i, e := range els {
+				if i >= len(all) {
+					all = append(all, identPair{})
+				}
+				if e == nil {
+					continue
+				}
+				o := e.(*jnode)
+				if ok = o.kind == '{'; !ok {
+					break
+				}
+				for m := o.off; m < o.off+o.n && ok; m++ {
+					switch mk := t.keys[m]; {
+					case strings.EqualFold(mk, "system"):
+						ok = setString(&all[i].system, t.kids[m])
+					case strings.EqualFold(mk, "value"):
+						ok = setString(&all[i].value, t.kids[m])
+					}
+				}
+				if !ok {
+					break
+				}
+			}
+			n = len(els)
+		default:
+			ok = true
+		}
+		if !ok {
+			return "", "", nil, false
+		}
+	}
+	return rtype, rid, all[:n], true
+}
+
+// setString stores a JSON string into *dst as decoding into a string
+// field does: null changes nothing, anything but a string is an error.
+func setString(dst *string, v any) bool {
+	if v == nil {
+		return true
+	}
+	n := v.(*jnode)
+	if n.kind != '"' {
+		return false
+	}
+	*dst = n.str()
+	return true
+}
+
+// identityMap is Identity for JSON the tree parser leaves to encoding/json
+// (invalid, not an object, or nested very deeply).
+func identityMap(r fhir.Resource, prov Provenance) string {
+
 	// Fast path: read only the members needed.
 	var head struct {
 		ResourceType string `json:"resourceType"`

@@ -28,22 +28,36 @@ func decodeObj(b []byte) (obj, error) {
 	return m, nil
 }
 
-// get walks keys (string for objects, int for arrays) and returns what it finds, or nil.
+// get walks keys (string for objects, int for arrays) and returns what it
+// finds, or nil. v is a decoded map (obj, []any, string, json.Number, …)
+// or a parsed tree node (*jnode; a JSON null is nil).
 func get(v any, path ...any) any {
 	for _, p := range path {
 		switch k := p.(type) {
 		case string:
-			m, ok := v.(obj)
-			if !ok {
+			switch m := v.(type) {
+			case obj:
+				v = m[k]
+			case *jnode:
+				v = m.member(k)
+			default:
 				return nil
 			}
-			v = m[k]
 		case int:
-			a, ok := v.([]any)
-			if !ok || k < 0 || k >= len(a) {
+			switch a := v.(type) {
+			case []any:
+				if k < 0 || k >= len(a) {
+					return nil
+				}
+				v = a[k]
+			case *jnode:
+				if a.kind != '[' || k < 0 || k >= int(a.n) {
+					return nil
+				}
+				v = a.t.kids[int(a.off)+k]
+			default:
 				return nil
 			}
-			v = a[k]
 		default:
 			return nil
 		}
@@ -53,20 +67,73 @@ func get(v any, path ...any) any {
 
 // str returns the string at path, or "".
 func str(v any, path ...any) string {
-	s, _ := get(v, path...).(string)
+	s, _ := asStr(get(v, path...))
 	return s
 }
 
-// objAt returns the object at path, or nil.
+// asStr returns v as a string, if it is one.
+func asStr(v any) (string, bool) {
+	switch s := v.(type) {
+	case string:
+		return s, true
+	case *jnode:
+		return s.str(), s.kind == '"'
+	}
+	return "", false
+}
+
+// boolAt returns the boolean at path, if there is one.
+func boolAt(v any, path ...any) (value, ok bool) {
+	switch b := get(v, path...).(type) {
+	case bool:
+		return b, true
+	case *jnode:
+		return b.kind == 't', b.kind == 't' || b.kind == 'f'
+	}
+	return false, false
+}
+
+// objAt returns the decoded map at path, or nil (forms edit maps).
 func objAt(v any, path ...any) obj {
 	m, _ := get(v, path...).(obj)
 	return m
 }
 
+// objAny returns the object (map or tree node) at path, or nil.
+func objAny(v any, path ...any) any {
+	switch m := get(v, path...).(type) {
+	case obj:
+		if m != nil {
+			return m
+		}
+	case *jnode:
+		if m.kind == '{' {
+			return m
+		}
+	}
+	return nil
+}
+
 // arr returns the array at path, or nil.
 func arr(v any, path ...any) []any {
-	a, _ := get(v, path...).([]any)
-	return a
+	switch a := get(v, path...).(type) {
+	case []any:
+		return a
+	case *jnode:
+		return a.elems()
+	}
+	return nil
+}
+
+// isArr reports whether v is an array.
+func isArr(v any) bool {
+	switch a := v.(type) {
+	case []any:
+		return true
+	case *jnode:
+		return a.kind == '['
+	}
+	return false
 }
 
 // num returns the number at path.
@@ -78,10 +145,16 @@ func num(v any, path ...any) (float64, bool) {
 	case float64:
 		return n, true
 	case string: // tolerate numbers written as strings
-		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
-		return f, err == nil
+		return parseFloatText(n)
+	case *jnode:
+		return n.float()
 	}
 	return 0, false
+}
+
+func parseFloatText(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return f, err == nil
 }
 
 // numText returns the number at path as it was written ("7.20" stays "7.20").
@@ -91,6 +164,10 @@ func numText(v any, path ...any) string {
 		return string(n)
 	case float64:
 		return strconv.FormatFloat(n, 'f', -1, 64)
+	case *jnode:
+		if n.kind == '0' {
+			return n.raw
+		}
 	}
 	return ""
 }
@@ -158,7 +235,7 @@ func humanName(n any) string {
 	var parts []string
 	for _, k := range []string{"prefix", "given"} {
 		for _, p := range arr(n, k) {
-			if s, ok := p.(string); ok && strings.TrimSpace(s) != "" {
+			if s, ok := asStr(p); ok && strings.TrimSpace(s) != "" {
 				parts = append(parts, strings.TrimSpace(s))
 			}
 		}
@@ -167,7 +244,7 @@ func humanName(n any) string {
 		parts = append(parts, s)
 	}
 	for _, p := range arr(n, "suffix") {
-		if s, ok := p.(string); ok && strings.TrimSpace(s) != "" {
+		if s, ok := asStr(p); ok && strings.TrimSpace(s) != "" {
 			parts = append(parts, strings.TrimSpace(s))
 		}
 	}
@@ -210,7 +287,7 @@ func addressText(a any) string {
 	}
 	var parts []string
 	for _, l := range arr(a, "line") {
-		if s, ok := l.(string); ok && strings.TrimSpace(s) != "" {
+		if s, ok := asStr(l); ok && strings.TrimSpace(s) != "" {
 			parts = append(parts, strings.TrimSpace(s))
 		}
 	}

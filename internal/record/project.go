@@ -33,11 +33,36 @@ const (
 // KindOther with a best-effort title. It never panics; it fails only on
 // JSON that is not an object, and for Patient (ErrPatientResource).
 func Project(r fhir.Resource) (Projection, error) {
+	t, root, _, ok := parseTree(r.JSON)
+	defer t.release()
+	if !ok {
+		return projectMap(r)
+	}
+	p, err := projectObj(root, r.Type)
+	p.detach()
+	return p, err
+}
+
+// projectMap is Project for JSON the tree parser leaves to encoding/json
+// (invalid, not an object, or nested very deeply): it gives the errors.
+func projectMap(r fhir.Resource) (Projection, error) {
 	m, err := decodeObj(r.JSON)
 	if err != nil {
 		return Projection{}, jsonError(err)
 	}
 	return projectObj(m, r.Type)
+}
+
+// detach copies the projection's strings, which may share the memory of a
+// parsed tree's source.
+func (p *Projection) detach() {
+	for _, s := range []*string{&p.Title, &p.Text, &p.Status, &p.Unit, &p.Interp, &p.Who} {
+		*s = strings.Clone(*s)
+	}
+	for i := range p.Codes {
+		c := &p.Codes[i]
+		c.System, c.Code, c.Display = strings.Clone(c.System), strings.Clone(c.Code), strings.Clone(c.Display)
+	}
 }
 
 // jsonError describes a JSON decoding error by byte offset only.
@@ -53,7 +78,7 @@ func jsonError(err error) error {
 	return errors.New("record: resource is not valid JSON")
 }
 
-func projectObj(m obj, typ string) (p Projection, err error) {
+func projectObj(m any, typ string) (p Projection, err error) {
 	if t := str(m, "resourceType"); t != "" {
 		typ = t
 	}
@@ -116,7 +141,7 @@ func projectObj(m obj, typ string) (p Projection, err error) {
 }
 
 // dateOf reads the first parseable date among the paths into p.Date.
-func (p *Projection) dateOf(m obj, paths ...[]any) {
+func (p *Projection) dateOf(m any, paths ...[]any) {
 	for _, path := range paths {
 		if t, prec, ok := ParseDate(str(m, path...)); ok {
 			p.Date, p.DatePrecision = t, prec
@@ -126,7 +151,7 @@ func (p *Projection) dateOf(m obj, paths ...[]any) {
 }
 
 // endOf reads the first parseable date among the paths into p.End.
-func (p *Projection) endOf(m obj, paths ...[]any) {
+func (p *Projection) endOf(m any, paths ...[]any) {
 	for _, path := range paths {
 		if t, _, ok := ParseDate(str(m, path...)); ok {
 			p.End = t
@@ -137,7 +162,7 @@ func (p *Projection) endOf(m obj, paths ...[]any) {
 
 func path(keys ...any) []any { return keys }
 
-func projectEncounter(m obj) Projection {
+func projectEncounter(m any) Projection {
 	p := Projection{Kind: KindVisit, Status: str(m, "status")}
 	p.dateOf(m, path("period", "start"), path("period", "end"))
 	p.endOf(m, path("period", "end"))
@@ -152,7 +177,7 @@ func projectEncounter(m obj) Projection {
 		reason = joinRefs(arr(m, "reasonReference"), 2)
 	}
 	if p.Title == "" {
-		p.Title = conceptTitle(m["serviceType"])
+		p.Title = conceptTitle(get(m, "serviceType"))
 	}
 	if p.Title == "" {
 		p.Title, reason = reason, ""
@@ -161,15 +186,15 @@ func projectEncounter(m obj) Projection {
 		p.Title = strings.TrimSpace(str(m, "class", "display"))
 	}
 	p.Text = joinText(reason, extString(m, extVisitSummary))
-	p.Who = firstNonEmpty(refName(m["serviceProvider"]),
+	p.Who = firstNonEmpty(refName(get(m, "serviceProvider")),
 		refName(get(m, "participant", 0, "individual")), refName(get(m, "location", 0, "location")))
 	return p
 }
 
-func projectObservation(m obj) Projection {
+func projectObservation(m any) Projection {
 	p := Projection{Kind: observationKind(m), Status: str(m, "status")}
-	p.Title = conceptTitle(m["code"])
-	p.Codes = conceptCodes(m["code"])
+	p.Title = conceptTitle(get(m, "code"))
+	p.Codes = conceptCodes(get(m, "code"))
 	p.dateOf(m, path("effectiveDateTime"), path("effectivePeriod", "start"), path("effectiveInstant"),
 		path("effectiveTiming", "event", 0), path("issued"))
 	p.Who = refName(get(m, "performer", 0))
@@ -219,7 +244,7 @@ var vitalLOINC = map[string]bool{
 
 var socialLOINC = map[string]bool{"72166-2": true, "11367-0": true, "74013-4": true, "76689-9": true}
 
-func observationKind(m obj) Kind {
+func observationKind(m any) Kind {
 	for _, c := range arr(m, "category") {
 		switch {
 		case conceptHas(c, "laboratory", "lab"):
@@ -253,8 +278,8 @@ type quantity struct {
 }
 
 // observationValue returns the numeric value (if any) and a one-line text.
-func observationValue(m obj) (*quantity, string) {
-	if q, text, ok := quantityOf(m["valueQuantity"]); ok {
+func observationValue(m any) (*quantity, string) {
+	if q, text, ok := quantityOf(get(m, "valueQuantity")); ok {
 		return q, text
 	}
 	if s := valueText(m); s != "" {
@@ -344,8 +369,7 @@ func valueText(m any) string {
 	if s := strings.TrimSpace(str(m, "valueString")); s != "" {
 		return s
 	}
-	switch b := get(m, "valueBoolean").(type) {
-	case bool:
+	if b, ok := boolAt(m, "valueBoolean"); ok {
 		if b {
 			return "yes"
 		}
@@ -354,14 +378,14 @@ func valueText(m any) string {
 	if s := numText(m, "valueInteger"); s != "" {
 		return s
 	}
-	if r := objAt(m, "valueRange"); r != nil {
-		lo, _, ok1 := quantityOf(r["low"])
-		hi, _, ok2 := quantityOf(r["high"])
+	if r := objAny(m, "valueRange"); r != nil {
+		lo, _, ok1 := quantityOf(get(r, "low"))
+		hi, _, ok2 := quantityOf(get(r, "high"))
 		if ok1 && ok2 {
 			return fmtNum(numText(r, "low", "value")) + "–" + fmtNum(numText(r, "high", "value")) + " " + firstNonEmpty(hi.unit, lo.unit)
 		}
 	}
-	if r := objAt(m, "valueRatio"); r != nil {
+	if r := objAny(m, "valueRatio"); r != nil {
 		n, d := numText(r, "numerator", "value"), numText(r, "denominator", "value")
 		if n != "" && d != "" {
 			return fmtNum(n) + ":" + fmtNum(d)
@@ -379,7 +403,7 @@ func valueText(m any) string {
 }
 
 // interpretation returns the first interpretation code (H, L, N, A, HH…).
-func interpretation(m obj) string {
+func interpretation(m any) string {
 	for _, i := range arr(m, "interpretation") {
 		for _, c := range arr(i, "coding") {
 			if s := strings.TrimSpace(str(c, "code")); s != "" {
@@ -414,32 +438,32 @@ func computeInterp(v float64, lo, hi *float64) string {
 	return ""
 }
 
-func projectCondition(m obj) Projection {
+func projectCondition(m any) Projection {
 	p := Projection{Kind: KindCondition}
-	p.Title = conceptTitle(m["code"])
-	p.Codes = conceptCodes(m["code"])
-	p.Status = statusCode(m["clinicalStatus"])
+	p.Title = conceptTitle(get(m, "code"))
+	p.Codes = conceptCodes(get(m, "code"))
+	p.Status = statusCode(get(m, "clinicalStatus"))
 	p.dateOf(m, path("onsetDateTime"), path("onsetPeriod", "start"), path("onsetString"), path("recordedDate"))
 	p.endOf(m, path("abatementDateTime"), path("abatementPeriod", "end"), path("abatementPeriod", "start"))
 	var parts []string
-	if v := statusCode(m["verificationStatus"]); v != "" && v != "confirmed" {
+	if v := statusCode(get(m, "verificationStatus")); v != "" && v != "confirmed" {
 		parts = append(parts, v)
 	}
-	parts = append(parts, conceptTitle(m["severity"]), joinConcepts(arr(m, "bodySite"), 2), noteText(m))
+	parts = append(parts, conceptTitle(get(m, "severity")), joinConcepts(arr(m, "bodySite"), 2), noteText(m))
 	p.Text = joinText(parts...)
-	p.Who = firstNonEmpty(refName(m["asserter"]), refName(m["recorder"]))
+	p.Who = firstNonEmpty(refName(get(m, "asserter")), refName(get(m, "recorder")))
 	return p
 }
 
-func projectAllergy(m obj) Projection {
+func projectAllergy(m any) Projection {
 	p := Projection{Kind: KindAllergy}
-	p.Title = conceptTitle(m["code"])
+	p.Title = conceptTitle(get(m, "code"))
 	if p.Title == "" {
 		p.Title = conceptTitle(get(m, "reaction", 0, "substance"))
 	}
-	p.Codes = conceptCodes(m["code"])
-	p.Status = statusCode(m["clinicalStatus"])
-	if v := statusCode(m["verificationStatus"]); v == "entered-in-error" || v == "refuted" {
+	p.Codes = conceptCodes(get(m, "code"))
+	p.Status = statusCode(get(m, "clinicalStatus"))
+	if v := statusCode(get(m, "verificationStatus")); v == "entered-in-error" || v == "refuted" {
 		p.Status = v
 	}
 	p.dateOf(m, path("onsetDateTime"), path("onsetPeriod", "start"), path("onsetString"), path("recordedDate"))
@@ -463,11 +487,11 @@ func projectAllergy(m obj) Projection {
 		text = joinText(text, "criticality high")
 	}
 	p.Text = text
-	p.Who = firstNonEmpty(refName(m["asserter"]), refName(m["recorder"]))
+	p.Who = firstNonEmpty(refName(get(m, "asserter")), refName(get(m, "recorder")))
 	return p
 }
 
-func projectMedication(m obj, typ string) Projection {
+func projectMedication(m any, typ string) Projection {
 	p := Projection{Kind: KindMedication, Status: str(m, "status")}
 	p.Title, p.Codes = medicationName(m)
 	var dose any
@@ -476,12 +500,12 @@ func projectMedication(m obj, typ string) Projection {
 		p.dateOf(m, path("dispenseRequest", "validityPeriod", "start"), path("authoredOn"))
 		p.endOf(m, path("dispenseRequest", "validityPeriod", "end"))
 		dose = get(m, "dosageInstruction", 0)
-		p.Who = refName(m["requester"])
+		p.Who = refName(get(m, "requester"))
 	case "MedicationStatement":
 		p.dateOf(m, path("effectivePeriod", "start"), path("effectiveDateTime"), path("dateAsserted"))
 		p.endOf(m, path("effectivePeriod", "end"))
 		dose = get(m, "dosage", 0)
-		p.Who = refName(m["informationSource"])
+		p.Who = refName(get(m, "informationSource"))
 	case "MedicationAdministration":
 		p.dateOf(m, path("effectivePeriod", "start"), path("effectiveDateTime"))
 		p.endOf(m, path("effectivePeriod", "end"))
@@ -501,11 +525,11 @@ func projectMedication(m obj, typ string) Projection {
 
 // medicationName names the medication of a resource: its concept, the
 // contained Medication it references, or the reference's display.
-func medicationName(m obj) (string, []Code) {
-	if t := conceptTitle(m["medicationCodeableConcept"]); t != "" {
-		return t, conceptCodes(m["medicationCodeableConcept"])
+func medicationName(m any) (string, []Code) {
+	if t := conceptTitle(get(m, "medicationCodeableConcept")); t != "" {
+		return t, conceptCodes(get(m, "medicationCodeableConcept"))
 	}
-	ref := objAt(m, "medicationReference")
+	ref := objAny(m, "medicationReference")
 	if r := str(ref, "reference"); strings.HasPrefix(r, "#") {
 		for _, c := range arr(m, "contained") {
 			if str(c, "resourceType") == "Medication" && "#"+str(c, "id") == r {
@@ -518,41 +542,41 @@ func medicationName(m obj) (string, []Code) {
 	return refName(ref), nil
 }
 
-func projectImmunization(m obj) Projection {
+func projectImmunization(m any) Projection {
 	p := Projection{Kind: KindImmunization, Status: str(m, "status")}
-	p.Title = conceptTitle(m["vaccineCode"])
-	p.Codes = conceptCodes(m["vaccineCode"])
+	p.Title = conceptTitle(get(m, "vaccineCode"))
+	p.Codes = conceptCodes(get(m, "vaccineCode"))
 	p.dateOf(m, path("occurrenceDateTime"), path("occurrenceString"), path("recorded"))
 	dose := firstNonEmpty(numText(m, "protocolApplied", 0, "doseNumberPositiveInt"), str(m, "protocolApplied", 0, "doseNumberString"))
-	p.Text = joinText(dose, str(m, "lotNumber"), conceptTitle(m["site"]))
-	p.Who = firstNonEmpty(refName(get(m, "performer", 0, "actor")), refName(m["location"]))
+	p.Text = joinText(dose, str(m, "lotNumber"), conceptTitle(get(m, "site")))
+	p.Who = firstNonEmpty(refName(get(m, "performer", 0, "actor")), refName(get(m, "location")))
 	return p
 }
 
-func projectProcedure(m obj) Projection {
+func projectProcedure(m any) Projection {
 	p := Projection{Kind: KindProcedure, Status: str(m, "status")}
-	p.Title = conceptTitle(m["code"])
-	p.Codes = conceptCodes(m["code"])
+	p.Title = conceptTitle(get(m, "code"))
+	p.Codes = conceptCodes(get(m, "code"))
 	p.dateOf(m, path("performedDateTime"), path("performedPeriod", "start"), path("performedString"))
 	p.endOf(m, path("performedPeriod", "end"))
 	p.Text = joinText(joinConcepts(arr(m, "reasonCode"), 2), joinConcepts(arr(m, "bodySite"), 2),
-		conceptTitle(m["outcome"]), noteText(m))
-	p.Who = firstNonEmpty(refName(get(m, "performer", 0, "actor")), refName(m["location"]))
+		conceptTitle(get(m, "outcome")), noteText(m))
+	p.Who = firstNonEmpty(refName(get(m, "performer", 0, "actor")), refName(get(m, "location")))
 	return p
 }
 
 // Imaging categories of DiagnosticReport (HL7 v2 table 0074 and LOINC).
 var imagingCategories = []string{"RAD", "RX", "CT", "NMR", "NMS", "VUS", "CUS", "OUS", "MR", "US", "LP29684-5", "imaging", "radiology"}
 
-func projectReport(m obj) Projection {
+func projectReport(m any) Projection {
 	p := Projection{Kind: KindReport, Status: str(m, "status")}
 	for _, c := range arr(m, "category") {
 		if conceptHas(c, imagingCategories...) {
 			p.Kind = KindImaging
 		}
 	}
-	p.Title = conceptTitle(m["code"])
-	p.Codes = conceptCodes(m["code"])
+	p.Title = conceptTitle(get(m, "code"))
+	p.Codes = conceptCodes(get(m, "code"))
 	p.dateOf(m, path("effectiveDateTime"), path("effectivePeriod", "start"), path("issued"))
 	p.Text = strings.TrimSpace(str(m, "conclusion"))
 	if p.Text == "" {
@@ -565,7 +589,7 @@ func projectReport(m obj) Projection {
 	return p
 }
 
-func projectImagingStudy(m obj) Projection {
+func projectImagingStudy(m any) Projection {
 	p := Projection{Kind: KindImaging, Status: str(m, "status")}
 	var modalities, sites []string
 	seen := map[string]bool{}
@@ -603,30 +627,30 @@ func projectImagingStudy(m obj) Projection {
 var noteTypes = []string{"11506-3", "18842-5", "34117-2", "11488-4", "28570-0", "34109-9", "51845-6", "34111-5",
 	"57133-1", "11504-8", "34746-8", "68608-9", "clinical-note", "progress note", "note"}
 
-func projectDocument(m obj) Projection {
+func projectDocument(m any) Projection {
 	p := Projection{Kind: KindDocument, Status: firstNonEmpty(str(m, "docStatus"), str(m, "status"))}
 	for _, c := range arr(m, "category") {
 		if conceptHas(c, "clinical-note") {
 			p.Kind = KindClinicianNote
 		}
 	}
-	if conceptHas(m["type"], noteTypes...) {
+	if conceptHas(get(m, "type"), noteTypes...) {
 		p.Kind = KindClinicianNote
 	}
-	att := objAt(m, "content", 0, "attachment")
-	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "description")), strings.TrimSpace(str(att, "title")), conceptTitle(m["type"]))
-	p.Codes = conceptCodes(m["type"])
+	att := objAny(m, "content", 0, "attachment")
+	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "description")), strings.TrimSpace(str(att, "title")), conceptTitle(get(m, "type")))
+	p.Codes = conceptCodes(get(m, "type"))
 	p.dateOf(m, path("context", "period", "start"), path("date"), path("content", 0, "attachment", "creation"))
 	p.Text = attachmentText(att)
-	if p.Text == "" && p.Title != conceptTitle(m["type"]) {
-		p.Text = conceptTitle(m["type"])
+	if p.Text == "" && p.Title != conceptTitle(get(m, "type")) {
+		p.Text = conceptTitle(get(m, "type"))
 	}
-	p.Who = firstNonEmpty(refName(get(m, "author", 0)), refName(m["custodian"]))
+	p.Who = firstNonEmpty(refName(get(m, "author", 0)), refName(get(m, "custodian")))
 	return p
 }
 
 // attachmentText decodes a small plain-text attachment (the start of it).
-func attachmentText(att obj) string {
+func attachmentText(att any) string {
 	ct := strings.ToLower(str(att, "contentType"))
 	if !strings.HasPrefix(ct, "text/plain") {
 		return ""
@@ -649,9 +673,9 @@ func attachmentText(att obj) string {
 	return string(b)
 }
 
-func projectComposition(m obj) Projection {
+func projectComposition(m any) Projection {
 	p := Projection{Kind: KindDocument, Status: str(m, "status")}
-	if conceptHas(m["type"], noteTypes...) {
+	if conceptHas(get(m, "type"), noteTypes...) {
 		p.Kind = KindClinicianNote
 	}
 	for _, c := range arr(m, "category") {
@@ -659,8 +683,8 @@ func projectComposition(m obj) Projection {
 			p.Kind = KindClinicianNote
 		}
 	}
-	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "title")), conceptTitle(m["type"]))
-	p.Codes = conceptCodes(m["type"])
+	p.Title = firstNonEmpty(strings.TrimSpace(str(m, "title")), conceptTitle(get(m, "type")))
+	p.Codes = conceptCodes(get(m, "type"))
 	p.dateOf(m, path("date"))
 	var sections []string
 	for _, s := range arr(m, "section") {
@@ -669,11 +693,11 @@ func projectComposition(m obj) Projection {
 		}
 	}
 	p.Text = strings.Join(sections, ", ")
-	p.Who = firstNonEmpty(refName(get(m, "author", 0)), refName(m["custodian"]))
+	p.Who = firstNonEmpty(refName(get(m, "author", 0)), refName(get(m, "custodian")))
 	return p
 }
 
-func projectCarePlan(m obj) Projection {
+func projectCarePlan(m any) Projection {
 	p := Projection{Kind: KindCarePlan, Status: str(m, "status")}
 	p.Title = strings.TrimSpace(str(m, "title"))
 	cats := arr(m, "category")
@@ -695,24 +719,24 @@ func projectCarePlan(m obj) Projection {
 		}
 	}
 	p.Text = joinText(strings.Join(acts, ", "), joinRefs(arr(m, "addresses"), 2))
-	p.Who = refName(m["author"])
+	p.Who = refName(get(m, "author"))
 	return p
 }
 
-func projectGoal(m obj) Projection {
+func projectGoal(m any) Projection {
 	p := Projection{Kind: KindCarePlan, Status: str(m, "lifecycleStatus")}
-	p.Title = conceptTitle(m["description"])
-	p.Codes = conceptCodes(m["description"])
+	p.Title = conceptTitle(get(m, "description"))
+	p.Codes = conceptCodes(get(m, "description"))
 	p.dateOf(m, path("startDate"), path("statusDate"), path("target", 0, "dueDate"))
 	p.endOf(m, path("target", 0, "dueDate"))
-	p.Text = joinText(conceptTitle(m["achievementStatus"]), noteText(m))
-	p.Who = refName(m["expressedBy"])
+	p.Text = joinText(conceptTitle(get(m, "achievementStatus")), noteText(m))
+	p.Who = refName(get(m, "expressedBy"))
 	return p
 }
 
-func projectCareTeam(m obj, typ string) Projection {
+func projectCareTeam(m any, typ string) Projection {
 	p := Projection{Kind: KindCareTeam}
-	if a, ok := m["active"].(bool); ok && !a {
+	if a, ok := boolAt(m, "active"); ok && !a {
 		p.Status = "inactive"
 	}
 	tel := arr(m, "telecom")
@@ -727,9 +751,9 @@ func projectCareTeam(m obj, typ string) Projection {
 		}
 		p.Text = joinText(strings.Join(quals, ", "), telecom(tel, "phone"))
 	case "PractitionerRole":
-		p.Title = firstNonEmpty(refName(m["practitioner"]), refName(m["organization"]), joinConcepts(arr(m, "code"), 1))
+		p.Title = firstNonEmpty(refName(get(m, "practitioner")), refName(get(m, "organization")), joinConcepts(arr(m, "code"), 1))
 		p.Text = joinText(joinConcepts(arr(m, "code"), 2), joinConcepts(arr(m, "specialty"), 2), telecom(tel, "phone"))
-		p.Who = refName(m["organization"])
+		p.Who = refName(get(m, "organization"))
 		for _, c := range arr(m, "specialty") {
 			p.Codes = append(p.Codes, conceptCodes(c)...)
 		}
@@ -755,7 +779,7 @@ func projectCareTeam(m obj, typ string) Projection {
 	return p
 }
 
-func projectCoverage(m obj) Projection {
+func projectCoverage(m any) Projection {
 	p := Projection{Kind: KindInsurance, Status: str(m, "status")}
 	var plan string
 	for _, c := range arr(m, "class") {
@@ -764,20 +788,20 @@ func projectCoverage(m obj) Projection {
 		}
 	}
 	p.Who = refName(get(m, "payor", 0))
-	p.Title = firstNonEmpty(p.Who, plan, conceptTitle(m["type"]))
+	p.Title = firstNonEmpty(p.Who, plan, conceptTitle(get(m, "type")))
 	if p.Title == plan {
 		plan = ""
 	}
-	p.Text = joinText(plan, conceptTitle(m["type"]))
-	p.Codes = conceptCodes(m["type"])
+	p.Text = joinText(plan, conceptTitle(get(m, "type")))
+	p.Codes = conceptCodes(get(m, "type"))
 	p.dateOf(m, path("period", "start"))
 	p.endOf(m, path("period", "end"))
 	return p
 }
 
-func projectRelatedPerson(m obj) Projection {
+func projectRelatedPerson(m any) Projection {
 	p := Projection{Kind: KindEmergencyContact}
-	if a, ok := m["active"].(bool); ok && !a {
+	if a, ok := boolAt(m, "active"); ok && !a {
 		p.Status = "inactive"
 	}
 	p.Title = firstName(arr(m, "name"))
@@ -791,12 +815,12 @@ func projectRelatedPerson(m obj) Projection {
 	return p
 }
 
-func projectOther(m obj, typ string) Projection {
+func projectOther(m any, typ string) Projection {
 	p := Projection{Kind: KindOther, Status: str(m, "status")}
 	for _, k := range []string{"code", "type", "vaccineCode", "medicationCodeableConcept", "description"} {
-		if t := conceptTitle(m[k]); t != "" {
+		if t := conceptTitle(get(m, k)); t != "" {
 			p.Title = t
-			p.Codes = conceptCodes(m[k])
+			p.Codes = conceptCodes(get(m, k))
 			break
 		}
 	}
@@ -806,11 +830,11 @@ func projectOther(m obj, typ string) Projection {
 		}
 	}
 	if p.Title == "" {
-		switch n := m["name"].(type) {
-		case string:
-			p.Title = n
-		case []any:
-			p.Title = firstName(n)
+		switch n := get(m, "name"); {
+		case isArr(n):
+			p.Title = firstName(arr(n))
+		default:
+			p.Title, _ = asStr(n)
 		}
 	}
 	if p.Title == "" {
@@ -873,7 +897,7 @@ func joinRefs(list []any, max int) string {
 	return strings.Join(parts, ", ")
 }
 
-func noteText(m obj) string {
+func noteText(m any) string {
 	return strings.TrimSpace(str(m, "note", 0, "text"))
 }
 
@@ -953,7 +977,7 @@ func prettyUnit(u string) string {
 }
 
 // extString reads a string extension by URL.
-func extString(m obj, url string) string {
+func extString(m any, url string) string {
 	for _, e := range arr(m, "extension") {
 		if str(e, "url") == url {
 			return strings.TrimSpace(str(e, "valueString"))
