@@ -94,3 +94,22 @@ func FuzzSHC(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidDepth holds the one-pass validator to encoding/json and
+// checkDepth, at the import depth limit and at a small one.
+func FuzzValidDepth(f *testing.F) {
+	addFixtures(f, "*.json")
+	for _, s := range []string{`{}`, ` [ ] `, `{"a":[1,-0.5e+7,"x\u00e9\n",true,false,null,{}]}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `-`, `1e`,
+		`"\u12"`, `"\x"`, "\"\x01\"", "\"\xff\"", `{"a" 1}`, `{"a":1 "b":2}`, `[[[[[1]]]]]`, `[[[[[]]]]]`, `{"a":{"b":{"c":{}}}}`,
+		`tru`, `nul`, `true false`, `{} {}`, "\"abcdefgh\\\"ijklmnop\"", `"abcdefghijklmnopqrstuvwxyz`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, max := range []int{MaxDepth, 3} {
+			_, shallow := checkDepth(b, max)
+			if want := json.Valid(b) && shallow; validDepth(b, max) != want {
+				t.Fatalf("validDepth(max %d) = %v, want %v", max, !want, want)
+			}
+		}
+	})
+}

@@ -14,21 +14,23 @@ import (
 // bundles are flattened), a single resource, or a JSON array of resources.
 // Input that turns out to hold several top-level values is read as NDJSON.
 func importJSON(res *Result, name string, b []byte) error {
-	if off, ok := checkDepth(b, MaxDepth); !ok {
-		return errAt(ErrCodeTooDeep, b, int64(off), nil)
-	}
-	start := skipWS(b, 0)
-	end := skipValue(b, start)
-	if rest := skipWS(b, end); rest < len(b) && end <= len(b) && json.Valid(b[start:end]) {
-		// More after one complete value: NDJSON without the extension.
-		if b[rest] == '{' {
-			res.Format = FormatNDJSON
-			return importNDJSON(res, name, b)
+	start, end := skipWS(b, 0), len(bytes.TrimRight(b, " \t\r\n"))
+	if !validDepth(b, MaxDepth) { // else b is one value and all of what follows passes
+		end = skipValue(b, start)
+		if off, ok := checkDepth(b, MaxDepth); !ok {
+			return errAt(ErrCodeTooDeep, b, int64(off), nil)
 		}
-		return errAt(ErrCodeSyntax, b, int64(rest), errors.New("data after the top-level value"))
-	}
-	if err := validJSON(b); err != nil {
-		return err
+		if rest := skipWS(b, end); rest < len(b) && end <= len(b) && json.Valid(b[start:end]) {
+			// More after one complete value: NDJSON without the extension.
+			if b[rest] == '{' {
+				res.Format = FormatNDJSON
+				return importNDJSON(res, name, b)
+			}
+			return errAt(ErrCodeSyntax, b, int64(rest), errors.New("data after the top-level value"))
+		}
+		if err := validJSON(b); err != nil {
+			return err
+		}
 	}
 	doc := b[start:end]
 	p := &jsonReader{res: res}

@@ -24,20 +24,19 @@ func importNDJSON(res *Result, name string, b []byte) error {
 			continue
 		}
 		where := name + ":" + strconv.Itoa(line)
-		if off, ok := checkDepth(l, MaxDepth); !ok {
-			p.problem(SevError, "too-deep", where, "nested deeper than "+strconv.Itoa(MaxDepth)+" at column "+strconv.Itoa(off+1))
-			bad++
-			continue
-		}
-		if !json.Valid(l) {
-			col := 0
-			var se *json.SyntaxError
-			if err := json.Unmarshal(l, new(discard)); err != nil {
-				if ok := asSyntax(err, &se); ok {
-					col = int(se.Offset)
+		if !validDepth(l, MaxDepth) {
+			if off, ok := checkDepth(l, MaxDepth); !ok {
+				p.problem(SevError, "too-deep", where, "nested deeper than "+strconv.Itoa(MaxDepth)+" at column "+strconv.Itoa(off+1))
+			} else {
+				col := 0
+				var se *json.SyntaxError
+				if err := json.Unmarshal(l, new(discard)); err != nil {
+					if ok := asSyntax(err, &se); ok {
+						col = int(se.Offset)
+					}
 				}
+				p.problem(SevError, "bad-line", where, "invalid JSON at column "+strconv.Itoa(col+1))
 			}
-			p.problem(SevError, "bad-line", where, "invalid JSON at column "+strconv.Itoa(col+1))
 			bad++
 			continue
 		}
