@@ -5,14 +5,15 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A jtree is a resource's JSON parsed once into a compact tree whose
-// strings are substrings of one copy of the input. Projection and identity
-// read it through the same helpers as decoded maps (get, str, arr, …; see
+// strings share the input's memory. Projection and identity read it
+// through the same helpers as decoded maps (get, str, arr, …; see
 // jsonpath.go), without a map, an interface box or a string allocation per
-// value. Trees are pooled: nothing read from one may outlive its use
-// (Projection.detach copies what a projection keeps).
+// value. Nothing read from a tree may outlive the call that parsed it:
+// Projection.detach copies what a projection keeps, and trees are pooled.
 type jtree struct {
 	src    string
 	nodes  []jnode
@@ -45,7 +46,8 @@ var treePool = sync.Pool{New: func() any { return new(jtree) }}
 // release.
 func parseTree(b []byte) (t *jtree, root *jnode, whole, ok bool) {
 	t = treePool.Get().(*jtree)
-	t.src = string(b)
+	// The input is only read, and only during this call (see jtree).
+	t.src = unsafe.String(unsafe.SliceData(b), len(b))
 	t.nodes, t.kidIx, t.keys, t.stack, t.kstack = t.nodes[:0], t.kidIx[:0], t.keys[:0], t.stack[:0], t.kstack[:0]
 	i := skipSpace(t.src, 0)
 	if i >= len(t.src) || t.src[i] != '{' {
