@@ -124,11 +124,13 @@ func (p *Settings) changePass(ctx app.Context, e app.Event) {
 			case errors.Is(err, vault.ErrWrongPassphrase):
 				p.errCur = errorText(vault.MessageKey(err))
 				p.cur = ""
+				clearInputs(ctx, "cur-pass")
 				vaultFocus(ctx, "cur-pass")
 			case err != nil:
 				p.passErr = errorText(vault.MessageKey(err))
 			default:
 				p.cur, p.newPass, p.confirm = "", "", ""
+				clearInputs(ctx, "cur-pass", "set-pass", "set-confirm")
 				p.passOK = i18n.T("settings.pass.done")
 			}
 		})
@@ -309,9 +311,8 @@ func (p *Settings) renderStorage() app.UI {
 		app.If(p.estimated, func() app.UI {
 			return app.P().ID("storage-usage").Text(i18n.T("vault.usage", formatBytes(p.usage), formatBytes(p.quota)))
 		}),
-		app.P().ID("storage-status").Aria("live", "polite").Body(
-			app.Span().Class(persistBadge(p.persistKnown && p.persistent)).Text(status),
-		),
+		app.P().ID("storage-status").Class(persistClass(p.persistKnown && p.persistent)).
+			Aria("live", "polite").Text(status),
 		app.If(p.persistRefused, func() app.UI {
 			return app.P().Class("warn-box").Role("status").Text(i18n.T("vault.persist.denied"))
 		}),
@@ -327,11 +328,11 @@ func (p *Settings) renderStorage() app.UI {
 	)
 }
 
-func persistBadge(ok bool) string {
+func persistClass(ok bool) string {
 	if ok {
-		return "badge ok"
+		return "ok-box"
 	}
-	return "badge warn"
+	return "warn-box"
 }
 
 func (p *Settings) renderLanguage() app.UI {
@@ -343,6 +344,9 @@ func (p *Settings) renderLanguage() app.UI {
 			app.Select().ID("settings-lang").OnChange(func(ctx app.Context, e app.Event) {
 				switchLangLive(i18n.Lang(ctx.JSSrc().Get("value").String()))
 				p.remount = !p.remount
+				// Messages already on screen were in the old language.
+				p.lockSaved, p.passOK, p.passErr, p.recOK, p.recErr = false, "", "", "", ""
+				p.errCur, p.errNew, p.errConfirm = "", "", ""
 			}).Body(app.Range(i18n.Langs).Slice(func(i int) app.UI {
 				lang := i18n.Langs[i]
 				return app.Option().Value(string(lang)).Selected(lang == cur).Text(i18n.In(lang, "lang.name"))

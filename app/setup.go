@@ -87,12 +87,12 @@ func (p *Setup) suggest(ctx app.Context, e app.Event) {
 // checkNewPassphrase validates a new passphrase and its confirmation and
 // returns the messages to show next to each field.
 func checkNewPassphrase(pass, confirm string) (errPass, errConfirm string) {
-	score, reason := vault.Strength(pass)
+	score, _ := vault.Strength(pass)
 	switch {
 	case strings.TrimSpace(pass) == "":
 		errPass = i18n.T("vault.err.emptypass")
 	case score < minPassScore:
-		errPass = i18n.T("setup.err.weak", i18n.T(reason))
+		errPass = i18n.T("setup.err.weak")
 	}
 	if errPass == "" && confirm != pass {
 		errConfirm = i18n.T("setup.err.confirm")
@@ -164,16 +164,16 @@ func (p *Setup) done(ctx app.Context, e app.Event) {
 func (p *Setup) Render() app.UI {
 	switch p.step {
 	case setupRecovery:
-		return &Shell{Title: i18n.T("setup.created"), Content: []app.UI{
+		return &Shell{Title: i18n.T("setup.created"), Content: []app.UI{app.Article().Body(
 			recoveryKeyBlock(p.recovery, p.saved,
 				func(ctx app.Context, e app.Event) { p.saved = ctx.JSSrc().Get("checked").Bool() },
 				func(ctx app.Context, e app.Event) { printPage() },
 				p.done, i18n.T("setup.continue")),
 			app.If(p.busy, func() app.UI { return busyBar(i18n.T("setup.storage.asking")) }),
-		}}
+		)}}
 	case setupStorage:
 		return &Shell{Title: i18n.T("setup.storage.title"), Content: []app.UI{
-			app.P().Class("banner warn-box").Role("status").Text(i18n.T("vault.persist.denied")),
+			app.P().Class("warn-box").Role("status").Text(i18n.T("vault.persist.denied")),
 			app.P().Text(i18n.T("setup.storage.why")),
 			app.Div().Class("actions").Body(
 				app.Button().ID("storage-continue").Class("btn").Text(i18n.T("setup.continue")).

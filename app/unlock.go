@@ -86,6 +86,7 @@ func (u *Unlock) toggleRecovery(ctx app.Context, e app.Event) {
 	u.recovery = !u.recovery
 	u.err = ""
 	u.pass, u.key = "", ""
+	clearInputs(ctx, "unlock-pass", "unlock-key")
 	vaultFocus(ctx, u.inputID())
 }
 
@@ -120,7 +121,10 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			u.busy = false
 			if err != nil {
 				u.err = errorText(vault.MessageKey(err))
-				u.pass = ""
+				if !recovery { // a recovery key is long: keep it to fix a typo
+					u.pass = ""
+					clearInputs(ctx, "unlock-pass")
+				}
 				vaultFocus(ctx, u.inputID())
 				return
 			}
@@ -184,7 +188,9 @@ func (u *Unlock) saveNewPass(ctx app.Context, e app.Event) {
 func (u *Unlock) Render() app.UI {
 	switch u.step {
 	case unlockCorrupt:
-		return &Shell{Title: i18n.T("unlock.corrupt.title"), Content: []app.UI{
+		// Each step sits in its own kind of element, so go-app builds fresh
+		// inputs instead of reusing (and showing) the previous step's.
+		return &Shell{Title: i18n.T("unlock.corrupt.title"), Content: []app.UI{app.Article().Body(
 			app.Div().ID("corrupt").Class("banner warn-box").Role("alert").
 				Text(i18n.T("unlock.corrupt", u.corrupt)),
 			app.P().Text(i18n.T("unlock.corrupt.what")),
@@ -192,9 +198,9 @@ func (u *Unlock) Render() app.UI {
 				app.Button().ID("corrupt-continue").Class("btn").Text(i18n.T("setup.continue")).
 					OnClick(func(ctx app.Context, e app.Event) { u.next(ctx) }),
 			),
-		}}
+		)}}
 	case unlockNewPass:
-		return &Shell{Title: i18n.T("unlock.newpass.title"), Content: []app.UI{
+		return &Shell{Title: i18n.T("unlock.newpass.title"), Content: []app.UI{app.Section().Body(
 			okBanner(i18n.T("unlock.newpass.ok")),
 			app.P().Text(i18n.T("unlock.newpass.intro")),
 			app.If(u.newErr != "", func() app.UI { return errorBanner(u.newErr) }),
@@ -222,7 +228,7 @@ func (u *Unlock) Render() app.UI {
 						OnClick(func(ctx app.Context, e app.Event) { u.afterRecovery(ctx) }),
 				),
 			),
-		}}
+		)}}
 	}
 
 	var input app.UI
@@ -237,7 +243,7 @@ func (u *Unlock) Render() app.UI {
 			passInput(u.pass, u.show, "current-password").AutoFocus(true).
 				OnInput(func(ctx app.Context, e app.Event) { u.pass = ctx.JSSrc().Get("value").String() }))
 	}
-	return &Shell{Title: i18n.T("unlock.title"), Content: []app.UI{
+	return &Shell{Title: i18n.T("unlock.title"), Content: []app.UI{app.Div().Body(
 		app.P().Text(i18n.T("unlock.intro")),
 		app.Div().ID("unlock-status").Body(
 			app.If(u.err != "", func() app.UI { return errorBanner(u.err) }),
@@ -258,7 +264,7 @@ func (u *Unlock) Render() app.UI {
 			),
 		),
 		app.P().Class("muted").Text(i18n.T("unlock.forgot")),
-	}}
+	)}}
 }
 
 func (u *Unlock) toggleLabel() string {

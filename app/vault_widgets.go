@@ -111,3 +111,16 @@ func countText(n int, one, many string) string {
 	}
 	return i18n.T(many, n)
 }
+
+// clearInputs empties inputs after the next render. go-app's Value("")
+// removes the value attribute but leaves what was typed in the field, so
+// secrets are cleared here explicitly.
+func clearInputs(ctx app.Context, ids ...string) {
+	ctx.Defer(func(app.Context) {
+		for _, id := range ids {
+			if el := app.Window().GetElementByID(id); el.Truthy() {
+				el.Set("value", "")
+			}
+		}
+	})
+}

@@ -5,9 +5,13 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +139,7 @@ func TestVault(t *testing.T) {
 	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID),
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vContains(t, ctx, "#unlock-status", "Wrong passphrase")
+	vPoll(t, ctx, "wrong passphrase cleared", `document.querySelector("#unlock-pass").value === ""`)
 	vShots(t, ctx, "vault-unlock-error")
 	vWaitPath(t, ctx, "/unlock")
 	vSetInput(t, ctx, "#unlock-pass", pass)
@@ -165,6 +170,9 @@ func TestVault(t *testing.T) {
 	vShots(t, ctx, "vault-unlock-recovery")
 	vSetInput(t, ctx, "#unlock-key", strings.ToLower(strings.ReplaceAll(key, "-", " ")))
 	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID), chromedp.WaitVisible("#newpass-skip", chromedp.ByID))
+	if v := vValue(t, ctx, "#new-pass"); v != "" {
+		t.Errorf("new passphrase field holds %d characters from the previous step", len(v))
+	}
 	vShots(t, ctx, "vault-unlock-newpass")
 	vRun(t, ctx, chromedp.Click("#newpass-skip", chromedp.ByID))
 	vWaitPath(t, ctx, "/summary")
@@ -192,6 +200,9 @@ func TestVault(t *testing.T) {
 	vSetInput(t, ctx, "#cur-pass", pass)
 	vRun(t, ctx, chromedp.Click("#pass-save", chromedp.ByID),
 		chromedp.WaitVisible("#pass-settings .banner.ok", chromedp.ByQuery))
+	for _, id := range []string{"#cur-pass", "#set-pass", "#set-confirm"} {
+		vPoll(t, ctx, id+" cleared", `document.querySelector("`+id+`").value === ""`)
+	}
 
 	// A new recovery key replaces the old one.
 	vClick(t, ctx, "#recovery-new")
@@ -239,8 +250,54 @@ func TestVault(t *testing.T) {
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vContains(t, ctx, "#unlock-status", "does not open")
 
-	// Nothing typed in is readable at rest.
-	assertNoPlaintextAtRest(t, ctx, name, birth, "Quillfeather", child2, "2015-06", pass, pass2, key, key2)
+	// Unlock again and add a lab result and a file (the entry form and the
+	// files page), so the at-rest check covers records and file bytes too.
+	vClick(t, ctx, "#use-recovery") // back to the passphrase
+	vSetInput(t, ctx, "#unlock-pass", pass2)
+	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID))
+	vWaitPath(t, ctx, "/summary")
+	entry := vAddLab(t, ctx, "Xylorbium panel", "2024-02-29", "8371.46", "zqb/kL")
+	fileName, fileBytes := vUploadProbe(t, ctx)
+
+	// Lock (reload), then check that nothing typed in or uploaded is readable.
+	vRun(t, ctx, chromedp.Reload())
+	vWaitPath(t, ctx, "/unlock")
+	assertNoPlaintextAtRest(t, ctx, name, birth, "Quillfeather", child2, "2015-06", pass, pass2, key, key2,
+		entry[0], entry[1], entry[2], entry[3], fileName, fileBytes)
+}
+
+// vAddLab adds a lab result through the entry form (PathAdd + "lab") and
+// returns the strings it typed: test, date, value, unit.
+func vAddLab(t *testing.T, ctx context.Context, test, date, value, unit string) [4]string {
+	t.Helper()
+	vNav(t, ctx, "/add/lab")
+	vRun(t, ctx, chromedp.WaitVisible("#f-test", chromedp.ByID))
+	vType(t, ctx, "#f-test", test)
+	vType(t, ctx, "#f-date", date)
+	vType(t, ctx, "#f-value", value)
+	vType(t, ctx, "#f-unit", unit)
+	vClick(t, ctx, "#save")
+	vPoll(t, ctx, "the saved entry's page", `location.pathname.startsWith("/entry/")`)
+	vWaitText(t, ctx, "main", test)
+	return [4]string{test, date, value, unit}
+}
+
+// vUploadProbe uploads a small text file of random content on the files
+// page and returns its name and content.
+func vUploadProbe(t *testing.T, ctx context.Context) (name, content string) {
+	t.Helper()
+	var rnd [16]byte
+	rand.Read(rnd[:])
+	content = "at-rest probe " + hex.EncodeToString(rnd[:])
+	name = "probe-" + hex.EncodeToString(rnd[:4]) + ".txt"
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vNav(t, ctx, "/files")
+	vRun(t, ctx, chromedp.SetUploadFiles("#file-input", []string{path}, chromedp.ByID))
+	vWaitText(t, ctx, "#files", name)
+	return name, content
 }
 
 // assertNoPlaintextAtRest reads everything this origin stores in the browser
@@ -250,10 +307,28 @@ func TestVault(t *testing.T) {
 // the titles, values and file bytes they typed in or uploaded.
 func assertNoPlaintextAtRest(t *testing.T, ctx context.Context, needles ...string) {
 	t.Helper()
+	// A canary in a scratch database proves the reader sees binary values.
+	const canary = "at-rest canary 7f3e"
+	vRun(t, ctx, chromedp.Evaluate(`new Promise((ok, fail) => {
+		const r = indexedDB.open("backpack-e2e-canary", 1);
+		r.onupgradeneeded = () => r.result.createObjectStore("s");
+		r.onerror = () => fail(r.error);
+		r.onsuccess = () => {
+			const tx = r.result.transaction("s", "readwrite");
+			tx.objectStore("s").put(new TextEncoder().encode(`+jsQuote(canary)+`).buffer, "k");
+			tx.oncomplete = () => { r.result.close(); ok(true) };
+			tx.onerror = () => fail(tx.error);
+		};
+	})`, nil, awaitPromise))
 	dump := readAtRest(t, ctx)
+	vRun(t, ctx, chromedp.Evaluate(`new Promise(ok => { const r = indexedDB.deleteDatabase("backpack-e2e-canary"); r.onsuccess = r.onerror = () => ok(true) })`, nil, awaitPromise))
 	var vaultRecords int
-	var sawPref bool
+	var sawPref, sawCanary bool
 	for _, it := range dump {
+		if it.Where == "indexeddb:backpack-e2e-canary/s" {
+			sawCanary = containsFold(it, canary) == "value"
+			continue
+		}
 		if strings.HasPrefix(it.Where, "indexeddb:backpack/") {
 			vaultRecords++
 		}
@@ -275,6 +350,9 @@ func assertNoPlaintextAtRest(t *testing.T, ctx context.Context, needles ...strin
 	}
 	if !sawPref {
 		t.Error("at-rest check did not see localStorage")
+	}
+	if !sawCanary {
+		t.Error("at-rest check did not find the canary it stored in IndexedDB")
 	}
 	t.Logf("at rest: %d items checked (%d in the vault database) for %d strings", len(dump), vaultRecords, len(needles))
 }
