@@ -48,7 +48,7 @@ func (p *EmergencyPage) Render() app.UI {
 	}
 	s := p.sum
 	return &Shell{Content: []app.UI{
-		app.Div().Class("actions no-print").Body(
+		app.Div().Class("actions ecard-actions no-print").Body(
 			app.Button().ID("print").Class("btn").Text(i18n.T("emergency.print")).
 				OnClick(func(ctx app.Context, e app.Event) { printPage() }),
 			app.A().Class("btn btn-secondary").Href(PathSummary).Text(i18n.T("emergency.back")),
@@ -77,13 +77,10 @@ func (p *EmergencyPage) Render() app.UI {
 				}).Else(func() app.UI {
 					return app.Ul().Body(app.Range(s.Allergies).Slice(func(i int) app.UI {
 						e := s.Allergies[i]
-						sev := severityOf(e.Text)
 						react := reactionsOf(e.Text)
 						return app.Li().Body(
 							app.Strong().Text(titleOf(e)),
-							app.If(sev != "", func() app.UI {
-								return app.Span().Class(severityClass(sev)).Text(i18n.T("summary.severity." + sev))
-							}),
+							allergyBadgeUI(e.Text),
 							app.If(react != "", func() app.UI { return app.Span().Class("ecard-detail").Text(react) }),
 						)
 					}))
@@ -112,7 +109,7 @@ func (p *EmergencyPage) Render() app.UI {
 			),
 			app.P().Class("ecard-foot muted").Text(i18n.T("emergency.foot")),
 		),
-		app.P().Class("muted no-print").Body(
+		app.P().Class("muted ecard-note no-print").Body(
 			app.Text(i18n.T("emergency.missing")+" "),
 			app.A().Href(PathAdd).Text(i18n.T("summary.add")),
 		),

@@ -402,9 +402,9 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 					} else {
 						f.selected = fi.ID
 					}
-				}),
+				}, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-small btn-secondary file-download").Text(i18n.T("files.download")).
-				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi) }),
+				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi) }, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-small btn-secondary file-attach").
 				Aria("expanded", f.attachFor == fi.ID).Text(i18n.T("files.attach")).
 				OnClick(func(ctx app.Context, e app.Event) {
@@ -413,9 +413,9 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 					} else {
 						f.attachFor, f.query = fi.ID, ""
 					}
-				}),
+				}, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-small btn-danger file-delete").Text(i18n.T("files.delete")).
-				OnClick(func(ctx app.Context, e app.Event) { f.confirm = fi.ID }),
+				OnClick(func(ctx app.Context, e app.Event) { f.confirm = fi.ID }, app.EventScope(fi.ID)),
 		),
 		app.If(f.confirm == fi.ID, func() app.UI { return f.renderConfirm(fi, len(entries)) }),
 		app.If(f.attachFor == fi.ID, func() app.UI { return f.renderAttach(fi) }),
@@ -434,7 +434,7 @@ func (f *FilesPage) renderConfirm(fi record.FileInfo, attached int) app.UI {
 		app.Div().Class("actions").Body(
 			app.Button().Class("btn btn-danger file-delete-yes").Disabled(f.working).
 				Text(i18n.T("files.delete.yes")).
-				OnClick(func(ctx app.Context, e app.Event) { f.remove(ctx, fi.ID) }),
+				OnClick(func(ctx app.Context, e app.Event) { f.remove(ctx, fi.ID) }, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-secondary file-delete-no").Text(i18n.T("files.cancel")).
 				OnClick(func(ctx app.Context, e app.Event) { f.confirm = "" }),
 		),
@@ -464,7 +464,8 @@ func (f *FilesPage) renderAttach(fi record.FileInfo) app.UI {
 						app.Span().Class("item-title").Text(e.Title),
 						app.Button().Class(cls).Disabled(f.working).Text(label).
 							Aria("label", label+": "+e.Title).
-							OnClick(func(ctx app.Context, ev app.Event) { f.setAttached(ctx, e.ID, fi.ID, !on) }),
+							OnClick(func(ctx app.Context, ev app.Event) { f.setAttached(ctx, e.ID, fi.ID, !on) },
+								app.EventScope(fi.ID, e.ID, on)),
 						app.Span().Class("item-meta").Text(metaLine(i18n.T("record.kind."+string(e.Kind)), sumDate(e))),
 					)
 				}),

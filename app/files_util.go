@@ -166,20 +166,22 @@ func telHref(phone string) string {
 	return b.String()
 }
 
-// severityOf reads an allergy's severity from its one-line text: "severe",
-// "moderate", "mild", or "high" for high criticality (which wins).
-func severityOf(text string) string {
+// allergyBadges reads an allergy's risk from its one-line text: "high"
+// when its criticality is high, then its reaction severity ("severe",
+// "moderate", "mild") when given. Each is a summary.severity.* message.
+func allergyBadges(text string) []string {
+	var out []string
 	lower := strings.ToLower(text)
 	if strings.Contains(lower, "criticality high") {
-		return "high"
+		out = append(out, "high")
 	}
 	for _, part := range strings.Split(lower, " · ") {
 		switch p := strings.TrimSpace(part); p {
 		case "severe", "moderate", "mild":
-			return p
+			return append(out, p)
 		}
 	}
-	return ""
+	return out
 }
 
 // reactionsOf is an allergy's text without its severity and criticality

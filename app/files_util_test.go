@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,22 +91,26 @@ func TestPhoneIn(t *testing.T) {
 	}
 }
 
-func TestSeverity(t *testing.T) {
-	for _, c := range []struct{ text, sev, rest string }{
+func TestAllergyBadges(t *testing.T) {
+	for _, c := range []struct{ text, badges, rest string }{
 		{"Hives · severe", "severe", "Hives"},
-		{"Anaphylaxis · severe · criticality high", "high", "Anaphylaxis"},
+		{"Anaphylaxis · severe · criticality high", "high severe", "Anaphylaxis"},
+		{"criticality high", "high", ""},
 		{"Rash, Itching · mild", "mild", "Rash, Itching"},
 		{"Severe rash", "", "Severe rash"},
 		{"", "", ""},
 	} {
-		if s := severityOf(c.text); s != c.sev {
-			t.Errorf("severityOf(%q) = %q", c.text, s)
+		b := allergyBadges(c.text)
+		if s := strings.Join(b, " "); s != c.badges {
+			t.Errorf("allergyBadges(%q) = %q", c.text, s)
 		}
 		if r := reactionsOf(c.text); r != c.rest {
 			t.Errorf("reactionsOf(%q) = %q", c.text, r)
 		}
-		if c.sev != "" && !i18n.Has("summary.severity."+c.sev) {
-			t.Errorf("no message for severity %q", c.sev)
+		for _, k := range b {
+			if !i18n.Has("summary.severity." + k) {
+				t.Errorf("no message for %q", k)
+			}
 		}
 	}
 }

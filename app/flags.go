@@ -236,7 +236,7 @@ func (p *FlagsPage) renderFlag(e record.Entry) app.UI {
 				OnChange(func(ctx app.Context, ev app.Event) {
 					p.include[e.ID] = ctx.JSSrc().Get("checked").Bool()
 					p.pickErr = ""
-				}),
+				}, app.EventScope(e.ID)),
 			app.Span().Text(i18n.T("flags.include")),
 		),
 		app.Span().Class("badge "+statusClass(st)).Text(i18n.T("flags.status."+st)),
@@ -251,7 +251,7 @@ func (p *FlagsPage) renderFlag(e record.Entry) app.UI {
 			app.Select().ID(sel).Disabled(p.working).
 				OnChange(func(ctx app.Context, ev app.Event) {
 					p.setStatus(ctx, []string{e.ID}, ctx.JSSrc().Get("value").String())
-				}).
+				}, app.EventScope(e.ID)).
 				Body(app.Range(flagStatuses).Slice(func(i int) app.UI {
 					s := flagStatuses[i]
 					return app.Option().Value(s).Selected(s == st).Text(i18n.T("flags.status." + s))
@@ -274,10 +274,6 @@ func statusClass(st string) string {
 
 // renderLetter is the formal request, as it prints.
 func (p *FlagsPage) renderLetter(a record.Amendment) app.UI {
-	ids := make([]string, len(a.Items))
-	for i, it := range a.Items {
-		ids[i] = it.EntryID
-	}
 	return app.Div().Class("letter-wrap").Body(
 		app.P().Class("muted no-print").Text(i18n.T("flags.rights")),
 		app.Div().Class("actions no-print").Body(
@@ -285,12 +281,20 @@ func (p *FlagsPage) renderLetter(a record.Amendment) app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { printPage() }),
 			app.Button().ID("letter-text").Class("btn btn-secondary").Text(i18n.T("flags.savetext")).
 				OnClick(func(ctx app.Context, e app.Event) {
-					text := a.Text()
+					// Read the letter now: handlers outlive the render that made them.
+					if p.letter == nil {
+						return
+					}
+					text := p.letter.Text()
 					ctx.Async(func() { download(strings.NewReader(text), i18n.T("flags.filename"), "text/plain") })
 				}),
 			app.Button().ID("letter-requested").Class("btn btn-secondary").Disabled(p.working).
 				Text(i18n.T("flags.markrequested")).
-				OnClick(func(ctx app.Context, e app.Event) { p.setStatus(ctx, ids, "requested") }),
+				OnClick(func(ctx app.Context, e app.Event) {
+					if p.letter != nil {
+						p.setStatus(ctx, letterIDs(*p.letter), "requested")
+					}
+				}),
 			app.Button().ID("letter-close").Class("btn btn-secondary").Text(i18n.T("flags.edit")).
 				OnClick(func(ctx app.Context, e app.Event) { p.letter = nil }),
 		),
@@ -335,6 +339,15 @@ func (p *FlagsPage) renderLetter(a record.Amendment) app.UI {
 			),
 		),
 	)
+}
+
+// letterIDs are the entries a letter asks to amend.
+func letterIDs(a record.Amendment) []string {
+	ids := make([]string, len(a.Items))
+	for i, it := range a.Items {
+		ids[i] = it.EntryID
+	}
+	return ids
 }
 
 // longDate writes a date in words: "March 4, 2025" / "4 de marzo de 2025".

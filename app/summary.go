@@ -136,12 +136,9 @@ func (p *SummaryPage) renderAllergies() app.UI {
 		}).Else(func() app.UI {
 			return app.Ul().Class("sum-list").Body(app.Range(list).Slice(func(i int) app.UI {
 				e := list[i]
-				sev := severityOf(e.Text)
 				return app.Li().Body(
-					app.A().Class("sum-title").Href(PathEntry+e.ID).Text(e.Title),
-					app.If(sev != "", func() app.UI {
-						return app.Span().Class(severityClass(sev)).Text(i18n.T("summary.severity." + sev))
-					}),
+					app.A().Class("sum-title").Href(PathEntry+e.ID).Text(titleOf(e)),
+					allergyBadgeUI(e.Text),
 					app.If(reactionsOf(e.Text) != "", func() app.UI {
 						return app.Span().Class("sum-meta").Text(reactionsOf(e.Text))
 					}),
@@ -149,6 +146,17 @@ func (p *SummaryPage) renderAllergies() app.UI {
 			}))
 		}),
 	)
+}
+
+// allergyBadgeUI shows an allergy's risk and severity badges (nil if none).
+func allergyBadgeUI(text string) app.UI {
+	badges := allergyBadges(text)
+	if len(badges) == 0 {
+		return nil
+	}
+	return app.Span().Class("sev-badges").Body(app.Range(badges).Slice(func(i int) app.UI {
+		return app.Span().Class(severityClass(badges[i])).Text(i18n.T("summary.severity." + badges[i]))
+	}))
 }
 
 // severityClass is the badge class of an allergy severity.
@@ -191,7 +199,7 @@ func (p *SummaryPage) moreButton(id string, total, shown int) app.UI {
 		return nil
 	}
 	return app.Button().Class("btn btn-small btn-secondary no-print").Text(i18n.T("summary.showall", total)).
-		OnClick(func(ctx app.Context, e app.Event) { p.all[id] = true })
+		OnClick(func(ctx app.Context, e app.Event) { p.all[id] = true }, app.EventScope(id))
 }
 
 // item: title, detail, date, status.
@@ -199,10 +207,10 @@ func (p *SummaryPage) item(e record.Entry) app.UI {
 	return app.Li().Body(
 		app.A().Class("sum-title").Href(PathEntry+e.ID).Text(titleOf(e)),
 		app.If(e.Flag != nil, func() app.UI { return app.Span().Class("badge danger").Text(i18n.T("summary.flagged")) }),
-		app.If(e.Text != "", func() app.UI { return app.Span().Class("sum-meta").Text(e.Text) }),
 		app.If(sumDate(e) != "", func() app.UI {
 			return app.Span().Class("sum-date").Text(sumDate(e))
 		}),
+		app.If(e.Text != "", func() app.UI { return app.Span().Class("sum-meta").Text(e.Text) }),
 	)
 }
 
