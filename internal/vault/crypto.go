@@ -14,8 +14,14 @@ import (
 
 // SchemaVersion is the storage format this package writes. Version 1 had the
 // same layout but did not bind the schema version into the AAD; Unlock
-// migrates a version 1 vault in place.
-const SchemaVersion = 2
+// migrates a version 1 vault in place. Version 3 added record packs
+// (pack.go) and changed no ciphertext, so its AADs still say 2
+// (sealVersion) and a version 2 vault needs only its schema record bumped;
+// the bump keeps older versions of Backpack, which cannot read packs, out.
+const SchemaVersion = 3
+
+// sealVersion is the format version bound into every AAD (see aad).
+const sealVersion = 2
 
 const (
 	keySize   = 32 // AES-256, data key, HMAC key

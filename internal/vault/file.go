@@ -226,17 +226,14 @@ func (v *Vault) writeWithRecord(ctx context.Context, ops []Op, rec func(int64) (
 	}
 	v.writeMu.Lock()
 	defer v.writeMu.Unlock()
-	v.mu.RLock()
-	if v.k == nil {
-		v.mu.RUnlock()
-		return ErrLocked
-	}
-	ops = append(ops, v.sealRecord(&r)...)
-	v.mu.RUnlock()
-	if err := v.store.Write(ctx, ops); err != nil {
+	p, err := v.planPut(ctx, []Record{r})
+	if err != nil {
 		return err
 	}
-	v.cache(r)
+	if err := v.store.Write(ctx, append(ops, p.ops...)); err != nil {
+		return err
+	}
+	v.cache(p, r)
 	return nil
 }
 

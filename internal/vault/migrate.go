@@ -24,6 +24,8 @@ func (v *Vault) migrate(ctx context.Context, from int) error {
 		switch s {
 		case 1:
 			err = v.migrate1to2(ctx)
+		case 2:
+			// Packs are new; every version 2 value stays valid.
 		default:
 			err = fmt.Errorf("vault: no migration from schema %d", s)
 		}

@@ -50,17 +50,19 @@ type Vault struct {
 	mu      sync.RWMutex // guards k and headers; held only for CPU work
 	k       *keys        // nil once locked
 	headers map[string]*entry
+	packs   map[string]int // entries left in each pack (see pack.go)
 	corrupt []string
 
 	writeMu sync.Mutex // orders writes, so the header cache follows the store
 
-	schema int // schema written by seal; SchemaVersion except in tests
+	schema int // the AAD format version: sealVersion except in tests
 }
 
 type entry struct {
 	header []byte
 	buf    []byte // the whole plaintext the header aliases, wiped on Lock
 	flags  byte   // flagHasBody, flagInline
+	pack   string // the pack holding the record, "" when stored alone
 }
 
 func (e *entry) wipe() { wipe(e.buf); wipe(e.header) }
@@ -120,7 +122,7 @@ func create(ctx context.Context, store Store, passphrase string, p KDFParams) (*
 	if err != nil {
 		return nil, "", err
 	}
-	v := &Vault{store: store, k: k, headers: map[string]*entry{}, schema: SchemaVersion}
+	v := &Vault{store: store, k: k, headers: map[string]*entry{}, packs: map[string]int{}, schema: sealVersion}
 	return v, formatRecoveryKey(rsecret), nil
 }
 
@@ -166,7 +168,7 @@ func unlock(ctx context.Context, store Store, slot string, secret []byte, wrong 
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{store: store, k: k, schema: SchemaVersion}
+	v := &Vault{store: store, k: k, schema: sealVersion}
 	if schema < SchemaVersion {
 		if err := v.migrate(ctx, schema); err != nil {
 			v.Lock()
@@ -203,27 +205,46 @@ func readSchema(ctx context.Context, store Store) (int, error) {
 // damaged record does not lock the user out of the rest.
 func (v *Vault) loadHeaders(ctx context.Context) error {
 	headers := map[string]*entry{}
+	packs := map[string]int{}
 	var corrupt []string
 	v.mu.RLock()
 	k := v.k
 	v.mu.RUnlock()
-	err := v.store.Each(ctx, BucketRecords, func(key string, val []byte) error {
+	load := func(key string, val []byte, pack string) {
 		sh, _, err := splitRecord(val)
 		if err != nil {
 			corrupt = append(corrupt, key)
-			return nil
+			return
 		}
 		pt, err := open(k.aead, nil, headerAAD(v.schema, key), sh)
 		if err != nil {
 			corrupt = append(corrupt, key)
-			return nil
+			return
 		}
 		id, e, err := decodeEnvelope(pt)
-		if err != nil || k.storageKey(kindRecord, id) != key {
+		if err != nil || k.storageKey(kindRecord, id) != key || headers[id] != nil {
 			corrupt = append(corrupt, key)
+			return
+		}
+		e.pack = pack
+		headers[id] = e
+	}
+	err := v.store.Each(ctx, BucketRecords, func(key string, val []byte) error {
+		if !isPack(key) {
+			load(key, val, "")
 			return nil
 		}
-		headers[id] = e
+		n := 0
+		err := eachPackEntry(val, func(rkey string, rval []byte) error {
+			n++
+			load(rkey, rval, key)
+			return nil
+		})
+		if err != nil {
+			corrupt = append(corrupt, key)
+			n++ // never deleted as empty: its entries are not all known
+		}
+		packs[key] = n
 		return nil
 	})
 	if err != nil {
@@ -234,7 +255,7 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 	if v.k == nil {
 		return ErrLocked
 	}
-	v.headers, v.corrupt = headers, corrupt
+	v.headers, v.packs, v.corrupt = headers, packs, corrupt
 	return nil
 }
 
@@ -272,33 +293,31 @@ func inlineBodyAAD(schema int, key string) []byte {
 	return aad(schema, BucketRecords, key, []byte("body"))
 }
 
-// sealRecord returns the ops that store r: its value in BucketRecords and,
-// for a large body, a value in BucketBodies.
-func (v *Vault) sealRecord(r *Record) []Op {
+// sealRecord returns r's value in BucketRecords under key (alone or in a
+// pack) and the ops on BucketBodies: a large body, or the delete of a body
+// that no longer lives there. The caller holds mu.
+func (v *Vault) sealRecord(r *Record, key string) (val []byte, bodyOps []Op) {
 	k, schema := v.k, v.schema
-	key := k.storageKey(kindRecord, r.ID)
 	inline := schema >= 2 && len(r.Body) > 0 && len(r.Body) <= InlineBodyMax
 	env := encodeEnvelope(r, inline)
 	sh := seal(k.aead, headerAAD(schema, key), env)
 	wipe(env)
-	var ops []Op
 	if schema < 2 {
-		ops = append(ops, Op{Bucket: BucketRecords, Key: key, Value: sh})
+		val = sh
 	} else {
-		val := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(sh)+len(r.Body)+overhead), uint64(len(sh)))
+		val = binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(sh)+len(r.Body)+overhead), uint64(len(sh)))
 		val = append(val, sh...)
 		if inline {
 			val = append(val, seal(k.aead, inlineBodyAAD(schema, key), r.Body)...)
 		}
-		ops = append(ops, Op{Bucket: BucketRecords, Key: key, Value: val})
 	}
-	bkey := k.storageKey(kindBody, r.ID)
 	if len(r.Body) > 0 && !inline {
-		ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Value: seal(k.aead, aad(schema, BucketBodies, bkey, nil), r.Body)})
+		bkey := k.storageKey(kindBody, r.ID)
+		bodyOps = append(bodyOps, Op{Bucket: BucketBodies, Key: bkey, Value: seal(k.aead, aad(schema, BucketBodies, bkey, nil), r.Body)})
 	} else if e := v.headers[r.ID]; e != nil && e.flags&(flagHasBody|flagInline) == flagHasBody {
-		ops = append(ops, Op{Bucket: BucketBodies, Key: bkey, Delete: true})
+		bodyOps = append(bodyOps, Op{Bucket: BucketBodies, Key: k.storageKey(kindBody, r.ID), Delete: true})
 	}
-	return ops
+	return val, bodyOps
 }
 
 func encodeEnvelope(r *Record, inline bool) []byte {
@@ -342,7 +361,7 @@ func (v *Vault) Lock() {
 	for _, e := range v.headers {
 		e.wipe()
 	}
-	v.headers, v.corrupt = nil, nil
+	v.headers, v.packs, v.corrupt = nil, nil, nil
 }
 
 // Locked reports whether Lock was called.
@@ -420,31 +439,26 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 	defer v.writeMu.Unlock()
 	// Encrypt everything first (IndexedDB commits a transaction as soon as
 	// control returns to the event loop), then write in one batch.
-	v.mu.RLock()
-	if v.k == nil {
-		v.mu.RUnlock()
-		return ErrLocked
-	}
-	ops := make([]Op, 0, len(recs))
-	for i := range recs {
-		ops = append(ops, v.sealRecord(&recs[i])...)
-	}
-	v.mu.RUnlock()
-	if err := v.store.Write(ctx, ops); err != nil {
+	p, err := v.planPut(ctx, recs)
+	if err != nil {
 		return err
 	}
-	v.cache(recs...)
+	if err := v.store.Write(ctx, p.ops); err != nil {
+		return err
+	}
+	v.cache(p, recs...)
 	return nil
 }
 
-// cache records the headers of records just written. The caller holds
-// writeMu.
-func (v *Vault) cache(recs ...Record) {
+// cache records the headers and places of records just written. The
+// caller holds writeMu.
+func (v *Vault) cache(p *plan, recs ...Record) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.k == nil {
 		return // written, but locked meanwhile: nothing to cache
 	}
+	v.applyPacks(p)
 	for i := range recs {
 		old := v.headers[recs[i].ID]
 		if old != nil {
@@ -452,7 +466,7 @@ func (v *Vault) cache(recs ...Record) {
 		}
 		r := &recs[i]
 		h := bytes.Clone(r.Header)
-		e := &entry{header: h, buf: h}
+		e := &entry{header: h, buf: h, pack: p.loc[r.ID]}
 		if len(r.Body) > 0 {
 			e.flags = flagHasBody
 			if v.schema >= 2 && len(r.Body) <= InlineBodyMax {
@@ -473,22 +487,40 @@ func (v *Vault) Delete(ctx context.Context, ids ...string) error {
 		v.mu.RUnlock()
 		return ErrLocked
 	}
-	ops := make([]Op, 0, 2*len(ids))
+	p := &plan{removed: map[string][]string{}}
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		ops = append(ops,
-			Op{Bucket: BucketRecords, Key: v.k.storageKey(kindRecord, id), Delete: true},
-			Op{Bucket: BucketBodies, Key: v.k.storageKey(kindBody, id), Delete: true})
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		key := v.k.storageKey(kindRecord, id)
+		if e := v.headers[id]; e != nil && e.pack != "" {
+			p.removed[e.pack] = append(p.removed[e.pack], key)
+		} else {
+			p.ops = append(p.ops, Op{Bucket: BucketRecords, Key: key, Delete: true})
+		}
+		p.ops = append(p.ops, Op{Bucket: BucketBodies, Key: v.k.storageKey(kindBody, id), Delete: true})
 	}
+	counts := v.packCounts(p.removed)
 	v.mu.RUnlock()
-	if len(ops) == 0 {
+	if len(seen) == 0 {
 		return nil
 	}
-	if err := v.store.Write(ctx, ops); err != nil {
+	ops, err := v.rewritePacks(ctx, p.removed, counts)
+	if err != nil {
+		return err
+	}
+	if err := v.store.Write(ctx, append(ops, p.ops...)); err != nil {
 		return err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for _, id := range ids {
+	if v.k == nil {
+		return nil
+	}
+	v.applyPacks(p)
+	for id := range seen {
 		if e := v.headers[id]; e != nil {
 			e.wipe()
 			delete(v.headers, id)
@@ -551,47 +583,81 @@ func (v *Vault) Corrupt() ([]string, error) {
 // Body decrypts a record's body: nil for a record without one, ErrNotFound
 // for an unknown id, ErrCorrupt when the stored body fails authentication.
 func (v *Vault) Body(ctx context.Context, id string) ([]byte, error) {
+	// A record's pack can be rewritten by a Put or Delete running meanwhile
+	// (Body does not take writeMu); look again when it moved.
+	for range 4 {
+		b, moved, err := v.body(ctx, id)
+		if !moved {
+			return b, err
+		}
+	}
+	return nil, fmt.Errorf("vault: record %s moved while its body was read", id)
+}
+
+func (v *Vault) body(ctx context.Context, id string) (_ []byte, moved bool, _ error) {
 	v.mu.RLock()
 	if v.k == nil {
 		v.mu.RUnlock()
-		return nil, ErrLocked
+		return nil, false, ErrLocked
 	}
 	e := v.headers[id]
 	if e == nil {
 		v.mu.RUnlock()
-		return nil, ErrNotFound
+		return nil, false, ErrNotFound
 	}
-	flags, rkey, bkey := e.flags, v.k.storageKey(kindRecord, id), v.k.storageKey(kindBody, id)
+	flags, pack, rkey, bkey := e.flags, e.pack, v.k.storageKey(kindRecord, id), v.k.storageKey(kindBody, id)
 	v.mu.RUnlock()
 	if flags&flagHasBody == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	inline := flags&flagInline != 0
 	bucket, key := BucketBodies, bkey
 	if inline {
 		bucket, key = BucketRecords, rkey
+		if pack != "" {
+			key = pack
+		}
 	}
 	sealed, err := v.store.Get(ctx, bucket, key)
 	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w: body of record %s missing", ErrCorrupt, id)
+		if pack != "" && v.moved(id, pack) {
+			return nil, true, nil
+		}
+		return nil, false, fmt.Errorf("%w: body of record %s missing", ErrCorrupt, id)
 	} else if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if inline && pack != "" {
+		if sealed, err = findInPack(sealed, rkey); err != nil || sealed == nil {
+			if v.moved(id, pack) {
+				return nil, true, nil
+			}
+			return nil, false, fmt.Errorf("%w: record %s missing from its pack", ErrCorrupt, id)
+		}
 	}
 	ad := aad(v.schema, BucketBodies, bkey, nil)
 	if inline {
 		if _, sealed, err = splitRecord(sealed); err != nil {
-			return nil, fmt.Errorf("%w: record %s", ErrCorrupt, id)
+			return nil, false, fmt.Errorf("%w: record %s", ErrCorrupt, id)
 		}
 		ad = inlineBodyAAD(v.schema, rkey)
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.k == nil {
-		return nil, ErrLocked
+		return nil, false, ErrLocked
 	}
 	pt, err := open(v.k.aead, nil, ad, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("%w: body of record %s", ErrCorrupt, id)
+		return nil, false, fmt.Errorf("%w: body of record %s", ErrCorrupt, id)
 	}
-	return pt, nil
+	return pt, false, nil
+}
+
+// moved reports whether record id is no longer in pack.
+func (v *Vault) moved(id, pack string) bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	e := v.headers[id]
+	return e != nil && e.pack != pack
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -526,7 +527,7 @@ func TestTamperRecords(t *testing.T) {
 	})
 	t.Run("newer schema", func(t *testing.T) {
 		s, _ := setup(t)
-		s.Write(ctx, []Op{{Bucket: BucketMeta, Key: metaSchema, Value: []byte("3")}})
+		s.Write(ctx, []Op{{Bucket: BucketMeta, Key: metaSchema, Value: []byte(strconv.Itoa(SchemaVersion + 1))}})
 		if _, err := Unlock(ctx, s, pass); !errors.Is(err, ErrNewerSchema) {
 			t.Fatal(err)
 		}

@@ -358,8 +358,12 @@ func lengths(vals js.Value, n int) (lens []float64, err error) {
 
 // Write implements vault.Store: one transaction, every op or none.
 func (s *Store) Write(ctx context.Context, ops []vault.Op) error {
-	return s.write(ctx, ops, nil)
+	return s.write(ctx, ops, testBeforeCommit)
 }
+
+// testBeforeCommit, when set by a test, runs in every Write after the last
+// request is issued (to count transactions or make the batch fail).
+var testBeforeCommit func(txn js.Value)
 
 // write copies every value to JS, opens one transaction, issues every
 // request, calls beforeCommit (tests abort there), then awaits completion.

@@ -292,3 +292,65 @@ func TestGetMany(t *testing.T) {
 		t.Fatalf("%q %v", got, err)
 	}
 }
+
+// A Put of 10,000 records is one IndexedDB transaction: a request failing
+// after every other one was issued leaves nothing behind.
+func TestPut10kAtomic(t *testing.T) {
+	s := open(t)
+	v, _, err := vault.Create(ctx, s, "pass phrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := records(100, 300)
+	if err := v.Put(ctx, base...); err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, s)
+	// The batch replaces half the records already stored (their packs are
+	// rewritten or deleted in the same transaction) and adds 9,950.
+	batch := append(records(9950, 1024), base[:50]...)
+	for i := range base[:50] {
+		batch[9950+i].Header = []byte("changed")
+	}
+	var existing string
+	for k := range before[vault.BucketRecords] {
+		existing = k
+	}
+	txns := 0
+	testBeforeCommit = func(txn js.Value) {
+		txns++
+		// add() of a key that exists fails inside IndexedDB, after the
+		// batch's last request: the transaction aborts.
+		txn.Call("objectStore", vault.BucketRecords).Call("add", js.Global().Get("Uint8Array").New(1), existing)
+	}
+	err = v.Put(ctx, batch...)
+	testBeforeCommit = nil
+	var de *DOMError
+	if !errors.As(err, &de) || de.Name != "ConstraintError" {
+		t.Fatalf("Put: %v", err)
+	}
+	if txns != 1 {
+		t.Fatalf("Put took %d transactions", txns)
+	}
+	if d := dump(t, s); fmt.Sprint(d) != fmt.Sprint(before) {
+		t.Fatal("failed Put changed the store")
+	}
+	if h, _ := v.Headers(); len(h) != 100 || string(h[base[0].ID]) == "changed" {
+		t.Fatal("failed Put changed the cache")
+	}
+	if err := v.Put(ctx, batch...); err != nil {
+		t.Fatal(err)
+	}
+	v.Lock()
+	v, err = vault.Unlock(ctx, s, "pass phrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := v.Headers()
+	if c, _ := v.Corrupt(); len(h) != 10050 || len(c) != 0 || string(h[base[0].ID]) != "changed" {
+		t.Fatal(len(h), c)
+	}
+	if b, err := v.Body(ctx, batch[123].ID); err != nil || !bytes.Equal(b, batch[123].Body) {
+		t.Fatal(err)
+	}
+}
