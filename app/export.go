@@ -52,7 +52,7 @@ type Export struct {
 }
 
 func (x *Export) OnNav(ctx app.Context) {
-	if !requireSession(ctx) {
+	if !requireSession(ctx) || x.ready {
 		return
 	}
 	x.choice = newExportChoice(current())
@@ -196,17 +196,17 @@ func (x *Export) Render() app.UI {
 	ok := !x.busy && !x.choice.empty() && (x.protect != xpProtectKey || x.keyFpr != "") &&
 		(x.protect != xpProtectOwn || x.own != "")
 	return &Shell{Title: i18n.T("ui.export.title"), Content: []app.UI{
-		app.P().Class("lead-left").Text(i18n.T("ui.export.intro")),
+		app.P().Class("xp-lead").Text(i18n.T("ui.export.intro")),
 		app.Form().ID("export-form").OnSubmit(x.start).Body(
-			app.Section().Class("card step").Body(
+			app.Section().Class("card xp-step").Body(
 				app.H2().Text(i18n.T("ui.export.step.what")),
 				x.choice.render("xp", x.busy),
 			),
-			app.Section().Class("card step").Body(
+			app.Section().Class("card xp-step").Body(
 				app.H2().Text(i18n.T("ui.export.step.protect")),
 				x.renderProtect(),
 			),
-			app.Section().Class("card step").Body(
+			app.Section().Class("card xp-step").Body(
 				app.H2().Text(i18n.T("ui.export.step.save")),
 				app.If(x.err != "", func() app.UI { return errorBanner(x.err) }),
 				app.Div().Class("actions").Body(
@@ -214,7 +214,7 @@ func (x *Export) Render() app.UI {
 						Text(i18n.T("ui.export.start")),
 				),
 				app.If(x.busy || x.url != "", func() app.UI {
-					return app.Div().Class("progress").Body(
+					return app.Div().Class("xp-progress").Body(
 						app.Progress().ID("export-progress").Max(x.total).Value(x.done).
 							Aria("label", i18n.T("ui.export.progress")),
 						app.P().Class("muted").Aria("live", "polite").Text(xpPercent(x.done, x.total)),
@@ -230,10 +230,10 @@ func (x *Export) Render() app.UI {
 func (x *Export) renderProtect() app.UI {
 	radio := func(v, label, hint string) app.UI {
 		id := "xp-protect-" + v
-		return app.Label().Class("check").For(id).Body(
+		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name("xp-protect").Value(v).Checked(x.protect == v).Disabled(x.busy).
 				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = "" }),
-			app.Span().Class("check-text").Body(
+			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),
 			),
@@ -242,9 +242,9 @@ func (x *Export) renderProtect() app.UI {
 	var body app.UI
 	switch x.protect {
 	case xpProtectGenerated:
-		body = app.Div().Class("protect").Body(
+		body = app.Div().Class("xp-protect").Body(
 			app.P().Class("field-hint").Text(i18n.T("ui.export.pass.hint")),
-			app.P().ID("xp-passphrase").Class("passphrase").Aria("label", i18n.T("ui.export.pass.label")).Text(x.generated),
+			app.P().ID("xp-passphrase").Class("xp-pass").Aria("label", i18n.T("ui.export.pass.label")).Text(x.generated),
 			app.Div().Class("actions").Body(
 				app.Button().ID("xp-pass-copy").Type("button").Class("btn btn-secondary btn-small").
 					Text(i18n.T("ui.export.pass.copy")).
@@ -263,7 +263,7 @@ func (x *Export) renderProtect() app.UI {
 		)
 	case xpProtectOwn:
 		score, reason := vault.Strength(x.own)
-		body = app.Div().Class("protect").Body(
+		body = app.Div().Class("xp-protect").Body(
 			field("xp-own", i18n.T("ui.export.own.label"), i18n.T("ui.export.own.hint"), "",
 				app.Input().Type("text").AutoComplete(false).Spellcheck(false).Value(x.own).Disabled(x.busy).
 					OnInput(func(ctx app.Context, e app.Event) { x.own = ctx.JSSrc().Get("value").String() })),
@@ -271,15 +271,15 @@ func (x *Export) renderProtect() app.UI {
 			app.P().Class("field-hint").Aria("live", "polite").Text(i18n.T(reason)),
 		)
 	default:
-		body = app.Div().Class("protect").Body(
+		body = app.Div().Class("xp-protect").Body(
 			app.P().Class("field-hint").Text(i18n.T("ui.export.key.hint")),
 			app.Label().For("xp-key").Body(
 				app.Span().Text(i18n.T("ui.export.key.label")),
-				app.Textarea().ID("xp-key").Class("mono").Spellcheck(false).Disabled(x.busy).
+				app.Textarea().ID("xp-key").Class("xp-mono").Spellcheck(false).Disabled(x.busy).
 					Placeholder("-----BEGIN PGP PUBLIC KEY BLOCK-----").Text(x.keyText).
 					OnChange(func(ctx app.Context, e app.Event) { x.checkKey(ctx, ctx.JSSrc().Get("value").String()) }),
 			),
-			app.Label().For("xp-keyfile").Class("file-pick").Body(
+			app.Label().For("xp-keyfile").Class("xp-file").Body(
 				app.Span().Text(i18n.T("ui.export.key.file")),
 				app.Input().Type("file").ID("xp-keyfile").Accept(".asc,.gpg,.pgp,.pub,.key,.txt,application/pgp-keys").
 					Disabled(x.busy).OnChange(x.loadKey),
@@ -288,15 +288,15 @@ func (x *Export) renderProtect() app.UI {
 				return app.P().ID("xp-key-err").Class("field-error").Role("alert").Text(x.keyErr)
 			}),
 			app.If(x.keyFpr != "", func() app.UI {
-				return app.P().ID("xp-key-ok").Class("key-ok").Role("status").Body(
+				return app.P().ID("xp-key-ok").Class("xp-key-ok").Role("status").Body(
 					app.Span().Text(i18n.T("ui.export.key.ok")),
-					app.Code().Class("fpr").Text(xpGroup(x.keyFpr, 4)),
+					app.Code().Class("xp-fpr").Text(xpGroup(x.keyFpr, 4)),
 				)
 			}),
 		)
 	}
 	return app.Div().Body(
-		app.FieldSet().Class("checks").Body(
+		app.FieldSet().Class("xp-checks").Body(
 			app.Legend().Class("sr-only").Text(i18n.T("ui.export.step.protect")),
 			radio(xpProtectGenerated, i18n.T("ui.export.protect.generated"), i18n.T("ui.export.protect.generated.hint")),
 			radio(xpProtectOwn, i18n.T("ui.export.protect.own"), i18n.T("ui.export.protect.own.hint")),
@@ -307,12 +307,12 @@ func (x *Export) renderProtect() app.UI {
 }
 
 func (x *Export) renderDone() app.UI {
-	return app.Div().ID("export-done").Class("done").Body(
+	return app.Div().ID("export-done").Class("xp-done").Body(
 		okBanner(i18n.T("ui.export.done", x.name, xpSize(x.size))),
 		app.If(x.passShown != "", func() app.UI {
 			return app.Div().Body(
 				app.P().Text(i18n.T("ui.export.done.pass")),
-				app.P().Class("passphrase small").Text(x.passShown),
+				app.P().Class("xp-pass xp-small").Text(x.passShown),
 			)
 		}),
 		app.Div().Class("actions").Body(
@@ -331,12 +331,12 @@ func xpHowToOpen(name string, key bool) app.UI {
 	if key {
 		secret = i18n.T("ui.open.key")
 	}
-	return app.Section().ID("how-to-open").Class("card step how").Body(
+	return app.Section().ID("how-to-open").Class("card xp-step xp-how").Body(
 		app.H2().Text(i18n.T("ui.open.title")),
 		app.P().Text(i18n.T("ui.open.intro")),
 		app.H3().Text(i18n.T("ui.open.gpg.title")),
 		app.P().Text(i18n.T("ui.open.gpg", secret)),
-		app.Pre().Class("cmd").Body(app.Code().Text("gpg --decrypt "+name+" > export.zip")),
+		app.Pre().Class("xp-cmd").Body(app.Code().Text("gpg --decrypt "+name+" > export.zip")),
 		app.P().Text(i18n.T("ui.open.inside")),
 		app.H3().Text(i18n.T("ui.open.app.title")),
 		app.P().Body(

@@ -73,8 +73,11 @@ func (c *exportChoice) selection() export.Selection {
 			sel.Profiles = append(sel.Profiles, p.ID)
 		}
 	}
-	if sel.Profiles == nil {
+	switch len(sel.Profiles) {
+	case 0:
 		sel.Profiles = []string{"-"} // nothing chosen: matches no profile
+	case len(c.hdr.Profiles):
+		sel.Profiles = nil // everyone: the export is not a part
 	}
 	switch c.scope {
 	case xpScopeSummary:
@@ -152,21 +155,21 @@ func (c *exportChoice) kindCounts() map[record.Kind]int {
 func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 	radio := func(scope, label, hint string) app.UI {
 		id := prefix + "-scope-" + scope
-		return app.Label().Class("check").For(id).Body(
+		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name(prefix+"-scope").Value(scope).
 				Checked(c.scope == scope).Disabled(disabled).
 				OnChange(func(ctx app.Context, e app.Event) { c.scope = scope }),
-			app.Span().Class("check-text").Body(
+			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),
 			),
 		)
 	}
 	box := func(id, label, hint string, checked bool, set func(bool)) app.UI {
-		return app.Label().Class("check").For(id).Body(
+		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("checkbox").ID(id).Checked(checked).Disabled(disabled).
 				OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }),
-			app.Span().Class("check-text").Body(
+			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.If(hint != "", func() app.UI { return app.Span().Class("field-hint").Text(hint) }),
 			),
@@ -200,7 +203,7 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 				c.kinds[k], func(v bool) { c.kinds[k] = v }))
 		}
 		if len(kinds) > 0 {
-			custom = append(custom, app.FieldSet().Class("checks").Body(
+			custom = append(custom, app.FieldSet().Class("xp-checks").Body(
 				app.Legend().Text(i18n.T("ui.sel.kinds")),
 				app.Range(kinds).Slice(func(i int) app.UI { return kinds[i] }),
 			))
@@ -214,7 +217,7 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 			files = append(files, box(prefix+"-file-"+f.ID, f.Name, xpSize(f.Size), c.files[f.ID], func(v bool) { c.files[f.ID] = v }))
 		}
 		if len(files) > 0 {
-			custom = append(custom, app.FieldSet().Class("checks").Body(
+			custom = append(custom, app.FieldSet().Class("xp-checks").Body(
 				app.Legend().Text(i18n.T("ui.sel.files")),
 				app.Range(files).Slice(func(i int) app.UI { return files[i] }),
 			))
@@ -222,21 +225,21 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 	}
 
 	np, ne, nf, nb := c.counts()
-	return app.Div().Class("choice").Body(
+	return app.Div().Class("xp-choice").Body(
 		app.If(len(profileBoxes) > 0, func() app.UI {
-			return app.FieldSet().Class("checks").Body(
+			return app.FieldSet().Class("xp-checks").Body(
 				app.Legend().Text(i18n.T("ui.sel.profiles")),
 				app.Range(profileBoxes).Slice(func(i int) app.UI { return profileBoxes[i] }),
 			)
 		}),
-		app.FieldSet().Class("checks").Body(
+		app.FieldSet().Class("xp-checks").Body(
 			app.Legend().Text(i18n.T("ui.sel.what")),
 			radio(xpScopeAll, i18n.T("ui.sel.all"), i18n.T("ui.sel.all.hint")),
 			radio(xpScopeSummary, i18n.T("ui.sel.summaryonly"), i18n.T("ui.sel.summaryonly.hint")),
 			radio(xpScopeCustom, i18n.T("ui.sel.custom"), i18n.T("ui.sel.custom.hint")),
 		),
 		app.Range(custom).Slice(func(i int) app.UI { return custom[i] }),
-		app.P().ID(prefix+"-counts").Class("counts").Aria("live", "polite").
+		app.P().ID(prefix+"-counts").Class("xp-counts").Aria("live", "polite").
 			Text(i18n.T("ui.sel.counts", np, ne, nf, xpSize(nb))),
 	)
 }

@@ -49,8 +49,8 @@ func (o *xpOpener) identity() (export.Identity, error) {
 
 func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 	id := func(s string) string { return o.prefix + "-" + s }
-	return app.Div().Class("opener").Body(
-		app.Label().For(id("file")).Class("file-pick").Body(
+	return app.Div().Class("xp-opener").Body(
+		app.Label().For(id("file")).Class("xp-file").Body(
 			app.Span().Text(i18n.T("ui.open.file")),
 			app.Span().Class("field-hint").Text(i18n.T("ui.open.file.hint")),
 			app.Input().Type("file").ID(id("file")).Accept(".pgp,.gpg,.asc,application/pgp-encrypted,application/octet-stream").
@@ -67,7 +67,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 		app.If(o.hasFile, func() app.UI {
 			return app.P().ID(id("chosen")).Class("muted").Text(i18n.T("ui.open.chosen", o.name, xpSize(o.size)))
 		}),
-		app.FieldSet().Class("checks inline").Body(
+		app.FieldSet().Class("xp-checks xp-inline").Body(
 			app.Legend().Text(i18n.T("ui.open.with")),
 			o.radio(id("with-pass"), i18n.T("ui.open.with.pass"), !o.useKey, disabled, func() { o.useKey = false; changed() }),
 			o.radio(id("with-key"), i18n.T("ui.open.with.key"), o.useKey, disabled, func() { o.useKey = true; changed() }),
@@ -77,15 +77,15 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 				app.Input().Type("password").AutoComplete(false).Spellcheck(false).Value(o.pass).Disabled(disabled).
 					OnInput(func(ctx app.Context, e app.Event) { o.pass = ctx.JSSrc().Get("value").String(); changed() }))
 		}).Else(func() app.UI {
-			return app.Div().Class("protect").Body(
+			return app.Div().Class("xp-protect").Body(
 				app.Label().For(id("key")).Body(
 					app.Span().Text(i18n.T("ui.open.key.label")),
 					app.Span().Class("field-hint").Text(i18n.T("ui.open.key.hint")),
-					app.Textarea().ID(id("key")).Class("mono").Spellcheck(false).Disabled(disabled).
+					app.Textarea().ID(id("key")).Class("xp-mono").Spellcheck(false).Disabled(disabled).
 						Placeholder("-----BEGIN PGP PRIVATE KEY BLOCK-----").Text(o.keyText).
 						OnInput(func(ctx app.Context, e app.Event) { o.keyText = ctx.JSSrc().Get("value").String(); changed() }),
 				),
-				app.Label().For(id("keyfile")).Class("file-pick").Body(
+				app.Label().For(id("keyfile")).Class("xp-file").Body(
 					app.Span().Text(i18n.T("ui.open.key.file")),
 					app.Input().Type("file").ID(id("keyfile")).Accept(".asc,.gpg,.key,.txt").Disabled(disabled).
 						OnChange(func(ctx app.Context, e app.Event) {
@@ -118,9 +118,9 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 }
 
 func (o *xpOpener) radio(id, label string, checked, disabled bool, set func()) app.UI {
-	return app.Label().Class("check").For(id).Body(
+	return app.Label().Class("xp-check").For(id).Body(
 		app.Input().Type("radio").ID(id).Name(o.prefix+"-with").Checked(checked).Disabled(disabled).
 			OnChange(func(ctx app.Context, e app.Event) { set() }),
-		app.Span().Class("check-text").Text(label),
+		app.Span().Class("xp-check-text").Text(label),
 	)
 }

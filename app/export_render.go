@@ -2,6 +2,7 @@ package ui
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -120,7 +121,7 @@ func (v xpArchiveView) profile(p record.Profile, entries []*record.Entry, fileNa
 				app.H3().Text(i18n.T("export.sec.files")),
 				app.Ul().Class("list").Body(app.Range(files).Slice(func(i int) app.UI {
 					f := files[i]
-					return app.Li().Class("item file-row").Body(
+					return app.Li().Class("item xp-file-row").Body(
 						app.Span().Class("item-title").Text(f.Name),
 						app.Button().Type("button").Class("btn btn-small btn-secondary view-file").
 							Aria("label", i18n.T("ui.view.download.file", f.Name)).
@@ -179,7 +180,7 @@ func xpEntryItem(e *record.Entry, fileNames map[string]string) app.UI {
 	}
 	return app.Li().Class("item view-entry").Body(
 		app.Span().Class("item-title").Text(title),
-		app.Span().Class("item-date").Text(xpDate(e.Date, e.DatePrecision)),
+		app.Span().Class("xp-date").Text(xpDate(e.Date, e.DatePrecision)),
 		app.If(meta != "", func() app.UI { return app.Span().Class("item-meta").Text(meta) }),
 		app.If(e.Status != "" || e.Interp != "", func() app.UI {
 			return app.Span().Class("item-meta").Body(
@@ -202,7 +203,7 @@ func xpEntryItem(e *record.Entry, fileNames map[string]string) app.UI {
 			)
 		}),
 		app.If(len(attached) > 0, func() app.UI {
-			return app.P().Class("item-meta").Text(i18n.T("ui.view.attached", len(attached)))
+			return app.P().Class("item-meta").Text(i18n.T("ui.view.attached", strings.Join(attached, ", ")))
 		}),
 	)
 }
@@ -232,8 +233,10 @@ func xpDate(t time.Time, precision string) string {
 
 // xpStatus is a status in words when the catalog knows it.
 func xpStatus(s string) string {
-	if i18n.Has("export.status." + s) {
-		return i18n.T("export.status." + s)
+	for _, k := range []string{"export.status." + s, "ui.view.status." + s} {
+		if i18n.Has(k) {
+			return i18n.T(k)
+		}
 	}
 	return s
 }

@@ -25,8 +25,8 @@ type Restore struct {
 }
 
 func (r *Restore) OnNav(ctx app.Context) {
-	if !requireSession(ctx) {
-		return
+	if !requireSession(ctx) || r.ready {
+		return // same page again: keep the form as the person left it
 	}
 	r.opener = xpOpener{prefix: "rs"}
 	r.ready = true
@@ -75,8 +75,8 @@ func (r *Restore) Render() app.UI {
 		return &Shell{Title: i18n.T("ui.restore.title")}
 	}
 	return &Shell{Title: i18n.T("ui.restore.title"), Content: []app.UI{
-		app.P().Class("lead-left").Text(i18n.T("ui.restore.intro")),
-		app.Form().ID("restore-form").Class("card step").OnSubmit(r.start).Body(
+		app.P().Class("xp-lead").Text(i18n.T("ui.restore.intro")),
+		app.Form().ID("restore-form").Class("card xp-step").OnSubmit(r.start).Body(
 			r.opener.render(r.busy, func() { r.err, r.result = "", nil }),
 			app.If(r.err != "", func() app.UI { return errorBanner(r.err) }),
 			app.Div().Class("actions").Body(
@@ -84,7 +84,7 @@ func (r *Restore) Render() app.UI {
 					Text(i18n.T("ui.restore.start")),
 			),
 			app.If(r.busy, func() app.UI {
-				return app.Div().Class("progress").Body(
+				return app.Div().Class("xp-progress").Body(
 					app.Progress().ID("restore-progress").Max(max(r.size, 1)).Value(r.read).
 						Aria("label", i18n.T("ui.restore.progress")),
 					app.P().Class("muted").Aria("live", "polite").Text(xpPercent(r.read, r.size)),
@@ -110,15 +110,15 @@ func (r *Restore) renderResult() app.UI {
 		{"rs-n-questions", i18n.T("ui.restore.n.questions"), res.Questions},
 		{"rs-n-skipped", i18n.T("ui.restore.n.skipped"), res.Skipped + res.FilesSkipped},
 	}
-	return app.Section().ID("restore-result").Class("card step").Body(
+	return app.Section().ID("restore-result").Class("card xp-step").Body(
 		app.If(res.Nothing(), func() app.UI {
 			return okBanner(i18n.T("ui.restore.nothing"))
 		}).Else(func() app.UI {
 			return okBanner(i18n.T("ui.restore.done"))
 		}),
-		app.Dl().Class("facts counts-list").Body(
+		app.Dl().Class("xp-counts-list").Body(
 			app.Range(rows).Slice(func(i int) app.UI {
-				return app.Div().Class("fact").Body(
+				return app.Div().Class("xp-fact").Body(
 					app.Dt().Text(rows[i].label),
 					app.Dd().ID(rows[i].id).Text(rows[i].n),
 				)

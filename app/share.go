@@ -78,7 +78,7 @@ type Share struct {
 }
 
 func (sh *Share) OnNav(ctx app.Context) {
-	if !requireSession(ctx) {
+	if !requireSession(ctx) || sh.ready {
 		return
 	}
 	sh.choice = newExportChoice(current())
@@ -199,15 +199,18 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 	})
 }
 
+// revoke deletes the share on the server. The confirmation stays on screen
+// (its buttons disabled) until the answer comes: go-app drops a dispatch
+// whose source element is gone.
 func (sh *Share) revoke(ctx app.Context, sd *xpShared) {
-	sh.confirming, sh.revoking, sh.err = "", sd.url, ""
+	sh.revoking, sh.err = sd.url, ""
 	ctx.Async(func() {
 		res, err := xpFetch("DELETE", sd.url, "", map[string]string{"Authorization": "Bearer " + sd.token})
 		if err == nil && res.Status != 204 && res.Status != 200 && res.Status != 404 {
 			err = share.ResponseError(res.Status, res.Body, res.RetryAfter)
 		}
 		ctx.Dispatch(func(ctx app.Context) {
-			sh.revoking = ""
+			sh.revoking, sh.confirming = "", ""
 			if err != nil {
 				sh.err = i18n.T(xpShareErrorKey(err))
 				return
@@ -226,9 +229,9 @@ func (sh *Share) Render() app.UI {
 	}
 	off := sh.api == "off"
 	return &Shell{Title: i18n.T("share.title"), Content: []app.UI{
-		app.P().Class("lead-left").Text(i18n.T("share.intro")),
+		app.P().Class("xp-lead").Text(i18n.T("share.intro")),
 		app.If(off, func() app.UI {
-			return app.Div().ID("share-off").Class("card step").Body(
+			return app.Div().ID("share-off").Class("card xp-step").Body(
 				errorBanner(i18n.T("share.off")),
 				app.P().Text(i18n.T("ui.share.off.hint")),
 				app.Div().Class("actions").Body(
@@ -243,11 +246,11 @@ func (sh *Share) Render() app.UI {
 
 func (sh *Share) renderForm() app.UI {
 	return app.Form().ID("share-form").OnSubmit(sh.create).Body(
-		app.Section().Class("card step").Body(
+		app.Section().Class("card xp-step").Body(
 			app.H2().Text(i18n.T("ui.share.step.what")),
 			sh.choice.render("sh", sh.busy),
 		),
-		app.Section().Class("card step").Body(
+		app.Section().Class("card xp-step").Body(
 			app.H2().Text(i18n.T("ui.share.step.link")),
 			field("sh-label", i18n.T("share.label"), i18n.T("share.label.hint"), "",
 				app.Input().Type("text").MaxLength(share.MaxLabelLen).Value(sh.label).Disabled(sh.busy).
@@ -273,7 +276,7 @@ func (sh *Share) renderForm() app.UI {
 			),
 			app.If(sh.busy, func() app.UI {
 				status := i18n.T("share.creating")
-				return app.Div().Class("progress").Body(
+				return app.Div().Class("xp-progress").Body(
 					app.If(sh.uploading, func() app.UI {
 						return app.Progress().ID("share-progress").Aria("label", status)
 					}).Else(func() app.UI {
@@ -288,19 +291,19 @@ func (sh *Share) renderForm() app.UI {
 
 func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 	expired := time.Now().After(sd.expires)
-	return app.Section().Class("card step shared").DataSet("revoked", sd.revoked).Body(
+	return app.Section().Class("card xp-step xp-shared").DataSet("revoked", sd.revoked).Body(
 		app.H2().Text(i18n.T("share.link")),
-		app.If(sd.label != "", func() app.UI { return app.P().Class("shared-label").Text(sd.label) }),
+		app.If(sd.label != "", func() app.UI { return app.P().Class("xp-shared-label").Text(sd.label) }),
 		app.If(sd.revoked, func() app.UI {
 			return okBanner(i18n.T("share.revoked"))
 		}).ElseIf(expired, func() app.UI {
 			return app.P().Class("muted").Text(i18n.T("share.err.expired"))
 		}).Else(func() app.UI {
-			return app.Div().Class("shared-body").Body(
-				app.Div().Class("shared-text").Body(
+			return app.Div().Class("xp-shared-body").Body(
+				app.Div().Class("xp-shared-text").Body(
 					app.Label().For("share-link-"+xpShortID(sd.url)).Body(
 						app.Span().Class("sr-only").Text(i18n.T("share.link")),
-						app.Input().Type("text").ID("share-link-"+xpShortID(sd.url)).Class("mono share-link").ReadOnly(true).Value(sd.link).
+						app.Input().Type("text").ID("share-link-"+xpShortID(sd.url)).Class("xp-mono share-link").ReadOnly(true).Value(sd.link).
 							OnFocus(func(ctx app.Context, e app.Event) { ctx.JSSrc().Call("select") }),
 					),
 					app.Div().Class("actions").Body(
@@ -321,12 +324,14 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 					app.P().Class("share-expires").Text(i18n.T("share.expires", xpWhen(sd.expires))),
 					app.P().Class("field-hint").Text(i18n.T("share.warning")),
 					app.If(sh.confirming == sd.url, func() app.UI {
-						return app.Div().Class("confirm").Role("alertdialog").Body(
+						return app.Div().Class("xp-confirm").Role("alertdialog").Body(
 							app.P().Text(i18n.T("share.revoke.confirm")),
 							app.Div().Class("actions").Body(
 								app.Button().Type("button").Class("btn btn-danger share-revoke-yes").Text(i18n.T("share.revoke")).
+									Disabled(sh.revoking == sd.url).
 									OnClick(func(ctx app.Context, e app.Event) { sh.revoke(ctx, sd) }),
 								app.Button().Type("button").Class("btn btn-secondary").Text(i18n.T("ui.xp.cancel")).
+									Disabled(sh.revoking == sd.url).
 									OnClick(func(ctx app.Context, e app.Event) { sh.confirming = "" }),
 							),
 						)
@@ -339,7 +344,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 					}),
 				),
 				app.If(newest && sd.qr != "", func() app.UI {
-					return app.Figure().Class("shared-qr").Body(
+					return app.Figure().Class("xp-shared-qr").Body(
 						app.Div().Class("qr").Body(app.Raw(sd.qr)),
 						app.FigCaption().Class("field-hint").Text(i18n.T("share.qr.hint")),
 					)

@@ -23,6 +23,7 @@ type View struct {
 
 	opener xpOpener
 	link   bool   // opened from a share link (#shlink:/…)
+	hash   string // the fragment last opened
 	label  string // the link's label
 	exp    time.Time
 
@@ -36,9 +37,13 @@ type View struct {
 }
 
 func (v *View) OnNav(ctx app.Context) {
-	v.opener = xpOpener{prefix: "vw"}
-	v.expanded = map[string]bool{}
-	if _, hash := xpLocation(); strings.HasPrefix(hash, "#shlink:/") {
+	if v.expanded == nil {
+		v.opener = xpOpener{prefix: "vw"}
+		v.expanded = map[string]bool{}
+	}
+	if _, hash := xpLocation(); strings.HasPrefix(hash, "#shlink:/") && hash != v.hash && !v.busy {
+		v.hash = hash
+		v.archive, v.mem = nil, nil
 		v.openLink(ctx, hash[1:])
 	}
 }
@@ -165,8 +170,8 @@ func (v *View) Render() app.UI {
 	return &Shell{Title: title, Wide: v.archive != nil, Content: []app.UI{
 		app.If(v.archive == nil && !v.link, func() app.UI {
 			return app.Div().Body(
-				app.P().Class("lead-left").Text(i18n.T("ui.view.intro")),
-				app.Form().ID("view-form").Class("card step").OnSubmit(v.open).Body(
+				app.P().Class("xp-lead").Text(i18n.T("ui.view.intro")),
+				app.Form().ID("view-form").Class("card xp-step").OnSubmit(v.open).Body(
 					v.opener.render(v.busy, func() { v.err = "" }),
 					app.If(v.err != "", func() app.UI { return errorBanner(v.err) }),
 					app.Div().Class("actions").Body(
@@ -174,7 +179,7 @@ func (v *View) Render() app.UI {
 							Text(i18n.T("ui.view.open")),
 					),
 					app.If(v.busy, func() app.UI {
-						return app.Div().Class("progress").Body(
+						return app.Div().Class("xp-progress").Body(
 							app.Progress().Max(max(v.size, 1)).Value(v.read).Aria("label", i18n.T("ui.view.opening")),
 							app.P().Class("muted").Aria("live", "polite").Text(xpPercent(v.read, v.size)),
 						)
@@ -184,9 +189,9 @@ func (v *View) Render() app.UI {
 			)
 		}),
 		app.If(v.link && v.archive == nil, func() app.UI {
-			return app.Div().Class("card step").Body(
+			return app.Div().Class("card xp-step").Body(
 				app.If(v.busy, func() app.UI {
-					return app.Div().Class("progress").Body(
+					return app.Div().Class("xp-progress").Body(
 						app.Progress().Aria("label", i18n.T("share.view.opening")),
 						app.P().Class("muted").Aria("live", "polite").Text(i18n.T("share.view.opening")),
 					)
@@ -215,18 +220,18 @@ func (v *View) renderArchive() app.UI {
 		app.Div().ID("view-head").Class("banner ok view-head").Role("status").Body(
 			app.Span().Text(i18n.T("ui.view.readonly")),
 		),
-		app.Dl().Class("facts view-meta").Body(
+		app.Dl().Class("xp-counts-list xp-meta").Body(
 			app.If(v.link && v.label != "", func() app.UI {
-				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.label")), app.Dd().Text(v.label))
+				return app.Div().Class("xp-fact").Body(app.Dt().Text(i18n.T("ui.view.label")), app.Dd().Text(v.label))
 			}),
 			app.If(v.link && !v.exp.IsZero(), func() app.UI {
-				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.expires")), app.Dd().Text(xpWhen(v.exp)))
+				return app.Div().Class("xp-fact").Body(app.Dt().Text(i18n.T("ui.view.expires")), app.Dd().Text(xpWhen(v.exp)))
 			}),
 			app.If(made != "", func() app.UI {
-				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.made")), app.Dd().Text(made))
+				return app.Div().Class("xp-fact").Body(app.Dt().Text(i18n.T("ui.view.made")), app.Dd().Text(made))
 			}),
 			app.If(a.Partial, func() app.UI {
-				return app.Div().Class("fact").Body(app.Dt().Text(i18n.T("ui.view.part")), app.Dd().Text(i18n.T("ui.view.part.yes")))
+				return app.Div().Class("xp-fact").Body(app.Dt().Text(i18n.T("ui.view.part")), app.Dd().Text(i18n.T("ui.view.part.yes")))
 			}),
 		),
 		app.Div().Class("actions").Body(
