@@ -21,7 +21,8 @@ const (
 	RecordQuestion RecordType = 'Q'
 )
 
-// headerVersion is the first byte of every header.
+// headerVersion is the first byte of every JSON header: profiles, files,
+// questions, and entries written before headerBinary.
 const headerVersion = 1
 
 // Errors of DecodeHeader and DecodeBody.
@@ -46,22 +47,10 @@ type Header struct {
 // EncodeEntry splits an entry into the small header the vault keeps in
 // memory (projection, notes, flag, files, provenance, identity, ids,
 // times) and the body it loads on demand (the FHIR resource's JSON).
+// The header is binary (see headerBinary); DecodeHeader also reads the
+// JSON headers of version 1.
 func EncodeEntry(e Entry) (header, body []byte) {
-	w := entryWire{
-		ID: e.ID, Profile: e.Profile, RType: e.Resource.Type, RID: e.Resource.ID,
-		Kind: e.Kind, Date: wireTime(e.Date), DatePrec: e.DatePrecision, End: wireTime(e.End),
-		Title: e.Title, Text: e.Text, Status: e.Status, Value: finiteOrNil(e.Value), Unit: e.Unit,
-		RefLow: finiteOrNil(e.RefLow), RefHigh: finiteOrNil(e.RefHigh), Interp: e.Interp, Who: e.Who,
-		Notes: e.Notes, Flag: e.Flag, Files: e.Files, Identity: e.Identity,
-		Created: wireTime(e.Created), Updated: sameTime(e.Updated, e.Created), Deleted: wireTime(e.Deleted),
-	}
-	if pv := e.Provenance; pv != (Provenance{}) {
-		w.Prov = &provWire{Source: pv.Source, File: pv.File, System: pv.System, ImportedAt: sameTime(pv.ImportedAt, e.Created), Verified: pv.Verified}
-	}
-	for _, c := range e.Codes {
-		w.Codes = append(w.Codes, codeWire{S: packSystem(c.System), C: c.Code, D: packDisplay(c.Display, e.Title)})
-	}
-	return marshalHeader(RecordEntry, w), e.Resource.JSON
+	return encodeEntryBinary(e), e.Resource.JSON
 }
 
 // EncodeProfile splits a profile into header and body (its Patient's JSON).
@@ -89,6 +78,16 @@ func marshalHeader(t RecordType, v any) []byte {
 func DecodeHeader(b []byte) (Header, error) {
 	if len(b) < 2 {
 		return Header{}, ErrHeader
+	}
+	if b[0] == headerBinary {
+		if RecordType(b[1]) != RecordEntry {
+			return Header{}, ErrHeaderType
+		}
+		e, err := decodeEntryBinary(b[2:])
+		if err != nil {
+			return Header{}, err
+		}
+		return Header{Type: RecordEntry, Entry: e}, nil
 	}
 	if b[0] != headerVersion {
 		return Header{}, ErrHeaderVersion
