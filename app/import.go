@@ -54,9 +54,14 @@ type importFile struct {
 	groups  []importProblemGroup
 	counts  []importCount
 	target  string // profile id or importNewProfile
+	records int    // resources to add (the Patient aside)
 
 	out     importOutcome
 	saveErr string // catalog key
+
+	// prep holds the entries prepared while the preview is shown; only
+	// touched with importMu held.
+	prep []record.Entry
 }
 
 type importCount struct {
@@ -125,7 +130,9 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 	ctx.Async(func() {
 		importMu.Lock()
 		defer importMu.Unlock()
+		defer importGC()()
 		var base int64
+		parsed := make([]preview, len(batch))
 		for i, it := range batch {
 			name, size := it.name, it.size
 			ctx.Dispatch(func(ctx app.Context) {
@@ -151,6 +158,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 			})
 			base += min(size, importMaxBytes)
 			prev := previewOf(res, err, profiles, cur)
+			parsed[i] = prev
 			done := base
 			ctx.Dispatch(func(ctx app.Context) {
 				prev.apply(it)
@@ -162,6 +170,22 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 			p.reading = false
 			p.stage = ""
 		})
+		// While the person reads the preview, get the records ready to save
+		// (projection and identity are most of the work), pausing often so
+		// the page stays responsive.
+		yieldUI()
+		for i, it := range batch {
+			if parsed[i].errKey != "" || len(parsed[i].res.Resources) == 0 {
+				continue
+			}
+			painted := time.Now()
+			it.prep = importPrepare(parsed[i].res, time.Now(), func(done, total int) {
+				if time.Since(painted) > 100*time.Millisecond {
+					yieldUI()
+					painted = time.Now()
+				}
+			})
+		}
 	})
 }
 
@@ -208,6 +232,7 @@ func (pv preview) apply(it *importFile) {
 	it.res, it.errKey, it.errLine = pv.res, pv.errKey, pv.errLine
 	it.patient, it.born, it.groups, it.counts = pv.patient, pv.born, pv.groups, pv.counts
 	it.target = pv.target
+	it.records = len(pv.res.Resources)
 	switch {
 	case pv.errKey != "":
 		it.state = fileFailed
@@ -268,34 +293,42 @@ func (p *ImportPage) confirm(ctx app.Context) {
 	for i, it := range batch {
 		jobs[i] = job{it, it.res, it.target}
 	}
+	p.stage = i18n.T("importui.stage.start")
+	clicked := time.Now()
 	ctx.Async(func() {
 		importMu.Lock()
 		defer importMu.Unlock()
-		start := time.Now()
-		var timing importTiming
+		defer importGC()()
+		timing := importTiming{Wait: time.Since(clicked)}
 		sum := &importSummary{}
 		seen := map[string]bool{}
 		var base int64
 		for _, j := range jobs {
 			n := int64(len(j.res.Resources))
-			var t0 time.Time
-			out, err := importSave(ctx, s, j.res, j.target, time.Now(), func(st importStage, records int) {
+			prep := j.it.prep
+			j.it.prep = nil
+			t0 := time.Now()
+			var painted time.Time
+			out, err := importSave(ctx, s, j.res, prep, j.target, time.Now(), func(st importStage, done, total int) {
 				now := time.Now()
 				switch st {
 				case stagePrepare:
-					t0 = now
+					if done > 0 && now.Sub(painted) < 150*time.Millisecond {
+						return
+					}
 					ctx.Dispatch(func(ctx app.Context) {
-						p.stage = i18n.T("importui.stage.prepare", records, j.it.name)
-						p.done = base
+						p.stage = i18n.T("importui.stage.prepare", total, j.it.name)
+						p.done = base + int64(done)
 					})
 				case stageWrite:
 					timing.Prepare += now.Sub(t0)
 					t0 = now
 					ctx.Dispatch(func(ctx app.Context) {
-						p.stage = i18n.T("importui.stage.write", records, j.it.name)
+						p.stage = i18n.T("importui.stage.write", total, j.it.name)
 						p.done = base + n
 					})
 				}
+				painted = now
 				yieldUI()
 			})
 			timing.Write += time.Since(t0)
@@ -323,7 +356,7 @@ func (p *ImportPage) confirm(ctx app.Context) {
 				p.done = base
 			})
 		}
-		timing.Total = time.Since(start)
+		timing.Total = time.Since(clicked)
 		recordImportStats(timing)
 		ctx.Dispatch(func(ctx app.Context) {
 			p.saving = false
@@ -336,8 +369,11 @@ func (p *ImportPage) confirm(ctx app.Context) {
 
 // importTiming is how long saving took (no health data): for the benchmark.
 type importTiming struct {
-	Prepare, Write, Total time.Duration
-	Records               int64
+	Wait    time.Duration // for the preparation started at preview to finish
+	Prepare time.Duration // entries not prepared yet
+	Write   time.Duration // session.Import: one vault write
+	Total   time.Duration // confirm → done
+	Records int64
 }
 
 func (p *ImportPage) clear(ctx app.Context) {
@@ -519,10 +555,7 @@ func (p *ImportPage) renderPreview(it *importFile, id string, busy bool) app.UI 
 			patient += " · " + i18n.T("importui.born", it.born)
 		}
 	}
-	total := 0
-	for _, c := range it.counts {
-		total += c.N
-	}
+	total := it.records
 	facts := []app.UI{
 		app.Dt().Text(i18n.T("importui.format")),
 		app.Dd().Class("import-format").Text(i18n.T("import.format." + string(res.Format))),
@@ -649,8 +682,29 @@ func (p *ImportPage) renderTarget(it *importFile, id string, busy bool) app.UI {
 			),
 		app.If(it.target == "", func() app.UI {
 			return app.Span().Class("field-error").Text(i18n.T("importui.target.needed"))
+		}).ElseIf(p.mismatch(it), func() app.UI {
+			return app.Span().ID(sel + "-warn").Class("field-hint import-mismatch").
+				Text(i18n.T("importui.target.mismatch", it.patient, p.profileName(it.target)))
 		}),
 	)
+}
+
+// mismatch reports whether the file names a patient other than the chosen
+// profile (a nudge to check; family members' files go to their own profile).
+func (p *ImportPage) mismatch(it *importFile) bool {
+	if it.patient == "" || it.target == "" || it.target == importNewProfile {
+		return false
+	}
+	return !sameName(it.patient, p.profileName(it.target))
+}
+
+func (p *ImportPage) profileName(id string) string {
+	for _, pr := range p.profiles {
+		if pr.ID == id {
+			return pr.Name
+		}
+	}
+	return ""
 }
 
 func (p *ImportPage) renderSummary() app.UI {
@@ -674,5 +728,6 @@ func (p *ImportPage) renderSummary() app.UI {
 	)
 }
 
-// yieldUI lets the browser paint (progress) between CPU-bound steps.
-func yieldUI() { time.Sleep(15 * time.Millisecond) }
+// yieldUI lets the browser paint (progress) between CPU-bound steps: the
+// sleep hands control back to the browser's event loop.
+func yieldUI() { time.Sleep(5 * time.Millisecond) }

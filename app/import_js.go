@@ -15,6 +15,7 @@ func recordImportStats(t importTiming) {
 	runtime.ReadMemStats(&m)
 	o := js.Global().Get("Object").New()
 	o.Set("records", t.Records)
+	o.Set("waitMs", t.Wait.Milliseconds())
 	o.Set("prepareMs", t.Prepare.Milliseconds())
 	o.Set("writeMs", t.Write.Milliseconds())
 	o.Set("totalMs", t.Total.Milliseconds())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -162,13 +163,38 @@ const (
 	stageWrite                      // encrypting and writing, in one vault transaction
 )
 
+// importChunk is how many resources are turned into entries between two
+// progress reports.
+const importChunk = 500
+
+// importPrepare turns a file's resources into entries that belong to no
+// profile yet (importSave sets it), importChunk at a time; progress, when
+// set, is called before each chunk with the records done of total. It is
+// the CPU-heavy part of saving (projection, identity), so the page runs it
+// while the person reads the preview.
+func importPrepare(res importer.Result, now time.Time, progress func(done, total int)) []record.Entry {
+	total := len(res.Resources)
+	entries := make([]record.Entry, 0, total)
+	for i := 0; i < total; i += importChunk {
+		if progress != nil {
+			progress(i, total)
+		}
+		part := res
+		part.Resources = res.Resources[i:min(i+importChunk, total)]
+		entries = append(entries, importer.ToEntries(part, "", now)...)
+	}
+	return entries
+}
+
 // importSave stores one file's records in one atomic vault write: into the
 // profile target, or (target == importNewProfile) into a new profile made
-// from the file's Patient, created in the same write. stage, when set, is
-// called before each step with the number of records.
-func importSave(ctx context.Context, s *session.Session, res importer.Result, target string, now time.Time, stage func(importStage, int)) (importOutcome, error) {
-	if stage == nil {
-		stage = func(importStage, int) {}
+// from the file's Patient, created in the same write. entries are the
+// file's prepared entries (importPrepare), or nil to prepare them here.
+// progress, when set, is called as the work goes: the stage, and records
+// done of total.
+func importSave(ctx context.Context, s *session.Session, res importer.Result, entries []record.Entry, target string, now time.Time, progress func(st importStage, done, total int)) (importOutcome, error) {
+	if progress == nil {
+		progress = func(importStage, int, int) {}
 	}
 	var prof *record.Profile
 	profileID := target
@@ -192,15 +218,37 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, ta
 	} else if _, ok := s.Book().Profile(target); !ok {
 		return importOutcome{}, errImportNoProfile
 	}
-	stage(stagePrepare, len(res.Resources))
-	entries := importer.ToEntries(res, profileID, now)
-	stage(stageWrite, len(entries))
+	if entries == nil {
+		entries = importPrepare(res, now, func(done, total int) { progress(stagePrepare, done, total) })
+	}
+	for i := range entries {
+		entries[i].Profile = profileID
+	}
+	progress(stageWrite, 0, len(entries))
 	added, skipped, err := s.Import(ctx, prof, entries)
 	if err != nil {
 		return importOutcome{}, err
 	}
 	return importOutcome{Added: added, Skipped: skipped, Profile: profileID}, nil
 }
+
+// importGC lets the heap grow more between collections while a file is
+// read or saved (the browser runs Go on one thread: every collection stops
+// the import), within a memory limit; it returns the function that puts the
+// previous settings back.
+func importGC() (restore func()) {
+	pct := debug.SetGCPercent(importGCPercent)
+	limit := debug.SetMemoryLimit(importMemoryLimit)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+const (
+	importGCPercent   = 400
+	importMemoryLimit = 320 << 20 // the heap is collected early enough to stay under the 400 MB budget
+)
 
 var (
 	errImportNoPatient = errors.New("import: the file names no patient")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"backpack/internal/fhir"
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/record"
@@ -71,10 +73,10 @@ func TestImportPipeline(t *testing.T) {
 		t.Fatalf("default target with no profiles = %q, want new", got)
 	}
 	var stages []importStage
-	out, err := importSave(ctx, s, res, importNewProfile, now, func(st importStage, n int) {
+	out, err := importSave(ctx, s, res, nil, importNewProfile, now, func(st importStage, done, total int) {
 		stages = append(stages, st)
-		if n != len(res.Resources) {
-			t.Errorf("stage %d: %d records, want %d", st, n, len(res.Resources))
+		if total != len(res.Resources) || done != 0 {
+			t.Errorf("stage %d: %d of %d records, want 0 of %d", st, done, total, len(res.Resources))
 		}
 	})
 	if err != nil {
@@ -119,7 +121,7 @@ func TestImportPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out2, err := importSave(ctx, s, res2, prof.ID, now.Add(time.Hour), nil)
+	out2, err := importSave(ctx, s, res2, nil, prof.ID, now.Add(time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestImportPipeline(t *testing.T) {
 	if res3.Format != importer.FormatCCDA || len(res3.Resources) == 0 {
 		t.Fatalf("ccd.xml: format %s, %d resources", res3.Format, len(res3.Resources))
 	}
-	out3, err := importSave(ctx, s, res3, prof.ID, now, nil)
+	out3, err := importSave(ctx, s, res3, nil, prof.ID, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +150,7 @@ func TestImportPipeline(t *testing.T) {
 			t.Errorf("ccda entry provenance = %+v", e.Provenance)
 		}
 	}
-	out4, err := importSave(ctx, s, res3, prof.ID, now, nil)
+	out4, err := importSave(ctx, s, res3, importPrepare(res3, now, nil), prof.ID, now, nil)
 	if err != nil || out4.Added != 0 {
 		t.Errorf("ccda re-import: %+v %v", out4, err)
 	}
@@ -194,7 +196,7 @@ func TestImportAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = importSave(ctx, s, res, importNewProfile, time.Now(), nil)
+	_, err = importSave(ctx, s, res, nil, importNewProfile, time.Now(), nil)
 	if err == nil {
 		t.Fatal("import over a failing store succeeded")
 	}
@@ -271,10 +273,10 @@ func TestImportNoPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := importSave(ctx, s, res, importNewProfile, time.Now(), nil); importSaveErrorKey(err) != "importui.error.nopatient" {
+	if _, err := importSave(ctx, s, res, nil, importNewProfile, time.Now(), nil); importSaveErrorKey(err) != "importui.error.nopatient" {
 		t.Errorf("new profile without patient: %v", err)
 	}
-	if _, err := importSave(ctx, s, res, "nobody", time.Now(), nil); importSaveErrorKey(err) != "importui.error.noprofile" {
+	if _, err := importSave(ctx, s, res, nil, "nobody", time.Now(), nil); importSaveErrorKey(err) != "importui.error.noprofile" {
 		t.Errorf("unknown profile: %v", err)
 	}
 	if got := importDefaultTarget(nil, "", res); got != "" {
@@ -319,6 +321,55 @@ func TestImportKeysInCatalog(t *testing.T) {
 		importer.FormatIPS, importer.FormatCCDA, importer.FormatSHC, importer.FormatUnknown} {
 		if !i18n.Has("import.format." + string(f)) {
 			t.Errorf("no message for format %s", f)
+		}
+	}
+}
+
+// TestImportSaveChunks: a long file is turned into entries in chunks (with
+// progress between them) and lands whole, in file order, de-duplicated.
+func TestImportSaveChunks(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestSession(t)
+	prof, err := s.SaveProfile(ctx, record.Profile{Name: "Alex Example", Relationship: "self"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 2*importChunk + 7
+	res := importer.Result{File: "long.ndjson", Format: importer.FormatNDJSON, Counts: map[string]int{}}
+	for i := 0; i < n; i++ {
+		r, err := fhir.Parse([]byte(fmt.Sprintf(`{"resourceType":"Observation","id":"o%d","status":"final",
+			"code":{"text":"Heart rate"},"effectiveDateTime":"2020-01-01","valueQuantity":{"value":%d,"unit":"/min"}}`, i%(n-3), 60+i%40)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Resources = append(res.Resources, r)
+	}
+	var calls []string
+	out, err := importSave(ctx, s, res, nil, prof.ID, time.Now(), func(st importStage, done, total int) {
+		calls = append(calls, fmt.Sprintf("%d:%d/%d", st, done, total))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		fmt.Sprintf("0:0/%d", n), fmt.Sprintf("0:%d/%d", importChunk, n), fmt.Sprintf("0:%d/%d", 2*importChunk, n),
+		fmt.Sprintf("1:0/%d", n),
+	}
+	if fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("progress = %v, want %v", calls, want)
+	}
+	// Three ids repeat within the file: they are kept once.
+	if out.Added != n-3 || out.Skipped != 3 {
+		t.Errorf("added %d skipped %d, want %d and 3", out.Added, out.Skipped, n-3)
+	}
+	whole := importer.ToEntries(res, prof.ID, time.Now())
+	got := map[string]bool{}
+	for _, e := range mustTimeline(s, prof.ID) {
+		got[e.Identity] = true
+	}
+	for _, e := range whole {
+		if !got[e.Identity] {
+			t.Fatalf("entry %s missing after a chunked save", e.Resource.ID)
 		}
 	}
 }

@@ -12,6 +12,7 @@ func init() {
 
 		"importui.stage.read":    "Reading %s (file %d of %d)…",
 		"importui.stage.check":   "Checking %s…",
+		"importui.stage.start":   "Getting ready…",
 		"importui.stage.prepare": "Preparing %d records from %s…",
 		"importui.stage.write":   "Encrypting and saving %d records from %s…",
 
@@ -35,7 +36,7 @@ func init() {
 		"importui.nopatient":  "This file does not name a patient.",
 		"importui.source":     "From",
 		"importui.signature":  "Signature",
-		"importui.records":    "Records",
+		"importui.records":    "Records to add",
 		"importui.counts":     "Records by type",
 		"importui.problems":   "Problems found (%d)",
 		"importui.noproblems": "No problems found.",
@@ -48,6 +49,7 @@ func init() {
 		"importui.target.new":       "New person: %s",
 		"importui.target.newnoname": "New person from this file",
 		"importui.target.needed":    "Choose whose record this is.",
+		"importui.target.mismatch":  "This file is about %s, not %s. Check whose record it is.",
 
 		"importui.confirm":     "Import %d files",
 		"importui.clear":       "Clear the list",
@@ -69,6 +71,7 @@ func init() {
 
 		"importui.stage.read":    "Leyendo %s (archivo %d de %d)…",
 		"importui.stage.check":   "Revisando %s…",
+		"importui.stage.start":   "Preparando…",
 		"importui.stage.prepare": "Preparando %d registros de %s…",
 		"importui.stage.write":   "Cifrando y guardando %d registros de %s…",
 
@@ -92,7 +95,7 @@ func init() {
 		"importui.nopatient":  "Este archivo no indica un paciente.",
 		"importui.source":     "Origen",
 		"importui.signature":  "Firma",
-		"importui.records":    "Registros",
+		"importui.records":    "Registros a añadir",
 		"importui.counts":     "Registros por tipo",
 		"importui.problems":   "Problemas encontrados (%d)",
 		"importui.noproblems": "No se encontraron problemas.",
@@ -105,6 +108,7 @@ func init() {
 		"importui.target.new":       "Persona nueva: %s",
 		"importui.target.newnoname": "Persona nueva a partir de este archivo",
 		"importui.target.needed":    "Elige de quién es este historial.",
+		"importui.target.mismatch":  "Este archivo es de %s, no de %s. Comprueba de quién es el historial.",
 
 		"importui.confirm":     "Importar %d archivos",
 		"importui.clear":       "Vaciar la lista",

@@ -1,0 +1,437 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"backpack/internal/importer"
+)
+
+// repoDir is the repository root (fixtures live in the importers' testdata).
+var repoDir = func() string {
+	_, file, _, _ := goruntime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}()
+
+// corpusDir is the shared sample corpus, when present (never copied here):
+// ../shared/corpus next to the repository, or $BACKPACK_CORPUS.
+var corpusDir = func() string {
+	if d := os.Getenv("BACKPACK_CORPUS"); d != "" {
+		return d
+	}
+	return filepath.Join(repoDir, "..", "shared", "corpus")
+}()
+
+func fhirFixture(name string) string {
+	return filepath.Join(repoDir, "internal/importer/testdata", name)
+}
+func ccdaFixture(name string) string {
+	return filepath.Join(repoDir, "internal/importer/ccda/testdata", name)
+}
+
+const importTestPass = "import test passphrase, long enough 42"
+
+// unlockedWithProfile drives the real set-up and people pages once: a new
+// vault, its recovery key acknowledged, one profile ("Alex Example", self).
+// It leaves the browser on the people page with the session unlocked.
+func unlockedWithProfile(t testing.TB, ctx context.Context, s *site) {
+	t.Helper()
+	run(t, ctx, "set-up",
+		chromedp.Navigate(s.URL("/setup")),
+		chromedp.WaitVisible(`main[data-mounted="true"] #setup-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#pass`, importTestPass, chromedp.ByQuery),
+		chromedp.SendKeys(`#confirm`, importTestPass, chromedp.ByQuery),
+		chromedp.Click(`#create`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#recovery-key`, chromedp.ByQuery),
+		chromedp.Click(`#saved`, chromedp.ByQuery),
+		chromedp.WaitEnabled(`#recovery-done`, chromedp.ByQuery),
+		chromedp.Click(`#recovery-done`, chromedp.ByQuery),
+	)
+	// The browser may or may not grant persistent storage.
+	var next string
+	for i := 0; i < 200 && next == ""; i++ {
+		chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('#profile-form') ? 'profiles' :
+			(document.querySelector('#storage-continue') ? 'storage' : '')`, &next))
+		if next == "" {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if next == "storage" {
+		run(t, ctx, "storage", chromedp.Click(`#storage-continue`, chromedp.ByQuery))
+	}
+	run(t, ctx, "first profile",
+		chromedp.WaitVisible(`#profile-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#profile-name`, "Alex Example", chromedp.ByQuery),
+		chromedp.SendKeys(`#profile-birth`, "1970-01-01", chromedp.ByQuery),
+		chromedp.Click(`#profile-save`, chromedp.ByQuery),
+	)
+	// Saved: the people page lists it, or the app moves on (to the summary).
+	for i := 0; i < 600; i++ {
+		var saved bool
+		chromedp.Run(ctx, chromedp.Evaluate(`!!document.querySelector('#people li') || location.pathname !== '/profiles'`, &saved))
+		if saved {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	screenshot(t, ctx, "failed-first-profile")
+	t.Fatal("first profile not saved")
+}
+
+// run runs one step of a test, each action within 45 s; on failure it saves
+// a screenshot named after the step.
+func run(t testing.TB, ctx context.Context, step string, actions ...chromedp.Action) {
+	t.Helper()
+	for i, a := range actions {
+		actx, cancel := context.WithTimeout(ctx, 45*time.Second)
+		err := chromedp.Run(actx, a)
+		cancel()
+		if err != nil {
+			screenshot(t, ctx, "failed-"+strings.ReplaceAll(step, " ", "-"))
+			t.Fatalf("%s (action %d): %v", step, i, err)
+		}
+	}
+}
+
+// inAppNav follows a link inside the app (no reload: the session stays).
+func inAppNav(path string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const a = document.createElement('a'); a.href = %q;
+		document.body.appendChild(a); a.click(); a.remove(); })()`, path), nil)
+}
+
+func openImport(t testing.TB, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, "open import", inAppNav("/import"), chromedp.WaitVisible(`#import[data-phase="pick"]`, chromedp.ByQuery))
+}
+
+// waitPhase waits for the import page's phase (pick, reading, preview, saving, done).
+func waitPhase(t testing.TB, ctx context.Context, phase string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var got string
+	for time.Now().Before(deadline) {
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`(document.querySelector('#import') || {dataset: {}}).dataset.phase || ''`, &got)); err != nil {
+			t.Fatal(err)
+		}
+		if got == phase {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("import phase %q, want %q", got, phase)
+}
+
+// importCard is what the page shows for one file.
+type importCard struct {
+	Name     string         `json:"name"`
+	State    string         `json:"state"`
+	Format   string         `json:"format"`
+	Patient  string         `json:"patient"`
+	Total    string         `json:"total"`
+	Counts   map[string]int `json:"counts"`
+	Problems []string       `json:"problems"`
+	Error    string         `json:"error"`
+	Result   string         `json:"result"`
+	Target   string         `json:"target"`
+	Targets  []string       `json:"targets"`
+	Verified string         `json:"verified"`
+	Warn     string         `json:"warn"`
+	ID       string         `json:"id"`
+}
+
+func importCards(t testing.TB, ctx context.Context) map[string]importCard {
+	t.Helper()
+	var cards []importCard
+	run(t, ctx, "read cards", chromedp.Evaluate(`[...document.querySelectorAll('.import-file')].map(li => {
+		const q = s => li.querySelector(s);
+		const txt = s => (q(s) || {}).textContent || '';
+		const counts = {};
+		li.querySelectorAll('.import-count').forEach(c => counts[c.dataset.type] = +c.querySelector('.import-count-n').textContent);
+		const sel = q('select');
+		return {id: li.id, name: txt('.import-file-name'), state: li.dataset.state, format: txt('.import-format'),
+			patient: txt('.import-patient'), total: txt('.import-total'), counts,
+			problems: [...li.querySelectorAll('.import-problem')].map(p => p.dataset.code + ': ' + p.textContent),
+			error: txt('.import-error-text'), result: txt('.import-result'), verified: txt('.import-signature'), warn: txt('.import-mismatch'),
+			target: sel ? sel.value : '', targets: sel ? [...sel.options].map(o => o.value + '=' + o.textContent) : []};
+	})`, &cards))
+	out := map[string]importCard{}
+	for _, c := range cards {
+		out[c.Name] = c
+	}
+	return out
+}
+
+func upload(t testing.TB, ctx context.Context, paths ...string) {
+	t.Helper()
+	run(t, ctx, "upload", chromedp.SetUploadFiles(`#import-files`, paths, chromedp.ByQuery))
+}
+
+// hostImport is what the importer makes of a file on the host: the page
+// must show the same.
+func hostImport(t testing.TB, path string) importer.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := importer.Import(filepath.Base(path), f, importer.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return res
+}
+
+// badFiles writes the broken inputs: not a health file, truncated JSON, an
+// XML entity bomb (the ccda fixture) and a 1 GiB file (sparse: never read).
+func badFiles(t testing.TB) map[string]string {
+	dir := t.TempDir()
+	w := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bundle, err := os.ReadFile(fhirFixture("transaction.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.json")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return map[string]string{
+		"letter.txt":           w("letter.txt", []byte("Dear doctor,\nthese are my notes.\n")),
+		"cut.json":             w("cut.json", bundle[:len(bundle)/2]),
+		"doctype-entities.xml": ccdaFixture("doctype-entities.xml"),
+		"huge.json":            huge,
+	}
+}
+
+// TestImportPage: a FHIR bundle and a C-CDA are previewed, imported (one
+// into a new person made from the file, one into the current profile), and
+// imported again without adding anything; broken files each get their error
+// and do not stop the others.
+func TestImportPage(t *testing.T) {
+	s := startSite(t, "import")
+	ctx, cancel := browser(t)
+	defer cancel()
+	unlockedWithProfile(t, ctx, s)
+	openImport(t, ctx)
+	screenshot(t, ctx, "import-empty-phone")
+
+	bundlePath, cdaPath := fhirFixture("transaction.json"), ccdaFixture("ccd.xml")
+	bundle, cda := hostImport(t, bundlePath), hostImport(t, cdaPath)
+	bad := badFiles(t)
+	upload(t, ctx, bundlePath, cdaPath, bad["letter.txt"], bad["cut.json"], bad["doctype-entities.xml"], bad["huge.json"])
+	waitPhase(t, ctx, "preview", time.Minute)
+	cards := importCards(t, ctx)
+	if len(cards) != 6 {
+		t.Fatalf("%d cards, want 6: %+v", len(cards), cards)
+	}
+
+	b := cards["transaction.json"]
+	name, born := importer.PatientName(*bundle.Patient)
+	if b.State != "ready" || b.Format != "FHIR R4 bundle" || !strings.Contains(b.Patient, name) || !strings.Contains(b.Patient, born) {
+		t.Errorf("bundle card: %+v", b)
+	}
+	for typ, n := range bundle.Counts {
+		if b.Counts[typ] != n {
+			t.Errorf("bundle: %s shown %d, want %d", typ, b.Counts[typ], n)
+		}
+	}
+	if b.Total != fmt.Sprint(len(bundle.Resources)) {
+		t.Errorf("bundle total %q, want %d", b.Total, len(bundle.Resources))
+	}
+	if !strings.Contains(b.Warn, name) || !strings.Contains(b.Warn, "Alex Example") {
+		t.Errorf("bundle: no hint that the file is about someone else: %q", b.Warn)
+	}
+	if len(b.Targets) != 2 || !strings.HasPrefix(b.Targets[1], "new=") {
+		t.Errorf("bundle targets: %v (want the current profile and a new person)", b.Targets)
+	}
+	c := cards["ccd.xml"]
+	if c.State != "ready" || c.Format != "C-CDA document" || c.Total != fmt.Sprint(len(cda.Resources)) {
+		t.Errorf("ccda card: %+v (host: %d resources)", c, cda.Total())
+	}
+	if len(cda.Problems) > 0 && len(c.Problems) == 0 {
+		t.Errorf("ccda: %d problems on the host, none shown", len(cda.Problems))
+	}
+	for _, p := range c.Problems {
+		if strings.Contains(p, "import.problem.") {
+			t.Errorf("problem without a message: %s", p)
+		}
+	}
+	wantErr := map[string]string{
+		"letter.txt":           "cannot read this kind of file",
+		"cut.json":             "ends too early",
+		"doctype-entities.xml": "declares XML entities",
+		"huge.json":            "larger than Backpack accepts",
+	}
+	for name, want := range wantErr {
+		if c := cards[name]; c.State != "failed" || !strings.Contains(c.Error, want) {
+			t.Errorf("%s: state %q error %q, want failed with %q", name, c.State, c.Error, want)
+		}
+	}
+	var confirmText string
+	run(t, ctx, "confirm label", chromedp.Text(`#import-confirm`, &confirmText, chromedp.ByQuery))
+	if !strings.Contains(confirmText, "2") {
+		t.Errorf("confirm button %q, want 2 files", confirmText)
+	}
+	screenshot(t, ctx, "import-preview-phone")
+	run(t, ctx, "desktop", desktop())
+	screenshot(t, ctx, "import-preview-desktop")
+	run(t, ctx, "phone", phone())
+
+	// The bundle makes a new person; the C-CDA goes to the current profile.
+	run(t, ctx, "choose new person",
+		chromedp.SetValue(`#`+b.ID+`-target`, "new", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#`+b.ID+`-target').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
+		chromedp.Click(`#import-confirm`, chromedp.ByQuery),
+	)
+	waitPhase(t, ctx, "done", time.Minute)
+	cards = importCards(t, ctx)
+	if got, want := cards["transaction.json"].Result, fmt.Sprintf("%d added, 0 already there", len(bundle.Resources)); !strings.Contains(got, want) {
+		t.Errorf("bundle result %q, want %q", got, want)
+	}
+	if got, want := cards["ccd.xml"].Result, fmt.Sprintf("%d added, 0 already there", len(cda.Resources)); !strings.Contains(got, want) {
+		t.Errorf("ccda result %q, want %q", got, want)
+	}
+	for name := range wantErr {
+		if cards[name].State != "failed" {
+			t.Errorf("%s: state %q after import", name, cards[name].State)
+		}
+	}
+	var done string
+	var people []string
+	run(t, ctx, "summary",
+		chromedp.Text(`#import-done .import-done-text`, &done, chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll('.import-open')].map(b => b.textContent)`, &people))
+	if want := fmt.Sprintf("%d added, 0 already there", len(bundle.Resources)+len(cda.Resources)); !strings.Contains(done, want) {
+		t.Errorf("summary %q, want %q", done, want)
+	}
+	if len(people) != 2 || !strings.Contains(strings.Join(people, "|"), name) || !strings.Contains(strings.Join(people, "|"), "Alex Example") {
+		t.Errorf("open buttons: %v", people)
+	}
+	screenshot(t, ctx, "import-done-phone")
+	run(t, ctx, "desktop", desktop())
+	screenshot(t, ctx, "import-done-desktop")
+	run(t, ctx, "phone", phone())
+
+	// Again: the bundle now defaults to the person made from it, and nothing is added twice.
+	run(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
+	waitPhase(t, ctx, "pick", 10*time.Second)
+	upload(t, ctx, bundlePath, cdaPath)
+	waitPhase(t, ctx, "preview", time.Minute)
+	cards = importCards(t, ctx)
+	if tg := cards["transaction.json"].Target; tg == "new" || tg == "" || tg == cards["ccd.xml"].Target {
+		t.Errorf("re-import targets: bundle %q, ccda %q (want the new person, and the current profile)", tg, cards["ccd.xml"].Target)
+	}
+	run(t, ctx, "confirm again", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
+	waitPhase(t, ctx, "done", time.Minute)
+	cards = importCards(t, ctx)
+	if got, want := cards["transaction.json"].Result, fmt.Sprintf("0 added, %d already there", len(bundle.Resources)); !strings.Contains(got, want) {
+		t.Errorf("bundle again: %q, want %q", got, want)
+	}
+	if got, want := cards["ccd.xml"].Result, fmt.Sprintf("0 added, %d already there", len(cda.Resources)); !strings.Contains(got, want) {
+		t.Errorf("ccda again: %q, want %q", got, want)
+	}
+	screenshot(t, ctx, "import-again-phone")
+}
+
+// TestImportDrop: files dropped on the drop zone are read like picked ones.
+func TestImportDrop(t *testing.T) {
+	s := startSite(t, "import")
+	ctx, cancel := browser(t)
+	defer cancel()
+	unlockedWithProfile(t, ctx, s)
+	openImport(t, ctx)
+	obs, err := os.ReadFile(fhirFixture("observation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "drop", chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File([%q], 'observation.json', {type: 'application/json'}));
+		const zone = document.querySelector('#import-drop');
+		zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+	})()`, string(obs)), nil))
+	waitPhase(t, ctx, "preview", 30*time.Second)
+	c := importCards(t, ctx)["observation.json"]
+	if c.State != "ready" || c.Counts["Observation"] != 1 || c.Target == "" || c.Target == "new" {
+		t.Errorf("dropped file: %+v", c)
+	}
+	run(t, ctx, "confirm", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
+	waitPhase(t, ctx, "done", 30*time.Second)
+	if r := importCards(t, ctx)["observation.json"].Result; !strings.Contains(r, "1 added, 0 already there") {
+		t.Errorf("dropped file result %q", r)
+	}
+}
+
+// TestImportCorpus previews portal files from the shared corpus (skipped
+// when it is absent): a SMART Health Card (signature not checkable: issuer
+// unknown), bulk NDJSON and a vendor's C-CDA, and imports them.
+func TestImportCorpus(t *testing.T) {
+	files := []string{
+		filepath.Join(corpusDir, "shc", "example-00-e-file.smart-health-card"),
+		filepath.Join(corpusDir, "shc", "example-00-f-qr-code-numeric-value-0.txt"),
+		filepath.Join(corpusDir, "ndjson", "Condition.000.ndjson"),
+		filepath.Join(corpusDir, "ccda", "Practice-Fusion.xml"),
+		filepath.Join(corpusDir, "fhir-r4", "Enda.json"),
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("corpus absent (%s)", f)
+		}
+	}
+	s := startSite(t, "import")
+	ctx, cancel := browser(t)
+	defer cancel()
+	unlockedWithProfile(t, ctx, s)
+	openImport(t, ctx)
+	upload(t, ctx, files...)
+	waitPhase(t, ctx, "preview", time.Minute)
+	cards := importCards(t, ctx)
+	for _, f := range files {
+		name := filepath.Base(f)
+		host := hostImport(t, f)
+		c := cards[name]
+		if c.State != "ready" || c.Total != fmt.Sprint(len(host.Resources)) {
+			t.Errorf("%s: state %q total %q, host %d (%v)", name, c.State, c.Total, host.Total(), c.Error)
+		}
+		if host.Format == importer.FormatSHC && !strings.Contains(c.Verified, "not verified") {
+			t.Errorf("%s: signature %q, want not verified (no issuer keys known)", name, c.Verified)
+		}
+	}
+	screenshot(t, ctx, "import-corpus-phone")
+	run(t, ctx, "confirm", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
+	waitPhase(t, ctx, "done", 2*time.Minute)
+	cards = importCards(t, ctx)
+	for name, c := range cards {
+		if c.State != "done" {
+			t.Errorf("%s: %q %q", name, c.State, c.Result)
+		}
+	}
+	// Both SHC files hold the same card: the second adds nothing.
+	if r := cards["example-00-f-qr-code-numeric-value-0.txt"].Result; !strings.HasPrefix(r, "0 added") {
+		t.Errorf("the same card as QR text: %q, want nothing added", r)
+	}
+	run(t, ctx, "desktop", desktop())
+	screenshot(t, ctx, "import-corpus-done-desktop")
+}
