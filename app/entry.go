@@ -38,6 +38,7 @@ type EntryPage struct {
 	flagOpen bool
 	flagNote string
 	confirm  bool
+	cctx     app.Context // the page's own context, for async results
 }
 
 func (p *EntryPage) OnNav(ctx app.Context) {
@@ -47,7 +48,7 @@ func (p *EntryPage) OnNav(ctx app.Context) {
 	if !requireSession(ctx) {
 		return
 	}
-	p.ready = true
+	p.ready, p.cctx = true, ctx
 	p.id = recPathID(reEntryPath, ctx.Page().URL().Path)
 	p.notice = recTakeFlash(p.id)
 	p.load(ctx)
@@ -122,6 +123,7 @@ func (p *EntryPage) run(ctx app.Context, do func() error, after func(ctx app.Con
 		return
 	}
 	p.busy, p.err, p.notice = true, "", ""
+	ctx = p.cctx // the event's element may be re-rendered away before the result
 	ctx.Async(func() {
 		err := do()
 		ctx.Dispatch(func(ctx app.Context) {
@@ -142,7 +144,7 @@ func (p *EntryPage) addNote(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	text := strings.TrimSpace(p.note)
 	if text == "" {
-		recFocusID(ctx, "note-text")
+		recFocusID(p.cctx, "note-text")
 		return
 	}
 	s, id := current(), p.id
@@ -164,7 +166,7 @@ func (p *EntryPage) saveFlag(ctx app.Context, e app.Event) {
 	text := strings.TrimSpace(p.flagNote)
 	if text == "" {
 		p.err = i18n.T("rec.flag.neednote")
-		recFocusID(ctx, "flag-note")
+		recFocusID(p.cctx, "flag-note")
 		return
 	}
 	s, id := current(), p.id
@@ -187,6 +189,7 @@ func (p *EntryPage) deleteEntry(ctx app.Context, e app.Event) {
 		return
 	}
 	p.busy = true
+	ctx = p.cctx
 	ctx.Async(func() {
 		err := s.DeleteEntry(ctx, id)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -230,19 +233,21 @@ func (p *EntryPage) Render() app.UI {
 			recInterpBadge(e.Interp),
 			recFlagBadge(e),
 		),
-		app.Div().Aria("live", "polite").Body(
+		// Optional parts sit in fixed slots, so that showing one does not
+		// re-create the elements after it (and lose focus or typing).
+		app.Div().Class("slot").Aria("live", "polite").Body(
 			app.If(p.notice != "", func() app.UI { return okBanner(p.notice) }),
 		),
-		app.If(p.err != "", func() app.UI { return errorBanner(p.err) }),
-		p.renderFlag(),
+		app.Div().Class("slot").Body(app.If(p.err != "", func() app.UI { return errorBanner(p.err) })),
+		app.Div().Class("slot").Body(p.renderFlag()),
 		app.Section().Class("card").Aria("labelledby", "facts-h").Body(
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),
 		),
-		p.renderActions(),
-		p.renderDetails(),
+		app.Div().Class("slot").Body(p.renderActions()),
+		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
-		p.renderFiles(),
+		app.Div().Class("slot").Body(p.renderFiles()),
 		p.renderProvenance(),
 		app.Details().ID("raw").Class("raw").Body(
 			app.Summary().Text(i18n.T("rec.entry.raw")),
@@ -350,7 +355,7 @@ func (p *EntryPage) renderActions() app.UI {
 				app.Button().ID("delete-yes").Class("btn btn-danger").Disabled(p.busy).
 					Text(i18n.T("rec.delete.yes")).OnClick(p.deleteEntry),
 				app.Button().ID("delete-no").Class("btn btn-secondary").Text(i18n.T("rec.form.cancel")).
-					OnClick(func(ctx app.Context, ev app.Event) { p.confirm = false; recFocusID(ctx, "delete") }),
+					OnClick(func(ctx app.Context, ev app.Event) { p.confirm = false; recFocusID(p.cctx, "delete") }),
 			),
 		)
 	}
@@ -364,10 +369,10 @@ func (p *EntryPage) renderActions() app.UI {
 		}),
 		app.If(e.Flag == nil && !p.flagOpen, func() app.UI {
 			return app.Button().ID("flag").Class("btn btn-secondary").Text(i18n.T("rec.flag.button")).
-				OnClick(func(ctx app.Context, ev app.Event) { p.flagOpen = true; recFocusID(ctx, "flag-note") })
+				OnClick(func(ctx app.Context, ev app.Event) { p.flagOpen = true; recFocusID(p.cctx, "flag-note") })
 		}),
 		app.Button().ID("delete").Class("btn btn-secondary danger-text").Text(i18n.T("rec.delete")).
-			OnClick(func(ctx app.Context, ev app.Event) { p.confirm = true; recFocusID(ctx, "delete-no") }),
+			OnClick(func(ctx app.Context, ev app.Event) { p.confirm = true; recFocusID(p.cctx, "delete-no") }),
 	)
 }
 
@@ -422,7 +427,7 @@ func (p *EntryPage) renderNotes() app.UI {
 					app.Button().Class("btn btn-small btn-secondary").Disabled(p.busy).
 						Aria("label", i18n.T("rec.notes.delete.for", recOneLine(n.Text, 40))).
 						Text(i18n.T("rec.notes.delete")).
-						OnClick(func(ctx app.Context, ev app.Event) { p.deleteNote(ctx, n.ID) }),
+						OnClick(func(ctx app.Context, ev app.Event) { p.deleteNote(ctx, n.ID) }, app.EventScope(n.ID)),
 				),
 			)
 		})),

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -31,6 +32,7 @@ type EntryForm struct {
 	pending  []jsFile          // files picked, stored on save
 	busy     bool
 	progress string
+	cctx     app.Context // the component's own context, for async results
 }
 
 // formKey identifies what the form shows.
@@ -41,8 +43,12 @@ func (f *EntryForm) formKey() string {
 	return "kind:" + string(f.Kind)
 }
 
-func (f *EntryForm) OnMount(ctx app.Context)  { f.load(ctx) }
-func (f *EntryForm) OnUpdate(ctx app.Context) { f.load(ctx) }
+func (f *EntryForm) OnMount(ctx app.Context) {
+	f.cctx = ctx
+	f.load(ctx)
+}
+
+func (f *EntryForm) OnUpdate(ctx app.Context) { f.load(f.cctx) }
 
 // load (re)starts the form when it is asked to show something else.
 func (f *EntryForm) load(ctx app.Context) {
@@ -138,10 +144,12 @@ func (f *EntryForm) Render() app.UI {
 	}
 	nErr := len(f.errs)
 	return app.Form().ID("entry-form").Class("entry-form").NoValidate(true).OnSubmit(f.save).Body(
-		app.If(nErr > 0, func() app.UI {
-			return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(i18n.T("rec.form.fix", nErr))
-		}),
-		app.If(f.err != "", func() app.UI { return errorBanner(f.err) }),
+		app.Div().Class("slot").Body(
+			app.If(nErr > 0, func() app.UI {
+				return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(i18n.T("rec.form.fix", nErr))
+			}),
+			app.If(f.err != "", func() app.UI { return errorBanner(f.err) }),
+		),
 		app.P().Class("muted field-hint").Text(i18n.T("rec.form.required")),
 		app.Range(fields).Slice(func(i int) app.UI {
 			fd := fields[i]
@@ -151,12 +159,14 @@ func (f *EntryForm) Render() app.UI {
 			return f.renderField(fd)
 		}),
 		f.renderFiles(),
-		app.If(f.busy, func() app.UI {
-			return app.Div().Role("status").Aria("live", "polite").Body(
-				app.Progress(),
-				app.Span().Class("muted").Text(f.progress),
-			)
-		}),
+		app.Div().Class("slot").Role("status").Aria("live", "polite").Body(
+			app.If(f.busy, func() app.UI {
+				return app.Div().Class("saving").Body(
+					app.Progress(),
+					app.Span().Class("muted").Text(f.progress),
+				)
+			}),
+		),
 		app.Div().Class("actions").Body(
 			app.Button().ID("save").Type("submit").Class("btn").Disabled(f.busy).Text(i18n.T("rec.form.save")),
 			app.A().ID("cancel").Class("btn btn-secondary").Href(f.cancelPath()).Text(i18n.T("rec.form.cancel")),
@@ -188,11 +198,12 @@ func (f *EntryForm) renderField(fd record.Field) app.UI {
 	desc := recDescribedBy(id, hint, errMsg)
 	val := f.form.Fields[name]
 	onInput := func(ctx app.Context, e app.Event) { f.set(name, ctx.JSSrc().Get("value").String()) }
+	scope := app.EventScope(f.key, name) // handlers are closures: tell go-app which field each serves
 
 	var c app.UI
 	switch fd.Type {
 	case record.FieldLongText:
-		ta := app.Textarea().ID(id).Name(name).Rows(4).Attr("value", val).OnInput(onInput)
+		ta := app.Textarea().ID(id).Name(name).Rows(4).Attr("value", val).OnInput(onInput, scope)
 		if errMsg != "" {
 			ta = ta.Aria("invalid", "true")
 		}
@@ -204,7 +215,7 @@ func (f *EntryForm) renderField(fd record.Field) app.UI {
 		}
 		c = ta
 	case record.FieldChoice:
-		sel := app.Select().ID(id).Name(name).OnChange(onInput).Body(
+		sel := app.Select().ID(id).Name(name).OnChange(onInput, scope).Body(
 			app.If(!fd.Required || val == "", func() app.UI {
 				return app.Option().Value("").Selected(val == "").Text(i18n.T("rec.form.none"))
 			}),
@@ -224,7 +235,7 @@ func (f *EntryForm) renderField(fd record.Field) app.UI {
 		}
 		c = sel
 	default:
-		in := app.Input().ID(id).Name(name).Value(val).OnInput(onInput)
+		in := app.Input().ID(id).Name(name).Value(val).OnInput(onInput, scope)
 		switch fd.Type {
 		case record.FieldDate:
 			in = in.Type("text").Placeholder(i18n.T("rec.form.dateplaceholder")).AutoComplete(false)
@@ -260,7 +271,7 @@ func (f *EntryForm) renderField(fd record.Field) app.UI {
 			Text(i18n.T("rec.form.today")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				f.set(name, time.Now().Format(time.DateOnly))
-			}),
+			}, scope),
 	)
 }
 
@@ -287,7 +298,7 @@ func (f *EntryForm) renderFiles() app.UI {
 						Text(i18n.T("rec.files.detach")).
 						OnClick(func(ctx app.Context, e app.Event) {
 							f.form.Files = slices.DeleteFunc(slices.Clone(f.form.Files), func(x string) bool { return x == fi.ID })
-						}),
+						}, app.EventScope(fi.ID)),
 				)
 			}))
 		}),
@@ -304,7 +315,7 @@ func (f *EntryForm) renderFiles() app.UI {
 							if i < len(f.pending) {
 								f.pending = slices.Delete(slices.Clone(f.pending), i, i+1)
 							}
-						}),
+						}, app.EventScope(strconv.Itoa(i))),
 				)
 			}))
 		}),
@@ -337,6 +348,9 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 	if f.busy {
 		return
 	}
+	// Results go through the form's own context: go-app drops a dispatch
+	// whose source element (this button) was re-rendered away meanwhile.
+	ctx = f.cctx
 	s := current()
 	if s == nil {
 		lockNow()
@@ -435,6 +449,6 @@ func (f *EntryForm) showErrors(ctx app.Context, errs []record.FieldError) {
 		}
 	}
 	if first != "" && record.Fields(f.form.Kind) != nil {
-		recFocusID(ctx, recFieldID(first))
+		recFocusID(f.cctx, recFieldID(first))
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -32,6 +33,7 @@ type Questions struct {
 	err       string
 	textErr   string
 	notice    string
+	cctx      app.Context // the page's own context, for async results
 }
 
 func (q *Questions) OnNav(ctx app.Context) {
@@ -40,7 +42,7 @@ func (q *Questions) OnNav(ctx app.Context) {
 	if !requireSession(ctx) {
 		return
 	}
-	q.ready = true
+	q.ready, q.cctx = true, ctx
 	q.refresh()
 }
 
@@ -104,7 +106,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 	q.textErr, q.err, q.notice = "", "", ""
 	if text == "" {
 		q.textErr = i18n.T("record.err.required")
-		recFocusID(ctx, "q-text")
+		recFocusID(q.cctx, "q-text")
 		return
 	}
 	provider := q.provider
@@ -116,6 +118,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 		return
 	}
 	q.busy = true
+	ctx = q.cctx
 	nq := record.Question{Profile: q.profile.ID, Provider: provider, Text: text}
 	ctx.Async(func() {
 		_, err := s.SaveQuestion(ctx, nq)
@@ -128,7 +131,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 			q.text = ""
 			q.notice = i18n.T("rec.q.added")
 			q.refresh()
-			recFocusID(ctx, "q-text")
+			recFocusID(q.cctx, "q-text")
 		})
 	})
 }
@@ -138,6 +141,7 @@ func (q *Questions) change(ctx app.Context, do func() error) {
 		return
 	}
 	q.busy, q.err, q.notice = true, "", ""
+	ctx = q.cctx
 	ctx.Async(func() {
 		err := do()
 		ctx.Dispatch(func(ctx app.Context) {
@@ -164,7 +168,7 @@ func (q *Questions) Render() app.UI {
 	groups := q.groups()
 	return &Shell{Title: title, Content: []app.UI{
 		app.P().Class("muted").Text(i18n.T("rec.q.intro", q.profile.Name)),
-		app.If(q.err != "", func() app.UI { return errorBanner(q.err) }),
+		app.Div().Class("slot").Body(app.If(q.err != "", func() app.UI { return errorBanner(q.err) })),
 		app.Div().Aria("live", "polite").Body(
 			app.If(q.notice != "", func() app.UI { return okBanner(q.notice) }),
 		),
@@ -197,7 +201,7 @@ func (q *Questions) renderForm() app.UI {
 			app.Select().ID("q-provider").OnChange(func(ctx app.Context, e app.Event) {
 				q.provider = ctx.JSSrc().Get("value").String()
 				if q.provider == recOtherProvider {
-					recFocusID(ctx, "q-other")
+					recFocusID(q.cctx, "q-other")
 				}
 			}).Body(
 				app.Option().Value("").Selected(q.provider == "").Text(i18n.T("rec.q.general")),
@@ -212,12 +216,12 @@ func (q *Questions) renderForm() app.UI {
 				app.Option().Value(recOtherProvider).Selected(q.provider == recOtherProvider).Text(i18n.T("rec.q.other")),
 			),
 		),
-		app.If(q.provider == recOtherProvider, func() app.UI {
+		app.Div().Class("slot").Body(app.If(q.provider == recOtherProvider, func() app.UI {
 			return field("q-other", i18n.T("rec.q.othername"), "", "",
 				app.Input().Type("text").Value(q.otherName).OnInput(func(ctx app.Context, e app.Event) {
 					q.otherName = ctx.JSSrc().Get("value").String()
 				}))
-		}),
+		})),
 		recControl("q-text", i18n.T("rec.q.question"), "", q.textErr, true,
 			q.textarea()),
 		app.Div().Body(
@@ -251,7 +255,7 @@ func (q *Questions) renderQuestion(x record.Question) app.UI {
 				y := x
 				y.Done = ctx.JSSrc().Get("checked").Bool()
 				q.change(ctx, func() error { _, err := s.SaveQuestion(ctx, y); return err })
-			}),
+			}, app.EventScope(x.ID, strconv.FormatBool(x.Done), x.Text, x.Provider)),
 			app.Span().Class("q-text prewrap").Text(x.Text),
 		),
 		app.Button().Class("btn btn-small btn-secondary").Disabled(q.busy).
@@ -259,6 +263,6 @@ func (q *Questions) renderQuestion(x record.Question) app.UI {
 			Text(i18n.T("rec.notes.delete")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				q.change(ctx, func() error { return s.DeleteQuestion(ctx, x.ID) })
-			}),
+			}, app.EventScope(x.ID)),
 	)
 }

@@ -254,6 +254,9 @@ func recDescribedBy(id, hint, errMsg string) string {
 }
 
 // recFocusID moves the keyboard focus to an element after the next render.
+// ctx must be the component's own context (from OnMount or OnNav): go-app
+// drops deferred work whose source element is gone, and the element an event
+// came from is often replaced by the very render that follows.
 func recFocusID(ctx app.Context, id string) {
 	ctx.Defer(func(ctx app.Context) {
 		if el := app.Window().GetElementByID(id); el != nil && el.Truthy() {

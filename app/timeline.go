@@ -42,6 +42,7 @@ type Timeline struct {
 	undoID   string // last deleted entry, offered for undo
 	restored string // entry brought back by undo
 	err      string
+	cctx     app.Context // the page's own context, for async results
 }
 
 func (t *Timeline) OnNav(ctx app.Context) {
@@ -51,7 +52,7 @@ func (t *Timeline) OnNav(ctx app.Context) {
 	if !requireSession(ctx) {
 		return
 	}
-	t.ready = true
+	t.ready, t.cctx = true, ctx
 	t.limit = recTimelinePage
 	t.undoID = recTakeLastDeleted()
 	if p, ok := currentProfile(); ok {
@@ -77,6 +78,9 @@ func (t *Timeline) refresh() {
 		if len(t.kinds) > 0 {
 			hits = slices.DeleteFunc(hits, func(h record.Hit) bool { return !slices.Contains(t.kinds, h.Kind) })
 		}
+		if hits == nil {
+			hits = []record.Hit{} // searching, nothing found
+		}
 		t.hits = hits
 		t.items, t.total = nil, len(hits)
 		return
@@ -101,7 +105,7 @@ func (t *Timeline) onSearch(ctx app.Context, e app.Event) {
 	t.query = ctx.JSSrc().Get("value").String()
 	t.seq++
 	seq := t.seq
-	ctx.After(recSearchDelay, func(ctx app.Context) {
+	t.cctx.After(recSearchDelay, func(ctx app.Context) {
 		if seq != t.seq {
 			return // still typing
 		}
@@ -115,7 +119,7 @@ func (t *Timeline) clearSearch(ctx app.Context, e app.Event) {
 	t.seq++
 	t.limit = recTimelinePage
 	t.refresh()
-	recFocusID(ctx, "search")
+	recFocusID(t.cctx, "search")
 }
 
 func (t *Timeline) switchProfile(ctx app.Context, e app.Event) {
@@ -134,6 +138,7 @@ func (t *Timeline) undo(ctx app.Context, e app.Event) {
 		return
 	}
 	t.undoID = ""
+	ctx = t.cctx
 	ctx.Async(func() {
 		err := s.Undo(ctx, id)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -152,9 +157,9 @@ func (t *Timeline) Render() app.UI {
 		return &Shell{Title: i18n.T("rec.timeline.title")}
 	}
 	return &Shell{Title: i18n.T("rec.timeline.title"), Content: []app.UI{
-		app.If(t.err != "", func() app.UI { return errorBanner(t.err) }),
-		t.renderUndo(),
-		app.If(len(t.profiles) > 1, func() app.UI {
+		app.Div().Class("slot").Body(app.If(t.err != "", func() app.UI { return errorBanner(t.err) })),
+		app.Div().Class("slot").Body(t.renderUndo()),
+		app.Div().Class("slot").Body(app.If(len(t.profiles) > 1, func() app.UI {
 			return app.Label().For("profile").Class("profile-picker").Body(
 				app.Span().Text(i18n.T("rec.timeline.person")),
 				app.Select().ID("profile").OnChange(t.switchProfile).Body(
@@ -164,7 +169,7 @@ func (t *Timeline) Render() app.UI {
 					}),
 				),
 			)
-		}),
+		})),
 		app.Div().Class("search").Role("search").Body(
 			app.Label().For("search").Class("sr-only").Text(i18n.T("rec.search.label")),
 			app.Input().ID("search").Type("search").Placeholder(i18n.T("rec.search.placeholder")).
@@ -175,7 +180,7 @@ func (t *Timeline) Render() app.UI {
 					Text(i18n.T("rec.search.clear")).OnClick(t.clearSearch)
 			}),
 		),
-		t.renderChips(),
+		app.Div().Class("slot").Body(t.renderChips()),
 		app.P().ID("count").Class("muted").Aria("live", "polite").Text(t.countText()),
 		t.renderList(),
 		app.If(t.hits == nil && len(t.items) < t.total, func() app.UI {
@@ -229,7 +234,7 @@ func (t *Timeline) renderChips() app.UI {
 		return nil
 	}
 	return app.Div().ID("chips").Class("chips").Role("group").Aria("label", i18n.T("rec.timeline.filter")).Body(
-		app.Button().Type("button").Class("chip").DataSet("kind", "").Aria("pressed", len(t.kinds) == 0).
+		app.Button().Type("button").Class("chip").DataSet("kind", "all").Aria("pressed", len(t.kinds) == 0).
 			Text(i18n.T("rec.timeline.all")).
 			OnClick(func(ctx app.Context, e app.Event) { t.toggleKind(ctx, "") }),
 		app.Range(kinds).Slice(func(i int) app.UI {
@@ -237,7 +242,7 @@ func (t *Timeline) renderChips() app.UI {
 			return app.Button().Type("button").Class("chip").DataSet("kind", string(k)).
 				Aria("pressed", slices.Contains(t.kinds, k)).
 				Text(i18n.T("rec.timeline.chip", recKindLabel(k), t.counts[k])).
-				OnClick(func(ctx app.Context, e app.Event) { t.toggleKind(ctx, k) })
+				OnClick(func(ctx app.Context, e app.Event) { t.toggleKind(ctx, k) }, app.EventScope(string(k)))
 		}),
 	)
 }
