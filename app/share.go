@@ -75,6 +75,7 @@ type Share struct {
 	confirming string // url of the link whose revoke waits for confirmation
 	revoking   string
 	shares     []*xpShared
+	another    bool // show the form again after a link was made
 }
 
 func (sh *Share) OnNav(ctx app.Context) {
@@ -195,6 +196,7 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 			xpShares.mu.Unlock()
 			sh.shares = xpShareList()
 			sh.done = sh.total
+			sh.another = false
 		})
 	})
 }
@@ -240,7 +242,14 @@ func (sh *Share) Render() app.UI {
 			)
 		}),
 		app.Range(sh.shares).Slice(func(i int) app.UI { return sh.renderShared(sh.shares[i], i == 0) }),
-		app.If(!off, func() app.UI { return sh.renderForm() }),
+		app.If(!off && (len(sh.shares) == 0 || sh.another || sh.busy || sh.err != ""), func() app.UI {
+			return sh.renderForm()
+		}).ElseIf(!off, func() app.UI {
+			return app.Div().Class("actions").Body(
+				app.Button().ID("share-another").Type("button").Class("btn btn-secondary").Text(i18n.T("ui.share.another")).
+					OnClick(func(ctx app.Context, e app.Event) { sh.another = true }),
+			)
+		}),
 	}}
 }
 

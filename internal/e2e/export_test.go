@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/gopenpgp/v2/crypto"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
@@ -46,6 +47,7 @@ import (
 func TestExportRestore(t *testing.T) {
 	s := startSite(t, "v1")
 	fx := xpFixture(t)
+	key := xpKey(t)
 	fixture := filepath.Join(t.TempDir(), "fixture.pgp")
 	if err := os.WriteFile(fixture, fx.file, 0o600); err != nil {
 		t.Fatal(err)
@@ -90,6 +92,36 @@ func TestExportRestore(t *testing.T) {
 	xpClick(t, ctx, "#xp-protect-key")
 	xpSetInput(t, ctx, "#xp-key", "not a key", "change")
 	xpWaitText(t, ctx, "#xp-key-err", "not an OpenPGP public key")
+	xpSetInput(t, ctx, "#xp-key", key.private, "change")
+	xpWaitText(t, ctx, "#xp-key-err", "private key")
+
+	// A part, to a provider's key: Ana only, her summary, her last visit
+	// and one file.
+	xpSetInput(t, ctx, "#xp-key", key.public, "change")
+	xpRun(t, ctx, chromedp.WaitVisible("#xp-key-ok", chromedp.ByID))
+	xpClick(t, ctx, "#xp-scope-custom")
+	xpClick(t, ctx, "#xp-profile-"+fx.data.Profiles[1].ID)
+	xpClick(t, ctx, "#xp-file-"+fx.fileID["scan.pdf"])
+	xpWaitText(t, ctx, "#xp-counts", "1 profiles")
+	xpShots(t, ctx, "export-custom")
+	dlKey := xpDownloads(t, ctx)
+	xpClick(t, ctx, "#export-start")
+	xpRun(t, ctx, chromedp.WaitVisible("#export-done", chromedp.ByID))
+	keyFile := xpDownloaded(t, dlKey, name)
+	part := xpOpenKey(t, keyFile, key)
+	var titles []string
+	for _, e := range part.data.Entries {
+		titles = append(titles, fmt.Sprintf("%s %s", e.Title, xpDay(e.Date)))
+	}
+	sort.Strings(titles)
+	if got, want := strings.Join(titles, "; "), "Asthma 2010-05-01; Check-up 2024-01-02; Hemoglobin A1c 2024-01-02; Penicillin 0001-01-01; Salbutamol inhaler 2023-03-01"; got != want {
+		t.Errorf("part has entries %q, want %q", got, want)
+	}
+	if len(part.data.Profiles) != 1 || len(part.data.Files) != 1 || part.data.Files[0].Name != "scan.pdf" || len(part.data.Questions) != 1 {
+		t.Errorf("part has %d profiles, files %v, %d questions", len(part.data.Profiles), part.data.Files, len(part.data.Questions))
+	}
+	keyPath := filepath.Join(t.TempDir(), "for-provider.pgp")
+	os.WriteFile(keyPath, keyFile, 0o600)
 
 	// 3. A wiped device: new browser, new vault, restore the UI's file.
 	exported := filepath.Join(t.TempDir(), name)
@@ -129,6 +161,23 @@ func TestExportRestore(t *testing.T) {
 	if b := xpDownloaded(t, dl3, "scan.pdf"); !bytes.Equal(b, fx.files["scan.pdf"]) {
 		t.Error("file downloaded from the provider view differs")
 	}
+	// The provider opens the file made for their key, with their private key.
+	xpClick(t, ctx3, "#view-close")
+	xpGo(t, ctx3, s.URL("/view"))
+	xpRun(t, ctx3, chromedp.SetUploadFiles("#vw-file", []string{keyPath}, chromedp.ByID))
+	xpClick(t, ctx3, "#vw-with-key")
+	xpSetInput(t, ctx3, "#vw-key", key.private, "input")
+	xpSetInput(t, ctx3, "#vw-keypass", "wrong", "input")
+	xpClick(t, ctx3, "#view-open")
+	xpWaitText(t, ctx3, ".banner.error", "passphrase for this private key")
+	xpSetInput(t, ctx3, "#vw-keypass", key.pass, "input")
+	xpClick(t, ctx3, "#view-open")
+	xpRun(t, ctx3, chromedp.WaitVisible("#view-data", chromedp.ByID))
+	xpWaitText(t, ctx3, "#view-data", "Check-up")
+	if xpExists(t, ctx3, `[data-kind="immunization"]`) {
+		t.Error("the part shows Leo's immunization")
+	}
+
 	var dbs string
 	xpRun(t, ctx3, chromedp.Evaluate(`indexedDB.databases().then(l => l.map(d => d.name).join(","))`, &dbs, awaitPromise))
 	if strings.Contains(dbs, "backpack") {
@@ -205,10 +254,11 @@ func TestShareLink(t *testing.T) {
 // --- fixture
 
 type xpFixtureData struct {
-	data  export.Data
-	files map[string][]byte // by name
-	file  []byte            // the export
-	pass  string
+	data   export.Data
+	files  map[string][]byte // by name
+	fileID map[string]string // by name
+	file   []byte            // the export
+	pass   string
 }
 
 // xpFixture builds a vault in Go with two people, entries of several kinds,
@@ -258,6 +308,8 @@ func xpFixture(t testing.TB) xpFixtureData {
 	entry(ana.ID, `{"resourceType":"MedicationStatement","id":"m1","status":"active","medicationCodeableConcept":{"text":"Salbutamol inhaler"},"effectiveDateTime":"2023-03-01"}`)
 	entry(ana.ID, `{"resourceType":"AllergyIntolerance","id":"a1","code":{"text":"Penicillin"},"reaction":[{"manifestation":[{"text":"Rash"}]}]}`)
 	visit := entry(ana.ID, `{"resourceType":"Encounter","id":"v1","status":"finished","class":{"code":"AMB"},"type":[{"text":"Check-up"}],"period":{"start":"2024-01-02T09:00:00Z"}}`)
+	entry(ana.ID, `{"resourceType":"Encounter","id":"v0","status":"finished","class":{"code":"AMB"},"type":[{"text":"Old visit"}],"period":{"start":"2019-06-01T09:00:00Z"}}`)
+	entry(ana.ID, `{"resourceType":"Observation","id":"o0","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"4548-4","display":"Hemoglobin A1c"}]},"effectiveDateTime":"2019-06-01","valueQuantity":{"value":6.4,"unit":"%"}}`)
 	entry(leo.ID, `{"resourceType":"Immunization","id":"i1","status":"completed","vaccineCode":{"text":"MMR"},"occurrenceDateTime":"2016-03-01"}`)
 	_, err = s.AddNote(ctx, cond.ID, "Worse in winter")
 	must(err)
@@ -277,7 +329,11 @@ func xpFixture(t testing.TB) xpFixtureData {
 	must(err)
 	var buf bytes.Buffer
 	must(export.Write(ctx, &buf, d, export.Selection{IncludeSummary: true}, s, to, nil))
-	return xpFixtureData{data: d, files: files, file: buf.Bytes(), pass: pass}
+	ids := map[string]string{}
+	for _, f := range d.Files {
+		ids[f.Name] = f.ID
+	}
+	return xpFixtureData{data: d, files: files, fileID: ids, file: buf.Bytes(), pass: pass}
 }
 
 // xpOpen reads an export in Go.
@@ -293,6 +349,52 @@ func xpOpen(t testing.TB, file []byte, pass string) xpFixtureData {
 		files[f.Name] = mem[f.ID]
 	}
 	return xpFixtureData{data: a.Data, files: files}
+}
+
+// xpOpenKey reads an export made for key in Go.
+func xpOpenKey(t testing.TB, file []byte, key xpKeyPair) xpFixtureData {
+	t.Helper()
+	id, err := export.PrivateKeyIdentity(key.private, key.pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := export.MemFiles{}
+	a, err := export.Read(context.Background(), bytes.NewReader(file), id, mem.Put)
+	if err != nil {
+		t.Fatalf("reading the export with the private key: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, f := range a.Data.Files {
+		files[f.Name] = mem[f.ID]
+	}
+	return xpFixtureData{data: a.Data, files: files}
+}
+
+func xpDay(t time.Time) string { return t.Format("2006-01-02") }
+
+// xpKeyPair is a provider's OpenPGP key, its private half locked.
+type xpKeyPair struct{ public, private, pass string }
+
+func xpKey(t testing.TB) xpKeyPair {
+	t.Helper()
+	k, err := crypto.GenerateKey("Dr. Rivera", "rivera@clinic.example", "x25519", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := k.GetArmoredPublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pass = "clinic key pass"
+	locked, err := k.Lock([]byte(pass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := locked.Armor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return xpKeyPair{public: pub, private: priv, pass: pass}
 }
 
 // xpDescribe lists everything an export holds, ids and times included:

@@ -156,6 +156,7 @@ func init() {
 		// Share.
 		"ui.share.step.what":   "1. What to share",
 		"ui.share.step.link":   "2. The link",
+		"ui.share.another":     "Make another link",
 		"ui.share.off.hint":    "You can still export an encrypted file and give it to your provider.",
 		"ui.share.err.network": "Could not reach the server. Check your connection and try again.",
 	})
@@ -306,6 +307,7 @@ func init() {
 
 		"ui.share.step.what":   "1. Qué compartir",
 		"ui.share.step.link":   "2. El enlace",
+		"ui.share.another":     "Crear otro enlace",
 		"ui.share.off.hint":    "Aun así puedes exportar un archivo cifrado y dárselo a tu profesional.",
 		"ui.share.err.network": "No se pudo contactar con el servidor. Revisa tu conexión e inténtalo de nuevo.",
 	})
