@@ -20,22 +20,29 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// Test data: none of it appears in the app's code or pages, so the at-rest
+// check can look for it anywhere.
+const (
+	vPass   = "orbit velvet canyon maple ribbon"
+	vPass2  = "lantern quiz harbor pepper violin"
+	vName   = "Zephyrine Quillfeather"
+	vBirth  = "1979-11-23"
+	vChild  = "Corvin Quillfeather"
+	vChild2 = "Corvin Quillfeather-Ostrava"
+)
+
 // The vault screens end to end: set-up, first profile, family profiles,
-// locking on reload, unlock (wrong passphrase, recovery key), settings
-// (passphrase change, new recovery key, auto-lock, language), and nothing
-// typed in readable at rest.
+// locking on reload, unlock (wrong passphrase, recovery key).
 func TestVault(t *testing.T) {
 	s := startSite(t, "v1")
 	ctx, cancel := browser(t)
 	defer cancel()
-
 	const (
-		pass   = "orbit velvet canyon maple ribbon"
-		pass2  = "lantern quiz harbor pepper violin"
-		name   = "Zephyrine Quillfeather"
-		birth  = "1979-11-23"
-		child  = "Corvin Quillfeather"
-		child2 = "Corvin Quillfeather-Ostrava"
+		pass   = vPass
+		name   = vName
+		birth  = vBirth
+		child  = vChild
+		child2 = vChild2
 	)
 
 	// No vault yet: unlock sends to set-up.
@@ -176,8 +183,29 @@ func TestVault(t *testing.T) {
 	vShots(t, ctx, "vault-unlock-newpass")
 	vRun(t, ctx, chromedp.Click("#newpass-skip", chromedp.ByID))
 	vWaitPath(t, ctx, "/summary")
+}
 
-	// Settings.
+// Settings (auto-lock, passphrase change, new recovery key, language, lock
+// now), then nothing typed in or uploaded is readable at rest.
+func TestVaultSettings(t *testing.T) {
+	s := startSite(t, "v1")
+	ctx, cancel := browser(t)
+	defer cancel()
+	const (
+		pass   = vPass
+		pass2  = vPass2
+		name   = vName
+		birth  = vBirth
+		child2 = vChild2
+	)
+	key := setUpVault(t, ctx, s, pass, name, birth)
+	vNav(t, ctx, "/profiles")
+	vRun(t, ctx, chromedp.Click("#profile-add", chromedp.ByID), chromedp.WaitVisible("#profile-name", chromedp.ByID))
+	vType(t, ctx, "#profile-name", child2)
+	vType(t, ctx, "#profile-birth", "2015-06")
+	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vWaitCount(t, ctx, ".person", 2)
+
 	vNav(t, ctx, "/settings")
 	vRun(t, ctx, chromedp.WaitVisible("#pass-form", chromedp.ByID))
 	vWaitVisible(t, ctx, "#storage-usage")
@@ -266,6 +294,32 @@ func TestVault(t *testing.T) {
 		entry[0], entry[1], entry[2], entry[3], fileName, fileBytes)
 }
 
+// setUpVault creates a vault through the set-up page with pass, saves the
+// recovery key, creates the first profile (me) and returns the recovery key.
+// The browser is left on the summary page, unlocked.
+func setUpVault(t *testing.T, ctx context.Context, s *site, pass, name, birth string) string {
+	t.Helper()
+	vRun(t, ctx, chromedp.Navigate(s.URL("/setup")))
+	vWaitPath(t, ctx, "/setup")
+	vSetInput(t, ctx, "#pass", pass)
+	vSetInput(t, ctx, "#confirm", pass)
+	vRun(t, ctx, chromedp.Click("#create", chromedp.ByID), chromedp.WaitVisible("#recovery-key", chromedp.ByID))
+	key := vText(t, ctx, "#recovery-key")
+	vClick(t, ctx, "#saved")
+	vClick(t, ctx, "#recovery-done")
+	vWaitEither(t, ctx, "#profile-name", "#storage-continue")
+	if vExists(t, ctx, "#storage-continue") {
+		vClick(t, ctx, "#storage-continue")
+	}
+	vWaitPath(t, ctx, "/profiles")
+	vRun(t, ctx, chromedp.WaitVisible("#profile-name", chromedp.ByID))
+	vType(t, ctx, "#profile-name", name)
+	vType(t, ctx, "#profile-birth", birth)
+	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vWaitPath(t, ctx, "/summary")
+	return key
+}
+
 // vAddLab adds a lab result through the entry form (PathAdd + "lab") and
 // returns the strings it typed: test, date, value, unit.
 func vAddLab(t *testing.T, ctx context.Context, test, date, value, unit string) [4]string {
@@ -307,8 +361,10 @@ func vUploadProbe(t *testing.T, ctx context.Context) (name, content string) {
 // the titles, values and file bytes they typed in or uploaded.
 func assertNoPlaintextAtRest(t *testing.T, ctx context.Context, needles ...string) {
 	t.Helper()
-	// A canary in a scratch database proves the reader sees binary values.
+	// Canaries in a scratch database (as bytes) and in localStorage prove
+	// the reader sees binary values and web storage.
 	const canary = "at-rest canary 7f3e"
+	vRun(t, ctx, chromedp.Evaluate(`localStorage.setItem("backpack-e2e-canary", `+jsQuote(canary)+`)`, nil))
 	vRun(t, ctx, chromedp.Evaluate(`new Promise((ok, fail) => {
 		const r = indexedDB.open("backpack-e2e-canary", 1);
 		r.onupgradeneeded = () => r.result.createObjectStore("s");
@@ -321,6 +377,7 @@ func assertNoPlaintextAtRest(t *testing.T, ctx context.Context, needles ...strin
 		};
 	})`, nil, awaitPromise))
 	dump := readAtRest(t, ctx)
+	vRun(t, ctx, chromedp.Evaluate(`localStorage.removeItem("backpack-e2e-canary")`, nil))
 	vRun(t, ctx, chromedp.Evaluate(`new Promise(ok => { const r = indexedDB.deleteDatabase("backpack-e2e-canary"); r.onsuccess = r.onerror = () => ok(true) })`, nil, awaitPromise))
 	var vaultRecords int
 	var sawPref, sawCanary bool
@@ -329,11 +386,12 @@ func assertNoPlaintextAtRest(t *testing.T, ctx context.Context, needles ...strin
 			sawCanary = containsFold(it, canary) == "value"
 			continue
 		}
+		if it.Where == "localStorage" && containsFold(it, "backpack-e2e-canary") == "key" {
+			sawPref = containsFold(it, canary) == "value"
+			continue
+		}
 		if strings.HasPrefix(it.Where, "indexeddb:backpack/") {
 			vaultRecords++
-		}
-		if it.Where == "localStorage" && bytes.Contains(it.Key, []byte("backpack.")) {
-			sawPref = true
 		}
 		for _, n := range needles {
 			if n == "" {
@@ -349,7 +407,7 @@ func assertNoPlaintextAtRest(t *testing.T, ctx context.Context, needles ...strin
 		t.Errorf("at-rest check read only %d IndexedDB records of the vault", vaultRecords)
 	}
 	if !sawPref {
-		t.Error("at-rest check did not see localStorage")
+		t.Error("at-rest check did not find the canary it stored in localStorage")
 	}
 	if !sawCanary {
 		t.Error("at-rest check did not find the canary it stored in IndexedDB")
@@ -364,21 +422,35 @@ type atRestItem struct {
 	Value []byte
 }
 
+// containsFold reports where needle appears in it ("key", "value" or "").
+// it must have been lowered with lowerItem.
 func containsFold(it atRestItem, needle string) string {
 	for _, form := range needleForms(needle) {
-		if bytes.Contains(bytes.ToLower(it.Key), form) {
+		if bytes.Contains(it.Key, form) {
 			return "key"
 		}
-		if bytes.Contains(bytes.ToLower(it.Value), form) {
+		if bytes.Contains(it.Value, form) {
 			return "value"
 		}
 	}
 	return ""
 }
 
-// needleForms is the lower-case UTF-8 and UTF-16 (LE and BE) bytes of s.
+// asciiLower lowers A–Z in place and leaves every other byte as it is
+// (bytes.ToLower would rewrite invalid UTF-8, and is slow on binary data).
+func asciiLower(b []byte) {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+}
+
+// needleForms is the (ASCII) lower-case UTF-8 and UTF-16 (LE and BE) bytes of s.
 func needleForms(s string) [][]byte {
-	low := strings.ToLower(s)
+	b := []byte(s)
+	asciiLower(b)
+	low := string(b)
 	forms := [][]byte{[]byte(low)}
 	u := utf16.Encode([]rune(low))
 	le, be := make([]byte, 0, 2*len(u)), make([]byte, 0, 2*len(u))
@@ -456,6 +528,8 @@ func readAtRest(t *testing.T, ctx context.Context) []atRestItem {
 		if err1 != nil || err2 != nil {
 			t.Fatalf("at-rest dump item %d: %v %v", i, err1, err2)
 		}
+		asciiLower(k)
+		asciiLower(v)
 		out[i] = atRestItem{Where: e.Where, Key: k, Value: v}
 	}
 	return out
@@ -494,9 +568,12 @@ func vPoll(t *testing.T, ctx context.Context, what, expr string) {
 
 func jsQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
+// vWaitPath waits until the app (not just the prerendered page) is running
+// at path.
 func vWaitPath(t *testing.T, ctx context.Context, path string) {
 	t.Helper()
-	vPoll(t, ctx, "path "+path, `location.pathname === `+jsQuote(path))
+	vPoll(t, ctx, "path "+path, `location.pathname === `+jsQuote(path)+
+		` && !!document.querySelector('main[data-mounted="true"]')`)
 }
 
 func vWaitVisible(t *testing.T, ctx context.Context, sel string) {
