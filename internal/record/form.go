@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"backpack/internal/fhir"
@@ -352,12 +353,26 @@ func PatientRef(p Profile) string {
 	return "Patient/" + id
 }
 
+// idRand holds random bytes for 64 ids: in the browser each read of
+// crypto/rand is a call into JavaScript, and an import makes thousands of ids.
+var idRand struct {
+	sync.Mutex
+	buf  [64 * 16]byte
+	used int
+}
+
 // NewID returns a random UUID (version 4), for entry and resource ids.
 func NewID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("record: no randomness") // crypto/rand never fails on supported platforms
+	idRand.Lock()
+	if idRand.used == 0 {
+		if _, err := rand.Read(idRand.buf[:]); err != nil {
+			panic("record: no randomness") // crypto/rand never fails on supported platforms
+		}
 	}
+	idRand.used += copy(b[:], idRand.buf[idRand.used:])
+	idRand.used %= len(idRand.buf)
+	idRand.Unlock()
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])

@@ -194,6 +194,20 @@ func (t *jtree) container(i, depth int) (int32, int, bool) {
 // is valid JSON (control characters and bad escapes are not).
 func scanString(s string, i int) (end int, esc, high, ok bool) {
 	for i++; i < len(s); i++ {
+		// Skip 8 plain ASCII bytes at a time (SWAR): no quote, backslash,
+		// control byte or byte ≥ 0x80.
+		for i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			q, b := w^quotes, w^slashes
+			if (w|(w-0x20*lsb)|(q-lsb)&^q|(b-lsb)&^b)&msb != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		switch c := s[i]; {
 		case c == '"':
 			return i + 1, esc, high, true
@@ -221,6 +235,14 @@ func scanString(s string, i int) (end int, esc, high, ok bool) {
 	}
 	return 0, false, false, false
 }
+
+// SWAR constants: a uint64 holds 8 bytes.
+const (
+	lsb     = 0x0101010101010101
+	msb     = 0x8080808080808080
+	quotes  = '"' * lsb
+	slashes = '\\' * lsb
+)
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
