@@ -25,6 +25,7 @@ type ImportPage struct {
 	app.Compo
 
 	files    []*importFile
+	keys     importer.JWKS // health card issuer keys the person added on this page
 	profiles []record.Profile
 	current  string // current profile id
 	nextID   int
@@ -48,6 +49,7 @@ type importFile struct {
 
 	res     importer.Result
 	errKey  string // whole-file error (catalog key)
+	nkeys   int    // issuer keys in a key file
 	errLine int
 	patient string
 	born    string
@@ -83,6 +85,7 @@ const (
 	fileSaving   = "saving"
 	fileDone     = "done"
 	fileNotSaved = "notsaved"
+	fileKeys     = "keys" // issuer keys, used to check health cards
 )
 
 // importMu serializes reading and saving: one file at a time, so memory
@@ -126,21 +129,37 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 		total += min(it.size, importMaxBytes)
 	}
 	p.done, p.total = 0, total
-	profiles, cur := p.profiles, p.current
+	profiles, cur, keys := p.profiles, p.current, p.keys
 	ctx.Async(func() {
 		importMu.Lock()
 		defer importMu.Unlock()
 		defer importGC()()
+		// Issuer keys first, so cards in the same batch are checked.
+		isKeys := make([]bool, len(batch))
+		for i, it := range batch {
+			if k, ok := importReadKeys(it.name, it.size, it.file.Open); ok {
+				isKeys[i] = true
+				keys = keys.Add(k)
+				n := len(k.Keys)
+				ctx.Dispatch(func(ctx app.Context) { it.state, it.nkeys = fileKeys, n })
+			}
+		}
+		ctx.Dispatch(func(ctx app.Context) { p.keys = keys })
 		var base int64
 		parsed := make([]preview, len(batch))
 		for i, it := range batch {
 			name, size := it.name, it.size
+			if isKeys[i] {
+				base += min(size, importMaxBytes)
+				parsed[i].errKey = fileKeys
+				continue
+			}
 			ctx.Dispatch(func(ctx app.Context) {
 				it.state = fileReading
 				p.stage = i18n.T("importui.stage.read", name, i+1, len(batch))
 			})
 			var last time.Time
-			res, err := importParse(name, size, it.file.Open, func(n int64) {
+			res, err := importParse(name, size, it.file.Open, keys, func(n int64) {
 				if time.Since(last) < 80*time.Millisecond && n < size {
 					return
 				}
@@ -414,7 +433,7 @@ func (p *ImportPage) Render() app.UI {
 	ready := len(p.ready())
 	pending := 0
 	for _, it := range p.files {
-		if it.state != fileDone && it.state != fileFailed {
+		if it.state != fileDone && it.state != fileFailed && it.state != fileKeys {
 			pending++
 		}
 	}
@@ -496,6 +515,9 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 			app.H2().Class("import-file-name").Text(it.name),
 			app.Span().Class("badge "+stateBadge(it.state)).Text(i18n.T("importui.state."+it.state)),
 		),
+		app.If(it.state == fileKeys, func() app.UI {
+			return app.P().Class("import-keys").Text(i18n.T("importui.keys", it.nkeys))
+		}),
 		app.If(it.state == fileFailed, func() app.UI {
 			msg := i18n.T(errKeyOr(it.errKey))
 			if it.errLine > 0 {
@@ -505,7 +527,7 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 				app.P().Class("import-error-text").Text(msg),
 				app.P().Class("field-hint").Text(i18n.T("importui.failed.nothing")),
 			)
-		}).ElseIf(it.state != fileWaiting && it.state != fileReading, func() app.UI {
+		}).ElseIf(it.state != fileWaiting && it.state != fileReading && it.state != fileKeys, func() app.UI {
 			return p.renderPreview(it, id, busy)
 		}),
 		app.If(it.state == fileDone, func() app.UI {
@@ -535,7 +557,7 @@ func stateBadge(state string) string {
 	switch state {
 	case fileFailed, fileNotSaved:
 		return "danger"
-	case fileDone:
+	case fileDone, fileKeys:
 		return "ok"
 	case fileReady:
 		return ""

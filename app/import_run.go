@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -32,8 +33,8 @@ const importAccept = ".json,.ndjson,.jsonl,.xml,.gz,.smart-health-card,.txt,.jws
 // importParse reads one file and imports it. size is the file's size as the
 // browser reports it (a larger file is refused without reading); progress,
 // when set, is called with the bytes read so far.
-func importParse(name string, size int64, open func() io.ReadCloser, progress func(read int64)) (importer.Result, error) {
-	opts := importer.Options{MaxBytes: importMaxBytes}
+func importParse(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
+	opts := importer.Options{MaxBytes: importMaxBytes, Keys: keys}
 	if size > importMaxBytes {
 		return importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}},
 			&importer.Error{Code: importer.ErrCodeTooLarge, Offset: importMaxBytes}
@@ -41,6 +42,37 @@ func importParse(name string, size int64, open func() io.ReadCloser, progress fu
 	rc := open()
 	defer rc.Close()
 	return importer.Import(name, &countingReader{r: rc, progress: progress}, opts)
+}
+
+// importMaxKeys is the largest file read as SMART Health Card issuer keys.
+const importMaxKeys = 64 << 10
+
+// importReadKeys reads a small .json file that is a JSON Web Key Set (a
+// health card issuer's public keys, as published at
+// <issuer>/.well-known/jwks.json). ok is false for anything else, which is
+// then imported as usual. Backpack never fetches keys: the person adds the
+// ones they trust, and cards in the same import are checked against them.
+func importReadKeys(name string, size int64, open func() io.ReadCloser) (keys importer.JWKS, ok bool) {
+	if size <= 0 || size > importMaxKeys || !strings.HasSuffix(strings.ToLower(name), ".json") {
+		return importer.JWKS{}, false
+	}
+	rc := open()
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, importMaxKeys+1))
+	if err != nil || len(b) > importMaxKeys || bytes.Contains(b, []byte(`"resourceType"`)) {
+		return importer.JWKS{}, false
+	}
+	k, err := importer.ParseJWKS(b)
+	if err != nil {
+		return importer.JWKS{}, false
+	}
+	var usable importer.JWKS
+	for _, key := range k.Keys {
+		if key.Kty == "EC" && key.Crv == "P-256" && key.X != "" && key.Y != "" {
+			usable.Keys = append(usable.Keys, key)
+		}
+	}
+	return usable, len(usable.Keys) > 0
 }
 
 // countingReader reports how many bytes went through it.

@@ -38,7 +38,7 @@ func parseBytes(t *testing.T, name string, b []byte) (importer.Result, error) {
 	t.Helper()
 	var seen int64
 	res, err := importParse(name, int64(len(b)), func() io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) },
-		func(n int64) { seen = n })
+		importer.JWKS{}, func(n int64) { seen = n })
 	if err == nil && seen != int64(len(b)) {
 		t.Errorf("%s: progress saw %d of %d bytes", name, seen, len(b))
 	}
@@ -244,7 +244,7 @@ func TestImportBadInput(t *testing.T) {
 			_, err := importParse(tt.name, size, func() io.ReadCloser {
 				opened = true
 				return io.NopCloser(bytes.NewReader(tt.data))
-			}, nil)
+			}, importer.JWKS{}, nil)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -370,6 +370,29 @@ func TestImportSaveChunks(t *testing.T) {
 	for _, e := range whole {
 		if !got[e.Identity] {
 			t.Fatalf("entry %s missing after a chunked save", e.Resource.ID)
+		}
+	}
+}
+
+func TestImportReadKeys(t *testing.T) {
+	key := `{"kty":"EC","kid":"k1","use":"sig","alg":"ES256","crv":"P-256","x":"11111111111111111111111111111111111111111111","y":"22222222222222222222222222222222222222222222"}`
+	tests := []struct {
+		name, data string
+		n          int
+	}{
+		{"issuer-jwks.json", `{"keys":[` + key + `]}`, 1},
+		{"jwks.JSON", `{"keys":[` + key + `,{"kty":"RSA","n":"x","e":"AQAB"}]}`, 1},
+		{"jwks.txt", `{"keys":[` + key + `]}`, 0},                                                    // not .json
+		{"bundle.json", `{"resourceType":"Bundle","keys":[` + key + `]}`, 0},                         // a FHIR file
+		{"empty.json", `{"keys":[]}`, 0},                                                             // nothing usable
+		{"rsa.json", `{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}`, 0},                               // not P-256
+		{"broken.json", `{"keys":[`, 0},                                                              // not JSON
+		{"big.json", `{"keys":[` + key + `],"pad":"` + strings.Repeat("x", importMaxKeys) + `"}`, 0}, // too large to be keys
+	}
+	for _, tt := range tests {
+		k, ok := importReadKeys(tt.name, int64(len(tt.data)), func() io.ReadCloser { return io.NopCloser(strings.NewReader(tt.data)) })
+		if ok != (tt.n > 0) || len(k.Keys) != tt.n {
+			t.Errorf("%s: ok %v, %d keys; want %d", tt.name, ok, len(k.Keys), tt.n)
 		}
 	}
 }

@@ -434,4 +434,27 @@ func TestImportCorpus(t *testing.T) {
 	}
 	run(t, ctx, "desktop", desktop())
 	screenshot(t, ctx, "import-corpus-done-desktop")
+	run(t, ctx, "phone", phone())
+
+	// With the issuer's keys added alongside, a card's signature is checked.
+	keys, card := filepath.Join(corpusDir, "shc", "issuer-jwks.json"), filepath.Join(corpusDir, "shc", "example-02-e-file.smart-health-card")
+	if _, err := os.Stat(keys); err != nil {
+		t.Skip("no issuer keys in the corpus")
+	}
+	run(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
+	upload(t, ctx, card, keys)
+	waitPhase(t, ctx, "preview", time.Minute)
+	cards = importCards(t, ctx)
+	if k := cards["issuer-jwks.json"]; k.State != "keys" {
+		t.Errorf("key file: %+v", k)
+	}
+	if c := cards[filepath.Base(card)]; c.State != "ready" || c.Verified != "Signature verified" {
+		t.Errorf("card with its issuer's keys: state %q signature %q", c.State, c.Verified)
+	}
+	var confirm string
+	run(t, ctx, "confirm label", chromedp.Text(`#import-confirm`, &confirm, chromedp.ByQuery))
+	if !strings.Contains(confirm, "1") {
+		t.Errorf("confirm %q: the key file is not a record to import", confirm)
+	}
+	screenshot(t, ctx, "import-shc-keys-phone")
 }

@@ -23,6 +23,8 @@ func init() {
 		"importui.state.saving":   "Saving…",
 		"importui.state.done":     "Imported",
 		"importui.state.notsaved": "Not imported",
+		"importui.state.keys":     "Issuer keys",
+		"importui.keys":           "%d public keys of a health card issuer. SMART Health Cards in this import are checked against them. Backpack never fetches keys: add only keys you got from a source you trust.",
 
 		"importui.line":           "(line %d)",
 		"importui.failed.nothing": "Nothing from this file was imported. Your other files are not affected.",
@@ -82,6 +84,8 @@ func init() {
 		"importui.state.saving":   "Guardando…",
 		"importui.state.done":     "Importado",
 		"importui.state.notsaved": "No importado",
+		"importui.state.keys":     "Claves del emisor",
+		"importui.keys":           "%d claves públicas de un emisor de tarjetas de salud. Las SMART Health Cards de esta importación se comprueban con ellas. Backpack nunca descarga claves: añade solo claves obtenidas de una fuente de confianza.",
 
 		"importui.line":           "(línea %d)",
 		"importui.failed.nothing": "No se importó nada de este archivo. Tus otros archivos no se ven afectados.",
