@@ -11,10 +11,13 @@ import (
 
 func init() { addPage(PathSummary, false, func() app.Composer { return &SummaryPage{} }) }
 
-// How many items a summary section shows before "Show all".
+// How many items a summary section shows before "Show all": what matters
+// most (allergies, conditions, medications) gets more room. The caps keep
+// the page quick with very long records (10,000 entries).
 const (
-	summaryCap     = 20
-	summaryLabsCap = 15
+	summaryCapMain = 25
+	summaryCap     = 10
+	summaryLabsCap = 12
 )
 
 // SummaryPage is the home screen once unlocked: what matters now about the
@@ -89,8 +92,8 @@ func (p *SummaryPage) Render() app.UI {
 			app.If(p.total == 0, func() app.UI { return p.renderEmpty() }).Else(func() app.UI {
 				return app.Div().Class("summary-grid").Body(
 					p.renderAllergies(),
-					p.section("conditions", "summary.conditions", p.sum.Conditions, true, summaryCap, p.item),
-					p.section("medications", "summary.medications", p.sum.Medications, true, summaryCap, p.item),
+					p.section("conditions", "summary.conditions", p.sum.Conditions, true, summaryCapMain, p.item),
+					p.section("medications", "summary.medications", p.sum.Medications, true, summaryCapMain, p.item),
 					p.renderLabs(),
 					p.section("vitals", "summary.vitals", p.sum.Vitals, false, summaryCap, p.resultItem),
 					p.section("immunizations", "summary.immunizations", p.sum.Immunizations, false, summaryCap, p.item),
@@ -125,11 +128,15 @@ func (p *SummaryPage) renderEmpty() app.UI {
 // renderAllergies is always shown, first, and stands out: "none recorded"
 // is something a clinician must see too.
 func (p *SummaryPage) renderAllergies() app.UI {
-	list := p.sum.Allergies
+	all := p.sum.Allergies
+	list := all
+	if !p.all["allergies"] && len(list) > summaryCapMain {
+		list = list[:summaryCapMain]
+	}
 	return app.Section().ID("sum-allergies").Class("card sum-section allergies").Aria("labelledby", "h-allergies").Body(
 		app.H2().ID("h-allergies").Body(
 			app.Text(i18n.T("summary.allergies")),
-			app.If(len(list) > 0, func() app.UI { return app.Span().Class("count").Text(len(list)) }),
+			app.If(len(all) > 0, func() app.UI { return app.Span().Class("count").Text(len(all)) }),
 		),
 		app.If(len(list) == 0, func() app.UI {
 			return app.P().Class("muted").Text(i18n.T("summary.allergies.none"))
@@ -145,6 +152,7 @@ func (p *SummaryPage) renderAllergies() app.UI {
 				)
 			}))
 		}),
+		p.moreButton("allergies", len(all), len(list)),
 	)
 }
 

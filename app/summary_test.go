@@ -171,9 +171,21 @@ func BenchmarkSummaryPage10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	setProfile(p.ID)
-	for b.Loop() {
-		page := &SummaryPage{}
-		page.load()
-		app.HTMLString(page.Render())
-	}
+	b.Run("book", func(b *testing.B) {
+		for b.Loop() {
+			s.Book().Summary(p.ID)
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		for b.Loop() {
+			(&SummaryPage{}).load()
+		}
+	})
+	b.Run("page", func(b *testing.B) {
+		for b.Loop() {
+			page := &SummaryPage{}
+			page.load()
+			app.HTMLString(page.Render())
+		}
+	})
 }
