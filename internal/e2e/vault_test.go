@@ -183,6 +183,38 @@ func TestVault(t *testing.T) {
 	vShots(t, ctx, "vault-unlock-newpass")
 	vRun(t, ctx, chromedp.Click("#newpass-skip", chromedp.ByID))
 	vWaitPath(t, ctx, "/summary")
+
+	// A record changed outside Backpack: unlocking warns instead of failing.
+	vNav(t, ctx, "/profiles")
+	var tampered int
+	vRun(t, ctx, chromedp.Evaluate(`new Promise((ok, fail) => {
+		const r = indexedDB.open("backpack");
+		r.onerror = () => fail(r.error);
+		r.onsuccess = () => {
+			const st = r.result.transaction("records", "readwrite").objectStore("records");
+			const c = st.openCursor();
+			c.onerror = () => fail(c.error);
+			c.onsuccess = () => {
+				const cur = c.result;
+				if (!cur) { ok(0); return; }
+				const v = cur.value;
+				const b = v instanceof ArrayBuffer ? new Uint8Array(v.slice(0)) : new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+				b[Math.min(8, b.length - 1)] ^= 1; // inside the sealed header
+				cur.update(b).onsuccess = () => ok(1);
+			};
+		};
+	})`, &tampered, awaitPromise))
+	if tampered != 1 {
+		t.Fatal("no vault record to tamper with")
+	}
+	vRun(t, ctx, chromedp.Reload())
+	vWaitPath(t, ctx, "/unlock")
+	vSetInput(t, ctx, "#unlock-pass", pass)
+	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID), chromedp.WaitVisible("#corrupt", chromedp.ByID))
+	vContains(t, ctx, "#corrupt", "could not be read: ")
+	vShots(t, ctx, "vault-unlock-corrupt")
+	vClick(t, ctx, "#corrupt-continue")
+	vWaitPath(t, ctx, "/profiles") // the damaged record was the only profile
 }
 
 // Settings (auto-lock, passphrase change, new recovery key, language, lock
