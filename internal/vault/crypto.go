@@ -10,6 +10,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"sync"
 )
 
 // SchemaVersion is the storage format this package writes. Version 1 had the
@@ -36,6 +38,7 @@ type keys struct {
 	idk  []byte      // HMAC-SHA-256 key for opaque storage keys
 	aead cipher.AEAD // AES-256-GCM under the encryption subkey
 	web  webKey      // the same key in WebCrypto (js/wasm only), for file chunks
+	macs *sync.Pool  // HMAC states keyed with idk, reused by storageKey
 }
 
 func deriveKeys(data []byte) (*keys, error) {
@@ -52,7 +55,9 @@ func deriveKeys(data []byte) (*keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keys{data: data, idk: idk, aead: aead, web: importWebKey(enc)}, nil
+	k := &keys{data: data, idk: idk, aead: aead, web: importWebKey(enc)}
+	k.macs = &sync.Pool{New: func() any { return hmac.New(sha256.New, idk) }}
+	return k, nil
 }
 
 // wipe zeroes the key bytes. The AES key schedule inside the cipher.AEAD
@@ -62,6 +67,7 @@ func (k *keys) wipe() {
 	wipe(k.idk)
 	k.aead = nil
 	k.web = webKey{}
+	k.macs = nil
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {
@@ -86,10 +92,15 @@ func randomBytes(n int) []byte {
 // chosen by callers (which might carry meaning) never reach storage. kind
 // separates the namespaces of records, bodies and files.
 func (k *keys) storageKey(kind byte, id string) string {
-	m := hmac.New(sha256.New, k.idk)
-	m.Write([]byte{kind})
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	var buf [sha256.Size]byte
+	buf[0] = kind
+	m.Write(buf[:1])
 	m.Write([]byte(id))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	sum := m.Sum(buf[:0])
+	k.macs.Put(m)
+	return hex.EncodeToString(sum[:16])
 }
 
 const (
@@ -102,7 +113,11 @@ const (
 // version 2 on), the bucket, the storage key and extra context (chunk index
 // and final flag). Fields are length-prefixed so no two inputs collide.
 func aad(schema int, bucket, key string, extra []byte) []byte {
-	b := make([]byte, 0, 16+len(bucket)+len(key)+len(extra))
+	return appendAAD(make([]byte, 0, 16+len(bucket)+len(key)+len(extra)), schema, bucket, key, extra)
+}
+
+// appendAAD appends aad(schema, bucket, key, extra) to b.
+func appendAAD(b []byte, schema int, bucket, key string, extra []byte) []byte {
 	if schema >= 2 {
 		b = append(b, "backpack vault"...)
 		b = binary.AppendUvarint(b, uint64(schema))
@@ -117,8 +132,32 @@ func aad(schema int, bucket, key string, extra []byte) []byte {
 // seal encrypts plaintext as nonce || ciphertext || tag.
 func seal(a cipher.AEAD, ad, plaintext []byte) []byte {
 	out := make([]byte, nonceSize, nonceSize+len(plaintext)+tagSize)
-	rand.Read(out)
+	readNonce(out)
 	return a.Seal(out, out[:nonceSize], plaintext, ad)
+}
+
+// Nonces come from crypto/rand 4 KiB at a time: in wasm every rand.Read is
+// a call into JavaScript, which cost more than sealing a small record.
+var nonces struct {
+	sync.Mutex
+	buf [4096]byte
+	off int
+}
+
+func init() { nonces.off = len(nonces.buf) }
+
+// readNonce fills n (at most 4 KiB) with random bytes never handed out
+// before.
+func readNonce(n []byte) {
+	nonces.Lock()
+	defer nonces.Unlock()
+	if len(nonces.buf)-nonces.off < len(n) {
+		rand.Read(nonces.buf[:])
+		nonces.off = 0
+	}
+	copy(n, nonces.buf[nonces.off:])
+	clear(nonces.buf[nonces.off : nonces.off+len(n)])
+	nonces.off += len(n)
 }
 
 // open decrypts a sealed value into dst (which may be nil). Any failure is

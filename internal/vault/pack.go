@@ -198,6 +198,9 @@ func (v *Vault) rewritePacks(ctx context.Context, removed map[string][]string, c
 
 // applyPacks updates the pack counts after a write. The caller holds mu.
 func (v *Vault) applyPacks(p *plan) {
+	for pk := range p.removed {
+		v.pcache.drop(pk)
+	}
 	for pk, keys := range p.removed {
 		if v.packs[pk] -= len(keys); v.packs[pk] <= 0 {
 			delete(v.packs, pk)

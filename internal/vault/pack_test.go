@@ -278,3 +278,57 @@ func TestMigrate2to3(t *testing.T) {
 	mustPut(t, v, more...)
 	checkRecords(t, s, v, append(recs, more...))
 }
+
+func TestPackCache(t *testing.T) {
+	var c packCache
+	val := func(n int) []byte { return make([]byte, n) }
+	q := PackCacheBytes / 4
+	g := c.generation()
+	c.put("a", val(q), g)
+	c.put("b", val(q), g)
+	c.put("c", val(q), g)
+	c.get("a") // a is now the most recent
+	c.put("d", val(q), g)
+	c.put("e", val(q), g) // over budget: b goes
+	if c.get("b") != nil || c.get("a") == nil || c.get("e") == nil {
+		t.Fatal("not least recently used first")
+	}
+	c.put("big", val(q+1), g)
+	if c.get("big") != nil {
+		t.Fatal("oversized value cached")
+	}
+	c.drop("a")
+	if c.get("a") != nil {
+		t.Fatal("dropped value kept")
+	}
+	c.put("f", val(1), g) // read before the drop: stale
+	if c.get("f") != nil {
+		t.Fatal("stale value cached")
+	}
+	c.drop()
+	if c.get("e") != nil || c.size != 0 {
+		t.Fatal("drop all kept values")
+	}
+}
+
+// Bodies read through the cache follow writes that rewrite their pack.
+func TestPackCacheFollowsWrites(t *testing.T) {
+	s, v, _ := newVault(t)
+	recs := manyRecords("a", 40)
+	mustPut(t, v, recs...)
+	checkRecords(t, s, v, recs) // fills the cache
+	if v.pcache.size == 0 {
+		t.Fatal("nothing cached")
+	}
+	recs[1].Body = []byte("changed inline body")
+	mustPut(t, v, recs[1])
+	if err := v.Delete(ctx, recs[4].ID); err != nil {
+		t.Fatal(err)
+	}
+	recs = append(recs[:4], recs[5:]...)
+	checkRecords(t, s, v, recs)
+	v.Lock()
+	if v.pcache.size != 0 {
+		t.Fatal("Lock kept the cache")
+	}
+}

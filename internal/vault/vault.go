@@ -4,10 +4,14 @@
 // the store's meta bucket wrap that key: one under an Argon2id key derived
 // from the passphrase, one under the recovery key. Records have a small
 // header, decrypted into memory at unlock, and a body, decrypted on demand;
-// files are streamed in 1 MiB chunks. Storage keys are HMACs of the caller's
-// ids, and every ciphertext's AAD binds its schema version, bucket and key,
-// so nothing in storage tells types, dates, names or sizes beyond ciphertext
-// length, and values moved between keys fail to decrypt.
+// a large Put stores its records in packs of about 256 KiB (browsers pay per
+// stored value, not per byte). Files are streamed in 1 MiB chunks, eight per
+// transaction, sealed with WebCrypto in the browser; an abandoned PutFile is
+// cleaned up at a later unlock. Storage keys are HMACs of the caller's ids,
+// and every ciphertext's AAD binds its schema version, bucket and key, so
+// nothing in storage tells types, dates, names or sizes beyond ciphertext
+// length (and, for packs, which records were written by one large Put), and
+// values moved between keys fail to decrypt.
 //
 // Known limits: deleting a whole record, or rolling one back to an older
 // version of itself, is not detected (there is no global MAC over the set).
@@ -51,6 +55,7 @@ type Vault struct {
 	k       *keys        // nil once locked
 	headers map[string]*entry
 	packs   map[string]int // entries left in each pack (see pack.go)
+	pcache  packCache      // packs read by Body
 	corrupt []string
 
 	writeMu sync.Mutex // orders writes, so the header cache follows the store
@@ -210,17 +215,31 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 	v.mu.RLock()
 	k := v.k
 	v.mu.RUnlock()
+	// Plaintexts are cut from shared slabs rather than allocated one by
+	// one: unlock is mostly this loop, and in wasm every allocation counts.
+	var slab, ad []byte
 	load := func(key string, val []byte, pack string) {
 		sh, _, err := splitRecord(val)
+		if err != nil || len(sh) < overhead {
+			corrupt = append(corrupt, key)
+			return
+		}
+		n := len(sh) - overhead
+		if cap(slab)-len(slab) < n {
+			slab = make([]byte, 0, max(64<<10, n))
+		}
+		dst := slab[len(slab) : len(slab) : len(slab)+n]
+		if v.schema < 2 {
+			ad = appendAAD(ad[:0], v.schema, BucketRecords, key, nil)
+		} else {
+			ad = appendAAD(ad[:0], v.schema, BucketRecords, key, headerExtra)
+		}
+		pt, err := open(k.aead, dst, ad, sh)
 		if err != nil {
 			corrupt = append(corrupt, key)
 			return
 		}
-		pt, err := open(k.aead, nil, headerAAD(v.schema, key), sh)
-		if err != nil {
-			corrupt = append(corrupt, key)
-			return
-		}
+		slab = slab[:len(slab)+n]
 		id, e, err := decodeEnvelope(pt)
 		if err != nil || k.storageKey(kindRecord, id) != key || headers[id] != nil {
 			corrupt = append(corrupt, key)
@@ -282,11 +301,13 @@ func splitRecord(val []byte) (sealedHeader, sealedBody []byte, err error) {
 	return val[w : w+int(n)], val[w+int(n):], nil
 }
 
+var headerExtra = []byte("header")
+
 func headerAAD(schema int, key string) []byte {
 	if schema < 2 {
 		return aad(schema, BucketRecords, key, nil)
 	}
-	return aad(schema, BucketRecords, key, []byte("header"))
+	return aad(schema, BucketRecords, key, headerExtra)
 }
 
 func inlineBodyAAD(schema int, key string) []byte {
@@ -362,6 +383,7 @@ func (v *Vault) Lock() {
 		e.wipe()
 	}
 	v.headers, v.packs, v.corrupt = nil, nil, nil
+	v.pcache.drop()
 }
 
 // Locked reports whether Lock was called.
@@ -618,7 +640,18 @@ func (v *Vault) body(ctx context.Context, id string) (_ []byte, moved bool, _ er
 			key = pack
 		}
 	}
-	sealed, err := v.store.Get(ctx, bucket, key)
+	var sealed []byte
+	var err error
+	if inline && pack != "" {
+		gen := v.pcache.generation()
+		if sealed = v.pcache.get(pack); sealed == nil {
+			if sealed, err = v.store.Get(ctx, bucket, key); err == nil {
+				v.pcache.put(pack, sealed, gen)
+			}
+		}
+	} else {
+		sealed, err = v.store.Get(ctx, bucket, key)
+	}
 	if errors.Is(err, ErrNotFound) {
 		if pack != "" && v.moved(id, pack) {
 			return nil, true, nil

@@ -62,3 +62,22 @@ func BenchmarkChunks50(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEachPacked10k: the store alone, reading the records bucket of a
+// vault holding 10,000 records written by one Put (packed), as Unlock does.
+func BenchmarkEachPacked10k(b *testing.B) {
+	s := open(b)
+	v, _, err := vault.Create(ctx, s, "bench pass")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := v.Put(ctx, records(10000, 1024)...); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Each(ctx, vault.BucketRecords, func(string, []byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
