@@ -274,7 +274,7 @@ func (p *EntryPage) renderFacts() app.UI {
 	} else if e.Text != "" {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
-	if e.Value != nil && e.Text != "" && e.Text != recValueText(e) {
+	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if d := recEntryDate(e); d != "" {
@@ -285,7 +285,9 @@ func (p *EntryPage) renderFacts() app.UI {
 	}
 	if e.Status != "" {
 		st := e.Status
-		if k := "record.choice.status." + st; i18n.Has(k) {
+		if k := "rec.status." + st; i18n.Has(k) {
+			st = i18n.T(k)
+		} else if k := "record.choice.status." + st; i18n.Has(k) {
 			st = i18n.T(k)
 		}
 		rows = append(rows, recFact(i18n.T("rec.entry.status"), app.Text(st)))
@@ -541,4 +543,11 @@ func recFileSize(n int64) string {
 		return i18n.T("rec.size.kb", (n+512)>>10)
 	}
 	return i18n.T("rec.size.b", n)
+}
+
+// recSameValue reports whether a one-line text only repeats the result
+// ("6.1%" and "6.1 %").
+func recSameValue(text, value string) bool {
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	return squash(text) == squash(value)
 }

@@ -146,7 +146,7 @@ func (f *EntryForm) Render() app.UI {
 	return app.Form().ID("entry-form").Class("entry-form").NoValidate(true).OnSubmit(f.save).Body(
 		app.Div().Class("slot").Body(
 			app.If(nErr > 0, func() app.UI {
-				return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(i18n.T("rec.form.fix", nErr))
+				return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(recFixText(nErr))
 			}),
 			app.If(f.err != "", func() app.UI { return errorBanner(f.err) }),
 		),
@@ -259,19 +259,27 @@ func (f *EntryForm) renderField(fd record.Field) app.UI {
 		}
 		c = in
 	}
-	lbl := recControl(id, label, hint, errMsg, fd.Required, c)
 	if fd.Type != record.FieldDate {
-		return lbl
+		return recControl(id, label, hint, errMsg, fd.Required, c)
 	}
-	// Dates: a "Today" shortcut next to the input.
-	return app.Div().Class("date-field").Body(
-		lbl,
-		app.Button().Type("button").ID(id+"-today").Class("btn btn-small btn-secondary").
-			Aria("label", i18n.T("rec.form.today.for", label)).
-			Text(i18n.T("rec.form.today")).
-			OnClick(func(ctx app.Context, e app.Event) {
-				f.set(name, time.Now().Format(time.DateOnly))
-			}, scope),
+	// Dates: a "Today" shortcut next to the input (outside the <label>,
+	// which may hold no other control).
+	return app.Div().Class("field date-field").Body(
+		app.Label().For(id).Body(
+			app.Text(label),
+			app.If(fd.Required, func() app.UI { return app.Span().Class("req").Aria("hidden", "true").Text(" *") }),
+		),
+		app.If(hint != "", func() app.UI { return app.Span().Class("field-hint").ID(id + "-hint").Text(hint) }),
+		app.Div().Class("date-row").Body(
+			c,
+			app.Button().Type("button").ID(id+"-today").Class("btn btn-small btn-secondary").
+				Aria("label", i18n.T("rec.form.today.for", label)).
+				Text(i18n.T("rec.form.today")).
+				OnClick(func(ctx app.Context, e app.Event) {
+					f.set(name, time.Now().Format(time.DateOnly))
+				}, scope),
+		),
+		app.If(errMsg != "", func() app.UI { return app.Span().ID(id + "-err").Class("field-error").Text(errMsg) }),
 	)
 }
 
@@ -451,4 +459,12 @@ func (f *EntryForm) showErrors(ctx app.Context, errs []record.FieldError) {
 	if first != "" && record.Fields(f.form.Kind) != nil {
 		recFocusID(f.cctx, recFieldID(first))
 	}
+}
+
+// recFixText asks to fix n problems, in the singular for one.
+func recFixText(n int) string {
+	if n == 1 {
+		return i18n.T("rec.form.fix.one")
+	}
+	return i18n.T("rec.form.fix", n)
 }

@@ -254,6 +254,9 @@ func (q *Questions) renderQuestion(x record.Question) app.UI {
 			app.Input().ID(id).Type("checkbox").Checked(x.Done).OnChange(func(ctx app.Context, e app.Event) {
 				y := x
 				y.Done = ctx.JSSrc().Get("checked").Bool()
+				// Show the stored state until the change is saved: the list
+				// re-orders, and go-app reuses this checkbox for another row.
+				ctx.JSSrc().Set("checked", x.Done)
 				q.change(ctx, func() error { _, err := s.SaveQuestion(ctx, y); return err })
 			}, app.EventScope(x.ID, strconv.FormatBool(x.Done), x.Text, x.Provider)),
 			app.Span().Class("q-text prewrap").Text(x.Text),

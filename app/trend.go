@@ -52,7 +52,17 @@ func (p *TrendPage) OnNav(ctx app.Context) {
 	p.trend = s.Book().Trend(e.Profile, key)
 	// The SVG is built by record.TrendSVG, which escapes every text it
 	// writes (titles, units, labels); it holds no script or style.
-	p.svg = record.TrendSVG(p.trend.Points, p.trend.RefLow, p.trend.RefHigh, trendWidth, trendHeight,
+	w, h := trendWidth, trendHeight
+	if app.IsClient {
+		// Draw at the size it is shown, so that labels stay readable on phones.
+		if vw := app.Window().Get("innerWidth").Int(); vw > 0 {
+			w = min(max(vw-64, 300), trendWidth)
+			if vw < 600 {
+				h = 220
+			}
+		}
+	}
+	p.svg = record.TrendSVG(p.trend.Points, p.trend.RefLow, p.trend.RefHigh, w, h,
 		record.LabelsFor(p.trend, i18n.Current()))
 }
 

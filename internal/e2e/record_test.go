@@ -55,7 +55,7 @@ func TestRecord(t *testing.T) {
 	recClick(t, ctx, "#save")
 	recWait(t, ctx, "#f-date-err")
 	recContains(t, ctx, "#f-date-err", "Enter a date")
-	recContains(t, ctx, "#form-errors", "1 problem")
+	recContains(t, ctx, "#form-errors", "fix the problem below")
 	if got := recAttr(t, ctx, "#f-date", "aria-invalid"); got != "true" {
 		t.Errorf("bad date: aria-invalid %q", got)
 	}
@@ -266,6 +266,8 @@ func TestRecord(t *testing.T) {
 	recWaitCount(t, ctx, ".q-group", 2)
 	recClick(t, ctx, ".q-item input[type=checkbox]")
 	recWaitCount(t, ctx, ".q-item.done", 1)
+	recWaitCount(t, ctx, ".q-item input:checked", 1) // the re-ordered list shows each row's own state
+	recWaitCount(t, ctx, ".q-item.done input:checked", 1)
 	recShots(t, ctx, "record-questions")
 	recClick(t, ctx, ".q-item.done button")
 	recWaitCount(t, ctx, ".q-item", 1)
