@@ -231,10 +231,15 @@ func identityMap(r fhir.Resource, prov Provenance) string {
 }
 
 func identityHash(parts ...string) string {
-	h := sha256.New()
+	var buf [512]byte
+	b := buf[:0]
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		b = append(b, p...)
+		b = append(b, 0)
 	}
-	return "v1-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	var out [3 + 22]byte
+	copy(out[:], "v1-")
+	base64.RawURLEncoding.Encode(out[3:], sum[:16])
+	return string(out[:])
 }

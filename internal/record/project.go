@@ -54,14 +54,38 @@ func projectMap(r fhir.Resource) (Projection, error) {
 }
 
 // detach copies the projection's strings, which may share the memory of a
-// parsed tree's source.
+// parsed tree's source, into one new string.
 func (p *Projection) detach() {
-	for _, s := range []*string{&p.Title, &p.Text, &p.Status, &p.Unit, &p.Interp, &p.Who} {
-		*s = strings.Clone(*s)
+	fields := [...]*string{&p.Title, &p.Text, &p.Status, &p.Unit, &p.Interp, &p.Who}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	for _, c := range p.Codes {
+		n += len(c.System) + len(c.Code) + len(c.Display)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	for _, c := range p.Codes {
+		b.WriteString(c.System)
+		b.WriteString(c.Code)
+		b.WriteString(c.Display)
+	}
+	all, off := b.String(), 0
+	take := func(s *string) {
+		*s, off = all[off:off+len(*s)], off+len(*s)
+	}
+	for _, f := range fields {
+		take(f)
 	}
 	for i := range p.Codes {
 		c := &p.Codes[i]
-		c.System, c.Code, c.Display = strings.Clone(c.System), strings.Clone(c.Code), strings.Clone(c.Display)
+		take(&c.System)
+		take(&c.Code)
+		take(&c.Display)
 	}
 }
 
