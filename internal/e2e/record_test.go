@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,9 +88,23 @@ func TestRecord(t *testing.T) {
 	recSet(t, ctx, "#f-dose", "500 mg")
 	recSet(t, ctx, "#f-schedule", "twice a day with food")
 	recSet(t, ctx, "#f-start", "2024-02-01")
+	// Attach a scan of the prescription; the phone camera input is there too.
+	scan := filepath.Join(t.TempDir(), "prescription-scan.pdf")
+	if err := os.WriteFile(scan, []byte("%PDF-1.4\n% test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := recAttr(t, ctx, "#attach-photo", "capture"); got != "environment" {
+		t.Errorf("photo input capture %q", got)
+	}
+	recRun(t, ctx, chromedp.SetUploadFiles("#attach-files", []string{scan}, chromedp.ByQuery))
+	recWaitText(t, ctx, "#pending", "prescription-scan.pdf")
 	recClick(t, ctx, "#save")
 	med := recWaitEntry(t, ctx)
 	recContains(t, ctx, "#details", "500 mg")
+	recContains(t, ctx, "#files", "prescription-scan.pdf")
+	if got := recAttr(t, ctx, "#files a", "href"); got != "/files" {
+		t.Errorf("file link %q", got)
+	}
 
 	recNav(t, ctx, "/add/allergy")
 	recWait(t, ctx, "#f-substance")
@@ -163,6 +179,7 @@ func TestRecord(t *testing.T) {
 	recWaitPath(t, ctx, "/entry/"+med)
 	recWaitText(t, ctx, "#details", "1000 mg")
 	recContains(t, ctx, "main .banner.ok", "Changes saved")
+	recContains(t, ctx, "#files", "prescription-scan.pdf") // attachments survive an edit
 	after := recRaw(t, ctx)
 	if before["id"] != after["id"] || fmt.Sprint(before["subject"]) != fmt.Sprint(after["subject"]) ||
 		fmt.Sprint(before["medicationCodeableConcept"]) != fmt.Sprint(after["medicationCodeableConcept"]) {
