@@ -75,14 +75,7 @@ func (p *SummaryPage) Render() app.UI {
 				}),
 				app.Span().Class("print-only").Text(i18n.T("summary.printed", p.printed)),
 			),
-			app.Div().Class("actions summary-actions no-print").Body(
-				app.A().Class("btn btn-small").Href(PathAdd).Text(i18n.T("summary.add")),
-				app.A().Class("btn btn-small btn-secondary").Href(PathImport).Text(i18n.T("summary.import")),
-				app.A().ID("to-emergency").Class("btn btn-small btn-secondary").Href(PathEmergency).
-					Text(i18n.T("summary.emergency")),
-				app.Button().ID("print").Class("btn btn-small btn-secondary").Text(i18n.T("summary.print")).
-					OnClick(func(ctx app.Context, e app.Event) { printPage() }),
-			),
+			app.If(p.total > 0, func() app.UI { return p.renderActions() }),
 			app.If(p.openFlags > 0, func() app.UI {
 				return app.P().Class("banner no-print").Body(
 					app.Span().Text(i18n.T("summary.flags", p.openFlags)),
@@ -104,6 +97,18 @@ func (p *SummaryPage) Render() app.UI {
 			}),
 		),
 	}}
+}
+
+// renderActions are the quick actions: add, import, emergency card, print.
+func (p *SummaryPage) renderActions() app.UI {
+	return app.Div().Class("actions summary-actions no-print").Body(
+		app.A().Class("btn btn-small").Href(PathAdd).Text(i18n.T("summary.add")),
+		app.A().Class("btn btn-small btn-secondary").Href(PathImport).Text(i18n.T("summary.import")),
+		app.A().ID("to-emergency").Class("btn btn-small btn-secondary").Href(PathEmergency).
+			Text(i18n.T("summary.emergency")),
+		app.Button().ID("print").Class("btn btn-small btn-secondary").Text(i18n.T("summary.print")).
+			OnClick(func(ctx app.Context, e app.Event) { printPage() }),
+	)
 }
 
 // noProfile is shown when the vault has no person yet.
@@ -264,13 +269,16 @@ func (p *SummaryPage) renderLabs() app.UI {
 					app.Th().Scope("col").Text(i18n.T("summary.labs.test")),
 					app.Th().Scope("col").Text(i18n.T("summary.labs.result")),
 					app.Th().Scope("col").Text(i18n.T("summary.labs.range")),
-					app.Th().Scope("col").Text(i18n.T("summary.labs.date")),
+					app.Th().Scope("col").Class("lab-date").Text(i18n.T("summary.labs.date")),
 				)),
 				app.TBody().Body(app.Range(shown).Slice(func(i int) app.UI {
 					e := shown[i]
 					cls, key := sumInterp(e.Interp)
 					return app.Tr().Body(
-						app.Td().Body(app.A().Href(PathEntry+e.ID).Text(titleOf(e))),
+						app.Td().Body(
+							app.A().Href(PathEntry+e.ID).Text(titleOf(e)),
+							app.If(sumDate(e) != "", func() app.UI { return app.Span().Class("lab-when").Text(sumDate(e)) }),
+						),
 						app.Td().Class("lab-value").Body(
 							app.Span().Text(sumValue(e)),
 							app.If(key != "", func() app.UI {
