@@ -61,6 +61,8 @@ func (x *Export) OnNav(ctx app.Context) {
 	x.ready = true
 }
 
+// OnDismount forgets the finished file (also when the person changes how
+// the next one is protected, so the page never shows a stale passphrase).
 func (x *Export) OnDismount() {
 	if x.url != "" {
 		revokeURL(x.url)
@@ -110,7 +112,10 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 	ctx.Async(func() {
 		var url, name string
 		var size int64
+		t0 := time.Now()
 		data, err := s.Data(ctx)
+		t1 := time.Now()
+		var t2 time.Time
 		if err == nil {
 			now := time.Now()
 			name = strings.TrimSuffix(export.FileName(now), ".zip") + ".pgp"
@@ -132,11 +137,19 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 			if err == nil {
 				err = bw.Flush()
 			}
+			t2 = time.Now()
 			if err == nil {
 				size = cw.n
 				url = w.URL("application/pgp-encrypted")
 				xpSave(url, name)
 			}
+			xpPublishStats("backpackExportStats", map[string]float64{
+				"dataMs":  float64(t1.Sub(t0).Milliseconds()),
+				"writeMs": float64(t2.Sub(t1).Milliseconds()),
+				"blobMs":  float64(time.Since(t2).Milliseconds()),
+				"entries": float64(len(data.Entries)),
+				"bytes":   float64(size),
+			})
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			x.busy = false
@@ -232,7 +245,7 @@ func (x *Export) renderProtect() app.UI {
 		id := "xp-protect-" + v
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name("xp-protect").Value(v).Checked(x.protect == v).Disabled(x.busy).
-				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = "" }),
+				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = ""; x.OnDismount() }),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),

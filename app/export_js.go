@@ -29,3 +29,13 @@ func xpReadText(f jsFile, limit int64) (string, error) {
 	}
 	return v.String(), nil
 }
+
+// xpPublishStats puts timings (never health data) on window[name], for the
+// benchmarks in internal/e2e.
+func xpPublishStats(name string, m map[string]float64) {
+	o := js.Global().Get("Object").New()
+	for k, v := range m {
+		o.Set(k, v)
+	}
+	js.Global().Set(name, o)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"time"
 
 	"backpack/internal/export"
 	"backpack/internal/fhir"
@@ -50,16 +51,25 @@ func restoreArchive(ctx context.Context, s *session.Session, r io.Reader, id exp
 	if progress != nil {
 		r = &xpCountingReader{r: r, fn: progress}
 	}
+	t0 := time.Now()
 	a, err := export.Read(ctx, r, id, rs.sink(ctx))
 	if err != nil {
 		rs.discard(ctx)
 		return restoreResult{}, err
 	}
+	t1 := time.Now()
 	res, err := rs.commit(ctx, a.Data)
 	if err != nil {
 		rs.discard(ctx)
 		return restoreResult{}, err
 	}
+	xpPublishStats("backpackRestoreStats", map[string]float64{
+		"readMs":   float64(t1.Sub(t0).Milliseconds()),
+		"filesMs":  float64(rs.fileTime.Milliseconds()),
+		"commitMs": float64(time.Since(t1).Milliseconds()),
+		"putMs":    float64(rs.putTime.Milliseconds()),
+		"entries":  float64(res.Entries),
+	})
 	return res, nil
 }
 
@@ -71,6 +81,8 @@ type restorer struct {
 	stored  []string          // ids of files whose bytes this restore wrote
 	fileID  map[string]string // export file id → vault file id
 	heldIDs map[string]bool   // export file ids the vault already holds (same bytes)
+
+	fileTime, putTime time.Duration // for the benchmark's breakdown
 }
 
 func newRestorer(s *session.Session) (*restorer, error) {
@@ -108,7 +120,10 @@ func (rs *restorer) sink(ctx context.Context) export.FileSink {
 		}
 		id := rs.freeID(info.ID)
 		rs.stored = append(rs.stored, id)
-		if _, err := rs.s.Vault().PutFile(ctx, id, r); err != nil {
+		start := time.Now()
+		_, err := rs.s.Vault().PutFile(ctx, id, r)
+		rs.fileTime += time.Since(start)
+		if err != nil {
 			return err
 		}
 		rs.fileID[info.ID] = id
@@ -286,7 +301,10 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 			rollback()
 			return restoreResult{}, err
 		}
-		if err := rs.s.Vault().Put(ctx, recs...); err != nil {
+		start := time.Now()
+		err := rs.s.Vault().Put(ctx, recs...)
+		rs.putTime = time.Since(start)
+		if err != nil {
 			rollback()
 			return restoreResult{}, err
 		}
