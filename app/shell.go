@@ -20,7 +20,6 @@ type Shell struct {
 	mounted         bool
 	unlocked        bool
 	path            string
-	profile         string // name of the profile being looked at
 }
 
 // OnMount runs in the browser only.
@@ -28,9 +27,6 @@ func (s *Shell) OnMount(ctx app.Context) {
 	s.installable = ctx.IsAppInstallable()
 	s.unlocked = current() != nil
 	s.path = ctx.Page().URL().Path
-	if p, ok := currentProfile(); ok {
-		s.profile = p.Name
-	}
 	watchIdle()
 	s.mounted = true
 	markMounted()
@@ -76,7 +72,7 @@ func (s *Shell) Render() app.UI {
 				}),
 				app.If(s.unlocked, func() app.UI {
 					return app.A().Class("btn btn-small profile-switch").Href(PathProfiles).
-						Title(i18n.T("profile.switch")).Text(s.profile)
+						Title(i18n.T("profile.switch")).Text(currentProfileName())
 				}),
 				app.If(s.unlocked, func() app.UI {
 					return app.Button().ID("lock").Class("btn btn-small").Text(i18n.T("vault.lock")).
@@ -124,4 +120,13 @@ func mainClass(wide bool) string {
 		return "content wide"
 	}
 	return "content"
+}
+
+// currentProfileName is read at every render, so switching person anywhere
+// shows at once in the top bar.
+func currentProfileName() string {
+	if p, ok := currentProfile(); ok {
+		return p.Name
+	}
+	return ""
 }
