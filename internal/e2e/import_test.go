@@ -17,36 +17,36 @@ import (
 	"backpack/internal/importer"
 )
 
-// repoDir is the repository root (fixtures live in the importers' testdata).
-var repoDir = func() string {
+// importRepoDir is the repository root (fixtures live in the importers' testdata).
+var importRepoDir = func() string {
 	_, file, _, _ := goruntime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }()
 
-// corpusDir is the shared sample corpus, when present (never copied here):
+// importCorpusDir is the shared sample corpus, when present (never copied here):
 // ../shared/corpus next to the repository, or $BACKPACK_CORPUS.
-var corpusDir = func() string {
+var importCorpusDir = func() string {
 	if d := os.Getenv("BACKPACK_CORPUS"); d != "" {
 		return d
 	}
-	return filepath.Join(repoDir, "..", "shared", "corpus")
+	return filepath.Join(importRepoDir, "..", "shared", "corpus")
 }()
 
-func fhirFixture(name string) string {
-	return filepath.Join(repoDir, "internal/importer/testdata", name)
+func importFHIRFixture(name string) string {
+	return filepath.Join(importRepoDir, "internal/importer/testdata", name)
 }
-func ccdaFixture(name string) string {
-	return filepath.Join(repoDir, "internal/importer/ccda/testdata", name)
+func importCCDAFixture(name string) string {
+	return filepath.Join(importRepoDir, "internal/importer/ccda/testdata", name)
 }
 
 const importTestPass = "import test passphrase, long enough 42"
 
-// unlockedWithProfile drives the real set-up and people pages once: a new
+// importVaultWithProfile drives the real set-up and people pages once: a new
 // vault, its recovery key acknowledged, one profile ("Alex Example", self).
 // It leaves the browser on the people page with the session unlocked.
-func unlockedWithProfile(t testing.TB, ctx context.Context, s *site) {
+func importVaultWithProfile(t testing.TB, ctx context.Context, s *site) {
 	t.Helper()
-	run(t, ctx, "set-up",
+	importStep(t, ctx, "set-up",
 		chromedp.Navigate(s.URL("/setup")),
 		chromedp.WaitVisible(`main[data-mounted="true"] #setup-form`, chromedp.ByQuery),
 		chromedp.SendKeys(`#pass`, importTestPass, chromedp.ByQuery),
@@ -67,9 +67,9 @@ func unlockedWithProfile(t testing.TB, ctx context.Context, s *site) {
 		}
 	}
 	if next == "storage" {
-		run(t, ctx, "storage", chromedp.Click(`#storage-continue`, chromedp.ByQuery))
+		importStep(t, ctx, "storage", chromedp.Click(`#storage-continue`, chromedp.ByQuery))
 	}
-	run(t, ctx, "first profile",
+	importStep(t, ctx, "first profile",
 		chromedp.WaitVisible(`#profile-form`, chromedp.ByQuery),
 		chromedp.SendKeys(`#profile-name`, "Alex Example", chromedp.ByQuery),
 		chromedp.SendKeys(`#profile-birth`, "1970-01-01", chromedp.ByQuery),
@@ -88,9 +88,9 @@ func unlockedWithProfile(t testing.TB, ctx context.Context, s *site) {
 	t.Fatal("first profile not saved")
 }
 
-// run runs one step of a test, each action within 45 s; on failure it saves
+// importStep runs one step of a test, each action within 45 s; on failure it saves
 // a screenshot named after the step.
-func run(t testing.TB, ctx context.Context, step string, actions ...chromedp.Action) {
+func importStep(t testing.TB, ctx context.Context, step string, actions ...chromedp.Action) {
 	t.Helper()
 	for i, a := range actions {
 		actx, cancel := context.WithTimeout(ctx, 45*time.Second)
@@ -103,19 +103,19 @@ func run(t testing.TB, ctx context.Context, step string, actions ...chromedp.Act
 	}
 }
 
-// inAppNav follows a link inside the app (no reload: the session stays).
-func inAppNav(path string) chromedp.Action {
+// importNav follows a link inside the app (no reload: the session stays).
+func importNav(path string) chromedp.Action {
 	return chromedp.Evaluate(fmt.Sprintf(`(() => { const a = document.createElement('a'); a.href = %q;
 		document.body.appendChild(a); a.click(); a.remove(); })()`, path), nil)
 }
 
-func openImport(t testing.TB, ctx context.Context) {
+func openImportPage(t testing.TB, ctx context.Context) {
 	t.Helper()
-	run(t, ctx, "open import", inAppNav("/import"), chromedp.WaitVisible(`#import[data-phase="pick"]`, chromedp.ByQuery))
+	importStep(t, ctx, "open import", importNav("/import"), chromedp.WaitVisible(`#import[data-phase="pick"]`, chromedp.ByQuery))
 }
 
-// waitPhase waits for the import page's phase (pick, reading, preview, saving, done).
-func waitPhase(t testing.TB, ctx context.Context, phase string, timeout time.Duration) {
+// waitImportPhase waits for the import page's phase (pick, reading, preview, saving, done).
+func waitImportPhase(t testing.TB, ctx context.Context, phase string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var got string
@@ -149,10 +149,10 @@ type importCard struct {
 	ID       string         `json:"id"`
 }
 
-func importCards(t testing.TB, ctx context.Context) map[string]importCard {
+func readImportCards(t testing.TB, ctx context.Context) map[string]importCard {
 	t.Helper()
 	var cards []importCard
-	run(t, ctx, "read cards", chromedp.Evaluate(`[...document.querySelectorAll('.import-file')].map(li => {
+	importStep(t, ctx, "read cards", chromedp.Evaluate(`[...document.querySelectorAll('.import-file')].map(li => {
 		const q = s => li.querySelector(s);
 		const txt = s => (q(s) || {}).textContent || '';
 		const counts = {};
@@ -171,14 +171,14 @@ func importCards(t testing.TB, ctx context.Context) map[string]importCard {
 	return out
 }
 
-func upload(t testing.TB, ctx context.Context, paths ...string) {
+func importUpload(t testing.TB, ctx context.Context, paths ...string) {
 	t.Helper()
-	run(t, ctx, "upload", chromedp.SetUploadFiles(`#import-files`, paths, chromedp.ByQuery))
+	importStep(t, ctx, "importUpload", chromedp.SetUploadFiles(`#import-files`, paths, chromedp.ByQuery))
 }
 
-// hostImport is what the importer makes of a file on the host: the page
+// importOnHost is what the importer makes of a file on the host: the page
 // must show the same.
-func hostImport(t testing.TB, path string) importer.Result {
+func importOnHost(t testing.TB, path string) importer.Result {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -192,9 +192,9 @@ func hostImport(t testing.TB, path string) importer.Result {
 	return res
 }
 
-// badFiles writes the broken inputs: not a health file, truncated JSON, an
+// importBadFiles writes the broken inputs: not a health file, truncated JSON, an
 // XML entity bomb (the ccda fixture) and a 1 GiB file (sparse: never read).
-func badFiles(t testing.TB) map[string]string {
+func importBadFiles(t testing.TB) map[string]string {
 	dir := t.TempDir()
 	w := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -203,7 +203,7 @@ func badFiles(t testing.TB) map[string]string {
 		}
 		return p
 	}
-	bundle, err := os.ReadFile(fhirFixture("transaction.json"))
+	bundle, err := os.ReadFile(importFHIRFixture("transaction.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func badFiles(t testing.TB) map[string]string {
 	return map[string]string{
 		"letter.txt":           w("letter.txt", []byte("Dear doctor,\nthese are my notes.\n")),
 		"cut.json":             w("cut.json", bundle[:len(bundle)/2]),
-		"doctype-entities.xml": ccdaFixture("doctype-entities.xml"),
+		"doctype-entities.xml": importCCDAFixture("doctype-entities.xml"),
 		"huge.json":            huge,
 	}
 }
@@ -232,16 +232,16 @@ func TestImportPage(t *testing.T) {
 	s := startSite(t, "import")
 	ctx, cancel := browser(t)
 	defer cancel()
-	unlockedWithProfile(t, ctx, s)
-	openImport(t, ctx)
+	importVaultWithProfile(t, ctx, s)
+	openImportPage(t, ctx)
 	screenshot(t, ctx, "import-empty-phone")
 
-	bundlePath, cdaPath := fhirFixture("transaction.json"), ccdaFixture("ccd.xml")
-	bundle, cda := hostImport(t, bundlePath), hostImport(t, cdaPath)
-	bad := badFiles(t)
-	upload(t, ctx, bundlePath, cdaPath, bad["letter.txt"], bad["cut.json"], bad["doctype-entities.xml"], bad["huge.json"])
-	waitPhase(t, ctx, "preview", time.Minute)
-	cards := importCards(t, ctx)
+	bundlePath, cdaPath := importFHIRFixture("transaction.json"), importCCDAFixture("ccd.xml")
+	bundle, cda := importOnHost(t, bundlePath), importOnHost(t, cdaPath)
+	bad := importBadFiles(t)
+	importUpload(t, ctx, bundlePath, cdaPath, bad["letter.txt"], bad["cut.json"], bad["doctype-entities.xml"], bad["huge.json"])
+	waitImportPhase(t, ctx, "preview", time.Minute)
+	cards := readImportCards(t, ctx)
 	if len(cards) != 6 {
 		t.Fatalf("%d cards, want 6: %+v", len(cards), cards)
 	}
@@ -289,23 +289,23 @@ func TestImportPage(t *testing.T) {
 		}
 	}
 	var confirmText string
-	run(t, ctx, "confirm label", chromedp.Text(`#import-confirm`, &confirmText, chromedp.ByQuery))
+	importStep(t, ctx, "confirm label", chromedp.Text(`#import-confirm`, &confirmText, chromedp.ByQuery))
 	if !strings.Contains(confirmText, "2") {
 		t.Errorf("confirm button %q, want 2 files", confirmText)
 	}
 	screenshot(t, ctx, "import-preview-phone")
-	run(t, ctx, "desktop", desktop())
+	importStep(t, ctx, "desktop", desktop())
 	screenshot(t, ctx, "import-preview-desktop")
-	run(t, ctx, "phone", phone())
+	importStep(t, ctx, "phone", phone())
 
 	// The bundle makes a new person; the C-CDA goes to the current profile.
-	run(t, ctx, "choose new person",
+	importStep(t, ctx, "choose new person",
 		chromedp.SetValue(`#`+b.ID+`-target`, "new", chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector('#`+b.ID+`-target').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
 		chromedp.Click(`#import-confirm`, chromedp.ByQuery),
 	)
-	waitPhase(t, ctx, "done", time.Minute)
-	cards = importCards(t, ctx)
+	waitImportPhase(t, ctx, "done", time.Minute)
+	cards = readImportCards(t, ctx)
 	if got, want := cards["transaction.json"].Result, fmt.Sprintf("%d added, 0 already there", len(bundle.Resources)); !strings.Contains(got, want) {
 		t.Errorf("bundle result %q, want %q", got, want)
 	}
@@ -319,7 +319,7 @@ func TestImportPage(t *testing.T) {
 	}
 	var done string
 	var people []string
-	run(t, ctx, "summary",
+	importStep(t, ctx, "summary",
 		chromedp.Text(`#import-done .import-done-text`, &done, chromedp.ByQuery),
 		chromedp.Evaluate(`[...document.querySelectorAll('.import-open')].map(b => b.textContent)`, &people))
 	if want := fmt.Sprintf("%d added, 0 already there", len(bundle.Resources)+len(cda.Resources)); !strings.Contains(done, want) {
@@ -329,22 +329,22 @@ func TestImportPage(t *testing.T) {
 		t.Errorf("open buttons: %v", people)
 	}
 	screenshot(t, ctx, "import-done-phone")
-	run(t, ctx, "desktop", desktop())
+	importStep(t, ctx, "desktop", desktop())
 	screenshot(t, ctx, "import-done-desktop")
-	run(t, ctx, "phone", phone())
+	importStep(t, ctx, "phone", phone())
 
 	// Again: the bundle now defaults to the person made from it, and nothing is added twice.
-	run(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
-	waitPhase(t, ctx, "pick", 10*time.Second)
-	upload(t, ctx, bundlePath, cdaPath)
-	waitPhase(t, ctx, "preview", time.Minute)
-	cards = importCards(t, ctx)
+	importStep(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
+	waitImportPhase(t, ctx, "pick", 10*time.Second)
+	importUpload(t, ctx, bundlePath, cdaPath)
+	waitImportPhase(t, ctx, "preview", time.Minute)
+	cards = readImportCards(t, ctx)
 	if tg := cards["transaction.json"].Target; tg == "new" || tg == "" || tg == cards["ccd.xml"].Target {
 		t.Errorf("re-import targets: bundle %q, ccda %q (want the new person, and the current profile)", tg, cards["ccd.xml"].Target)
 	}
-	run(t, ctx, "confirm again", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
-	waitPhase(t, ctx, "done", time.Minute)
-	cards = importCards(t, ctx)
+	importStep(t, ctx, "confirm again", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
+	waitImportPhase(t, ctx, "done", time.Minute)
+	cards = readImportCards(t, ctx)
 	if got, want := cards["transaction.json"].Result, fmt.Sprintf("0 added, %d already there", len(bundle.Resources)); !strings.Contains(got, want) {
 		t.Errorf("bundle again: %q, want %q", got, want)
 	}
@@ -359,27 +359,27 @@ func TestImportDrop(t *testing.T) {
 	s := startSite(t, "import")
 	ctx, cancel := browser(t)
 	defer cancel()
-	unlockedWithProfile(t, ctx, s)
-	openImport(t, ctx)
-	obs, err := os.ReadFile(fhirFixture("observation.json"))
+	importVaultWithProfile(t, ctx, s)
+	openImportPage(t, ctx)
+	obs, err := os.ReadFile(importFHIRFixture("observation.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, ctx, "drop", chromedp.Evaluate(fmt.Sprintf(`(() => {
+	importStep(t, ctx, "drop", chromedp.Evaluate(fmt.Sprintf(`(() => {
 		const dt = new DataTransfer();
 		dt.items.add(new File([%q], 'observation.json', {type: 'application/json'}));
 		const zone = document.querySelector('#import-drop');
 		zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
 		zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
 	})()`, string(obs)), nil))
-	waitPhase(t, ctx, "preview", 30*time.Second)
-	c := importCards(t, ctx)["observation.json"]
+	waitImportPhase(t, ctx, "preview", 30*time.Second)
+	c := readImportCards(t, ctx)["observation.json"]
 	if c.State != "ready" || c.Counts["Observation"] != 1 || c.Target == "" || c.Target == "new" {
 		t.Errorf("dropped file: %+v", c)
 	}
-	run(t, ctx, "confirm", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
-	waitPhase(t, ctx, "done", 30*time.Second)
-	if r := importCards(t, ctx)["observation.json"].Result; !strings.Contains(r, "1 added, 0 already there") {
+	importStep(t, ctx, "confirm", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
+	waitImportPhase(t, ctx, "done", 30*time.Second)
+	if r := readImportCards(t, ctx)["observation.json"].Result; !strings.Contains(r, "1 added, 0 already there") {
 		t.Errorf("dropped file result %q", r)
 	}
 }
@@ -389,11 +389,11 @@ func TestImportDrop(t *testing.T) {
 // unknown), bulk NDJSON and a vendor's C-CDA, and imports them.
 func TestImportCorpus(t *testing.T) {
 	files := []string{
-		filepath.Join(corpusDir, "shc", "example-00-e-file.smart-health-card"),
-		filepath.Join(corpusDir, "shc", "example-00-f-qr-code-numeric-value-0.txt"),
-		filepath.Join(corpusDir, "ndjson", "Condition.000.ndjson"),
-		filepath.Join(corpusDir, "ccda", "Practice-Fusion.xml"),
-		filepath.Join(corpusDir, "fhir-r4", "Enda.json"),
+		filepath.Join(importCorpusDir, "shc", "example-00-e-file.smart-health-card"),
+		filepath.Join(importCorpusDir, "shc", "example-00-f-qr-code-numeric-value-0.txt"),
+		filepath.Join(importCorpusDir, "ndjson", "Condition.000.ndjson"),
+		filepath.Join(importCorpusDir, "ccda", "Practice-Fusion.xml"),
+		filepath.Join(importCorpusDir, "fhir-r4", "Enda.json"),
 	}
 	for _, f := range files {
 		if _, err := os.Stat(f); err != nil {
@@ -403,14 +403,14 @@ func TestImportCorpus(t *testing.T) {
 	s := startSite(t, "import")
 	ctx, cancel := browser(t)
 	defer cancel()
-	unlockedWithProfile(t, ctx, s)
-	openImport(t, ctx)
-	upload(t, ctx, files...)
-	waitPhase(t, ctx, "preview", time.Minute)
-	cards := importCards(t, ctx)
+	importVaultWithProfile(t, ctx, s)
+	openImportPage(t, ctx)
+	importUpload(t, ctx, files...)
+	waitImportPhase(t, ctx, "preview", time.Minute)
+	cards := readImportCards(t, ctx)
 	for _, f := range files {
 		name := filepath.Base(f)
-		host := hostImport(t, f)
+		host := importOnHost(t, f)
 		c := cards[name]
 		if c.State != "ready" || c.Total != fmt.Sprint(len(host.Resources)) {
 			t.Errorf("%s: state %q total %q, host %d (%v)", name, c.State, c.Total, host.Total(), c.Error)
@@ -420,9 +420,9 @@ func TestImportCorpus(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "import-corpus-phone")
-	run(t, ctx, "confirm", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
-	waitPhase(t, ctx, "done", 2*time.Minute)
-	cards = importCards(t, ctx)
+	importStep(t, ctx, "confirm", chromedp.Click(`#import-confirm`, chromedp.ByQuery))
+	waitImportPhase(t, ctx, "done", 2*time.Minute)
+	cards = readImportCards(t, ctx)
 	for name, c := range cards {
 		if c.State != "done" {
 			t.Errorf("%s: %q %q", name, c.State, c.Result)
@@ -432,19 +432,19 @@ func TestImportCorpus(t *testing.T) {
 	if r := cards["example-00-f-qr-code-numeric-value-0.txt"].Result; !strings.HasPrefix(r, "0 added") {
 		t.Errorf("the same card as QR text: %q, want nothing added", r)
 	}
-	run(t, ctx, "desktop", desktop())
+	importStep(t, ctx, "desktop", desktop())
 	screenshot(t, ctx, "import-corpus-done-desktop")
-	run(t, ctx, "phone", phone())
+	importStep(t, ctx, "phone", phone())
 
 	// With the issuer's keys added alongside, a card's signature is checked.
-	keys, card := filepath.Join(corpusDir, "shc", "issuer-jwks.json"), filepath.Join(corpusDir, "shc", "example-02-e-file.smart-health-card")
+	keys, card := filepath.Join(importCorpusDir, "shc", "issuer-jwks.json"), filepath.Join(importCorpusDir, "shc", "example-02-e-file.smart-health-card")
 	if _, err := os.Stat(keys); err != nil {
 		t.Skip("no issuer keys in the corpus")
 	}
-	run(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
-	upload(t, ctx, card, keys)
-	waitPhase(t, ctx, "preview", time.Minute)
-	cards = importCards(t, ctx)
+	importStep(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
+	importUpload(t, ctx, card, keys)
+	waitImportPhase(t, ctx, "preview", time.Minute)
+	cards = readImportCards(t, ctx)
 	if k := cards["issuer-jwks.json"]; k.State != "keys" {
 		t.Errorf("key file: %+v", k)
 	}
@@ -452,7 +452,7 @@ func TestImportCorpus(t *testing.T) {
 		t.Errorf("card with its issuer's keys: state %q signature %q", c.State, c.Verified)
 	}
 	var confirm string
-	run(t, ctx, "confirm label", chromedp.Text(`#import-confirm`, &confirm, chromedp.ByQuery))
+	importStep(t, ctx, "confirm label", chromedp.Text(`#import-confirm`, &confirm, chromedp.ByQuery))
 	if !strings.Contains(confirm, "1") {
 		t.Errorf("confirm %q: the key file is not a record to import", confirm)
 	}
