@@ -64,7 +64,7 @@ func recoveryKeyBlock(key string, saved bool, onSaved, onPrint, onDone app.Event
 	return app.Section().ID("recovery").Class("card recovery-card").Aria("labelledby", "recovery-title").Body(
 		app.H2().ID("recovery-title").Text(i18n.T("vault.recovery.title")),
 		app.P().Text(i18n.T("vault.recovery.note")),
-		app.P().ID("recovery-key").Class("recovery").Aria("label", i18n.T("vault.recovery.title")).Text(key),
+		app.P().ID("recovery-key").Class("recovery").Text(key),
 		app.P().Class("muted").Text(i18n.T("setup.recovery.how")),
 		app.Div().Class("actions no-print").Body(
 			app.Button().ID("print").Type("button").Class("btn btn-secondary").

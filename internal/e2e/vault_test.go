@@ -54,12 +54,12 @@ func TestVault(t *testing.T) {
 	// A weak passphrase is refused with a reason.
 	vType(t, ctx, "#pass", "password1")
 	vPoll(t, ctx, "meter at 0 for a common password", `document.querySelector(".meter").classList.contains("s0")`)
-	vRun(t, ctx, chromedp.Click("#create", chromedp.ByID), chromedp.WaitVisible("#pass-err", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#create"), chromedp.WaitVisible("#pass-err", chromedp.ByID))
 	vContains(t, ctx, "#pass-err", "too easy to guess")
 	vShots(t, ctx, "vault-setup-weak")
 
 	// Suggest fills a six-word passphrase in both fields.
-	vRun(t, ctx, chromedp.Click("#suggest", chromedp.ByID), chromedp.WaitVisible("#suggested", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#suggest"), chromedp.WaitVisible("#suggested", chromedp.ByID))
 	sug, conf := vValue(t, ctx, "#pass"), vValue(t, ctx, "#confirm")
 	if len(strings.Fields(sug)) != 6 || sug != conf {
 		t.Errorf("suggested %d words, confirm equal: %v", len(strings.Fields(sug)), sug == conf)
@@ -69,9 +69,9 @@ func TestVault(t *testing.T) {
 	// Our own passphrase, mistyped confirmation first.
 	vSetInput(t, ctx, "#pass", pass)
 	vSetInput(t, ctx, "#confirm", pass+"x")
-	vRun(t, ctx, chromedp.Click("#create", chromedp.ByID), chromedp.WaitVisible("#confirm-err", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#create"), chromedp.WaitVisible("#confirm-err", chromedp.ByID))
 	vSetInput(t, ctx, "#confirm", pass)
-	vRun(t, ctx, chromedp.Click("#create", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#create"))
 	vRun(t, ctx, chromedp.WaitVisible("#recovery-key", chromedp.ByID))
 	key := vText(t, ctx, "#recovery-key")
 	if len(strings.Split(key, "-")) != 8 {
@@ -86,7 +86,7 @@ func TestVault(t *testing.T) {
 	vWaitEither(t, ctx, "#profile-name", "#storage-continue")
 	if vExists(t, ctx, "#storage-continue") {
 		vShots(t, ctx, "vault-storage")
-		vRun(t, ctx, chromedp.Click("#storage-continue", chromedp.ByID))
+		vRun(t, ctx, vClickAt("#storage-continue"))
 	}
 
 	// First profile: me.
@@ -98,9 +98,9 @@ func TestVault(t *testing.T) {
 	}
 	vType(t, ctx, "#profile-name", name)
 	vType(t, ctx, "#profile-birth", "14/03/1987")
-	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID), chromedp.WaitVisible("#profile-birth-err", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-save"), chromedp.WaitVisible("#profile-birth-err", chromedp.ByID))
 	vSetInput(t, ctx, "#profile-birth", birth)
-	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-save"))
 	vWaitPath(t, ctx, "/summary")
 
 	// The people page lists me, highlighted.
@@ -110,7 +110,7 @@ func TestVault(t *testing.T) {
 	vContains(t, ctx, ".person.current", birth)
 
 	// Add a child, switch to them, rename them, delete them.
-	vRun(t, ctx, chromedp.Click("#profile-add", chromedp.ByID), chromedp.WaitVisible("#profile-name", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-add"), chromedp.WaitVisible("#profile-name", chromedp.ByID))
 	if v := vValue(t, ctx, "#profile-rel"); v != "child" {
 		t.Errorf("new profile relationship %q", v)
 	}
@@ -119,22 +119,22 @@ func TestVault(t *testing.T) {
 	}
 	vType(t, ctx, "#profile-name", child)
 	vType(t, ctx, "#profile-birth", "2015-06")
-	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-save"))
 	vWaitCount(t, ctx, ".person", 2)
 	vShots(t, ctx, "vault-people")
-	vRun(t, ctx, chromedp.Click(".person:not(.current) .switch", chromedp.ByQuery))
+	vRun(t, ctx, vClickAt(".person:not(.current) .switch"))
 	vWaitPath(t, ctx, "/summary")
 	vNav(t, ctx, "/profiles")
 	vRun(t, ctx, chromedp.WaitVisible("#people", chromedp.ByID))
 	vContains(t, ctx, ".person.current", child)
-	vRun(t, ctx, chromedp.Click(".person.current .edit", chromedp.ByQuery), chromedp.WaitVisible("#profile-name", chromedp.ByID))
+	vRun(t, ctx, vClickAt(".person.current .edit"), chromedp.WaitVisible("#profile-name", chromedp.ByID))
 	vSetInput(t, ctx, "#profile-name", child2)
-	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-save"))
 	vWaitText(t, ctx, ".person.current .person-name", child2)
-	vRun(t, ctx, chromedp.Click(".person.current .delete", chromedp.ByQuery), chromedp.WaitVisible(".delete-text", chromedp.ByQuery))
+	vRun(t, ctx, vClickAt(".person.current .delete"), chromedp.WaitVisible(".delete-text", chromedp.ByQuery))
 	vContains(t, ctx, ".delete-text", "0 entries")
 	vShots(t, ctx, "vault-people-delete")
-	vRun(t, ctx, chromedp.Click(".delete-yes", chromedp.ByQuery))
+	vRun(t, ctx, vClickAt(".delete-yes"))
 	vWaitCount(t, ctx, ".person", 1)
 	vContains(t, ctx, ".person.current", name)
 
@@ -143,14 +143,14 @@ func TestVault(t *testing.T) {
 	vWaitPath(t, ctx, "/unlock")
 	vRun(t, ctx, chromedp.WaitVisible("#unlock-pass", chromedp.ByID))
 	vType(t, ctx, "#unlock-pass", "orbit velvet canyon maple")
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID),
+	vRun(t, ctx, vClickAt("#unlock"),
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vContains(t, ctx, "#unlock-status", "Wrong passphrase")
 	vPoll(t, ctx, "wrong passphrase cleared", `document.querySelector("#unlock-pass").value === ""`)
 	vShots(t, ctx, "vault-unlock-error")
 	vWaitPath(t, ctx, "/unlock")
 	vSetInput(t, ctx, "#unlock-pass", pass)
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#unlock"))
 	vWaitPath(t, ctx, "/summary")
 	vNav(t, ctx, "/profiles")
 	vRun(t, ctx, chromedp.WaitVisible("#people", chromedp.ByID))
@@ -162,7 +162,7 @@ func TestVault(t *testing.T) {
 	vRun(t, ctx, chromedp.Reload())
 	vWaitPath(t, ctx, "/unlock")
 	vRun(t, ctx, chromedp.WaitVisible("#use-recovery", chromedp.ByID),
-		chromedp.Click("#use-recovery", chromedp.ByID),
+		vClickAt("#use-recovery"),
 		chromedp.WaitVisible("#unlock-key", chromedp.ByID))
 	typo := []byte(key)
 	if typo[0] == 'A' {
@@ -171,17 +171,17 @@ func TestVault(t *testing.T) {
 		typo[0] = 'A'
 	}
 	vType(t, ctx, "#unlock-key", string(typo))
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID),
+	vRun(t, ctx, vClickAt("#unlock"),
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vContains(t, ctx, "#unlock-status", "typo")
 	vShots(t, ctx, "vault-unlock-recovery")
 	vSetInput(t, ctx, "#unlock-key", strings.ToLower(strings.ReplaceAll(key, "-", " ")))
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID), chromedp.WaitVisible("#newpass-skip", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#unlock"), chromedp.WaitVisible("#newpass-skip", chromedp.ByID))
 	if v := vValue(t, ctx, "#new-pass"); v != "" {
 		t.Errorf("new passphrase field holds %d characters from the previous step", len(v))
 	}
 	vShots(t, ctx, "vault-unlock-newpass")
-	vRun(t, ctx, chromedp.Click("#newpass-skip", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#newpass-skip"))
 	vWaitPath(t, ctx, "/summary")
 
 	// A record changed outside Backpack: unlocking warns instead of failing.
@@ -210,7 +210,7 @@ func TestVault(t *testing.T) {
 	vRun(t, ctx, chromedp.Reload())
 	vWaitPath(t, ctx, "/unlock")
 	vSetInput(t, ctx, "#unlock-pass", pass)
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID), chromedp.WaitVisible("#corrupt", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#unlock"), chromedp.WaitVisible("#corrupt", chromedp.ByID))
 	vContains(t, ctx, "#corrupt", "could not be read: ")
 	vShots(t, ctx, "vault-unlock-corrupt")
 	vClick(t, ctx, "#corrupt-continue")
@@ -232,10 +232,10 @@ func TestVaultSettings(t *testing.T) {
 	)
 	key := setUpVault(t, ctx, s, pass, name, birth)
 	vNav(t, ctx, "/profiles")
-	vRun(t, ctx, chromedp.Click("#profile-add", chromedp.ByID), chromedp.WaitVisible("#profile-name", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-add"), chromedp.WaitVisible("#profile-name", chromedp.ByID))
 	vType(t, ctx, "#profile-name", child2)
 	vType(t, ctx, "#profile-birth", "2015-06")
-	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-save"))
 	vWaitCount(t, ctx, ".person", 2)
 
 	vNav(t, ctx, "/settings")
@@ -255,10 +255,10 @@ func TestVaultSettings(t *testing.T) {
 	vSetInput(t, ctx, "#cur-pass", "not my passphrase")
 	vSetInput(t, ctx, "#set-pass", pass2)
 	vSetInput(t, ctx, "#set-confirm", pass2)
-	vRun(t, ctx, chromedp.Click("#pass-save", chromedp.ByID), chromedp.WaitVisible("#cur-pass-err", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#pass-save"), chromedp.WaitVisible("#cur-pass-err", chromedp.ByID))
 	vContains(t, ctx, "#cur-pass-err", "Wrong passphrase")
 	vSetInput(t, ctx, "#cur-pass", pass)
-	vRun(t, ctx, chromedp.Click("#pass-save", chromedp.ByID),
+	vRun(t, ctx, vClickAt("#pass-save"),
 		chromedp.WaitVisible("#pass-settings .banner.ok", chromedp.ByQuery))
 	for _, id := range []string{"#cur-pass", "#set-pass", "#set-confirm"} {
 		vPoll(t, ctx, id+" cleared", `document.querySelector("`+id+`").value === ""`)
@@ -267,7 +267,7 @@ func TestVaultSettings(t *testing.T) {
 	// A new recovery key replaces the old one.
 	vClick(t, ctx, "#recovery-new")
 	vRun(t, ctx, chromedp.WaitVisible("#recovery-make", chromedp.ByID),
-		chromedp.Click("#recovery-make", chromedp.ByID),
+		vClickAt("#recovery-make"),
 		chromedp.WaitVisible("#recovery-key", chromedp.ByID))
 	key2 := vText(t, ctx, "#recovery-key")
 	if key2 == key || len(strings.Split(key2, "-")) != 8 {
@@ -288,14 +288,14 @@ func TestVaultSettings(t *testing.T) {
 	vWaitText(t, ctx, "main h1", "Settings")
 
 	// Lock now; the old passphrase no longer opens the vault, the new one does.
-	vRun(t, ctx, chromedp.Click("#lock-now", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#lock-now"))
 	vWaitPath(t, ctx, "/unlock")
 	vRun(t, ctx, chromedp.WaitVisible("#unlock-pass", chromedp.ByID))
 	vSetInput(t, ctx, "#unlock-pass", pass)
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID),
+	vRun(t, ctx, vClickAt("#unlock"),
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vSetInput(t, ctx, "#unlock-pass", pass2)
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#unlock"))
 	vWaitPath(t, ctx, "/summary")
 
 	// The old recovery key stopped working.
@@ -303,10 +303,10 @@ func TestVaultSettings(t *testing.T) {
 	vRun(t, ctx, chromedp.Reload())
 	vWaitPath(t, ctx, "/unlock")
 	vRun(t, ctx, chromedp.WaitVisible("#use-recovery", chromedp.ByID),
-		chromedp.Click("#use-recovery", chromedp.ByID),
+		vClickAt("#use-recovery"),
 		chromedp.WaitVisible("#unlock-key", chromedp.ByID))
 	vType(t, ctx, "#unlock-key", key)
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID),
+	vRun(t, ctx, vClickAt("#unlock"),
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vContains(t, ctx, "#unlock-status", "does not open")
 
@@ -314,7 +314,7 @@ func TestVaultSettings(t *testing.T) {
 	// files page), so the at-rest check covers records and file bytes too.
 	vClick(t, ctx, "#use-recovery") // back to the passphrase
 	vSetInput(t, ctx, "#unlock-pass", pass2)
-	vRun(t, ctx, chromedp.Click("#unlock", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#unlock"))
 	vWaitPath(t, ctx, "/summary")
 	entry := vAddLab(t, ctx, "Xylorbium panel", "2024-02-29", "8371.46", "zqb/kL")
 	fileName, fileBytes := vUploadProbe(t, ctx)
@@ -335,7 +335,7 @@ func setUpVault(t *testing.T, ctx context.Context, s *site, pass, name, birth st
 	vWaitPath(t, ctx, "/setup")
 	vSetInput(t, ctx, "#pass", pass)
 	vSetInput(t, ctx, "#confirm", pass)
-	vRun(t, ctx, chromedp.Click("#create", chromedp.ByID), chromedp.WaitVisible("#recovery-key", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#create"), chromedp.WaitVisible("#recovery-key", chromedp.ByID))
 	key := vText(t, ctx, "#recovery-key")
 	vClick(t, ctx, "#saved")
 	vClick(t, ctx, "#recovery-done")
@@ -347,7 +347,7 @@ func setUpVault(t *testing.T, ctx context.Context, s *site, pass, name, birth st
 	vRun(t, ctx, chromedp.WaitVisible("#profile-name", chromedp.ByID))
 	vType(t, ctx, "#profile-name", name)
 	vType(t, ctx, "#profile-birth", birth)
-	vRun(t, ctx, chromedp.Click("#profile-save", chromedp.ByID))
+	vRun(t, ctx, vClickAt("#profile-save"))
 	vWaitPath(t, ctx, "/summary")
 	return key
 }
@@ -356,8 +356,9 @@ func setUpVault(t *testing.T, ctx context.Context, s *site, pass, name, birth st
 // returns the strings it typed: test, date, value, unit.
 func vAddLab(t *testing.T, ctx context.Context, test, date, value, unit string) [4]string {
 	t.Helper()
-	vNav(t, ctx, "/add/lab")
-	vRun(t, ctx, chromedp.WaitVisible("#f-test", chromedp.ByID))
+	vNav(t, ctx, "/add/")
+	vRun(t, ctx, chromedp.WaitVisible("#add-lab", chromedp.ByID), vClickAt("#add-lab"),
+		chromedp.WaitVisible("#f-test", chromedp.ByID))
 	vType(t, ctx, "#f-test", test)
 	vType(t, ctx, "#f-date", date)
 	vType(t, ctx, "#f-value", value)
@@ -680,10 +681,20 @@ func vContains(t *testing.T, ctx context.Context, sel, want string) {
 	}
 }
 
+// vClickAt scrolls the element to the middle of the viewport (away from the
+// fixed bottom bar) and clicks it.
+func vClickAt(sel string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector(`+jsQuote(sel)+`).scrollIntoView({block: "center"})`, nil),
+		chromedp.Click(sel, chromedp.ByQuery),
+	}
+}
+
 // vClick clicks and waits for the render.
 func vClick(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	vRun(t, ctx, chromedp.Click(sel, chromedp.ByQuery))
+	vRun(t, ctx, vClickAt(sel))
 	vSettle(t, ctx)
 }
 
