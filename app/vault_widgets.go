@@ -52,7 +52,7 @@ func passInput(value string, show bool, autocomplete string) app.HTMLInput {
 
 // showToggle is the "show passphrase" checkbox.
 func showToggle(id string, show bool, onChange app.EventHandler) app.UI {
-	return app.Label().For(id).Class("check").Body(
+	return app.Label().For(id).Class("vault-check").Body(
 		app.Input().ID(id).Type("checkbox").Checked(show).OnChange(onChange),
 		app.Span().Text(i18n.T("setup.show")),
 	)
@@ -70,7 +70,7 @@ func recoveryKeyBlock(key string, saved bool, onSaved, onPrint, onDone app.Event
 			app.Button().ID("print").Type("button").Class("btn btn-secondary").
 				Text(i18n.T("setup.recovery.print")).OnClick(onPrint),
 		),
-		app.Label().For("saved").Class("check no-print").Body(
+		app.Label().For("saved").Class("vault-check no-print").Body(
 			app.Input().ID("saved").Type("checkbox").Checked(saved).OnChange(onSaved),
 			app.Span().Text(i18n.T("setup.recovery.saved")),
 		),
