@@ -377,15 +377,13 @@ func (s *Session) AddFile(ctx context.Context, info record.FileInfo, r io.Reader
 		info.Created = s.now()
 	}
 	h := sha256.New()
-	n, err := s.v.PutFile(ctx, info.ID, io.TeeReader(r, h))
+	// The file's last chunks and its metadata land in one transaction.
+	_, err := s.v.PutFileRecord(ctx, info.ID, io.TeeReader(r, h), func(size int64) (vault.Record, error) {
+		info.Size = size
+		info.SHA256 = hex.EncodeToString(h.Sum(nil))
+		return vault.Record{ID: info.ID, Header: record.EncodeFile(info)}, nil
+	})
 	if err != nil {
-		s.v.DeleteFile(ctx, info.ID)
-		return info, err
-	}
-	info.Size = n
-	info.SHA256 = hex.EncodeToString(h.Sum(nil))
-	if err := s.v.Put(ctx, vault.Record{ID: info.ID, Header: record.EncodeFile(info)}); err != nil {
-		s.v.DeleteFile(ctx, info.ID)
 		return info, err
 	}
 	return info, s.book.PutFile(info)
@@ -398,10 +396,12 @@ func (s *Session) OpenFile(ctx context.Context, id string) (io.ReadCloser, error
 
 // DeleteFile removes a file and detaches it from every entry.
 func (s *Session) DeleteFile(ctx context.Context, id string) error {
-	if err := s.v.Delete(ctx, id); err != nil {
+	// Chunks first: a crash in between leaves a record whose file reads as
+	// missing, never chunks that nothing points to.
+	if err := s.v.DeleteFile(ctx, id); err != nil {
 		return err
 	}
-	if err := s.v.DeleteFile(ctx, id); err != nil {
+	if err := s.v.Delete(ctx, id); err != nil {
 		return err
 	}
 	for _, e := range s.book.DeleteFile(id) {

@@ -2,6 +2,8 @@ package session
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"errors"
 	"io"
@@ -58,6 +60,9 @@ func TestRoundTripThroughVault(t *testing.T) {
 	f, err := s.AddFile(ctx, record.FileInfo{Profile: p.ID, Name: "scan.pdf", Type: "application/pdf"}, strings.NewReader("%PDF-1.4 secret scan bytes"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sum := sha256.Sum256([]byte("%PDF-1.4 secret scan bytes")); f.SHA256 != hex.EncodeToString(sum[:]) || f.Size != 26 {
+		t.Fatalf("file info: %+v", f)
 	}
 	if err := s.AttachFiles(ctx, e.ID, []string{f.ID}); err != nil {
 		t.Fatal(err)
