@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ import (
 // budget ≤ 3,000). file-MB is the export's size; js-heap-MB the page's JS
 // heap afterwards. Skipped when the corpus is absent.
 func BenchmarkExportRestoreLongHistory(b *testing.B) {
-	path := filepath.Join(corpusDir, "large", "long-history.json.gz")
+	path := filepath.Join(xpCorpusDir(), "large", "long-history.json.gz")
 	if _, err := os.Stat(path); err != nil {
 		b.Skip("corpus absent: ", path)
 	}
@@ -87,6 +88,16 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 	b.ReportMetric(exportMS/n, "export-ms")
 	b.ReportMetric(heap, "js-heap-MB")
 	b.ReportMetric(0, "ns/op")
+}
+
+// xpCorpusDir is the shared sample corpus (never copied into the
+// repository): $BACKPACK_CORPUS, else ../shared/corpus next to the repository.
+func xpCorpusDir() string {
+	if d := os.Getenv("BACKPACK_CORPUS"); d != "" {
+		return d
+	}
+	_, file, _, _ := goruntime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "corpus")
 }
 
 // xpBenchExport imports the long record into a Go vault, adds 50 MB of files

@@ -188,7 +188,7 @@ func TestExportRestore(t *testing.T) {
 // A share link: made on one device, opened on another with no vault, then
 // revoked; and a server without the share API says sharing is off.
 func TestShareLink(t *testing.T) {
-	s := xpStartShareSite(t)
+	s := xpStartShareSite(t, 0)
 	fx := xpFixture(t)
 	fixture := filepath.Join(t.TempDir(), "fixture.pgp")
 	os.WriteFile(fixture, fx.file, 0o600)
@@ -240,6 +240,19 @@ func TestShareLink(t *testing.T) {
 	xpGo(t, ctx3, link)
 	xpWaitText(t, ctx3, ".banner.error", "no longer available")
 	xpShots(t, ctx3, "share-revoked")
+
+	// A server that takes only small shares: a clear error.
+	small := xpStartShareSite(t, 4096)
+	ctx5, cancel5 := browser(t)
+	defer cancel5()
+	xpSetup(t, ctx5, small)
+	xpRestore(t, ctx5, fixture, fx.pass)
+	xpNav(t, ctx5, "/share")
+	xpPoll(t, ctx5, "share API checked", `!document.querySelector("#share-create").disabled`)
+	xpClick(t, ctx5, "#sh-scope-all")
+	xpClick(t, ctx5, "#share-create")
+	xpWaitText(t, ctx5, "#share-form .banner.error", "too large to share")
+	cancel5()
 
 	// Without the share API the page says so up front.
 	plain := startSite(t, "v1")
@@ -494,9 +507,10 @@ func xpGPG(t testing.TB, file []byte, pass string) {
 
 // --- a site with the share API
 
-func xpStartShareSite(t testing.TB) *site {
+func xpStartShareSite(t testing.TB, maxBytes int64) *site {
 	t.Helper()
-	api, closer, err := shareserver.Handler(shareserver.Config{Dir: t.TempDir(), RateLimit: shareserver.RateLimit{RequestsPerMinute: -1, BytesPerHour: -1}})
+	api, closer, err := shareserver.Handler(shareserver.Config{Dir: t.TempDir(), MaxBytes: maxBytes,
+		RateLimit: shareserver.RateLimit{RequestsPerMinute: -1, BytesPerHour: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
