@@ -146,7 +146,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 		}
 		ctx.Dispatch(func(ctx app.Context) { p.keys = keys })
 		var base int64
-		parsed := make([]preview, len(batch))
+		parsed := make([]importPreview, len(batch))
 		for i, it := range batch {
 			name, size := it.name, it.size
 			if isKeys[i] {
@@ -172,18 +172,18 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 					}
 				})
 				if n >= size {
-					yieldUI() // show "checking" before the CPU-bound part
+					importYield() // show "checking" before the CPU-bound part
 				}
 			})
 			base += min(size, importMaxBytes)
-			prev := previewOf(res, err, profiles, cur)
+			prev := importPreviewOf(res, err, profiles, cur)
 			parsed[i] = prev
 			done := base
 			ctx.Dispatch(func(ctx app.Context) {
 				prev.apply(it)
 				p.done = done
 			})
-			yieldUI()
+			importYield()
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.reading = false
@@ -192,7 +192,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 		// While the person reads the preview, get the records ready to save
 		// (projection and identity are most of the work), pausing often so
 		// the page stays responsive.
-		yieldUI()
+		importYield()
 		for i, it := range batch {
 			if parsed[i].errKey != "" || len(parsed[i].res.Resources) == 0 {
 				continue
@@ -200,7 +200,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 			painted := time.Now()
 			it.prep = importPrepare(parsed[i].res, time.Now(), func(done, total int) {
 				if time.Since(painted) > 100*time.Millisecond {
-					yieldUI()
+					importYield()
 					painted = time.Now()
 				}
 			})
@@ -208,8 +208,8 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 	})
 }
 
-// preview is what reading one file found, computed off the UI goroutine.
-type preview struct {
+// importPreview is what reading one file found, computed off the UI goroutine.
+type importPreview struct {
 	res     importer.Result
 	errKey  string
 	errLine int
@@ -220,8 +220,8 @@ type preview struct {
 	target  string
 }
 
-func previewOf(res importer.Result, err error, profiles []record.Profile, cur string) preview {
-	pv := preview{res: res}
+func importPreviewOf(res importer.Result, err error, profiles []record.Profile, cur string) importPreview {
+	pv := importPreview{res: res}
 	if err != nil {
 		pv.errKey = importErrorKey(err)
 		if ie, ok := err.(*importer.Error); ok {
@@ -247,7 +247,7 @@ func previewOf(res importer.Result, err error, profiles []record.Profile, cur st
 	return pv
 }
 
-func (pv preview) apply(it *importFile) {
+func (pv importPreview) apply(it *importFile) {
 	it.res, it.errKey, it.errLine = pv.res, pv.errKey, pv.errLine
 	it.patient, it.born, it.groups, it.counts = pv.patient, pv.born, pv.groups, pv.counts
 	it.target = pv.target
@@ -348,7 +348,7 @@ func (p *ImportPage) confirm(ctx app.Context) {
 					})
 				}
 				painted = now
-				yieldUI()
+				importYield()
 			})
 			timing.Write += time.Since(t0)
 			timing.Records += n
@@ -513,13 +513,13 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 	return app.Li().ID(id).Class("card import-file").DataSet("state", it.state).Body(
 		app.Div().Class("import-file-head").Body(
 			app.H2().Class("import-file-name").Text(it.name),
-			app.Span().Class("badge "+stateBadge(it.state)).Text(i18n.T("importui.state."+it.state)),
+			app.Span().Class("badge "+importStateBadge(it.state)).Text(i18n.T("importui.state."+it.state)),
 		),
 		app.If(it.state == fileKeys, func() app.UI {
 			return app.P().Class("import-keys").Text(i18n.T("importui.keys", it.nkeys))
 		}),
 		app.If(it.state == fileFailed, func() app.UI {
-			msg := i18n.T(errKeyOr(it.errKey))
+			msg := i18n.T(importErrKeyOr(it.errKey))
 			if it.errLine > 0 {
 				msg += " " + i18n.T("importui.line", it.errLine)
 			}
@@ -546,14 +546,14 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 	)
 }
 
-func errKeyOr(k string) string {
+func importErrKeyOr(k string) string {
 	if k == "" || !i18n.Has(k) {
 		return "import.error.read"
 	}
 	return k
 }
 
-func stateBadge(state string) string {
+func importStateBadge(state string) string {
 	switch state {
 	case fileFailed, fileNotSaved:
 		return "danger"
@@ -629,13 +629,13 @@ func (p *ImportPage) renderProblems(it *importFile) app.UI {
 			app.Range(it.groups).Slice(func(i int) app.UI {
 				g := it.groups[i]
 				return app.Li().Class("import-problem").DataSet("code", g.Code).Body(
-					app.Span().Class("badge "+sevBadge(g.Severity)).Text(i18n.T("import.severity."+g.Severity)),
+					app.Span().Class("badge "+importSevBadge(g.Severity)).Text(i18n.T("import.severity."+g.Severity)),
 					app.Span().Class("import-problem-text").Text(importer.ProblemMessage(g.Sample)),
 					app.If(g.Count > 1, func() app.UI {
 						return app.Span().Class("import-problem-count").Text(i18n.T("importui.times", g.Count))
 					}),
 					app.If(len(g.Where) > 0, func() app.UI {
-						where := joinWhere(g.Where, g.Count)
+						where := importJoinWhere(g.Where, g.Count)
 						return app.Span().Class("import-problem-where").Text(i18n.T("importui.where", where))
 					}),
 				)
@@ -644,7 +644,7 @@ func (p *ImportPage) renderProblems(it *importFile) app.UI {
 	)
 }
 
-func joinWhere(ws []string, count int) string {
+func importJoinWhere(ws []string, count int) string {
 	s := ""
 	for i, w := range ws {
 		if i > 0 {
@@ -658,7 +658,7 @@ func joinWhere(ws []string, count int) string {
 	return s
 }
 
-func sevBadge(sev string) string {
+func importSevBadge(sev string) string {
 	switch sev {
 	case importer.SevError:
 		return "danger"
@@ -717,7 +717,7 @@ func (p *ImportPage) mismatch(it *importFile) bool {
 	if it.patient == "" || it.target == "" || it.target == importNewProfile {
 		return false
 	}
-	return !sameName(it.patient, p.profileName(it.target))
+	return !importSameName(it.patient, p.profileName(it.target))
 }
 
 func (p *ImportPage) profileName(id string) string {
@@ -750,6 +750,6 @@ func (p *ImportPage) renderSummary() app.UI {
 	)
 }
 
-// yieldUI lets the browser paint (progress) between CPU-bound steps: the
+// importYield lets the browser paint (progress) between CPU-bound steps: the
 // sleep hands control back to the browser's event loop.
-func yieldUI() { time.Sleep(5 * time.Millisecond) }
+func importYield() { time.Sleep(5 * time.Millisecond) }

@@ -41,7 +41,7 @@ func importParse(name string, size int64, open func() io.ReadCloser, keys import
 	}
 	rc := open()
 	defer rc.Close()
-	return importer.Import(name, &countingReader{r: rc, progress: progress}, opts)
+	return importer.Import(name, &importCounter{r: rc, progress: progress}, opts)
 }
 
 // importMaxKeys is the largest file read as SMART Health Card issuer keys.
@@ -75,14 +75,14 @@ func importReadKeys(name string, size int64, open func() io.ReadCloser) (keys im
 	return usable, len(usable.Keys) > 0
 }
 
-// countingReader reports how many bytes went through it.
-type countingReader struct {
+// importCounter reports how many bytes went through it.
+type importCounter struct {
 	r        io.Reader
 	n        int64
 	progress func(int64)
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
+func (c *importCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if c.progress != nil && n > 0 {
@@ -163,7 +163,7 @@ func importDefaultTarget(profiles []record.Profile, current string, res importer
 	if res.Patient != nil {
 		name, born := importer.PatientName(*res.Patient)
 		for _, p := range profiles {
-			if born != "" && p.BirthDate == born && sameName(p.Name, name) {
+			if born != "" && p.BirthDate == born && importSameName(p.Name, name) {
 				return p.ID
 			}
 		}
@@ -177,7 +177,7 @@ func importDefaultTarget(profiles []record.Profile, current string, res importer
 	return current
 }
 
-func sameName(a, b string) bool {
+func importSameName(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 

@@ -20,7 +20,7 @@ import (
 // instance's linear memory and never shrinks, so it is the peak; budget
 // ≤ 400) and js-heap-MB. Skipped when the corpus is absent.
 func BenchmarkImportLongHistory(b *testing.B) {
-	path := filepath.Join(importCorpusDir, "large", "long-history.json.gz")
+	path := filepath.Join(corpusDir, "large", "long-history.json.gz")
 	if _, err := os.Stat(path); err != nil {
 		b.Skip("corpus absent: ", path)
 	}

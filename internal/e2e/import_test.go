@@ -23,9 +23,9 @@ var importRepoDir = func() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }()
 
-// importCorpusDir is the shared sample corpus, when present (never copied here):
+// corpusDir is the shared sample corpus, when present (never copied here):
 // ../shared/corpus next to the repository, or $BACKPACK_CORPUS.
-var importCorpusDir = func() string {
+var corpusDir = func() string {
 	if d := os.Getenv("BACKPACK_CORPUS"); d != "" {
 		return d
 	}
@@ -389,11 +389,11 @@ func TestImportDrop(t *testing.T) {
 // unknown), bulk NDJSON and a vendor's C-CDA, and imports them.
 func TestImportCorpus(t *testing.T) {
 	files := []string{
-		filepath.Join(importCorpusDir, "shc", "example-00-e-file.smart-health-card"),
-		filepath.Join(importCorpusDir, "shc", "example-00-f-qr-code-numeric-value-0.txt"),
-		filepath.Join(importCorpusDir, "ndjson", "Condition.000.ndjson"),
-		filepath.Join(importCorpusDir, "ccda", "Practice-Fusion.xml"),
-		filepath.Join(importCorpusDir, "fhir-r4", "Enda.json"),
+		filepath.Join(corpusDir, "shc", "example-00-e-file.smart-health-card"),
+		filepath.Join(corpusDir, "shc", "example-00-f-qr-code-numeric-value-0.txt"),
+		filepath.Join(corpusDir, "ndjson", "Condition.000.ndjson"),
+		filepath.Join(corpusDir, "ccda", "Practice-Fusion.xml"),
+		filepath.Join(corpusDir, "fhir-r4", "Enda.json"),
 	}
 	for _, f := range files {
 		if _, err := os.Stat(f); err != nil {
@@ -437,7 +437,7 @@ func TestImportCorpus(t *testing.T) {
 	importStep(t, ctx, "phone", phone())
 
 	// With the issuer's keys added alongside, a card's signature is checked.
-	keys, card := filepath.Join(importCorpusDir, "shc", "issuer-jwks.json"), filepath.Join(importCorpusDir, "shc", "example-02-e-file.smart-health-card")
+	keys, card := filepath.Join(corpusDir, "shc", "issuer-jwks.json"), filepath.Join(corpusDir, "shc", "example-02-e-file.smart-health-card")
 	if _, err := os.Stat(keys); err != nil {
 		t.Skip("no issuer keys in the corpus")
 	}
