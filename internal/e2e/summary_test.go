@@ -88,10 +88,11 @@ func fsSet(t testing.TB, ctx context.Context, sel, value string) {
 
 func fsClick(t testing.TB, ctx context.Context, sel string) {
 	t.Helper()
-	// Centre it first: the phone's bottom bar is fixed and would take the click.
+	// A DOM click on the element itself: a mouse click at its coordinates can
+	// land on the phone's fixed bottom bar or on a row that moved meanwhile.
 	fsRun(t, ctx, "click "+sel, chromedp.WaitVisible(sel, chromedp.ByQuery),
-		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: 'center'})`, sel), nil),
-		chromedp.Click(sel, chromedp.ByQuery))
+		chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+			el.scrollIntoView({block: 'center'}); el.click(); })()`, sel), nil))
 }
 
 func fsText(t testing.TB, ctx context.Context, sel string) string {
@@ -306,7 +307,7 @@ func TestSummaryEmergencyFlags(t *testing.T) {
 		t.Error("an older A1c is shown: labs must be the latest per test")
 	}
 	var badges []string
-	fsEval(t, ctx, `[...document.querySelectorAll('#sum-labs tr')].filter(r => r.querySelector('.badge')).map(r => r.cells[0].innerText + ':' + r.querySelector('.badge').innerText)`, &badges)
+	fsEval(t, ctx, `[...document.querySelectorAll('#sum-labs tr')].filter(r => r.querySelector('.badge')).map(r => r.cells[0].querySelector('a').innerText + ':' + r.querySelector('.badge').innerText)`, &badges)
 	if strings.Join(badges, ",") != "Hemoglobin A1c:H,Glucose:L" && strings.Join(badges, ",") != "Glucose:L,Hemoglobin A1c:H" {
 		t.Errorf("H/L badges: %v", badges)
 	}
