@@ -394,15 +394,17 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 			}),
 		),
 		app.Div().Class("actions file-actions no-print").Body(
-			app.Button().Class("btn btn-small btn-secondary file-preview-toggle").
-				Aria("expanded", open).Text(previewLabel).
-				OnClick(func(ctx app.Context, e app.Event) {
-					if f.selected == fi.ID {
-						f.selected = ""
-					} else {
-						f.selected = fi.ID
-					}
-				}, app.EventScope(fi.ID)),
+			app.If(previewKind(fi.Type) != "", func() app.UI {
+				return app.Button().Class("btn btn-small btn-secondary file-preview-toggle").
+					Aria("expanded", open).Text(previewLabel).
+					OnClick(func(ctx app.Context, e app.Event) {
+						if f.selected == fi.ID {
+							f.selected = ""
+						} else {
+							f.selected = fi.ID
+						}
+					}, app.EventScope(fi.ID))
+			}),
 			app.Button().Class("btn btn-small btn-secondary file-download").Text(i18n.T("files.download")).
 				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi) }, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-small btn-secondary file-attach").
@@ -428,7 +430,9 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 func (f *FilesPage) renderConfirm(fi record.FileInfo, attached int) app.UI {
 	return app.Div().Class("confirm").Role("alertdialog").Aria("labelledby", "confirm-"+fi.ID).Body(
 		app.P().ID("confirm-"+fi.ID).Text(i18n.T("files.delete.confirm", fi.Name)),
-		app.If(attached > 0, func() app.UI {
+		app.If(attached == 1, func() app.UI {
+			return app.P().Class("muted").Text(i18n.T("files.delete.attached.one"))
+		}).ElseIf(attached > 1, func() app.UI {
 			return app.P().Class("muted").Text(i18n.T("files.delete.attached", attached))
 		}),
 		app.Div().Class("actions").Body(
