@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -197,8 +198,7 @@ func scanString(s string, i int) (end int, esc, high, ok bool) {
 		// Skip 8 plain ASCII bytes at a time (SWAR): no quote, backslash,
 		// control byte or byte ≥ 0x80.
 		for i+8 <= len(s) {
-			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			w := load64(s, i)
 			q, b := w^quotes, w^slashes
 			if (w|(w-0x20*lsb)|(q-lsb)&^q|(b-lsb)&^b)&msb != 0 {
 				break
@@ -243,6 +243,21 @@ const (
 	quotes  = '"' * lsb
 	slashes = '\\' * lsb
 )
+
+// load64 reads s[i:i+8] (which must exist) as a little-endian uint64, in
+// one load where the compiler would not combine eight (WebAssembly).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	p := unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i)
+	if unalignedLE {
+		return *(*uint64)(p)
+	}
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// unalignedLE: little-endian architectures with cheap unaligned loads.
+const unalignedLE = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" || runtime.GOARCH == "wasm" || runtime.GOARCH == "386"
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
