@@ -113,7 +113,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		var url, name string
 		var size int64
 		t0 := time.Now()
-		data, err := s.Data(ctx)
+		data, err := xpData(ctx, s)
 		t1 := time.Now()
 		var t2 time.Time
 		if err == nil {

@@ -136,7 +136,7 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, false, "", 0, 1
 	ctx.Async(func() {
 		sd, err := func() (*xpShared, error) {
-			data, err := s.Data(ctx)
+			data, err := xpData(ctx, s)
 			if err != nil {
 				return nil, err
 			}
