@@ -238,7 +238,9 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 			radio(xpScopeSummary, i18n.T("ui.sel.summaryonly"), i18n.T("ui.sel.summaryonly.hint")),
 			radio(xpScopeCustom, i18n.T("ui.sel.custom"), i18n.T("ui.sel.custom.hint")),
 		),
-		app.Range(custom).Slice(func(i int) app.UI { return custom[i] }),
+		app.If(len(custom) > 0, func() app.UI {
+			return app.Div().Class("xp-custom").Body(app.Range(custom).Slice(func(i int) app.UI { return custom[i] }))
+		}),
 		app.P().ID(prefix+"-counts").Class("xp-counts").Aria("live", "polite").
 			Text(i18n.T("ui.sel.counts", np, ne, nf, xpSize(nb))),
 	)

@@ -102,7 +102,7 @@ func TestExportRestore(t *testing.T) {
 	xpClick(t, ctx, "#xp-scope-custom")
 	xpClick(t, ctx, "#xp-profile-"+fx.data.Profiles[1].ID)
 	xpClick(t, ctx, "#xp-file-"+fx.fileID["scan.pdf"])
-	xpWaitText(t, ctx, "#xp-counts", "1 profiles")
+	xpWaitText(t, ctx, "#xp-counts", "people: 1,")
 	xpShots(t, ctx, "export-custom")
 	dlKey := xpDownloads(t, ctx)
 	xpClick(t, ctx, "#export-start")
@@ -225,6 +225,15 @@ func TestShareLink(t *testing.T) {
 	}
 	xpWaitText(t, ctx2, ".xp-meta", "For Dr. Rivera")
 	xpShots(t, ctx2, "share-view")
+
+	// The same link read in Spanish (the key is still in the fragment).
+	xpRun(t, ctx2, chromedp.Evaluate(`localStorage.setItem("backpack.lang", "es")`, nil))
+	xpRun(t, ctx2, chromedp.Reload())
+	xpPoll(t, ctx2, "mounted", `!!document.querySelector('main[data-mounted="true"]')`)
+	xpRun(t, ctx2, chromedp.WaitVisible("#view-data", chromedp.ByID))
+	xpWaitText(t, ctx2, "#view-data", "Alergias e intolerancias")
+	xpWaitText(t, ctx2, "h1", "Historial de salud compartido")
+	xpShots(t, ctx2, "share-view-es")
 
 	// A link whose URL points elsewhere is refused before any request.
 	xpGo(t, ctx2, strings.Replace(link, "127.0.0.1", "localhost", 1))

@@ -25,7 +25,7 @@ func init() {
 		"ui.sel.kinds":            "All entries of these kinds",
 		"ui.sel.kind":             "%s (%d)",
 		"ui.sel.files":            "Files",
-		"ui.sel.counts":           "Chosen: %d profiles, %d entries, %d files (%s).",
+		"ui.sel.counts":           "Chosen — people: %d, entries: %d, files: %d (%s).",
 
 		// Export.
 		"ui.export.title":                  "Export",
@@ -182,7 +182,7 @@ func init() {
 		"ui.sel.kinds":            "Todos los registros de estos tipos",
 		"ui.sel.kind":             "%s (%d)",
 		"ui.sel.files":            "Archivos",
-		"ui.sel.counts":           "Elegido: %d perfiles, %d registros, %d archivos (%s).",
+		"ui.sel.counts":           "Elegido — personas: %d, registros: %d, archivos: %d (%s).",
 
 		"ui.export.title":                  "Exportar",
 		"ui.export.intro":                  "Guarda tu historial en un solo archivo cifrado, en formatos estándar que cualquier profesional puede leer: un resumen legible, datos FHIR R4 y tus archivos originales. Dáselo a otro profesional o guárdalo como copia de seguridad.",
