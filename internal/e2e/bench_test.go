@@ -52,15 +52,7 @@ func BenchmarkOfflineMount(b *testing.B) {
 	var total float64
 	for i := 0; i < b.N; i++ {
 		ctx, cancel := browser(b)
-		if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := waitMounted(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if err := waitController(ctx); err != nil {
-			b.Fatal(err)
-		}
+		visitInstalled(b, ctx, s.URL("/"))
 		s.stop()
 		if err := chromedp.Run(ctx, chromedp.Reload()); err != nil {
 			b.Fatal(err)

@@ -23,15 +23,7 @@ func TestMountsAndIsInstallable(t *testing.T) {
 	s := startSite(t, "v1")
 	ctx, cancel := browser(t)
 	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitMounted(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitController(ctx); err != nil {
-		t.Fatal(err)
-	}
+	visitInstalled(t, ctx, s.URL("/"))
 	var errs []*page.InstallabilityError
 	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
 		var err error
@@ -82,15 +74,7 @@ func TestOffline(t *testing.T) {
 	s := startSite(t, "v1")
 	ctx, cancel := browser(t)
 	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitMounted(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitController(ctx); err != nil {
-		t.Fatal(err)
-	}
+	visitInstalled(t, ctx, s.URL("/"))
 	s.stop()
 	for _, p := range []string{"/", "/about"} {
 		if err := chromedp.Run(ctx, chromedp.Navigate(s.URL(p))); err != nil {
@@ -116,15 +100,7 @@ func TestUpdatePrompt(t *testing.T) {
 	s := startSite(t, "v1")
 	ctx, cancel := browser(t)
 	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL("/"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitMounted(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitController(ctx); err != nil {
-		t.Fatal(err)
-	}
+	visitInstalled(t, ctx, s.URL("/"))
 	s.restart("v2")
 	if err := chromedp.Run(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
@@ -173,5 +149,20 @@ func TestWasmLinksNoServer(t *testing.T) {
 		if bytes.Contains(bin, []byte(sym)) {
 			t.Errorf("app.wasm links %s", sym)
 		}
+	}
+}
+
+// visitInstalled opens url, waits for the app to mount and for the service
+// worker to control the page (so the app is cached for offline use).
+func visitInstalled(t testing.TB, ctx context.Context, url string) {
+	t.Helper()
+	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitMounted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitController(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
