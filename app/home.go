@@ -4,7 +4,6 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
-	"backpack/internal/session"
 	"backpack/internal/vault"
 )
 
@@ -24,15 +23,11 @@ func (h *Home) OnNav(ctx app.Context) {
 	}
 	ctx.Async(func() {
 		state, errMsg := "locked", ""
-		s, err := store(ctx)
-		if err == nil {
-			var ok bool
-			if ok, err = vault.Exists(ctx, s); err == nil && !ok {
-				state = "none"
-			}
-		}
+		exists, err := vaultExists(ctx)
 		if err != nil {
-			errMsg = i18n.T(vault.MessageKey(err))
+			errMsg = errorText(vault.MessageKey(err))
+		} else if !exists {
+			state = "none"
 		}
 		ctx.Dispatch(func(ctx app.Context) { h.state, h.err = state, errMsg })
 	})
@@ -62,5 +57,3 @@ func (h *Home) Render() app.UI {
 		app.P().Class("center").Body(app.A().Href(PathAbout).Text(i18n.T("about.title"))),
 	}}
 }
-
-var _ = session.Create // the set-up page creates the session

@@ -36,6 +36,16 @@ func store(ctx context.Context) (vault.Store, error) {
 	return s, nil
 }
 
+// vaultExists reports whether this browser holds a vault. It waits on
+// IndexedDB: call it from ctx.Async.
+func vaultExists(ctx context.Context) (bool, error) {
+	s, err := store(ctx)
+	if err != nil {
+		return false, err
+	}
+	return vault.Exists(ctx, s)
+}
+
 // current returns the unlocked session, or nil when locked.
 func current() *session.Session {
 	st.mu.Lock()

@@ -47,11 +47,7 @@ func (u *Unlock) OnNav(ctx app.Context) {
 		return
 	}
 	ctx.Async(func() {
-		st, err := store(ctx)
-		exists := false
-		if err == nil {
-			exists, err = vault.Exists(ctx, st)
-		}
+		exists, err := vaultExists(ctx)
 		ctx.Dispatch(func(ctx app.Context) {
 			switch {
 			case err != nil:
