@@ -113,6 +113,8 @@ type writer struct {
 
 	level       int // flate level of the entry being created
 	fast, store *flate.Writer
+	sniff       *flate.Writer // compressible's own: fast may be in use
+	head        []byte        // a file's first sniffSize bytes
 	m           meter
 }
 
@@ -254,20 +256,40 @@ func (x *writer) files(d Data, sel Selection) error {
 }
 
 func (x *writer) file(f record.FileInfo) error {
-	level := flate.BestSpeed
-	if alreadyCompressed(f.Type, f.Name) {
-		level = flate.NoCompression
-	}
-	zf, err := x.create(x.paths[f.ID], level)
-	if err != nil {
-		return err
-	}
 	rc, err := x.src.OpenFile(x.ctx, f.ID)
 	if err != nil {
 		return fmt.Errorf("export: file %s: %w", f.ID, err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(zf, &progressReader{r: rc, x: x})
+	src := &progressReader{r: rc, x: x}
+	level := flate.BestSpeed
+	var head []byte
+	if alreadyCompressed(f.Type, f.Name) {
+		level = flate.NoCompression
+	} else {
+		// Sniff the start: random or already compressed bytes of a type we
+		// do not know go in stored blocks, as deflate only slows them down.
+		if x.head == nil {
+			x.head = make([]byte, sniffSize)
+		}
+		n, err := io.ReadFull(src, x.head)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return fmt.Errorf("export: file %s: %w", f.ID, err)
+		}
+		head = x.head[:n]
+		if !x.compressible(head) {
+			level = flate.NoCompression
+		}
+	}
+	zf, err := x.create(x.paths[f.ID], level)
+	if err != nil {
+		return err
+	}
+	if _, err := zf.Write(head); err != nil {
+		return fmt.Errorf("export: file %s: %w", f.ID, err)
+	}
+	n, err := io.Copy(zf, src)
+	n += int64(len(head))
 	if err != nil {
 		return fmt.Errorf("export: file %s: %w", f.ID, err)
 	}
@@ -276,6 +298,38 @@ func (x *writer) file(f record.FileInfo) error {
 	}
 	return nil
 }
+
+// sniffSize is how much of a file of unknown type compressible tries.
+const sniffSize = 64 << 10
+
+// compressible reports whether deflate shrinks b by at least a tenth.
+func (x *writer) compressible(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	var c byteCounter
+	if x.sniff == nil {
+		w, err := flate.NewWriter(&c, flate.BestSpeed)
+		if err != nil {
+			return true
+		}
+		x.sniff = w
+	} else {
+		x.sniff.Reset(&c)
+	}
+	if _, err := x.sniff.Write(b); err != nil {
+		return true
+	}
+	if err := x.sniff.Close(); err != nil {
+		return true
+	}
+	return c.n*10 < int64(len(b))*9
+}
+
+// byteCounter counts and discards what is written to it.
+type byteCounter struct{ n int64 }
+
+func (c *byteCounter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 // progressReader counts file bytes for the meter and stops on cancel.
 type progressReader struct {
