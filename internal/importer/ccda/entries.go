@@ -62,6 +62,20 @@ func setPeriod(m map[string]any, prefix, start, end string) {
 
 func status(n *node) string { return strings.ToLower(n.child("statusCode").get("code")) }
 
+// defaultClinicalStatus is the clinical status of a problem or allergy whose
+// observation states none: resolved when it has ended, inactive when its
+// concern act is closed, else active.
+func defaultClinicalStatus(ended string, act *node) string {
+	switch {
+	case ended != "":
+		return "resolved"
+	case act != nil && (status(act) == "completed" || status(act) == "aborted" || status(act) == "suspended"):
+		return "inactive"
+	default:
+		return "active"
+	}
+}
+
 func negated(n *node) bool { return strings.EqualFold(n.get("negationInd"), "true") }
 
 // authorTime is the first author/time of an element.
@@ -266,14 +280,7 @@ func (c *conv) condition(o, act *node, path, category string) string {
 		}
 	}
 	if clinical == "" {
-		switch {
-		case abate != "":
-			clinical = "resolved"
-		case act != nil && (status(act) == "completed" || status(act) == "aborted" || status(act) == "suspended"):
-			clinical = "inactive"
-		default:
-			clinical = "active"
-		}
+		clinical = defaultClinicalStatus(abate, act)
 	}
 	m["clinicalStatus"] = map[string]any{"coding": []any{map[string]any{
 		"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}}}
@@ -428,14 +435,7 @@ func (c *conv) allergy(o, act *node, path string) bool {
 		m["reaction"] = reactions
 	}
 	if clinical == "" {
-		switch {
-		case end != "":
-			clinical = "resolved"
-		case act != nil && (status(act) == "completed" || status(act) == "aborted" || status(act) == "suspended"):
-			clinical = "inactive"
-		default:
-			clinical = "active"
-		}
+		clinical = defaultClinicalStatus(end, act)
 	}
 	m["clinicalStatus"] = map[string]any{"coding": []any{map[string]any{
 		"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": clinical}}}
