@@ -16,8 +16,10 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"backpack/internal/record"
+	"backpack/internal/seipd"
 )
 
 // Errors of Read. Each has a message for people in the i18n catalog; see
@@ -102,71 +104,161 @@ func Read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (*Archiv
 		in = blk.Body
 	}
 
-	pr := &prompter{id: id, src: src}
-	md, err := openpgp.ReadMessage(in, id.keys, pr.prompt, nil)
+	m, err := decrypt(in, id, src)
 	if err != nil {
-		return nil, pr.classify(err)
+		return nil, err
 	}
-	if !md.IsEncrypted || md.LiteralData == nil {
-		return nil, ErrNotExport
-	}
-	a := &Archive{Name: md.LiteralData.FileName}
-	if err := readArchive(ctx, md.UnverifiedBody, a, sink); err != nil {
+	a := &Archive{Name: m.name}
+	if err := readArchive(ctx, m.body, a, sink); err != nil {
 		return nil, classifyBody(err, src)
 	}
 	// Drain to the end: the integrity check (MDC) runs there.
-	if _, err := io.Copy(io.Discard, md.UnverifiedBody); err != nil {
+	if err := m.finish(); err != nil {
 		return nil, classifyBody(err, src)
 	}
 	return a, nil
 }
 
-// prompter feeds ReadMessage the passphrases to try, once each.
-type prompter struct {
-	src   *eofReader
-	id    Identity
-	tried int
-	sym   bool
+// message is a decrypted export: the literal data's body and name, and
+// finish, which reads the rest of the encrypted packet and checks its
+// integrity.
+type message struct {
+	body   io.Reader
+	name   string
+	finish func() error
 }
 
-func (p *prompter) prompt(keys []openpgp.Key, symmetric bool) ([]byte, error) {
-	p.sym = p.sym || symmetric
-	if p.id.passphrase == nil {
-		if symmetric {
+// decrypt finds the session key for id among the message's key packets
+// and opens its encrypted packet. A SEIPD v1 packet with AES (what Backpack
+// writes) is opened by internal/seipd; anything else by go-crypto.
+func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
+	packets := packet.NewReader(in)
+	var syms []*packet.SymmetricKeyEncrypted
+	var pubs []*packet.EncryptedKey
+	var se *packet.SymmetricallyEncrypted
+	for se == nil {
+		p, err := packets.Next()
+		if err != nil {
+			return nil, classifyHead(err, src)
+		}
+		switch p := p.(type) {
+		case *packet.SymmetricKeyEncrypted:
+			syms = append(syms, p)
+		case *packet.EncryptedKey:
+			pubs = append(pubs, p)
+		case *packet.SymmetricallyEncrypted:
+			if !p.IntegrityProtected {
+				return nil, ErrNotExport
+			}
+			se = p
+		default:
+			return nil, ErrNotExport
+		}
+	}
+	if len(syms) == 0 && len(pubs) == 0 {
+		return nil, ErrNotExport
+	}
+
+	// The quick check of a v1 packet tells a wrong key at once, so that
+	// each candidate can be tried.
+	body := bufio.NewReaderSize(se.Contents, 64<<10)
+	se.Contents = body
+	var prefix []byte
+	fast := se.Version == 1
+	if fast {
+		var err error
+		if prefix, err = body.Peek(18); err != nil {
+			return nil, classifyHead(err, src)
+		}
+	}
+	try := func(cf packet.CipherFunction, key []byte) (*message, bool, error) {
+		aes := cf == packet.CipherAES128 || cf == packet.CipherAES192 || cf == packet.CipherAES256
+		if fast && aes {
+			if len(key) != cf.KeySize() || !seipd.CheckKey(prefix, key) {
+				return nil, false, nil
+			}
+			plain, err := seipd.NewReader(body, key)
+			if err != nil {
+				return nil, false, classifyHead(err, src)
+			}
+			m, err := literal(plain, func() error {
+				_, err := io.Copy(io.Discard, plain)
+				return err
+			})
+			return m, true, err
+		}
+		rc, err := se.Decrypt(cf, key)
+		if err != nil {
+			return nil, false, nil
+		}
+		m, err := literal(rc, func() error {
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return err
+			}
+			return rc.Close()
+		})
+		return m, true, err
+	}
+
+	if id.passphrase == nil {
+		if len(pubs) == 0 {
 			return nil, ErrNeedsPassphrase
+		}
+		for _, ek := range pubs {
+			keys := id.keys.KeysById(ek.KeyId)
+			if ek.KeyId == 0 {
+				keys = id.keys.DecryptionKeys()
+			}
+			for _, k := range keys {
+				if k.PrivateKey == nil || k.PrivateKey.Encrypted {
+					continue
+				}
+				if err := ek.Decrypt(k.PrivateKey, nil); err != nil {
+					continue
+				}
+				if m, ok, err := try(ek.CipherFunc, ek.Key); ok || err != nil {
+					return m, err
+				}
+			}
 		}
 		return nil, ErrWrongKey
 	}
-	if !symmetric {
+	if len(syms) == 0 {
 		return nil, ErrNeedsKey
 	}
-	list := p.id.passphrases()
-	if p.tried >= len(list) {
-		return nil, ErrWrongPassphrase
+	for _, pass := range id.passphrases() {
+		for _, s := range syms {
+			key, cf, err := s.Decrypt(pass)
+			if err != nil {
+				continue
+			}
+			if m, ok, err := try(cf, key); ok {
+				if err != nil {
+					// A wrong passphrase that passed the checks
+					// decrypts to garbage.
+					return nil, ErrWrongPassphrase
+				}
+				return m, nil
+			}
+		}
 	}
-	p.tried++
-	return list[p.tried-1], nil
+	return nil, ErrWrongPassphrase
 }
 
-// classify maps an error of openpgp.ReadMessage to Read's errors.
-func (p *prompter) classify(err error) error {
-	for _, e := range []error{ErrWrongPassphrase, ErrNeedsPassphrase, ErrNeedsKey, ErrWrongKey} {
-		if errors.Is(err, e) {
-			return e
-		}
+// literal reads the plaintext's literal data packet (compressed or not).
+func literal(plain io.Reader, finish func() error) (*message, error) {
+	md, err := openpgp.ReadMessage(plain, nil, nil, nil)
+	if err != nil || md.LiteralData == nil || md.IsEncrypted || md.IsSigned {
+		return nil, ErrNotExport
 	}
+	return &message{body: md.UnverifiedBody, name: md.LiteralData.FileName, finish: finish}, nil
+}
+
+// classifyHead maps an error met before the encrypted data.
+func classifyHead(err error, src *eofReader) error {
 	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF), err == io.EOF && p.src.n > 0:
+	case errors.Is(err, io.ErrUnexpectedEOF), err == io.EOF && src.n > 0:
 		return ErrTruncated
-	case p.tried > 0:
-		// A wrong passphrase that happened to pass the session-key check
-		// decrypts to garbage, which fails to parse.
-		return ErrWrongPassphrase
-	case errors.Is(err, pgperrors.ErrKeyIncorrect):
-		if p.id.passphrase != nil {
-			return ErrNeedsKey
-		}
-		return ErrWrongKey
 	}
 	return fmt.Errorf("%w: %v", ErrNotExport, err)
 }
@@ -194,7 +286,7 @@ func classifyBody(err error, src *eofReader) error {
 	}
 	var se pgperrors.SignatureError
 	var st pgperrors.StructuralError
-	if errors.As(err, &se) || errors.As(err, &st) || errors.Is(err, pgperrors.ErrMDCHashMismatch) ||
+	if errors.As(err, &se) || errors.As(err, &st) || errors.Is(err, pgperrors.ErrMDCHashMismatch) || errors.Is(err, seipd.ErrMDC) ||
 		errors.Is(err, pgperrors.ErrMDCMissing) {
 		return ErrCorrupt
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/gopenpgp/v2/constants"
 	"github.com/ProtonMail/gopenpgp/v2/crypto"
+
+	"backpack/internal/seipd"
 )
 
 // Errors about keys and passphrases. They never contain key material.
@@ -121,27 +123,55 @@ func hasExpiredEncryptionSubkey(e *openpgp.Entity, now time.Time) bool {
 }
 
 // encrypt starts the OpenPGP message on w and returns the writer for its
-// literal data. Closing it finishes the message.
+// literal data. Closing it finishes the message. The message is a v4 SKESK
+// (passphrase) or v3 PKESK packets (public key) for a fresh AES-256 session
+// key, then a SEIPD v1 packet (internal/seipd, fast in the browser) holding
+// one binary literal data packet named name.
 func (r Recipient) encrypt(w io.Writer, name string, mod time.Time) (io.WriteCloser, error) {
-	meta := crypto.NewPlainMessageMetadata(true, name, mod.Unix())
+	sk, err := crypto.GenerateSessionKeyAlgo(constants.AES256)
+	if err != nil {
+		return nil, fmt.Errorf("export: session key: %w", err)
+	}
+	var head []byte
 	switch {
 	case r.passphrase != nil:
-		sk, err := crypto.GenerateSessionKeyAlgo(constants.AES256)
-		if err != nil {
-			return nil, fmt.Errorf("export: session key: %w", err)
-		}
-		kp, err := crypto.EncryptSessionKeyWithPassword(sk, r.passphrase)
-		if err != nil {
-			return nil, fmt.Errorf("export: passphrase: %w", err)
-		}
-		if _, err := w.Write(kp); err != nil {
-			return nil, err
-		}
-		return sk.EncryptStream(w, meta, nil)
+		head, err = crypto.EncryptSessionKeyWithPassword(sk, r.passphrase)
 	case r.key != nil:
-		return r.key.EncryptStream(w, meta, nil)
+		head, err = r.key.EncryptSessionKey(sk)
+	default:
+		return nil, ErrNoRecipient
 	}
-	return nil, ErrNoRecipient
+	if err != nil {
+		return nil, fmt.Errorf("export: session key packet: %w", err)
+	}
+	if _, err := w.Write(head); err != nil {
+		return nil, err
+	}
+	enc, err := seipd.NewWriter(w, sk.Key)
+	if err != nil {
+		return nil, err
+	}
+	lit, err := seipd.NewLiteral(enc, name, mod)
+	if err != nil {
+		return nil, err
+	}
+	return &messageWriter{lit: lit, enc: enc}, nil
+}
+
+// messageWriter is the literal data of an export; Close ends the literal
+// packet and then the encrypted one.
+type messageWriter struct {
+	lit *seipd.Literal
+	enc *seipd.Writer
+}
+
+func (m *messageWriter) Write(p []byte) (int, error) { return m.lit.Write(p) }
+
+func (m *messageWriter) Close() error {
+	if err := m.lit.Close(); err != nil {
+		return err
+	}
+	return m.enc.Close()
 }
 
 // Identity is what opens an export: the passphrase, or the private key of
