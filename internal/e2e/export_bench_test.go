@@ -57,9 +57,11 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 		xpRun(b, ctx, chromedp.WaitVisible("#rs-chosen", chromedp.ByID))
 		xpSetInput(b, ctx, "#rs-pass", fx.pass, "input")
 		cpu0 := xpCPU(b, ctx)
+		stop := benchProfile(b, ctx, "restore")
 		start := time.Now()
 		xpClick(b, ctx, "#restore-start")
 		xpWaitLong(b, ctx, "#restore-result")
+		stop()
 		restoreMS += float64(time.Since(start).Milliseconds())
 		restoreCPU += xpCPU(b, ctx) - cpu0
 		if got := xpText(b, ctx, "#rs-n-entries"); i == 0 {
@@ -73,9 +75,11 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 		xpNav(b, ctx, "/export")
 		xpRun(b, ctx, chromedp.WaitVisible("#xp-passphrase", chromedp.ByID))
 		cpu0 = xpCPU(b, ctx)
+		stop = benchProfile(b, ctx, "export")
 		start = time.Now()
 		xpClick(b, ctx, "#export-start")
 		xpWaitLong(b, ctx, "#export-done")
+		stop()
 		exportMS += float64(time.Since(start).Milliseconds())
 		exportCPU += xpCPU(b, ctx) - cpu0
 		out := xpDownloaded(b, dl, name)

@@ -50,15 +50,16 @@ func newCBC(b cipher.Block, key []byte) cbcEncrypter {
 	return w
 }
 
-func (w *webCBC) cbc(dst, src, iv []byte) error {
+func (w *webCBC) cbc(dst, src, iv []byte, during func()) error {
 	if w.key.Type() != js.TypeObject {
-		return w.gob.cbc(dst, src, iv)
+		return w.gob.cbc(dst, src, iv, during)
 	}
 	js.CopyBytesToJS(w.iv, iv)
 	data := w.data.Call("subarray", 0, len(src))
 	js.CopyBytesToJS(data, src)
 	p, err := call(js.Global().Get("crypto").Get("subtle"), "encrypt", w.alg, w.key, data)
 	if err == nil {
+		during()
 		var res js.Value
 		if res, err = await(p); err == nil {
 			out := js.Global().Get("Uint8Array").New(res, 0, len(src))
@@ -69,7 +70,7 @@ func (w *webCBC) cbc(dst, src, iv []byte) error {
 	}
 	// Go computes the same bytes.
 	w.key = js.Undefined()
-	return w.gob.cbc(dst, src, iv)
+	return w.gob.cbc(dst, src, iv, during)
 }
 
 func usedWebCrypto(e cbcEncrypter) bool {

@@ -55,15 +55,18 @@ const (
 	mdcSize      = 2 + sha1.Size
 )
 
-// cbcEncrypter encrypts whole blocks with AES-CBC: dst = CBC(src, iv).
+// cbcEncrypter encrypts whole blocks with AES-CBC: dst = CBC(src, iv). It
+// calls during (which must not touch dst) while the encryption runs, where
+// it runs elsewhere.
 type cbcEncrypter interface {
-	cbc(dst, src, iv []byte) error
+	cbc(dst, src, iv []byte, during func()) error
 }
 
 // goCBC is crypto/cipher's CBC.
 type goCBC struct{ b cipher.Block }
 
-func (g goCBC) cbc(dst, src, iv []byte) error {
+func (g goCBC) cbc(dst, src, iv []byte, during func()) error {
+	during()
 	cipher.NewCBCEncrypter(g.b, iv).CryptBlocks(dst, src)
 	return nil
 }
@@ -71,13 +74,15 @@ func (g goCBC) cbc(dst, src, iv []byte) error {
 // Writer encrypts a SEIPD v1 packet. Close writes the MDC and ends the
 // packet; it does not close the underlying writer.
 type Writer struct {
-	out *partialWriter
-	enc cbcEncrypter
-	h   hash.Hash
-	buf []byte // plaintext not yet encrypted, len < chunk
-	y   []byte // CBC output
-	ks  [blockSize]byte
-	err error
+	out    *partialWriter
+	enc    cbcEncrypter
+	h      hash.Hash
+	buf    []byte // plaintext not yet encrypted, len < chunk
+	hashed int    // how much of buf h has seen
+	summed bool   // the digest is taken: hash no more
+	y      []byte // CBC output
+	ks     [blockSize]byte
+	err    error
 }
 
 // NewWriter starts a SEIPD v1 packet on w, encrypted with key (16, 24 or 32
@@ -123,7 +128,6 @@ func (x *Writer) Write(p []byte) (int, error) {
 	if x.err != nil {
 		return 0, x.err
 	}
-	x.h.Write(p)
 	n := len(p)
 	for len(p) > 0 {
 		m := copy(x.buf[len(x.buf):chunk], p)
@@ -146,7 +150,8 @@ func (x *Writer) flush() error {
 	}
 	p := x.buf[:n]
 	y := x.y[:n]
-	if err := x.enc.cbc(y, p, x.ks[:]); err != nil {
+	// The MDC hash runs while the browser encrypts.
+	if err := x.enc.cbc(y, p, x.ks[:], func() { x.hash(n) }); err != nil {
 		return err
 	}
 	subtle.XORBytes(p[:blockSize], p[:blockSize], x.ks[:])
@@ -157,7 +162,16 @@ func (x *Writer) flush() error {
 	}
 	rest := copy(x.buf, x.buf[n:])
 	x.buf = x.buf[:rest]
+	x.hashed -= n
 	return nil
+}
+
+// hash adds buf[:n] to the MDC hash, once, until the digest is taken.
+func (x *Writer) hash(n int) {
+	if n > x.hashed && !x.summed {
+		x.h.Write(x.buf[x.hashed:n])
+		x.hashed = n
+	}
 }
 
 // Close writes the MDC packet and the end of the SEIPD packet.
@@ -165,20 +179,15 @@ func (x *Writer) Close() error {
 	if x.err != nil {
 		return x.err
 	}
-	x.err = errors.New("seipd: writer closed")
-	mdc := []byte{0xD3, sha1.Size}
-	x.h.Write(mdc)
-	mdc = x.h.Sum(mdc)
-	for len(mdc) > 0 {
-		m := copy(x.buf[len(x.buf):chunk], mdc)
-		x.buf = x.buf[:len(x.buf)+m]
-		mdc = mdc[m:]
-		if len(x.buf) == chunk {
-			if err := x.flush(); err != nil {
-				return err
-			}
-		}
+	if _, err := x.Write([]byte{0xD3, sha1.Size}); err != nil {
+		return err
 	}
+	x.hash(len(x.buf))
+	x.summed = true
+	if _, err := x.Write(x.h.Sum(nil)); err != nil {
+		return err
+	}
+	x.err = errors.New("seipd: writer closed")
 	if err := x.flush(); err != nil {
 		return err
 	}
