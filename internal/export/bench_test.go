@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -166,6 +167,31 @@ func BenchmarkExportRecords(b *testing.B) {
 	for b.Loop() {
 		if err := Write(context.Background(), io.Discard, d, Selection{IncludeSummary: true, IncludeIPS: true}, nil, to, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadVault decodes backpack/vault.jsonl of 10,000 entries: the
+// largest cost of a restore after decryption.
+func BenchmarkReadVault(b *testing.B) {
+	d, _ := synthetic(b, 10_000, 0)
+	var buf bytes.Buffer
+	x := &writer{ctx: context.Background(), now: t0, paths: filePaths(d.Files)}
+	x.buf = newBuf()
+	bw := bufio.NewWriter(&buf)
+	x.zw = nil
+	if err := x.vaultTo(bw, d, Selection{}); err != nil {
+		b.Fatal(err)
+	}
+	bw.Flush()
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		var a Archive
+		if err := readVault(bytes.NewReader(buf.Bytes()), &a, map[string]*record.FileInfo{}); err != nil {
+			b.Fatal(err)
+		}
+		if len(a.Data.Entries) != len(d.Entries) {
+			b.Fatal("entries lost")
 		}
 	}
 }

@@ -198,7 +198,12 @@ func (x *writer) bundle(d Data, sel Selection) error {
 }
 
 func (x *writer) vault(d Data, sel Selection) error {
-	return x.text(PathVault, func(w *bufio.Writer) error {
+	return x.text(PathVault, func(w *bufio.Writer) error { return x.vaultTo(w, d, sel) })
+}
+
+// vaultTo writes backpack/vault.jsonl.
+func (x *writer) vaultTo(w *bufio.Writer, d Data, sel Selection) error {
+	{
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		created := x.now
@@ -243,7 +248,7 @@ func (x *writer) vault(d Data, sel Selection) error {
 			}
 		}
 		return nil
-	})
+	}
 }
 
 func (x *writer) files(d Data, sel Selection) error {
