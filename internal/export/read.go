@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -346,7 +345,7 @@ func readArchive(ctx context.Context, r io.Reader, a *Archive, sink FileSink) er
 }
 
 func readFile(ctx context.Context, body io.Reader, f record.FileInfo, sink FileSink, buf []byte) error {
-	h := sha256.New()
+	h := newFileHash(f.Size)
 	fr := &fileReader{ctx: ctx, r: body, h: h}
 	if sink != nil {
 		if err := sink(f, fr); err != nil {
@@ -365,7 +364,7 @@ func readFile(ctx context.Context, body io.Reader, f record.FileInfo, sink FileS
 	if f.Size >= 0 && fr.n != f.Size {
 		return fmt.Errorf("%w: file %s: size differs", ErrCorrupt, f.ID)
 	}
-	if f.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), f.SHA256) {
+	if f.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(h.Sum()), f.SHA256) {
 		return fmt.Errorf("%w: file %s: SHA-256 differs", ErrCorrupt, f.ID)
 	}
 	return nil
