@@ -56,7 +56,7 @@ test-host:
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
-	$(WASMTEST) -count=1 -run 'WebHash|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
+	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build
 	$(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e

@@ -30,3 +30,20 @@ func TestWebHash(t *testing.T) {
 		}
 	}
 }
+
+// TestWebIterHash checks the S2K's WebCrypto path against Go's.
+func TestWebIterHash(t *testing.T) {
+	for _, n := range []int{1, 20, 21, 1000, 16 << 20} {
+		data := []byte("saltsalt" + "passphrase!!!")
+		web, ok := webIterHash(data, max(n, len(data)))
+		if !ok {
+			t.Fatal("WebCrypto not used")
+		}
+		useWebHash = false
+		want := s2kSHA256([]byte("passphrase!!!"), []byte("saltsalt"), n)
+		useWebHash = true
+		if !bytes.Equal(web, want) {
+			t.Fatalf("count %d: differs", n)
+		}
+	}
+}

@@ -131,11 +131,14 @@ type message struct {
 // and opens its encrypted packet. A SEIPD v1 packet with AES (what Backpack
 // writes) is opened by internal/seipd; anything else by go-crypto.
 func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
-	packets := packet.NewReader(in)
+	rec := &recorder{r: in, on: true}
+	packets := packet.NewReader(rec)
 	var syms []*packet.SymmetricKeyEncrypted
+	var symRaw [][]byte // each SKESK packet's body, for openSKESK
 	var pubs []*packet.EncryptedKey
 	var se *packet.SymmetricallyEncrypted
 	for se == nil {
+		rec.buf = rec.buf[:0]
 		p, err := packets.Next()
 		if err != nil {
 			return nil, classifyHead(err, src)
@@ -143,6 +146,7 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 		switch p := p.(type) {
 		case *packet.SymmetricKeyEncrypted:
 			syms = append(syms, p)
+			symRaw = append(symRaw, rawBody(rec.buf, tagSKESK))
 		case *packet.EncryptedKey:
 			pubs = append(pubs, p)
 		case *packet.SymmetricallyEncrypted:
@@ -154,6 +158,7 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 			return nil, ErrNotExport
 		}
 	}
+	rec.on, rec.buf = false, nil
 	if len(syms) == 0 && len(pubs) == 0 {
 		return nil, ErrNotExport
 	}
@@ -226,10 +231,19 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 		return nil, ErrNeedsKey
 	}
 	for _, pass := range id.passphrases() {
-		for _, s := range syms {
-			key, cf, err := s.Decrypt(pass)
-			if err != nil {
-				continue
+		for i, s := range syms {
+			var key []byte
+			var cf packet.CipherFunction
+			if k, ok := openSKESK(symRaw[i], pass); ok {
+				if k == nil {
+					continue
+				}
+				key, cf = k, packet.CipherAES256
+			} else {
+				var err error
+				if key, cf, err = s.Decrypt(pass); err != nil {
+					continue
+				}
 			}
 			if m, ok, err := try(cf, key); ok {
 				if err != nil {
@@ -242,6 +256,40 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 		}
 	}
 	return nil, ErrWrongPassphrase
+}
+
+// recorder keeps the bytes read through it while on: the key packets, so
+// that openSKESK can read what go-crypto's parsed packet does not show.
+type recorder struct {
+	r   io.Reader
+	on  bool
+	buf []byte
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if r.on && len(r.buf)+n <= 1<<16 {
+		r.buf = append(r.buf, p[:n]...)
+	}
+	return n, err
+}
+
+// rawBody returns the body of the packet in raw (header and body, as
+// read) when it has tag and a one-byte length; nil otherwise.
+func rawBody(raw []byte, tag byte) []byte {
+	if len(raw) < 2 {
+		return nil
+	}
+	switch h := raw[0]; {
+	case h&0xC0 == 0xC0 && h&0x3F == tag && raw[1] < 192:
+	case h&0xC0 == 0x80 && (h>>2)&0x0F == tag && h&3 == 0:
+	default:
+		return nil
+	}
+	if int(raw[1]) != len(raw)-2 {
+		return nil
+	}
+	return raw[2:]
 }
 
 // literal reads the plaintext's literal data packet (compressed or not).

@@ -132,20 +132,19 @@ func (r Recipient) encrypt(w io.Writer, name string, mod time.Time) (io.WriteClo
 	if err != nil {
 		return nil, fmt.Errorf("export: session key: %w", err)
 	}
-	var head []byte
 	switch {
 	case r.passphrase != nil:
-		head, err = crypto.EncryptSessionKeyWithPassword(sk, r.passphrase)
+		err = writeSKESK(w, r.passphrase, sk.Key)
 	case r.key != nil:
-		head, err = r.key.EncryptSessionKey(sk)
+		var head []byte
+		if head, err = r.key.EncryptSessionKey(sk); err == nil {
+			_, err = w.Write(head)
+		}
 	default:
 		return nil, ErrNoRecipient
 	}
 	if err != nil {
 		return nil, fmt.Errorf("export: session key packet: %w", err)
-	}
-	if _, err := w.Write(head); err != nil {
-		return nil, err
 	}
 	enc, err := seipd.NewWriter(w, sk.Key)
 	if err != nil {

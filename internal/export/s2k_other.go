@@ -1,0 +1,5 @@
+//go:build !(js && wasm)
+
+package export
+
+func webIterHash(data []byte, count int) ([]byte, bool) { return nil, false }
