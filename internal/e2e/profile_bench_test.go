@@ -98,7 +98,7 @@ func benchProfile(t testing.TB, ctx context.Context, label string) func() {
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v })
 		for i, e := range list {
-			if i == 60 {
+			if i == 150 {
 				break
 			}
 			fmt.Fprintf(&b, "  incl %5.1f%%  %s\n", float64(e.v)*100/float64(total), e.k)
