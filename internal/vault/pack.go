@@ -84,22 +84,68 @@ func findInPack(b []byte, key string) ([]byte, error) {
 type plan struct {
 	ops      []Op
 	loc      map[string]string   // record id → pack key, "" when alone
+	rkeys    map[string]string   // record id → storage key
 	newPacks map[string]int      // pack key → entries
 	removed  map[string][]string // pack key → storage keys leaving it
 }
 
+// putItem is one record of a Put between planning and sealing.
+type putItem struct {
+	key, bkey string // storage keys of the record and, when not inline, its body
+	inline    bool
+	sh, sb    []byte // sealed envelope and body
+}
+
+// sealRound bounds the values sealed in one batch: WebCrypto gets them
+// all at once, so a round also bounds what JavaScript holds.
+const (
+	sealRoundCount = 1024
+	sealRoundBytes = 8 << 20
+)
+
 // planPut seals recs and places them: in new packs for a large batch,
 // alone otherwise, removing each record's old place. The caller holds
-// writeMu (so the places it reads cannot change) but not mu.
+// writeMu (so the places it reads cannot change) but not mu, which is held
+// only while reading the cache, never while sealing (WebCrypto is awaited).
 func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
-	p := &plan{loc: make(map[string]string, len(recs)), newPacks: map[string]int{}, removed: map[string][]string{}}
+	p := &plan{
+		loc:      make(map[string]string, len(recs)),
+		rkeys:    make(map[string]string, len(recs)),
+		newPacks: map[string]int{},
+		removed:  map[string][]string{},
+	}
 	v.mu.RLock()
 	if v.k == nil {
 		v.mu.RUnlock()
 		return nil, ErrLocked
 	}
-	k := v.k
-	packed := v.schema >= 2 && len(recs) >= PackMin
+	k, schema := v.k, v.schema
+	c := k.cryptor()
+	packed := schema >= 2 && len(recs) >= PackMin
+	items := make([]putItem, len(recs))
+	for i := range recs {
+		r, it := &recs[i], &items[i]
+		it.key = k.storageKey(kindRecord, r.ID)
+		it.inline = schema >= 2 && len(r.Body) > 0 && len(r.Body) <= InlineBodyMax
+		e := v.headers[r.ID]
+		if len(r.Body) > 0 && !it.inline {
+			it.bkey = k.storageKey(kindBody, r.ID)
+		} else if e != nil && e.flags&(flagHasBody|flagInline) == flagHasBody {
+			p.ops = append(p.ops, Op{Bucket: BucketBodies, Key: k.storageKey(kindBody, r.ID), Delete: true})
+		}
+		if e != nil && e.pack != "" {
+			p.removed[e.pack] = append(p.removed[e.pack], it.key)
+		} else if e != nil && packed {
+			p.ops = append(p.ops, Op{Bucket: BucketRecords, Key: it.key, Delete: true})
+		}
+	}
+	counts := v.packCounts(p.removed)
+	v.mu.RUnlock()
+
+	if err := v.sealItems(c, schema, recs, items); err != nil {
+		return nil, err
+	}
+
 	var cur []byte
 	var curKey string
 	flush := func() {
@@ -107,17 +153,21 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 		cur = nil
 	}
 	for i := range recs {
-		r := &recs[i]
-		key := k.storageKey(kindRecord, r.ID)
-		val, bodyOps := v.sealRecord(r, key)
-		p.ops = append(p.ops, bodyOps...)
-		if e := v.headers[r.ID]; e != nil && e.pack != "" {
-			p.removed[e.pack] = append(p.removed[e.pack], key)
-		} else if e != nil && packed {
-			p.ops = append(p.ops, Op{Bucket: BucketRecords, Key: key, Delete: true})
+		r, it := &recs[i], &items[i]
+		p.rkeys[r.ID] = it.key
+		if it.bkey != "" {
+			p.ops = append(p.ops, Op{Bucket: BucketBodies, Key: it.bkey, Value: it.sb})
+		}
+		val := it.sh
+		if schema >= 2 {
+			val = binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(it.sh)+len(it.sb)), uint64(len(it.sh)))
+			val = append(val, it.sh...)
+			if it.inline {
+				val = append(val, it.sb...)
+			}
 		}
 		if !packed {
-			p.ops = append(p.ops, Op{Bucket: BucketRecords, Key: key, Value: val})
+			p.ops = append(p.ops, Op{Bucket: BucketRecords, Key: it.key, Value: val})
 			p.loc[r.ID] = ""
 			continue
 		}
@@ -125,7 +175,7 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 			curKey = packPrefix + NewID()
 			cur = make([]byte, 0, PackMaxBytes+InlineBodyMax+1024)
 		}
-		cur = appendPackEntry(cur, key, val)
+		cur = appendPackEntry(cur, it.key, val)
 		p.loc[r.ID] = curKey
 		p.newPacks[curKey]++
 		if len(cur) >= PackMaxBytes {
@@ -135,8 +185,6 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 	if cur != nil {
 		flush()
 	}
-	counts := v.packCounts(p.removed)
-	v.mu.RUnlock()
 	ops, err := v.rewritePacks(ctx, p.removed, counts)
 	if err != nil {
 		return nil, err
@@ -145,6 +193,64 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 	// key is written twice here anyway.
 	p.ops = append(ops, p.ops...)
 	return p, nil
+}
+
+// sealItems seals every record's envelope and body (the AADs and format
+// of a record stored alone), in rounds of at most sealRoundCount values
+// or sealRoundBytes. It stops with ErrLocked when the vault is locked
+// meanwhile.
+func (v *Vault) sealItems(c cryptor, schema int, recs []Record, items []putItem) error {
+	var ads, pts [][]byte
+	var dst []*[]byte
+	var envs [][]byte
+	size := 0
+	run := func() error {
+		if len(pts) == 0 {
+			return nil
+		}
+		var sealed [][]byte
+		err := ErrLocked
+		if !v.Locked() {
+			sealed, err = c.sealBatch(ads, pts)
+		}
+		for _, env := range envs {
+			wipe(env)
+		}
+		if err != nil {
+			return err
+		}
+		for j, d := range dst {
+			*d = sealed[j]
+		}
+		ads, pts, dst, envs, size = ads[:0], pts[:0], dst[:0], envs[:0], 0
+		return nil
+	}
+	add := func(ad, pt []byte, d *[]byte) error {
+		ads, pts, dst = append(ads, ad), append(pts, pt), append(dst, d)
+		if size += len(pt); len(pts) >= sealRoundCount || size >= sealRoundBytes {
+			return run()
+		}
+		return nil
+	}
+	for i := range recs {
+		r, it := &recs[i], &items[i]
+		env := encodeEnvelope(r, it.inline)
+		envs = append(envs, env)
+		if err := add(headerAAD(schema, it.key), env, &it.sh); err != nil {
+			return err
+		}
+		var err error
+		switch {
+		case it.inline:
+			err = add(inlineBodyAAD(schema, it.key), r.Body, &it.sb)
+		case it.bkey != "":
+			err = add(aad(schema, BucketBodies, it.bkey, nil), r.Body, &it.sb)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return run()
 }
 
 // packCounts returns the entry count of each pack in removed. The caller

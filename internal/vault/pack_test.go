@@ -41,6 +41,19 @@ func checkRecords(t *testing.T, s *MemStore, v *Vault, recs []Record) {
 		if len(h) != len(recs) {
 			t.Fatalf("%d headers, want %d", len(h), len(recs))
 		}
+		ids := make([]string, len(recs))
+		for i, r := range recs {
+			ids[i] = r.ID
+		}
+		bodies, err := v.Bodies(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range recs {
+			if !bytes.Equal(bodies[i], r.Body) {
+				t.Fatalf("%s: Bodies gave %q", r.ID, bodies[i])
+			}
+		}
 		for _, r := range recs {
 			if !bytes.Equal(h[r.ID], r.Header) {
 				t.Fatalf("%s: header %q", r.ID, h[r.ID])

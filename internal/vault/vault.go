@@ -7,7 +7,9 @@
 // a large Put stores its records in packs of about 256 KiB (browsers pay per
 // stored value, not per byte). Files are streamed in 1 MiB chunks, eight per
 // transaction, sealed with WebCrypto in the browser; an abandoned PutFile is
-// cleaned up at a later unlock. Storage keys are HMACs of the caller's ids,
+// cleaned up at a later unlock. Put and Bodies (many bodies at once, for an
+// export) seal and open bodies of 1 KiB or more in batches with WebCrypto
+// too; smaller values are faster in Go. Storage keys are HMACs of the caller's ids,
 // and every ciphertext's AAD binds its schema version, bucket and key, so
 // nothing in storage tells types, dates, names or sizes beyond ciphertext
 // length (and, for packs, which records were written by one large Put), and
@@ -68,6 +70,7 @@ type entry struct {
 	buf    []byte // the whole plaintext the header aliases, wiped on Lock
 	flags  byte   // flagHasBody, flagInline
 	pack   string // the pack holding the record, "" when stored alone
+	rkey   string // the record's storage key (saves an HMAC per Body)
 }
 
 func (e *entry) wipe() { wipe(e.buf); wipe(e.header) }
@@ -245,7 +248,7 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 			corrupt = append(corrupt, key)
 			return
 		}
-		e.pack = pack
+		e.pack, e.rkey = pack, key
 		headers[id] = e
 	}
 	err := v.store.Each(ctx, BucketRecords, func(key string, val []byte) error {
@@ -312,33 +315,6 @@ func headerAAD(schema int, key string) []byte {
 
 func inlineBodyAAD(schema int, key string) []byte {
 	return aad(schema, BucketRecords, key, []byte("body"))
-}
-
-// sealRecord returns r's value in BucketRecords under key (alone or in a
-// pack) and the ops on BucketBodies: a large body, or the delete of a body
-// that no longer lives there. The caller holds mu.
-func (v *Vault) sealRecord(r *Record, key string) (val []byte, bodyOps []Op) {
-	k, schema := v.k, v.schema
-	inline := schema >= 2 && len(r.Body) > 0 && len(r.Body) <= InlineBodyMax
-	env := encodeEnvelope(r, inline)
-	sh := seal(k.aead, headerAAD(schema, key), env)
-	wipe(env)
-	if schema < 2 {
-		val = sh
-	} else {
-		val = binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(sh)+len(r.Body)+overhead), uint64(len(sh)))
-		val = append(val, sh...)
-		if inline {
-			val = append(val, seal(k.aead, inlineBodyAAD(schema, key), r.Body)...)
-		}
-	}
-	if len(r.Body) > 0 && !inline {
-		bkey := k.storageKey(kindBody, r.ID)
-		bodyOps = append(bodyOps, Op{Bucket: BucketBodies, Key: bkey, Value: seal(k.aead, aad(schema, BucketBodies, bkey, nil), r.Body)})
-	} else if e := v.headers[r.ID]; e != nil && e.flags&(flagHasBody|flagInline) == flagHasBody {
-		bodyOps = append(bodyOps, Op{Bucket: BucketBodies, Key: k.storageKey(kindBody, r.ID), Delete: true})
-	}
-	return val, bodyOps
 }
 
 func encodeEnvelope(r *Record, inline bool) []byte {
@@ -488,7 +464,7 @@ func (v *Vault) cache(p *plan, recs ...Record) {
 		}
 		r := &recs[i]
 		h := bytes.Clone(r.Header)
-		e := &entry{header: h, buf: h, pack: p.loc[r.ID]}
+		e := &entry{header: h, buf: h, pack: p.loc[r.ID], rkey: p.rkeys[r.ID]}
 		if len(r.Body) > 0 {
 			e.flags = flagHasBody
 			if v.schema >= 2 && len(r.Body) <= InlineBodyMax {
@@ -627,12 +603,20 @@ func (v *Vault) body(ctx context.Context, id string) (_ []byte, moved bool, _ er
 		v.mu.RUnlock()
 		return nil, false, ErrNotFound
 	}
-	flags, pack, rkey, bkey := e.flags, e.pack, v.k.storageKey(kindRecord, id), v.k.storageKey(kindBody, id)
-	v.mu.RUnlock()
+	flags, pack, rkey := e.flags, e.pack, e.rkey
 	if flags&flagHasBody == 0 {
+		v.mu.RUnlock()
 		return nil, false, nil
 	}
+	if rkey == "" {
+		rkey = v.k.storageKey(kindRecord, id)
+	}
 	inline := flags&flagInline != 0
+	var bkey string
+	if !inline {
+		bkey = v.k.storageKey(kindBody, id)
+	}
+	v.mu.RUnlock()
 	bucket, key := BucketBodies, bkey
 	if inline {
 		bucket, key = BucketRecords, rkey

@@ -5,6 +5,7 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -72,5 +73,72 @@ func TestFilesAcrossCryptoPaths(t *testing.T) {
 		if got, err := readFile(t, v, id); err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("written with web=%v: %v", w, err)
 		}
+	}
+}
+
+// Records written with WebCrypto (every value, whatever its size) read
+// back with Go and the other way round, through Body, Bodies and a fresh
+// unlock.
+func TestRecordsAcrossCryptoPaths(t *testing.T) {
+	defer func(m int) { useWebCrypto, webMinBytes = true, m }(webMinBytes)
+	for _, w := range []bool{true, false} {
+		s, v, _ := newVault(t)
+		useWebCrypto, webMinBytes = w, 0
+		packed := manyRecords("p", 2*PackMin)
+		alone := manyRecords("a", 3)
+		mustPut(t, v, packed...)
+		mustPut(t, v, alone...)
+		useWebCrypto = !w
+		checkRecords(t, s, v, append(packed, alone...))
+	}
+}
+
+// BenchmarkBatch: sealing and opening 1,024 values of each size with
+// WebCrypto and with Go, per value. Where the lines cross sets webMinBytes.
+func BenchmarkBatch(b *testing.B) {
+	_, v, _ := newVault(b)
+	k := v.k
+	const n = 1024
+	for _, size := range []int{250, 600, 1000, 1500, 3000} {
+		pts, ads := make([][]byte, n), make([][]byte, n)
+		for i := range pts {
+			pts[i] = pattern(size)
+			ads[i] = inlineBodyAAD(sealVersion, NewID())
+		}
+		sealed, ok := k.web.sealBatch(ads, pts)
+		if !ok {
+			b.Fatal("WebCrypto unavailable")
+		}
+		perValue := func(b *testing.B) {
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/value")
+		}
+		b.Run(fmt.Sprintf("seal/%d/web", size), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				k.web.sealBatch(ads, pts)
+			}
+			perValue(b)
+		})
+		b.Run(fmt.Sprintf("seal/%d/go", size), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for j := range pts {
+					seal(k.aead, ads[j], pts[j])
+				}
+			}
+			perValue(b)
+		})
+		b.Run(fmt.Sprintf("open/%d/web", size), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				k.web.openBatch(nil, ads, sealed)
+			}
+			perValue(b)
+		})
+		b.Run(fmt.Sprintf("open/%d/go", size), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for j := range sealed {
+					open(k.aead, nil, ads[j], sealed[j])
+				}
+			}
+			perValue(b)
+		})
 	}
 }
