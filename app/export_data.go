@@ -13,12 +13,15 @@ import (
 // parsing every resource again: the book already knows each entry's
 // resource type and id, and the vault's bodies are the resources' JSON,
 // authenticated when decrypted. On a long record this saves parsing every
-// resource (most of the time session.Data takes).
+// resource (most of the time session.Data takes). The bodies the book does
+// not hold are read with one Vault.Bodies, a pack at a time, rather than
+// one Body per entry.
 func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
 	var d export.Data
 	b := s.Book()
 	v := s.Vault()
 	d.Profiles = b.Profiles()
+	var need []int // indices in d.Entries of the entries needing their body
 	for i, p := range d.Profiles {
 		if len(p.Patient.JSON) == 0 {
 			if body, err := v.Body(ctx, p.ID); err == nil && len(body) > 0 {
@@ -29,24 +32,32 @@ func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
 		}
 		page, _ := b.Timeline(record.Filter{Profile: p.ID}, 0, -1)
 		for _, e := range page {
-			if err := ctx.Err(); err != nil {
-				return d, err
-			}
 			if len(e.Resource.JSON) == 0 || e.Resource.Type == "" {
-				body, err := v.Body(ctx, e.ID)
-				if err != nil {
-					return d, err
-				}
-				if e.Resource.Type != "" {
-					e.Resource.JSON = body
-				} else if e.Resource, err = record.DecodeBody(body); err != nil {
-					return d, err
-				}
+				need = append(need, len(d.Entries))
 			}
 			d.Entries = append(d.Entries, e)
 		}
 		d.Files = append(d.Files, b.Files(p.ID)...)
 		d.Questions = append(d.Questions, b.Questions(p.ID)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return d, err
+	}
+	ids := make([]string, len(need))
+	for j, i := range need {
+		ids[j] = d.Entries[i].ID
+	}
+	bodies, err := v.Bodies(ctx, ids)
+	if err != nil {
+		return d, err
+	}
+	for j, i := range need {
+		e := &d.Entries[i]
+		if e.Resource.Type != "" {
+			e.Resource.JSON = bodies[j]
+		} else if e.Resource, err = record.DecodeBody(bodies[j]); err != nil {
+			return d, err
+		}
 	}
 	return d, nil
 }
