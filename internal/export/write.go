@@ -387,6 +387,13 @@ func encodeEntry(w *bufio.Writer, scratch *bytes.Buffer, enc *json.Encoder, e *r
 	if len(raw) > 0 && !isObject(raw) {
 		return errNotObject
 	}
+	scratch.Reset()
+	if b, err := appendEntryLine(scratch.AvailableBuffer(), e); err == nil {
+		scratch.Write(b) // keeps a grown buffer for the next entry
+		_, err = w.Write(scratch.Bytes())
+		return err
+	}
+	// appendEntryLine refused a value: encoding/json says why.
 	c := *e
 	c.Resource.JSON = json.RawMessage("0")
 	scratch.Reset()
