@@ -243,9 +243,9 @@ func (w webKey) sealBatch(ads, pts [][]byte) ([][]byte, bool) {
 }
 
 // openBatch decrypts every value, all awaited together; a value that fails
-// authentication gets ErrCorrupt. Promise.all settles a batch with the
-// fewest calls into JavaScript; when it rejects, the batch runs again under
-// Promise.allSettled to tell which values failed.
+// authentication gets ErrCorrupt. Promise.all settles a large batch with
+// the fewest calls into JavaScript; when it rejects, the batch runs again
+// under Promise.allSettled to tell which values failed.
 func (w webKey) openBatch(dst, ads, sealed [][]byte) ([][]byte, []error, bool) {
 	if !w.usable() {
 		return nil, nil, false
@@ -268,16 +268,24 @@ func (w webKey) openBatch(dst, ads, sealed [][]byte) ([][]byte, []error, bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	res, err := w.run("decrypt", "all", wb)
-	settled := false
-	if err != nil {
+	// A small batch (file chunks, where a guessed final flag can be wrong)
+	// is settled value by value at once; a large one runs again only when
+	// some value fails.
+	settled := len(idx) <= 16
+	combine := "all"
+	if settled {
+		combine = "allSettled"
+	}
+	res, err := w.run("decrypt", combine, wb)
+	if err != nil && !settled {
 		if wb, err = batch(); err != nil {
 			return nil, nil, false
 		}
-		if res, err = w.run("decrypt", "allSettled", wb); err != nil {
-			return nil, nil, false
-		}
+		res, err = w.run("decrypt", "allSettled", wb)
 		settled = true
+	}
+	if err != nil {
+		return nil, nil, false
 	}
 	pts := make([][]byte, n)
 	for j, i := range idx {

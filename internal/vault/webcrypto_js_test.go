@@ -142,3 +142,42 @@ func BenchmarkBatch(b *testing.B) {
 		})
 	}
 }
+
+// A large batch (settled with Promise.all, then again value by value when
+// one fails) reports exactly the values that fail.
+func TestWebOpenLargeBatchTampered(t *testing.T) {
+	_, v, _ := newVault(t)
+	k := v.k
+	const n = 40
+	pts, ads := make([][]byte, n), make([][]byte, n)
+	for i := range pts {
+		pts[i] = pattern(100 + i)
+		ads[i] = []byte(fmt.Sprint("ad", i))
+	}
+	sealed, ok := k.web.sealBatch(ads, pts)
+	if !ok {
+		t.Fatal("web seal failed")
+	}
+	bad := map[int]bool{3: true, 17: true, 39: true}
+	for i := range bad {
+		sealed[i] = bytes.Clone(sealed[i])
+		sealed[i][nonceSize+1] ^= 1
+	}
+	sealed[20] = sealed[20][:5] // too short: never reaches WebCrypto
+	bad[20] = true
+	out, errs, ok := k.web.openBatch(nil, ads, sealed)
+	if !ok {
+		t.Fatal("web open failed")
+	}
+	for i := range pts {
+		if bad[i] != (errs[i] != nil) {
+			t.Fatalf("%d: %v", i, errs[i])
+		}
+		if !bad[i] && !bytes.Equal(out[i], pts[i]) {
+			t.Fatalf("%d: wrong plaintext", i)
+		}
+		if bad[i] && !errors.Is(errs[i], ErrCorrupt) {
+			t.Fatalf("%d: %v", i, errs[i])
+		}
+	}
+}
