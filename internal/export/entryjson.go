@@ -617,10 +617,11 @@ func getu4(s []byte) rune {
 // vaultDecoder reads the values of backpack/vault.jsonl like json.Decoder,
 // one value per Decode, decoding the usual one-line values itself.
 type vaultDecoder struct {
-	src stickyReader
-	buf []byte // buf[off:] is read and not yet decoded
-	off int
-	p   lineParser
+	src  stickyReader
+	buf  []byte // buf[off:] is read and not yet decoded
+	off  int
+	scan int // buf[off:scan] holds no newline
+	p    lineParser
 
 	slowN int // values left to encoding/json (for tests)
 }
@@ -644,15 +645,17 @@ func (d *vaultDecoder) Decode(v *vaultLine) error {
 		}
 		d.fill()
 	}
-	// The value's line.
-	scanned := 0 // bytes after off known to hold no newline
-	end := -1
+	// The value is decoded here when it ends before the next newline (or
+	// the end of the input), which it does unless spread over lines.
+	end := 0
 	for {
-		if j := bytes.IndexByte(d.buf[d.off+scanned:], '\n'); j >= 0 {
-			end = d.off + scanned + j
+		from := max(d.off, d.scan)
+		if j := bytes.IndexByte(d.buf[from:], '\n'); j >= 0 {
+			d.scan = from + j
+			end = d.scan
 			break
 		}
-		scanned = len(d.buf) - d.off
+		d.scan = len(d.buf)
 		if d.src.err == io.EOF {
 			end = len(d.buf)
 			break
@@ -664,9 +667,9 @@ func (d *vaultDecoder) Decode(v *vaultLine) error {
 	}
 	if *v == (vaultLine{}) {
 		var line vaultLine
-		if d.p.line(d.buf[d.off:end], &line) {
+		if n, ok := d.p.parse(d.buf[d.off:end], &line); ok {
 			*v = line
-			d.off = end
+			d.off += n
 			return nil
 		}
 	}
@@ -681,9 +684,14 @@ func (d *vaultDecoder) slow(v *vaultLine) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	left, _ := io.ReadAll(dec.Buffered())
-	d.buf = append(left, d.buf[len(d.buf)-rest.Len():]...)
-	d.off = 0
+	left, _ := io.ReadAll(dec.Buffered()) // read by dec but not used
+	if rest.Len() > 0 {
+		// dec read only from buf: what it left is just before rest.
+		d.off = len(d.buf) - rest.Len() - len(left)
+	} else {
+		d.buf = append(d.buf[:0], left...)
+		d.off, d.scan = 0, 0
+	}
 	return nil
 }
 
@@ -693,14 +701,13 @@ const minRead = 32 << 10
 // fill reads more input after buf, moving or growing buf as needed.
 func (d *vaultDecoder) fill() {
 	if cap(d.buf)-len(d.buf) < minRead {
-		if d.off > 0 && cap(d.buf)-(len(d.buf)-d.off) >= 2*minRead {
-			n := copy(d.buf, d.buf[d.off:])
-			d.buf, d.off = d.buf[:n], 0
-		} else {
-			nb := make([]byte, len(d.buf)-d.off, 2*(cap(d.buf)-d.off)+2*minRead)
-			copy(nb, d.buf[d.off:])
-			d.buf, d.off = nb, 0
+		buf := d.buf
+		if d.off == 0 || cap(d.buf)-(len(d.buf)-d.off) < 2*minRead {
+			buf = make([]byte, 0, 2*(cap(d.buf)-d.off)+2*minRead)
 		}
+		d.buf = append(buf[:0], d.buf[d.off:]...) // copy handles the overlap
+		d.scan -= d.off
+		d.off = 0
 	}
 	n, _ := d.src.Read(d.buf[len(d.buf):cap(d.buf)])
 	d.buf = d.buf[:len(d.buf)+n]
@@ -732,12 +739,13 @@ type lineParser struct {
 	arena  []byte            // shared backing for the resources' JSON
 }
 
-// line decodes b, one JSON object and whitespace, into the zero v.
-func (p *lineParser) line(b []byte, v *vaultLine) bool {
+// parse decodes the JSON object at the start of b into the zero v and
+// returns its length.
+func (p *lineParser) parse(b []byte, v *vaultLine) (int, bool) {
 	p.b, p.i = b, 0
-	ok := p.vaultLine(v) && skipSpace(p.b, p.i) == len(p.b)
+	ok := p.vaultLine(v)
 	p.b = nil
-	return ok
+	return p.i, ok
 }
 
 // Field names, for telling keys encoding/json would match by case folding.

@@ -212,7 +212,7 @@ func TestEntryLineRoundTrip(t *testing.T) {
 		if err := json.Unmarshal(want, &slow); err != nil {
 			t.Fatalf("entry %d: %v", i, err)
 		}
-		if !p.line(bytes.TrimSuffix(want, []byte("\n")), &fast) {
+		if n, ok := p.parse(want, &fast); !ok || n != len(want)-1 {
 			t.Fatalf("entry %d: fast decoder refused %q", i, want)
 		}
 		if !reflect.DeepEqual(fast, slow) {
@@ -414,6 +414,31 @@ func TestVaultDecoderStream(t *testing.T) {
 			t.Errorf("%s: %d values left to encoding/json", name, n)
 		}
 	}
+	// Other spacings, and values encoding/json must decode (upper-case
+	// keys) one after another on a line: the same values, in linear time.
+	lines := bytes.SplitAfter(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
+	var pretty bytes.Buffer
+	for _, l := range lines {
+		json.Indent(&pretty, l, "", "  ")
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		slow bool
+	}{
+		"CR":          {bytes.ReplaceAll(buf.Bytes(), []byte("\n"), []byte("\r")), false},
+		"one line":    {bytes.ReplaceAll(buf.Bytes(), []byte("\n"), nil), false},
+		"blank lines": {bytes.ReplaceAll(buf.Bytes(), []byte("\n"), []byte("\n \t\n\n")), false},
+		"pretty":      {pretty.Bytes(), true},
+		"upper case":  {bytes.ReplaceAll(bytes.ReplaceAll(buf.Bytes(), []byte(`{"entry":`), []byte(`{"Entry":`)), []byte("\n"), nil), true},
+	} {
+		for wname, wrap := range map[string]func(io.Reader) io.Reader{"": identity, " (half)": iotest.HalfReader} {
+			n := compareStreams(t, name+wname, c.b, wrap)
+			if c.slow != (n > 0) {
+				t.Errorf("%s%s: %d values left to encoding/json", name, wname, n)
+			}
+		}
+	}
+
 	// readVault reads it all.
 	var a Archive
 	if err := readVault(bytes.NewReader(buf.Bytes()), &a, map[string]*record.FileInfo{}); err != nil {
@@ -467,7 +492,7 @@ func TestVaultDecoderCases(t *testing.T) {
 		{"repeated key", `{"entry":{"id":"a","id":"b"}}`, false},
 		{"repeated entry", `{"entry":{"id":"a"},"entry":{"title":"b"}}`, false},
 		{"pretty", "{\n  \"entry\": {\n    \"id\": \"x\"\n  }\n}\n" + ent, false},
-		{"two on a line", ent + ent + "\n" + ent, false},
+		{"two on a line", ent + ent + "\n" + ent + " " + ent, true},
 		{"trailing garbage", ent + "x\n", false},
 		{"trailing garbage 2", ent + " ]", false},
 		{"truncated", ent[:len(ent)-1], false},
