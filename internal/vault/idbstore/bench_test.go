@@ -61,6 +61,23 @@ func BenchmarkPut10k(b *testing.B) {
 	}
 }
 
+// BenchmarkPutFHIR10k: one atomic Put of 10,000 FHIR-sized records (about
+// 1.5 KiB bodies), as a restore writes them.
+func BenchmarkPutFHIR10k(b *testing.B) {
+	s := open(b)
+	v, _, err := vault.Create(ctx, s, "bench pass")
+	if err != nil {
+		b.Fatal(err)
+	}
+	recs := fhirRecords(10000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := v.Put(ctx, recs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkFile50MB: PutFile then read back 50 MB; MB/s counts the file
 // once per direction. Target ≥ 30 MB/s.
 func BenchmarkFile50MB(b *testing.B) {
