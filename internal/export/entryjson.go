@@ -37,8 +37,8 @@ import (
 
 // ---- Encoding ----
 
-// errEntryLine is never returned to callers: encodeEntry falls back to
-// encoding/json, which gives its own error.
+// errEntryLine never reaches Write's callers: encodeEntry then falls back
+// to encoding/json, which gives its own error.
 var errEntryLine = errors.New("export: entry line: value encoding/json refuses")
 
 // appendEntryLine appends to dst the vault.jsonl line of e, newline
@@ -615,7 +615,7 @@ func getu4(s []byte) rune {
 // ---- Decoding ----
 
 // vaultDecoder reads the values of backpack/vault.jsonl like json.Decoder,
-// one value per Decode, decoding the usual one-line values itself.
+// one value per Decode, decoding itself the values that end on their line.
 type vaultDecoder struct {
 	src  stickyReader
 	buf  []byte // buf[off:] is read and not yet decoded
