@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"backpack/internal/record"
@@ -117,4 +119,25 @@ func TestVaultLineResources(t *testing.T) {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// A bad value in vault.jsonl is ErrCorrupt with the line number, and the
+// message never quotes the value (it may be health data).
+func TestVaultLineErrorsQuoteNothing(t *testing.T) {
+	for _, line := range []string{
+		`{"entry":{"id":"e1","profile":"p","created":"Secret 1971-13-45"}}`,
+		`{"entry":{"id":"e1","profile":"p","title":Secret}}`,
+		`{"entry":{"id":"e1","profile":"p","value":"Secret"}}`,
+	} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		w, _ := zw.Create(PathVault)
+		io.WriteString(w, `{"backpack":"export","version":1}`+"\n"+line+"\n")
+		zw.Close()
+		var a Archive
+		err := readArchive(context.Background(), bytes.NewReader(b.Bytes()), &a, nil)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "line 2") || strings.Contains(err.Error(), "Secret") {
+			t.Errorf("%s: %v", line, err)
+		}
+	}
 }

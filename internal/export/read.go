@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -447,7 +446,8 @@ func (f *fileReader) Read(p []byte) (int, error) {
 
 // readVault decodes backpack/vault.jsonl into a.
 func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error {
-	dec := newVaultDecoder(r) // json.Decoder's results, faster (entryjson.go)
+	src := &errReader{r: r}
+	dec := newVaultDecoder(src) // json.Decoder's results, faster (entryjson.go)
 	var line vaultLine
 	if err := dec.Decode(&line); err != nil || line.Backpack != "export" {
 		return ErrNotExport
@@ -472,12 +472,12 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 			break
 		}
 		if err != nil {
-			var se *json.SyntaxError
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &se) || errors.As(err, &te) {
-				return fmt.Errorf("%w: vault.jsonl line %d", ErrCorrupt, n)
+			if src.err != nil {
+				return src.err // the archive failed under the decoder
 			}
-			return err
+			// A syntax or type error, or a bad time: its text may quote
+			// the value, which must not reach an error message.
+			return fmt.Errorf("%w: vault.jsonl line %d", ErrCorrupt, n)
 		}
 		switch {
 		case line.Profile != nil:
@@ -509,6 +509,20 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 		files[fpaths[i]] = &d.Files[i]
 	}
 	return nil
+}
+
+// errReader remembers its reader's first error other than io.EOF.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // eofReader counts the bytes read from the input and notes its end.
