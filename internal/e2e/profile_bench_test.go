@@ -103,6 +103,47 @@ func benchProfile(t testing.TB, ctx context.Context, label string) func() {
 			}
 			fmt.Fprintf(&b, "  incl %5.1f%%  %s\n", float64(e.v)*100/float64(total), e.k)
 		}
+		// Callers of the functions named in BACKPACK_PROFILE: the first
+		// frame above each sample of them that is not syscall/js or runtime.
+		for _, want := range strings.Split(spec, ",") {
+			if want == "1" || want == "" {
+				continue
+			}
+			callers := map[string]int64{}
+			var n int64
+			for _, node := range p.Nodes {
+				if !strings.Contains(node.CallFrame.FunctionName, want) || node.HitCount == 0 {
+					continue
+				}
+				n += node.HitCount
+				id, name := node.ID, "(root)"
+				for {
+					pid, ok := parent[id]
+					if !ok {
+						break
+					}
+					id = pid
+					fn := byID[id].CallFrame.FunctionName
+					if fn != "" && !strings.Contains(fn, "syscall") && !strings.HasPrefix(fn, "runtime.") && !strings.Contains(fn, want) && !strings.HasPrefix(fn, "wasm-to-js") {
+						name = fn
+						break
+					}
+				}
+				callers[name] += node.HitCount
+			}
+			fmt.Fprintf(&b, "callers of %s (%.1f%%):\n", want, float64(n)*100/float64(total))
+			list = list[:0]
+			for k, v := range callers {
+				list = append(list, kv{k, v})
+			}
+			sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v })
+			for i, e := range list {
+				if i == 12 {
+					break
+				}
+				fmt.Fprintf(&b, "  %5.1f%%  %s\n", float64(e.v)*100/float64(total), e.k)
+			}
+		}
 		out := fmt.Sprintf("%s/backpack-profile-%s.txt", os.TempDir(), label)
 		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 			t.Error(err)

@@ -137,7 +137,7 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 	var pubs []*packet.EncryptedKey
 	var se *packet.SymmetricallyEncrypted
 	for se == nil {
-		rec.buf = rec.buf[:0]
+		rec.buf = nil // symRaw keeps the previous one
 		p, err := packets.Next()
 		if err != nil {
 			return nil, classifyHead(err, src)
@@ -237,6 +237,9 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 				if k == nil {
 					continue
 				}
+				if testHookSKESK != nil {
+					testHookSKESK()
+				}
 				key, cf = k, packet.CipherAES256
 			} else {
 				var err error
@@ -256,6 +259,9 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 	}
 	return nil, ErrWrongPassphrase
 }
+
+// testHookSKESK is called when openSKESK opened a session key.
+var testHookSKESK func()
 
 // recorder keeps the bytes read through it while on: the key packets, so
 // that openSKESK can read what go-crypto's parsed packet does not show.

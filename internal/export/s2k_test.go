@@ -2,7 +2,10 @@ package export
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
@@ -75,6 +78,22 @@ func TestRawBody(t *testing.T) {
 	} {
 		if got := rawBody(c.raw, tagSKESK); (got != nil) != c.want {
 			t.Errorf("%x…: got %v, want %v", c.raw[:2], got != nil, c.want)
+		}
+	}
+}
+
+// TestReadUsesFastS2K checks that Read opens Write's SKESK itself (not
+// through go-crypto's slower S2K), however the input is split.
+func TestReadUsesFastS2K(t *testing.T) {
+	d, files := sample(t)
+	out := export(t, d, Selection{}, files, passphrase(t, "pw"))
+	for _, r := range []io.Reader{bytes.NewReader(out), iotest.OneByteReader(bytes.NewReader(out)), iotest.HalfReader(bytes.NewReader(out))} {
+		fast := 0
+		testHookSKESK = func() { fast++ }
+		_, err := Read(context.Background(), r, PassphraseIdentity("pw"), nil)
+		testHookSKESK = nil
+		if err != nil || fast != 1 {
+			t.Fatalf("err %v, opened %d times by openSKESK", err, fast)
 		}
 	}
 }
