@@ -13,7 +13,7 @@
 // C = P ⊕ (K[1] ‖ Y[1] … Y[n-1]), and a chunk of whole blocks is encrypted by
 // one CBC call. On js/wasm that call is WebCrypto's native AES-CBC; elsewhere
 // (and when WebCrypto is missing) it is crypto/cipher. Decryption,
-// P[i] = C[i] ⊕ E(C[i-1]), uses crypto/cipher's block-wise CFB.
+// P[i] = C[i] ⊕ E(C[i-1]), runs a block at a time in Go (cfb.go).
 //
 // The packet's plaintext is a random block, its last two bytes repeated (the
 // "quick check"), the caller's packets, and an MDC packet: 0xD3 0x14 and the
@@ -211,7 +211,7 @@ func NewReader(body io.Reader, key []byte) (io.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := cipher.NewCFBDecrypter(b, make([]byte, blockSize))
+	s := newCFBDecrypter(b)
 	prefix := make([]byte, blockSize+2)
 	if _, err := io.ReadFull(body, prefix); err != nil {
 		if err == io.EOF {
@@ -219,7 +219,7 @@ func NewReader(body io.Reader, key []byte) (io.Reader, error) {
 		}
 		return nil, err
 	}
-	s.XORKeyStream(prefix, prefix)
+	s.xor(prefix)
 	if prefix[blockSize-2] != prefix[blockSize] || prefix[blockSize-1] != prefix[blockSize+1] {
 		return nil, ErrKey
 	}
@@ -232,7 +232,7 @@ func NewReader(body io.Reader, key []byte) (io.Reader, error) {
 // packet once the input ends.
 type reader struct {
 	in   io.Reader
-	s    cipher.Stream
+	s    *cfbDecrypter
 	h    hash.Hash
 	buf  []byte
 	r, w int // buf[r:w] is decrypted and not yet returned
@@ -262,7 +262,7 @@ func (x *reader) Read(p []byte) (int, error) {
 		x.w = copy(x.buf, x.buf[x.r:x.w])
 		x.r = 0
 		n, err := x.in.Read(x.buf[x.w:])
-		x.s.XORKeyStream(x.buf[x.w:x.w+n], x.buf[x.w:x.w+n])
+		x.s.xor(x.buf[x.w : x.w+n])
 		x.w += n
 		switch {
 		case err == io.EOF:
@@ -299,7 +299,7 @@ func CheckKey(prefix, key []byte) bool {
 	if err != nil {
 		return false
 	}
-	p := make([]byte, blockSize+2)
-	cipher.NewCFBDecrypter(b, make([]byte, blockSize)).XORKeyStream(p, prefix[:blockSize+2])
+	p := append([]byte(nil), prefix[:blockSize+2]...)
+	newCFBDecrypter(b).xor(p)
 	return p[blockSize-2] == p[blockSize] && p[blockSize-1] == p[blockSize+1]
 }

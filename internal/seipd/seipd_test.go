@@ -267,3 +267,24 @@ func TestVector(t *testing.T) {
 		t.Fatalf("sha256 %s, want %s", got, want)
 	}
 }
+
+// TestCFBDecrypter compares cfbDecrypter with crypto/cipher's CFB for
+// inputs split at every kind of offset.
+func TestCFBDecrypter(t *testing.T) {
+	b, _ := aes.NewCipher(testKey)
+	ct := payload(1000)
+	want := make([]byte, len(ct))
+	cipher.NewCFBDecrypter(b, make([]byte, 16)).XORKeyStream(want, ct)
+	for _, step := range []int{1, 3, 15, 16, 17, 31, 100, 1000} {
+		got := bytes.Clone(ct)
+		d := newCFBDecrypter(b)
+		for p := got; len(p) > 0; {
+			n := min(step, len(p))
+			d.xor(p[:n])
+			p = p[n:]
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("step %d: differs", step)
+		}
+	}
+}
