@@ -110,6 +110,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 	pass := x.passphrase()
 	x.busy, x.err, x.done, x.total, x.copied = true, "", 0, 1, false
 	ctx.Async(func() {
+		defer heavyWork()()
 		var url, name string
 		var size int64
 		t0 := time.Now()
@@ -122,17 +123,11 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 			w := newBlobWriter()
 			cw := &xpCountingWriter{w: w}
 			bw := bufio.NewWriterSize(cw, 1<<20)
-			last := -1
+			var th throttle
 			err = export.Write(ctx, bw, data, sel, s, to, func(done, total int64) {
-				pct := 0
-				if total > 0 {
-					pct = int(done * 100 / total)
+				if th.ok() {
+					ctx.Dispatch(func(ctx app.Context) { x.done, x.total = done, total })
 				}
-				if pct == last {
-					return
-				}
-				last = pct
-				ctx.Dispatch(func(ctx app.Context) { x.done, x.total = done, total })
 			})
 			if err == nil {
 				err = bw.Flush()

@@ -49,13 +49,14 @@ func (r *Restore) start(ctx app.Context, e app.Event) {
 		var res restoreResult
 		if err == nil {
 			rc := f.Open()
-			last := int64(-1)
+			var th throttle
+			done := heavyWork()
 			res, err = restoreArchive(ctx, s, rc, id, func(n int64) {
-				if step := n * 100 / max(r.size, 1); step != last {
-					last = step
+				if th.ok() {
 					ctx.Dispatch(func(ctx app.Context) { r.read = n })
 				}
 			})
+			done()
 			rc.Close()
 		}
 		ctx.Dispatch(func(ctx app.Context) {

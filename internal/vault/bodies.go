@@ -64,12 +64,41 @@ func (v *Vault) Bodies(ctx context.Context, ids []string) ([][]byte, error) {
 	v.mu.RUnlock()
 
 	r := &bodiesRun{v: v, ctx: ctx, c: c, schema: schema, ids: ids, out: out}
-	for len(packs) > 0 {
+	// The next round's packs are read while this round's are decrypted.
+	type fetched struct {
+		keys []string
+		vals [][]byte
+		err  error
+	}
+	fetch := func() <-chan fetched {
 		n := min(len(packs), bodiesRoundPacks)
-		if err := r.packs(packs[:n], byPack); err != nil {
-			return nil, err
-		}
+		keys := packs[:n]
 		packs = packs[n:]
+		ch := make(chan fetched, 1)
+		go func() {
+			vals, err := r.fetchPacks(keys)
+			ch <- fetched{keys, vals, err}
+		}()
+		return ch
+	}
+	if len(packs) > 0 {
+		next := fetch()
+		for next != nil {
+			f := <-next
+			next = nil
+			if f.err != nil {
+				return nil, f.err
+			}
+			if len(packs) > 0 {
+				next = fetch()
+			}
+			if err := r.packs(f.keys, f.vals, byPack); err != nil {
+				if next != nil {
+					<-next
+				}
+				return nil, err
+			}
+		}
 	}
 	for len(alone) > 0 {
 		n := min(len(alone), bodiesRoundAlone)
@@ -114,7 +143,7 @@ type bodiesRun struct {
 	moved  []int // indices to read again with Body
 
 	// The current batch to decrypt.
-	idx    []int
+	idx    []want
 	ads    [][]byte
 	sealed [][]byte
 }
@@ -122,13 +151,22 @@ type bodiesRun struct {
 // changed reports whether w's record was written or deleted since Bodies
 // looked it up: its value may then be elsewhere.
 func (r *bodiesRun) changed(w want) bool {
-	r.v.mu.RLock()
-	defer r.v.mu.RUnlock()
-	return r.v.headers[r.ids[w.i]] != w.e
+	is := func() bool {
+		r.v.mu.RLock()
+		defer r.v.mu.RUnlock()
+		return r.v.headers[r.ids[w.i]] != w.e
+	}
+	if is() {
+		return true
+	}
+	// A write stores its values before it updates the header cache: wait
+	// for one in flight, then look again.
+	r.v.settle()
+	return is()
 }
 
-// packs reads a round of packs and the inline bodies wanted from them.
-func (r *bodiesRun) packs(keys []string, byPack map[string][]want) error {
+// fetchPacks reads a round of packs (from the pack cache when there).
+func (r *bodiesRun) fetchPacks(keys []string) ([][]byte, error) {
 	vals := make([][]byte, len(keys))
 	var fetch []string
 	var at []int
@@ -139,11 +177,16 @@ func (r *bodiesRun) packs(keys []string, byPack map[string][]want) error {
 	}
 	got, err := r.v.getMany(r.ctx, BucketRecords, fetch)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for j, val := range got {
 		vals[at[j]] = val
 	}
+	return vals, nil
+}
+
+// packs opens the inline bodies wanted from a round of packs.
+func (r *bodiesRun) packs(keys []string, vals [][]byte, byPack map[string][]want) error {
 	for j, pk := range keys {
 		ws := byPack[pk]
 		wanted := make(map[string][]want, len(ws))
@@ -206,7 +249,7 @@ func (r *bodiesRun) values(bucket string, ws []want) error {
 				return err
 			}
 		default:
-			r.add(w.i, aad(r.schema, BucketBodies, w.key, nil), vals[j])
+			r.add(w, aad(r.schema, BucketBodies, w.key, nil), vals[j])
 		}
 	}
 	return r.open()
@@ -216,14 +259,18 @@ func (r *bodiesRun) values(bucket string, ws []want) error {
 func (r *bodiesRun) addInline(w want, val []byte) error {
 	_, sb, err := splitRecord(val)
 	if err != nil {
+		if r.changed(w) {
+			r.moved = append(r.moved, w.i)
+			return nil
+		}
 		return fmt.Errorf("%w: record %s", ErrCorrupt, r.ids[w.i])
 	}
-	r.add(w.i, inlineBodyAAD(r.schema, w.key), sb)
+	r.add(w, inlineBodyAAD(r.schema, w.key), sb)
 	return nil
 }
 
-func (r *bodiesRun) add(i int, ad, sealed []byte) {
-	r.idx, r.ads, r.sealed = append(r.idx, i), append(r.ads, ad), append(r.sealed, sealed)
+func (r *bodiesRun) add(w want, ad, sealed []byte) {
+	r.idx, r.ads, r.sealed = append(r.idx, w), append(r.ads, ad), append(r.sealed, sealed)
 }
 
 // open decrypts the queued bodies.
@@ -235,11 +282,17 @@ func (r *bodiesRun) open() error {
 		return ErrLocked
 	}
 	pts, errs := r.c.openBatch(nil, r.ads, r.sealed)
-	for j, i := range r.idx {
+	for j, w := range r.idx {
 		if errs[j] != nil {
-			return fmt.Errorf("%w: body of record %s", ErrCorrupt, r.ids[i])
+			// A write running meanwhile may have replaced the value read
+			// (a pack rewritten in place): read that record again.
+			if r.changed(w) {
+				r.moved = append(r.moved, w.i)
+				continue
+			}
+			return fmt.Errorf("%w: body of record %s", ErrCorrupt, r.ids[w.i])
 		}
-		r.out[i] = pts[j]
+		r.out[w.i] = pts[j]
 	}
 	r.idx, r.ads, r.sealed = r.idx[:0], r.ads[:0], r.sealed[:0]
 	if r.v.Locked() {

@@ -673,8 +673,24 @@ func (v *Vault) body(ctx context.Context, id string) (_ []byte, moved bool, _ er
 
 // moved reports whether record id is no longer in pack.
 func (v *Vault) moved(id, pack string) bool {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	e := v.headers[id]
-	return e != nil && e.pack != pack
+	is := func() bool {
+		v.mu.RLock()
+		defer v.mu.RUnlock()
+		e := v.headers[id]
+		return e != nil && e.pack != pack
+	}
+	if is() {
+		return true
+	}
+	v.settle() // a write may have stored its packs but not yet its headers
+	return is()
+}
+
+// settle waits for a write in flight to finish. Writes store their values
+// before they update the header cache, so a reader that found a value
+// missing or different looks again after settle. Never call it holding
+// writeMu.
+func (v *Vault) settle() {
+	v.writeMu.Lock()
+	v.writeMu.Unlock()
 }
