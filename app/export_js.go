@@ -2,7 +2,11 @@
 
 package ui
 
-import "syscall/js"
+import (
+	"syscall/js"
+
+	"backpack/internal/seipd"
+)
 
 // xpSave offers the object URL u as a download named name. Unlike
 // clickDownload it does not revoke u: the page keeps it for "download
@@ -39,3 +43,6 @@ func xpPublishStats(name string, m map[string]float64) {
 	}
 	js.Global().Set(name, o)
 }
+
+// The page hashes exports' integrity codes in a worker (served by the server).
+func init() { seipd.WorkerURL = seipd.WorkerPath }

@@ -4,6 +4,8 @@ package seipd
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"syscall/js"
 	"testing"
 )
 
@@ -32,5 +34,37 @@ func TestWebCryptoUsed(t *testing.T) {
 	w.Close()
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Fatal("WebCrypto and Go differ")
+	}
+}
+
+// In the browser every test runs with the MDC worker, loaded from a blob:
+// URL of its embedded source (the app serves it from its own origin).
+func init() {
+	blob := js.Global().Get("Blob").New([]any{WorkerJS}, map[string]any{"type": "text/javascript"})
+	WorkerURL = js.Global().Get("URL").Call("createObjectURL", blob).String()
+}
+
+// TestWorkerUsed checks that the worker answers and hashes as Go does.
+func TestWorkerUsed(t *testing.T) {
+	h := newMDCHash()
+	if _, ok := h.(*workerHash); !ok {
+		t.Fatalf("got %T, want the worker", h)
+	}
+	data := payload(3<<20 + 5)
+	for p := data; len(p) > 0; {
+		n := min(len(p), 100003)
+		h.Write(p[:n])
+		p = p[n:]
+	}
+	got, err := h.sum()
+	want := sha1.Sum(data)
+	if err != nil || !bytes.Equal(got, want[:]) {
+		t.Fatalf("worker digest %x, %v; want %x", got, err, want)
+	}
+	saved := WorkerURL
+	WorkerURL = "/no-such-worker.js"
+	defer func() { WorkerURL = saved }()
+	if _, ok := newMDCHash().(goSHA1); !ok {
+		t.Fatal("no fallback to Go when the worker cannot start")
 	}
 }

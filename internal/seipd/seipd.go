@@ -27,7 +27,6 @@ import (
 	"crypto/sha1"
 	"crypto/subtle"
 	"errors"
-	"hash"
 	"io"
 )
 
@@ -76,7 +75,7 @@ func (g goCBC) cbc(dst, src, iv []byte, during func()) error {
 type Writer struct {
 	out    *partialWriter
 	enc    cbcEncrypter
-	h      hash.Hash
+	h      mdcHash
 	buf    []byte // plaintext not yet encrypted, len < chunk
 	hashed int    // how much of buf h has seen
 	summed bool   // the digest is taken: hash no more
@@ -108,7 +107,7 @@ func newWriter(w io.Writer, key []byte, rnd io.Reader) (*Writer, error) {
 	x := &Writer{
 		out: newPartialWriter(w, tagSEIPD, chunk),
 		enc: newCBC(b, key),
-		h:   sha1.New(),
+		h:   newMDCHash(),
 		buf: make([]byte, 0, chunk),
 		y:   make([]byte, chunk),
 	}
@@ -184,7 +183,12 @@ func (x *Writer) Close() error {
 	}
 	x.hash(len(x.buf))
 	x.summed = true
-	if _, err := x.Write(x.h.Sum(nil)); err != nil {
+	sum, err := x.h.sum()
+	if err != nil {
+		x.err = err
+		return err
+	}
+	if _, err := x.Write(sum); err != nil {
 		return err
 	}
 	x.err = errors.New("seipd: writer closed")
@@ -223,7 +227,7 @@ func NewReader(body io.Reader, key []byte) (io.Reader, error) {
 	if prefix[blockSize-2] != prefix[blockSize] || prefix[blockSize-1] != prefix[blockSize+1] {
 		return nil, ErrKey
 	}
-	r := &reader{in: body, s: s, h: sha1.New(), buf: make([]byte, 64<<10)}
+	r := &reader{in: body, s: s, h: newMDCHash(), buf: make([]byte, 64<<10)}
 	r.h.Write(prefix)
 	return r, nil
 }
@@ -233,7 +237,7 @@ func NewReader(body io.Reader, key []byte) (io.Reader, error) {
 type reader struct {
 	in   io.Reader
 	s    *cfbDecrypter
-	h    hash.Hash
+	h    mdcHash
 	buf  []byte
 	r, w int // buf[r:w] is decrypted and not yet returned
 	eof  bool
@@ -280,7 +284,10 @@ func (x *reader) check() error {
 		return io.ErrUnexpectedEOF
 	}
 	x.h.Write(held[len(held)-mdcSize : len(held)-mdcSize+2])
-	sum := x.h.Sum(nil)
+	sum, err := x.h.sum()
+	if err != nil {
+		return err
+	}
 	ok := held[len(held)-mdcSize] == 0xD3 && held[len(held)-mdcSize+1] == sha1.Size
 	if subtle.ConstantTimeCompare(sum, held[len(held)-sha1.Size:]) != 1 || !ok {
 		return ErrMDC

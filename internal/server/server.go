@@ -21,6 +21,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	ui "backpack/app"
+	"backpack/internal/seipd"
 )
 
 //go:embed worker.js
@@ -69,7 +70,7 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 			SVG:      "/web/icon.svg",
 		},
 		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css"},
-		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png"},
+		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),
 		ServiceWorkerTemplate: workerJS,
@@ -100,6 +101,7 @@ func New(cfg Config) (http.Handler, error) {
 	files := &webFiles{dir: cfg.WebDir, etag: `"` + cfg.Version + `"`}
 	mux := http.NewServeMux()
 	mux.Handle("/web/", files)
+	mux.Handle(seipd.WorkerPath, &workerFile{etag: `"` + cfg.Version + `"`})
 	mux.Handle("/app.wasm", http.RedirectHandler("/web/app.wasm", http.StatusMovedPermanently))
 	if cfg.API != nil {
 		mux.Handle("/api/", cfg.API)
@@ -108,6 +110,28 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	mux.Handle("/", pages)
 	return SecurityHeaders(mux), nil
+}
+
+// workerFile serves the MDC worker's script (embedded in internal/seipd).
+type workerFile struct{ etag string }
+
+func (h *workerFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", contentTypes[".js"])
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", h.etag)
+	if r.Header.Get("If-None-Match") == h.etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(seipd.WorkerJS)))
+	if r.Method == http.MethodGet {
+		io.WriteString(w, seipd.WorkerJS)
+	}
 }
 
 // webFiles serves the files under /web/, choosing a precompressed .br or .gz

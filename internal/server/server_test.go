@@ -45,7 +45,7 @@ func TestHeadersEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/", "/about", "/web/app.wasm", "/web/missing", "/app.js", "/app-worker.js", "/manifest.webmanifest", "/api/share", "/no/such/page"} {
+	for _, p := range []string{"/", "/about", "/web/app.wasm", "/web/mdc-worker.js", "/web/missing", "/app.js", "/app-worker.js", "/manifest.webmanifest", "/api/share", "/no/such/page"} {
 		res := get(t, h, p)
 		if got := res.Header.Get("Content-Security-Policy"); got != CSP {
 			t.Errorf("%s: CSP = %q", p, got)
@@ -60,6 +60,25 @@ func TestHeadersEverywhere(t *testing.T) {
 		if strings.Contains(CSP, bad) {
 			t.Errorf("CSP allows %s", bad)
 		}
+	}
+}
+
+// The MDC worker's script is served from the embedded source, as
+// JavaScript, and the service worker precaches it.
+func TestMDCWorker(t *testing.T) {
+	h, err := New(Config{WebDir: testWeb(t), Version: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := get(t, h, "/web/mdc-worker.js")
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(string(body), "onmessage") {
+		t.Fatalf("status %d, type %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	res = get(t, h, "/app-worker.js")
+	body, _ = io.ReadAll(res.Body)
+	if !strings.Contains(string(body), "/web/mdc-worker.js") {
+		t.Error("the service worker does not precache the MDC worker")
 	}
 }
 
@@ -154,7 +173,7 @@ func TestStaticSite(t *testing.T) {
 	if err := Static(out, web); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"index.html", "about.html", "app.js", "app-worker.js", "manifest.webmanifest", "wasm_exec.js", "web/app.wasm", "web/app.wasm.br", "web/backpack.css"} {
+	for _, f := range []string{"index.html", "about.html", "app.js", "app-worker.js", "manifest.webmanifest", "wasm_exec.js", "web/app.wasm", "web/app.wasm.br", "web/backpack.css", "web/mdc-worker.js"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("static site lacks %s", f)
 		}

@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/andybalholm/brotli"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/seipd"
 )
 
 // Static writes a static site into out: go-app's pages, manifest and worker,
@@ -32,7 +35,10 @@ func Static(out, webDir string) error {
 	if err := app.GenerateStaticWebsite(out, AppHandler(version, st.Size())); err != nil {
 		return fmt.Errorf("server: static site: %w", err)
 	}
-	return copyDir(filepath.Join(out, "web"), webDir)
+	if err := copyDir(filepath.Join(out, "web"), webDir); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(seipd.WorkerPath, "/"))), []byte(seipd.WorkerJS), 0o644)
 }
 
 func copyDir(dst, src string) error {

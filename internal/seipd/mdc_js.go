@@ -1,0 +1,136 @@
+//go:build js && wasm
+
+package seipd
+
+import (
+	"errors"
+	"runtime"
+	"syscall/js"
+	"time"
+)
+
+// WorkerURL is the same-origin URL of WorkerJS (the app sets it). When it
+// is empty, or the worker does not answer, SHA-1 runs in Go on the page's
+// main thread — about a third of the time encryption takes there.
+var WorkerURL string
+
+// newMDCHash returns a SHA-1 computed by an MDC worker when one starts,
+// else Go's.
+func newMDCHash() mdcHash {
+	if WorkerURL == "" {
+		return newGoSHA1()
+	}
+	if w := startWorker(WorkerURL); w != nil {
+		return w
+	}
+	return newGoSHA1()
+}
+
+// workerHash posts the plaintext to a worker in 256 KiB messages.
+type workerHash struct {
+	w          js.Value
+	msgs       chan js.Value // "pong" and digests; undefined for an error
+	onMsg, onE js.Func
+	buf        []byte
+	dead       bool
+}
+
+var errWorker = errors.New("seipd: the MDC worker failed")
+
+func startWorker(url string) (wh *workerHash) {
+	defer func() {
+		if recover() != nil {
+			wh = nil
+		}
+	}()
+	ctor := js.Global().Get("Worker")
+	if ctor.Type() != js.TypeFunction {
+		return nil
+	}
+	w := ctor.New(url)
+	h := &workerHash{w: w, msgs: make(chan js.Value, 4), buf: make([]byte, 0, 256<<10)}
+	h.onMsg = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		select {
+		case h.msgs <- args[0].Get("data"):
+		default:
+		}
+		return nil
+	})
+	h.onE = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) > 0 && args[0].Truthy() {
+			args[0].Call("preventDefault")
+		}
+		select {
+		case h.msgs <- js.Undefined():
+		default:
+		}
+		return nil
+	})
+	w.Set("onmessage", h.onMsg)
+	w.Set("onerror", h.onE)
+	w.Call("postMessage", "ping")
+	if v, ok := h.wait(5 * time.Second); !ok || v.Type() != js.TypeString || v.String() != "pong" {
+		h.stop()
+		return nil
+	}
+	runtime.SetFinalizer(h, (*workerHash).stop)
+	return h
+}
+
+func (h *workerHash) wait(d time.Duration) (js.Value, bool) {
+	select {
+	case v := <-h.msgs:
+		return v, !v.IsUndefined()
+	case <-time.After(d):
+		return js.Undefined(), false
+	}
+}
+
+func (h *workerHash) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := copy(h.buf[len(h.buf):cap(h.buf)], p)
+		h.buf = h.buf[:len(h.buf)+k]
+		p = p[k:]
+		if len(h.buf) == cap(h.buf) {
+			h.post()
+		}
+	}
+	return n, nil
+}
+
+func (h *workerHash) post() {
+	if len(h.buf) == 0 || h.dead {
+		return
+	}
+	a := js.Global().Get("Uint8Array").New(len(h.buf))
+	js.CopyBytesToJS(a, h.buf)
+	h.w.Call("postMessage", a, []any{a.Get("buffer")})
+	h.buf = h.buf[:0]
+}
+
+func (h *workerHash) sum() ([]byte, error) {
+	if h.dead {
+		return nil, errWorker
+	}
+	h.post()
+	h.w.Call("postMessage", "sum")
+	v, ok := h.wait(time.Minute)
+	defer h.stop()
+	if !ok || v.Type() != js.TypeObject || v.Length() != 20 {
+		return nil, errWorker
+	}
+	out := make([]byte, 20)
+	js.CopyBytesToGo(out, v)
+	return out, nil
+}
+
+func (h *workerHash) stop() {
+	if h.dead {
+		return
+	}
+	h.dead = true
+	h.w.Call("terminate")
+	h.onMsg.Release()
+	h.onE.Release()
+}

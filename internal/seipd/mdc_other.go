@@ -1,0 +1,8 @@
+//go:build !(js && wasm)
+
+package seipd
+
+// WorkerURL is unused outside the browser.
+var WorkerURL string
+
+func newMDCHash() mdcHash { return newGoSHA1() }
