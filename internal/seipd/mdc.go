@@ -21,10 +21,13 @@ type mdcHash interface {
 	Write(p []byte) (int, error)
 	// sum returns the digest; the hash is not used afterwards.
 	sum() ([]byte, error)
+	// done releases what the hash holds (a worker).
+	done()
 }
 
 type goSHA1 struct{ hash.Hash }
 
 func (g goSHA1) sum() ([]byte, error) { return g.Sum(nil), nil }
+func (g goSHA1) done()                {}
 
 func newGoSHA1() mdcHash { return goSHA1{sha1.New()} }

@@ -33,6 +33,8 @@ type workerHash struct {
 	onMsg, onE js.Func
 	buf        []byte
 	dead       bool
+	npending   int    // ciphertexts still to come
+	cbuf       []byte // the last ciphertext, returned by next
 }
 
 var errWorker = errors.New("seipd: the MDC worker failed")
@@ -48,7 +50,7 @@ func startWorker(url string) (wh *workerHash) {
 		return nil
 	}
 	w := ctor.New(url)
-	h := &workerHash{w: w, msgs: make(chan js.Value, 4), buf: make([]byte, 0, 256<<10)}
+	h := &workerHash{w: w, msgs: make(chan js.Value, 16), buf: make([]byte, 0, 256<<10)}
 	h.onMsg = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		select {
 		case h.msgs <- args[0].Get("data"):
@@ -116,14 +118,16 @@ func (h *workerHash) sum() ([]byte, error) {
 	h.post()
 	h.w.Call("postMessage", "sum")
 	v, ok := h.wait(time.Minute)
-	defer h.stop()
-	if !ok || v.Type() != js.TypeObject || v.Length() != 20 {
+	if !ok || !v.InstanceOf(uint8Array) || v.Length() != 20 {
+		h.stop()
 		return nil, errWorker
 	}
 	out := make([]byte, 20)
 	js.CopyBytesToGo(out, v)
 	return out, nil
 }
+
+func (h *workerHash) done() { h.stop() }
 
 func (h *workerHash) stop() {
 	if h.dead {
@@ -133,4 +137,66 @@ func (h *workerHash) stop() {
 	h.w.Call("terminate")
 	h.onMsg.Release()
 	h.onE.Release()
+}
+
+// The Writer's offload: the worker encrypts as well as hashes.
+
+var uint8Array = js.Global().Get("Uint8Array")
+
+func (h *workerHash) toJS(p []byte) js.Value {
+	a := uint8Array.New(len(p))
+	js.CopyBytesToJS(a, p)
+	return a
+}
+
+func (h *workerHash) startEnc(key, ks []byte) error {
+	if h.dead {
+		return errWorker
+	}
+	k := h.toJS(key)
+	h.w.Call("postMessage", map[string]any{"key": k, "ks": h.toJS(ks)}, []any{k.Get("buffer")})
+	return nil
+}
+
+func (h *workerHash) enc(p []byte, from int) error {
+	if h.dead {
+		return errWorker
+	}
+	h.post() // what is queued for hashing comes first
+	a := h.toJS(p)
+	h.w.Call("postMessage", map[string]any{"enc": a, "from": from}, []any{a.Get("buffer")})
+	h.npending++
+	return nil
+}
+
+func (h *workerHash) tail(p []byte) error {
+	if h.dead {
+		return errWorker
+	}
+	h.post()
+	a := h.toJS(p)
+	h.w.Call("postMessage", map[string]any{"tail": a}, []any{a.Get("buffer")})
+	h.npending++
+	return nil
+}
+
+func (h *workerHash) pending() int { return h.npending }
+
+func (h *workerHash) next() ([]byte, error) {
+	if h.dead || h.npending == 0 {
+		return nil, errWorker
+	}
+	v, ok := h.wait(time.Minute)
+	if !ok || !v.InstanceOf(uint8Array) {
+		h.stop()
+		return nil, errWorker
+	}
+	h.npending--
+	n := v.Length()
+	if cap(h.cbuf) < n {
+		h.cbuf = make([]byte, n)
+	}
+	h.cbuf = h.cbuf[:n]
+	js.CopyBytesToGo(h.cbuf, v)
+	return h.cbuf, nil
 }

@@ -1,7 +1,16 @@
-// Backpack's MDC worker: the SHA-1 of OpenPGP's modification detection
-// code, computed off the page's main thread while the page encrypts or
-// decrypts. Messages: "ping" (answers "pong"), a Uint8Array (hashed), and
-// "sum" (answers the 20-byte digest and starts over).
+// Backpack's MDC worker: off the page's main thread, the SHA-1 of OpenPGP's
+// modification detection code and, for the writer, the CFB encryption
+// itself (as CBC of the plaintext, shifted by a block: see seipd.go).
+// Messages, handled in order:
+//   "ping"                      answers "pong"
+//   Uint8Array                  hashed
+//   "sum"                       answers the 20-byte digest; starts over
+//   {key, ks}                   AES key and first key stream block
+//   {enc: Uint8Array, from}     whole blocks encrypted (hashing from byte
+//                               from on); answers the ciphertext
+//   {tail: Uint8Array}          fewer than 16 bytes XORed with the key
+//                               stream, not hashed; answers them
+// A failure answers {error: true}.
 'use strict';
 const H0 = [0x67452301, 0xEFCDAB89 | 0, 0x98BADCFE | 0, 0x10325476, 0xC3D2E1F0 | 0];
 const w = new Int32Array(80);
@@ -59,10 +68,46 @@ function sum() {
   return out;
 }
 
-reset();
-onmessage = (e) => {
-  const m = e.data;
+let key = null;
+let ks = null;
+
+async function handle(m) {
   if (m === 'ping') postMessage('pong');
   else if (m === 'sum') postMessage(sum());
-  else update(m);
+  else if (m instanceof Uint8Array) update(m);
+  else if (m.key) {
+    key = await crypto.subtle.importKey('raw', m.key, { name: 'AES-CBC' }, false, ['encrypt']);
+    m.key.fill(0);
+    ks = m.ks;
+  } else if (m.enc) {
+    const p = m.enc, n = p.length;
+    if (m.from < n) update(p.subarray(m.from));
+    const y = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv: ks }, key, p), 0, n);
+    for (let i = 0; i < 16; i++) p[i] ^= ks[i];
+    xor(p, 16, y, 0, n - 16);
+    ks = y.slice(n - 16, n);
+    postMessage(p, [p.buffer]);
+  } else if (m.tail) {
+    const p = m.tail;
+    for (let i = 0; i < p.length; i++) p[i] ^= ks[i];
+    postMessage(p, [p.buffer]);
+  }
+}
+
+// xor sets a[ao:ao+n] ^= b[bo:bo+n], a word at a time where aligned.
+function xor(a, ao, b, bo, n) {
+  let i = 0;
+  if ((a.byteOffset + ao) % 4 === 0 && (b.byteOffset + bo) % 4 === 0) {
+    const a32 = new Int32Array(a.buffer, a.byteOffset + ao, n >> 2);
+    const b32 = new Int32Array(b.buffer, b.byteOffset + bo, n >> 2);
+    for (let j = 0; j < a32.length; j++) a32[j] ^= b32[j];
+    i = a32.length * 4;
+  }
+  for (; i < n; i++) a[ao + i] ^= b[bo + i];
+}
+
+reset();
+let chain = Promise.resolve();
+onmessage = (e) => {
+  chain = chain.then(() => handle(e.data)).catch(() => postMessage({ error: true }));
 };

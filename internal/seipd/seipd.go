@@ -76,10 +76,11 @@ type Writer struct {
 	out    *partialWriter
 	enc    cbcEncrypter
 	h      mdcHash
-	buf    []byte // plaintext not yet encrypted, len < chunk
-	hashed int    // how much of buf h has seen
-	summed bool   // the digest is taken: hash no more
-	y      []byte // CBC output
+	buf    []byte  // plaintext not yet encrypted, len < chunk
+	hashed int     // how much of buf h has seen
+	summed bool    // the digest is taken: hash no more
+	off    offload // the worker encrypting, or nil
+	y      []byte  // CBC output
 	ks     [blockSize]byte
 	err    error
 }
@@ -112,6 +113,9 @@ func newWriter(w io.Writer, key []byte, rnd io.Reader) (*Writer, error) {
 		y:   make([]byte, chunk),
 	}
 	b.Encrypt(x.ks[:], x.ks[:]) // K[1] = E(IV), IV = 0
+	if off, ok := x.h.(offload); ok && off.startEnc(key, x.ks[:]) == nil {
+		x.off = off
+	}
 	if err := x.out.writeHeader(); err != nil {
 		return nil, err
 	}
@@ -148,6 +152,9 @@ func (x *Writer) flush() error {
 		return nil
 	}
 	p := x.buf[:n]
+	if x.off != nil {
+		return x.flushOffload(n)
+	}
 	y := x.y[:n]
 	// The MDC hash runs while the browser encrypts.
 	if err := x.enc.cbc(y, p, x.ks[:], func() { x.hash(n) }); err != nil {
@@ -162,6 +169,65 @@ func (x *Writer) flush() error {
 	rest := copy(x.buf, x.buf[n:])
 	x.buf = x.buf[:rest]
 	x.hashed -= n
+	return nil
+}
+
+// offload is a worker that hashes and encrypts (js/wasm only): the
+// Writer posts plaintext and writes the ciphertexts it answers, in order,
+// while it prepares the next chunk.
+type offload interface {
+	mdcHash
+	// startEnc gives the worker the key and the first key stream block.
+	startEnc(key, ks []byte) error
+	// enc posts whole blocks to encrypt, hashing them from byte from on.
+	enc(p []byte, from int) error
+	// tail posts fewer than a block of final bytes to encrypt, unhashed.
+	tail(p []byte) error
+	// next waits for the next ciphertext.
+	next() ([]byte, error)
+	// pending is how many ciphertexts are still to come.
+	pending() int
+}
+
+// maxPending bounds the chunks the worker holds (memory).
+const maxPending = 3
+
+// flushOffload posts buf's first n bytes (whole blocks) to the worker and
+// writes what it has finished.
+func (x *Writer) flushOffload(n int) error {
+	from := x.hashed
+	if x.summed {
+		from = n
+	}
+	if err := x.off.enc(x.buf[:n], min(from, n)); err != nil {
+		return err
+	}
+	x.hashed = max(x.hashed, n) - n
+	rest := copy(x.buf, x.buf[n:])
+	x.buf = x.buf[:rest]
+	for x.off.pending() > maxPending {
+		if err := x.drainOne(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *Writer) drainOne() error {
+	c, err := x.off.next()
+	if err != nil {
+		return err
+	}
+	_, err = x.out.Write(c)
+	return err
+}
+
+func (x *Writer) drainAll() error {
+	for x.off != nil && x.off.pending() > 0 {
+		if err := x.drainOne(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -183,6 +249,11 @@ func (x *Writer) Close() error {
 	}
 	x.hash(len(x.buf))
 	x.summed = true
+	// The worker answers the digest after the ciphertexts posted before.
+	if err := x.drainAll(); err != nil {
+		x.err = err
+		return err
+	}
 	sum, err := x.h.sum()
 	if err != nil {
 		x.err = err
@@ -196,7 +267,18 @@ func (x *Writer) Close() error {
 		return err
 	}
 	// The last partial block: XOR with the start of the key stream block.
-	subtle.XORBytes(x.buf, x.buf, x.ks[:len(x.buf)])
+	if x.off != nil {
+		if err := x.off.tail(x.buf); err != nil {
+			return err
+		}
+		if err := x.drainAll(); err != nil {
+			return err
+		}
+		x.buf = x.buf[:0]
+	} else {
+		subtle.XORBytes(x.buf, x.buf, x.ks[:len(x.buf)])
+	}
+	x.h.done()
 	if _, err := x.out.Write(x.buf); err != nil {
 		return err
 	}
@@ -285,6 +367,7 @@ func (x *reader) check() error {
 	}
 	x.h.Write(held[len(held)-mdcSize : len(held)-mdcSize+2])
 	sum, err := x.h.sum()
+	x.h.done()
 	if err != nil {
 		return err
 	}
