@@ -277,11 +277,12 @@ type fileReader struct {
 	id     string
 
 	mu    sync.Mutex
-	i     uint32   // index of the next chunk to fetch
-	ahead [][]byte // decrypted chunks not yet in buf
-	done  bool     // ahead ends with the final chunk
-	spare [][]byte // plaintext buffers to reuse
-	buf   []byte   // plaintext of the current chunk
+	i     uint32     // index of the next chunk to fetch
+	ahead [][]byte   // decrypted chunks not yet in buf
+	done  bool       // ahead ends with the final chunk
+	spare [][]byte   // plaintext buffers to reuse
+	pre   chan batch // the next batch, being read; nil when none is
+	buf   []byte     // plaintext of the current chunk
 	off   int
 	final bool // buf holds the final chunk
 	err   error
@@ -303,25 +304,67 @@ func (fr *fileReader) next() error {
 	return nil
 }
 
-// fetch reads and decrypts up to BatchChunks chunks from fr.i into fr.ahead.
+// batch is what load read: decrypted chunks, whether the last is the
+// file's final chunk, and how many were read.
+type batch struct {
+	pts  [][]byte
+	done bool
+	n    uint32
+	err  error
+}
+
+// fetch makes the next batch of chunks ahead: the one read in the
+// background since the previous fetch, or one read now. Unless the file
+// ends there, it then starts reading the batch after, so that the store
+// and WebCrypto work while the caller uses this one.
 func (fr *fileReader) fetch() error {
-	n := BatchChunks
-	if fr.i == 0 {
-		n = 2 // a small file costs no more than it did one chunk at a time
+	var b batch
+	if fr.pre != nil {
+		b = <-fr.pre
+		fr.pre = nil
+	} else {
+		n := BatchChunks
+		if fr.i == 0 {
+			n = 2 // a small file costs no more than it did one chunk at a time
+		}
+		dst := fr.spare
+		fr.spare = nil
+		b = fr.load(fr.i, n, dst)
 	}
+	if b.err != nil {
+		return b.err
+	}
+	fr.ahead = append(fr.ahead, b.pts...)
+	fr.i += b.n
+	if b.done {
+		fr.done = true
+		return nil
+	}
+	dst := fr.spare
+	fr.spare = nil
+	ch := make(chan batch, 1)
+	i := fr.i
+	go func() { ch <- fr.load(i, BatchChunks, dst) }()
+	fr.pre = ch
+	return nil
+}
+
+// load reads and decrypts up to n chunks from index i, reusing dst's
+// buffers. It touches none of fr's changing fields.
+func (fr *fileReader) load(i uint32, n int, dst [][]byte) batch {
 	keys := make([]string, n)
 	for j := range keys {
-		keys[j] = chunkKey(fr.prefix, fr.i+uint32(j))
+		keys[j] = chunkKey(fr.prefix, i+uint32(j))
 	}
 	vals, err := fr.getMany(keys)
 	if err != nil {
-		return err
+		return batch{err: err}
 	}
 	fr.v.mu.RLock()
 	k, schema := fr.v.k, fr.v.schema
 	fr.v.mu.RUnlock()
 	if k == nil {
-		return ErrLocked
+		return batch{err: ErrLocked}
 	}
 	// A full chunk followed by another is normally not final; a short one
 	// or one followed by nothing is. Guess, open the batch, and retry the
@@ -331,42 +374,41 @@ func (fr *fileReader) fetch() error {
 		m++
 	}
 	if m == 0 {
-		if fr.i == 0 {
-			return ErrNotFound
+		if i == 0 {
+			return batch{err: ErrNotFound}
 		}
-		return fmt.Errorf("%w: file %s truncated at chunk %d", ErrCorrupt, fr.id, fr.i)
+		return batch{err: fmt.Errorf("%w: file %s truncated at chunk %d", ErrCorrupt, fr.id, i)}
 	}
 	guess := make([]bool, m)
 	ads := make([][]byte, m)
 	for j := range m {
-		idx := fr.i + uint32(j)
+		idx := i + uint32(j)
 		guess[j] = len(vals[j])-overhead < ChunkSize || (j == m-1 && m < n)
 		ads[j] = chunkAAD(schema, keys[j], idx, guess[j])
 	}
-	dst := fr.spare
-	fr.spare = nil
 	pts, errs := k.openBatch(dst, ads, vals[:m])
+	var b batch
 	for j := range m {
-		idx := fr.i + uint32(j)
+		idx := i + uint32(j)
 		final := guess[j]
 		if errs[j] != nil && len(vals[j])-overhead == ChunkSize {
 			final = !final
 			pts[j], errs[j] = open(k.aead, nil, chunkAAD(schema, keys[j], idx, final), vals[j])
 		}
 		if errs[j] != nil {
-			return fmt.Errorf("%w: file %s chunk %d", ErrCorrupt, fr.id, idx)
+			return batch{err: fmt.Errorf("%w: file %s chunk %d", ErrCorrupt, fr.id, idx)}
 		}
-		fr.ahead = append(fr.ahead, pts[j])
+		b.pts = append(b.pts, pts[j])
 		if final {
-			fr.done = true
-			return nil
+			b.done = true
+			return b
 		}
 	}
-	fr.i += uint32(m)
+	b.n = uint32(m)
 	if m < n {
-		return fmt.Errorf("%w: file %s truncated at chunk %d", ErrCorrupt, fr.id, fr.i)
+		return batch{err: fmt.Errorf("%w: file %s truncated at chunk %d", ErrCorrupt, fr.id, i+uint32(m))}
 	}
-	return nil
+	return b
 }
 
 func (fr *fileReader) getMany(keys []string) ([][]byte, error) {
@@ -443,6 +485,11 @@ func (fr *fileReader) WriteTo(w io.Writer) (int64, error) {
 func (fr *fileReader) Close() error {
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
+	if fr.pre != nil {
+		b := <-fr.pre
+		fr.pre = nil
+		fr.ahead = append(fr.ahead, b.pts...)
+	}
 	for _, b := range append(append(fr.ahead, fr.spare...), fr.buf) {
 		wipe(b[:cap(b)])
 	}
