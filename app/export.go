@@ -39,6 +39,8 @@ type Export struct {
 	keyFpr    string // fingerprint of a valid public key
 	keyErr    string
 
+	pre *xpPrefetch // the records, read when the page opened
+
 	busy       bool
 	done       int64
 	total      int64
@@ -59,11 +61,20 @@ func (x *Export) OnNav(ctx app.Context) {
 	x.protect = xpProtectGenerated
 	x.generated = export.GeneratePassphrase()
 	x.ready = true
+	// Decrypting the records takes most of a second on a long history:
+	// it starts now, while the person chooses, and Export waits for it.
+	x.pre = startXPPrefetch(ctx, current())
 }
 
-// OnDismount forgets the finished file (also when the person changes how
-// the next one is protected, so the page never shows a stale passphrase).
+// OnDismount forgets the finished file and the records read for export.
 func (x *Export) OnDismount() {
+	x.forgetFile()
+	x.pre = nil
+}
+
+// forgetFile forgets the finished file (also when the person changes how
+// the next one is protected, so the page never shows a stale passphrase).
+func (x *Export) forgetFile() {
 	if x.url != "" {
 		revokeURL(x.url)
 		x.url = ""
@@ -102,11 +113,9 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		x.err = errorText(export.ErrorKey(err))
 		return
 	}
-	if x.url != "" {
-		revokeURL(x.url)
-		x.url = ""
-	}
+	x.forgetFile()
 	sel := x.choice.selection()
+	pre := x.pre
 	pass := x.passphrase()
 	x.busy, x.err, x.done, x.total, x.copied = true, "", 0, 1, false
 	ctx.Async(func() {
@@ -114,7 +123,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		var url, name string
 		var size int64
 		t0 := time.Now()
-		data, err := xpData(ctx, s)
+		data, err := pre.get(ctx, s)
 		t1 := time.Now()
 		var t2 time.Time
 		if err == nil {
@@ -240,7 +249,7 @@ func (x *Export) renderProtect() app.UI {
 		id := "xp-protect-" + v
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name("xp-protect").Value(v).Checked(x.protect == v).Disabled(x.busy).
-				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = ""; x.OnDismount() }),
+				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = ""; x.forgetFile() }),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
 	"backpack/internal/export"
 	"backpack/internal/fhir"
 	"backpack/internal/record"
@@ -60,4 +62,42 @@ func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
 		}
 	}
 	return d, nil
+}
+
+// xpPrefetch is xpData started ahead of time.
+type xpPrefetch struct {
+	s    *session.Session
+	done chan struct{}
+	data export.Data
+	err  error
+}
+
+// startXPPrefetch starts reading s's records for an export in the
+// background (nil without a session).
+func startXPPrefetch(ctx app.Context, s *session.Session) *xpPrefetch {
+	if s == nil {
+		return nil
+	}
+	p := &xpPrefetch{s: s, done: make(chan struct{})}
+	ctx.Async(func() {
+		p.data, p.err = xpData(ctx, s)
+		close(p.done)
+	})
+	return p
+}
+
+// get returns the records read ahead for s, waiting for them, or reads
+// them now when none were (or they failed, or were for another session).
+func (p *xpPrefetch) get(ctx context.Context, s *session.Session) (export.Data, error) {
+	if p != nil && p.s == s {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return export.Data{}, ctx.Err()
+		}
+		if p.err == nil {
+			return p.data, nil
+		}
+	}
+	return xpData(ctx, s)
 }
