@@ -53,19 +53,30 @@ const PendingMaxAge = 10 * time.Minute
 
 var now = time.Now // tests move the clock
 
-func (v *Vault) pendingOp(k *keys, prefix string) Op {
+func (v *Vault) pendingOp(c cryptor, prefix string) Op {
 	key := pendingPrefix + prefix
 	t := binary.BigEndian.AppendUint64(nil, uint64(now().Unix()))
-	return Op{Bucket: BucketMeta, Key: key, Value: seal(k.aead, aad(v.schema, BucketMeta, key, nil), t)}
+	return Op{Bucket: BucketMeta, Key: key, Value: seal(c.aead, aad(v.schema, BucketMeta, key, nil), t)}
+}
+
+// liveCryptor returns the key's AEADs while the vault is unlocked. Long
+// file transfers take it again for each batch, under mu, so that Lock
+// (which wipes the keys) never races them; a copy keeps working for the
+// batch under way.
+func (v *Vault) liveCryptor() (cryptor, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.k == nil {
+		return cryptor{}, ErrLocked
+	}
+	return v.k.cryptor(), nil
 }
 
 // cleanPending deletes the chunks of files whose PutFile was abandoned. It
 // is best effort: a failure leaves the marks for the next unlock.
 func (v *Vault) cleanPending(ctx context.Context) {
-	v.mu.RLock()
-	k := v.k
-	v.mu.RUnlock()
-	if k == nil {
+	c, err := v.liveCryptor()
+	if err != nil {
 		return
 	}
 	var ops []Op
@@ -74,7 +85,7 @@ func (v *Vault) cleanPending(ctx context.Context) {
 		if !ok {
 			return nil
 		}
-		pt, err := open(k.aead, nil, aad(v.schema, BucketMeta, key, nil), val)
+		pt, err := open(c.aead, nil, aad(v.schema, BucketMeta, key, nil), val)
 		if err != nil || len(pt) != 8 {
 			return nil // not ours to judge: leave it
 		}
@@ -184,10 +195,11 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 			ads[j] = chunkAAD(v.schema, keys[j], idx, final && j == count-1)
 			pts[j] = buf[j*ChunkSize : min((j+1)*ChunkSize, size)]
 		}
-		if v.Locked() {
-			return 0, ErrLocked
+		c, err := v.liveCryptor()
+		if err != nil {
+			return 0, err
 		}
-		sealed, err := k.sealBatch(ads, pts)
+		sealed, err := c.sealBatch(ads, pts)
 		if err != nil {
 			return 0, err
 		}
@@ -197,7 +209,7 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 			ops = append(ops, Op{Bucket: BucketChunks, Key: keys[j], Value: sealed[j]})
 		}
 		if !final {
-			ops = append(ops, v.pendingOp(k, prefix))
+			ops = append(ops, v.pendingOp(c, prefix))
 			if err := v.store.Write(ctx, ops); err != nil {
 				return 0, err
 			}
@@ -360,12 +372,11 @@ func (fr *fileReader) load(i uint32, n int, dst [][]byte) batch {
 	if err != nil {
 		return batch{err: err}
 	}
-	fr.v.mu.RLock()
-	k, schema := fr.v.k, fr.v.schema
-	fr.v.mu.RUnlock()
-	if k == nil {
-		return batch{err: ErrLocked}
+	c, err := fr.v.liveCryptor()
+	if err != nil {
+		return batch{err: err}
 	}
+	schema := fr.v.schema
 	// A full chunk followed by another is normally not final; a short one
 	// or one followed by nothing is. Guess, open the batch, and retry the
 	// other flag where the guess was wrong.
@@ -386,14 +397,14 @@ func (fr *fileReader) load(i uint32, n int, dst [][]byte) batch {
 		guess[j] = len(vals[j])-overhead < ChunkSize || (j == m-1 && m < n)
 		ads[j] = chunkAAD(schema, keys[j], idx, guess[j])
 	}
-	pts, errs := k.openBatch(dst, ads, vals[:m])
+	pts, errs := c.openBatch(dst, ads, vals[:m])
 	var b batch
 	for j := range m {
 		idx := i + uint32(j)
 		final := guess[j]
 		if errs[j] != nil && len(vals[j])-overhead == ChunkSize {
 			final = !final
-			pts[j], errs[j] = open(k.aead, nil, chunkAAD(schema, keys[j], idx, final), vals[j])
+			pts[j], errs[j] = open(c.aead, nil, chunkAAD(schema, keys[j], idx, final), vals[j])
 		}
 		if errs[j] != nil {
 			return batch{err: fmt.Errorf("%w: file %s chunk %d", ErrCorrupt, fr.id, idx)}

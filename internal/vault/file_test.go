@@ -191,3 +191,33 @@ func TestTruncatedAcrossBatches(t *testing.T) {
 		}
 	}
 }
+
+// Lock during a file transfer stops it with ErrLocked (and the race
+// detector finds no access to the wiped keys).
+func TestLockDuringFileTransfer(t *testing.T) {
+	_, v, _ := newVault(t)
+	data := pattern(3*BatchChunks*ChunkSize + 5)
+	if _, err := v.PutFile(ctx, "big", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := v.OpenFile(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() {
+		_, err := io.Copy(io.Discard, r)
+		done <- err
+	}()
+	go func() {
+		_, err := v.PutFile(ctx, "other", bytes.NewReader(data))
+		done <- err
+	}()
+	v.Lock()
+	for range 2 {
+		if err := <-done; err != nil && !errors.Is(err, ErrLocked) {
+			t.Errorf("got %v, want nil or ErrLocked", err)
+		}
+	}
+	r.Close()
+}
