@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,8 +21,9 @@ type restoreResult struct {
 	Profiles     int // profiles added (or an empty one filled in)
 	Entries      int // entries added
 	Skipped      int // entries already in the vault
-	Notes        int // personal notes on the added entries
-	Flags        int // error flags on the added entries
+	Notes        int // personal notes on the added entries, and added to held ones
+	Flags        int // error flags on the added entries, and added to held ones
+	Updated      int // entries already held that got notes, a flag or files
 	Files        int // files added
 	FilesSkipped int // files already in the vault
 	Questions    int // questions added
@@ -29,7 +31,7 @@ type restoreResult struct {
 
 // Nothing reports whether the restore added nothing at all.
 func (r restoreResult) Nothing() bool {
-	return r.Profiles+r.Entries+r.Files+r.Questions == 0
+	return r.Profiles+r.Entries+r.Files+r.Questions+r.Updated == 0
 }
 
 // restoreArchive reads an export from r, opened with id, into the session's
@@ -253,6 +255,49 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 		e.Resource = fhir.Resource{Type: e.Resource.Type, ID: e.Resource.ID}
 		entries = append(entries, e)
 	}
+	// An entry already held keeps its own data, but gains the notes, the
+	// error flag and the attached files it has in the export (added on the
+	// other device).
+	updates := map[string]record.Entry{} // held entry id → merged
+	var order []string
+	for _, e := range entries {
+		old, ok := book.Held(e)
+		if !ok {
+			continue
+		}
+		if m, ok := updates[old.ID]; ok {
+			old = m
+		}
+		merged, notes, flag := xpMergeInto(old, e)
+		if notes == 0 && !flag && len(merged.Files) == len(old.Files) {
+			continue
+		}
+		if _, ok := updates[old.ID]; !ok {
+			order = append(order, old.ID)
+			res.Updated++
+		}
+		updates[old.ID] = merged
+		res.Notes += notes
+		if flag {
+			res.Flags++
+		}
+	}
+	var putUpdates []record.Entry
+	if len(order) > 0 {
+		held, err := rs.s.Vault().Bodies(ctx, order)
+		if err != nil {
+			return restoreResult{}, err
+		}
+		for i, id := range order {
+			full := updates[id]
+			full.Updated = time.Now()
+			putUpdates = append(putUpdates, full)
+			full.Resource.JSON = held[i]
+			h, b := record.EncodeEntry(full)
+			recs = append(recs, vault.Record{ID: id, Header: h, Body: b})
+		}
+	}
+
 	added, skipped := book.Merge(entries)
 	res.Skipped = skipped
 	for _, e := range added {
@@ -320,12 +365,55 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 	for _, q := range putQuestions {
 		errs = append(errs, book.PutQuestion(q))
 	}
+	for _, e := range putUpdates {
+		errs = append(errs, book.Update(e))
+	}
 	// The files' bytes now belong to the vault; only duplicate copies go.
 	rs.stored = nil
 	for _, id := range dupCopies {
 		rs.s.Vault().DeleteFile(context.WithoutCancel(ctx), id)
 	}
 	return res, errors.Join(errs...)
+}
+
+// xpMergeInto adds to held the notes (by id, or by text and time), the
+// error flag (when held has none) and the attached files of in. It returns
+// the merged entry, how many notes it gained and whether it gained a flag.
+func xpMergeInto(held, in record.Entry) (record.Entry, int, bool) {
+	have := map[string]bool{}
+	for _, n := range held.Notes {
+		have[n.ID] = true
+		have[n.Text+"\x00"+n.Created.UTC().Format(time.RFC3339Nano)] = true
+	}
+	notes := 0
+	for _, n := range in.Notes {
+		if have[n.ID] || have[n.Text+"\x00"+n.Created.UTC().Format(time.RFC3339Nano)] {
+			continue
+		}
+		held.Notes = append(held.Notes, n)
+		have[n.ID] = true
+		notes++
+	}
+	if notes > 0 {
+		sort.SliceStable(held.Notes, func(i, j int) bool { return held.Notes[i].Created.Before(held.Notes[j].Created) })
+	}
+	flag := false
+	if held.Flag == nil && in.Flag != nil {
+		f := *in.Flag
+		held.Flag = &f
+		flag = true
+	}
+	attached := map[string]bool{}
+	for _, id := range held.Files {
+		attached[id] = true
+	}
+	for _, id := range in.Files {
+		if !attached[id] {
+			held.Files = append(held.Files, id)
+			attached[id] = true
+		}
+	}
+	return held, notes, flag
 }
 
 // profileEmpty reports whether a profile holds no entries, files or questions.

@@ -336,3 +336,74 @@ func TestRestorePrivateKey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Notes, a flag and attached files added on the other device reach entries
+// the vault already holds; their own data stays; it lasts past a lock.
+func TestRestoreAddsNotesToHeldEntries(t *testing.T) {
+	ctx := context.Background()
+	src := xpNewSession(t, vault.NewMemStore())
+	xpFill(t, src)
+	st := vault.NewMemStore()
+	dst, _, err := session.Create(ctx, st, "pass phrase words here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restoreArchive(ctx, dst, bytes.NewReader(xpExportAll(t, src, "p1")), export.PassphraseIdentity("p1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	// On the first device: a note on the lab result, a flag on the
+	// condition, the kid's photo attached to the immunization.
+	var lab, cond, imm record.Entry
+	var photo string
+	for _, p := range src.Book().Profiles() {
+		page, _ := src.Book().Timeline(record.Filter{Profile: p.ID}, 0, -1)
+		for _, e := range page {
+			switch e.Kind {
+			case record.KindLab:
+				lab = e
+			case record.KindCondition:
+				cond = e
+			case record.KindImmunization:
+				imm = e
+			}
+		}
+		for _, f := range src.Book().Files(p.ID) {
+			if f.Name == "photo.jpg" {
+				photo = f.ID
+			}
+		}
+	}
+	if _, err := src.AddNote(ctx, lab.ID, "Ask about diet"); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetFlag(ctx, cond.ID, &record.ErrorFlag{Note: "Never had it"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.AttachFiles(ctx, imm.ID, []string{photo}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := restoreArchive(ctx, dst, bytes.NewReader(xpExportAll(t, src, "p2")), export.PassphraseIdentity("p2"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (restoreResult{Notes: 1, Flags: 1, Updated: 3, Skipped: 3, FilesSkipped: 2}) {
+		t.Errorf("result %+v", res)
+	}
+	want := strings.Join(xpSnapshot(t, src), "\n")
+	if got := strings.Join(xpSnapshot(t, dst), "\n"); got != want {
+		t.Errorf("merged vault differs:\n got %q\nwant %q", got, want)
+	}
+	dst.Lock()
+	again, err := session.Unlock(ctx, st, "pass phrase words here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(xpSnapshot(t, again), "\n"); got != want {
+		t.Errorf("after unlock:\n got %q\nwant %q", got, want)
+	}
+	// And once more: nothing new.
+	res, err = restoreArchive(ctx, again, bytes.NewReader(xpExportAll(t, src, "p3")), export.PassphraseIdentity("p3"), nil)
+	if err != nil || !res.Nothing() {
+		t.Errorf("third restore: %+v, %v", res, err)
+	}
+}

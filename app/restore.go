@@ -109,6 +109,7 @@ func (r *Restore) renderResult() app.UI {
 		{"rs-n-flags", i18n.T("ui.restore.n.flags"), res.Flags},
 		{"rs-n-files", i18n.T("ui.restore.n.files"), res.Files},
 		{"rs-n-questions", i18n.T("ui.restore.n.questions"), res.Questions},
+		{"rs-n-updated", i18n.T("ui.restore.n.updated"), res.Updated},
 		{"rs-n-skipped", i18n.T("ui.restore.n.skipped"), res.Skipped + res.FilesSkipped},
 	}
 	return app.Section().ID("restore-result").Class("card xp-step").Body(

@@ -96,6 +96,7 @@ func init() {
 		"ui.restore.n.files":     "Files added",
 		"ui.restore.n.questions": "Questions added",
 		"ui.restore.n.skipped":   "Already in your vault",
+		"ui.restore.n.updated":   "Entries you had, now with notes, flags or files from this file",
 		"ui.restore.see":         "See the timeline",
 
 		// Provider view.
@@ -249,6 +250,7 @@ func init() {
 		"ui.restore.n.files":     "Archivos añadidos",
 		"ui.restore.n.questions": "Preguntas añadidas",
 		"ui.restore.n.skipped":   "Ya estaban en tu bóveda",
+		"ui.restore.n.updated":   "Entradas que ya tenías, ahora con notas, marcas o archivos de este archivo",
 		"ui.restore.see":         "Ver la cronología",
 
 		"ui.view.title":                 "Abrir un archivo compartido",

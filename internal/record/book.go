@@ -352,6 +352,21 @@ func (b *Book) Merge(entries []Entry) (added []Entry, skipped int) {
 	return added, skipped
 }
 
+// Held returns the live or trashed entry of e's profile with e's identity
+// (what Merge would skip e for).
+func (b *Book) Held(e Entry) (Entry, bool) {
+	if e.Identity == "" {
+		e.Identity = Identity(e.Resource, e.Provenance)
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	p := b.ident[identKey(&e)]
+	if p == nil || e.Profile == "" {
+		return Entry{}, false
+	}
+	return *cloneEntry(*p), true
+}
+
 // Load puts any decoded vault header in the book (at unlock).
 func (b *Book) Load(h Header) error {
 	switch {
