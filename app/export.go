@@ -9,6 +9,7 @@ import (
 
 	"backpack/internal/export"
 	"backpack/internal/i18n"
+	"backpack/internal/seipd"
 	"backpack/internal/vault"
 )
 
@@ -64,6 +65,7 @@ func (x *Export) OnNav(ctx app.Context) {
 	// Decrypting the records takes most of a second on a long history:
 	// it starts now, while the person chooses, and Export waits for it.
 	x.pre = startXPPrefetch(ctx, current())
+	seipd.Prewarm()
 }
 
 // OnDismount forgets the finished file and the records read for export.

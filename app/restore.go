@@ -5,6 +5,7 @@ import (
 
 	"backpack/internal/export"
 	"backpack/internal/i18n"
+	"backpack/internal/seipd"
 )
 
 func init() { addPage(PathRestore, false, func() app.Composer { return &Restore{} }) }
@@ -30,6 +31,7 @@ func (r *Restore) OnNav(ctx app.Context) {
 	}
 	r.opener = xpOpener{prefix: "rs"}
 	r.ready = true
+	seipd.Prewarm() // the worker checking the file's integrity code
 }
 
 func (r *Restore) start(ctx app.Context, e app.Event) {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"syscall/js"
 	"testing"
+	"time"
 )
 
 // TestWebCryptoUsed checks that in a browser the writer encrypts with
@@ -67,4 +68,28 @@ func TestWorkerUsed(t *testing.T) {
 	if _, ok := newMDCHash().(goSHA1); !ok {
 		t.Fatal("no fallback to Go when the worker cannot start")
 	}
+}
+
+// TestPrewarm checks that a prewarmed worker is the next one used.
+func TestPrewarm(t *testing.T) {
+	Prewarm()
+	for i := 0; i < 100; i++ {
+		spareMu.Lock()
+		ok := spare != nil
+		spareMu.Unlock()
+		if ok {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	spareMu.Lock()
+	w := spare
+	spareMu.Unlock()
+	if w == nil {
+		t.Fatal("no spare worker")
+	}
+	if h := newMDCHash(); h != mdcHash(w) {
+		t.Fatal("the spare worker was not used")
+	}
+	w.done()
 }

@@ -5,6 +5,7 @@ package seipd
 import (
 	"errors"
 	"runtime"
+	"sync"
 	"syscall/js"
 	"time"
 )
@@ -20,10 +21,49 @@ func newMDCHash() mdcHash {
 	if WorkerURL == "" {
 		return newGoSHA1()
 	}
-	if w := startWorker(WorkerURL); w != nil {
+	spareMu.Lock()
+	w := spare
+	spare = nil
+	spareMu.Unlock()
+	if w == nil {
+		w = startWorker(WorkerURL)
+	}
+	if w != nil {
 		return w
 	}
 	return newGoSHA1()
+}
+
+var (
+	spareMu sync.Mutex
+	spare   *workerHash // started by Prewarm, not used yet
+)
+
+// Prewarm starts a worker in the background for the next Writer or
+// reader, so that a page about to export or restore does not wait for it.
+func Prewarm() {
+	if WorkerURL == "" {
+		return
+	}
+	spareMu.Lock()
+	have := spare != nil
+	spareMu.Unlock()
+	if have {
+		return
+	}
+	go func() {
+		w := startWorker(WorkerURL)
+		if w == nil {
+			return
+		}
+		spareMu.Lock()
+		defer spareMu.Unlock()
+		if spare == nil {
+			spare = w
+		} else {
+			w.stop()
+		}
+	}()
 }
 
 // workerHash posts the plaintext to a worker in 256 KiB messages.

@@ -6,3 +6,6 @@ package seipd
 var WorkerURL string
 
 func newMDCHash() mdcHash { return newGoSHA1() }
+
+// Prewarm does nothing outside the browser.
+func Prewarm() {}
