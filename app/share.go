@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
+	"backpack/internal/record"
+	"backpack/internal/session"
 	"backpack/internal/share"
 )
 
@@ -29,10 +30,11 @@ var xpShareTTLs = []struct {
 	{7 * 24 * time.Hour, "share.expiry.7d"},
 }
 
-// xpShared is a link made in this session. Its manage token (what revokes
-// it) lives only in memory: locking or closing the app forgets it, and the
-// link then simply expires.
+// xpShared is a share link as the page shows it. The vault keeps it
+// (record.SharedLink), so that it can be copied again or revoked after the
+// app was locked or closed; the QR code is drawn for the newest only.
 type xpShared struct {
+	rec     record.SharedLink
 	url     string // the ciphertext on the server
 	token   string
 	link    string // the whole link, key in the fragment
@@ -42,15 +44,23 @@ type xpShared struct {
 	revoked bool
 }
 
-var xpShares struct {
-	mu   sync.Mutex
-	list []*xpShared // newest first
-}
-
-func xpShareList() []*xpShared {
-	xpShares.mu.Lock()
-	defer xpShares.mu.Unlock()
-	return append([]*xpShared(nil), xpShares.list...)
+// xpShareList returns the session's share links, newest first, with the
+// QR code of the newest.
+func xpShareList(s *session.Session) []*xpShared {
+	if s == nil {
+		return nil
+	}
+	var out []*xpShared
+	for i, l := range s.SharedLinks() {
+		sd := &xpShared{rec: l, url: l.URL, token: l.Token, link: l.Link, label: l.Label, expires: l.Expires, revoked: l.Revoked}
+		if i == 0 && !l.Revoked {
+			if qr, err := share.QRSVG(l.Link, ""); err == nil {
+				sd.qr = qr
+			}
+		}
+		out = append(out, sd)
+	}
+	return out
 }
 
 // Share makes a share link: the chosen part of the record, encrypted on this
@@ -85,7 +95,7 @@ func (sh *Share) OnNav(ctx app.Context) {
 	sh.choice = newExportChoice(current())
 	sh.choice.scope = xpScopeSummary
 	sh.ttl = 24 * time.Hour
-	sh.shares = xpShareList()
+	sh.shares = xpShareList(current())
 	sh.ready = true
 	ctx.Async(func() {
 		// Ask for a share that cannot exist: the answer says whether the
@@ -180,7 +190,14 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 			if err != nil {
 				qr = ""
 			}
-			return &xpShared{url: link.URL, token: c.ManageToken, link: text, qr: qr, label: label, expires: c.Expires}, nil
+			rec, err := s.SaveSharedLink(ctx, record.SharedLink{URL: link.URL, Token: c.ManageToken, Link: text, Label: label, Expires: c.Expires})
+			if err != nil {
+				// The link works but could not be remembered: revoke it
+				// rather than leave one the person cannot revoke.
+				xpFetch("DELETE", link.URL, "", map[string]string{"Authorization": "Bearer " + c.ManageToken})
+				return nil, err
+			}
+			return &xpShared{rec: rec, url: link.URL, token: c.ManageToken, link: text, qr: qr, label: label, expires: c.Expires}, nil
 		}()
 		ctx.Dispatch(func(ctx app.Context) {
 			sh.busy, sh.uploading = false, false
@@ -191,10 +208,10 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 				sh.err = i18n.T(xpShareErrorKey(err))
 				return
 			}
-			xpShares.mu.Lock()
-			xpShares.list = append([]*xpShared{sd}, xpShares.list...)
-			xpShares.mu.Unlock()
-			sh.shares = xpShareList()
+			sh.shares = append([]*xpShared{sd}, sh.shares...)
+			for _, old := range sh.shares[1:] {
+				old.qr = "" // the QR code is for the newest
+			}
 			sh.done = sh.total
 			sh.another = false
 		})
@@ -205,11 +222,21 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 // (its buttons disabled) until the answer comes: go-app drops a dispatch
 // whose source element is gone.
 func (sh *Share) revoke(ctx app.Context, sd *xpShared) {
+	s := current()
+	if s == nil {
+		lockNow()
+		return
+	}
 	sh.revoking, sh.err = sd.url, ""
+	rec, token := sd.rec, sd.token
 	ctx.Async(func() {
-		res, err := xpFetch("DELETE", sd.url, "", map[string]string{"Authorization": "Bearer " + sd.token})
+		res, err := xpFetch("DELETE", sd.url, "", map[string]string{"Authorization": "Bearer " + token})
 		if err == nil && res.Status != 204 && res.Status != 200 && res.Status != 404 {
 			err = share.ResponseError(res.Status, res.Body, res.RetryAfter)
+		}
+		if err == nil {
+			rec.Revoked, rec.Token = true, ""
+			rec, err = s.SaveSharedLink(ctx, rec)
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			sh.revoking, sh.confirming = "", ""
@@ -217,10 +244,7 @@ func (sh *Share) revoke(ctx app.Context, sd *xpShared) {
 				sh.err = i18n.T(xpShareErrorKey(err))
 				return
 			}
-			xpShares.mu.Lock()
-			sd.revoked = true
-			sd.token = ""
-			xpShares.mu.Unlock()
+			sd.rec, sd.revoked, sd.token, sd.qr = rec, true, "", ""
 		})
 	})
 }

@@ -239,6 +239,22 @@ func TestShareLink(t *testing.T) {
 	xpGo(t, ctx2, strings.Replace(link, "127.0.0.1", "localhost", 1))
 	xpWaitText(t, ctx2, ".banner.error", "")
 
+	// The app is closed and opened again: the link is still listed (the
+	// vault keeps it), and can still be revoked.
+	xpRun(t, ctx, chromedp.Reload())
+	xpRun(t, ctx, chromedp.WaitVisible("#unlock-pass", chromedp.ByID))
+	xpSetInput(t, ctx, "#unlock-pass", "orbit velvet canyon maple ribbon", "input")
+	xpClick(t, ctx, "#unlock")
+	xpPoll(t, ctx, "unlocked", `location.pathname !== "/unlock"`)
+	xpNav(t, ctx, "/share")
+	xpRun(t, ctx, chromedp.WaitVisible(".share-link", chromedp.ByQuery))
+	var again string
+	xpRun(t, ctx, chromedp.Value(".share-link", &again, chromedp.ByQuery))
+	if again != link {
+		t.Fatalf("after reopening: link %q, want %q", again, link)
+	}
+	xpWaitText(t, ctx, ".xp-shared-label", "For Dr. Rivera")
+
 	// Revoke: the link stops working.
 	xpClick(t, ctx, ".share-revoke")
 	xpRun(t, ctx, chromedp.WaitVisible(".share-revoke-yes", chromedp.ByQuery))

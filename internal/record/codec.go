@@ -19,6 +19,7 @@ const (
 	RecordProfile  RecordType = 'P'
 	RecordFile     RecordType = 'F'
 	RecordQuestion RecordType = 'Q'
+	RecordShared   RecordType = 'S' // a share link made on this device
 )
 
 // headerVersion is the first byte of every JSON header: profiles, files,
@@ -42,6 +43,7 @@ type Header struct {
 	Profile  *Profile
 	File     *FileInfo
 	Question *Question
+	Shared   *SharedLink
 }
 
 // EncodeEntry splits an entry into the small header the vault keeps in
@@ -113,6 +115,9 @@ func DecodeHeader(b []byte) (Header, error) {
 	case RecordQuestion:
 		h.Question = new(Question)
 		err = json.Unmarshal(data, h.Question)
+	case RecordShared:
+		h.Shared = new(SharedLink)
+		err = json.Unmarshal(data, h.Shared)
 	default:
 		return Header{}, ErrHeaderType
 	}

@@ -28,7 +28,8 @@ type Session struct {
 	now  func() time.Time
 
 	mu      sync.Mutex
-	corrupt int // records that failed to decrypt or decode at unlock
+	corrupt int                          // records that failed to decrypt or decode at unlock
+	shared  map[string]record.SharedLink // share links made on this device, by id
 }
 
 // Create makes a new vault in store and returns it unlocked with the
@@ -38,7 +39,7 @@ func Create(ctx context.Context, store vault.Store, passphrase string) (*Session
 	if err != nil {
 		return nil, "", err
 	}
-	return &Session{v: v, book: record.NewBook(), now: time.Now}, recovery, nil
+	return &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}}, recovery, nil
 }
 
 // Unlock opens the vault with the passphrase and loads every header.
@@ -60,7 +61,7 @@ func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (
 }
 
 func load(v *vault.Vault) (*Session, error) {
-	s := &Session{v: v, book: record.NewBook(), now: time.Now}
+	s := &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}}
 	headers, err := v.Headers()
 	if err != nil {
 		return nil, err
@@ -85,6 +86,8 @@ func load(v *vault.Vault) (*Session, error) {
 			s.book.PutFile(*h.File)
 		case record.RecordQuestion:
 			s.book.PutQuestion(*h.Question)
+		case record.RecordShared:
+			s.shared[h.Shared.ID] = *h.Shared
 		default:
 			entries = append(entries, h)
 		}
