@@ -3,8 +3,10 @@
 package ui
 
 import (
+	"context"
 	"syscall/js"
 
+	"backpack/internal/jsutil"
 	"backpack/internal/seipd"
 )
 
@@ -27,7 +29,7 @@ func xpReadText(f jsFile, limit int64) (string, error) {
 	if f.Size() > limit {
 		return "", errXPTooBig
 	}
-	v, err := await(f.v.Call("text"))
+	v, err := jsutil.Await(context.Background(), f.v.Call("text"))
 	if err != nil {
 		return "", err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"backpack/internal/jsutil"
 	"backpack/internal/vault"
 	"backpack/internal/vault/idbstore"
 )
@@ -63,7 +64,7 @@ func (r *streamReader) Read(p []byte) (int, error) {
 		if r.done {
 			return 0, io.EOF
 		}
-		res, err := idbstore.Await(context.Background(), r.reader.Call("read"))
+		res, err := jsutil.Await(context.Background(), r.reader.Call("read"))
 		if err != nil {
 			return 0, err
 		}

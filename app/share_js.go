@@ -3,8 +3,11 @@
 package ui
 
 import (
+	"context"
 	"syscall/js"
 	"unsafe"
+
+	"backpack/internal/jsutil"
 )
 
 // xpLocation returns the page's origin and its #fragment (with the '#').
@@ -20,7 +23,7 @@ func xpCopy(text string) error {
 	if !cb.Truthy() {
 		return errNoBrowser
 	}
-	_, err := await(cb.Call("writeText", text))
+	_, err := jsutil.Await(context.Background(), cb.Call("writeText", text))
 	return err
 }
 
@@ -51,7 +54,7 @@ func xpFetch(method, url string, body string, headers map[string]string) (xpResp
 		js.CopyBytesToJS(a, unsafe.Slice(unsafe.StringData(body), len(body)))
 		opts.Set("body", a)
 	}
-	res, err := await(js.Global().Call("fetch", url, opts))
+	res, err := jsutil.Await(context.Background(), js.Global().Call("fetch", url, opts))
 	if err != nil {
 		return xpResponse{}, err
 	}
@@ -59,7 +62,7 @@ func xpFetch(method, url string, body string, headers map[string]string) (xpResp
 	if ra := res.Get("headers").Call("get", "Retry-After"); ra.Type() == js.TypeString {
 		out.RetryAfter = ra.String()
 	}
-	buf, err := await(res.Call("arrayBuffer"))
+	buf, err := jsutil.Await(context.Background(), res.Call("arrayBuffer"))
 	if err != nil {
 		return out, err
 	}

@@ -3,9 +3,12 @@
 package export
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"syscall/js"
+
+	"backpack/internal/jsutil"
 )
 
 // webHashMax is the largest file hashed by WebCrypto: its digest is
@@ -70,14 +73,12 @@ func (w *webHash) Sum() []byte {
 	return s[:]
 }
 
-func (w *webHash) digest() (_ []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("export: WebCrypto digest failed")
-		}
-	}()
-	p := js.Global().Get("crypto").Get("subtle").Call("digest", "SHA-256", w.buf.Call("subarray", 0, w.n))
-	v, err := awaitJS(p)
+func (w *webHash) digest() ([]byte, error) {
+	p, err := jsutil.Call(js.Global().Get("crypto").Get("subtle"), "digest", "SHA-256", w.buf.Call("subarray", 0, w.n))
+	if err != nil {
+		return nil, err
+	}
+	v, err := jsutil.Await(context.Background(), p)
 	if err != nil {
 		return nil, err
 	}
@@ -88,26 +89,4 @@ func (w *webHash) digest() (_ []byte, err error) {
 		return nil, errors.New("export: WebCrypto digest has the wrong size")
 	}
 	return sum, nil
-}
-
-// awaitJS waits for a promise; it must not run inside a js.FuncOf callback.
-func awaitJS(promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	ok := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: args[0]}
-		return nil
-	})
-	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{err: errors.New("export: promise rejected")}
-		return nil
-	})
-	defer ok.Release()
-	defer fail.Release()
-	promise.Call("then", ok, fail)
-	r := <-ch
-	return r.v, r.err
 }

@@ -2,7 +2,12 @@
 
 package export
 
-import "syscall/js"
+import (
+	"context"
+	"syscall/js"
+
+	"backpack/internal/jsutil"
+)
 
 // webIterHash hashes data repeated to count bytes with WebCrypto's
 // SHA-256 (one-shot: the repeated bytes are built in one JS buffer, 16 MiB
@@ -26,7 +31,7 @@ func webIterHash(data []byte, count int) (sum []byte, ok bool) {
 	for n := len(data); n < count; n *= 2 {
 		buf.Call("copyWithin", n, 0, min(n, count-n))
 	}
-	v, err := awaitJS(c.Get("subtle").Call("digest", "SHA-256", buf))
+	v, err := jsutil.Await(context.Background(), c.Get("subtle").Call("digest", "SHA-256", buf))
 	if err != nil {
 		return nil, false
 	}

@@ -3,9 +3,11 @@
 package seipd
 
 import (
+	"context"
 	"crypto/cipher"
-	"errors"
 	"syscall/js"
+
+	"backpack/internal/jsutil"
 )
 
 // webCBC runs AES-CBC in WebCrypto (natively, on the browser's own
@@ -35,11 +37,11 @@ func newCBC(b cipher.Block, key []byte) cbcEncrypter {
 	raw := js.Global().Get("Uint8Array").New(len(key))
 	js.CopyBytesToJS(raw, key)
 	defer raw.Call("fill", 0)
-	p, err := call(subtle, "importKey", "raw", raw, map[string]any{"name": "AES-CBC"}, false, []any{"encrypt"})
+	p, err := jsutil.Call(subtle, "importKey", "raw", raw, map[string]any{"name": "AES-CBC"}, false, []any{"encrypt"})
 	if err != nil {
 		return w
 	}
-	k, err := await(p)
+	k, err := jsutil.Await(context.Background(), p)
 	if err != nil || k.Type() != js.TypeObject {
 		return w
 	}
@@ -57,11 +59,11 @@ func (w *webCBC) cbc(dst, src, iv []byte, during func()) error {
 	js.CopyBytesToJS(w.iv, iv)
 	data := w.data.Call("subarray", 0, len(src))
 	js.CopyBytesToJS(data, src)
-	p, err := call(js.Global().Get("crypto").Get("subtle"), "encrypt", w.alg, w.key, data)
+	p, err := jsutil.Call(js.Global().Get("crypto").Get("subtle"), "encrypt", w.alg, w.key, data)
 	if err == nil {
 		during()
 		var res js.Value
-		if res, err = await(p); err == nil {
+		if res, err = jsutil.Await(context.Background(), p); err == nil {
 			out := js.Global().Get("Uint8Array").New(res, 0, len(src))
 			if js.CopyBytesToGo(dst, out) == len(src) {
 				return nil
@@ -76,35 +78,4 @@ func (w *webCBC) cbc(dst, src, iv []byte, during func()) error {
 func usedWebCrypto(e cbcEncrypter) bool {
 	w, ok := e.(*webCBC)
 	return ok && w.key.Type() == js.TypeObject
-}
-
-func call(v js.Value, method string, args ...any) (res js.Value, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("seipd: WebCrypto call failed")
-		}
-	}()
-	return v.Call(method, args...), nil
-}
-
-// await waits for a promise; it must not run inside a js.FuncOf callback.
-func await(promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	ok := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: args[0]}
-		return nil
-	})
-	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{err: errors.New("seipd: WebCrypto promise rejected")}
-		return nil
-	})
-	defer ok.Release()
-	defer fail.Release()
-	promise.Call("then", ok, fail)
-	r := <-ch
-	return r.v, r.err
 }

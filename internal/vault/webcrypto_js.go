@@ -3,9 +3,12 @@
 package vault
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"syscall/js"
+
+	"backpack/internal/jsutil"
 )
 
 // UseWebCrypto lets tests force the Go AES-GCM path for file chunks.
@@ -44,11 +47,11 @@ func importWebKey(key []byte) webKey {
 	}
 	raw := toJS(key)
 	defer raw.Call("fill", 0)
-	p, err := callJS(webSubtleAPI, "importKey", "raw", raw, map[string]any{"name": "AES-GCM"}, false, []any{"encrypt", "decrypt"})
+	p, err := jsutil.Call(webSubtleAPI, "importKey", "raw", raw, map[string]any{"name": "AES-GCM"}, false, []any{"encrypt", "decrypt"})
 	if err != nil {
 		return webKey{}
 	}
-	v, err := await(p)
+	v, err := jsutil.Await(context.Background(), p)
 	if err != nil || v.Type() != js.TypeObject {
 		return webKey{}
 	}
@@ -130,7 +133,7 @@ func jsViews(buf js.Value, spans []webSpan, rev bool) (js.Value, error) {
 	}
 	b = append(b, ']')
 	var out js.Value
-	err := catchJS(func() {
+	err := jsutil.Catch(func() {
 		sub := jsApply.Call("bind", jsSubarray, buf)
 		out = jsArrayFrom.Invoke(jsJSONParse.Invoke(string(b)), sub)
 	})
@@ -190,7 +193,7 @@ func newWebBatch(n int, iv, ad, data func(i int) []byte) (*webBatch, error) {
 // the calls.
 func (w webKey) run(method, combine string, wb *webBatch) (js.Value, error) {
 	var ps js.Value
-	err := catchJS(func() {
+	err := jsutil.Catch(func() {
 		params := jsObject.New()
 		params.Set("name", gcmName)
 		jsDefine.Invoke(params, "iv", map[string]any{"get": jsArrayPop.Call("bind", wb.ivs)})
@@ -204,7 +207,7 @@ func (w webKey) run(method, combine string, wb *webBatch) (js.Value, error) {
 	if wb.ivs.Length() != 0 || wb.ads.Length() != 0 || ps.Length() != wb.n {
 		return js.Value{}, errWebRefused
 	}
-	return await(promiseAll.Call(combine, ps))
+	return jsutil.Await(context.Background(), promiseAll.Call(combine, ps))
 }
 
 // copyOut copies a result ArrayBuffer of len(dst) bytes into dst,
@@ -312,47 +315,4 @@ func (w webKey) openBatch(dst, ads, sealed [][]byte) ([][]byte, []error, bool) {
 		pts[i] = d
 	}
 	return pts, errs, true
-}
-
-// catchJS runs f, turning a JS exception into an error.
-func catchJS(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("vault: WebCrypto call failed")
-		}
-	}()
-	f()
-	return nil
-}
-
-// callJS calls a method, turning a JS exception into an error.
-func callJS(v js.Value, method string, args ...any) (res js.Value, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("vault: WebCrypto call failed")
-		}
-	}()
-	return v.Call(method, args...), nil
-}
-
-// await waits for a promise. The callbacks only do a buffered send.
-func await(promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	ok := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: args[0]}
-		return nil
-	})
-	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{err: errors.New("vault: WebCrypto promise rejected")}
-		return nil
-	})
-	defer ok.Release()
-	defer fail.Release()
-	promise.Call("then", ok, fail)
-	r := <-ch
-	return r.v, r.err
 }

@@ -5,8 +5,9 @@ package idbstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall/js"
+
+	"backpack/internal/jsutil"
 )
 
 // ErrUnsupported is returned when the browser has no navigator.storage (an
@@ -34,7 +35,7 @@ func callPromise(ctx context.Context, method string) (js.Value, error) {
 	if sm.Get(method).Type() != js.TypeFunction {
 		return js.Value{}, ErrUnsupported
 	}
-	return Await(ctx, sm.Call(method))
+	return jsutil.Await(ctx, sm.Call(method))
 }
 
 // Persist asks the browser to keep Backpack's storage when space runs low
@@ -71,53 +72,4 @@ func Estimate(ctx context.Context) (usage, quota uint64, err error) {
 		return 0
 	}
 	return num("usage"), num("quota"), nil
-}
-
-// Await waits for a JS promise, from a goroutine (never from inside a
-// js.FuncOf callback, which would block the event loop the promise needs).
-// A rejection becomes an error holding the reason's name and message.
-func Await(ctx context.Context, promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1) // buffered: the callbacks never block
-	resolve := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		var v js.Value
-		if len(args) > 0 {
-			v = args[0]
-		}
-		ch <- result{v: v}
-		return nil
-	})
-	reject := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		err := errors.New("promise rejected")
-		if len(args) > 0 {
-			err = jsError(args[0])
-		}
-		ch <- result{err: err}
-		return nil
-	})
-	release := func() { resolve.Release(); reject.Release() }
-	promise.Call("then", resolve, reject)
-	select {
-	case r := <-ch:
-		release()
-		return r.v, r.err
-	case <-ctx.Done():
-		// Keep the callbacks until the promise settles: calling a released
-		// function is an error in the page.
-		go func() { <-ch; release() }()
-		return js.Value{}, ctx.Err()
-	}
-}
-
-func jsError(v js.Value) error {
-	if v.Type() == js.TypeObject {
-		name, msg := v.Get("name"), v.Get("message")
-		if name.Type() == js.TypeString {
-			return fmt.Errorf("%s: %s", name.String(), msg.String())
-		}
-	}
-	return fmt.Errorf("promise rejected: %s", v.Type())
 }
