@@ -1057,25 +1057,7 @@ func (p *lineParser) entry(e *record.Entry, d int) bool {
 
 // codes decodes an array of record.Code at depth d (the array's).
 func (p *lineParser) codes(v *[]record.Code, d int) bool {
-	if p.null() {
-		*v = nil
-		return true
-	}
-	if !p.open('[') {
-		return false
-	}
-	out := []record.Code{} // [] is an empty slice, not nil
-	for n := 0; ; n++ {
-		more, ok := p.elem(n)
-		if !more {
-			*v = out
-			return ok
-		}
-		out = append(out, record.Code{})
-		if !p.code(&out[len(out)-1], d+1) {
-			return false
-		}
-	}
+	return parseArray(p, v, func(c *record.Code) bool { return p.code(c, d+1) })
 }
 
 func (p *lineParser) code(c *record.Code, d int) bool {
@@ -1108,25 +1090,7 @@ func (p *lineParser) code(c *record.Code, d int) bool {
 }
 
 func (p *lineParser) notes(v *[]record.Note, d int) bool {
-	if p.null() {
-		*v = nil
-		return true
-	}
-	if !p.open('[') {
-		return false
-	}
-	out := []record.Note{}
-	for n := 0; ; n++ {
-		more, ok := p.elem(n)
-		if !more {
-			*v = out
-			return ok
-		}
-		out = append(out, record.Note{})
-		if !p.note(&out[len(out)-1], d+1) {
-			return false
-		}
-	}
+	return parseArray(p, v, func(n *record.Note) bool { return p.note(n, d+1) })
 }
 
 func (p *lineParser) note(v *record.Note, d int) bool {
@@ -1225,6 +1189,12 @@ func (p *lineParser) provenance(v *record.Provenance, d int) bool {
 
 // strings decodes an array of strings (null elements are "").
 func (p *lineParser) strings(v *[]string, d int) bool {
+	return parseArray(p, v, func(x *string) bool { return p.str(x, false) })
+}
+
+// parseArray decodes a JSON array (or null, giving nil) into v, each
+// element with elem; [] gives an empty slice, not nil, as encoding/json.
+func parseArray[T any](p *lineParser, v *[]T, elem func(*T) bool) bool {
 	if p.null() {
 		*v = nil
 		return true
@@ -1232,15 +1202,16 @@ func (p *lineParser) strings(v *[]string, d int) bool {
 	if !p.open('[') {
 		return false
 	}
-	out := []string{}
+	out := []T{}
 	for n := 0; ; n++ {
 		more, ok := p.elem(n)
 		if !more {
 			*v = out
 			return ok
 		}
-		out = append(out, "")
-		if !p.str(&out[len(out)-1], false) {
+		var zero T
+		out = append(out, zero)
+		if !elem(&out[len(out)-1]) {
 			return false
 		}
 	}
