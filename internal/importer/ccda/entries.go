@@ -1011,6 +1011,11 @@ func (c *conv) encounter(el *node, path string) int {
 		return 0
 	}
 	m := c.base("Encounter", en, path)
+	visit := c.visit != nil && idKey(en) != "" && idKey(en) == c.visitKey
+	if visit {
+		// The header visit itself: its details complete that Encounter.
+		m["id"] = c.visit["id"]
+	}
 	st := encStatus[status(en)]
 	if st == "" {
 		switch en.get("moodCode") {
@@ -1060,6 +1065,9 @@ func (c *conv) encounter(el *node, path string) int {
 		m["location"] = locs
 	}
 	var reasons, diags []any
+	prev := c.encHere
+	c.encHere = ref("Encounter", m)
+	defer func() { c.encHere = prev }()
 	for i, r := range related(en, "") {
 		p := fmt.Sprintf("%s/entryRelationship[%d]/%s", path, i+1, r.name)
 		switch {
@@ -1084,12 +1092,21 @@ func (c *conv) encounter(el *node, path string) int {
 	if diags != nil {
 		m["diagnosis"] = diags
 	}
+	c.encHere = prev
 	for _, k := range en.elems() {
 		if k.name == "dischargeDispositionCode" {
 			if cc := c.concept(k); cc != nil {
 				m["hospitalization"] = map[string]any{"dischargeDisposition": cc}
 			}
 		}
+	}
+	if visit {
+		for k, v := range m {
+			if c.visit[k] == nil || k == "diagnosis" || k == "reasonCode" {
+				c.visit[k] = v
+			}
+		}
+		return 1 + len(diags)
 	}
 	c.add(m)
 	return 1 + len(diags)
