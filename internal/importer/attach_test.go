@@ -231,3 +231,38 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusEmbeddedPDF: HL7's unstructured-document examples with an
+// embedded PDF each give one PDF file attached to the document's entry;
+// the plain-text one stays the note's text.
+func TestCorpusEmbeddedPDF(t *testing.T) {
+	dir := corpus(t, "ccda-sections/Unstructured")
+	for _, c := range []struct {
+		path  string
+		files int
+	}{
+		{"CDA_with_Embedded_PDF_1/Unstructured_Document_embed.xml", 1},
+		{"CDA_with_Embedded_PDF_2/CDA_with_Embedded_PDF.xml", 1},
+		{"CDA_with_Embedded_Text_plain/CDA_Embedded_Text_Plain_Surgical_Consult.xml", 0},
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, c.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ImportBytes(filepath.Base(c.path), b, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		if len(res.Files) != c.files {
+			t.Errorf("%s: %d files, want %d", c.path, len(res.Files), c.files)
+			continue
+		}
+		for _, f := range res.Files {
+			if !bytes.HasPrefix(f.Data, []byte("%PDF")) || f.Type != "application/pdf" || len(f.Owners) != 1 ||
+				res.Resources[f.Owners[0]].Type != "DocumentReference" {
+				t.Errorf("%s: %s %s %d owners", c.path, f.Name, f.Type, len(f.Owners))
+			}
+		}
+		noData(t, res)
+	}
+}
