@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"backpack/internal/fhir"
+	"backpack/internal/record"
 )
 
 // File is a document that came embedded in an imported resource — a PDF,
@@ -22,7 +23,7 @@ import (
 // and attached to the entries of the resources it belongs to.
 //
 // The resource that held it no longer carries the bytes: its attachment's
-// data is replaced by a pointer to the file (see FileURL), with the size
+// data is replaced by a pointer to the file (see record.FileURL), with the size
 // and the SHA-1 hash FHIR defines, so the record never keeps megabytes of
 // base64 next to the file itself. Exports put the bytes back beside the
 // resource (files/<name> in the archive).
@@ -37,30 +38,6 @@ type File struct {
 	// point at it (a DocumentReference whose attachment is a Binary, an
 	// Observation derived from a Media). A file held twice is one File.
 	Owners []int
-}
-
-// FileURL is the attachment.url that points at an imported file inside
-// Backpack: an RFC 6920 named-information URI of its SHA-256, so it names
-// the same bytes whatever the file is called or where it is stored.
-func FileURL(sha256hex string) string {
-	b, err := hex.DecodeString(sha256hex)
-	if err != nil || len(b) != sha256.Size {
-		return ""
-	}
-	return "ni:///sha-256;" + base64.RawURLEncoding.EncodeToString(b)
-}
-
-// FileSHA256 is the hex SHA-256 a FileURL names, or "".
-func FileSHA256(url string) string {
-	s, ok := strings.CutPrefix(url, "ni:///sha-256;")
-	if !ok {
-		return ""
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != sha256.Size {
-		return ""
-	}
-	return hex.EncodeToString(b)
 }
 
 // ProblemAttachmentInvalid is the code of an embedded attachment whose
@@ -205,7 +182,7 @@ func (x *extractor) attachment(a map[string]any, at string) {
 	hexSum := hex.EncodeToString(sum[:])
 	delete(a, "data")
 	if _, ok := a["url"]; !ok {
-		a["url"] = FileURL(hexSum)
+		a["url"] = record.FileURL(hexSum)
 	}
 	if _, ok := a["size"]; !ok {
 		a["size"] = len(b)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"backpack/internal/fhir"
+	"backpack/internal/record"
 )
 
 func readAttach(t *testing.T, name string) []byte {
@@ -91,7 +92,7 @@ func TestCCDANonXMLBodyBecomesFile(t *testing.T) {
 	// The stored resource points at the file instead of holding it.
 	m, _ := res.Resources[f.Owners[0]].Map()
 	att := m["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)
-	if att["data"] != nil || att["url"] != FileURL(f.SHA256) || FileSHA256(att["url"].(string)) != f.SHA256 {
+	if att["data"] != nil || att["url"] != record.FileURL(f.SHA256) || record.FileSHA256(att["url"].(string)) != f.SHA256 {
 		t.Errorf("attachment = %v", att)
 	}
 	if att["size"] == nil || att["hash"] == nil || att["contentType"] != "application/pdf" {
@@ -207,14 +208,6 @@ func TestMergeKeepsFileOwners(t *testing.T) {
 		if !slices.Equal(ownersOf(m, f), ownersOf(src, sf)) {
 			t.Errorf("file %d owners %v, want %v", i, ownersOf(m, f), ownersOf(src, sf))
 		}
-	}
-}
-
-func TestFileURL(t *testing.T) {
-	h := sumHex([]byte("x"))
-	u := FileURL(h)
-	if !strings.HasPrefix(u, "ni:///sha-256;") || FileSHA256(u) != h || FileSHA256("Binary/1") != "" || FileURL("zz") != "" {
-		t.Errorf("%q", u)
 	}
 }
 
