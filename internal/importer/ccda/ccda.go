@@ -406,7 +406,8 @@ func ombExtension(p *node, name, url string, omb map[string]bool) map[string]any
 	return map[string]any{"url": url, "extension": parts}
 }
 
-// nonXMLBody keeps an unstructured body (often a base64 PDF) as a note.
+// nonXMLBody keeps an unstructured body (often a base64 PDF) as a note
+// whose attachment is the document (see media.go).
 func (c *conv) nonXMLBody() {
 	nb := c.root.at("component/nonXMLBody")
 	t := nb.child("text")
@@ -414,19 +415,12 @@ func (c *conv) nonXMLBody() {
 		c.problem("warning", ProblemBodyUnreadable, "component", "no structuredBody or nonXMLBody")
 		return
 	}
-	ct := t.get("mediaType")
-	if ct == "" {
-		ct = "text/plain"
-	}
-	att := map[string]any{"contentType": ct}
-	if strings.EqualFold(t.get("representation"), "B64") {
-		att["data"] = strings.Join(strings.Fields(t.ownText()), "")
-	} else if ref := t.child("reference"); ref != nil && t.ownText() == "" {
-		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "external reference")
+	data, ct, ok := c.edData(t, "component/nonXMLBody/text", "text/plain")
+	if !ok {
+		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "nothing inline")
 		return
-	} else {
-		att["data"] = b64([]byte(t.ownText()))
 	}
+	att := map[string]any{"contentType": ct, "data": data}
 	if c.doc.Title != "" {
 		att["title"] = c.doc.Title
 	}

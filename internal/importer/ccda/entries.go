@@ -865,6 +865,9 @@ func (c *conv) value(m map[string]any, v *node, path string) {
 			}
 		}
 	}
+	if t == "ED" && c.edValue(m, v, path) {
+		return
+	}
 	switch t {
 	case "PQ", "REAL", "MO":
 		if v.get("value") == "" {

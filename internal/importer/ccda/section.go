@@ -263,6 +263,14 @@ func (c *conv) entry(s *section, e *node, path string) {
 		return
 	}
 	path += "/" + el.name
+	if el.name == "observationMedia" {
+		if c.media(el, path) != "" {
+			s.mapped++
+		} else {
+			s.failed++
+		}
+		return
+	}
 	k := s.kind
 	for _, t := range el.templates() {
 		if tk, ok := entryTemplates[t]; ok {
@@ -337,6 +345,7 @@ func (c *conv) entry(s *section, e *node, path string) {
 	case kNotes:
 		n = c.noteActivity(el, path)
 	}
+	n += c.nestedMedia(el, path)
 	if n == 0 {
 		c.problem("warning", ProblemEntrySkipped, path, el.name+" "+strings.Join(el.templates(), " "))
 		s.failed++
