@@ -350,9 +350,12 @@ func xhtmlString(d *xml.Decoder, start xml.StartElement, depth int) (string, err
 		case xml.EndElement:
 			level--
 			if open {
-				b.WriteString("/>")
 				open = false
-				continue
+				if voidElement[t.Name.Local] && level > 0 {
+					b.WriteString("/>")
+					continue
+				}
+				b.WriteByte('>')
 			}
 			b.WriteString("</")
 			if level == 0 {
@@ -373,6 +376,12 @@ func xhtmlString(d *xml.Decoder, start xml.StartElement, depth int) (string, err
 	}
 	return b.String(), nil
 }
+
+// voidElement lists the HTML elements that never have content: only they
+// are written as <br/>; any other empty element gets its end tag, which an
+// HTML parser needs (<span/> would open a span).
+var voidElement = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
+	"img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
 
 const namespaceXML = "http://www.w3.org/XML/1998/namespace"
 
