@@ -294,10 +294,10 @@ func TestPrimitiveArrays(t *testing.T) {
 func TestRootResource(t *testing.T) {
 	tests := map[string]string{
 		`<?xml version="1.0"?><!-- c --><Bundle xmlns="http://hl7.org/fhir"><type value="docu`: "Bundle",
-		`<f:Patient xmlns:f="http://hl7.org/fhir"><f:id value="x"/>`:                               "Patient",
-		`<ClinicalDocument xmlns="urn:hl7-org:v3">`:                                                 "",
-		`<Patient>`:                                                                                 "",
-		`not xml`:                                                                                   "",
+		`<f:Patient xmlns:f="http://hl7.org/fhir"><f:id value="x"/>`:                           "Patient",
+		`<ClinicalDocument xmlns="urn:hl7-org:v3">`:                                            "",
+		`<Patient>`: "",
+		`not xml`:   "",
 	}
 	for in, want := range tests {
 		if got := RootResource([]byte(in)); got != want {
