@@ -186,7 +186,7 @@ func (t *Timeline) Render() app.UI {
 		app.If(t.hits == nil && len(t.items) < t.total, func() app.UI {
 			return app.Div().Class("actions center").Body(
 				app.Button().ID("more").Class("btn btn-secondary").
-					Text(i18n.T("rec.timeline.more", t.total-len(t.items))).
+					Text(i18n.N("rec.timeline.more", t.total-len(t.items))).
 					OnClick(func(ctx app.Context, e app.Event) {
 						t.limit += recTimelinePage
 						t.refresh()
@@ -196,7 +196,7 @@ func (t *Timeline) Render() app.UI {
 		app.If(t.hits != nil && len(t.hits) > t.limit, func() app.UI {
 			return app.Div().Class("actions center").Body(
 				app.Button().ID("more").Class("btn btn-secondary").
-					Text(i18n.T("rec.timeline.more", len(t.hits)-t.limit)).
+					Text(i18n.N("rec.timeline.more", len(t.hits)-t.limit)).
 					OnClick(func(ctx app.Context, e app.Event) { t.limit += recTimelinePage }),
 			)
 		}),
@@ -252,12 +252,12 @@ func (t *Timeline) countText() string {
 		if len(t.hits) == 0 {
 			return i18n.T("rec.search.none")
 		}
-		return i18n.T("rec.search.count", len(t.hits))
+		return i18n.N("rec.search.count", len(t.hits))
 	}
 	if t.total == 0 {
 		return ""
 	}
-	return i18n.T("rec.timeline.count", len(t.items), t.total)
+	return i18n.N("rec.timeline.count", t.total, len(t.items), t.total)
 }
 
 func (t *Timeline) renderList() app.UI {
