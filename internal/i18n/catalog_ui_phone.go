@@ -17,7 +17,6 @@ func init() {
 		"rec.timeline.filters":   "Filters",
 		"rec.timeline.billing":   "Show billing records",
 		"rec.timeline.hidden":    "Billing records are hidden.",
-		"rec.questions.required": "Write a question first.",
 	})
 	add(Spanish, map[string]string{
 		"record.kind.billing": "Facturación",
@@ -33,7 +32,6 @@ func init() {
 		"rec.timeline.filters":   "Filtros",
 		"rec.timeline.billing":   "Mostrar facturación",
 		"rec.timeline.hidden":    "Los registros de facturación están ocultos.",
-		"rec.questions.required": "Escribe primero una pregunta.",
 	})
 
 	addPlural(English, map[string]Plural{
