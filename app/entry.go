@@ -367,7 +367,7 @@ func (p *EntryPage) renderActions() app.UI {
 		}),
 		app.If(p.trendN >= 2, func() app.UI {
 			return app.A().ID("trend").Class("btn btn-secondary").Href(PathTrend + e.ID).
-				Text(i18n.T("rec.entry.trend", p.trendN))
+				Text(i18n.N("rec.entry.trend", p.trendN))
 		}),
 		app.If(e.Flag == nil && !p.flagOpen, func() app.UI {
 			return app.Button().ID("flag").Class("btn btn-secondary").Text(i18n.T("rec.flag.button")).
@@ -467,7 +467,7 @@ func (p *EntryPage) renderFiles() app.UI {
 			fi := files[i]
 			return app.Li().Body(
 				app.A().Href(PathFiles).Text(fi.Name),
-				app.Span().Class("muted").Text(" "+recFileSize(fi.Size)),
+				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
 			)
 		})),
 	)
@@ -532,17 +532,6 @@ func recSystemName(sys string) string {
 		return sys[i+1:]
 	}
 	return sys
-}
-
-// recFileSize is a size for people: "340 KB".
-func recFileSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return i18n.T("rec.size.mb", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return i18n.T("rec.size.kb", (n+512)>>10)
-	}
-	return i18n.T("rec.size.b", n)
 }
 
 // recSameValue reports whether a one-line text only repeats the result

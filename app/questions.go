@@ -129,6 +129,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 				return
 			}
 			q.text = ""
+			clearInputs(ctx, "q-text") // Attr("value", "") alone leaves the typed text in the box
 			q.notice = i18n.T("rec.q.added")
 			q.refresh()
 			recFocusID(q.cctx, "q-text")

@@ -30,6 +30,7 @@ const (
 	KindReport           Kind = "report"            // DiagnosticReport (non-imaging)
 	KindSocial           Kind = "social-history"    // Observation (social-history)
 	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal
+	KindBilling          Kind = "billing"           // Claim, ExplanationOfBenefit, Invoice… (see BillingTypes)
 	KindOther            Kind = "other"             // anything else, kept whole
 )
 
@@ -38,8 +39,13 @@ var Kinds = []Kind{
 	KindVisit, KindLab, KindVital, KindMedication, KindAllergy, KindCondition,
 	KindImmunization, KindProcedure, KindImaging, KindClinicianNote, KindReport,
 	KindDocument, KindCareTeam, KindInsurance, KindEmergencyContact, KindSocial,
-	KindCarePlan, KindOther,
+	KindCarePlan, KindBilling, KindOther,
 }
+
+// HiddenKinds are left out of the timeline and the summary unless asked
+// for: billing crowds a record (thousands of claims) but says little about
+// health. Every export still holds them.
+var HiddenKinds = []Kind{KindBilling}
 
 // Profile is one person whose record is kept: the owner or a family member.
 type Profile struct {

@@ -141,6 +141,10 @@ func projectObj(m any, typ string) (p Projection, err error) {
 	case "RelatedPerson":
 		p = projectRelatedPerson(m)
 	default:
+		if BillingTypes[typ] {
+			p = projectBilling(m, typ)
+			break
+		}
 		p = projectOther(m, typ)
 	}
 	p.Title = clip(oneLine(p.Title), maxTitle)
@@ -831,6 +835,74 @@ func projectRelatedPerson(m any) Projection {
 	}
 	p.Text = joinText(joinConcepts(rel, 2), telecom(arr(m, "telecom"), "phone"))
 	return p
+}
+
+// BillingTypes are the FHIR R4 financial resources (claims, payments,
+// accounts) that become KindBilling. Coverage is KindInsurance.
+var BillingTypes = map[string]bool{
+	"Account": true, "ChargeItem": true, "ChargeItemDefinition": true, "Claim": true, "ClaimResponse": true,
+	"CoverageEligibilityRequest": true, "CoverageEligibilityResponse": true, "EnrollmentRequest": true,
+	"EnrollmentResponse": true, "ExplanationOfBenefit": true, "InsurancePlan": true, "Invoice": true,
+	"PaymentNotice": true, "PaymentReconciliation": true,
+}
+
+// projectBilling titles a billing resource by what it bills for (the first
+// item's service), and says what it is and its amount in Text.
+func projectBilling(m any, typ string) Projection {
+	p := projectOther(m, typ)
+	p.Kind = KindBilling
+	fromItem := false
+	for _, it := range arr(m, "item") {
+		if t := conceptTitle(get(it, "productOrService")); t != "" {
+			p.Title, fromItem = t, true
+			break
+		}
+	}
+	if !fromItem {
+		p.Title = typeWords(typ)
+	}
+	amount := money(get(m, "total"))
+	if amount == "" {
+		for _, t := range arr(m, "total") { // ExplanationOfBenefit: total[].amount
+			if amount = money(get(t, "amount")); amount != "" {
+				break
+			}
+		}
+	}
+	for _, k := range []string{"totalGross", "amount", "paymentAmount"} {
+		if amount == "" {
+			amount = money(get(m, k))
+		}
+	}
+	p.Text = amount
+	if fromItem {
+		p.Text = joinText(typeWords(typ), amount)
+	}
+	p.Who = firstNonEmpty(str(m, "provider", "display"), str(m, "insurer", "display"), str(m, "issuer", "display"))
+	return p
+}
+
+// money is a FHIR Money as written: "125 USD".
+func money(v any) string {
+	n := numText(v, "value")
+	if n == "" {
+		return ""
+	}
+	return strings.TrimSpace(n + " " + str(v, "currency"))
+}
+
+// typeWords spells a resource type as words: "ExplanationOfBenefit" →
+// "Explanation of benefit".
+func typeWords(typ string) string {
+	var b strings.Builder
+	for i, r := range typ {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func projectOther(m any, typ string) Projection {
