@@ -242,10 +242,12 @@ func (v *Vault) writeWithRecord(ctx context.Context, ops []Op, rec func(int64) (
 	if err != nil {
 		return err
 	}
-	if err := v.store.Write(ctx, append(ops, p.ops...)); err != nil {
+	rop, rev := revOp()
+	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
 		return err
 	}
 	v.cache(p, r)
+	v.wrote(rev)
 	return nil
 }
 
