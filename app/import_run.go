@@ -262,6 +262,9 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 	if err != nil {
 		return importOutcome{}, err
 	}
+	if prof != nil {
+		profileID = prof.ID // the same person made meanwhile in another tab
+	}
 	return importOutcome{Added: added, Skipped: skipped, Profile: profileID}, nil
 }
 
