@@ -287,10 +287,7 @@ func importFiles(res importer.Result, entries int) []session.ImportFile {
 
 // importFilesText counts documents in plain words: "1 file", "2 files".
 func importFilesText(n int) string {
-	if n == 1 {
-		return i18n.T("importui.files.one", n)
-	}
-	return i18n.T("importui.files.other", n)
+	return i18n.N("importui.files.count", n, n)
 }
 
 // importGC lets the heap grow more between collections while a file is
