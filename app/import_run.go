@@ -287,7 +287,7 @@ func importFiles(res importer.Result, entries int) []session.ImportFile {
 
 // importFilesText counts documents in plain words: "1 file", "2 files".
 func importFilesText(n int) string {
-	return i18n.N("importui.files.count", n, n)
+	return i18n.N("importui.files.count", n)
 }
 
 // importGC lets the heap grow more between collections while a file is
