@@ -29,7 +29,10 @@ const (
 	KindDocument         Kind = "document"          // DocumentReference with a file (PDF, image…)
 	KindReport           Kind = "report"            // DiagnosticReport (non-imaging)
 	KindSocial           Kind = "social-history"    // Observation (social-history)
-	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal
+	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal / ServiceRequest
+	KindFamilyHistory    Kind = "family-history"    // FamilyMemberHistory
+	KindDevice           Kind = "device"            // DeviceUseStatement / Device (equipment, implants)
+	KindAssessment       Kind = "assessment"        // Observation (functional, cognitive status, questionnaires)
 	KindOther            Kind = "other"             // anything else, kept whole
 )
 
@@ -38,7 +41,7 @@ var Kinds = []Kind{
 	KindVisit, KindLab, KindVital, KindMedication, KindAllergy, KindCondition,
 	KindImmunization, KindProcedure, KindImaging, KindClinicianNote, KindReport,
 	KindDocument, KindCareTeam, KindInsurance, KindEmergencyContact, KindSocial,
-	KindCarePlan, KindOther,
+	KindCarePlan, KindFamilyHistory, KindDevice, KindAssessment, KindOther,
 }
 
 // Profile is one person whose record is kept: the owner or a family member.
