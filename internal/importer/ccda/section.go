@@ -429,8 +429,8 @@ func hollow(el *node) bool {
 			case "author", "performer", "informant", "manufacturerOrganization", "assignedEntity", "specimen":
 				continue
 			case "participant":
-				if n.get("typeCode") != "CSM" {
-					continue
+				if tc := n.get("typeCode"); tc != "CSM" && tc != "PRD" && tc != "DEV" {
+					continue // people and places; a consumable or device is content
 				}
 			case "code", "value", "translation":
 				if c := n.get("code"); c != "" && n.nullFlavor() == "" && !structuralCodes[c] && !problemTypes[c] {
