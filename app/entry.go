@@ -274,7 +274,7 @@ func (p *EntryPage) renderFacts() app.UI {
 		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
-	} else if e.Text != "" {
+	} else if e.Text != "" && len(p.story) == 0 { // a narrative shows the text as written
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
@@ -403,6 +403,9 @@ func (p *EntryPage) renderDetails() app.UI {
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
+		}
+		if fd.Type == record.FieldLongText && len(p.story) > 0 {
+			continue // the narrative card shows it as written
 		}
 		if fd.Type == record.FieldChoice {
 			v = recChoiceLabel(fd.Name, v)
