@@ -354,23 +354,9 @@ func narrativeUI(bs []record.Block) []app.UI {
 		case "tr":
 			el = app.Tr().Body(kids...)
 		case "th":
-			th := app.Th().Scope("col").Body(kids...)
-			if b.ColSpan > 1 {
-				th = th.ColSpan(b.ColSpan)
-			}
-			if b.RowSpan > 1 {
-				th = th.Rowspan(b.RowSpan)
-			}
-			el = th
+			el = cellSpans(app.Th().Scope("col").Body(kids...), b)
 		case "td":
-			td := app.Td().Body(kids...)
-			if b.ColSpan > 1 {
-				td = td.ColSpan(b.ColSpan)
-			}
-			if b.RowSpan > 1 {
-				td = td.Rowspan(b.RowSpan)
-			}
-			el = td
+			el = cellSpans(app.Td().Body(kids...), b)
 		case "b":
 			el = app.B().Body(kids...)
 		case "i":
@@ -383,6 +369,23 @@ func narrativeUI(bs []record.Block) []app.UI {
 		out = append(out, el)
 	}
 	return out
+}
+
+// spanned is a table cell element (th or td).
+type spanned[T any] interface {
+	ColSpan(int) T
+	Rowspan(int) T
+}
+
+// cellSpans gives a cell the spans its block has.
+func cellSpans[T spanned[T]](cell T, b record.Block) T {
+	if b.ColSpan > 1 {
+		cell = cell.ColSpan(b.ColSpan)
+	}
+	if b.RowSpan > 1 {
+		cell = cell.Rowspan(b.RowSpan)
+	}
+	return cell
 }
 
 // renderDetails lists the entry's form values that the facts do not show.
