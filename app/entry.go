@@ -230,7 +230,7 @@ func (p *EntryPage) Render() app.UI {
 			app.If(recEntryDate(e) != "", func() app.UI {
 				return app.Time().Class("muted").DateTime(recEntryDate(e)).Text(recEntryDate(e))
 			}),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 		),
 		// Optional parts sit in fixed slots, so that showing one does not
@@ -265,16 +265,20 @@ func recFact(label string, value ...app.UI) app.UI {
 func (p *EntryPage) renderFacts() app.UI {
 	e := p.entry
 	var rows []app.UI
-	if v := recValueText(e); v != "" {
+	if v := e.ValueText(); v != "" {
 		rows = append(rows, recFact(i18n.T("rec.entry.result"),
-			app.Strong().ID("result").Text(v), app.Text(" "), recInterpBadge(e.Interp)))
-		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
+			app.Strong().ID("result").Text(v), app.Text(" "), recResultBadge(e.Projection)))
+		if r := e.RangeText(); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
+	} else if e.NoValue() {
+		rows = append(rows, recFact(i18n.T("rec.entry.result"),
+			app.Span().ID("result").Class("novalue").Title(i18n.T("record.novalue.long")).Text(i18n.T("record.novalue")),
+			app.Text(" "), recResultBadge(e.Projection)))
 	} else if e.Text != "" {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
-	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
+	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, e.ValueText()) {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if d := recEntryDate(e); d != "" {

@@ -77,7 +77,7 @@ func TestProjectValues(t *testing.T) {
 		{"lab-novalue.json", "", "", "", FlagNone, ""},
 	} {
 		p := projectFile(t, c.file)
-		level, ft := p.Flag()
+		level, ft := p.ResultFlag()
 		if p.ValueText() != c.value || p.RangeText() != c.rng || p.Text != c.text || level != c.level || ft != c.flagText {
 			t.Errorf("%s: value %q range %q text %q flag %q %q\nwant %q %q %q %q %q", c.file,
 				p.ValueText(), p.RangeText(), p.Text, level, ft, c.value, c.rng, c.text, c.level, c.flagText)
