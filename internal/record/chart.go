@@ -115,7 +115,7 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 		}
 		if bh >= bl {
 			fmt.Fprintf(&b, `<rect class="bp-ref" x="%d" y="%s" width="%s" height="%s" fill="#dcefe0"><title>%s: %s–%s %s</title></rect>`,
-				left, f1(y(bh)), f1(pw), f1(math.Max(y(bl)-y(bh), 1)), esc(l.Range), fmtV(bl), fmtV(bh), esc(l.Unit))
+				left, f1(y(bh)), f1(pw), f1(math.Max(y(bl)-y(bh), 1)), esc(l.Range), FormatValue(bl, l.Unit, refLow, refHigh), FormatValue(bh, l.Unit, refLow, refHigh), esc(l.Unit))
 		}
 	}
 
