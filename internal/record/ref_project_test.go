@@ -180,6 +180,9 @@ func refProjectObservation(m refObj) Projection {
 		}
 	}
 	p.Interp = refInterpretation(m)
+	if p.Interp == "" && p.Value2 != nil {
+		p.Interp = componentInterpretation(m)
+	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = refComputeInterp(*p.Value, p.RefLow, p.RefHigh)
 	}
