@@ -188,7 +188,7 @@ func xpEntryItem(e *record.Entry, fileNames map[string]string) app.UI {
 		app.Span().Class("item-title").Text(title),
 		app.Span().Class("xp-date").Text(xpDate(e.Date, e.DatePrecision)),
 		app.If(meta != "", func() app.UI { return app.Span().Class("item-meta").Text(meta) }),
-		app.If(e.Status != "" || e.Interp != "", func() app.UI {
+		app.If(e.Status != "" || recResultBadge(e.Projection) != nil, func() app.UI {
 			return app.Span().Class("item-meta").Body(
 				app.If(e.Status != "", func() app.UI { return app.Span().Class("badge").Text(xpStatus(e.Status)) }),
 				recResultBadge(e.Projection),
