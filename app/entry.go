@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -328,13 +329,18 @@ func (p *EntryPage) renderDetails() app.UI {
 			continue
 		}
 		switch fd.Name {
-		case "value", "unit", "low", "high", "flag", "status":
+		case "value", "unit", "low", "high", "flag", "status", "systolic", "diastolic":
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
 		}
-		if fd.Type == record.FieldChoice {
+		switch fd.Type {
+		case record.FieldChoice:
 			v = recChoiceLabel(fd.Name, v)
+		case record.FieldNumber:
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				v = record.FormatValue(n, e.Unit, nil, nil) // the exact value stays in the resource and the form
+			}
 		}
 		var val app.UI = app.Text(v)
 		if fd.Type == record.FieldLongText {

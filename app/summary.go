@@ -281,7 +281,7 @@ func (p *SummaryPage) renderLabs() app.UI {
 							app.Span().Text(e.ResultText()),
 							recResultBadge(e.Projection),
 						),
-						app.Td().Class("lab-range").Text(e.RangeText()),
+						app.Td().Class("lab-range").Text(e.RangeNumbers()),
 						app.Td().Class("lab-date").Text(sumDate(e)),
 					)
 				})),

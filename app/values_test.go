@@ -57,7 +57,7 @@ func TestValuesEverywhere(t *testing.T) {
 	page := &SummaryPage{}
 	page.load()
 	html := app.HTMLString(page.Render())
-	mustContain(t, html, "125/75 mmHg", "165.1 cm", "123 10*9/L", "150–350 10*9/L", `class="badge low result-flag"`, ">Low<")
+	mustContain(t, html, "125/75 mmHg", "165.1 cm", "123 10*9/L", "150–350<", `class="badge low result-flag"`, ">Low<")
 	for _, bad := range append(long, "Urea nitrogen") {
 		if strings.Contains(html, bad) {
 			t.Errorf("summary shows %q", bad)
@@ -78,6 +78,9 @@ func TestValuesEverywhere(t *testing.T) {
 		ep.setEntry(e)
 		html := app.HTMLString(ep.renderFacts())
 		mustContain(t, html, want...)
+		if d := ep.renderDetails(); d != nil {
+			html += app.HTMLString(d)
+		}
 		for _, bad := range long {
 			if strings.Contains(html, bad) {
 				t.Errorf("%s: entry shows %q", name, bad)

@@ -42,7 +42,7 @@ func LabelsFor(t Trend, lang i18n.Lang) ChartLabels {
 // references, so it passes a strict Content-Security-Policy.
 func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l ChartLabels) string {
 	width, height = max(width, 160), max(height, 100)
-	const left, right, top, bottom = 52, 14, 14, 30
+	const left, right, top, bottom = 52, 14, 28, 30
 	pw, ph := float64(width-left-right), float64(height-top-bottom)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="bp-chart" role="img" viewBox="0 0 %d %d" width="%d" height="%d" font-family="sans-serif" font-size="11">`,
@@ -127,7 +127,7 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 			left-6, f1(y(tv)), esc(fmtV(tv)))
 	}
 	if l.Unit != "" {
-		fmt.Fprintf(&b, `<text class="bp-label" x="%d" y="%d" text-anchor="start" fill="#333">%s</text>`, 4, top-2, esc(l.Unit))
+		fmt.Fprintf(&b, `<text class="bp-label" x="%d" y="%d" text-anchor="start" fill="#333">%s</text>`, 4, top-16, esc(l.Unit))
 	}
 	dates := []time.Time{t0}
 	if span > 0 {
@@ -192,8 +192,8 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 		}
 	}
 	if pairs > 0 && l.Series[0] != "" {
-		fmt.Fprintf(&b, `<text class="bp-label" x="%s" y="%d" text-anchor="end" fill="#1f5fa8">%s</text>`, f1(left+pw), top-2, esc("● "+l.Series[0]))
-		fmt.Fprintf(&b, `<text class="bp-label" x="%s" y="%d" text-anchor="end" fill="#6a3d9a">%s</text>`, f1(left+pw), top+10, esc("■ "+l.Series[1]))
+		fmt.Fprintf(&b, `<text class="bp-label" x="%s" y="%d" text-anchor="end" fill="#1f5fa8">%s</text>`, f1(left+pw), top-16, esc("● "+l.Series[0]))
+		fmt.Fprintf(&b, `<text class="bp-label" x="%s" y="%d" text-anchor="end" fill="#6a3d9a">%s</text>`, f1(left+pw), top-4, esc("■ "+l.Series[1]))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
