@@ -329,8 +329,11 @@ func (t *Timeline) renderList() app.UI {
 // detail, result and error flags. Query words are highlighted.
 func recTimelineItem(e record.Entry, qs []string) app.UI {
 	text := e.Text
-	if text == "" {
-		text = recValueText(e)
+	switch {
+	case e.Value != nil:
+		text = e.ValueText() // by Backpack's one rule, also for older headers
+	case e.NoValue():
+		text = i18n.T("record.novalue")
 	}
 	note := ""
 	if len(qs) > 0 {
@@ -341,7 +344,7 @@ func recTimelineItem(e record.Entry, qs []string) app.UI {
 		app.Time().Class("item-date").DateTime(recEntryDate(e)).Text(recEntryDate(e)),
 		app.Span().Class("item-meta").Body(
 			app.Span().Class("badge kind").Text(recKindLabel(e.Kind)),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 			app.If(text != "", func() app.UI {
 				return app.Span().Class("item-text").Body(recHighlight(recOneLine(text, 140), qs)...)
