@@ -38,13 +38,14 @@ type EntryPage struct {
 	flagOpen bool
 	flagNote string
 	confirm  bool
+	preview  string      // id of the attached file shown inline
 	cctx     app.Context // the page's own context, for async results
 }
 
 func (p *EntryPage) OnNav(ctx app.Context) {
 	p.ready, p.loading, p.found, p.entry, p.form, p.hasForm = false, false, false, record.Entry{}, record.Form{}, false
 	p.trendN, p.raw, p.notice, p.err, p.busy, p.note = 0, "", "", "", false, ""
-	p.flagOpen, p.flagNote, p.confirm = false, "", false
+	p.flagOpen, p.flagNote, p.confirm, p.preview = false, "", false, ""
 	if !requireSession(ctx) {
 		return
 	}
@@ -465,12 +466,49 @@ func (p *EntryPage) renderFiles() app.UI {
 		app.H2().Text(i18n.T("rec.files.title")),
 		app.Ul().Class("file-list").Body(app.Range(files).Slice(func(i int) app.UI {
 			fi := files[i]
-			return app.Li().Body(
-				app.A().Href(PathFiles).Text(fi.Name),
+			open := p.preview == fi.ID
+			label := i18n.T("files.preview")
+			if open {
+				label = i18n.T("files.preview.hide")
+			}
+			return app.Li().Class("entry-file").DataSet("file", fi.ID).Body(
+				app.A().Href(PathFiles).Class("entry-file-name").Text(fi.Name),
 				app.Span().Class("muted").Text(" "+recFileSize(fi.Size)),
+				app.If(previewKind(fi.Type) != "", func() app.UI {
+					return app.Button().Class("btn btn-small btn-secondary entry-file-preview").
+						Aria("expanded", open).Text(label).
+						OnClick(func(ctx app.Context, e app.Event) {
+							if p.preview == fi.ID {
+								p.preview = ""
+							} else {
+								p.preview = fi.ID
+							}
+						}, app.EventScope(fi.ID))
+				}),
+				app.If(!open, func() app.UI {
+					return app.Button().Class("btn btn-small btn-secondary entry-file-download").
+						Text(i18n.T("files.download")).
+						OnClick(func(ctx app.Context, e app.Event) { p.download(ctx, fi) }, app.EventScope(fi.ID))
+				}),
+				app.If(open, func() app.UI {
+					return app.Div().Class("file-preview-wrap").Body(&FilePreview{File: fi})
+				}),
 			)
 		})),
 	)
+}
+
+// download streams an attached file out of the vault into a browser download.
+func (p *EntryPage) download(ctx app.Context, fi record.FileInfo) {
+	s := current()
+	if s == nil {
+		return
+	}
+	ctx.Async(func() {
+		if err := downloadStored(ctx, s, fi); err != nil {
+			ctx.Dispatch(func(ctx app.Context) { p.err = i18n.T("files.preview.error") })
+		}
+	})
 }
 
 func (p *EntryPage) renderProvenance() app.UI {

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"slices"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
 	"backpack/internal/record"
+	"backpack/internal/session"
 	"backpack/internal/vault"
 )
 
@@ -174,15 +176,21 @@ func (f *FilesPage) download(ctx app.Context, fi record.FileInfo) {
 	}
 	f.msg, f.err = "", ""
 	ctx.Async(func() {
-		rc, err := s.OpenFile(ctx, fi.ID)
-		if err == nil {
-			err = download(rc, fi.Name, downloadType(fi.Type))
-			rc.Close()
-		}
-		if err != nil {
+		if err := downloadStored(ctx, s, fi); err != nil {
 			ctx.Dispatch(func(ctx app.Context) { f.err = errorText(vault.MessageKey(err)) })
 		}
 	})
+}
+
+// downloadStored streams a stored file out of the vault into a browser
+// download (Go never holds the whole file).
+func downloadStored(ctx context.Context, s *session.Session, fi record.FileInfo) error {
+	rc, err := s.OpenFile(ctx, fi.ID)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return download(rc, fi.Name, downloadType(fi.Type))
 }
 
 // remove deletes a file (after the confirm step).
