@@ -245,10 +245,12 @@ func (p *EntryPage) Render() app.UI {
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),
 		),
+		// The documents of an entry (a scan, the PDF a document came as)
+		// come right after what it is.
+		app.Div().Class("slot").Body(p.renderFiles()),
 		app.Div().Class("slot").Body(p.renderActions()),
 		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
-		app.Div().Class("slot").Body(p.renderFiles()),
 		p.renderProvenance(),
 		app.Details().ID("raw").Class("raw").Body(
 			app.Summary().Text(i18n.T("rec.entry.raw")),
