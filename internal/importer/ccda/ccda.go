@@ -124,6 +124,7 @@ type conv struct {
 	doc          Document
 	patientRef   map[string]any
 	sec          *section // the section being converted
+	unpacked     int64    // bytes decompressed from EDs so far (see maxMedia)
 }
 
 func (c *conv) problem(sev, code, where, detail string) {

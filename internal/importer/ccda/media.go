@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -21,7 +22,8 @@ import (
 // that does not decompress.
 const ProblemMediaUnreadable = "ccda-media-unreadable"
 
-// maxMedia bounds what one compressed ED decompresses to.
+// maxMedia bounds what the compressed EDs of one document decompress to,
+// all together (a small file must not unpack into gigabytes).
 const maxMedia = DefaultMaxBytes
 
 // edData reads an ED element (nonXMLBody/text, observationMedia/value, an
@@ -46,7 +48,8 @@ func (c *conv) edData(ed *node, path, defaultType string) (data, mediaType strin
 	if comp := strings.ToUpper(ed.get("compression")); comp != "" {
 		b, err := base64.StdEncoding.DecodeString(data)
 		if err == nil {
-			b, err = decompress(comp, b)
+			b, err = decompress(comp, b, maxMedia-c.unpacked)
+			c.unpacked += int64(len(b))
 		}
 		if err != nil {
 			c.problem("warning", ProblemMediaUnreadable, path, "compression "+comp)
@@ -58,7 +61,8 @@ func (c *conv) edData(ed *node, path, defaultType string) (data, mediaType strin
 }
 
 // decompress undoes an ED's compression (DF deflate, GZ gzip, ZL zlib).
-func decompress(comp string, b []byte) ([]byte, error) {
+// At most max bytes come out; more is ErrTooLarge.
+func decompress(comp string, b []byte, max int64) ([]byte, error) {
 	var r io.Reader
 	var err error
 	switch comp {
@@ -74,11 +78,11 @@ func decompress(comp string, b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := io.ReadAll(io.LimitReader(r, maxMedia+1))
+	out, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(out) > maxMedia {
+	if int64(len(out)) > max {
 		return nil, ErrTooLarge
 	}
 	return out, nil
@@ -139,6 +143,21 @@ func (c *conv) nestedMedia(el *node, path string) int {
 		}
 	})
 	return n
+}
+
+// sectionMedia converts the observationMedia among entries of a section
+// whose entries are not mapped one by one (narrative, unknown, plan).
+func (c *conv) sectionMedia(entries []*node, path string) {
+	for j, e := range entries {
+		p := fmt.Sprintf("%s/entry[%d]", path, j+1)
+		for _, k := range e.elems() {
+			if k.name == "observationMedia" {
+				c.media(k, p+"/observationMedia")
+			} else {
+				c.nestedMedia(k, p+"/"+k.name)
+			}
+		}
+	}
 }
 
 // edValue keeps an observation's inline ED value (an image, a PDF, a
