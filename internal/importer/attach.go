@@ -56,7 +56,7 @@ func extractFiles(res *Result) {
 	var carriers []int        // Binary and Media resources that gave a file
 	for i := range res.Resources {
 		r := &res.Resources[i]
-		if !bytes.Contains(r.JSON, []byte(`"data"`)) {
+		if !mayHoldFile(r.JSON) {
 			continue
 		}
 		var root any
@@ -102,6 +102,42 @@ func extractFiles(res *Result) {
 			}
 		}
 	}
+}
+
+// mayHoldFile reports, without decoding, whether a resource may hold an
+// attachment that becomes a file: it has "data", and a contentType other
+// than plain text or HTML, or is large enough for a long text. Most
+// resources (and the many plain-text notes of Synthea records) are not
+// decoded at all.
+func mayHoldFile(b []byte) bool {
+	if !bytes.Contains(b, []byte(`"data"`)) {
+		return false
+	}
+	if len(b) > inlineTextMax {
+		return true
+	}
+	key := []byte(`"contentType"`)
+	for i := bytes.Index(b, key); i >= 0; {
+		rest := bytes.TrimLeft(b[i+len(key):], " \t\r\n")
+		rest, ok := bytes.CutPrefix(rest, []byte(":"))
+		if !ok {
+			return true
+		}
+		rest, ok = bytes.CutPrefix(bytes.TrimLeft(rest, " \t\r\n"), []byte(`"`))
+		end := bytes.IndexByte(rest, '"')
+		if !ok || end < 0 {
+			return true
+		}
+		if mt := mediaType(string(rest[:end])); mt != "text/plain" && mt != "text/html" {
+			return true
+		}
+		j := bytes.Index(rest[end:], key)
+		if j < 0 {
+			break
+		}
+		i = len(b) - len(rest[end:]) + j
+	}
+	return false
 }
 
 func has(xs []int, x int) bool {

@@ -259,3 +259,35 @@ func TestCorpusEmbeddedPDF(t *testing.T) {
 		noData(t, res)
 	}
 }
+
+func TestMayHoldFile(t *testing.T) {
+	for _, c := range []struct {
+		json string
+		want bool
+	}{
+		{`{"resourceType":"Observation"}`, false},
+		{`{"content":[{"attachment":{"contentType":"text/plain; charset=utf-8","data":"aGk="}},{"attachment":{"contentType" : "text/html","data":"aGk="}}]}`, false},
+		{`{"content":[{"attachment":{"contentType":"text/plain","data":"aGk="}},{"attachment":{"contentType":"application/pdf","data":"aGk="}}]}`, true},
+		{`{"resourceType":"Binary","contentType":"image/png","data":"aGk="}`, true},
+		{`{"data":"aGk=","contentType":"text/plain"}`, false},
+		{`{"data":"aGk=","contentType":`, true},
+	} {
+		if got := mayHoldFile([]byte(c.json)); got != c.want {
+			t.Errorf("%s: %v", c.json, got)
+		}
+	}
+}
+
+// BenchmarkExtractFilesLongHistory is what looking for embedded documents
+// costs an import of the corpus's long history (plain-text notes only).
+func BenchmarkExtractFilesLongHistory(b *testing.B) {
+	res, err := Import("long-history.json.gz", bytes.NewReader(longHistory(b)), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		r := res
+		r.Files = nil
+		extractFiles(&r)
+	}
+}
