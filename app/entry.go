@@ -130,7 +130,7 @@ func (p *EntryPage) run(ctx app.Context, do func() error, after func(ctx app.Con
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {
-				p.err = errorText("")
+				p.err = changeErrorText(err)
 				return
 			}
 			p.reloadHeader()
@@ -196,7 +196,7 @@ func (p *EntryPage) deleteEntry(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {
-				p.err = errorText("")
+				p.err = changeErrorText(err)
 				return
 			}
 			recSetLastDeleted(id)
@@ -370,7 +370,7 @@ func (p *EntryPage) renderActions() app.UI {
 		}),
 		app.If(p.trendN >= 2, func() app.UI {
 			return app.A().ID("trend").Class("btn btn-secondary").Href(PathTrend + e.ID).
-				Text(i18n.T("rec.entry.trend", p.trendN))
+				Text(i18n.N("rec.entry.trend", p.trendN))
 		}),
 		app.If(e.Flag == nil && !p.flagOpen, func() app.UI {
 			return app.Button().ID("flag").Class("btn btn-secondary").Text(i18n.T("rec.flag.button")).
@@ -475,7 +475,7 @@ func (p *EntryPage) renderFiles() app.UI {
 			}
 			return app.Li().Class("entry-file").DataSet("file", fi.ID).Body(
 				app.A().Href(PathFiles).Class("entry-file-name").Text(fi.Name),
-				app.Span().Class("muted").Text(" "+recFileSize(fi.Size)),
+				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
 				app.If(previewKind(fi.Type) != "", func() app.UI {
 					return app.Button().Class("btn btn-small btn-secondary entry-file-preview").
 						Aria("expanded", open).Text(label).
@@ -572,17 +572,6 @@ func recSystemName(sys string) string {
 		return sys[i+1:]
 	}
 	return sys
-}
-
-// recFileSize is a size for people: "340 KB".
-func recFileSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return i18n.T("rec.size.mb", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return i18n.T("rec.size.kb", (n+512)>>10)
-	}
-	return i18n.T("rec.size.b", n)
 }
 
 // recSameValue reports whether a one-line text only repeats the result

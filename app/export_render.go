@@ -19,7 +19,7 @@ var xpSectionKinds = []record.Kind{
 	record.KindLab, record.KindVital, record.KindVisit, record.KindProcedure, record.KindImaging,
 	record.KindReport, record.KindClinicianNote, record.KindDocument, record.KindCarePlan,
 	record.KindSocial, record.KindCareTeam, record.KindEmergencyContact, record.KindInsurance,
-	record.KindOther,
+	record.KindBilling, record.KindOther,
 }
 
 // xpSectionLimit is how many entries a section shows before "show all".

@@ -262,6 +262,9 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 	if err != nil {
 		return importOutcome{}, err
 	}
+	if prof != nil {
+		profileID = prof.ID // the same person made meanwhile in another tab
+	}
 	return importOutcome{Added: added, Skipped: skipped, Profile: profileID}, nil
 }
 
@@ -284,10 +287,7 @@ func importFiles(res importer.Result, entries int) []session.ImportFile {
 
 // importFilesText counts documents in plain words: "1 file", "2 files".
 func importFilesText(n int) string {
-	if n == 1 {
-		return i18n.T("importui.files.one", n)
-	}
-	return i18n.T("importui.files.other", n)
+	return i18n.N("importui.files.count", n)
 }
 
 // importGC lets the heap grow more between collections while a file is

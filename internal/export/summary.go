@@ -1,7 +1,6 @@
 package export
 
 import (
-	"fmt"
 	"html/template"
 	"io"
 	"sort"
@@ -65,12 +64,12 @@ func renderSummary(w io.Writer, d Data, lang i18n.Lang, now time.Time) error {
 		Footer:    t("export.summary.footer"),
 	}
 	for _, p := range d.Profiles {
-		v.Profiles = append(v.Profiles, profileSummary(d, p, t))
+		v.Profiles = append(v.Profiles, profileSummary(d, p, lang, t))
 	}
 	return summaryTmpl.Execute(w, v)
 }
 
-func profileSummary(d Data, p record.Profile, t func(string, ...any) string) profileView {
+func profileSummary(d Data, p record.Profile, lang i18n.Lang, t func(string, ...any) string) profileView {
 	pv := profileView{Name: p.Name}
 	if pv.Name == "" {
 		pv.Name = t("export.summary.unnamed")
@@ -235,7 +234,7 @@ func profileSummary(d Data, p record.Profile, t func(string, ...any) string) pro
 		Cols: []string{t("export.col.file"), t("export.col.type"), t("export.col.size")}}
 	for _, f := range d.Files {
 		if f.Profile == p.ID {
-			sec.Rows = append(sec.Rows, rowView{Cells: []string{f.Name, f.Type, byteSize(f.Size)}})
+			sec.Rows = append(sec.Rows, rowView{Cells: []string{f.Name, f.Type, i18n.Size(lang, f.Size)}})
 		}
 	}
 	pv.Sections = append(pv.Sections, sec)
@@ -322,16 +321,6 @@ func abnormal(e *record.Entry) string {
 		}
 	}
 	return ""
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 var summaryTmpl = template.Must(template.New("summary").Parse(`<!DOCTYPE html>

@@ -1,5 +1,5 @@
 // Package importer reads health records in FHIR-family formats — FHIR R4
-// JSON (bundles of any type, single resources, Patient/$everything output),
+// JSON or XML (bundles of any type, single resources, Patient/$everything output),
 // bulk NDJSON, International Patient Summary documents and SMART Health
 // Cards — and, through a converter hook, C-CDA documents. Everything is pure
 // Go over an io.Reader plus a file name, so the same code runs on the host
@@ -221,7 +221,11 @@ func ImportBytes(name string, b []byte, opts Options) (Result, error) {
 		}
 		res = cr
 	case FormatBundle, FormatResource, FormatIPS:
-		err = importJSON(&res, name, b)
+		if b[skipWS(b, 0)] == '<' {
+			err = importFHIRXML(&res, name, b, opts)
+		} else {
+			err = importJSON(&res, name, b)
+		}
 	default:
 		return res, &Error{Code: ErrCodeUnknown}
 	}

@@ -316,10 +316,12 @@ func (v *Vault) writeWith(ctx context.Context, ops []Op, recs []Record) error {
 	if err != nil {
 		return err
 	}
-	if err := v.store.Write(ctx, append(ops, p.ops...)); err != nil {
+	rop, rev := revOp()
+	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
 		return err
 	}
 	v.cache(p, recs...)
+	v.wrote(rev)
 	return nil
 }
 
