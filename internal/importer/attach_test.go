@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -289,5 +290,59 @@ func BenchmarkExtractFilesLongHistory(b *testing.B) {
 		r := res
 		r.Files = nil
 		extractFiles(&r)
+	}
+}
+
+// Only the data member changes; everything else stays byte for byte, and
+// the result is valid JSON whatever member the data was.
+func TestExtractFilesSurgery(t *testing.T) {
+	pdf := fhirB64([]byte("%PDF-1.4 x"))
+	sum := sumHex([]byte("%PDF-1.4 x"))
+	for _, c := range []struct{ in, want string }{
+		{`{"resourceType":"DocumentReference","id":"a","content":[{"attachment":{"contentType":"application/pdf","data":"` + pdf + `","title":"T"}}],"note":1.50}`,
+			`{"resourceType":"DocumentReference","id":"a","content":[{"attachment":{"contentType":"application/pdf",` + `"url":"` + record.FileURL(sum) + `","size":10,"hash":"HASH","title":"T"}}],"note":1.50}`},
+		{`{"resourceType":"Media","id":"b","content":{ "data" : "` + pdf + `" , "contentType":"application/pdf","url":"u","size":10,"hash":"h"}}`,
+			`{"resourceType":"Media","id":"b","content":{ "contentType":"application/pdf","url":"u","size":10,"hash":"h"}}`},
+		{`{"resourceType":"Media","id":"c","content":{"contentType":"application/pdf","url":"u","size":10,"hash":"h","data":"` + pdf + `"}}`,
+			`{"resourceType":"Media","id":"c","content":{"contentType":"application/pdf","url":"u","size":10,"hash":"h"}}`},
+		{`{"resourceType":"Binary","id":"d","contentType":"application/pdf","data":"` + strings.ReplaceAll(pdf, "/", `\/`) + `"}`,
+			`{"resourceType":"Binary","id":"d","contentType":"application/pdf","url":"` + record.FileURL(sum) + `","size":10,"hash":"HASH"}`},
+	} {
+		r, err := fhir.Parse([]byte(c.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Result{Resources: []fhir.Resource{r}}
+		extractFiles(&res)
+		got := string(res.Resources[0].JSON)
+		if i := strings.Index(got, `"hash":"`); i >= 0 && strings.Contains(c.want, "HASH") {
+			j := strings.IndexByte(got[i+8:], '"')
+			got = got[:i+8] + "HASH" + got[i+8+j:]
+		}
+		if got != c.want || len(res.Files) != 1 || string(res.Files[0].Data) != "%PDF-1.4 x" {
+			t.Errorf("\n got %s\nwant %s (%d files)", got, c.want, len(res.Files))
+		}
+	}
+}
+
+// Taking a large document out of a resource allocates its decoded bytes
+// and little else: the base64 is read where it lies in the input.
+func TestExtractFilesMemory(t *testing.T) {
+	data := bytes.Repeat([]byte("%PDF-1.4 0123456789abcdef"), 160000) // 4 MB
+	r, err := fhir.Parse([]byte(`{"resourceType":"Binary","id":"b","contentType":"application/pdf","data":"` + fhirB64(data) + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	res := Result{Resources: []fhir.Resource{r}}
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	extractFiles(&res)
+	runtime.ReadMemStats(&after)
+	if len(res.Files) != 1 || !bytes.Equal(res.Files[0].Data, data) {
+		t.Fatal("not extracted")
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(len(data))*11/10 {
+		t.Errorf("allocated %d bytes for a %d-byte document", got, len(data))
 	}
 }

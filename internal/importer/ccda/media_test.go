@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"backpack/internal/record"
 )
 
 func deflated(t *testing.T, b []byte) string {
@@ -38,11 +40,15 @@ func TestObservationMedia(t *testing.T) {
 		t.Fatalf("%d Media: %v", len(media), media)
 	}
 	m := media[0]
-	if get(m, "content.contentType") != "image/png" || get(m, "content.data") != png || get(m, "content.title") != "Left arm" ||
+	if get(m, "content.contentType") != "image/png" || get(m, "content.title") != "Left arm" ||
 		get(m, "status") != "completed" || get(m, "subject.reference") == "" {
 		t.Errorf("media: %v", m)
 	}
-	// Compressed data is unpacked; the section title names it.
+	if len(d.Files) != 1 || string(d.Files[0].Data) != "\x89PNG fake" || d.Files[0].Resource != "Media/"+get(m, "id") ||
+		get(m, "content.url") != record.FileURL(d.Files[0].SHA256) {
+		t.Errorf("files: %+v", d.Files)
+	}
+	// Compressed data is unpacked (short text stays inline); the section title names it.
 	if got, _ := base64.StdEncoding.DecodeString(get(media[1], "content.data")); string(got) != "hello" || get(media[1], "content.title") != "Photos" {
 		t.Errorf("compressed media: %q %v", got, media[1])
 	}
@@ -65,7 +71,8 @@ func TestEDValueBecomesMedia(t *testing.T) {
 	if len(media) != 1 || len(obs) != 2 {
 		t.Fatalf("%d Media, %d Observations", len(media), len(obs))
 	}
-	if get(media[0], "content.data") != pdf || get(media[0], "content.title") != "EKG study" ||
+	if len(d.Files) != 1 || string(d.Files[0].Data) != "%PDF-1.4 tracing" || get(media[0], "content.url") != record.FileURL(d.Files[0].SHA256) ||
+		get(media[0], "content.title") != "EKG study" ||
 		get(media[0], "partOf.0.reference") != "Observation/"+get(obs[0], "id") {
 		t.Errorf("media: %v", media[0])
 	}
