@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -345,4 +346,23 @@ func TestExtractFilesMemory(t *testing.T) {
 	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(len(data))*11/10 {
 		t.Errorf("allocated %d bytes for a %d-byte document", got, len(data))
 	}
+}
+
+// FuzzExtractFiles: whatever valid resource comes in, what comes out is
+// valid JSON, and each file's bytes are what its base64 said.
+func FuzzExtractFiles(f *testing.F) {
+	f.Add(`{"resourceType":"Binary","contentType":"image/png","data":"aGVsbG8="}`)
+	f.Add(`{"resourceType":"DocumentReference","content":[{"attachment":{"data":"aGk=","contentType":"application/pdf","url":"x","size":2,"hash":"h"}}]}`)
+	f.Add(`{"resourceType":"Media","content":{"contentType":"image/png","title":"a\"b","data":"aG\/k="},"x":[{"data":"YQ==","contentType":"a"}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := fhir.Parse([]byte(s))
+		if err != nil || !json.Valid([]byte(s)) {
+			return
+		}
+		res := Result{Resources: []fhir.Resource{r}}
+		extractFiles(&res)
+		if !json.Valid(res.Resources[0].JSON) {
+			t.Fatalf("invalid JSON out of %s: %s", s, res.Resources[0].JSON)
+		}
+	})
 }
