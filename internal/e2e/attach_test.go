@@ -13,7 +13,9 @@ import (
 // TestImportEmbeddedPDF: a C-CDA whose body is an embedded PDF is
 // previewed as "1 file", imported, and its entry shows the PDF, which
 // previews in a frame and downloads byte for byte; importing it again adds
-// neither an entry nor a file.
+// neither an entry nor a file. A FHIR bundle with the same PDF and a photo
+// (a Binary behind a DocumentReference) adds only the photo, which its
+// entry previews.
 func TestImportEmbeddedPDF(t *testing.T) {
 	s := startSite(t, "attach")
 	ctx, cancel := browser(t)
@@ -88,4 +90,28 @@ func TestImportEmbeddedPDF(t *testing.T) {
 	if n := fsCount(t, ctx, ".file-item"); n != 1 {
 		t.Errorf("%d files after importing twice, want 1", n)
 	}
+
+	// A FHIR bundle: the same PDF again (not stored twice) and a PNG held
+	// by a Binary that a DocumentReference points at.
+	openImportPage(t, ctx)
+	importUpload(t, ctx, importFHIRFixture("attach/fhir-attachments.json"))
+	waitImportPhase(t, ctx, "preview", time.Minute)
+	if got := fsText(t, ctx, ".import-files"); got != "2 files" {
+		t.Errorf("preview files %q, want \"2 files\"", got)
+	}
+	if got := readImportCards(t, ctx)["fhir-attachments.json"].Problems; len(got) == 0 || !strings.Contains(strings.Join(got, " "), "attachment-invalid") {
+		t.Errorf("no problem line for the broken scan: %v", got)
+	}
+	fsClick(t, ctx, "#import-confirm")
+	waitImportPhase(t, ctx, "done", time.Minute)
+	importStep(t, ctx, "timeline again", importNav("/timeline"))
+	fsWait(t, ctx, "photo entry", `[...document.querySelectorAll('a.entry-item')].find(a => a.innerText.includes("Wound photo"))`, 20*time.Second)
+	fsEval(t, ctx, `[...document.querySelectorAll('a.entry-item')].find(a => a.innerText.includes("Wound photo")).getAttribute('href')`, &href)
+	importStep(t, ctx, "photo", importNav(href))
+	fsWait(t, ctx, "attached photo", `document.querySelector('#files .entry-file-preview')`, 20*time.Second)
+	fsClick(t, ctx, "#files .entry-file-preview")
+	fsWait(t, ctx, "image preview", `(() => { const i = document.querySelector('#files img.preview-img'); return i && i.complete && i.naturalWidth === 8 })()`, 15*time.Second)
+	fsShots(t, ctx, "attach-photo")
+	importStep(t, ctx, "files again", importNav("/files"))
+	fsWait(t, ctx, "files list", `document.querySelectorAll('.file-item').length === 2`, 20*time.Second)
 }

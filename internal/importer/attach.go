@@ -38,6 +38,8 @@ type File struct {
 	// point at it (a DocumentReference whose attachment is a Binary, an
 	// Observation derived from a Media). A file held twice is one File.
 	Owners []int
+
+	titled bool // Name comes from a title (not only the resource's type)
 }
 
 // ProblemAttachmentInvalid is the code of an embedded attachment whose
@@ -88,6 +90,10 @@ func linkCarriers(res *Result) {
 			for j := range res.Resources {
 				if j != ci && !has(f.Owners, j) && bytes.Contains(res.Resources[j].JSON, needle) {
 					f.Owners = append(f.Owners, j)
+					// A Binary has no title: the DocumentReference's words name it.
+					if d := strings.TrimSpace(str(field(res.Resources[j].JSON, "description"))); !f.titled && d != "" {
+						f.Name, f.titled = fileName(d, "", f.Type), true
+					}
 				}
 			}
 		}
@@ -301,14 +307,18 @@ func (x *extractor) attachment(ms []member, at string) {
 		}
 	}
 	x.addFile(File{Name: fileName(title, x.res.Resources[x.owner].Type, ct), Type: ct, Size: int64(len(data)),
-		SHA256: hexSum, Data: data, Owners: []int{x.owner}})
+		SHA256: hexSum, Data: data, Owners: []int{x.owner}, titled: strings.TrimSpace(title) != ""})
 }
 
 // addFile adds f to the result, or its owner to the same bytes found before.
 func (x *extractor) addFile(f File) {
 	if i, dup := x.bySHA[f.SHA256]; dup {
-		if g := &x.res.Files[i]; !has(g.Owners, x.owner) {
+		g := &x.res.Files[i]
+		if !has(g.Owners, x.owner) {
 			g.Owners = append(g.Owners, x.owner)
+		}
+		if !g.titled && f.titled {
+			g.Name, g.titled = f.Name, true
 		}
 		return
 	}

@@ -162,6 +162,9 @@ func TestFHIRAttachments(t *testing.T) {
 			if got := ownersOf(res, f); !slices.Equal(got, []string{"Binary/b1", "DocumentReference/dr2", "Media/m1"}) {
 				t.Errorf("png owners = %v", got)
 			}
+			if f.Name != "Rash.png" { // the first title the bytes come with (the Binary has none)
+				t.Errorf("png name %q", f.Name)
+			}
 		default:
 			t.Errorf("unexpected file %+v", f)
 		}
@@ -191,6 +194,17 @@ func TestFHIRAttachments(t *testing.T) {
 		t.Errorf("total = %d", res.Total())
 	}
 	noData(t, res)
+}
+
+// A Binary's file is named by the DocumentReference pointing at it.
+func TestBinaryNamedByItsDocument(t *testing.T) {
+	bin, _ := fhir.Parse([]byte(`{"resourceType":"Binary","id":"b","contentType":"application/pdf","data":"JVBERi0xLjQK"}`))
+	doc, _ := fhir.Parse([]byte(`{"resourceType":"DocumentReference","id":"d","description":"Referral letter","content":[{"attachment":{"contentType":"application/pdf","url":"Binary/b"}}]}`))
+	res := Result{Resources: []fhir.Resource{bin, doc}}
+	extractFiles(&res)
+	if len(res.Files) != 1 || res.Files[0].Name != "Referral letter.pdf" || !slices.Equal(res.Files[0].Owners, []int{0, 1}) {
+		t.Errorf("%+v", res.Files)
+	}
 }
 
 func TestMergeKeepsFileOwners(t *testing.T) {

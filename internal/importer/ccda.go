@@ -65,7 +65,7 @@ func ccdaFiles(doc ccda.Document) []File {
 		}
 		bySHA[f.SHA256] = len(out)
 		out = append(out, File{Name: fileName(f.Title, doc.Resources[owner].Type, f.Type), Type: f.Type,
-			Size: int64(len(f.Data)), SHA256: f.SHA256, Data: f.Data, Owners: []int{owner}})
+			Size: int64(len(f.Data)), SHA256: f.SHA256, Data: f.Data, Owners: []int{owner}, titled: f.Title != ""})
 	}
 	return out
 }
