@@ -469,24 +469,10 @@ func (p *EntryPage) renderFiles() app.UI {
 		app.Ul().Class("file-list").Body(app.Range(files).Slice(func(i int) app.UI {
 			fi := files[i]
 			open := p.preview == fi.ID
-			label := i18n.T("files.preview")
-			if open {
-				label = i18n.T("files.preview.hide")
-			}
 			return app.Li().Class("entry-file").DataSet("file", fi.ID).Body(
 				app.A().Href(PathFiles).Class("entry-file-name").Text(fi.Name),
 				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
-				app.If(previewKind(fi.Type) != "", func() app.UI {
-					return app.Button().Class("btn btn-small btn-secondary entry-file-preview").
-						Aria("expanded", open).Text(label).
-						OnClick(func(ctx app.Context, e app.Event) {
-							if p.preview == fi.ID {
-								p.preview = ""
-							} else {
-								p.preview = fi.ID
-							}
-						}, app.EventScope(fi.ID))
-				}),
+				app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "entry-file-preview", &p.preview) }),
 				app.If(!open, func() app.UI {
 					return app.Button().Class("btn btn-small btn-secondary entry-file-download").
 						Text(i18n.T("files.download")).
