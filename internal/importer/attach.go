@@ -73,6 +73,22 @@ func extractFiles(res *Result) {
 		}
 	}
 	linkCarriers(res)
+	nameFiles(res)
+}
+
+// nameFiles names files that came without a title after the entry of
+// their first owner ("Chest X-ray report.pdf", not "diagnosticreport.pdf").
+func nameFiles(res *Result) {
+	for k := range res.Files {
+		f := &res.Files[k]
+		if f.titled || len(f.Owners) == 0 {
+			continue
+		}
+		if p, err := record.Project(res.Resources[f.Owners[0]]); err == nil && strings.TrimSpace(p.Title) != "" &&
+			p.Title != res.Resources[f.Owners[0]].Type {
+			f.Name, f.titled = fileName(p.Title, "", f.Type), true
+		}
+	}
 }
 
 // linkCarriers gives the files of Binary and Media resources to the

@@ -380,3 +380,17 @@ func FuzzExtractFiles(f *testing.F) {
 		}
 	})
 }
+
+// FHIR XML carries documents the same way.
+func TestFHIRXMLAttachment(t *testing.T) {
+	doc := `<DocumentReference xmlns="http://hl7.org/fhir"><id value="x1"/><status value="current"/>
+<description value="Scan"/><content><attachment><contentType value="application/pdf"/><data value="JVBERi0xLjQK"/></attachment></content></DocumentReference>`
+	res, err := ImportBytes("scan.xml", []byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || string(res.Files[0].Data) != "%PDF-1.4\n" || res.Files[0].Name != "Scan.pdf" {
+		t.Fatalf("files %+v", res.Files)
+	}
+	noData(t, res)
+}
