@@ -4,7 +4,9 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +116,67 @@ func TestImportEmbeddedPDF(t *testing.T) {
 	fsShots(t, ctx, "attach-photo")
 	importStep(t, ctx, "files again", importNav("/files"))
 	fsWait(t, ctx, "files list", `document.querySelectorAll('.file-item').length === 2`, 20*time.Second)
+}
+
+// TestImportLargeEmbeddedPDF: a C-CDA carrying a 20 MB PDF (27 MB of
+// base64) imports in the browser within the import's memory budget, and
+// the PDF comes back out of the vault byte for byte.
+func TestImportLargeEmbeddedPDF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 MB document")
+	}
+	s := startSite(t, "attach-large")
+	ctx, cancel := browser(t)
+	defer cancel()
+	importVaultWithProfile(t, ctx, s)
+	downloads := fsDownloads(t, ctx)
+
+	pdf := append([]byte("%PDF-1.4\n"), make([]byte, 20<<20)...)
+	for i := 9; i < len(pdf); i++ {
+		pdf[i] = byte(i*31 + i>>9)
+	}
+	enc := base64.StdEncoding.EncodeToString(pdf)
+	var doc strings.Builder
+	doc.WriteString(`<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2.3" extension="large"/>` +
+		`<title>Scanned chart</title><recordTarget><patientRole><patient><name><given>Alex</given><family>Example</family></name>` +
+		`</patient></patientRole></recordTarget><component><nonXMLBody><text mediaType="application/pdf" representation="B64">`)
+	for i := 0; i < len(enc); i += 76 {
+		doc.WriteString(enc[i:min(i+76, len(enc))])
+		doc.WriteByte('\n')
+	}
+	doc.WriteString(`</text></nonXMLBody></component></ClinicalDocument>`)
+	path := filepath.Join(t.TempDir(), "scanned-chart.xml")
+	if err := os.WriteFile(path, []byte(doc.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	enc = ""
+
+	openImportPage(t, ctx)
+	before := wasmMemory(t, ctx)
+	start := time.Now()
+	importUpload(t, ctx, path)
+	waitImportPhase(t, ctx, "preview", 2*time.Minute)
+	read := time.Since(start)
+	peak := wasmMemory(t, ctx)
+	if got := fsText(t, ctx, ".import-files"); got != "1 file" {
+		t.Errorf("preview files %q", got)
+	}
+	start = time.Now()
+	fsClick(t, ctx, "#import-confirm")
+	waitImportPhase(t, ctx, "done", 2*time.Minute)
+	saved := time.Since(start)
+	after := wasmMemory(t, ctx)
+	t.Logf("C-CDA of %d MB with a %d MB PDF: read %v, saved %v; wasm memory %d MB → %d after reading → %d after saving",
+		doc.Len()>>20, len(pdf)>>20, read.Round(time.Millisecond), saved.Round(time.Millisecond), before>>20, peak>>20, after>>20)
+	if after > 400<<20 {
+		t.Errorf("wasm memory %d MB: over the 400 MB import budget", after>>20)
+	}
+
+	importStep(t, ctx, "files", importNav("/files"))
+	fsWait(t, ctx, "file", `document.querySelector('.file-item')`, 20*time.Second)
+	id := fsFileID(t, ctx, "Scanned chart.pdf")
+	fsClick(t, ctx, fsItem(id)+" .file-download")
+	if got := fsDownloaded(t, downloads, "Scanned chart.pdf", len(pdf), 2*time.Minute); !bytes.Equal(got, pdf) {
+		t.Error("the PDF came back different")
+	}
 }
