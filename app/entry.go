@@ -31,6 +31,7 @@ type EntryPage struct {
 	hasForm  bool
 	trendN   int
 	raw      string
+	story    []record.Block // the resource's own narrative
 	notice   string
 	err      string
 	busy     bool
@@ -97,6 +98,7 @@ func (p *EntryPage) setEntry(e record.Entry) {
 	} else {
 		p.raw = string(e.Resource.JSON)
 	}
+	p.story = record.Narrative(e.Resource)
 	p.trendN = 0
 	if s := current(); s != nil && e.Value != nil {
 		if key := record.TrendKey(e); key != "" {
@@ -249,6 +251,7 @@ func (p *EntryPage) Render() app.UI {
 		// come right after what it is.
 		app.Div().Class("slot").Body(p.renderFiles()),
 		app.Div().Class("slot").Body(p.renderActions()),
+		app.Div().Class("slot").Body(p.renderNarrative()),
 		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
 		p.renderProvenance(),
@@ -274,7 +277,7 @@ func (p *EntryPage) renderFacts() app.UI {
 		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
-	} else if e.Text != "" {
+	} else if e.Text != "" && len(p.story) == 0 { // a narrative shows the text as written
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
@@ -313,6 +316,81 @@ func (p *EntryPage) renderFacts() app.UI {
 	return app.Dl().ID("facts").Class("facts").Body(rows...)
 }
 
+// renderNarrative shows what the source document says in its own words
+// (tables, lists, paragraphs), built from the sanitised blocks.
+func (p *EntryPage) renderNarrative() app.UI {
+	if len(p.story) == 0 {
+		return nil
+	}
+	return app.Section().ID("narrative").Class("card").Aria("labelledby", "narrative-h").Body(
+		app.H2().ID("narrative-h").Text(i18n.T("rec.entry.narrative")),
+		app.Div().Class("narrative").Body(narrativeUI(p.story)...),
+	)
+}
+
+// narrativeUI builds go-app elements for narrative blocks: only the tags
+// record.Block holds, text as text (never HTML).
+func narrativeUI(bs []record.Block) []app.UI {
+	out := make([]app.UI, 0, len(bs))
+	for _, b := range bs {
+		kids := narrativeUI(b.Kids)
+		var el app.UI
+		switch b.Tag {
+		case "":
+			el = app.Text(b.Text)
+		case "p":
+			el = app.P().Body(kids...)
+		case "ul":
+			el = app.Ul().Body(kids...)
+		case "ol":
+			el = app.Ol().Body(kids...)
+		case "li":
+			el = app.Li().Body(kids...)
+		case "table":
+			el = app.Div().Class("narrative-table").Body(app.Table().Body(kids...))
+		case "caption":
+			el = app.Caption().Body(kids...)
+		case "thead":
+			el = app.THead().Body(kids...)
+		case "tbody":
+			el = app.TBody().Body(kids...)
+		case "tr":
+			el = app.Tr().Body(kids...)
+		case "th":
+			el = cellSpans(app.Th().Scope("col").Body(kids...), b)
+		case "td":
+			el = cellSpans(app.Td().Body(kids...), b)
+		case "b":
+			el = app.B().Body(kids...)
+		case "i":
+			el = app.I().Body(kids...)
+		case "br":
+			el = app.Br()
+		default:
+			continue
+		}
+		out = append(out, el)
+	}
+	return out
+}
+
+// spanned is a table cell element (th or td).
+type spanned[T any] interface {
+	ColSpan(int) T
+	Rowspan(int) T
+}
+
+// cellSpans gives a cell the spans its block has.
+func cellSpans[T spanned[T]](cell T, b record.Block) T {
+	if b.ColSpan > 1 {
+		cell = cell.ColSpan(b.ColSpan)
+	}
+	if b.RowSpan > 1 {
+		cell = cell.Rowspan(b.RowSpan)
+	}
+	return cell
+}
+
 // renderDetails lists the entry's form values that the facts do not show.
 func (p *EntryPage) renderDetails() app.UI {
 	if !p.hasForm {
@@ -331,6 +409,9 @@ func (p *EntryPage) renderDetails() app.UI {
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
+		}
+		if fd.Type == record.FieldLongText && len(p.story) > 0 {
+			continue // the narrative card shows it as written
 		}
 		if fd.Type == record.FieldChoice {
 			v = recChoiceLabel(fd.Name, v)

@@ -29,7 +29,10 @@ const (
 	KindDocument         Kind = "document"          // DocumentReference with a file (PDF, image…)
 	KindReport           Kind = "report"            // DiagnosticReport (non-imaging)
 	KindSocial           Kind = "social-history"    // Observation (social-history)
-	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal
+	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal / ServiceRequest
+	KindFamilyHistory    Kind = "family-history"    // FamilyMemberHistory
+	KindDevice           Kind = "device"            // DeviceUseStatement / Device (equipment, implants)
+	KindAssessment       Kind = "assessment"        // Observation (functional, cognitive status, questionnaires)
 	KindBilling          Kind = "billing"           // Claim, ExplanationOfBenefit, Invoice… (see BillingTypes)
 	KindOther            Kind = "other"             // anything else, kept whole
 )
@@ -39,7 +42,7 @@ var Kinds = []Kind{
 	KindVisit, KindLab, KindVital, KindMedication, KindAllergy, KindCondition,
 	KindImmunization, KindProcedure, KindImaging, KindClinicianNote, KindReport,
 	KindDocument, KindCareTeam, KindInsurance, KindEmergencyContact, KindSocial,
-	KindCarePlan, KindBilling, KindOther,
+	KindCarePlan, KindFamilyHistory, KindDevice, KindAssessment, KindBilling, KindOther,
 }
 
 // HiddenKinds are left out of the timeline and the summary unless asked

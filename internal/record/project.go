@@ -138,6 +138,12 @@ func projectObj(m any, typ string) (p Projection, err error) {
 		p = projectCarePlan(m)
 	case "Goal":
 		p = projectGoal(m)
+	case "ServiceRequest":
+		p = projectServiceRequest(m)
+	case "FamilyMemberHistory":
+		p = projectFamilyHistory(m)
+	case "DeviceUseStatement", "Device":
+		p = projectDevice(m, typ)
 	case "Practitioner", "PractitionerRole", "Organization", "CareTeam":
 		p = projectCareTeam(m, typ)
 	case "Coverage":
@@ -289,6 +295,8 @@ func observationKind(m any) Kind {
 			return KindSocial
 		case conceptHas(c, "imaging"):
 			return KindImaging
+		case conceptHas(c, "functional-status", "cognitive-status", "disability-status"):
+			return KindAssessment
 		}
 	}
 	for _, c := range arr(m, "code", "coding") {
@@ -302,6 +310,11 @@ func observationKind(m any) Kind {
 	}
 	if len(arr(m, "category")) == 0 && get(m, "valueQuantity") != nil {
 		return KindLab // uncategorised numeric results are nearly always labs
+	}
+	for _, c := range arr(m, "category") {
+		if conceptHas(c, "survey") {
+			return KindAssessment // questionnaires and scores (PHQ-9, Glasgow)
+		}
 	}
 	return KindOther
 }

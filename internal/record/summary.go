@@ -86,14 +86,15 @@ func (b *Book) SummaryAt(profile string, now time.Time) Summary {
 			}
 		}
 	}
-	s.CareTeam = withoutRoleHolders(s.CareTeam)
+	s.CareTeam = DistinctCareTeam(s.CareTeam)
 	return s
 }
 
-// withoutRoleHolders drops a Practitioner whom a PractitionerRole of the
-// same list already names: the role says more (where, as what, how to
-// reach), and one person should be listed once.
-func withoutRoleHolders(team []Entry) []Entry {
+// DistinctCareTeam drops from a care-team list a Practitioner whom a
+// PractitionerRole of the same list already names: the role says more
+// (where, as what, how to reach), and one person is listed once. It
+// filters team in place.
+func DistinctCareTeam(team []Entry) []Entry {
 	inRole := map[string]bool{}
 	for _, e := range team {
 		if e.Resource.Type == "PractitionerRole" {

@@ -223,7 +223,38 @@ func (c *conv) problems(el *node, path, category string) int {
 			n++
 		}
 	}
+	if n == 0 && category == "health-concern" && el.name == "act" {
+		n = c.concern(el, path)
+	}
 	return n
+}
+
+// concern maps a Health Concern Act that names no problem observation
+// ("no known health concerns", a concern in words) to a Condition with the
+// act's text; 0 when it has none.
+func (c *conv) concern(el *node, path string) int {
+	t := c.entryText(el)
+	if t == "" {
+		return 0
+	}
+	m := c.base("Condition", el, path)
+	m["code"] = map[string]any{"text": t}
+	m["category"] = cat("http://terminology.hl7.org/CodeSystem/condition-category", "health-concern", "Health Concern")
+	clinical := "active"
+	if st := status(el); st == "completed" || st == "aborted" || st == "suspended" {
+		clinical = "inactive"
+	}
+	m["clinicalStatus"] = map[string]any{"coding": []any{map[string]any{
+		"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}}}
+	c.subject(m, "subject")
+	if start, _ := c.period(el.child("effectiveTime"), path); start != "" && !negated(el) {
+		m["onsetDateTime"] = start
+	}
+	if at := c.authorTime(el, path); at != "" {
+		m["recordedDate"] = at
+	}
+	c.add(m)
+	return 1
 }
 
 // condition maps one Problem Observation; act is its concern (may be nil).
@@ -1017,7 +1048,19 @@ func (c *conv) procedure(el *node, path string) int {
 		m["reasonCode"] = reasons
 	}
 	c.add(m)
-	return 1
+	return 1 + c.attachedNotes(el, path)
+}
+
+// attachedNotes maps the Note Activities inside a statement (a note on a
+// procedure or a visit) to notes of their own.
+func (c *conv) attachedNotes(el *node, path string) int {
+	n := 0
+	for i, a := range related(el, "act") {
+		if a.hasTemplate(tplEntry + "202") {
+			n += c.noteActivity(a, fmt.Sprintf("%s/entryRelationship[%d]/act", path, i+1))
+		}
+	}
+	return n
 }
 
 // --- encounters ---
@@ -1350,6 +1393,9 @@ func (c *conv) activityDetail(el *node, path string) map[string]any {
 		st = "unknown"
 	}
 	d["status"] = st
+	if negated(el) {
+		d["doNotPerform"] = true
+	}
 	start, end := c.period(mainTime(el), path)
 	if start != "" || end != "" {
 		p := map[string]any{}

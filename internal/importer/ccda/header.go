@@ -235,6 +235,9 @@ func (c *conv) header() {
 // people, organizations and their roles.
 func (c *conv) finish() {
 	if c.visit != nil {
+		if c.visit["type"] == nil && c.doc.Title != "" {
+			c.visit["type"] = []any{map[string]any{"text": c.doc.Title}}
+		}
 		c.add(c.visit)
 		c.visit = nil
 	}
@@ -269,10 +272,8 @@ func (c *conv) headerVisit(custodian *party) {
 			break
 		}
 	}
-	if cc := c.concept(code); cc != nil {
-		m["type"] = []any{cc}
-	} else if c.doc.Title != "" {
-		m["type"] = []any{map[string]any{"text": c.doc.Title}}
+	if cc := c.concept(code); cc != nil && code.get("codeSystem") != "2.16.840.1.113883.5.4" {
+		m["type"] = []any{cc} // a class code (ambulatory, inpatient) is the class only
 	}
 	c.subject(m, "subject")
 	start, end := c.period(ee.child("effectiveTime"), path)
@@ -320,13 +321,6 @@ func (c *conv) headerVisit(custodian *party) {
 	}
 	c.visit, c.visitKey = m, idKey(ee) // added after the body, which may add to it
 	c.encRef = map[string]any{"reference": "Encounter/" + m["id"].(string)}
-	if t, ok := m["type"].([]any); ok {
-		if cc, ok := t[0].(map[string]any); ok {
-			if d := conceptDisplay(cc); d != "" {
-				c.encRef["display"] = d
-			}
-		}
-	}
 }
 
 // conceptDisplay is a CodeableConcept's text, else its first display.

@@ -40,6 +40,9 @@ func (c *conv) serviceRequest(el *node, path string) string {
 		intent = "plan"
 	}
 	code := c.concept(el.child("code"))
+	if negated(el) && el.child("code").get("code") == "" {
+		return "" // "no planned tests": a statement of the plan, not a request
+	}
 	if code == nil {
 		if t := c.entryText(el); t != "" {
 			code = map[string]any{"text": t}
@@ -53,10 +56,10 @@ func (c *conv) serviceRequest(el *node, path string) string {
 	if st == "" {
 		st = "active"
 	}
-	if negated(el) {
-		st = "revoked"
-	}
 	m["status"] = st
+	if negated(el) {
+		m["doNotPerform"] = true
+	}
 	m["intent"] = intent
 	if el.name == "encounter" {
 		m["category"] = cat("http://snomed.info/sct", "3457005", "Patient referral")
@@ -253,6 +256,9 @@ func (c *conv) equipment(el *node, path string) int {
 			}
 		}
 	case "procedure", "act", "observation":
+		if negated(el) {
+			return 0 // "no implanted devices": the narrative says it
+		}
 		if el.name == "procedure" && c.concept(el.child("code")) != nil {
 			n += c.procedure(el, path)
 		}
@@ -319,9 +325,6 @@ func (c *conv) deviceUse(act, holder *node, path string) bool {
 	st := useStatus[status(act)]
 	if st == "" || act.name == "procedure" && st == "completed" {
 		st = "active" // an implant placed by a completed procedure is in use
-	}
-	if negated(act) {
-		st = "not-done"
 	}
 	m["status"] = st
 	c.subject(m, "subject")

@@ -54,15 +54,16 @@ var sectionTemplates = map[string]kind{
 	tplPrefix + "65": kNotes,
 	tplPrefix + "24": kDiagnoses, tplPrefix + "43": kDiagnoses, // hospital discharge, admission diagnosis
 	tplPrefix + "34": kDiagnoses, tplPrefix + "35": kDiagnoses, tplPrefix + "36": kDiagnoses, // pre-, post-operative, post-procedure
-	tplPrefix + "37":  kDiagnoses, // complications
-	tplPrefix + "8":   kAssessment,
-	tplPrefix + "9":   kAssessment, // assessment and plan: planned entries follow their templates
-	tplPrefix + "58":  kHealthConcern,
-	tplPrefix + "14":  kFunctional,
-	tplPrefix + "56":  kMental,
-	tplPrefix + "15":  kFamily,
-	tplPrefix + "23":  kEquipment,
-	tplPrefix + "500": kCareTeam,
+	tplPrefix + "37":                 kDiagnoses, // complications
+	tplPrefix + "8":                  kAssessment,
+	tplPrefix + "9":                  kAssessment, // assessment and plan: planned entries follow their templates
+	tplPrefix + "58":                 kHealthConcern,
+	tplPrefix + "14":                 kFunctional,
+	tplPrefix + "56":                 kMental,
+	tplPrefix + "15":                 kFamily,
+	tplPrefix + "23":                 kEquipment,
+	tplPrefix + "500":                kCareTeam,
+	"2.16.840.1.113883.10.20.21.2.3": kProcedures, // interventions
 	// Narrative sections expected to be notes.
 	tplPrefix + "12":                     kNarrative, // reason for visit
 	tplPrefix + "13":                     kNarrative, // chief complaint and reason for visit
@@ -88,7 +89,7 @@ var sectionCodes = map[string]kind{
 	"46240-8": kEncounters, "29762-2": kSocial, "18776-5": kPlan, "61146-7": kGoals,
 	"11535-2": kDiagnoses, "46241-6": kDiagnoses, "10219-4": kDiagnoses, "10218-6": kDiagnoses, "59769-0": kDiagnoses,
 	"55109-3": kDiagnoses, "75310-3": kHealthConcern, "47420-5": kFunctional, "10190-7": kMental,
-	"10157-6": kFamily, "46264-8": kEquipment, "85847-2": kCareTeam,
+	"10157-6": kFamily, "46264-8": kEquipment, "85847-2": kCareTeam, "62387-6": kProcedures,
 	"51848-0": kAssessment, "51847-2": kAssessment, "29299-5": kNarrative, "46239-0": kNarrative,
 	"10164-2": kNarrative, "10154-3": kNarrative, "69730-0": kNarrative, "8653-8": kNarrative,
 	"42349-1": kNarrative, "8648-8": kNarrative, "29545-1": kNarrative, "10187-3": kNarrative,
@@ -142,6 +143,9 @@ func (c *conv) section(n *node, path string) {
 	k, tpl := classify(n)
 	s := &section{n: n, path: path, kind: k, tpl: tpl, loinc: n.child("code").get("code"), ids: map[string]*node{}}
 	text := n.child("text")
+	if id := text.get("ID"); id != "" {
+		s.ids[id] = text
+	}
 	text.walk(func(m *node) {
 		if id := m.get("ID"); id != "" {
 			s.ids[id] = m
@@ -231,6 +235,8 @@ var entryTemplates = map[string]kind{
 	tplEntry + "500": kCareTeam,
 	tplEntry + "44":  kPlan, tplEntry + "41": kPlan, tplEntry + "39": kPlan, tplEntry + "40": kPlan,
 	tplEntry + "42": kPlan, tplEntry + "43": kPlan,
+	tplEntry + "131": kProcedures, tplEntry + "146": kPlan, // intervention, planned intervention
+	tplEntry + "140": kPlan, // patient referral
 }
 
 // family groups kinds whose entries share a shape: an entry of a kind in the
@@ -276,8 +282,8 @@ func (c *conv) entry(s *section, e *node, path string) {
 	k := s.kind
 	for _, t := range el.templates() {
 		if tk, ok := entryTemplates[t]; ok {
-			if family(tk) != family(k) {
-				k = tk
+			if family(tk) != family(k) && !(k == kEquipment && tk == kProcedures) {
+				k = tk // what the entry says it is, except an implant's procedure
 			}
 			break
 		}
@@ -417,6 +423,9 @@ var structuralCodes = map[string]bool{"CONC": true, "33999-4": true, "ASSERTION"
 // outside templates, identifiers and the people and organizations involved,
 // as vendors write "no information" placeholders.
 func hollow(el *node) bool {
+	if el.nullFlavor() != "" {
+		return true // the statement itself says "no information"
+	}
 	empty := true
 	var walk func(*node, int)
 	walk = func(m *node, depth int) {
@@ -431,8 +440,8 @@ func hollow(el *node) bool {
 			case "author", "performer", "informant", "manufacturerOrganization", "assignedEntity", "specimen":
 				continue
 			case "participant":
-				if n.get("typeCode") != "CSM" {
-					continue
+				if tc := n.get("typeCode"); tc != "CSM" && tc != "PRD" && tc != "DEV" {
+					continue // people and places; a consumable or device is content
 				}
 			case "code", "value", "translation":
 				if c := n.get("code"); c != "" && n.nullFlavor() == "" && !structuralCodes[c] && !problemTypes[c] {
