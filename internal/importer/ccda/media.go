@@ -66,14 +66,7 @@ func (c *conv) attachment(ed *node, path, defaultType, title string) (att map[st
 		att["data"] = b64([]byte(ed.ownText()))
 		return att, -1, true
 	}
-	n := 0
-	for _, p := range pieces {
-		n += len(p)
-	}
-	var out bytes.Buffer
-	out.Grow(base64.StdEncoding.DecodedLen(n) + bytes.MinRead) // one allocation, not doubling
-	_, err := out.ReadFrom(base64.NewDecoder(base64.StdEncoding, &b64Reader{pieces: pieces}))
-	b := out.Bytes()
+	b, err := decodePieces(pieces)
 	if err != nil || len(b) == 0 {
 		// Left as it came: the importer reports what cannot be decoded.
 		att["data"] = strings.Join(strings.Fields(strings.Join(pieces, "")), "")
@@ -124,33 +117,47 @@ func textPieces(n *node) []string {
 	return out
 }
 
-// b64Reader reads text pieces without their whitespace.
-type b64Reader struct {
-	pieces []string
-	i, off int
-}
-
-func (r *b64Reader) Read(p []byte) (int, error) {
+// decodePieces decodes base64 split over text pieces and broken by
+// whitespace, into one buffer allocated once, without joining the text.
+func decodePieces(pieces []string) ([]byte, error) {
 	n := 0
-	for n < len(p) && r.i < len(r.pieces) {
-		s := r.pieces[r.i]
-		for r.off < len(s) && n < len(p) {
-			switch c := s[r.off]; c {
+	for _, p := range pieces {
+		n += len(p)
+	}
+	out := make([]byte, 0, base64.StdEncoding.DecodedLen(n))
+	var quad [4 << 10]byte // a multiple of 4 characters at a time
+	q := 0
+	flush := func(final bool) error {
+		m := q
+		if !final {
+			m -= q % 4
+		}
+		k, err := base64.StdEncoding.Decode(out[len(out):cap(out)], quad[:m])
+		if err != nil {
+			return err
+		}
+		out = out[:len(out)+k]
+		q = copy(quad[:], quad[m:q])
+		return nil
+	}
+	for _, p := range pieces {
+		for i := 0; i < len(p); i++ {
+			switch c := p[i]; c {
 			case ' ', '\t', '\r', '\n':
 			default:
-				p[n] = c
-				n++
+				quad[q] = c
+				if q++; q == len(quad) {
+					if err := flush(false); err != nil {
+						return nil, err
+					}
+				}
 			}
-			r.off++
-		}
-		if r.off == len(s) {
-			r.i, r.off = r.i+1, 0
 		}
 	}
-	if n == 0 {
-		return 0, io.EOF
+	if err := flush(true); err != nil {
+		return nil, err
 	}
-	return n, nil
+	return out, nil
 }
 
 // decompress undoes an ED's compression (DF deflate, GZ gzip, ZL zlib).

@@ -99,3 +99,19 @@ func TestMediaUnpackBudget(t *testing.T) {
 		t.Errorf("no problem for what went over the budget")
 	}
 }
+
+func TestDecodePieces(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdefghij\x00\xff"), 700) // > 4 KiB of base64
+	enc := base64.StdEncoding.EncodeToString(data)
+	var pieces []string
+	for i := 0; i < len(enc); i += 7 { // split anywhere, with whitespace between
+		pieces = append(pieces, enc[i:min(i+7, len(enc))], " \n\t")
+	}
+	got, err := decodePieces(pieces)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("%d bytes, %v", len(got), err)
+	}
+	if _, err := decodePieces([]string{"aGVsbG8", "!"}); err == nil {
+		t.Error("bad base64 decoded")
+	}
+}
