@@ -17,18 +17,23 @@ import (
 )
 
 // File is a document that came embedded in an imported resource — a PDF,
-// an image, any attachment given as base64 (FHIR Attachment.data,
-// Binary.data; C-CDA nonXMLBody and observationMedia through the
-// converter) — decoded, so that it can be stored as a file of the record
-// and attached to the entries of the resources it belongs to.
+// an image, any attachment given as base64 (FHIR Attachment.data in
+// DocumentReference, Media, DiagnosticReport.presentedForm…, Binary.data;
+// C-CDA nonXMLBody, observationMedia and ED values through the converter)
+// — decoded, so that it can be stored as a file of the record and attached
+// to the entries of the resources it belongs to.
 //
 // The resource that held it no longer carries the bytes: its attachment's
-// data is replaced by a pointer to the file (see record.FileURL), with the size
-// and the SHA-1 hash FHIR defines, so the record never keeps megabytes of
-// base64 next to the file itself. Exports put the bytes back beside the
-// resource (files/<name> in the archive).
+// data member is replaced by a pointer to the file (url: record.FileURL,
+// the file's SHA-256 as a ni: URI), size and the SHA-1 hash FHIR defines
+// (each only where the attachment had none), so the record never keeps
+// megabytes of base64 next to the file itself. Exports put the bytes back
+// beside the resource (files/<name> in the archive, where that url then
+// points). Plain-text and HTML attachments up to record.InlineTextMax are
+// the text of notes and stay as data; base64 that cannot be decoded stays
+// too, with a Problem.
 type File struct {
-	Name   string // a file name for people: the attachment's title, else the resource's kind, with an extension for the type
+	Name   string // a file name for people: the attachment's title, else its entry's title, with an extension for the type
 	Type   string // MIME type, as the source gave it
 	Size   int64
 	SHA256 string // hex, of the bytes
