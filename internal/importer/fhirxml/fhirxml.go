@@ -80,12 +80,15 @@ func Convert(data []byte, opts Options) ([]byte, []Problem, error) {
 	if opts.MaxBytes > 0 && int64(len(data)) > opts.MaxBytes {
 		return nil, nil, ErrTooLarge
 	}
-	c := &converter{}
+	c := &converter{max: opts.MaxBytes}
 	root, err := c.parse(data)
+	if err == nil && c.size > c.max && c.max > 0 {
+		err = ErrTooLarge
+	}
 	if err != nil {
 		return nil, c.problems, err
 	}
-	w := &writer{c: c, buf: make([]byte, 0, len(data)/2), max: opts.MaxBytes}
+	w := &writer{c: c, buf: make([]byte, 0, c.size+64), max: opts.MaxBytes}
 	w.object(root)
 	if w.over {
 		return nil, c.problems, ErrTooLarge
@@ -133,10 +136,13 @@ type node struct {
 	kids   []*node
 	xhtml  string // kindXHTML only
 	line   int
+	json   []byte // a contained resource, already written (its kids dropped)
 }
 
 type converter struct {
 	problems []Problem
+	max      int64 // MaxBytes
+	size     int64 // bytes of JSON written ahead (contained resources)
 }
 
 func (c *converter) problem(sev, code string, line int, detail string) {
@@ -164,7 +170,7 @@ func (c *converter) parse(data []byte) (*node, error) {
 		if errors.As(err, &se) {
 			return &SyntaxError{Line: se.Line}
 		}
-		if errors.Is(err, ErrTooDeep) || errors.Is(err, ErrDoctype) {
+		if errors.Is(err, ErrTooDeep) || errors.Is(err, ErrDoctype) || errors.Is(err, ErrTooLarge) {
 			return err
 		}
 		line, _ := d.InputPos()
@@ -220,7 +226,19 @@ func (c *converter) parse(data []byte) (*node, error) {
 			c.attrs(n, t)
 			stack = append(stack, n)
 		case xml.EndElement:
+			n := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
+			if n.f == nil && len(stack) > 0 {
+				// A resource in a container (a bundle entry): write its
+				// JSON now and let its tree go, so memory holds one
+				// entry's tree at a time, not the whole bundle's.
+				w := &writer{c: c, max: c.max}
+				w.object(n)
+				n.json, n.kids = w.buf, nil
+				if c.size += int64(len(w.buf)); w.over || (c.max > 0 && c.size > c.max) {
+					return nil, ErrTooLarge
+				}
+			}
 		case xml.CharData:
 			if len(stack) > 0 && len(bytes.TrimSpace(t)) > 0 {
 				line, _ := d.InputPos()
