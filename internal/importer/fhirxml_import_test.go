@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"backpack/internal/i18n"
+	"backpack/internal/importer/fhirxml"
 )
 
 // The XML and JSON forms of the same resources import the same: same
@@ -140,7 +141,7 @@ func TestFHIRXMLErrors(t *testing.T) {
 			t.Errorf("%s: line %d, want 3", tt.name, ie.Line)
 		}
 	}
-	for _, c := range []string{"fhirxml-unknown-element", "fhirxml-bad-value", "fhirxml-repeated", "fhirxml-text", "fhirxml-empty-container"} {
+	for _, c := range []string{fhirxml.ProblemUnknownElement, fhirxml.ProblemBadValue, fhirxml.ProblemRepeated, fhirxml.ProblemText, fhirxml.ProblemEmpty} {
 		if !i18n.Has("import.problem." + c) {
 			t.Errorf("no message for import.problem.%s", c)
 		}
