@@ -94,4 +94,3 @@ func TestTableUpToDate(t *testing.T) {
 		t.Error("table.go is not what the generator writes from these definitions: run go generate")
 	}
 }
-
