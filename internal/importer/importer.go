@@ -62,6 +62,7 @@ type Result struct {
 	Format    Format          // what the file turned out to be
 	Patient   *fhir.Resource  // the subject (first Patient found), nil if none
 	Resources []fhir.Resource // everything else, in file order, references kept
+	Files     []File          // documents embedded in Resources, decoded (see File)
 	Counts    map[string]int  // resources by resourceType, the Patient included
 	Problems  []Problem
 	Source    string // source system: meta.source, card issuer, author organization
@@ -228,6 +229,7 @@ func ImportBytes(name string, b []byte, opts Options) (Result, error) {
 	default:
 		return res, &Error{Code: ErrCodeUnknown}
 	}
+	extractFiles(&res)
 	finish(&res)
 	return res, err
 }
@@ -338,6 +340,14 @@ func Merge(rs ...Result) Result {
 			} else {
 				extra = append(extra, *r.Patient)
 			}
+		}
+		for _, f := range r.Files {
+			owners := make([]int, len(f.Owners))
+			for i, o := range f.Owners {
+				owners[i] = o + len(out.Resources)
+			}
+			f.Owners = owners
+			out.Files = append(out.Files, f)
 		}
 		out.Resources = append(out.Resources, r.Resources...)
 	}
