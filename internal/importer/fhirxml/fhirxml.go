@@ -23,6 +23,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Errors for input that cannot be converted at all.
@@ -156,13 +158,7 @@ func (c *converter) parse(data []byte) (*node, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	d.Entity = xml.HTMLEntity // &nbsp; and friends in narrative
-	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
-		switch strings.ToLower(strings.TrimSpace(label)) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return r, nil
-		}
-		return nil, errors.New("unsupported character encoding")
-	}
+	d.CharsetReader = charsetReader
 	var root *node
 	var stack []*node
 	fail := func(err error) error {
@@ -250,6 +246,20 @@ func (c *converter) parse(data []byte) (*node, error) {
 		return nil, fail(errors.New("no root element"))
 	}
 	return root, nil
+}
+
+// charsetReader reads the encodings XML files declare besides UTF-8: the
+// single-byte Western ones older systems write (FHIR asks for UTF-8).
+func charsetReader(label string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return r, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1":
+		return charmap.ISO8859_1.NewDecoder().Reader(r), nil
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252.NewDecoder().Reader(r), nil
+	}
+	return nil, errors.New("unsupported character encoding")
 }
 
 // child resolves a start tag under p; nil means skip it (reported).
