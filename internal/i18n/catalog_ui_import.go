@@ -35,9 +35,7 @@ func init() {
 		"importui.source":     "From",
 		"importui.signature":  "Signature",
 		"importui.records":    "Records to add",
-		"importui.counts":     "Records by type",
 		"importui.noproblems": "No problems found.",
-		"importui.where":      "at %s",
 
 		"importui.target":           "Add to",
 		"importui.target.none":      "Choose a person…",
@@ -87,9 +85,7 @@ func init() {
 		"importui.source":     "Origen",
 		"importui.signature":  "Firma",
 		"importui.records":    "Registros a añadir",
-		"importui.counts":     "Registros por tipo",
 		"importui.noproblems": "No se encontraron problemas.",
-		"importui.where":      "en %s",
 
 		"importui.target":           "Añadir a",
 		"importui.target.none":      "Elige una persona…",
