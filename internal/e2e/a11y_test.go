@@ -179,6 +179,26 @@ func TestAccessibilityAndPhoneLayout(t *testing.T) {
 		recNav(t, ctx, p)
 		axeCheck(t, ctx, axe, p)
 	}
+	// A second person: the person picker joins the search row, and the
+	// timeline still starts in the top third.
+	recClick(t, ctx, "#profile-add")
+	recWait(t, ctx, "#profile-form")
+	axeCheck(t, ctx, axe, "/profiles (adding a person)")
+	recSet(t, ctx, "#profile-name", "Sam Example")
+	recClick(t, ctx, "#profile-save")
+	recWaitCount(t, ctx, "#people > li", 2)
+	recNav(t, ctx, "/timeline")
+	recWait(t, ctx, "#profile")
+	recRun(t, ctx, chromedp.Evaluate(`(() => { const s = document.querySelector('#profile');
+		s.value = [...s.options].find(o => o.textContent === 'Robin Example').value;
+		s.dispatchEvent(new Event('change', {bubbles: true})); })()`, nil))
+	recWait(t, ctx, "#timeline .entry-item")
+	recRun(t, ctx, chromedp.Evaluate(`document.querySelector('#timeline .entry-item').getBoundingClientRect().top`, &top))
+	if top > 844.0/3 {
+		t.Errorf("phone, two people: the timeline's first entry starts at %.0f px, below the top third (281 px)", top)
+	}
+	screenshot(t, ctx, "ui-timeline-two-people-phone")
+	axeCheck(t, ctx, axe, "/timeline (two people)")
 	recClick(t, ctx, "#lock")
 	recPoll(t, ctx, "unlock page", `location.pathname === "/unlock" && !!document.querySelector('main[data-mounted="true"]')`)
 	axeCheck(t, ctx, axe, "/unlock")
