@@ -508,7 +508,7 @@ func (p *ImportPage) renderDrop(busy bool) app.UI {
 					p.addFiles(ctx, files)
 				}),
 			app.Label().For("import-files").Class("btn import-choose").Text(i18n.T("importui.choose")),
-			app.P().Class("field-hint").Text(i18n.T("importui.formats", importMaxBytes>>20)),
+			app.P().Class("field-hint").Text(i18n.T("importui.formats", i18n.Size(i18n.Current(), importMaxBytes))),
 		)
 }
 
