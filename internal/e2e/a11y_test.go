@@ -92,7 +92,7 @@ func TestAccessibilityAndPhoneLayout(t *testing.T) {
 	recRun(t, ctx, chromedp.Navigate(s.URL("/")))
 	recPoll(t, ctx, "home mounted", `!!document.querySelector('main[data-mounted="true"]')`)
 	axeCheck(t, ctx, axe, "/")
-	for _, p := range []string{"/view", "/setup"} {
+	for _, p := range []string{"/about", "/view", "/setup"} {
 		recNav(t, ctx, p)
 		axeCheck(t, ctx, axe, p)
 	}
