@@ -129,7 +129,7 @@ func (p *EntryPage) run(ctx app.Context, do func() error, after func(ctx app.Con
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {
-				p.err = errorText("")
+				p.err = changeErrorText(err)
 				return
 			}
 			p.reloadHeader()
@@ -195,7 +195,7 @@ func (p *EntryPage) deleteEntry(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {
-				p.err = errorText("")
+				p.err = changeErrorText(err)
 				return
 			}
 			recSetLastDeleted(id)

@@ -428,7 +428,7 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 		}
 		saved, err := s.SaveEntry(ctx, entry)
 		if err != nil {
-			fail(errorText(""), nil)
+			fail(changeErrorText(err), nil)
 			return
 		}
 		ctx.Dispatch(func(ctx app.Context) {

@@ -59,6 +59,7 @@ type importFile struct {
 	kinds   []importCount // by kind, in plain words; nil until the entries are prepared
 	target  string        // profile id or importNewProfile
 	records int           // resources to add (the Patient aside)
+	files   int           // documents embedded in the file, stored as files
 
 	out     importOutcome
 	saveErr string // catalog key
@@ -256,6 +257,7 @@ func (pv importPreview) apply(it *importFile) {
 	it.patient, it.born, it.groups, it.counts = pv.patient, pv.born, pv.groups, pv.counts
 	it.target = pv.target
 	it.records = len(pv.res.Resources)
+	it.files = len(pv.res.Files)
 	switch {
 	case pv.errKey != "":
 		it.state = fileFailed
@@ -605,6 +607,11 @@ func (p *ImportPage) renderPreview(it *importFile, id string, busy bool) app.UI 
 	facts = append(facts,
 		app.Dt().Text(i18n.T("importui.records")),
 		app.Dd().Class("import-total").Text(strconv.Itoa(total)))
+	if it.files > 0 {
+		facts = append(facts,
+			app.Dt().Text(i18n.T("importui.files")),
+			app.Dd().Class("import-files").Text(importFilesText(it.files)))
+	}
 	return app.Div().Class("import-preview").Body(
 		app.Dl().Class("facts").Body(facts...),
 		p.renderKinds(it),

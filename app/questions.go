@@ -56,7 +56,7 @@ func (q *Questions) refresh() {
 		return
 	}
 	q.profile = p
-	q.team, _ = s.Book().Timeline(record.Filter{Profile: p.ID, Kinds: []record.Kind{record.KindCareTeam}}, 0, 500)
+	q.team = s.Book().Summary(p.ID).CareTeam
 	q.questions = s.Book().Questions(p.ID)
 }
 

@@ -78,11 +78,19 @@ type Projection struct {
 	Text          string    `json:"text,omitempty"`   // one-line detail: value, dose, reaction…
 	Status        string    `json:"status,omitempty"` // active, resolved, stopped, completed…
 	Value         *float64  `json:"value,omitempty"`  // numeric result, for trends
-	Unit          string    `json:"unit,omitempty"`
-	RefLow        *float64  `json:"refLow,omitempty"`
-	RefHigh       *float64  `json:"refHigh,omitempty"`
-	Interp        string    `json:"interp,omitempty"` // H, L, N, A…
-	Who           string    `json:"who,omitempty"`    // provider / performer / organization
+	// Value2 is the second number of a pair shown "Value/Value2" in Unit:
+	// the diastolic of a blood pressure (Value is the systolic).
+	Value2 *float64 `json:"value2,omitempty"`
+	// Comparator is the Quantity's comparator ("<", "<=", ">=", ">"), shown
+	// before the value: "< 0.5" is not 0.5.
+	Comparator string   `json:"comparator,omitempty"`
+	Unit       string   `json:"unit,omitempty"`
+	RefLow     *float64 `json:"refLow,omitempty"`
+	RefHigh    *float64 `json:"refHigh,omitempty"`
+	// Interp is the result's flag: H, L, HH, LL, AA, A or N (see
+	// InterpFlag), else the source's own words for it.
+	Interp string `json:"interp,omitempty"`
+	Who    string `json:"who,omitempty"` // provider / performer / organization
 }
 
 // Note is a personal note on an entry ("my takeaways").

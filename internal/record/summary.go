@@ -86,7 +86,31 @@ func (b *Book) SummaryAt(profile string, now time.Time) Summary {
 			}
 		}
 	}
+	s.CareTeam = withoutRoleHolders(s.CareTeam)
 	return s
+}
+
+// withoutRoleHolders drops a Practitioner whom a PractitionerRole of the
+// same list already names: the role says more (where, as what, how to
+// reach), and one person should be listed once.
+func withoutRoleHolders(team []Entry) []Entry {
+	inRole := map[string]bool{}
+	for _, e := range team {
+		if e.Resource.Type == "PractitionerRole" {
+			inRole[strings.Join(words(e.Title), " ")] = true
+		}
+	}
+	if len(inRole) == 0 {
+		return team
+	}
+	out := team[:0]
+	for _, e := range team {
+		if e.Resource.Type == "Practitioner" && inRole[strings.Join(words(e.Title), " ")] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // TrendKey is what groups repeated results of one test: its first LOINC
