@@ -201,4 +201,27 @@ func TestAccessibilityAndPhoneLayout(t *testing.T) {
 	recClick(t, ctx, "#lock")
 	recPoll(t, ctx, "unlock page", `location.pathname === "/unlock" && !!document.querySelector('main[data-mounted="true"]')`)
 	axeCheck(t, ctx, axe, "/unlock")
+
+	// In Spanish: the unlock page, then the timeline's counts and layout.
+	recRun(t, ctx, chromedp.Evaluate(`(() => { const s = document.querySelector('select.lang'); s.value = 'es';
+		s.dispatchEvent(new Event('change', {bubbles: true})); })()`, nil))
+	recPoll(t, ctx, "unlock page in Spanish", `document.querySelector('#unlock') && document.querySelector('#unlock').textContent !== 'Unlock' && !!document.querySelector('main[data-mounted="true"]')`)
+	axeCheck(t, ctx, axe, "/unlock (es)")
+	recSet(t, ctx, "#unlock-pass", "record test passphrase, long enough 7")
+	recClick(t, ctx, "#unlock")
+	recPoll(t, ctx, "unlocked", `location.pathname !== "/unlock"`)
+	recNav(t, ctx, "/timeline")
+	recWait(t, ctx, "#timeline .entry-item")
+	recContains(t, ctx, "#chip-billing", "Facturación (6)")
+	recContains(t, ctx, "#count", "registros")
+	recRun(t, ctx, chromedp.Evaluate(`document.querySelector('#timeline .entry-item').getBoundingClientRect().top`, &top))
+	if top > 844.0/3 {
+		t.Errorf("phone, Spanish: the timeline's first entry starts at %.0f px, below the top third", top)
+	}
+	screenshot(t, ctx, "ui-timeline-es-phone")
+	axeCheck(t, ctx, axe, "/timeline (es)")
+	recNav(t, ctx, "/summary")
+	recWait(t, ctx, ".labs-table")
+	screenshot(t, ctx, "ui-summary-es-phone")
+	axeCheck(t, ctx, axe, "/summary (es)")
 }
