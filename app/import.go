@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -54,10 +55,11 @@ type importFile struct {
 	patient string
 	born    string
 	groups  []importProblemGroup
-	counts  []importCount
-	target  string // profile id or importNewProfile
-	records int    // resources to add (the Patient aside)
-	files   int    // documents embedded in the file, stored as files
+	counts  []importCount // by FHIR resource type, for the technical details
+	kinds   []importCount // by kind, in plain words; nil until the entries are prepared
+	target  string        // profile id or importNewProfile
+	records int           // resources to add (the Patient aside)
+	files   int           // documents embedded in the file, stored as files
 
 	out     importOutcome
 	saveErr string // catalog key
@@ -205,6 +207,8 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 					painted = time.Now()
 				}
 			})
+			kinds := importKindCounts(it.prep)
+			ctx.Dispatch(func(ctx app.Context) { it.kinds = kinds })
 		}
 	})
 }
@@ -506,7 +510,7 @@ func (p *ImportPage) renderDrop(busy bool) app.UI {
 					p.addFiles(ctx, files)
 				}),
 			app.Label().For("import-files").Class("btn import-choose").Text(i18n.T("importui.choose")),
-			app.P().Class("field-hint").Text(i18n.T("importui.formats", importMaxBytes>>20)),
+			app.P().Class("field-hint").Text(i18n.T("importui.formats", i18n.Size(i18n.Current(), importMaxBytes))),
 		)
 }
 
@@ -610,17 +614,78 @@ func (p *ImportPage) renderPreview(it *importFile, id string, busy bool) app.UI 
 	}
 	return app.Div().Class("import-preview").Body(
 		app.Dl().Class("facts").Body(facts...),
-		app.Ul().Class("import-counts").Aria("label", i18n.T("importui.counts")).Body(
-			app.Range(it.counts).Slice(func(i int) app.UI {
-				c := it.counts[i]
-				return app.Li().Class("import-count").DataSet("type", c.Type).Body(
-					app.Span().Class("import-count-type").Text(c.Type),
-					app.Span().Class("import-count-n").Text(strconv.Itoa(c.N)),
-				)
+		p.renderKinds(it),
+		p.renderProblems(it),
+		p.renderTech(it),
+		app.If(it.state == fileReady, func() app.UI { return p.renderTarget(it, id, busy) }),
+	)
+}
+
+// renderKinds says what the file holds in plain words: "12 lab results,
+// 3 visits". The kinds come from the prepared entries; until then, a line
+// says they are being counted.
+func (p *ImportPage) renderKinds(it *importFile) app.UI {
+	if it.records == 0 {
+		return nil
+	}
+	if it.kinds == nil {
+		return app.P().Class("import-kinds-wait muted").Text(i18n.T("importui.kinds.wait"))
+	}
+	billing := slices.ContainsFunc(it.kinds, func(c importCount) bool { return c.Type == string(record.KindBilling) })
+	return app.Div().Class("import-kinds-wrap").Body(
+		app.Ul().Class("import-kinds").Aria("label", i18n.T("importui.kinds")).Body(
+			app.Range(it.kinds).Slice(func(i int) app.UI {
+				c := it.kinds[i]
+				return app.Li().Class("import-kind").DataSet("kind", c.Type).DataSet("n", c.N).Text(importCountText(c))
 			}),
 		),
-		p.renderProblems(it),
-		app.If(it.state == fileReady, func() app.UI { return p.renderTarget(it, id, busy) }),
+		app.If(billing, func() app.UI {
+			return app.P().Class("field-hint import-billing").Text(i18n.T("importui.billing.off"))
+		}),
+	)
+}
+
+// renderTech holds what only a technical reader needs: the FHIR resource
+// types in the file and where in it each problem was found.
+func (p *ImportPage) renderTech(it *importFile) app.UI {
+	var where []importProblemGroup
+	for _, g := range it.groups {
+		if len(g.Where) > 0 {
+			where = append(where, g)
+		}
+	}
+	if len(it.counts) == 0 && len(where) == 0 {
+		return nil
+	}
+	return app.Details().Class("import-tech").Body(
+		app.Summary().Text(i18n.T("importui.tech")),
+		app.If(len(it.counts) > 0, func() app.UI {
+			return app.Div().Body(
+				app.H3().Text(i18n.T("importui.tech.types")),
+				app.Ul().Class("import-counts").Body(
+					app.Range(it.counts).Slice(func(i int) app.UI {
+						c := it.counts[i]
+						return app.Li().Class("import-count").DataSet("type", c.Type).Body(
+							app.Span().Class("import-count-type").Text(c.Type),
+							app.Text(" "),
+							app.Span().Class("import-count-n").Text(strconv.Itoa(c.N)),
+						)
+					}),
+				),
+			)
+		}),
+		app.If(len(where) > 0, func() app.UI {
+			return app.Div().Body(
+				app.H3().Text(i18n.T("importui.tech.where")),
+				app.Ul().Class("import-where").Body(
+					app.Range(where).Slice(func(i int) app.UI {
+						g := where[i]
+						return app.Li().Class("import-problem-where").DataSet("code", g.Code).
+							Text(importer.ProblemMessage(g.Sample) + " — " + importJoinWhere(g.Where, g.Count))
+					}),
+				),
+			)
+		}),
 	)
 }
 
@@ -640,10 +705,6 @@ func (p *ImportPage) renderProblems(it *importFile) app.UI {
 					app.Span().Class("import-problem-text").Text(importer.ProblemMessage(g.Sample)),
 					app.If(g.Count > 1, func() app.UI {
 						return app.Span().Class("import-problem-count").Text(i18n.N("importui.times", g.Count))
-					}),
-					app.If(len(g.Where) > 0, func() app.UI {
-						where := importJoinWhere(g.Where, g.Count)
-						return app.Span().Class("import-problem-where").Text(i18n.T("importui.where", where))
 					}),
 				)
 			}),
