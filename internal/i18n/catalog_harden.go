@@ -4,9 +4,11 @@ package i18n
 // protections.
 func init() {
 	add(English, map[string]string{
-		"export.err.toolarge": "This file is larger or more complex than Backpack can open safely.",
+		"export.err.toolarge":   "This file is larger or more complex than Backpack can open safely.",
+		"import.error.internal": "Backpack could not read this file. Nothing was imported.",
 	})
 	add(Spanish, map[string]string{
-		"export.err.toolarge": "Este archivo es más grande o más complejo de lo que Backpack puede abrir con seguridad.",
+		"export.err.toolarge":   "Este archivo es más grande o más complejo de lo que Backpack puede abrir con seguridad.",
+		"import.error.internal": "Backpack no pudo leer este archivo. No se importó nada.",
 	})
 }

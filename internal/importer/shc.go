@@ -81,9 +81,15 @@ func importSHC(res *Result, b []byte, opts Options) error {
 	verified := true
 	p := &jsonReader{res: res}
 	read := 0
+	// The cards' payloads inflate to opts.max() bytes together, not each:
+	// a 64 MB file of cards could otherwise inflate to 50 GB.
+	left := opts.max()
 	for i, jws := range jwss {
 		where := "verifiableCredential[" + strconv.Itoa(i) + "]"
-		c, err := decodeJWS(jws, opts.max())
+		c, err := decodeJWS(jws, &left)
+		if errors.Is(err, errInflated) {
+			return &Error{Code: ErrCodeTooLarge, Offset: opts.max(), Err: err}
+		}
 		if err != nil {
 			p.problem(SevError, "shc-decode", where, err.Error())
 			verified = false
@@ -253,6 +259,9 @@ func numericToJWS(d string) (string, error) {
 	return string(out), nil
 }
 
+// errInflated: the cards' payloads inflate to more than the size limit.
+var errInflated = errors.New("payloads larger than the size limit")
+
 type jwsHeader struct {
 	Alg string `json:"alg"`
 	Kid string `json:"kid"`
@@ -270,7 +279,10 @@ type card struct {
 // decodeJWS decodes a compact JWS health card: base64url parts, raw
 // DEFLATE payload (zip "DEF"), the credential's FHIR bundle. Error texts
 // never contain card content.
-func decodeJWS(jws string, max int64) (card, error) {
+//
+// A DEFLATE payload inflates to at most *left bytes, which it then takes
+// from *left; errInflated past them.
+func decodeJWS(jws string, left *int64) (card, error) {
 	var c card
 	parts := strings.Split(strings.TrimSpace(jws), ".")
 	if len(parts) != 3 {
@@ -290,13 +302,14 @@ func decodeJWS(jws string, max int64) (card, error) {
 	c.signed = []byte(parts[0] + "." + parts[1])
 	if c.header.Zip == "DEF" {
 		var out bytes.Buffer
-		n, err := out.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(pb)), max+1))
+		n, err := out.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(pb)), *left+1))
 		if err != nil {
 			return c, errors.New("bad DEFLATE payload")
 		}
-		if n > max {
-			return c, errors.New("payload larger than the size limit")
+		if n > *left {
+			return c, errInflated
 		}
+		*left -= n
 		pb = out.Bytes()
 	}
 	if off, ok := checkDepth(pb, MaxDepth); !ok {
