@@ -591,8 +591,8 @@ func TestSafeNames(t *testing.T) {
 		".hidden":                        "hidden",
 		strings.Repeat("é", 80) + ".pdf": strings.Repeat("é", 48) + ".pdf",
 	} {
-		if got := safeName(in, "id1"); got != want {
-			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
+		if got := SafeName(in, "id1"); got != want {
+			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
 		}
 	}
 	if s := slug("Ana María  O'Neil", "x"); s != "ana-mar-a-o-neil" {
