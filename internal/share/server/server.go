@@ -58,10 +58,10 @@ type Config struct {
 	// names the client (see ForwardedClientIP); it is ignored from anyone
 	// else. Used when ClientKey is nil.
 	TrustedProxies []netip.Prefix
-	SweepEvery    time.Duration // how often expired shares are deleted; 0 → 1 min; < 0 → never (call Sweep)
-	Now           func() time.Time
-	ClientKey     func(*http.Request) string // who a request is from; nil → ClientIP
-	Logger        *slog.Logger               // nil → slog.Default(); gets counts and status, never ids, tokens or bodies
+	SweepEvery     time.Duration // how often expired shares are deleted; 0 → 1 min; < 0 → never (call Sweep)
+	Now            func() time.Time
+	ClientKey      func(*http.Request) string // who a request is from; nil → ClientIP
+	Logger         *slog.Logger               // nil → slog.Default(); gets counts and status, never ids, tokens or bodies
 }
 
 const contentTypeJOSE = share.ContentTypeJWE
@@ -149,8 +149,8 @@ type Service struct {
 
 	mu       sync.Mutex
 	items    map[ID]*item
-	total    int64 // bytes of live items on disk
-	reserved int64 // bytes promised to uploads in progress
+	total    int64              // bytes of live items on disk
+	reserved int64              // bytes promised to uploads in progress
 	running  map[*upload]string // uploads in progress → client
 	perHost  map[string]int     // uploads in progress by client
 
