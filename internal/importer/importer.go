@@ -66,6 +66,9 @@ type Result struct {
 	Problems  []Problem
 	Source    string // source system: meta.source, card issuer, author organization
 	Verified  *bool  // SMART Health Cards only: signature checked against a known key
+	Cards     []Card // SMART Health Cards only: what CheckCards checks
+
+	unreadCards bool // a card could not be decoded: never verified
 }
 
 // Total is the number of resources read, the Patient included.
@@ -323,6 +326,13 @@ func Merge(rs ...Result) Result {
 		if r.Verified != nil {
 			anyVerified = true
 			verified = verified && *r.Verified
+		}
+		out.unreadCards = out.unreadCards || r.unreadCards
+		for _, c := range r.Cards {
+			if r.File != "" {
+				c.Where = r.File + ": " + c.Where
+			}
+			out.Cards = append(out.Cards, c)
 		}
 		for k, n := range r.Counts {
 			out.Counts[k] += n
