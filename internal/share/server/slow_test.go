@@ -3,16 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"backpack/internal/share"
 )
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
@@ -48,16 +50,27 @@ func slowUpload(ctx context.Context, e *env, c *http.Client, xff string, gap tim
 	return res.StatusCode
 }
 
-func post(e *env, c *http.Client, xff string, body []byte) (int, error) {
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/share", bytes.NewReader(body))
+// send makes one request from the client at xff (through the trusted
+// proxy) and returns the status and body.
+func send(e *env, c *http.Client, method, path, xff string, body []byte) (int, []byte, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, r)
 	req.Header.Set("X-Forwarded-For", xff)
 	res, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode, nil
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b, nil
+}
+
+func post(e *env, c *http.Client, xff string, body []byte) (int, error) {
+	s, _, err := send(e, c, "POST", "/api/share", xff, body)
+	return s, err
 }
 
 // Eight uploads sending one byte every 2 s held every slot (everyone else
@@ -198,12 +211,8 @@ func TestLoadHonestClientServed(t *testing.T) {
 				}
 				if j%2 == 0 {
 					post(e, pool, xff, []byte("junk"))
-				} else if req, err := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/api/share/"+NewID().String(), nil); err == nil {
-					req.Header.Set("X-Forwarded-For", xff)
-					if res, err := pool.Do(req); err == nil {
-						io.Copy(io.Discard, res.Body)
-						res.Body.Close()
-					}
+				} else {
+					send(e, pool, "GET", "/api/share/"+NewID().String(), xff, nil)
 				}
 				fastReqs.Add(1)
 			}
@@ -216,39 +225,32 @@ func TestLoadHonestClientServed(t *testing.T) {
 	body := bytes.Repeat([]byte("honest "), 10<<10)
 	var id string
 	for try := 0; id == "" && try < 5; try++ {
-		req, _ := http.NewRequest("POST", e.srv.URL+"/api/share", bytes.NewReader(body))
-		req.Header.Set("X-Forwarded-For", "192.0.2.1")
-		res, err := honest.Do(req)
+		status, b, err := send(e, honest, "POST", "/api/share", "192.0.2.1", body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode == 201 {
-			id = string(b[strings.Index(string(b), `"id":"`)+6:])
-			id = id[:strings.IndexByte(id, '"')]
+		if status == 201 {
+			var c share.Created
+			json.Unmarshal(b, &c)
+			id = c.ID
 			break
 		}
-		t.Logf("honest upload, try %d: %d", try+1, res.StatusCode)
+		t.Logf("honest upload, try %d: %d", try+1, status)
 		time.Sleep(200 * time.Millisecond)
 	}
 	if id == "" {
 		t.Fatal("the honest client never got its upload in")
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/share/"+id, nil)
-	req.Header.Set("X-Forwarded-For", "192.0.2.1")
-	res, err := honest.Do(req)
+	status, got, err := send(e, honest, "GET", "/api/share/"+id, "192.0.2.1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(res.Body)
-	res.Body.Close()
 	took := time.Since(start)
 	close(stop)
 	cancel()
 	wg.Wait()
-	if res.StatusCode != 200 || !bytes.Equal(got, body) {
-		t.Fatalf("honest fetch: %d, %d bytes", res.StatusCode, len(got))
+	if status != 200 || !bytes.Equal(got, body) {
+		t.Fatalf("honest fetch: %d, %d bytes", status, len(got))
 	}
 	st := e.svc.Stats()
 	t.Logf("honest client served in %v beside %d slow uploads and %d fast requests; stats %+v", took, slowRuns.Load(), fastReqs.Load(), st)
