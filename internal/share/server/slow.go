@@ -98,8 +98,12 @@ func (s *Service) begin(ctx context.Context, up *upload, client string) bool {
 	return true
 }
 
-// end gives the slot back.
+// end gives the slot back, and the connection its own deadlines (the next
+// request on it is not held to this upload's).
 func (s *Service) end(up *upload, client string) {
+	if !up.cut.Load() {
+		up.rc.SetReadDeadline(time.Time{})
+	}
 	s.mu.Lock()
 	delete(s.running, up)
 	s.mu.Unlock()
