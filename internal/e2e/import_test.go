@@ -467,6 +467,21 @@ func TestImportCorpus(t *testing.T) {
 	if k := cards["issuer-jwks.json"]; k.State != "keys" {
 		t.Errorf("key file: %+v", k)
 	}
+	// Untied, the keys check nothing: a key id does not say who signs.
+	if c := cards[filepath.Base(card)]; c.State != "ready" || c.Verified == "Signature verified" || !strings.Contains(strings.Join(c.Problems, "\n"), "shc-other-issuer") {
+		t.Errorf("card with keys of no issuer: state %q signature %q problems %q", c.State, c.Verified, c.Problems)
+	}
+	// The person ties them to the issuer the card names (suggested).
+	var iss string
+	importStep(t, ctx, "issuer suggested", chromedp.Value(`.import-keys-iss`, &iss, chromedp.ByQuery))
+	if iss != "https://spec.smarthealth.cards/examples/issuer" {
+		t.Errorf("suggested issuer %q", iss)
+	}
+	screenshot(t, ctx, "import-shc-keys-untied-phone")
+	importStep(t, ctx, "tie keys", chromedp.Evaluate(`document.querySelector('.import-keys-use').scrollIntoView({block: "center"})`, nil))
+	importStep(t, ctx, "tie keys", chromedp.Click(`.import-keys-use`, chromedp.ByQuery))
+	importStep(t, ctx, "keys tied", chromedp.WaitVisible(`.import-keys-tied`, chromedp.ByQuery))
+	cards = readImportCards(t, ctx)
 	if c := cards[filepath.Base(card)]; c.State != "ready" || c.Verified != "Signature verified" {
 		t.Errorf("card with its issuer's keys: state %q signature %q", c.State, c.Verified)
 	}
