@@ -5,9 +5,11 @@ func init() {
 	add(English, map[string]string{
 		"tabs.err.gone":     "This entry was deleted (perhaps in another tab or window), so your change was not saved.",
 		"tabs.err.notfound": "This was deleted (perhaps in another tab or window). Your change was not saved.",
+		"unlock.wait":       "Several wrong tries in a row: wait %d s before the next one.",
 	})
 	add(Spanish, map[string]string{
 		"tabs.err.gone":     "Esta entrada se eliminó (quizá en otra pestaña o ventana), así que tu cambio no se guardó.",
 		"tabs.err.notfound": "Esto se eliminó (quizá en otra pestaña o ventana). Tu cambio no se guardó.",
+		"unlock.wait":       "Varios intentos fallidos seguidos: espera %d s antes del siguiente.",
 	})
 }
