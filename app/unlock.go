@@ -76,11 +76,15 @@ func (u *Unlock) countDown(ctx app.Context, w time.Duration) {
 	ctx.After(time.Second, func(ctx app.Context) { u.countDown(ctx, guessWait()) })
 }
 
-// next leaves the page: to the summary, or to the people page when there
-// is no profile yet.
+// next leaves the page: back to where the person was before the lock (or
+// the reload, or the deep link they opened), else to the summary, or to the
+// people page when there is no profile yet.
 func (u *Unlock) next(ctx app.Context) {
 	if _, ok := currentProfile(); !ok {
 		ctx.Navigate(PathProfiles)
+		return
+	}
+	if goBackAfterUnlock(ctx) {
 		return
 	}
 	ctx.Navigate(PathSummary)
