@@ -425,3 +425,20 @@ func BenchmarkImportEmbedded(b *testing.B) {
 		})
 	}
 }
+
+// backpack inspect lists the documents a file carries.
+func TestInspectListsFiles(t *testing.T) {
+	rep, err := Inspect("ccda-nonxml.xml", bytes.NewReader(readAttach(t, "ccda-nonxml.xml")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js bytes.Buffer
+	rep.WriteText(&text)
+	rep.WriteJSON(&js)
+	if !strings.Contains(text.String(), "Documents: 1 file") || !strings.Contains(text.String(), "Discharge summary.pdf (application/pdf, 591 B)") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if !strings.Contains(js.String(), `"files":[{"name":"Discharge summary.pdf","type":"application/pdf","size":591,`) {
+		t.Errorf("json: %s", js.String())
+	}
+}
