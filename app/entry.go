@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -233,7 +234,7 @@ func (p *EntryPage) Render() app.UI {
 			app.If(recEntryDate(e) != "", func() app.UI {
 				return app.Time().Class("muted").DateTime(recEntryDate(e)).Text(recEntryDate(e))
 			}),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 		),
 		// Optional parts sit in fixed slots, so that showing one does not
@@ -271,16 +272,20 @@ func recFact(label string, value ...app.UI) app.UI {
 func (p *EntryPage) renderFacts() app.UI {
 	e := p.entry
 	var rows []app.UI
-	if v := recValueText(e); v != "" {
+	if v := e.ValueText(); v != "" {
 		rows = append(rows, recFact(i18n.T("rec.entry.result"),
-			app.Strong().ID("result").Text(v), app.Text(" "), recInterpBadge(e.Interp)))
-		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
+			app.Strong().ID("result").Text(v), app.Text(" "), recResultBadge(e.Projection)))
+		if r := e.RangeText(); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
+	} else if e.NoValue() {
+		rows = append(rows, recFact(i18n.T("rec.entry.result"),
+			app.Span().ID("result").Class("novalue").Title(i18n.T("record.novalue.long")).Text(i18n.T("record.novalue")),
+			app.Text(" "), recResultBadge(e.Projection)))
 	} else if e.Text != "" && len(p.story) == 0 { // a narrative shows the text as written
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
-	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
+	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, e.ValueText()) {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if d := recEntryDate(e); d != "" {
@@ -405,7 +410,7 @@ func (p *EntryPage) renderDetails() app.UI {
 			continue
 		}
 		switch fd.Name {
-		case "value", "unit", "low", "high", "flag", "status":
+		case "value", "unit", "low", "high", "flag", "status", "systolic", "diastolic":
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
@@ -413,8 +418,13 @@ func (p *EntryPage) renderDetails() app.UI {
 		if fd.Type == record.FieldLongText && len(p.story) > 0 {
 			continue // the narrative card shows it as written
 		}
-		if fd.Type == record.FieldChoice {
+		switch fd.Type {
+		case record.FieldChoice:
 			v = recChoiceLabel(fd.Name, v)
+		case record.FieldNumber:
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				v = record.FormatValue(n, e.Unit, nil, nil) // the exact value stays in the resource and the form
+			}
 		}
 		var val app.UI = app.Text(v)
 		if fd.Type == record.FieldLongText {
