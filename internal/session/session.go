@@ -541,7 +541,7 @@ func (s *Session) DeleteFile(ctx context.Context, id string) error {
 type ImportFile struct {
 	Name    string
 	Type    string // MIME type
-	SHA256  string // hex; computed when empty
+	SHA256  string // hex, when known: checked against Data
 	Data    []byte
 	Entries []int
 }
@@ -666,10 +666,12 @@ func (s *Session) placeFiles(ctx context.Context, entries []record.Entry, files 
 		if prof == "" {
 			continue // attached to nothing that is stored
 		}
-		sum := f.SHA256
-		if sum == "" {
-			h := sha256.Sum256(f.Data)
-			sum = hex.EncodeToString(h[:])
+		// Computed here whatever the caller says: exports and restores
+		// check every file against it.
+		h := sha256.Sum256(f.Data)
+		sum := hex.EncodeToString(h[:])
+		if f.SHA256 != "" && f.SHA256 != sum {
+			return nil, nil, errors.New("session: an imported file's SHA-256 does not match its bytes")
 		}
 		key := prof + "\x00" + sum
 		id, ok := ids[key]
