@@ -315,3 +315,18 @@ func TestRootResource(t *testing.T) {
 		}
 	}
 }
+
+// Repeats that are not together (out of the schema's order) still make one
+// array, in document order.
+func TestScatteredRepeats(t *testing.T) {
+	m, _ := convert(t, []byte(`<Patient xmlns="http://hl7.org/fhir"><name>
+  <given value="Ana"/><family value="Doe"/><given value="Eva"/><prefix value="Dr"/><given value="Mia"/>
+</name><telecom><value value="1"/></telecom><gender value="female"/><telecom><value value="2"/></telecom></Patient>`))
+	name := at(m, "name", 0)
+	if g := at(name, "given"); !reflect.DeepEqual(g, []any{"Ana", "Eva", "Mia"}) || at(name, "family") != "Doe" || at(name, "prefix", 0) != "Dr" {
+		t.Errorf("name = %v", name)
+	}
+	if tc := at(m, "telecom"); len(tc.([]any)) != 2 || at(tc, 1, "value") != "2" || at(m, "gender") != "female" {
+		t.Errorf("telecom = %v, gender %v", tc, at(m, "gender"))
+	}
+}
