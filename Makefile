@@ -61,7 +61,7 @@ vet:
 test: deps vet test-host test-wasm e2e
 
 test-host:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
