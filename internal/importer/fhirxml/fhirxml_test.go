@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 
 // Fixtures are embedded so that the tests also run in the browser (wasm).
 //
-//go:embed testdata/*.xml
+//go:embed testdata/*.xml testdata/ips/*.xml
 var fixtures embed.FS
 
 func fixture(t testing.TB, name string) []byte {
@@ -114,6 +115,24 @@ func TestIPSBundle(t *testing.T) {
 				t.Errorf("Timing.repeat.count = %#v", c)
 			}
 		}
+	}
+}
+
+// Every XML example of the IPS guide converts with nothing left out, and
+// its JSON form writes back to the same.
+func TestIPSExamples(t *testing.T) {
+	names, _ := fs.Glob(fixtures, "testdata/ips/*.xml")
+	if len(names) < 30 {
+		t.Fatalf("%d examples", len(names))
+	}
+	for _, name := range names {
+		b, _ := fixtures.ReadFile(name)
+		js, ps, err := Convert(b, Options{})
+		if err != nil || len(ps) > 0 {
+			t.Errorf("%s: %v %+v", name, err, ps)
+			continue
+		}
+		roundTrip(t, name, js)
 	}
 }
 
