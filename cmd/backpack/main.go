@@ -9,6 +9,7 @@
 //	backpack static [-web web] OUTDIR                       write a static site
 //	backpack precompress [-q 11] FILE...                    write FILE.br and FILE.gz
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
+//	backpack directory [-o FILE] LIST.json...               build the directory of health systems
 package main
 
 import (
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = precompress(args, stdout, stderr)
 	case "inspect":
 		return inspect(args, stdout, stderr)
+	case "directory":
+		err = directory(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -71,6 +74,7 @@ const usage = `usage:
   backpack static [-web web] OUTDIR                      write a static site any host can serve
   backpack precompress [-q 11] FILE...                   write FILE.br and FILE.gz beside FILE
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
+  backpack directory [-o web/directory.dat] LIST.json... build the directory of health systems
 `
 
 func serve(args []string, stderr io.Writer) error {

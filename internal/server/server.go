@@ -70,7 +70,7 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 			SVG:      "/web/icon.svg",
 		},
 		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css"},
-		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath},
+		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath, "/web/directory.dat"},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),
 		ServiceWorkerTemplate: workerJS,
