@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"backpack/internal/portal"
 )
@@ -43,4 +45,27 @@ func directory(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: %d health systems, %d bytes\n", *out, n, buf.Len())
 	return nil
+}
+
+// smartClients reads and checks a -smart-clients file (nil for none).
+func smartClients(name string) ([]byte, error) {
+	if name == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := portal.ParseClients(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return b, nil
+}
+
+// writeSmartClients puts the client ids into a static site (none: nothing).
+func writeSmartClients(out string, b []byte) error {
+	if b == nil {
+		return nil
+	}
+	return os.WriteFile(filepath.Join(out, strings.TrimPrefix(portal.ClientsPath, "/")), b, 0o644)
 }

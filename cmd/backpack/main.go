@@ -72,6 +72,7 @@ const usage = `usage:
           [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
           [-share-max-ttl 720h] [-trusted-proxy CIDR]...     limits of the share API
   backpack static [-web web] OUTDIR                      write a static site any host can serve
+          [-smart-clients FILE]                            (serve too) SMART client ids for health systems
   backpack precompress [-q 11] FILE...                   write FILE.br and FILE.gz beside FILE
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
   backpack directory [-o web/directory.dat] LIST.json... build the directory of health systems
@@ -85,7 +86,12 @@ func serve(args []string, stderr io.Writer) error {
 	data := fs.String("data", "", "directory for encrypted shared files; empty turns the share API off")
 	version := fs.String("version", "", "app version (default: hash of app.wasm)")
 	shareCfg := shareFlags(fs)
+	clientsFile := fs.String("smart-clients", "", "JSON file of SMART client ids registered with health systems (see README)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	clients, err := smartClients(*clientsFile)
+	if err != nil {
 		return err
 	}
 	api, closeAPI, err := shareAPI(*data, *shareCfg)
@@ -93,7 +99,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeAPI()
-	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api})
+	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api, SmartClients: clients})
 	if err != nil {
 		return err
 	}
@@ -128,13 +134,21 @@ func static(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("static", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	web := fs.String("web", "web", "directory with app.wasm, icons and styles")
+	clientsFile := fs.String("smart-clients", "", "JSON file of SMART client ids registered with health systems (see README)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("static: give one output directory")
 	}
+	clients, err := smartClients(*clientsFile)
+	if err != nil {
+		return err
+	}
 	if err := server.Static(fs.Arg(0), *web); err != nil {
+		return err
+	}
+	if err := writeSmartClients(fs.Arg(0), clients); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "static site written to %s\n", fs.Arg(0))

@@ -364,3 +364,22 @@ func TestServerCORS(t *testing.T) {
 		}
 	}
 }
+
+func TestClients(t *testing.T) {
+	c, err := portal.ParseClients([]byte(`{"clients":[{"fhir":"https://","clientId":"any-https"},{"fhir":"https://fhir-myrecord.cerner.com/","clientId":"cerner-id"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fhir, want := range map[string]string{
+		"https://fhir-myrecord.cerner.com/r4/abc": "cerner-id",
+		"https://fhir.epic.example/api/FHIR/R4":   "any-https",
+		"http://127.0.0.1:8080/fhir":              portal.DefaultClientID,
+	} {
+		if got := c.For(fhir); got != want {
+			t.Errorf("%s: %q, want %q", fhir, got, want)
+		}
+	}
+	if _, err := portal.ParseClients([]byte(`{"clients":[{"fhir":"https://"}]}`)); err == nil {
+		t.Error("a client without an id")
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	ui "backpack/app"
+	"backpack/internal/portal"
 	"backpack/internal/seipd"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	WebDir  string       // directory holding app.wasm (+ .br, .gz), icons and styles
 	Version string       // app version; empty derives it from a hash of app.wasm
 	API     http.Handler // optional handler for /api/ (the share API); nil turns it off
+	// SmartClients is the deployment's SMART client ids (portal.Clients
+	// JSON), served at portal.ClientsPath; nil serves none.
+	SmartClients []byte
 }
 
 // Version returns the hex SHA-256 prefix of the wasm file, so every build that
@@ -108,6 +112,15 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
 	}
+	mux.HandleFunc(portal.ClientsPath, func(w http.ResponseWriter, r *http.Request) {
+		if cfg.SmartClients == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentTypes[".json"])
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(cfg.SmartClients)
+	})
 	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentTypes[".txt"])
 		io.WriteString(w, Robots)
@@ -232,8 +245,12 @@ func acceptsEncoding(header, token string) bool {
 
 // CSP is the Content-Security-Policy of every response: this origin only,
 // wasm compilation allowed, no inline scripts or styles, never framed.
+// connect-src also allows any https origin (and loopback, for a server on
+// this machine) because the person may connect to any health system's FHIR
+// server: the app itself only ever requests the one the person chose.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; connect-src 'self'; " +
+	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; " +
+	"connect-src 'self' https: http://localhost:* http://127.0.0.1:*; " + // health systems the person connects to (portal)
 	"worker-src 'self'; manifest-src 'self'; frame-src 'self' blob:; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
