@@ -194,7 +194,8 @@ func (p *ConnectPage) signIn(ctx app.Context, name, fhir, connID string) {
 				ss.Call("setItem", connectLaunchKey, string(b))
 			}
 			noteWhere()
-			ctx.Navigate(l.URL())
+			// In this tab (go-app's Navigate opens other origins in a new window).
+			app.Window().Get("location").Set("href", l.URL())
 		})
 	})
 }
@@ -550,7 +551,17 @@ func (p *ConnectPage) renderSearch() app.UI {
 			return app.Ul().ID("connect-places").Class("list").Body(
 				app.Range(p.places).Slice(func(i int) app.UI {
 					pl := p.places[i]
-					where := strings.Trim(strings.Join([]string{pl.Org, pl.City, pl.State}, " · "), " ·")
+					org := pl.Org
+					if strings.EqualFold(org, pl.Name) {
+						org = ""
+					}
+					var parts []string
+					for _, x := range []string{org, pl.City, pl.State} {
+						if x != "" {
+							parts = append(parts, x)
+						}
+					}
+					where := strings.Join(parts, " · ")
 					return app.Li().Class("connect-place").Body(
 						app.Button().Class("btn btn-secondary connect-choose").Disabled(p.busy).
 							Aria("label", i18n.T("portal.signin.to", pl.Name)).
