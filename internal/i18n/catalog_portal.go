@@ -39,6 +39,8 @@ func init() {
 		"portal.error.address":          "Please enter an address that starts with https://.",
 		"portal.error.other":            "Fetching from the health system failed.",
 		"portal.error.nolaunch":         "This sign-in was not started here (or it took too long). Please start again.",
+		"import.format.portal":          "Fetched from the health system",
+		"rec.source.portal":             "Fetched from a health system",
 		"import.problem.portal-refused": "The health system did not give one kind of record (see technical details); everything else came in.",
 	})
 	add(Spanish, map[string]string{
@@ -77,6 +79,8 @@ func init() {
 		"portal.error.address":          "Escribe una dirección que empiece por https://.",
 		"portal.error.other":            "No se pudo obtener el historial del centro de salud.",
 		"portal.error.nolaunch":         "Este inicio de sesión no empezó aquí (o tardó demasiado). Vuelve a empezar.",
+		"import.format.portal":          "Obtenido del centro de salud",
+		"rec.source.portal":             "Obtenido de un centro de salud",
 		"import.problem.portal-refused": "El centro de salud no entregó un tipo de registro (ver detalles técnicos); todo lo demás llegó.",
 	})
 	addPlural(English, map[string]Plural{
