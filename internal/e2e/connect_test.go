@@ -23,7 +23,7 @@ func TestConnectPortal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fhir, err := portaltest.Start(portaltest.Options{PageSize: 3, TooMany: 9, TokenTTL: 10 * time.Minute}, b)
+	fhir, err := portaltest.Start(portaltest.Options{PageSize: 3, TooMany: 9, TokenTTL: 10 * time.Minute, Refuse: []string{"Goal"}}, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +62,14 @@ func TestConnectPortal(t *testing.T) {
 	if len(cards) != 1 || !strings.Contains(card.Patient, "Rivera") || card.Counts["Observation"] != 5 || card.Counts["Condition"] != 2 {
 		t.Errorf("preview: %+v", cards)
 	}
+	// The refused type is reported, and the rest came in.
+	if len(card.Problems) != 1 || !strings.HasPrefix(card.Problems[0], "portal-refused: ") || card.Counts["Goal"] != 0 {
+		t.Errorf("problems %v, goals %d", card.Problems, card.Counts["Goal"])
+	}
 	xpShots(t, ctx, "connect-preview")
-	// 19: every resource but the Patient (it describes the person), the
-	// Medication, Practitioner and Organization fetched by reference included.
+	// 18: every resource but the Patient (it describes the person) and the
+	// refused Goal, the Medication, Practitioner and Organization fetched
+	// by reference included.
 	// Into Alex Example (the current person).
 	xpRun(t, ctx, chromedp.Evaluate(`(() => { const s = document.querySelector(".import-file select");
 		s.value = [...s.options].find(o => o.value !== "new").value; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, nil))
@@ -72,7 +77,7 @@ func TestConnectPortal(t *testing.T) {
 	waitImportPhase(t, ctx, "done", time.Minute)
 	cards = readImportCards(t, ctx)
 	for _, c := range cards {
-		if !strings.Contains(c.Result, "19 added, 0 already there") {
+		if !strings.Contains(c.Result, "18 added, 0 already there") {
 			t.Errorf("first pull: %q", c.Result)
 		}
 	}
@@ -112,5 +117,33 @@ func TestConnectPortal(t *testing.T) {
 		if strings.Contains(leaked, w) {
 			t.Errorf("plaintext browser storage holds %q", w)
 		}
+	}
+}
+
+// TestConnectNoCORS: a health system that does not let browsers in (no
+// CORS) gets a clear message, not a dead page.
+func TestConnectNoCORS(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(importRepoDir, "internal/portal/testdata/synthea-small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fhir, err := portaltest.Start(portaltest.Options{NoCORS: true}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fhir.Close()
+	s := startSite(t, "connect-nocors")
+	ctx, cancel := browser(t)
+	defer cancel()
+	importVaultWithProfile(t, ctx, s)
+	xpNav(t, ctx, "/connect")
+	xpSetInput(t, ctx, "#connect-url", fhir.FHIR, "input")
+	xpClick(t, ctx, "#connect-go")
+	xpWaitText(t, ctx, "#connect-error", "could not be reached from this browser")
+	xpShots(t, ctx, "connect-nocors")
+	var path string
+	xpRun(t, ctx, chromedp.Evaluate(`location.pathname`, &path))
+	if path != "/connect" {
+		t.Errorf("left for %s", path)
 	}
 }
