@@ -491,7 +491,7 @@ func (p *ConnectPage) Render() app.UI {
 				}),
 				app.If(p.note != "", func() app.UI { return app.P().ID("connect-note").Text(p.note) }),
 				app.If(p.errKey != "", func() app.UI {
-					return app.Div().ID("connect-error").Class("error").Body(
+					return app.Div().ID("connect-error").Class("banner error").Role("alert").Body(
 						app.P().Text(i18n.T(p.errKey)),
 						app.If(p.again != nil, func() app.UI {
 							c := *p.again
