@@ -420,6 +420,10 @@ func (p *ImportPage) takePulled(ctx app.Context) {
 	if res == nil || p.reading || p.saving {
 		return
 	}
+	connectBgCtx.Lock()
+	connectBgCtx.last = connectBgState{}
+	connectBgCtx.Unlock()
+	ctx.SetState(connectBgKey, connectBgState{}) // the line's "ready to review" is done
 	p.nextID++
 	it := &importFile{id: p.nextID, name: res.File, state: fileReady, saved: saved}
 	pv := importPreviewOf(*res, nil, p.profiles, p.current)
@@ -585,5 +589,133 @@ func (p *ConnectPage) renderSearch() app.UI {
 				}
 				p.signIn(ctx, "", base, "")
 			}),
+	)
+}
+
+// --- refreshing in the background
+
+// connectStaleAfter is the age of the last pull after which opening the
+// app fetches again.
+const connectStaleAfter = 24 * time.Hour
+
+// connectStale picks the connection to refresh when the app opens: the
+// one fetched longest ago, if more than a day ago (never-fetched ones and
+// disconnected ones wait for the person).
+func connectStale(cs []record.Connection, now time.Time) (record.Connection, bool) {
+	var pick record.Connection
+	found := false
+	for _, c := range cs {
+		if c.LastPull.IsZero() || (c.Access == "" && c.Refresh == "") || now.Sub(c.LastPull) < connectStaleAfter {
+			continue
+		}
+		if !found || c.LastPull.Before(pick.LastPull) {
+			pick, found = c, true
+		}
+	}
+	return pick, found
+}
+
+// connectBgState is the background refresh's line, shown on every page.
+type connectBgState struct {
+	Text   string
+	Review bool // the record is waiting in the import page
+	SignIn bool // the sign-in expired
+}
+
+const connectBgKey = "backpack.connect.bg" // a go-app state in memory only (never persisted or broadcast)
+
+var connectBgOnce sync.Map // sessions already refreshed in the background
+
+// connectBackground refreshes, once per unlock, the connection fetched
+// longest ago if that was more than a day ago. What comes waits in the
+// import page's preview; the line says so.
+func connectBackground(ctx app.Context) {
+	s := current()
+	if s == nil {
+		return
+	}
+	if _, done := connectBgOnce.LoadOrStore(s, true); done {
+		return
+	}
+	c, ok := connectStale(s.Connections(), time.Now())
+	if !ok {
+		return
+	}
+	set := func(st connectBgState) {
+		connectBgCtx.Lock()
+		shown := connectBgCtx.ctx
+		connectBgCtx.last = st
+		connectBgCtx.Unlock()
+		if shown.Context != nil {
+			shown.Dispatch(func(ctx app.Context) { ctx.SetState(connectBgKey, st) })
+		}
+	}
+	ctx.Async(func() {
+		set(connectBgState{Text: i18n.N("portal.fetching", 0, c.Name, 0)})
+		var painted time.Time
+		opt := portal.Options{Since: c.LastPull, Progress: func(pr portal.Progress) {
+			if time.Since(painted) > 300*time.Millisecond {
+				painted = time.Now()
+				set(connectBgState{Text: i18n.N("portal.fetching", pr.Resources, c.Name, pr.Resources)})
+			}
+		}}
+		src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
+		// Not the page's context: the pull goes on while the person moves around.
+		bg := context.Background()
+		res, rep, err := portal.Pull(bg, http.DefaultClient, src, connectToken(c), opt)
+		if rep.Token.Access != "" && rep.Token.Access != c.Access {
+			connectSetToken(&c, rep.Token)
+			if saved, serr := s.SaveConnection(bg, c); serr == nil {
+				c = saved
+			}
+		}
+		switch {
+		case err != nil:
+			set(connectBgState{Text: i18n.T("portal.signedout", c.Name), SignIn: true})
+		case len(res.Resources) == 0:
+			c.LastPull = rep.Started
+			s.SaveConnection(bg, c)
+			set(connectBgState{Text: i18n.T("portal.uptodate", c.Name)})
+		default:
+			connectHandOff(res, c, rep.Started)
+			set(connectBgState{Text: i18n.N("portal.ready", len(res.Resources), len(res.Resources), c.Name), Review: true})
+		}
+	})
+}
+
+// connectBgLine shows the background refresh's progress and outcome.
+type connectBgLine struct {
+	app.Compo
+	st connectBgState
+}
+
+// connectBgCtx is the line on screen: the background refresh speaks
+// through it (a component's Dispatch does nothing once it is gone).
+var connectBgCtx struct {
+	sync.Mutex
+	ctx  app.Context
+	last connectBgState
+}
+
+func (l *connectBgLine) OnMount(ctx app.Context) {
+	connectBgCtx.Lock()
+	connectBgCtx.ctx = ctx
+	l.st = connectBgCtx.last
+	connectBgCtx.Unlock()
+	ctx.ObserveState(connectBgKey, &l.st)
+}
+
+func (l *connectBgLine) Render() app.UI {
+	if l.st.Text == "" {
+		return app.Div().ID("connect-bg")
+	}
+	return app.Div().ID("connect-bg").Class("banner").Role("status").Aria("live", "polite").Body(
+		app.Span().Text(l.st.Text),
+		app.If(l.st.Review, func() app.UI {
+			return app.A().ID("connect-bg-review").Class("btn btn-small").Href(PathImport).Text(i18n.T("portal.review"))
+		}),
+		app.If(l.st.SignIn, func() app.UI {
+			return app.A().ID("connect-bg-signin").Class("btn btn-small").Href(PathConnect).Text(i18n.T("portal.signin"))
+		}),
 	)
 }

@@ -86,9 +86,11 @@ func init() {
 	addPlural(English, map[string]Plural{
 		"portal.refused":  {"%d kind of record was not given: %s", "%d kinds of record were not given: %s"},
 		"portal.fetching": {"Fetching your record from %s: %d record so far…", "Fetching your record from %s: %d records so far…"},
+		"portal.ready":    {"%d new record from %s is ready to review.", "%d new records from %s are ready to review."},
 	})
 	addPlural(Spanish, map[string]Plural{
 		"portal.refused":  {"%d tipo de registro no se entregó: %s", "%d tipos de registro no se entregaron: %s"},
 		"portal.fetching": {"Obteniendo tu historial de %s: %d registro por ahora…", "Obteniendo tu historial de %s: %d registros por ahora…"},
+		"portal.ready":    {"%d registro nuevo de %s está listo para revisar.", "%d registros nuevos de %s están listos para revisar."},
 	})
 }
