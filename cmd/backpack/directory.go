@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"backpack/internal/portal"
+	"backpack/internal/portal/relay"
 )
 
 // directory builds the app's built-in directory of health systems from
@@ -68,4 +70,26 @@ func writeSmartClients(out string, b []byte) error {
 		return nil
 	}
 	return os.WriteFile(filepath.Join(out, strings.TrimPrefix(portal.ClientsPath, "/")), b, 0o644)
+}
+
+// relayFor builds the -relay pass-through (nil when off) and adds its
+// hosts to the client list the app reads.
+func relayFor(list string, clients []byte) (http.Handler, []byte, error) {
+	var hosts []string
+	for _, h := range strings.Split(list, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			if strings.Contains(h, "/") {
+				return nil, nil, fmt.Errorf("-relay: %q is not a host name", h)
+			}
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) == 0 {
+		return nil, clients, nil
+	}
+	b, err := portal.WithRelay(clients, hosts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return relay.New(hosts, nil), b, nil
 }

@@ -73,6 +73,7 @@ const usage = `usage:
           [-share-max-ttl 720h] [-trusted-proxy CIDR]...     limits of the share API
   backpack static [-web web] OUTDIR                      write a static site any host can serve
           [-smart-clients FILE]                            (serve too) SMART client ids for health systems
+          [-relay HOST,...]                                (serve) relay to health systems browsers cannot reach
   backpack precompress [-q 11] FILE...                   write FILE.br and FILE.gz beside FILE
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
   backpack directory [-o web/directory.dat] LIST.json... build the directory of health systems
@@ -87,10 +88,15 @@ func serve(args []string, stderr io.Writer) error {
 	version := fs.String("version", "", "app version (default: hash of app.wasm)")
 	shareCfg := shareFlags(fs)
 	clientsFile := fs.String("smart-clients", "", "JSON file of SMART client ids registered with health systems (see README)")
+	relayHosts := fs.String("relay", "", "comma-separated health-system hosts to relay to for browsers they refuse (off by default; it sees what it carries)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	clients, err := smartClients(*clientsFile)
+	if err != nil {
+		return err
+	}
+	rl, clients, err := relayFor(*relayHosts, clients)
 	if err != nil {
 		return err
 	}
@@ -99,7 +105,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeAPI()
-	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api, SmartClients: clients})
+	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api, SmartClients: clients, Relay: rl})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package portal
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ const ClientsPath = "/smart-clients.json"
 // sandbox that accepts any client id).
 type Clients struct {
 	List []Client `json:"clients"`
+	// Relay are the hosts the deployment's server relays to (serve
+	// -relay), for health systems a browser cannot reach directly.
+	Relay []string `json:"relay,omitempty"`
 }
 
 // Client is one registration.
@@ -37,6 +41,30 @@ const DefaultClientID = "backpack"
 
 // ErrClients is a client list Backpack cannot read.
 var ErrClients = errors.New("portal: not a client list")
+
+// WithRelay returns the client list JSON b (nil: none) with the relayed
+// hosts added.
+func WithRelay(b []byte, hosts []string) ([]byte, error) {
+	c := Clients{List: []Client{}}
+	if b != nil {
+		var err error
+		if c, err = ParseClients(b); err != nil {
+			return nil, err
+		}
+	}
+	c.Relay = hosts
+	return json.Marshal(c)
+}
+
+// Relayed reports whether the deployment relays to the host of u.
+func (c Clients) Relayed(u string) bool {
+	for _, h := range c.Relay {
+		if pu, err := url.Parse(u); err == nil && strings.EqualFold(pu.Host, h) {
+			return true
+		}
+	}
+	return false
+}
 
 // ParseClients reads a client list.
 func ParseClients(b []byte) (Clients, error) {

@@ -383,3 +383,20 @@ func TestClients(t *testing.T) {
 		t.Error("a client without an id")
 	}
 }
+
+func TestClientsWithRelay(t *testing.T) {
+	b, err := portal.WithRelay(nil, []string{"fhir4.healow.com", "oauthserver.eclinicalworks.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := portal.ParseClients(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Relayed("https://fhir4.healow.com/fhir/r4/AACJCD") || c.Relayed("https://fhir.epic.example/api/FHIR/R4") || c.For("https://x") != portal.DefaultClientID {
+		t.Errorf("%s", b)
+	}
+	if _, err := portal.WithRelay([]byte(`{"clients":[{"fhir":"https://"}]}`), []string{"h"}); err == nil {
+		t.Error("a broken client list")
+	}
+}

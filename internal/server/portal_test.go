@@ -33,3 +33,18 @@ func TestSmartClients(t *testing.T) {
 		t.Errorf("without -smart-clients: %d", res.StatusCode)
 	}
 }
+
+// The relay is mounted only when configured.
+func TestRelayMounted(t *testing.T) {
+	h, err := New(Config{WebDir: testWeb(t), Version: "v1", Relay: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := get(t, h, "/relay/https/fhir.example/metadata"); res.StatusCode != 299 {
+		t.Errorf("relay: %d", res.StatusCode)
+	}
+	h, _ = New(Config{WebDir: testWeb(t), Version: "v1"})
+	if res := get(t, h, "/relay/https/fhir.example/metadata"); res.StatusCode == 299 {
+		t.Error("relay on by default")
+	}
+}

@@ -22,6 +22,7 @@ import (
 
 	ui "backpack/app"
 	"backpack/internal/portal"
+	"backpack/internal/portal/relay"
 	"backpack/internal/seipd"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// SmartClients is the deployment's SMART client ids (portal.Clients
 	// JSON), served at portal.ClientsPath; nil serves none.
 	SmartClients []byte
+	// Relay is the opt-in pass-through to health systems a browser cannot
+	// reach (internal/portal/relay), mounted at relay.Path; nil turns it off.
+	Relay http.Handler
 }
 
 // Version returns the hex SHA-256 prefix of the wasm file, so every build that
@@ -111,6 +115,9 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle("/api/", cfg.API)
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
+	}
+	if cfg.Relay != nil {
+		mux.Handle(relay.Path, cfg.Relay)
 	}
 	mux.HandleFunc(portal.ClientsPath, func(w http.ResponseWriter, r *http.Request) {
 		if cfg.SmartClients == nil {

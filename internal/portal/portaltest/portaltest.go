@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -40,6 +41,7 @@ type Options struct {
 	PatientID        string        // the patient signed in; "" means the first Patient of the data
 	AllowedRedirects []string      // accepted redirect URIs by prefix; empty accepts any
 	Open             bool          // FHIR needs no token (an open server, as upstream of another SMART server)
+	TLS              bool          // serve https (with a test certificate: see Server.Client)
 }
 
 // Server is a running test server.
@@ -50,6 +52,7 @@ type Server struct {
 	opt Options
 	ln  net.Listener
 	srv *http.Server
+	tls *httptest.Server
 
 	mu        sync.Mutex
 	res       map[string]map[string]stored // type → id → resource
@@ -89,6 +92,13 @@ func Start(opt Options, bundles ...[]byte) (*Server, error) {
 	if s.opt.PatientID == "" && len(s.order["Patient"]) > 0 {
 		s.opt.PatientID = s.order["Patient"][0]
 	}
+	if opt.TLS {
+		s.tls = httptest.NewUnstartedServer(s)
+		s.tls.StartTLS()
+		s.URL = s.tls.URL
+		s.FHIR = s.URL + "/fhir"
+		return s, nil
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -102,7 +112,22 @@ func Start(opt Options, bundles ...[]byte) (*Server, error) {
 }
 
 // Close stops the server.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	if s.tls != nil {
+		s.tls.Close()
+		return nil
+	}
+	return s.srv.Close()
+}
+
+// Client is an HTTP client that trusts the server (its test certificate
+// when TLS is on).
+func (s *Server) Client() *http.Client {
+	if s.tls != nil {
+		return s.tls.Client()
+	}
+	return http.DefaultClient
+}
 
 // Patient is the id of the patient who signs in.
 func (s *Server) Patient() string { return s.opt.PatientID }
