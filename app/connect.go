@@ -16,6 +16,7 @@ import (
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/portal"
+	"backpack/internal/portal/relay"
 	"backpack/internal/record"
 )
 
@@ -51,6 +52,7 @@ type ConnectPage struct {
 	errKey  string
 	errArg  string // the health system an error is about
 	again   *record.Connection
+	offer   *connectOffer // the deployment's relay can reach this health system
 	note    string
 	refused []portal.Refusal
 }
@@ -153,6 +155,7 @@ type connectLaunch struct {
 	portal.Launch
 	Profile string    `json:"profile,omitempty"`
 	Conn    string    `json:"conn,omitempty"`
+	Relay   bool      `json:"relay,omitempty"`
 	Started time.Time `json:"started"`
 }
 
@@ -164,30 +167,32 @@ const connectMaxRoundTrip = 30 * time.Minute
 
 // signIn discovers the health system's SMART endpoints and sends the
 // browser there to sign in.
-func (p *ConnectPage) signIn(ctx app.Context, name, fhir, connID string) {
+func (p *ConnectPage) signIn(ctx app.Context, name, fhir, connID string, viaRelay bool) {
 	if p.busy {
 		return
 	}
-	p.busy, p.errKey, p.note, p.stage = true, "", "", i18n.T("portal.checking")
+	p.busy, p.errKey, p.note, p.stage, p.offer = true, "", "", i18n.T("portal.checking"), nil
 	profile := ""
 	if pr, ok := currentProfile(); ok {
 		profile = pr.ID
 	}
 	ctx.Async(func() {
-		cfg, err := portal.Discover(ctx, http.DefaultClient, fhir)
+		clients := connectClients(ctx)
+		cfg, err := portal.Discover(ctx, connectHTTP(clients, viaRelay), fhir)
 		if err != nil {
-			ctx.Dispatch(func(app.Context) { p.fail(err, name) })
+			ctx.Dispatch(func(app.Context) {
+				p.fail(err, name)
+				if errors.Is(err, portal.ErrUnreached) && !viaRelay && clients.Relayed(fhir) {
+					p.offer = &connectOffer{name: name, fhir: fhir, conn: connID}
+				}
+			})
 			return
-		}
-		clients := portal.Clients{}
-		if b, status, err := connectGet(ctx, connectOrigin()+portal.ClientsPath); err == nil && status == http.StatusOK {
-			clients, _ = portal.ParseClients(b)
 		}
 		if name == "" {
 			name = connectHost(cfg.FHIR)
 		}
 		l := connectLaunch{Launch: portal.NewLaunch(cfg, clients.For(cfg.FHIR), connectOrigin()+PathConnectCallback, name),
-			Profile: profile, Conn: connID, Started: time.Now()}
+			Profile: profile, Conn: connID, Relay: viaRelay, Started: time.Now()}
 		b, _ := json.Marshal(l)
 		ctx.Dispatch(func(ctx app.Context) {
 			if ss := app.Window().Get("sessionStorage"); ss.Truthy() {
@@ -198,6 +203,28 @@ func (p *ConnectPage) signIn(ctx app.Context, name, fhir, connID string) {
 			app.Window().Get("location").Set("href", l.URL())
 		})
 	})
+}
+
+// connectOffer is a health system the browser could not reach that the
+// person's own Backpack server relays to.
+type connectOffer struct{ name, fhir, conn string }
+
+// connectClients reads the deployment's client ids and relayed hosts.
+func connectClients(ctx context.Context) portal.Clients {
+	if b, status, err := connectGet(ctx, connectOrigin()+portal.ClientsPath); err == nil && status == http.StatusOK {
+		c, _ := portal.ParseClients(b)
+		return c
+	}
+	return portal.Clients{}
+}
+
+// connectHTTP is the client for a health system: straight from the
+// browser, or through the deployment's relay when the person chose it.
+func connectHTTP(c portal.Clients, viaRelay bool) *http.Client {
+	if !viaRelay || len(c.Relay) == 0 {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &relay.Transport{Base: connectOrigin() + relay.Path, Hosts: c.Relay}}
 }
 
 func connectHost(u string) string {
@@ -268,7 +295,7 @@ func (p *ConnectPage) answer(ctx app.Context, q url.Values) {
 		return
 	}
 	ctx.Async(func() {
-		tok, err := l.Exchange(ctx, http.DefaultClient, code, time.Now())
+		tok, err := l.Exchange(ctx, connectHTTP(connectClients(ctx), l.Relay), code, time.Now())
 		connectPending.Lock()
 		connectPending.token, connectPending.err, connectPending.done = tok, err, true
 		connectPending.Unlock()
@@ -303,7 +330,7 @@ func (p *ConnectPage) finish(ctx app.Context) {
 	}
 	s := current()
 	c := record.Connection{ID: l.Conn, Name: l.Name, FHIR: l.FHIR, Authorize: l.Authorize, TokenURL: l.Launch.Token,
-		Revoke: l.Revoke, ClientID: l.ClientID, Scope: tok.Scope, Patient: tok.Patient, Profile: l.Profile}
+		Revoke: l.Revoke, ClientID: l.ClientID, Scope: tok.Scope, Patient: tok.Patient, Profile: l.Profile, Relay: l.Relay}
 	if old, ok := s.Connection(l.Conn); ok {
 		c.Created, c.LastPull, c.Profile = old.Created, old.LastPull, old.Profile
 	}
@@ -359,7 +386,7 @@ func (p *ConnectPage) pull(ctx app.Context, c record.Connection) {
 			ctx.Dispatch(func(app.Context) { p.stage = i18n.N("portal.fetching", pr.Resources, c.Name, pr.Resources) })
 		}}
 		src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
-		res, rep, err := portal.Pull(ctx, http.DefaultClient, src, connectToken(c), opt)
+		res, rep, err := portal.Pull(ctx, connectHTTP(connectClients(ctx), c.Relay), src, connectToken(c), opt)
 		// Refresh tokens may rotate: keep the newest at once.
 		if rep.Token.Access != "" && rep.Token.Access != c.Access {
 			connectSetToken(&c, rep.Token)
@@ -455,7 +482,7 @@ func (p *ConnectPage) disconnect(ctx app.Context, c record.Connection) {
 	p.busy = true
 	ctx.Async(func() {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		portal.Revoke(rctx, http.DefaultClient, c.Revoke, c.ClientID, connectToken(c))
+		portal.Revoke(rctx, connectHTTP(connectClients(rctx), c.Relay), c.Revoke, c.ClientID, connectToken(c))
 		cancel()
 		err := s.DeleteConnection(ctx, c.ID)
 		ctx.Dispatch(func(app.Context) {
@@ -500,7 +527,15 @@ func (p *ConnectPage) Render() app.UI {
 						app.If(p.again != nil, func() app.UI {
 							c := *p.again
 							return app.Button().ID("connect-again").Class("btn").Text(i18n.T("portal.signin.to", c.Name)).
-								OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, c.Name, c.FHIR, c.ID) })
+								OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, c.Name, c.FHIR, c.ID, c.Relay) })
+						}),
+						app.If(p.offer != nil, func() app.UI {
+							o := *p.offer
+							return app.Div().ID("connect-relay").Body(
+								app.P().Text(i18n.T("portal.relay.offer")),
+								app.Button().ID("connect-relay-use").Class("btn").Text(i18n.T("portal.relay.use")).
+									OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, o.name, o.fhir, o.conn, true) }),
+							)
 						}),
 					)
 				}),
@@ -525,6 +560,7 @@ func (p *ConnectPage) renderConnections() app.UI {
 				return app.Li().Class("connect-conn").DataSet("fhir", c.FHIR).Body(
 					app.Strong().Text(c.Name),
 					app.P().Class("muted").Text(last),
+					app.If(c.Relay, func() app.UI { return app.P().Class("field-hint connect-relayed").Text(i18n.T("portal.relay.on")) }),
 					app.Div().Class("actions").Body(
 						app.Button().Class("btn connect-refresh").Disabled(p.busy).Text(i18n.T("portal.refresh")).
 							OnClick(func(ctx app.Context, e app.Event) { p.pull(ctx, c) }),
@@ -569,7 +605,7 @@ func (p *ConnectPage) renderSearch() app.UI {
 					return app.Li().Class("connect-place").Body(
 						app.Button().Class("btn btn-secondary connect-choose").Disabled(p.busy).
 							Aria("label", i18n.T("portal.signin.to", pl.Name)).
-							OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, pl.Name, pl.FHIR, "") }).
+							OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, pl.Name, pl.FHIR, "", false) }).
 							Body(app.Strong().Text(pl.Name), app.If(where != "", func() app.UI { return app.Span().Class("muted").Text(" " + where) })),
 					)
 				}),
@@ -587,7 +623,7 @@ func (p *ConnectPage) renderSearch() app.UI {
 					p.fail(err, "")
 					return
 				}
-				p.signIn(ctx, "", base, "")
+				p.signIn(ctx, "", base, "", false)
 			}),
 	)
 }
@@ -662,7 +698,7 @@ func connectBackground(ctx app.Context) {
 		src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
 		// Not the page's context: the pull goes on while the person moves around.
 		bg := context.Background()
-		res, rep, err := portal.Pull(bg, http.DefaultClient, src, connectToken(c), opt)
+		res, rep, err := portal.Pull(bg, connectHTTP(connectClients(bg), c.Relay), src, connectToken(c), opt)
 		if rep.Token.Access != "" && rep.Token.Access != c.Access {
 			connectSetToken(&c, rep.Token)
 			if saved, serr := s.SaveConnection(bg, c); serr == nil {

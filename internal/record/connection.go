@@ -25,6 +25,7 @@ type Connection struct {
 	Expires   time.Time `json:"expires,omitzero"`  // of the access token
 	Created   time.Time `json:"created"`
 	LastPull  time.Time `json:"lastPull,omitzero"` // when the record was last fetched in full or since the one before
+	Relay     bool      `json:"relay,omitempty"`   // through the person's own Backpack server (serve -relay), which sees what it carries
 }
 
 // EncodeConnection encodes a connection (header only).
