@@ -18,6 +18,7 @@ import (
 	"backpack/internal/portal"
 	"backpack/internal/portal/relay"
 	"backpack/internal/record"
+	"backpack/internal/session"
 )
 
 // Paths of connecting a health system's patient portal.
@@ -377,23 +378,9 @@ func (p *ConnectPage) pull(ctx app.Context, c record.Connection) {
 	p.busy, p.errKey, p.note, p.refused = true, "", "", nil
 	p.stage = i18n.N("portal.fetching", 0, c.Name, 0)
 	ctx.Async(func() {
-		var painted time.Time
-		opt := portal.Options{Since: c.LastPull, Progress: func(pr portal.Progress) {
-			if time.Since(painted) < 150*time.Millisecond {
-				return
-			}
-			painted = time.Now()
-			ctx.Dispatch(func(app.Context) { p.stage = i18n.N("portal.fetching", pr.Resources, c.Name, pr.Resources) })
-		}}
-		src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
-		res, rep, err := portal.Pull(ctx, connectHTTP(connectClients(ctx), c.Relay), src, connectToken(c), opt)
-		// Refresh tokens may rotate: keep the newest at once.
-		if rep.Token.Access != "" && rep.Token.Access != c.Access {
-			connectSetToken(&c, rep.Token)
-			if saved, serr := s.SaveConnection(ctx, c); serr == nil {
-				c = saved
-			}
-		}
+		res, rep, err := connectFetch(ctx, s, &c, 150*time.Millisecond, func(n int) {
+			ctx.Dispatch(func(app.Context) { p.stage = i18n.N("portal.fetching", n, c.Name, n) })
+		})
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy, p.stage = false, ""
 			p.load()
@@ -409,6 +396,35 @@ func (p *ConnectPage) pull(ctx app.Context, c record.Connection) {
 			ctx.Navigate(PathImport)
 		})
 	})
+}
+
+// connectFetch pulls c's record (what changed since its last pull, where
+// there was one), calling progress with the records read at most every
+// paint, and keeps at once the tokens the pull was given (refresh tokens
+// may rotate): c is updated.
+func connectFetch(ctx context.Context, s *session.Session, c *record.Connection, paint time.Duration, progress func(n int)) (importer.Result, portal.Report, error) {
+	var mu sync.Mutex // Progress is called from the pull's goroutines
+	var painted time.Time
+	opt := portal.Options{Since: c.LastPull, Progress: func(pr portal.Progress) {
+		mu.Lock()
+		due := time.Since(painted) >= paint
+		if due {
+			painted = time.Now()
+		}
+		mu.Unlock()
+		if due {
+			progress(pr.Resources)
+		}
+	}}
+	src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
+	res, rep, err := portal.Pull(ctx, connectHTTP(connectClients(ctx), c.Relay), src, connectToken(*c), opt)
+	if rep.Token.Access != "" && rep.Token.Access != c.Access {
+		connectSetToken(c, rep.Token)
+		if saved, serr := s.SaveConnection(ctx, *c); serr == nil {
+			*c = saved
+		}
+	}
+	return res, rep, err
 }
 
 // connectPulled is a fetched record waiting for the import page.
@@ -688,23 +704,11 @@ func connectBackground(ctx app.Context) {
 	}
 	ctx.Async(func() {
 		set(connectBgState{Text: i18n.N("portal.fetching", 0, c.Name, 0)})
-		var painted time.Time
-		opt := portal.Options{Since: c.LastPull, Progress: func(pr portal.Progress) {
-			if time.Since(painted) > 300*time.Millisecond {
-				painted = time.Now()
-				set(connectBgState{Text: i18n.N("portal.fetching", pr.Resources, c.Name, pr.Resources)})
-			}
-		}}
-		src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
 		// Not the page's context: the pull goes on while the person moves around.
 		bg := context.Background()
-		res, rep, err := portal.Pull(bg, connectHTTP(connectClients(bg), c.Relay), src, connectToken(c), opt)
-		if rep.Token.Access != "" && rep.Token.Access != c.Access {
-			connectSetToken(&c, rep.Token)
-			if saved, serr := s.SaveConnection(bg, c); serr == nil {
-				c = saved
-			}
-		}
+		res, rep, err := connectFetch(bg, s, &c, 300*time.Millisecond, func(n int) {
+			set(connectBgState{Text: i18n.N("portal.fetching", n, c.Name, n)})
+		})
 		switch {
 		case err != nil:
 			set(connectBgState{Text: i18n.T("portal.signedout", c.Name), SignIn: true})
