@@ -335,9 +335,9 @@ func observationValue(m any) (*quantity, string) {
 		dq, _, ok2 := quantityOf(get(dia, "valueQuantity"))
 		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
 			sq.value2 = &dq.value
-			if sq.unit == "" {
-				sq.unit = dq.unit
-			}
+			// Both numbers of LOINC 8480-6 and 8462-4 are in mmHg, also
+			// when a source (older Synthea) leaves the unit out.
+			sq.unit = firstNonEmpty(sq.unit, dq.unit, "mmHg")
 			return sq, ""
 		}
 	}

@@ -264,9 +264,7 @@ func refObservationValue(m refObj) (*refQuantity, string) {
 		dq, _, ok2 := refQuantityOf(refGet(dia, "valueQuantity"))
 		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
 			sq.value2 = &dq.value
-			if sq.unit == "" {
-				sq.unit = dq.unit
-			}
+			sq.unit = refFirstNonEmpty(sq.unit, dq.unit, "mmHg")
 			return sq, ""
 		}
 	}
