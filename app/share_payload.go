@@ -58,7 +58,7 @@ func xpOpenShare(ctx context.Context, key []byte, jwe string) (*export.Archive, 
 		return nil, nil, err
 	}
 	mem := export.MemFiles{}
-	a, err := export.Read(ctx, bytes.NewReader(plain), export.PassphraseIdentity(xpSharePassphrase(key)), mem.Put)
+	a, err := export.Read(ctx, bytes.NewReader(plain), export.PassphraseIdentity(xpSharePassphrase(key)), mem.Sink())
 	if err != nil {
 		return nil, nil, err
 	}

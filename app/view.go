@@ -112,7 +112,7 @@ func (v *View) open(ctx app.Context, e app.Event) {
 					ctx.Dispatch(func(ctx app.Context) { v.read = n })
 				}
 			}}
-			a, err = export.Read(ctx, cr, id, mem.Put)
+			a, err = export.Read(ctx, cr, id, mem.Sink())
 			rc.Close()
 		}
 		ctx.Dispatch(func(ctx app.Context) {

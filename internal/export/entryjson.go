@@ -667,6 +667,9 @@ func (d *vaultDecoder) Decode(v *vaultLine) error {
 		if d.src.err != nil {
 			return d.slow(v)
 		}
+		if d.scan-d.off > limit.line {
+			return tooLarge("a vault.jsonl line")
+		}
 		d.fill()
 	}
 	if *v == (vaultLine{}) {
@@ -684,7 +687,9 @@ func (d *vaultDecoder) Decode(v *vaultLine) error {
 func (d *vaultDecoder) slow(v *vaultLine) error {
 	d.slowN++
 	rest := bytes.NewReader(d.buf[d.off:])
-	dec := json.NewDecoder(io.MultiReader(rest, &d.src))
+	// A value spread over lines is bounded like a line.
+	more := &capReader{r: &d.src, n: int64(max(limit.line-rest.Len(), 0)), err: tooLarge("a vault.jsonl value")}
+	dec := json.NewDecoder(io.MultiReader(rest, more))
 	if err := dec.Decode(v); err != nil {
 		return err
 	}

@@ -29,7 +29,11 @@ const (
 	KindDocument         Kind = "document"          // DocumentReference with a file (PDF, image…)
 	KindReport           Kind = "report"            // DiagnosticReport (non-imaging)
 	KindSocial           Kind = "social-history"    // Observation (social-history)
-	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal
+	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal / ServiceRequest
+	KindFamilyHistory    Kind = "family-history"    // FamilyMemberHistory
+	KindDevice           Kind = "device"            // DeviceUseStatement / Device (equipment, implants)
+	KindAssessment       Kind = "assessment"        // Observation (functional, cognitive status, questionnaires)
+	KindBilling          Kind = "billing"           // Claim, ExplanationOfBenefit, Invoice… (see BillingTypes)
 	KindOther            Kind = "other"             // anything else, kept whole
 )
 
@@ -38,8 +42,13 @@ var Kinds = []Kind{
 	KindVisit, KindLab, KindVital, KindMedication, KindAllergy, KindCondition,
 	KindImmunization, KindProcedure, KindImaging, KindClinicianNote, KindReport,
 	KindDocument, KindCareTeam, KindInsurance, KindEmergencyContact, KindSocial,
-	KindCarePlan, KindOther,
+	KindCarePlan, KindFamilyHistory, KindDevice, KindAssessment, KindBilling, KindOther,
 }
+
+// HiddenKinds are left out of the timeline and the summary unless asked
+// for: billing crowds a record (thousands of claims) but says little about
+// health. Every export still holds them.
+var HiddenKinds = []Kind{KindBilling}
 
 // Profile is one person whose record is kept: the owner or a family member.
 type Profile struct {

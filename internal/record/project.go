@@ -134,6 +134,12 @@ func projectObj(m any, typ string) (p Projection, err error) {
 		p = projectCarePlan(m)
 	case "Goal":
 		p = projectGoal(m)
+	case "ServiceRequest":
+		p = projectServiceRequest(m)
+	case "FamilyMemberHistory":
+		p = projectFamilyHistory(m)
+	case "DeviceUseStatement", "Device":
+		p = projectDevice(m, typ)
 	case "Practitioner", "PractitionerRole", "Organization", "CareTeam":
 		p = projectCareTeam(m, typ)
 	case "Coverage":
@@ -141,6 +147,10 @@ func projectObj(m any, typ string) (p Projection, err error) {
 	case "RelatedPerson":
 		p = projectRelatedPerson(m)
 	default:
+		if BillingTypes[typ] {
+			p = projectBilling(m, typ)
+			break
+		}
 		p = projectOther(m, typ)
 	}
 	p.Title = clip(oneLine(p.Title), maxTitle)
@@ -284,6 +294,8 @@ func observationKind(m any) Kind {
 			return KindSocial
 		case conceptHas(c, "imaging"):
 			return KindImaging
+		case conceptHas(c, "functional-status", "cognitive-status", "disability-status"):
+			return KindAssessment
 		}
 	}
 	for _, c := range arr(m, "code", "coding") {
@@ -297,6 +309,11 @@ func observationKind(m any) Kind {
 	}
 	if len(arr(m, "category")) == 0 && get(m, "valueQuantity") != nil {
 		return KindLab // uncategorised numeric results are nearly always labs
+	}
+	for _, c := range arr(m, "category") {
+		if conceptHas(c, "survey") {
+			return KindAssessment // questionnaires and scores (PHQ-9, Glasgow)
+		}
 	}
 	return KindOther
 }
@@ -851,6 +868,74 @@ func projectRelatedPerson(m any) Projection {
 	}
 	p.Text = joinText(joinConcepts(rel, 2), telecom(arr(m, "telecom"), "phone"))
 	return p
+}
+
+// BillingTypes are the FHIR R4 financial resources (claims, payments,
+// accounts) that become KindBilling. Coverage is KindInsurance.
+var BillingTypes = map[string]bool{
+	"Account": true, "ChargeItem": true, "ChargeItemDefinition": true, "Claim": true, "ClaimResponse": true,
+	"CoverageEligibilityRequest": true, "CoverageEligibilityResponse": true, "EnrollmentRequest": true,
+	"EnrollmentResponse": true, "ExplanationOfBenefit": true, "InsurancePlan": true, "Invoice": true,
+	"PaymentNotice": true, "PaymentReconciliation": true,
+}
+
+// projectBilling titles a billing resource by what it bills for (the first
+// item's service), and says what it is and its amount in Text.
+func projectBilling(m any, typ string) Projection {
+	p := projectOther(m, typ)
+	p.Kind = KindBilling
+	fromItem := false
+	for _, it := range arr(m, "item") {
+		if t := conceptTitle(get(it, "productOrService")); t != "" {
+			p.Title, fromItem = t, true
+			break
+		}
+	}
+	if !fromItem {
+		p.Title = typeWords(typ)
+	}
+	amount := money(get(m, "total"))
+	if amount == "" {
+		for _, t := range arr(m, "total") { // ExplanationOfBenefit: total[].amount
+			if amount = money(get(t, "amount")); amount != "" {
+				break
+			}
+		}
+	}
+	for _, k := range []string{"totalGross", "amount", "paymentAmount"} {
+		if amount == "" {
+			amount = money(get(m, k))
+		}
+	}
+	p.Text = amount
+	if fromItem {
+		p.Text = joinText(typeWords(typ), amount)
+	}
+	p.Who = firstNonEmpty(str(m, "provider", "display"), str(m, "insurer", "display"), str(m, "issuer", "display"))
+	return p
+}
+
+// money is a FHIR Money as written: "125 USD".
+func money(v any) string {
+	n := numText(v, "value")
+	if n == "" {
+		return ""
+	}
+	return strings.TrimSpace(n + " " + str(v, "currency"))
+}
+
+// typeWords spells a resource type as words: "ExplanationOfBenefit" →
+// "Explanation of benefit".
+func typeWords(typ string) string {
+	var b strings.Builder
+	for i, r := range typ {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func projectOther(m any, typ string) Projection {

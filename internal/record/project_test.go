@@ -82,7 +82,7 @@ func TestProject(t *testing.T) {
 		{file: "organization", kind: KindCareTeam, title: "HEYWOOD HOSPITAL", text: "Healthcare Provider · 9786323420"},
 		{file: "coverage", kind: KindInsurance, title: "Acme Health", text: "Gold PPO", status: "active", who: "Acme Health"},
 		{file: "relatedperson", kind: KindEmergencyContact, title: "María López", text: "Sister · +34 600 000 000"},
-		{file: "claim", kind: KindOther, date: "2020-04-09T15:04:19Z", title: "institutional", text: "Claim", status: "active"},
+		{file: "claim", kind: KindBilling, date: "2020-04-09T15:04:19Z", title: "Claim", status: "active"},
 		{file: "unknown", kind: KindOther, title: "Basic"},
 	}
 	for _, tc := range tests {

@@ -80,6 +80,10 @@ func refProjectObj(m refObj, typ string) (p Projection, err error) {
 	case "RelatedPerson":
 		p = refProjectRelatedPerson(m)
 	default:
+		if BillingTypes[typ] {
+			p = refProjectBilling(m, typ)
+			break
+		}
 		p = refProjectOther(m, typ)
 	}
 	p.Title = refClip(refOneLine(p.Title), maxTitle)
@@ -752,6 +756,46 @@ func refProjectRelatedPerson(m refObj) Projection {
 		}
 	}
 	p.Text = refJoinText(refJoinConcepts(rel, 2), refTelecom(refArr(m, "telecom"), "phone"))
+	return p
+}
+
+func refProjectBilling(m refObj, typ string) Projection {
+	p := refProjectOther(m, typ)
+	p.Kind = KindBilling
+	fromItem := false
+	for _, it := range refArr(m, "item") {
+		if t := refConceptTitle(refGet(it, "productOrService")); t != "" {
+			p.Title, fromItem = t, true
+			break
+		}
+	}
+	if !fromItem {
+		p.Title = typeWords(typ)
+	}
+	money := func(v any) string {
+		if n := refNumText(v, "value"); n != "" {
+			return strings.TrimSpace(n + " " + refStr(v, "currency"))
+		}
+		return ""
+	}
+	amount := money(m["total"])
+	if amount == "" {
+		for _, t := range refArr(m, "total") {
+			if amount = money(refGet(t, "amount")); amount != "" {
+				break
+			}
+		}
+	}
+	for _, k := range []string{"totalGross", "amount", "paymentAmount"} {
+		if amount == "" {
+			amount = money(m[k])
+		}
+	}
+	p.Text = amount
+	if fromItem {
+		p.Text = refJoinText(typeWords(typ), amount)
+	}
+	p.Who = refFirstNonEmpty(refStr(m, "provider", "display"), refStr(m, "insurer", "display"), refStr(m, "issuer", "display"))
 	return p
 }
 
