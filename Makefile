@@ -75,6 +75,7 @@ bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
+	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e
 
 clean:

@@ -40,13 +40,14 @@ type EntryPage struct {
 	flagOpen bool
 	flagNote string
 	confirm  bool
+	preview  string      // id of the attached file shown inline
 	cctx     app.Context // the page's own context, for async results
 }
 
 func (p *EntryPage) OnNav(ctx app.Context) {
 	p.ready, p.loading, p.found, p.entry, p.form, p.hasForm = false, false, false, record.Entry{}, record.Form{}, false
 	p.trendN, p.raw, p.notice, p.err, p.busy, p.note = 0, "", "", "", false, ""
-	p.flagOpen, p.flagNote, p.confirm = false, "", false
+	p.flagOpen, p.flagNote, p.confirm, p.preview = false, "", false, ""
 	if !requireSession(ctx) {
 		return
 	}
@@ -247,11 +248,13 @@ func (p *EntryPage) Render() app.UI {
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),
 		),
+		// The documents of an entry (a scan, the PDF a document came as)
+		// come right after what it is.
+		app.Div().Class("slot").Body(p.renderFiles()),
 		app.Div().Class("slot").Body(p.renderActions()),
 		app.Div().Class("slot").Body(p.renderNarrative()),
 		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
-		app.Div().Class("slot").Body(p.renderFiles()),
 		p.renderProvenance(),
 		app.Details().ID("raw").Class("raw").Body(
 			app.Summary().Text(i18n.T("rec.entry.raw")),
@@ -556,12 +559,35 @@ func (p *EntryPage) renderFiles() app.UI {
 		app.H2().Text(i18n.T("rec.files.title")),
 		app.Ul().Class("file-list").Body(app.Range(files).Slice(func(i int) app.UI {
 			fi := files[i]
-			return app.Li().Body(
-				app.A().Href(PathFiles).Text(fi.Name),
+			open := p.preview == fi.ID
+			return app.Li().Class("entry-file").DataSet("file", fi.ID).Body(
+				app.A().Href(PathFiles).Class("entry-file-name").Text(fi.Name),
 				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
+				app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "entry-file-preview", &p.preview) }),
+				app.If(!open, func() app.UI {
+					return app.Button().Class("btn btn-small btn-secondary entry-file-download").
+						Text(i18n.T("files.download")).
+						OnClick(func(ctx app.Context, e app.Event) { p.download(ctx, fi) }, app.EventScope(fi.ID))
+				}),
+				app.If(open, func() app.UI {
+					return app.Div().Class("file-preview-wrap").Body(&FilePreview{File: fi})
+				}),
 			)
 		})),
 	)
+}
+
+// download streams an attached file out of the vault into a browser download.
+func (p *EntryPage) download(ctx app.Context, fi record.FileInfo) {
+	s := current()
+	if s == nil {
+		return
+	}
+	ctx.Async(func() {
+		if err := downloadStored(ctx, s, fi); err != nil {
+			ctx.Dispatch(func(ctx app.Context) { p.err = i18n.T("files.preview.error") })
+		}
+	})
 }
 
 func (p *EntryPage) renderProvenance() app.UI {

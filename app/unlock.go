@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"context"
+	"time"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
@@ -126,6 +129,7 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			}
 			u.pass, u.key = "", ""
 			setSession(s)
+			catchUp(s)
 			u.corrupt = s.Corrupt()
 			switch {
 			case recovery:
@@ -138,6 +142,19 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			}
 		})
 	})
+}
+
+// catchUp stores entries kept under an older projection (billing stored as
+// "other") with the current one, in the background once the first page
+// has painted. What it cannot finish is done at the next unlock.
+func catchUp(s *session.Session) {
+	if len(s.Book().Stale()) == 0 {
+		return
+	}
+	go func() {
+		time.Sleep(2 * time.Second)
+		s.Reproject(context.Background(), letPaint)
+	}()
 }
 
 // afterRecovery goes on from the new-passphrase step.

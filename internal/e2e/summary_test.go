@@ -377,7 +377,7 @@ func TestSummaryEmergencyFlags(t *testing.T) {
 
 	// The summary points at it; the flags page lists it.
 	fsNav(t, ctx, "/summary")
-	fsContains(t, ctx, "main", "1 entries flagged")
+	fsContains(t, ctx, "main", "1 entry flagged")
 	fsNav(t, ctx, "/flags")
 	fsRun(t, ctx, "flags list", chromedp.WaitVisible(`#flagged`, chromedp.ByQuery))
 	fsContains(t, ctx, "#flagged", "Metformin 500 mg tablet", "I stopped metformin in March 2023.", "Open")

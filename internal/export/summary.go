@@ -345,10 +345,16 @@ func abnormal(e *record.Entry, lang i18n.Lang) string {
 	return badge
 }
 
+// SummaryCSP is summary.html's Content-Security-Policy: its own inline
+// style and nothing else — no script, no request anywhere, not even to the
+// folder it is opened from.
+const SummaryCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
 var summaryTmpl = template.Must(template.New("summary").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="` + SummaryCSP + `">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Backpack">
 <title>{{.Title}}</title>

@@ -130,6 +130,10 @@ func projectObj(m any, typ string) (p Projection, err error) {
 		p = projectDocument(m)
 	case "Composition":
 		p = projectComposition(m)
+	case "Media":
+		p = projectMedia(m)
+	case "Binary":
+		p = projectBinary(m)
 	case "CarePlan":
 		p = projectCarePlan(m)
 	case "Goal":

@@ -1,6 +1,7 @@
 package ccda
 
 import (
+	"backpack/internal/record"
 	"bytes"
 	"embed"
 	"encoding/base64"
@@ -428,8 +429,13 @@ i0xLjQK</text></nonXMLBody></component></ClinicalDocument>`
 		t.Fatal(err)
 	}
 	notes := maps(t, d, "DocumentReference")
-	if len(notes) != 1 || get(notes[0], "content.0.attachment.contentType") != "application/pdf" || get(notes[0], "content.0.attachment.data") != "JVBERi0xLjQK" {
-		t.Errorf("%v", notes)
+	if len(notes) != 1 || get(notes[0], "content.0.attachment.contentType") != "application/pdf" || get(notes[0], "content.0.attachment.data") != "" {
+		t.Fatalf("%v", notes)
+	}
+	// The PDF is decoded into a file the attachment points at.
+	if len(d.Files) != 1 || string(d.Files[0].Data) != "%PDF-1.4\n" || d.Files[0].Resource != "DocumentReference/"+get(notes[0], "id") ||
+		get(notes[0], "content.0.attachment.url") != record.FileURL(d.Files[0].SHA256) || get(notes[0], "content.0.attachment.size") != "9" {
+		t.Errorf("files %+v, attachment %v", d.Files, notes[0]["content"])
 	}
 }
 

@@ -209,7 +209,7 @@ func TestRefused(t *testing.T) {
 		{"no namespace", `<Patient><id value="x"/></Patient>`, ErrNotFHIR},
 		{"not a resource", `<HumanName xmlns="http://hl7.org/fhir"/>`, ErrNotFHIR},
 		{"two roots", `<Patient xmlns="http://hl7.org/fhir"/><Patient xmlns="http://hl7.org/fhir"/>`, ErrNotXML},
-		{"latin-1", `<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"/>`, ErrNotXML},
+		{"EBCDIC", `<?xml version="1.0" encoding="IBM037"?><Patient xmlns="http://hl7.org/fhir"/>`, ErrNotXML},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,6 +288,16 @@ func TestPrimitiveArrays(t *testing.T) {
 	if len(ext) != 3 || ext[0] != nil || at(ext[1], "id") != "g2" || at(ext[1], "extension", 0, "valueCode") != "masked" ||
 		!reflect.DeepEqual(ext[2], map[string]any{"id": "g3"}) {
 		t.Errorf("_given = %#v", ext)
+	}
+}
+
+// Files that declare a Western single-byte encoding are read too.
+func TestLatin1(t *testing.T) {
+	for _, enc := range []string{"ISO-8859-1", "windows-1252"} {
+		m, _ := convert(t, []byte(`<?xml version="1.0" encoding="`+enc+`"?><Patient xmlns="http://hl7.org/fhir"><name><given value="Jos`+"\xe9"+`"/></name></Patient>`))
+		if g := at(m, "name", 0, "given", 0); g != "José" {
+			t.Errorf("%s: given %q", enc, g)
+		}
 	}
 }
 

@@ -60,6 +60,11 @@ func (w *writer) object(n *node) {
 	if w.over {
 		return
 	}
+	if n.json != nil {
+		w.buf = append(w.buf, n.json...)
+		n.json = nil // written once; let it go
+		return
+	}
 	w.buf = append(w.buf, '{')
 	first := true
 	sep := func() {
