@@ -167,6 +167,12 @@ func (p Projection) ResultText() string {
 	return p.Text
 }
 
+// result reports whether p is a result (a lab, a vital sign or any
+// number), whose projection an older header may have made otherwise.
+func (p Projection) result() bool {
+	return p.Kind == KindLab || p.Kind == KindVital || p.Value != nil
+}
+
 // NoValue reports whether p is a lab result or vital sign that came with no
 // value at all (a row of a report left empty, a null value): lists leave it
 // out and its page says so.

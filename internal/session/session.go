@@ -107,7 +107,7 @@ func (s *Session) build() error {
 		}
 	}
 	for _, h := range entries {
-		if h.Entry == nil || book.Add(*h.Entry) != nil {
+		if h.Entry == nil || book.Load(h) != nil { // Load: an older result is listed stale
 			corrupt++
 		}
 	}
