@@ -43,13 +43,18 @@ const valuesBundle = `{"resourceType":"Bundle","type":"collection","entry":[
 // Results shown right in the browser: the summary, the entry page, the
 // timeline and the trend of blood pressures (two lines).
 func TestValuesShown(t *testing.T) {
+	src, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is missing (run `make deps`): %v", err)
+	}
+	axe := string(src)
 	s := startSite(t, "values")
 	ctx, cancel := browser(t)
 	defer cancel()
 	fsRun(t, ctx, "phone", phone())
 	fsUnlocked(t, ctx, s)
 	path := filepath.Join(t.TempDir(), "values.json")
-	if err := os.WriteFile(path, []byte(valuesBundle), 0o644); err != nil {
+	if err = os.WriteFile(path, []byte(valuesBundle), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fsImport(t, ctx, path)
@@ -64,12 +69,14 @@ func TestValuesShown(t *testing.T) {
 		}
 	}
 	fsShots(t, ctx, "values-summary")
+	axeCheck(t, ctx, axe, "/summary (results)")
 
 	var bp, urea string
 	fsEval(t, ctx, `[...document.querySelectorAll('#sum-vitals a')].find(a => a.innerText.includes('Blood Pressure')).getAttribute('href')`, &bp)
 	fsNav(t, ctx, bp)
 	fsWaitText(t, ctx, "#result", "125/75 mmHg")
 	fsShots(t, ctx, "values-entry-bp")
+	axeCheck(t, ctx, axe, "/entry (blood pressure)")
 	fsNav(t, ctx, "/trend/"+filepath.Base(bp))
 	fsRun(t, ctx, "trend", chromedp.WaitVisible(`#chart svg`, chromedp.ByQuery))
 	fsContains(t, ctx, "#trend-table", "125/75 mmHg", "131/85 mmHg")
@@ -79,6 +86,7 @@ func TestValuesShown(t *testing.T) {
 		t.Errorf("blood pressure trend has %d lines, want 2", lines)
 	}
 	fsShots(t, ctx, "values-trend-bp")
+	axeCheck(t, ctx, axe, "/trend (blood pressure)")
 
 	fsNav(t, ctx, "/timeline")
 	fsWait(t, ctx, "timeline", `[...document.querySelectorAll('#timeline a')].some(a => a.innerText.includes('Urea nitrogen'))`, 10*time.Second)
@@ -90,6 +98,7 @@ func TestValuesShown(t *testing.T) {
 	fsNav(t, ctx, urea)
 	fsWaitText(t, ctx, "#result", "No value was given")
 	fsShots(t, ctx, "values-entry-novalue")
+	axeCheck(t, ctx, axe, "/entry (no value)")
 }
 
 func containsAny(s string, subs ...string) bool {
