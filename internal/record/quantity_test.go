@@ -154,3 +154,26 @@ func TestTrendPairs(t *testing.T) {
 		t.Errorf("flagged point: %q %s", level, svg)
 	}
 }
+
+// Blood pressures coded 85354-9 and 55284-4 are one trend, and the
+// summary shows the latest of them.
+func TestBloodPressureOneTrend(t *testing.T) {
+	b := NewBook()
+	bp := projectFile(t, "bp-computed.json")
+	old := bp
+	old.Codes = []Code{{System: sysLOINC, Code: "55284-4", Display: "Blood Pressure"}}
+	old.Date = day("2018-01-01")
+	for id, p := range map[string]Projection{"new": bp, "old": old} {
+		if err := b.Add(Entry{ID: id, Profile: "p", Projection: p, Created: p.Date}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range []Entry{{Projection: bp}, {Projection: old}} {
+		if tr := b.Trend("p", TrendKey(e)); len(tr.Points) != 2 {
+			t.Errorf("trend of %v: %d points", e.Codes, len(tr.Points))
+		}
+	}
+	if s := b.SummaryAt("p", day("2025-01-01")); len(s.Vitals) != 1 || s.Vitals[0].ID != "new" {
+		t.Errorf("summary vitals %+v", s.Vitals)
+	}
+}
