@@ -331,8 +331,8 @@ type quantity struct {
 
 // observationValue returns the numeric value (if any) and a one-line text.
 func observationValue(m any) (*quantity, string) {
-	if q, text, ok := quantityOf(get(m, "valueQuantity")); ok {
-		return q, text
+	if q, ok := quantityOf(get(m, "valueQuantity")); ok {
+		return q, "" // the caller writes it, with the reference range
 	}
 	if s := valueText(m); s != "" {
 		return nil, s
@@ -352,8 +352,8 @@ func observationValue(m any) (*quantity, string) {
 		}
 	}
 	if sys != nil && dia != nil {
-		sq, _, ok1 := quantityOf(get(sys, "valueQuantity"))
-		dq, _, ok2 := quantityOf(get(dia, "valueQuantity"))
+		sq, ok1 := quantityOf(get(sys, "valueQuantity"))
+		dq, ok2 := quantityOf(get(dia, "valueQuantity"))
 		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
 			sq.value2 = &dq.value
 			// Both numbers of LOINC 8480-6 and 8462-4 are in mmHg, also
@@ -366,8 +366,8 @@ func observationValue(m any) (*quantity, string) {
 	var first *quantity
 	for _, c := range comps {
 		var vt string
-		if q, text, ok := quantityOf(get(c, "valueQuantity")); ok {
-			vt = text
+		if q, ok := quantityOf(get(c, "valueQuantity")); ok {
+			vt = q.text()
 			if first == nil {
 				first = q
 			}
@@ -391,19 +391,23 @@ func observationValue(m any) (*quantity, string) {
 	return nil, strings.Join(parts, "; ")
 }
 
-// quantityOf reads a Quantity: value, display unit, comparator and text
-// like "< 5.4 %" (by FormatValue, without a range).
-func quantityOf(q any) (*quantity, string, bool) {
+// quantityOf reads a Quantity: value, display unit and comparator.
+func quantityOf(q any) (*quantity, bool) {
 	v, ok := num(q, "value")
 	if !ok || !finite(v) {
-		return nil, "", false
+		return nil, false
 	}
 	qt := &quantity{value: v, unit: prettyUnit(firstNonEmpty(str(q, "unit"), str(q, "code")))}
 	if c := str(q, "comparator"); c == "<" || c == "<=" || c == ">=" || c == ">" {
 		qt.comparator = c
 	}
-	p := Projection{Value: &v, Unit: qt.unit, Comparator: qt.comparator}
-	return qt, p.ValueText(), true
+	return qt, true
+}
+
+// text is the quantity as people read it ("< 5.4 %"), by FormatValue
+// without a range.
+func (q *quantity) text() string {
+	return Projection{Value: &q.value, Unit: q.unit, Comparator: q.comparator}.ValueText()
 }
 
 // valueText renders the non-Quantity value[x] of an Observation or component.
@@ -424,8 +428,8 @@ func valueText(m any) string {
 		return s
 	}
 	if r := objAny(m, "valueRange"); r != nil {
-		lo, _, ok1 := quantityOf(get(r, "low"))
-		hi, _, ok2 := quantityOf(get(r, "high"))
+		lo, ok1 := quantityOf(get(r, "low"))
+		hi, ok2 := quantityOf(get(r, "high"))
 		if ok1 && ok2 {
 			unit := firstNonEmpty(hi.unit, lo.unit)
 			return withUnit(FormatValue(lo.value, unit, nil, nil)+"–"+FormatValue(hi.value, unit, nil, nil), unit)
