@@ -256,8 +256,8 @@ func projectObservation(m any) Projection {
 		}
 	}
 	p.Interp = interpretation(m)
-	if p.Interp == "" && p.Value2 != nil {
-		p.Interp = componentInterpretation(m)
+	if p.Interp == "" {
+		p.Interp = componentInterpretation(m) // a panel's flags are its parts'
 	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = computeInterp(*p.Value, p.RefLow, p.RefHigh)
@@ -470,9 +470,9 @@ func interpretation(m any) string {
 	return ""
 }
 
-// componentInterpretation is, for a pair read from components (blood
-// pressure), the flag of a component: the first that is not normal, else
-// the first given.
+// componentInterpretation is, for an observation made of components (a
+// blood pressure, a panel), the flag of a component: the first that is not
+// normal, else the first given; so that no flag a source gave is dropped.
 func componentInterpretation(m any) string {
 	first := ""
 	for _, c := range arr(m, "component") {

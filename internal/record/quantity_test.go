@@ -76,6 +76,7 @@ func TestProjectValues(t *testing.T) {
 		{"lab-positive.json", "", "", "Detected", FlagOther, "Positive"},
 		{"lab-critical-text.json", "6.9 mmol/L", "3.5–5.1 mmol/L", "6.9 mmol/L", FlagCriticalHigh, ""},
 		{"lab-novalue.json", "", "", "", FlagNone, ""},
+		{"panel-flags.json", "", "", "Cholesterol: 182 mg/dL; LDL: 161.12 mg/dL", FlagCriticalHigh, ""},
 	} {
 		p := projectFile(t, c.file)
 		level, ft := p.ResultFlag()

@@ -184,7 +184,7 @@ func refProjectObservation(m refObj) Projection {
 		}
 	}
 	p.Interp = refInterpretation(m)
-	if p.Interp == "" && p.Value2 != nil {
+	if p.Interp == "" {
 		p.Interp = componentInterpretation(m)
 	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
