@@ -109,3 +109,33 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// HL7's sample CCD in the browser: its platelets (123, range 150–350,
+// flagged LX) show Low, its blood pressures as pairs, its urea nitrogen
+// row without a value stays out of the summary.
+func TestValuesCorpusCCDA(t *testing.T) {
+	path := filepath.Join(corpusDir, "ccda", "HL7-CCD-1.xml")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not present (%s); set BACKPACK_CORPUS", path)
+	}
+	s := startSite(t, "values-ccda")
+	ctx, cancel := browser(t)
+	defer cancel()
+	fsRun(t, ctx, "phone", phone())
+	fsUnlocked(t, ctx, s)
+	fsImport(t, ctx, path)
+	fsNav(t, ctx, "/summary")
+	fsRun(t, ctx, "summary", chromedp.WaitVisible(`#sum-vitals`, chromedp.ByQuery))
+	fsContains(t, ctx, "#sum-labs", "Platelets", "123 10*9/L", "Low")
+	var pairs bool
+	fsEval(t, ctx, `/Blood pressure\s+\d{3}\/\d{2} mmHg/.test(document.querySelector('#sum-vitals').innerText)`, &pairs)
+	if !pairs {
+		t.Errorf("vital signs: %q", fsText(t, ctx, "#sum-vitals"))
+	}
+	for sel, bad := range map[string]string{"#sum-labs": "Urea nitrogen", "#sum-vitals": "Systolic"} {
+		if strings.Contains(fsText(t, ctx, sel), bad) {
+			t.Errorf("%s shows %q", sel, bad)
+		}
+	}
+	fsShots(t, ctx, "values-ccd-summary")
+}
