@@ -54,7 +54,7 @@ func TestSummaryValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	js := string(ips.JSON)
-	for _, want := range []string{"125/75 mmHg", "124.6011107612412", "75.01937460923318", "165.06825365352302"} {
+	for _, want := range []string{"125/75 mmHg", "124.6011107612412", "75.01937460923318", "165.06825365352302", "Urea nitrogen, Serum — no value given"} {
 		if !strings.Contains(js, want) {
 			t.Errorf("IPS lacks %q", want)
 		}
