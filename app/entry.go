@@ -31,6 +31,7 @@ type EntryPage struct {
 	hasForm  bool
 	trendN   int
 	raw      string
+	story    []record.Block // the resource's own narrative
 	notice   string
 	err      string
 	busy     bool
@@ -96,6 +97,7 @@ func (p *EntryPage) setEntry(e record.Entry) {
 	} else {
 		p.raw = string(e.Resource.JSON)
 	}
+	p.story = record.Narrative(e.Resource)
 	p.trendN = 0
 	if s := current(); s != nil && e.Value != nil {
 		if key := record.TrendKey(e); key != "" {
@@ -129,7 +131,7 @@ func (p *EntryPage) run(ctx app.Context, do func() error, after func(ctx app.Con
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {
-				p.err = errorText("")
+				p.err = changeErrorText(err)
 				return
 			}
 			p.reloadHeader()
@@ -195,7 +197,7 @@ func (p *EntryPage) deleteEntry(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {
-				p.err = errorText("")
+				p.err = changeErrorText(err)
 				return
 			}
 			recSetLastDeleted(id)
@@ -245,6 +247,7 @@ func (p *EntryPage) Render() app.UI {
 			p.renderFacts(),
 		),
 		app.Div().Class("slot").Body(p.renderActions()),
+		app.Div().Class("slot").Body(p.renderNarrative()),
 		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
 		app.Div().Class("slot").Body(p.renderFiles()),
@@ -271,7 +274,7 @@ func (p *EntryPage) renderFacts() app.UI {
 		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
-	} else if e.Text != "" {
+	} else if e.Text != "" && len(p.story) == 0 { // a narrative shows the text as written
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
@@ -310,6 +313,81 @@ func (p *EntryPage) renderFacts() app.UI {
 	return app.Dl().ID("facts").Class("facts").Body(rows...)
 }
 
+// renderNarrative shows what the source document says in its own words
+// (tables, lists, paragraphs), built from the sanitised blocks.
+func (p *EntryPage) renderNarrative() app.UI {
+	if len(p.story) == 0 {
+		return nil
+	}
+	return app.Section().ID("narrative").Class("card").Aria("labelledby", "narrative-h").Body(
+		app.H2().ID("narrative-h").Text(i18n.T("rec.entry.narrative")),
+		app.Div().Class("narrative").Body(narrativeUI(p.story)...),
+	)
+}
+
+// narrativeUI builds go-app elements for narrative blocks: only the tags
+// record.Block holds, text as text (never HTML).
+func narrativeUI(bs []record.Block) []app.UI {
+	out := make([]app.UI, 0, len(bs))
+	for _, b := range bs {
+		kids := narrativeUI(b.Kids)
+		var el app.UI
+		switch b.Tag {
+		case "":
+			el = app.Text(b.Text)
+		case "p":
+			el = app.P().Body(kids...)
+		case "ul":
+			el = app.Ul().Body(kids...)
+		case "ol":
+			el = app.Ol().Body(kids...)
+		case "li":
+			el = app.Li().Body(kids...)
+		case "table":
+			el = app.Div().Class("narrative-table").Body(app.Table().Body(kids...))
+		case "caption":
+			el = app.Caption().Body(kids...)
+		case "thead":
+			el = app.THead().Body(kids...)
+		case "tbody":
+			el = app.TBody().Body(kids...)
+		case "tr":
+			el = app.Tr().Body(kids...)
+		case "th":
+			el = cellSpans(app.Th().Scope("col").Body(kids...), b)
+		case "td":
+			el = cellSpans(app.Td().Body(kids...), b)
+		case "b":
+			el = app.B().Body(kids...)
+		case "i":
+			el = app.I().Body(kids...)
+		case "br":
+			el = app.Br()
+		default:
+			continue
+		}
+		out = append(out, el)
+	}
+	return out
+}
+
+// spanned is a table cell element (th or td).
+type spanned[T any] interface {
+	ColSpan(int) T
+	Rowspan(int) T
+}
+
+// cellSpans gives a cell the spans its block has.
+func cellSpans[T spanned[T]](cell T, b record.Block) T {
+	if b.ColSpan > 1 {
+		cell = cell.ColSpan(b.ColSpan)
+	}
+	if b.RowSpan > 1 {
+		cell = cell.Rowspan(b.RowSpan)
+	}
+	return cell
+}
+
 // renderDetails lists the entry's form values that the facts do not show.
 func (p *EntryPage) renderDetails() app.UI {
 	if !p.hasForm {
@@ -328,6 +406,9 @@ func (p *EntryPage) renderDetails() app.UI {
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
+		}
+		if fd.Type == record.FieldLongText && len(p.story) > 0 {
+			continue // the narrative card shows it as written
 		}
 		if fd.Type == record.FieldChoice {
 			v = recChoiceLabel(fd.Name, v)
@@ -367,7 +448,7 @@ func (p *EntryPage) renderActions() app.UI {
 		}),
 		app.If(p.trendN >= 2, func() app.UI {
 			return app.A().ID("trend").Class("btn btn-secondary").Href(PathTrend + e.ID).
-				Text(i18n.T("rec.entry.trend", p.trendN))
+				Text(i18n.N("rec.entry.trend", p.trendN))
 		}),
 		app.If(e.Flag == nil && !p.flagOpen, func() app.UI {
 			return app.Button().ID("flag").Class("btn btn-secondary").Text(i18n.T("rec.flag.button")).
@@ -467,7 +548,7 @@ func (p *EntryPage) renderFiles() app.UI {
 			fi := files[i]
 			return app.Li().Body(
 				app.A().Href(PathFiles).Text(fi.Name),
-				app.Span().Class("muted").Text(" "+recFileSize(fi.Size)),
+				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
 			)
 		})),
 	)
@@ -532,17 +613,6 @@ func recSystemName(sys string) string {
 		return sys[i+1:]
 	}
 	return sys
-}
-
-// recFileSize is a size for people: "340 KB".
-func recFileSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return i18n.T("rec.size.mb", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return i18n.T("rec.size.kb", (n+512)>>10)
-	}
-	return i18n.T("rec.size.b", n)
 }
 
 // recSameValue reports whether a one-line text only repeats the result

@@ -428,7 +428,7 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 		}
 		saved, err := s.SaveEntry(ctx, entry)
 		if err != nil {
-			fail(errorText(""), nil)
+			fail(changeErrorText(err), nil)
 			return
 		}
 		ctx.Dispatch(func(ctx app.Context) {
@@ -461,10 +461,5 @@ func (f *EntryForm) showErrors(ctx app.Context, errs []record.FieldError) {
 	}
 }
 
-// recFixText asks to fix n problems, in the singular for one.
-func recFixText(n int) string {
-	if n == 1 {
-		return i18n.T("rec.form.fix.one")
-	}
-	return i18n.T("rec.form.fix", n)
-}
+// recFixText asks to fix n problems.
+func recFixText(n int) string { return i18n.N("rec.form.fix", n) }

@@ -18,8 +18,8 @@ var xpSectionKinds = []record.Kind{
 	record.KindAllergy, record.KindCondition, record.KindMedication, record.KindImmunization,
 	record.KindLab, record.KindVital, record.KindVisit, record.KindProcedure, record.KindImaging,
 	record.KindReport, record.KindClinicianNote, record.KindDocument, record.KindCarePlan,
-	record.KindSocial, record.KindCareTeam, record.KindEmergencyContact, record.KindInsurance,
-	record.KindOther,
+	record.KindSocial, record.KindAssessment, record.KindFamilyHistory, record.KindDevice, record.KindCareTeam,
+	record.KindEmergencyContact, record.KindInsurance, record.KindBilling, record.KindOther,
 }
 
 // xpSectionLimit is how many entries a section shows before "show all".

@@ -337,7 +337,7 @@ func (f *FilesPage) renderUpload(u upload) app.UI {
 	case upWaiting:
 		status = i18n.T("files.up.waiting")
 	case upRunning:
-		status = i18n.T("files.up.running", humanSize(u.Done, lang), humanSize(u.Size, lang))
+		status = i18n.T("files.up.running", i18n.Size(lang, u.Done), i18n.Size(lang, u.Size))
 	case upDone:
 		status = i18n.T("files.up.done")
 	case upFailed:
@@ -375,7 +375,7 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 	return app.Li().Class("item file-item").DataSet("file", fi.ID).Body(
 		app.Span().Class("item-title file-name").Text(fi.Name),
 		app.Span().Class("badge").Text(i18n.T(typeLabelKey(fi.Type, fi.Name))),
-		app.Span().Class("item-meta").Text(i18n.T("files.meta", humanSize(fi.Size, lang), fileDate(fi.Created))),
+		app.Span().Class("item-meta").Text(i18n.T("files.meta", i18n.Size(lang, fi.Size), fileDate(fi.Created))),
 		app.Div().Class("item-meta file-entries").Body(
 			app.If(len(entries) == 0, func() app.UI {
 				return app.Span().Text(i18n.T("files.attached.none"))
@@ -430,10 +430,8 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 func (f *FilesPage) renderConfirm(fi record.FileInfo, attached int) app.UI {
 	return app.Div().Class("confirm").Role("alertdialog").Aria("labelledby", "confirm-"+fi.ID).Body(
 		app.P().ID("confirm-"+fi.ID).Text(i18n.T("files.delete.confirm", fi.Name)),
-		app.If(attached == 1, func() app.UI {
-			return app.P().Class("muted").Text(i18n.T("files.delete.attached.one"))
-		}).ElseIf(attached > 1, func() app.UI {
-			return app.P().Class("muted").Text(i18n.T("files.delete.attached", attached))
+		app.If(attached > 0, func() app.UI {
+			return app.P().Class("muted").Text(i18n.N("files.delete.attached", attached))
 		}),
 		app.Div().Class("actions").Body(
 			app.Button().Class("btn btn-danger file-delete-yes").Disabled(f.working).

@@ -9,40 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"backpack/internal/i18n"
 	"backpack/internal/record"
 )
 
 // Helpers shared by the files, summary, emergency and flags pages. Pure Go,
 // tested on the host.
-
-// humanSize renders a byte count for people: "512 B", "1.4 MB" ("1,4 MB" in
-// Spanish). Units are decimal (1 kB = 1000 B), like file managers show.
-func humanSize(n int64, lang i18n.Lang) string {
-	if n < 0 {
-		n = 0
-	}
-	if n < 1000 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	units := []string{"kB", "MB", "GB", "TB"}
-	v := float64(n) / 1000
-	u := 0
-	for v >= 999.5 && u < len(units)-1 {
-		v /= 1000
-		u++
-	}
-	var s string
-	if v >= 99.95 {
-		s = strconv.FormatFloat(v, 'f', 0, 64)
-	} else {
-		s = strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	if lang == i18n.Spanish {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s + " " + units[u]
-}
 
 // Types that may be shown inline. Anything else is only downloaded, so a
 // stored file can never run as a page of Backpack's origin (an HTML or SVG

@@ -11,31 +11,6 @@ import (
 	"backpack/internal/record"
 )
 
-func TestHumanSize(t *testing.T) {
-	for _, c := range []struct {
-		n    int64
-		lang i18n.Lang
-		want string
-	}{
-		{-1, i18n.English, "0 B"},
-		{0, i18n.English, "0 B"},
-		{999, i18n.English, "999 B"},
-		{1000, i18n.English, "1.0 kB"},
-		{1536, i18n.English, "1.5 kB"},
-		{99_949, i18n.English, "99.9 kB"},
-		{99_960, i18n.English, "100 kB"},
-		{999_400, i18n.English, "999 kB"},
-		{999_600, i18n.English, "1.0 MB"},
-		{104_857_600, i18n.English, "105 MB"},
-		{1_400_000, i18n.Spanish, "1,4 MB"},
-		{3_000_000_000_000_000, i18n.English, "3000 TB"},
-	} {
-		if got := humanSize(c.n, c.lang); got != c.want {
-			t.Errorf("humanSize(%d, %s) = %q, want %q", c.n, c.lang, got, c.want)
-		}
-	}
-}
-
 // Only images and PDFs get an object URL of their own type; HTML, SVG and
 // anything else become opaque bytes, so a stored file never runs as a page.
 func TestPreviewTypes(t *testing.T) {

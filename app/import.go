@@ -63,6 +63,7 @@ type importFile struct {
 	counts  []importCount
 	target  string // profile id or importNewProfile
 	records int    // resources to add (the Patient aside)
+	files   int    // documents embedded in the file, stored as files
 
 	out     importOutcome
 	saveErr string // catalog key
@@ -260,6 +261,7 @@ func (pv importPreview) apply(it *importFile) {
 	it.patient, it.born, it.groups, it.counts = pv.patient, pv.born, pv.groups, pv.counts
 	it.target = pv.target
 	it.records = len(pv.res.Resources)
+	it.files = len(pv.res.Files)
 	switch {
 	case pv.errKey != "":
 		it.state = fileFailed
@@ -344,14 +346,14 @@ func (p *ImportPage) confirm(ctx app.Context) {
 						return
 					}
 					ctx.Dispatch(func(ctx app.Context) {
-						p.stage = i18n.T("importui.stage.prepare", total, j.it.name)
+						p.stage = i18n.N("importui.stage.prepare", total, total, j.it.name)
 						p.done = base + int64(done)
 					})
 				case stageWrite:
 					timing.Prepare += now.Sub(t0)
 					t0 = now
 					ctx.Dispatch(func(ctx app.Context) {
-						p.stage = i18n.T("importui.stage.write", total, j.it.name)
+						p.stage = i18n.N("importui.stage.write", total, total, j.it.name)
 						p.done = base + n
 					})
 				}
@@ -491,7 +493,7 @@ func (p *ImportPage) Render() app.UI {
 				return app.Div().Class("actions import-actions").Body(
 					app.If(pending > 0, func() app.UI {
 						return app.Button().ID("import-confirm").Class("btn").Disabled(busy || ready == 0).
-							Text(i18n.T("importui.confirm", ready)).
+							Text(i18n.N("importui.confirm", ready)).
 							OnClick(func(ctx app.Context, e app.Event) { p.confirm(ctx) })
 					}),
 					app.Button().ID("import-clear").Class("btn btn-secondary").Disabled(busy).
@@ -557,7 +559,7 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 			return p.renderPreview(it, id, busy)
 		}),
 		app.If(it.state == fileDone, func() app.UI {
-			return app.P().Class("import-result ok").Text(i18n.T("importui.result", it.out.Added, it.out.Skipped))
+			return app.P().Class("import-result ok").Text(i18n.T("importui.result", i18n.N("importui.added", it.out.Added), i18n.N("importui.already", it.out.Skipped)))
 		}),
 		app.If(it.state == fileNotSaved, func() app.UI {
 			return app.P().Class("import-result error").Role("alert").Text(i18n.T(it.saveErr))
@@ -576,7 +578,7 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 // person ties them to, as a key id says nothing of who may sign with it.
 func (p *ImportPage) renderKeys(it *importFile, id string, busy bool) app.UI {
 	if it.issuer != "" {
-		return app.P().Class("import-keys import-keys-tied").Text(i18n.T("importui.keys.tied", it.nkeys, it.issuer))
+		return app.P().Class("import-keys import-keys-tied").Text(i18n.N("importui.keys.tied", it.nkeys, it.nkeys, it.issuer))
 	}
 	draft := it.draft
 	if draft == "" {
@@ -584,7 +586,7 @@ func (p *ImportPage) renderKeys(it *importFile, id string, busy bool) app.UI {
 	}
 	in := id + "-iss"
 	return app.Div().Class("import-keys").Body(
-		app.P().Text(i18n.T("importui.keys.found", it.nkeys)),
+		app.P().Text(i18n.N("importui.keys.found", it.nkeys)),
 		app.Label().For(in).Text(i18n.T("importui.keys.issuer")),
 		app.Input().ID(in).Class("import-keys-iss").Type("url").Value(draft).Placeholder("https://").
 			Aria("describedby", in+"-hint").
@@ -684,6 +686,11 @@ func (p *ImportPage) renderPreview(it *importFile, id string, busy bool) app.UI 
 	facts = append(facts,
 		app.Dt().Text(i18n.T("importui.records")),
 		app.Dd().Class("import-total").Text(strconv.Itoa(total)))
+	if it.files > 0 {
+		facts = append(facts,
+			app.Dt().Text(i18n.T("importui.files")),
+			app.Dd().Class("import-files").Text(importFilesText(it.files)))
+	}
 	return app.Div().Class("import-preview").Body(
 		app.Dl().Class("facts").Body(facts...),
 		app.Ul().Class("import-counts").Aria("label", i18n.T("importui.counts")).Body(
@@ -707,7 +714,7 @@ func (p *ImportPage) renderProblems(it *importFile) app.UI {
 	n := len(it.res.Problems)
 	hasError := it.groups[0].Severity == importer.SevError
 	return app.Details().Class("import-problems").Open(hasError || len(it.groups) <= 3).Body(
-		app.Summary().Text(i18n.T("importui.problems", n)),
+		app.Summary().Text(i18n.N("importui.problems", n)),
 		app.Ul().Class("import-problem-list").Body(
 			app.Range(it.groups).Slice(func(i int) app.UI {
 				g := it.groups[i]
@@ -715,7 +722,7 @@ func (p *ImportPage) renderProblems(it *importFile) app.UI {
 					app.Span().Class("badge "+importSevBadge(g.Severity)).Text(i18n.T("import.severity."+g.Severity)),
 					app.Span().Class("import-problem-text").Text(importer.ProblemMessage(g.Sample)),
 					app.If(g.Count > 1, func() app.UI {
-						return app.Span().Class("import-problem-count").Text(i18n.T("importui.times", g.Count))
+						return app.Span().Class("import-problem-count").Text(i18n.N("importui.times", g.Count))
 					}),
 					app.If(len(g.Where) > 0, func() app.UI {
 						where := importJoinWhere(g.Where, g.Count)
@@ -815,9 +822,9 @@ func (p *ImportPage) profileName(id string) string {
 func (p *ImportPage) renderSummary() app.UI {
 	s := p.summary
 	return app.Div().ID("import-done").Class("card import-done").Body(
-		app.P().Class("import-done-text").Text(i18n.T("importui.done", s.Added, s.Skipped)),
+		app.P().Class("import-done-text").Text(i18n.T("importui.done", i18n.N("importui.added", s.Added), i18n.N("importui.already", s.Skipped))),
 		app.If(s.Failed > 0, func() app.UI {
-			return app.P().Class("field-error").Text(i18n.T("importui.done.failed", s.Failed))
+			return app.P().Class("field-error").Text(i18n.N("importui.done.failed", s.Failed))
 		}),
 		app.Div().Class("actions").Body(
 			app.Range(s.Profiles).Slice(func(i int) app.UI {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/importer/ccda"
 	"backpack/internal/record"
@@ -257,11 +258,36 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 		entries[i].Profile = profileID
 	}
 	progress(stageWrite, 0, len(entries))
-	added, skipped, err := s.Import(ctx, prof, entries)
+	added, skipped, err := s.Import(ctx, prof, entries, importFiles(res, len(entries))...)
 	if err != nil {
 		return importOutcome{}, err
 	}
+	if prof != nil {
+		profileID = prof.ID // the same person made meanwhile in another tab
+	}
 	return importOutcome{Added: added, Skipped: skipped, Profile: profileID}, nil
+}
+
+// importFiles are the documents embedded in a file (PDFs, images…), for
+// session.Import to store as files attached to their entries: entry i is
+// the one of res.Resources[i] (importPrepare keeps the order).
+func importFiles(res importer.Result, entries int) []session.ImportFile {
+	var out []session.ImportFile
+	for _, f := range res.Files {
+		var owners []int
+		for _, o := range f.Owners {
+			if o >= 0 && o < entries {
+				owners = append(owners, o)
+			}
+		}
+		out = append(out, session.ImportFile{Name: f.Name, Type: f.Type, SHA256: f.SHA256, Data: f.Data, Entries: owners})
+	}
+	return out
+}
+
+// importFilesText counts documents in plain words: "1 file", "2 files".
+func importFilesText(n int) string {
+	return i18n.N("importui.files.count", n)
 }
 
 // importGC lets the heap grow more between collections while a file is

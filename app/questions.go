@@ -56,7 +56,7 @@ func (q *Questions) refresh() {
 		return
 	}
 	q.profile = p
-	q.team, _ = s.Book().Timeline(record.Filter{Profile: p.ID, Kinds: []record.Kind{record.KindCareTeam}}, 0, 500)
+	q.team = s.Book().Summary(p.ID).CareTeam
 	q.questions = s.Book().Questions(p.ID)
 }
 
@@ -129,6 +129,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 				return
 			}
 			q.text = ""
+			clearInputs(ctx, "q-text") // Attr("value", "") alone leaves the typed text in the box
 			q.notice = i18n.T("rec.q.added")
 			q.refresh()
 			recFocusID(q.cctx, "q-text")

@@ -27,6 +27,10 @@ func (s *Shell) OnMount(ctx app.Context) {
 	s.installable = ctx.IsAppInstallable()
 	s.unlocked = current() != nil
 	s.path = ctx.Page().URL().Path
+	if s.unlocked {
+		showingPage(ctx)
+		followTabs()
+	}
 	watchIdle()
 	s.mounted = true
 	markMounted()

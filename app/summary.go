@@ -78,7 +78,7 @@ func (p *SummaryPage) Render() app.UI {
 			app.If(p.total > 0, func() app.UI { return p.renderActions() }),
 			app.If(p.openFlags > 0, func() app.UI {
 				return app.P().Class("banner no-print").Body(
-					app.Span().Text(i18n.T("summary.flags", p.openFlags)),
+					app.Span().Text(i18n.N("summary.flags", p.openFlags)),
 					app.A().Class("btn btn-small btn-secondary").Href(PathFlags).Text(i18n.T("summary.flags.open")),
 				)
 			}),

@@ -82,7 +82,7 @@ func (p *TrendPage) Render() app.UI {
 	rng := recRangeText(t.RefLow, t.RefHigh, t.Unit)
 	return &Shell{Title: t.Title, Content: []app.UI{
 		app.P().Class("muted").Body(
-			app.Text(i18n.T("rec.trend.count", len(t.Points))),
+			app.Text(i18n.N("rec.trend.count", len(t.Points))),
 			app.If(rng != "", func() app.UI {
 				return app.Span().Body(app.Text(" · "+i18n.T("rec.entry.range")+": "), app.Span().ID("trend-range").Text(rng))
 			}),

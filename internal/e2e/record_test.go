@@ -273,6 +273,7 @@ func TestRecord(t *testing.T) {
 	recSet(t, ctx, "#q-text", "Is my A1c going the right way?")
 	recClick(t, ctx, "#q-add")
 	recWaitCount(t, ctx, ".q-item", 1)
+	recPoll(t, ctx, "the question box is empty after adding", `document.querySelector("#q-text").value === ""`)
 	recContains(t, ctx, ".q-group h2", "Dr. Ada Okafor")
 	recSelect(t, ctx, "#q-provider", "__other__")
 	recWait(t, ctx, "#q-other")

@@ -586,6 +586,9 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 			if string(e.Resource.JSON) == "null" {
 				e.Resource.JSON = nil
 			}
+			if e.Value2 == nil && e.Comparator == "" {
+				record.UpgradeProjection(&e.Projection) // written before pairs and comparators
+			}
 			d.Entries = append(d.Entries, *e)
 		default:
 			return fmt.Errorf("%w: vault.jsonl line %d: unknown record", ErrCorrupt, n)

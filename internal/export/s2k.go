@@ -25,12 +25,18 @@ const (
 // s2kCount decodes the S2K's one-byte count.
 func s2kCount(c byte) int { return (16 + int(c&15)) << (uint32(c>>4) + 6) }
 
+// testHookS2K, when set, is told the bytes each S2K derivation hashes.
+var testHookS2K func(count int)
+
 // s2kSHA256 is the iterated and salted S2K with SHA-256 for a key of at
 // most 32 bytes: the SHA-256 of salt‖passphrase repeated to count bytes
 // (at least once whole).
 func s2kSHA256(pass, salt []byte, count int) []byte {
 	data := append(append([]byte(nil), salt...), pass...)
 	count = max(count, len(data))
+	if testHookS2K != nil {
+		testHookS2K(count)
+	}
 	if sum, ok := webIterHash(data, count); ok {
 		return sum
 	}

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"fmt"
 	"html/template"
 	"io"
 	"sort"
@@ -37,9 +36,17 @@ type summaryView struct {
 }
 
 type profileView struct {
-	Name     string
-	Details  string
-	Sections []sectionView
+	Name       string
+	Details    string
+	Sections   []sectionView
+	NarrTitle  string
+	Narratives []narrativeView
+}
+
+// narrativeView is one note from a document, in its own words.
+type narrativeView struct {
+	Title, Date string
+	HTML        template.HTML
 }
 
 type sectionView struct {
@@ -65,12 +72,12 @@ func renderSummary(w io.Writer, d Data, lang i18n.Lang, now time.Time) error {
 		Footer:    t("export.summary.footer"),
 	}
 	for _, p := range d.Profiles {
-		v.Profiles = append(v.Profiles, profileSummary(d, p, t))
+		v.Profiles = append(v.Profiles, profileSummary(d, p, lang, t))
 	}
 	return summaryTmpl.Execute(w, v)
 }
 
-func profileSummary(d Data, p record.Profile, t func(string, ...any) string) profileView {
+func profileSummary(d Data, p record.Profile, lang i18n.Lang, t func(string, ...any) string) profileView {
 	pv := profileView{Name: p.Name}
 	if pv.Name == "" {
 		pv.Name = t("export.summary.unnamed")
@@ -193,7 +200,11 @@ func profileSummary(d Data, p record.Profile, t func(string, ...any) string) pro
 	}{{"careteam", record.KindCareTeam}, {"contacts", record.KindEmergencyContact}} {
 		sec = sectionView{ID: k.id, Title: t("export.sec." + k.id),
 			Cols: []string{t("export.col.name"), t("export.col.details")}}
-		for _, e := range byKind(k.kind) {
+		members := byKind(k.kind)
+		if k.kind == record.KindCareTeam {
+			members = distinctTeam(members)
+		}
+		for _, e := range members {
 			det := e.Text
 			if e.Who != "" && e.Who != e.Title {
 				det = strings.TrimPrefix(det+" · "+e.Who, " · ")
@@ -231,15 +242,64 @@ func profileSummary(d Data, p record.Profile, t func(string, ...any) string) pro
 	}
 	pv.Sections = append(pv.Sections, sec)
 
+	pv.NarrTitle, pv.Narratives = t("export.sec.narratives"), narratives(live)
+
 	sec = sectionView{ID: "files", Title: t("export.sec.files"),
 		Cols: []string{t("export.col.file"), t("export.col.type"), t("export.col.size")}}
 	for _, f := range d.Files {
 		if f.Profile == p.ID {
-			sec.Rows = append(sec.Rows, rowView{Cells: []string{f.Name, f.Type, byteSize(f.Size)}})
+			sec.Rows = append(sec.Rows, rowView{Cells: []string{f.Name, f.Type, i18n.Size(lang, f.Size)}})
 		}
 	}
 	pv.Sections = append(pv.Sections, sec)
 	return pv
+}
+
+// distinctTeam lists each person once (see record.DistinctCareTeam).
+func distinctTeam(es []*record.Entry) []*record.Entry {
+	vals := make([]record.Entry, len(es))
+	for i, e := range es {
+		vals[i] = *e
+	}
+	keep := map[string]bool{}
+	for _, e := range record.DistinctCareTeam(vals) {
+		keep[e.ID] = true
+	}
+	out := es[:0:0]
+	for _, e := range es {
+		if keep[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// RecentNarratives is how many notes from documents the summary shows in
+// their own words (tables and lists as written), per profile.
+const RecentNarratives = 10
+
+// narratives are the latest clinician notes with a narrative, rendered.
+func narratives(es []*record.Entry) []narrativeView {
+	var out []narrativeView
+	for _, e := range es { // newest first
+		if len(out) == RecentNarratives {
+			break
+		}
+		if e.Kind != record.KindClinicianNote || len(e.Resource.JSON) == 0 {
+			continue
+		}
+		bs := record.Narrative(e.Resource)
+		if len(bs) == 0 {
+			continue
+		}
+		d := ""
+		if !e.Date.IsZero() {
+			d = e.Date.Format("2006-01-02")
+		}
+		// NarrativeHTML writes only its own tags and escaped text.
+		out = append(out, narrativeView{Title: title(e), Date: d, HTML: template.HTML(record.NarrativeHTML(bs))})
+	}
+	return out
 }
 
 func row(e *record.Entry, cells ...string) rowView {
@@ -324,16 +384,6 @@ func abnormal(e *record.Entry) string {
 	return ""
 }
 
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // SummaryCSP is summary.html's Content-Security-Policy: its own inline
 // style and nothing else — no script, no request anywhere, not even to the
 // folder it is opened from.
@@ -369,6 +419,12 @@ td:first-child { font-weight: 500; }
 tr.alert td { color: var(--alert); }
 .mark { display: inline-block; min-width: 1.4em; margin-left: .3em; padding: 0 .25em; border: 1px solid currentColor;
   border-radius: .25em; font-size: .75em; font-weight: 700; text-align: center; }
+.narrative { margin: .6rem 0 1rem; overflow-x: auto; }
+.narrative h4 { margin: 0 0 .3rem; font-size: 1rem; }
+.narrative h4 .when { color: var(--muted); font-weight: 400; font-size: .85rem; }
+.narrative table { width: auto; min-width: 60%; }
+.narrative th, .narrative td { border: 1px solid var(--line); }
+.narrative p { margin: .3rem 0; }
 p.empty { color: var(--muted); font-style: italic; margin: .2rem .5rem; }
 footer { margin-top: 2.5rem; padding-top: .6rem; border-top: 1px solid var(--line); color: var(--muted); font-size: .85rem; }
 @media print {
@@ -409,6 +465,14 @@ footer { margin-top: 2.5rem; padding-top: .6rem; border-top: 1px solid var(--lin
 {{- end}}
 </section>
 {{- end}}{{end}}
+{{- if .Narratives}}
+<section id="narratives">
+<h3>{{.NarrTitle}}</h3>
+{{- range .Narratives}}
+<div class="narrative"><h4>{{.Title}}{{if .Date}} <span class="when">{{.Date}}</span>{{end}}</h4>{{.HTML}}</div>
+{{- end}}
+</section>
+{{- end}}
 </article>
 {{- end}}
 </main>

@@ -8,13 +8,11 @@ func init() {
 		"importui.intro":   "Add the files your patient portal or clinic gave you. They are read on this device, never uploaded, and stored encrypted.",
 		"importui.drop":    "Drop files here, or",
 		"importui.choose":  "Choose files",
-		"importui.formats": "FHIR R4 (.json, .ndjson), International Patient Summary, C-CDA (.xml), SMART Health Cards (.smart-health-card, or shc:/ text in a .txt). Gzipped (.gz) works too. Up to %d MB per file.",
+		"importui.formats": "FHIR R4 (.json, .xml, .ndjson), International Patient Summary, C-CDA (.xml), SMART Health Cards (.smart-health-card, or shc:/ text in a .txt). Gzipped (.gz) works too. Up to %d MB per file.",
 
-		"importui.stage.read":    "Reading %s (file %d of %d)…",
-		"importui.stage.check":   "Checking %s…",
-		"importui.stage.start":   "Getting ready…",
-		"importui.stage.prepare": "Preparing %d records from %s…",
-		"importui.stage.write":   "Encrypting and saving %d records from %s…",
+		"importui.stage.read":  "Reading %s (file %d of %d)…",
+		"importui.stage.check": "Checking %s…",
+		"importui.stage.start": "Getting ready…",
 
 		"importui.state.waiting":  "Waiting",
 		"importui.state.reading":  "Reading…",
@@ -24,11 +22,9 @@ func init() {
 		"importui.state.done":     "Imported",
 		"importui.state.notsaved": "Not imported",
 		"importui.state.keys":     "Issuer keys",
-		"importui.keys":           "%d public keys of a health card issuer. SMART Health Cards in this import are checked against them. Backpack never fetches keys: add only keys you got from a source you trust.",
 
 		"importui.line":           "(line %d)",
 		"importui.failed.nothing": "Nothing from this file was imported. Your other files are not affected.",
-		"importui.result":         "%d added, %d already there.",
 		"importui.remove":         "Remove",
 		"importui.remove.label":   "Remove %s from the list",
 
@@ -40,9 +36,7 @@ func init() {
 		"importui.signature":  "Signature",
 		"importui.records":    "Records to add",
 		"importui.counts":     "Records by type",
-		"importui.problems":   "Problems found (%d)",
 		"importui.noproblems": "No problems found.",
-		"importui.times":      "%d times",
 		"importui.where":      "at %s",
 
 		"importui.target":           "Add to",
@@ -53,12 +47,9 @@ func init() {
 		"importui.target.needed":    "Choose whose record this is.",
 		"importui.target.mismatch":  "This file is about %s, not %s. Check whose record it is.",
 
-		"importui.confirm":     "Import %d files",
-		"importui.clear":       "Clear the list",
-		"importui.atomic":      "Each file is saved whole or not at all. Records you already have are not added twice.",
-		"importui.done":        "Import finished: %d added, %d already there.",
-		"importui.done.failed": "%d files could not be saved; nothing from them was kept.",
-		"importui.open":        "See the timeline of %s",
+		"importui.clear":  "Clear the list",
+		"importui.atomic": "Each file is saved whole or not at all. Records you already have are not added twice.",
+		"importui.open":   "See the timeline of %s",
 
 		"importui.error.nopatient": "This file names no patient, so no new person can be made from it. Choose an existing person.",
 		"importui.error.noprofile": "That person no longer exists. Choose another one.",
@@ -69,13 +60,11 @@ func init() {
 		"importui.intro":   "Añade los archivos que te dio tu portal de pacientes o tu clínica. Se leen en este dispositivo, nunca se suben, y se guardan cifrados.",
 		"importui.drop":    "Suelta los archivos aquí, o",
 		"importui.choose":  "Elegir archivos",
-		"importui.formats": "FHIR R4 (.json, .ndjson), Resumen Internacional del Paciente, C-CDA (.xml), SMART Health Cards (.smart-health-card, o texto shc:/ en un .txt). También comprimidos (.gz). Hasta %d MB por archivo.",
+		"importui.formats": "FHIR R4 (.json, .xml, .ndjson), Resumen Internacional del Paciente, C-CDA (.xml), SMART Health Cards (.smart-health-card, o texto shc:/ en un .txt). También comprimidos (.gz). Hasta %d MB por archivo.",
 
-		"importui.stage.read":    "Leyendo %s (archivo %d de %d)…",
-		"importui.stage.check":   "Revisando %s…",
-		"importui.stage.start":   "Preparando…",
-		"importui.stage.prepare": "Preparando %d registros de %s…",
-		"importui.stage.write":   "Cifrando y guardando %d registros de %s…",
+		"importui.stage.read":  "Leyendo %s (archivo %d de %d)…",
+		"importui.stage.check": "Revisando %s…",
+		"importui.stage.start": "Preparando…",
 
 		"importui.state.waiting":  "En espera",
 		"importui.state.reading":  "Leyendo…",
@@ -85,11 +74,9 @@ func init() {
 		"importui.state.done":     "Importado",
 		"importui.state.notsaved": "No importado",
 		"importui.state.keys":     "Claves del emisor",
-		"importui.keys":           "%d claves públicas de un emisor de tarjetas de salud. Las SMART Health Cards de esta importación se comprueban con ellas. Backpack nunca descarga claves: añade solo claves obtenidas de una fuente de confianza.",
 
 		"importui.line":           "(línea %d)",
 		"importui.failed.nothing": "No se importó nada de este archivo. Tus otros archivos no se ven afectados.",
-		"importui.result":         "%d añadidos, %d ya estaban.",
 		"importui.remove":         "Quitar",
 		"importui.remove.label":   "Quitar %s de la lista",
 
@@ -101,9 +88,7 @@ func init() {
 		"importui.signature":  "Firma",
 		"importui.records":    "Registros a añadir",
 		"importui.counts":     "Registros por tipo",
-		"importui.problems":   "Problemas encontrados (%d)",
 		"importui.noproblems": "No se encontraron problemas.",
-		"importui.times":      "%d veces",
 		"importui.where":      "en %s",
 
 		"importui.target":           "Añadir a",
@@ -114,12 +99,9 @@ func init() {
 		"importui.target.needed":    "Elige de quién es este historial.",
 		"importui.target.mismatch":  "Este archivo es de %s, no de %s. Comprueba de quién es el historial.",
 
-		"importui.confirm":     "Importar %d archivos",
-		"importui.clear":       "Vaciar la lista",
-		"importui.atomic":      "Cada archivo se guarda entero o nada. Los registros que ya tienes no se añaden dos veces.",
-		"importui.done":        "Importación terminada: %d añadidos, %d ya estaban.",
-		"importui.done.failed": "%d archivos no se pudieron guardar; no se conservó nada de ellos.",
-		"importui.open":        "Ver la cronología de %s",
+		"importui.clear":  "Vaciar la lista",
+		"importui.atomic": "Cada archivo se guarda entero o nada. Los registros que ya tienes no se añaden dos veces.",
+		"importui.open":   "Ver la cronología de %s",
 
 		"importui.error.nopatient": "Este archivo no indica un paciente, así que no se puede crear una persona a partir de él. Elige una persona existente.",
 		"importui.error.noprofile": "Esa persona ya no existe. Elige otra.",

@@ -1,5 +1,5 @@
 // Package importer reads health records in FHIR-family formats — FHIR R4
-// JSON (bundles of any type, single resources, Patient/$everything output),
+// JSON or XML (bundles of any type, single resources, Patient/$everything output),
 // bulk NDJSON, International Patient Summary documents and SMART Health
 // Cards — and, through a converter hook, C-CDA documents. Everything is pure
 // Go over an io.Reader plus a file name, so the same code runs on the host
@@ -62,6 +62,7 @@ type Result struct {
 	Format    Format          // what the file turned out to be
 	Patient   *fhir.Resource  // the subject (first Patient found), nil if none
 	Resources []fhir.Resource // everything else, in file order, references kept
+	Files     []File          // documents embedded in Resources, decoded (see File)
 	Counts    map[string]int  // resources by resourceType, the Patient included
 	Problems  []Problem
 	Source    string // source system: meta.source, card issuer, author organization
@@ -236,10 +237,15 @@ func importBytes(name string, b []byte, opts Options) (Result, error) {
 		}
 		res = cr
 	case FormatBundle, FormatResource, FormatIPS:
-		err = importJSON(&res, name, b)
+		if b[skipWS(b, 0)] == '<' {
+			err = importFHIRXML(&res, name, b, opts)
+		} else {
+			err = importJSON(&res, name, b)
+		}
 	default:
 		return res, &Error{Code: ErrCodeUnknown}
 	}
+	extractFiles(&res)
 	finish(&res)
 	return res, err
 }
@@ -357,6 +363,14 @@ func Merge(rs ...Result) Result {
 			} else {
 				extra = append(extra, *r.Patient)
 			}
+		}
+		for _, f := range r.Files {
+			owners := make([]int, len(f.Owners))
+			for i, o := range f.Owners {
+				owners[i] = o + len(out.Resources)
+			}
+			f.Owners = owners
+			out.Files = append(out.Files, f)
 		}
 		out.Resources = append(out.Resources, r.Resources...)
 	}

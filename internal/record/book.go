@@ -86,6 +86,11 @@ func (b *Book) Add(e Entry) error {
 }
 
 func (b *Book) insert(p *Entry) {
+	if p.Kind == KindOther && BillingTypes[p.Resource.Type] {
+		// Stored before billing had a kind of its own: the header's
+		// resource type says what it is, so no body has to be read.
+		p.Kind = KindBilling
+	}
 	b.entries[p.ID] = p
 	if k := identKey(p); k != "" {
 		if _, taken := b.ident[k]; !taken {
@@ -234,6 +239,7 @@ func (b *Book) sorted() []*Entry {
 type Filter struct {
 	Profile string
 	Kinds   []Kind    // any of these kinds
+	Hide    []Kind    // none of these kinds (see HiddenKinds)
 	From    time.Time // inclusive; undated entries are left out when From or To is set
 	To      time.Time // inclusive
 }
@@ -242,7 +248,7 @@ func (f Filter) match(e *Entry) bool {
 	if e.Profile != f.Profile || !e.Deleted.IsZero() {
 		return false
 	}
-	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, e.Kind) {
+	if !f.KindOK(e.Kind) {
 		return false
 	}
 	if !f.From.IsZero() || !f.To.IsZero() {
@@ -251,6 +257,11 @@ func (f Filter) match(e *Entry) bool {
 		}
 	}
 	return true
+}
+
+// KindOK reports whether the filter lets entries of kind k through.
+func (f Filter) KindOK(k Kind) bool {
+	return (len(f.Kinds) == 0 || slices.Contains(f.Kinds, k)) && !slices.Contains(f.Hide, k)
 }
 
 // Timeline returns one page of a profile's live entries, newest first,

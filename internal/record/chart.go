@@ -23,7 +23,7 @@ type ChartLabels struct {
 // LabelsFor returns the chart labels of a trend in a language.
 func LabelsFor(t Trend, lang i18n.Lang) ChartLabels {
 	return ChartLabels{
-		Title: i18n.In(lang, "record.chart.title", t.Title, len(t.Points)),
+		Title: i18n.NIn(lang, "record.chart.title", len(t.Points), t.Title, len(t.Points)),
 		Unit:  t.Unit,
 		Range: i18n.In(lang, "record.chart.range"),
 		Empty: i18n.In(lang, "record.chart.empty"),

@@ -49,6 +49,8 @@ func wantKind(m map[string]any) (Kind, bool) {
 		return KindImaging, true
 	case "CarePlan", "Goal":
 		return KindCarePlan, true
+	case "Claim", "ExplanationOfBenefit", "ClaimResponse", "Invoice", "Account", "PaymentNotice":
+		return KindBilling, true
 	case "Practitioner", "Organization", "PractitionerRole":
 		return KindCareTeam, true
 	case "Observation":

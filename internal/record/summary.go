@@ -86,7 +86,32 @@ func (b *Book) SummaryAt(profile string, now time.Time) Summary {
 			}
 		}
 	}
+	s.CareTeam = DistinctCareTeam(s.CareTeam)
 	return s
+}
+
+// DistinctCareTeam drops from a care-team list a Practitioner whom a
+// PractitionerRole of the same list already names: the role says more
+// (where, as what, how to reach), and one person is listed once. It
+// filters team in place.
+func DistinctCareTeam(team []Entry) []Entry {
+	inRole := map[string]bool{}
+	for _, e := range team {
+		if e.Resource.Type == "PractitionerRole" {
+			inRole[strings.Join(words(e.Title), " ")] = true
+		}
+	}
+	if len(inRole) == 0 {
+		return team
+	}
+	out := team[:0]
+	for _, e := range team {
+		if e.Resource.Type == "Practitioner" && inRole[strings.Join(words(e.Title), " ")] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // TrendKey is what groups repeated results of one test: its first LOINC

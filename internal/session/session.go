@@ -5,13 +5,16 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,10 +64,21 @@ func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (
 }
 
 func load(v *vault.Vault) (*Session, error) {
-	s := &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}}
+	s := &Session{v: v, now: time.Now}
+	if err := s.build(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// build makes the book (and the list of share links) from the vault's
+// headers: at unlock, and again when another tab changed the vault.
+func (s *Session) build() error {
+	v := s.v
+	book, shared, corrupt := record.NewBook(), map[string]record.SharedLink{}, 0
 	headers, err := v.Headers()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ids := make([]string, 0, len(headers))
 	for id := range headers {
@@ -76,46 +90,102 @@ func load(v *vault.Vault) (*Session, error) {
 	for _, id := range ids {
 		h, err := record.DecodeHeader(headers[id])
 		if err != nil {
-			s.corrupt++
+			corrupt++
 			continue
 		}
 		switch h.Type {
 		case record.RecordProfile:
-			s.book.PutProfile(*h.Profile)
+			book.PutProfile(*h.Profile)
 		case record.RecordFile:
-			s.book.PutFile(*h.File)
+			book.PutFile(*h.File)
 		case record.RecordQuestion:
-			s.book.PutQuestion(*h.Question)
+			book.PutQuestion(*h.Question)
 		case record.RecordShared:
-			s.shared[h.Shared.ID] = *h.Shared
+			shared[h.Shared.ID] = *h.Shared
 		default:
 			entries = append(entries, h)
 		}
 	}
 	for _, h := range entries {
-		if h.Entry == nil || s.book.Add(*h.Entry) != nil {
-			s.corrupt++
+		if h.Entry == nil || book.Add(*h.Entry) != nil {
+			corrupt++
 		}
 	}
 	if bad, err := v.Corrupt(); err == nil {
-		s.corrupt += len(bad)
+		corrupt += len(bad)
 	}
-	return s, nil
+	s.mu.Lock()
+	s.book, s.shared, s.corrupt = book, shared, corrupt
+	s.mu.Unlock()
+	return nil
+}
+
+// write runs fn as the vault's only writer (no other tab writes meanwhile),
+// after taking in whatever another tab wrote: every read-modify-write of a
+// record reads what the vault holds, not what this tab saw last.
+func (s *Session) write(ctx context.Context, fn func() error) error {
+	return s.v.Exclusive(ctx, func(reloaded bool) error {
+		if reloaded {
+			if err := s.build(); err != nil {
+				return err
+			}
+		}
+		return fn()
+	})
+}
+
+// Refresh takes in what another tab changed in the vault and reports
+// whether anything did.
+func (s *Session) Refresh(ctx context.Context) (changed bool, err error) {
+	err = s.v.Exclusive(ctx, func(reloaded bool) error {
+		changed = reloaded
+		if reloaded {
+			return s.build()
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// ErrGone is returned when a change is asked of an entry that was deleted
+// meanwhile (in another tab, or on another page).
+var ErrGone = errors.New("session: the entry was deleted")
+
+// live returns an entry that is not in the trash, for a change.
+func (s *Session) live(id string) (record.Entry, error) {
+	e, ok := s.Book().Get(id)
+	switch {
+	case !ok:
+		return e, record.ErrNotFound
+	case !e.Deleted.IsZero():
+		return e, ErrGone
+	}
+	return e, nil
 }
 
 // Book is the in-memory record. Read from it; change it through the session.
-func (s *Session) Book() *record.Book { return s.book }
+func (s *Session) Book() *record.Book {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.book
+}
 
 // Vault is the underlying vault.
 func (s *Session) Vault() *vault.Vault { return s.v }
 
 // Corrupt is how many records could not be read at unlock (tampered or damaged).
-func (s *Session) Corrupt() int { return s.corrupt }
+func (s *Session) Corrupt() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.corrupt
+}
 
 // Lock wipes the key and forgets the book.
 func (s *Session) Lock() {
 	s.v.Lock()
+	s.mu.Lock()
 	s.book = record.NewBook()
+	s.mu.Unlock()
 }
 
 // Locked reports whether Lock was called.
@@ -147,38 +217,44 @@ func (s *Session) SaveProfile(ctx context.Context, p record.Profile) (record.Pro
 	if p.Created.IsZero() {
 		p.Created = s.now()
 	}
-	if err := s.v.Put(ctx, profileRecord(p)); err != nil {
-		return p, err
-	}
-	return p, s.book.PutProfile(p)
+	err := s.write(ctx, func() error {
+		if err := s.v.Put(ctx, profileRecord(p)); err != nil {
+			return err
+		}
+		return s.Book().PutProfile(p)
+	})
+	return p, err
 }
 
 // DeleteProfile removes a profile and everything in it: entries, files, questions.
 func (s *Session) DeleteProfile(ctx context.Context, id string) error {
-	ids := []string{id}
-	var files []string
-	page, _ := s.book.Timeline(record.Filter{Profile: id}, 0, -1)
-	for _, e := range page {
-		ids = append(ids, e.ID)
-	}
-	for _, e := range s.book.Trash(id) {
-		ids = append(ids, e.ID)
-	}
-	for _, f := range s.book.Files(id) {
-		ids = append(ids, f.ID)
-		files = append(files, f.ID)
-	}
-	for _, q := range s.book.Questions(id) {
-		ids = append(ids, q.ID)
-	}
-	if err := s.v.Delete(ctx, ids...); err != nil {
-		return err
-	}
-	for _, f := range files {
-		s.v.DeleteFile(ctx, f) // chunks without a header are unreachable; best effort
-	}
-	s.book.DeleteProfile(id)
-	return nil
+	return s.write(ctx, func() error {
+		book := s.Book()
+		ids := []string{id}
+		var files []string
+		page, _ := book.Timeline(record.Filter{Profile: id}, 0, -1)
+		for _, e := range page {
+			ids = append(ids, e.ID)
+		}
+		for _, e := range book.Trash(id) {
+			ids = append(ids, e.ID)
+		}
+		for _, f := range book.Files(id) {
+			ids = append(ids, f.ID)
+			files = append(files, f.ID)
+		}
+		for _, q := range book.Questions(id) {
+			ids = append(ids, q.ID)
+		}
+		if err := s.v.Delete(ctx, ids...); err != nil {
+			return err
+		}
+		for _, f := range files {
+			s.v.DeleteFile(ctx, f) // chunks without a header are unreachable; best effort
+		}
+		book.DeleteProfile(id)
+		return nil
+	})
 }
 
 // Resource returns an entry's full FHIR resource (its body).
@@ -192,7 +268,7 @@ func (s *Session) Resource(ctx context.Context, id string) (fhir.Resource, error
 
 // Full returns an entry with its resource loaded.
 func (s *Session) Full(ctx context.Context, id string) (record.Entry, error) {
-	e, ok := s.book.Get(id)
+	e, ok := s.Book().Get(id)
 	if !ok {
 		return e, record.ErrNotFound
 	}
@@ -205,7 +281,9 @@ func (s *Session) Full(ctx context.Context, id string) (record.Entry, error) {
 }
 
 // SaveEntry stores a new or changed entry. e.Resource must hold the full
-// resource; the projection is recomputed from it.
+// resource; the projection is recomputed from it. A change to an entry that
+// was deleted meanwhile (in another tab) returns ErrGone, and one whose
+// person was deleted record.ErrNotFound: it never brings either back.
 func (s *Session) SaveEntry(ctx context.Context, e record.Entry) (record.Entry, error) {
 	if len(e.Resource.JSON) == 0 {
 		return e, errors.New("session: entry without its resource")
@@ -218,36 +296,64 @@ func (s *Session) SaveEntry(ctx context.Context, e record.Entry) (record.Entry, 
 		p.Kind = e.Kind // a person's choice of kind (e.g. imaging vs report) wins
 	}
 	e.Projection = p
-	now := s.now()
-	_, exists := s.book.Get(e.ID)
-	if e.ID == "" || !exists {
-		if e.ID == "" {
-			e.ID = record.NewID()
+	err = s.write(ctx, func() error {
+		now := s.now()
+		held, exists := s.Book().Get(e.ID)
+		switch {
+		case exists && !held.Deleted.IsZero() && e.Deleted.IsZero():
+			return ErrGone
+		case !exists:
+			if _, ok := s.Book().Profile(e.Profile); !ok {
+				return record.ErrNotFound // its person was deleted meanwhile
+			}
 		}
-		if e.Created.IsZero() {
-			e.Created = now
+		if exists {
+			// Notes, flag and files may have changed since the form opened
+			// (another tab); the form changes the resource and kind only.
+			e.Notes, e.Flag = held.Notes, held.Flag
+		} else {
+			if e.ID == "" {
+				e.ID = record.NewID()
+			}
+			if e.Created.IsZero() {
+				e.Created = now
+			}
+			if e.Provenance.Source == "" {
+				e.Provenance.Source = "manual"
+			}
 		}
-		if e.Provenance.Source == "" {
-			e.Provenance.Source = "manual"
+		e.Updated = now
+		if e.Identity == "" {
+			e.Identity = record.Identity(e.Resource, e.Provenance)
 		}
-	}
-	e.Updated = now
-	if e.Identity == "" {
-		e.Identity = record.Identity(e.Resource, e.Provenance)
-	}
-	if err := s.v.Put(ctx, entryRecord(e)); err != nil {
-		return e, err
-	}
-	if exists {
-		err = s.book.Update(e)
-	} else {
-		err = s.book.Add(e)
-	}
+		if err := s.v.Put(ctx, entryRecord(e)); err != nil {
+			return err
+		}
+		if exists {
+			return s.Book().Update(e)
+		}
+		return s.Book().Add(e)
+	})
 	return e, err
 }
 
+// change re-reads a live entry under the write lock, lets edit change its
+// header and stores it with its body unchanged.
+func (s *Session) change(ctx context.Context, id string, edit func(e *record.Entry) error) error {
+	return s.write(ctx, func() error {
+		e, err := s.live(id)
+		if err != nil {
+			return err
+		}
+		if err := edit(&e); err != nil {
+			return err
+		}
+		return s.updateHeader(ctx, e)
+	})
+}
+
 // updateHeader stores an entry whose header changed (notes, flag, files,
-// trash) with its body unchanged.
+// trash) with its body unchanged. The caller holds the write lock.
 func (s *Session) updateHeader(ctx context.Context, e record.Entry) error {
 	full, err := s.Full(ctx, e.ID)
 	if err != nil {
@@ -258,92 +364,91 @@ func (s *Session) updateHeader(ctx context.Context, e record.Entry) error {
 	if err := s.v.Put(ctx, entryRecord(e)); err != nil {
 		return err
 	}
-	return s.book.Update(e)
+	return s.Book().Update(e)
 }
 
 // AddNote adds a personal note to an entry.
 func (s *Session) AddNote(ctx context.Context, entryID, text string) (record.Note, error) {
-	e, ok := s.book.Get(entryID)
-	if !ok {
-		return record.Note{}, record.ErrNotFound
-	}
 	n := record.Note{ID: record.NewID(), Text: text, Created: s.now()}
-	e.Notes = append(e.Notes, n)
-	return n, s.updateHeader(ctx, e)
+	return n, s.change(ctx, entryID, func(e *record.Entry) error {
+		e.Notes = append(e.Notes, n)
+		return nil
+	})
 }
 
 // DeleteNote removes a personal note.
 func (s *Session) DeleteNote(ctx context.Context, entryID, noteID string) error {
-	e, ok := s.book.Get(entryID)
-	if !ok {
-		return record.ErrNotFound
-	}
-	kept := e.Notes[:0:0]
-	for _, n := range e.Notes {
-		if n.ID != noteID {
-			kept = append(kept, n)
+	return s.change(ctx, entryID, func(e *record.Entry) error {
+		kept := e.Notes[:0:0]
+		for _, n := range e.Notes {
+			if n.ID != noteID {
+				kept = append(kept, n)
+			}
 		}
-	}
-	e.Notes = kept
-	return s.updateHeader(ctx, e)
+		e.Notes = kept
+		return nil
+	})
 }
 
 // SetFlag flags an entry as possibly wrong (nil clears the flag).
 func (s *Session) SetFlag(ctx context.Context, entryID string, f *record.ErrorFlag) error {
-	e, ok := s.book.Get(entryID)
-	if !ok {
-		return record.ErrNotFound
-	}
 	if f != nil && f.Created.IsZero() {
 		f.Created = s.now()
 	}
 	if f != nil && f.Status == "" {
 		f.Status = "open"
 	}
-	e.Flag = f
-	return s.updateHeader(ctx, e)
+	return s.change(ctx, entryID, func(e *record.Entry) error {
+		e.Flag = f
+		return nil
+	})
 }
 
 // AttachFiles sets the files attached to an entry.
 func (s *Session) AttachFiles(ctx context.Context, entryID string, files []string) error {
-	e, ok := s.book.Get(entryID)
-	if !ok {
-		return record.ErrNotFound
-	}
-	e.Files = files
-	return s.updateHeader(ctx, e)
+	return s.change(ctx, entryID, func(e *record.Entry) error {
+		e.Files = files
+		return nil
+	})
 }
 
 // DeleteEntry moves an entry to the trash; Undo brings it back.
 func (s *Session) DeleteEntry(ctx context.Context, id string) error {
-	full, err := s.Full(ctx, id)
-	if err != nil {
-		return err
-	}
-	trashed, err := s.book.Delete(id, s.now())
-	if err != nil {
-		return err
-	}
-	trashed.Resource = full.Resource
-	if err := s.v.Put(ctx, entryRecord(trashed)); err != nil {
-		s.book.Undo(id)
-		return err
-	}
-	return nil
+	return s.write(ctx, func() error {
+		if _, err := s.live(id); err != nil {
+			return err
+		}
+		full, err := s.Full(ctx, id)
+		if err != nil {
+			return err
+		}
+		trashed, err := s.Book().Delete(id, s.now())
+		if err != nil {
+			return err
+		}
+		trashed.Resource = full.Resource
+		if err := s.v.Put(ctx, entryRecord(trashed)); err != nil {
+			s.Book().Undo(id)
+			return err
+		}
+		return nil
+	})
 }
 
 // Undo restores an entry from the trash.
 func (s *Session) Undo(ctx context.Context, id string) error {
-	full, err := s.Full(ctx, id)
-	if err != nil {
-		return err
-	}
-	restored, err := s.book.Undo(id)
-	if err != nil {
-		return err
-	}
-	restored.Resource = full.Resource
-	return s.v.Put(ctx, entryRecord(restored))
+	return s.write(ctx, func() error {
+		full, err := s.Full(ctx, id)
+		if err != nil {
+			return err
+		}
+		restored, err := s.Book().Undo(id)
+		if err != nil {
+			return err
+		}
+		restored.Resource = full.Resource
+		return s.v.Put(ctx, entryRecord(restored))
+	})
 }
 
 // SaveQuestion adds or changes a question for the next visit.
@@ -354,19 +459,24 @@ func (s *Session) SaveQuestion(ctx context.Context, q record.Question) (record.Q
 	if q.Created.IsZero() {
 		q.Created = s.now()
 	}
-	if err := s.v.Put(ctx, vault.Record{ID: q.ID, Header: record.EncodeQuestion(q)}); err != nil {
-		return q, err
-	}
-	return q, s.book.PutQuestion(q)
+	err := s.write(ctx, func() error {
+		if err := s.v.Put(ctx, vault.Record{ID: q.ID, Header: record.EncodeQuestion(q)}); err != nil {
+			return err
+		}
+		return s.Book().PutQuestion(q)
+	})
+	return q, err
 }
 
 // DeleteQuestion removes a question.
 func (s *Session) DeleteQuestion(ctx context.Context, id string) error {
-	if err := s.v.Delete(ctx, id); err != nil {
-		return err
-	}
-	s.book.DeleteQuestion(id)
-	return nil
+	return s.write(ctx, func() error {
+		if err := s.v.Delete(ctx, id); err != nil {
+			return err
+		}
+		s.Book().DeleteQuestion(id)
+		return nil
+	})
 }
 
 // AddFile stores a file's bytes (encrypted, in chunks, streamed) and its
@@ -380,16 +490,19 @@ func (s *Session) AddFile(ctx context.Context, info record.FileInfo, r io.Reader
 		info.Created = s.now()
 	}
 	h := sha256.New()
-	// The file's last chunks and its metadata land in one transaction.
-	_, err := s.v.PutFileRecord(ctx, info.ID, io.TeeReader(r, h), func(size int64) (vault.Record, error) {
-		info.Size = size
-		info.SHA256 = hex.EncodeToString(h.Sum(nil))
-		return vault.Record{ID: info.ID, Header: record.EncodeFile(info)}, nil
+	err := s.write(ctx, func() error {
+		// The file's last chunks and its metadata land in one transaction.
+		_, err := s.v.PutFileRecord(ctx, info.ID, io.TeeReader(r, h), func(size int64) (vault.Record, error) {
+			info.Size = size
+			info.SHA256 = hex.EncodeToString(h.Sum(nil))
+			return vault.Record{ID: info.ID, Header: record.EncodeFile(info)}, nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.Book().PutFile(info)
 	})
-	if err != nil {
-		return info, err
-	}
-	return info, s.book.PutFile(info)
+	return info, err
 }
 
 // OpenFile streams a stored file's bytes.
@@ -399,25 +512,64 @@ func (s *Session) OpenFile(ctx context.Context, id string) (io.ReadCloser, error
 
 // DeleteFile removes a file and detaches it from every entry.
 func (s *Session) DeleteFile(ctx context.Context, id string) error {
-	// Chunks first: a crash in between leaves a record whose file reads as
-	// missing, never chunks that nothing points to.
-	if err := s.v.DeleteFile(ctx, id); err != nil {
-		return err
-	}
-	if err := s.v.Delete(ctx, id); err != nil {
-		return err
-	}
-	for _, e := range s.book.DeleteFile(id) {
-		if err := s.updateHeader(ctx, e); err != nil {
+	return s.write(ctx, func() error {
+		// Chunks first: a crash in between leaves a record whose file reads as
+		// missing, never chunks that nothing points to.
+		if err := s.v.DeleteFile(ctx, id); err != nil {
 			return err
 		}
-	}
-	return nil
+		if err := s.v.Delete(ctx, id); err != nil {
+			return err
+		}
+		for _, e := range s.Book().DeleteFile(id) {
+			if err := s.updateHeader(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ImportFile is a document that arrives with an import (a PDF or image
+// embedded in the file): its bytes and the entries it is attached to, as
+// indexes in the entries given to Import.
+type ImportFile struct {
+	Name    string
+	Type    string // MIME type
+	SHA256  string // hex; computed when empty
+	Data    []byte
+	Entries []int
 }
 
 // Import adds entries (and optionally a new profile) in one atomic write:
-// all of them land or none. Entries already held (same identity) are skipped.
-func (s *Session) Import(ctx context.Context, profile *record.Profile, entries []record.Entry) (added, skipped int, err error) {
+// all of them land or none. Entries already held (same identity) are
+// skipped. files are stored as files of the entries' profile, in the same
+// write, and attached to their entries; a file the profile already holds
+// (same SHA-256) is not stored again but attached, and a held entry that
+// lacks a file it comes with gets it, so re-importing adds nothing twice.
+// Entries another tab stored meanwhile are skipped too.
+func (s *Session) Import(ctx context.Context, profile *record.Profile, entries []record.Entry, files ...ImportFile) (added, skipped int, err error) {
+	err = s.write(ctx, func() error {
+		added, skipped, err = s.importLocked(ctx, profile, entries, files)
+		return err
+	})
+	return added, skipped, err
+}
+
+func (s *Session) importLocked(ctx context.Context, profile *record.Profile, entries []record.Entry, files []ImportFile) (added, skipped int, err error) {
+	book := s.Book()
+	if profile != nil {
+		if held, ok := samePerson(book, *profile); ok {
+			// This person was made from the same file meanwhile (another
+			// tab): the entries go to them, and no second person is made.
+			for i := range entries {
+				if entries[i].Profile == profile.ID {
+					entries[i].Profile = held.ID
+				}
+			}
+			*profile, profile = held, nil
+		}
+	}
 	var recs []vault.Record
 	if profile != nil {
 		if profile.ID == "" {
@@ -438,38 +590,164 @@ func (s *Session) Import(ctx context.Context, profile *record.Profile, entries [
 		}
 		entries[i].Updated = now
 	}
+	newFiles, held, err := s.placeFiles(ctx, entries, files, now)
+	if err != nil {
+		return 0, 0, fmt.Errorf("session: import: %w", err)
+	}
 	// Merge assigns ids and drops what the book already holds; if the vault
 	// write fails, the merged entries (and the new profile) are taken out again.
 	if profile != nil {
-		s.book.PutProfile(*profile)
+		book.PutProfile(*profile)
 	}
-	newEntries, skipped := s.book.Merge(entries)
+	newEntries, skipped := book.Merge(entries)
 	rollback := func() {
 		for _, e := range newEntries {
-			s.book.Purge(e.ID)
+			book.Purge(e.ID)
 		}
 		if profile != nil {
-			s.book.DeleteProfile(profile.ID)
+			book.DeleteProfile(profile.ID)
 		}
 	}
 	for _, e := range newEntries {
 		recs = append(recs, entryRecord(e))
 	}
+	for _, e := range held {
+		recs = append(recs, entryRecord(e))
+	}
+	var chunks []vault.NewFile
+	for _, f := range newFiles {
+		recs = append(recs, vault.Record{ID: f.info.ID, Header: record.EncodeFile(f.info)})
+		chunks = append(chunks, vault.NewFile{ID: f.info.ID, R: bytes.NewReader(f.data)})
+	}
 	if len(recs) == 0 {
 		return 0, skipped, nil
 	}
-	if err := s.v.Put(ctx, recs...); err != nil {
+	if err := s.v.PutFiles(ctx, chunks, recs...); err != nil {
 		rollback()
 		return 0, 0, fmt.Errorf("session: import: %w", err)
 	}
+	for _, f := range newFiles {
+		s.book.PutFile(f.info)
+	}
+	for _, e := range held {
+		s.book.Update(e)
+	}
 	return len(newEntries), skipped, nil
+}
+
+type newFile struct {
+	info record.FileInfo
+	data []byte
+}
+
+// placeFiles gives each imported file an id — the one of the same bytes
+// in the profile when it holds them already, else a new one (returned in
+// newFiles) — and attaches it to its entries: in entries, and in the
+// entries the book already holds with the same identity (returned in held,
+// with their resources, when they changed).
+func (s *Session) placeFiles(ctx context.Context, entries []record.Entry, files []ImportFile, now time.Time) (newFiles []newFile, held []record.Entry, err error) {
+	if len(files) == 0 {
+		return nil, nil, nil
+	}
+	ids := map[string]string{} // profile + sha → file id
+	for _, f := range files {
+		var prof string
+		for _, i := range f.Entries {
+			if i >= 0 && i < len(entries) && entries[i].Profile != "" {
+				prof = entries[i].Profile
+				break
+			}
+		}
+		if prof == "" {
+			continue // attached to nothing that is stored
+		}
+		sum := f.SHA256
+		if sum == "" {
+			h := sha256.Sum256(f.Data)
+			sum = hex.EncodeToString(h[:])
+		}
+		key := prof + "\x00" + sum
+		id, ok := ids[key]
+		if !ok {
+			for _, fi := range s.book.Files(prof) {
+				if fi.SHA256 == sum {
+					id = fi.ID
+					break
+				}
+			}
+			if id == "" {
+				info := record.FileInfo{ID: record.NewID(), Profile: prof, Name: f.Name, Type: f.Type,
+					Size: int64(len(f.Data)), SHA256: sum, Created: now}
+				newFiles = append(newFiles, newFile{info, f.Data})
+				id = info.ID
+			}
+			ids[key] = id
+		}
+		for _, i := range f.Entries {
+			if i >= 0 && i < len(entries) && entries[i].Profile == prof && !slices.Contains(entries[i].Files, id) {
+				entries[i].Files = append(entries[i].Files, id)
+			}
+		}
+	}
+	// Entries the book holds already keep their own id and get the files.
+	byID := map[string]int{}
+	changed := map[int]bool{}
+	for i := range entries {
+		if len(entries[i].Files) == 0 {
+			continue
+		}
+		h, ok := s.book.Held(entries[i])
+		if !ok || !h.Deleted.IsZero() {
+			continue // new, or in the trash: left as it is
+		}
+		j, seen := byID[h.ID]
+		if !seen {
+			full, err := s.Full(ctx, h.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			h.Resource = full.Resource
+			j = len(held)
+			held = append(held, h)
+			byID[h.ID] = j
+		}
+		for _, id := range entries[i].Files {
+			if !slices.Contains(held[j].Files, id) {
+				held[j].Files = append(held[j].Files, id)
+				changed[j] = true
+			}
+		}
+	}
+	kept := held[:0]
+	for j, h := range held {
+		if changed[j] {
+			h.Updated = now
+			kept = append(kept, h)
+		}
+	}
+	return newFiles, kept, nil
+}
+
+// samePerson finds a profile with p's name and birth date (made from the
+// same patient), when p has both.
+func samePerson(book *record.Book, p record.Profile) (record.Profile, bool) {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	if p.BirthDate == "" || norm(p.Name) == "" {
+		return record.Profile{}, false
+	}
+	for _, q := range book.Profiles() {
+		if q.ID != p.ID && q.BirthDate == p.BirthDate && norm(q.Name) == norm(p.Name) {
+			return q, true
+		}
+	}
+	return record.Profile{}, false
 }
 
 // Data gathers what an export needs: profiles, live entries with their
 // resources, files and questions.
 func (s *Session) Data(ctx context.Context) (export.Data, error) {
 	var d export.Data
-	d.Profiles = s.book.Profiles()
+	d.Profiles = s.Book().Profiles()
 	for i, p := range d.Profiles {
 		if len(p.Patient.JSON) == 0 {
 			if b, err := s.v.Body(ctx, p.ID); err == nil && len(b) > 0 {
@@ -478,7 +756,7 @@ func (s *Session) Data(ctx context.Context) (export.Data, error) {
 				}
 			}
 		}
-		page, _ := s.book.Timeline(record.Filter{Profile: p.ID}, 0, -1)
+		page, _ := s.Book().Timeline(record.Filter{Profile: p.ID}, 0, -1)
 		for _, e := range page {
 			full, err := s.Full(ctx, e.ID)
 			if err != nil {
@@ -486,8 +764,8 @@ func (s *Session) Data(ctx context.Context) (export.Data, error) {
 			}
 			d.Entries = append(d.Entries, full)
 		}
-		d.Files = append(d.Files, s.book.Files(p.ID)...)
-		d.Questions = append(d.Questions, s.book.Questions(p.ID)...)
+		d.Files = append(d.Files, s.Book().Files(p.ID)...)
+		d.Questions = append(d.Questions, s.Book().Questions(p.ID)...)
 	}
 	return d, nil
 }

@@ -29,11 +29,17 @@ func (s *Session) SaveSharedLink(ctx context.Context, l record.SharedLink) (reco
 	if l.Created.IsZero() {
 		l.Created = s.now()
 	}
-	if err := s.v.Put(ctx, vault.Record{ID: l.ID, Header: record.EncodeSharedLink(l)}); err != nil {
+	err := s.write(ctx, func() error {
+		if err := s.v.Put(ctx, vault.Record{ID: l.ID, Header: record.EncodeSharedLink(l)}); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.shared[l.ID] = l
+		s.mu.Unlock()
+		return nil
+	})
+	if err != nil {
 		return record.SharedLink{}, err
 	}
-	s.mu.Lock()
-	s.shared[l.ID] = l
-	s.mu.Unlock()
 	return l, nil
 }

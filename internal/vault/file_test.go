@@ -20,7 +20,7 @@ func TestPendingCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustPut(t, v, Record{ID: "r", Header: []byte("h")})
-	if d := s.Dump(); len(d[BucketMeta]) != 3 {
+	if d := s.Dump(); len(d[BucketMeta]) != 4 { // schema, two keyslots, revision
 		t.Fatalf("a finished PutFile left %d meta records", len(d[BucketMeta]))
 	}
 	// Every write after the first batch fails, the clean-up too.
@@ -63,7 +63,7 @@ func TestPendingCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := s.Dump()
-	if len(d[BucketChunks]) != keepChunks+1 || len(d[BucketMeta]) != 4 || d[BucketMeta][forged] == nil {
+	if len(d[BucketChunks]) != keepChunks+1 || len(d[BucketMeta]) != 5 || d[BucketMeta][forged] == nil {
 		t.Fatalf("after clean-up: %d chunks, %d meta", len(d[BucketChunks]), len(d[BucketMeta]))
 	}
 	if got, err := readFile(t, v, "keep"); err != nil || !bytes.Equal(got, keep) {

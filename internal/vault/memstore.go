@@ -17,6 +17,30 @@ type MemStore struct {
 	// FailWrite, when set, is called before every Write; a non-nil error
 	// fails the Write with nothing applied (for tests of failure paths).
 	FailWrite func(ops []Op) error
+	// OnAnnounce, when set, is called by Announce (tests of tabs).
+	OnAnnounce func()
+
+	excl sync.Mutex
+}
+
+var _ Shared = (*MemStore)(nil)
+
+// Exclusive implements Shared: vaults opened on one MemStore behave as
+// browser tabs on one database.
+func (m *MemStore) Exclusive(ctx context.Context, fn func() error) error {
+	m.excl.Lock()
+	defer m.excl.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// Announce implements Shared.
+func (m *MemStore) Announce() {
+	if m.OnAnnounce != nil {
+		m.OnAnnounce()
+	}
 }
 
 // NewMemStore returns an empty MemStore.

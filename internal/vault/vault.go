@@ -32,6 +32,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -61,6 +62,9 @@ type Vault struct {
 	corrupt []string
 
 	writeMu sync.Mutex // orders writes, so the header cache follows the store
+
+	rev  string       // the store's revision the header cache reflects (see shared.go)
+	excl atomic.Int32 // Exclusive calls running
 
 	schema int // the AAD format version: sealVersion except in tests
 }
@@ -182,6 +186,12 @@ func unlock(ctx context.Context, store Store, slot string, secret []byte, wrong 
 			v.Lock()
 			return nil, err
 		}
+	}
+	// The revision is read before the headers: a write landing in between
+	// makes the first Exclusive reload, never miss it.
+	if v.rev, err = readRev(ctx, store); err != nil {
+		v.Lock()
+		return nil, err
 	}
 	if err := v.loadHeaders(ctx); err != nil {
 		v.Lock()
@@ -441,10 +451,12 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 	if err != nil {
 		return err
 	}
-	if err := v.store.Write(ctx, p.ops); err != nil {
+	rop, rev := revOp()
+	if err := v.store.Write(ctx, append(p.ops, rop)); err != nil {
 		return err
 	}
 	v.cache(p, recs...)
+	v.wrote(rev)
 	return nil
 }
 
@@ -509,9 +521,11 @@ func (v *Vault) Delete(ctx context.Context, ids ...string) error {
 	if err != nil {
 		return err
 	}
-	if err := v.store.Write(ctx, append(ops, p.ops...)); err != nil {
+	rop, rev := revOp()
+	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
 		return err
 	}
+	defer v.wrote(rev)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.k == nil {

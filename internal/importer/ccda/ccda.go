@@ -123,7 +123,14 @@ type conv struct {
 	resolved     map[*node]string // text of resolved narrative references
 	doc          Document
 	patientRef   map[string]any
-	sec          *section // the section being converted
+	sec          *section       // the section being converted
+	hdr          *people        // header people and organizations
+	encRef       map[string]any // the header visit, for entries to point to
+	encHere      map[string]any // the encounter whose diagnoses are being built
+	encStart     string         // the header visit's period
+	visit        map[string]any // the header visit's Encounter, added last
+	visitKey     string         // its <id>s
+	encEnd       string
 }
 
 func (c *conv) problem(sev, code, where, detail string) {
@@ -160,6 +167,7 @@ func hashID(parts ...string) string {
 
 // add builds a resource from m and appends it.
 func (c *conv) add(m map[string]any) {
+	c.linkVisit(m)
 	r, err := fhir.FromMap(m)
 	if err != nil {
 		// Only unencodable values (none are built here) can fail.
@@ -178,11 +186,12 @@ func (c *conv) run() {
 	c.doc.Source = c.source()
 	c.collectNarrativeIDs()
 	c.patient()
-	c.performers()
+	c.header()
 
 	body := root.at("component/structuredBody")
 	if body == nil {
 		c.nonXMLBody()
+		c.finish()
 		return
 	}
 	i := 0
@@ -195,6 +204,7 @@ func (c *conv) run() {
 	if i == 0 {
 		c.problem("warning", ProblemBodyUnreadable, "component/structuredBody", "no sections")
 	}
+	c.finish()
 }
 
 // date converts a TS value, reporting unreadable ones.
@@ -396,68 +406,8 @@ func ombExtension(p *node, name, url string, omb map[string]bool) map[string]any
 	return map[string]any{"url": url, "extension": parts}
 }
 
-// performers maps documentationOf/serviceEvent/performer people to
-// Practitioners.
-func (c *conv) performers() {
-	i := 0
-	for _, d := range c.root.children("documentationOf") {
-		for _, p := range d.at("serviceEvent").children("performer") {
-			i++
-			ae := p.child("assignedEntity")
-			if ae == nil {
-				continue
-			}
-			path := fmt.Sprintf("documentationOf/serviceEvent/performer[%d]", i)
-			m := map[string]any{"resourceType": "Practitioner"}
-			var names []any
-			for _, n := range ae.at("assignedPerson").children("name") {
-				if h := humanName(n); h != nil {
-					names = append(names, h)
-				}
-			}
-			if names == nil {
-				continue
-			}
-			m["name"] = names
-			key := idKey(ae)
-			if key != "" {
-				m["id"] = hashID("Practitioner", key)
-			} else {
-				m["id"] = hashID(c.docKey, "Practitioner", path)
-			}
-			if c.used[m["id"].(string)] {
-				continue
-			}
-			c.used[m["id"].(string)] = true
-			if ids := identifiers(ae); ids != nil {
-				m["identifier"] = ids
-			}
-			var tel, addrs []any
-			for _, t := range ae.children("telecom") {
-				if x := telecom(t); x != nil {
-					tel = append(tel, x)
-				}
-			}
-			for _, a := range ae.children("addr") {
-				if x := address(a); x != nil {
-					addrs = append(addrs, x)
-				}
-			}
-			if tel != nil {
-				m["telecom"] = tel
-			}
-			if addrs != nil {
-				m["address"] = addrs
-			}
-			if q := c.concept(ae.child("code")); q != nil {
-				m["qualification"] = []any{map[string]any{"code": q}}
-			}
-			c.add(m)
-		}
-	}
-}
-
-// nonXMLBody keeps an unstructured body (often a base64 PDF) as a note.
+// nonXMLBody keeps an unstructured body (often a base64 PDF) as a note
+// whose attachment is the document (see media.go).
 func (c *conv) nonXMLBody() {
 	nb := c.root.at("component/nonXMLBody")
 	t := nb.child("text")
@@ -465,19 +415,12 @@ func (c *conv) nonXMLBody() {
 		c.problem("warning", ProblemBodyUnreadable, "component", "no structuredBody or nonXMLBody")
 		return
 	}
-	ct := t.get("mediaType")
-	if ct == "" {
-		ct = "text/plain"
-	}
-	att := map[string]any{"contentType": ct}
-	if strings.EqualFold(t.get("representation"), "B64") {
-		att["data"] = strings.Join(strings.Fields(t.ownText()), "")
-	} else if ref := t.child("reference"); ref != nil && t.ownText() == "" {
-		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "external reference")
+	data, ct, ok := c.edData(t, "component/nonXMLBody/text", "text/plain")
+	if !ok {
+		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "nothing inline")
 		return
-	} else {
-		att["data"] = b64([]byte(t.ownText()))
 	}
+	att := map[string]any{"contentType": ct, "data": data}
 	if c.doc.Title != "" {
 		att["title"] = c.doc.Title
 	}

@@ -57,7 +57,7 @@ var tableCols = []struct{ key, head string }{
 	{"Immunization", "Imm"}, {"DiagnosticReport", "DxR"}, {"Obs:laboratory", "Lab"},
 	{"Obs:vital-signs", "Vital"}, {"Obs:social-history", "Soc"}, {"Procedure", "Proc"},
 	{"Encounter", "Enc"}, {"CarePlan", "Plan"}, {"Goal", "Goal"}, {"DocumentReference", "Note"},
-	{"Practitioner", "Prac"},
+	{"Practitioner", "Prac"}, {"Organization", "Org"}, {"PractitionerRole", "Role"},
 }
 
 // TestCorpus converts every real vendor document of the shared corpus.

@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"backpack/internal/record"
+	"backpack/internal/session"
+	"backpack/internal/vault"
+)
+
+// Tabs: every write to the vault runs under a lock all tabs share (Web
+// Locks, see session and idbstore) after taking in what the others wrote.
+// A tab that is only looking follows the others live: they announce
+// "changed" (nothing else) on a BroadcastChannel; this tab then reloads the
+// vault's headers and shows the page again.
+
+var tabsFollow struct {
+	once sync.Once
+	mu   sync.Mutex
+	ctx  app.Context // the shell of the page on screen
+	has  bool
+	n    int
+}
+
+// watcher is a store that tells when another tab changed it.
+type watcher interface{ Watch(fn func()) }
+
+// followTabs starts listening to the other tabs (once).
+func followTabs() {
+	tabsFollow.once.Do(func() {
+		s, err := store(context.Background())
+		if err != nil {
+			return
+		}
+		if w, ok := s.(watcher); ok {
+			w.Watch(otherTabChanged)
+		}
+	})
+}
+
+// showingPage remembers the context of the page on screen.
+func showingPage(ctx app.Context) {
+	tabsFollow.mu.Lock()
+	tabsFollow.ctx, tabsFollow.has = ctx, true
+	tabsFollow.mu.Unlock()
+}
+
+// pathsKeptStill are pages that hold work in progress of their own (a
+// preview, a file being read, a key being typed): they are not shown again
+// when another tab writes; their own write re-reads under the lock anyway.
+var pathsKeptStill = []string{PathImport, PathExport, PathRestore, PathShare, PathView, PathSetup, PathUnlock, PathSettings}
+
+func otherTabChanged() {
+	s := current()
+	if s == nil {
+		return
+	}
+	changed, err := s.Refresh(context.Background())
+	if err != nil || !changed {
+		return
+	}
+	tabsFollow.mu.Lock()
+	ctx, ok := tabsFollow.ctx, tabsFollow.has
+	tabsFollow.mu.Unlock()
+	if !ok {
+		return
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		path := ctx.Page().URL().Path
+		for _, p := range pathsKeptStill {
+			if strings.HasPrefix(path, p) {
+				return
+			}
+		}
+		renavigate(ctx)
+	})
+}
+
+// renavigate runs every component's OnNav again on the page on screen, so
+// that it reads the book afresh, with no new history entry and no move.
+// go-app does that when only the fragment changed on a "popstate": the
+// fragment is put in place, go-app's handler called, and the address taken
+// back as it was.
+func renavigate(ctx app.Context) {
+	tabsFollow.mu.Lock()
+	tabsFollow.n++
+	n := tabsFollow.n
+	tabsFollow.mu.Unlock()
+	u := *ctx.Page().URL()
+	clean := url.URL{Path: u.Path, RawQuery: u.RawQuery}
+	u.Fragment = "tab-" + strconv.Itoa(n)
+	hist := app.Window().Get("history")
+	hist.Call("replaceState", nil, "", u.String())
+	if pop := app.Window().Get("onpopstate"); pop.Truthy() {
+		pop.Invoke()
+	}
+	ctx.Dispatch(func(app.Context) { hist.Call("replaceState", nil, "", clean.String()) })
+}
+
+// changeErrorText is the message for a failed change of a record: a record
+// deleted meanwhile (in another tab) says so.
+func changeErrorText(err error) string {
+	switch {
+	case errors.Is(err, session.ErrGone):
+		return errorText("tabs.err.gone")
+	case errors.Is(err, record.ErrNotFound):
+		return errorText("tabs.err.notfound")
+	}
+	return errorText(vault.MessageKey(err))
+}
