@@ -61,14 +61,14 @@ vet:
 test: deps vet test-host test-wasm e2e
 
 test-host:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e
+	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build
@@ -90,4 +90,4 @@ webdir:
 	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
 
 e2e-only: $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 20m $(if $(RUN),-run '$(RUN)') ./internal/e2e
+	$(GO) test -tags e2e -count=1 -timeout 40m $(if $(RUN),-run '$(RUN)') ./internal/e2e

@@ -68,6 +68,27 @@ func TestImportFHIRXML(t *testing.T) {
 	}
 }
 
+// HL7's IPS bundle with immunizations, in XML, reads as an IPS with its
+// vaccinations.
+func TestImportFHIRXMLImmunizations(t *testing.T) {
+	res, err := parseBytes(t, "ips-imm.xml", readFixture(t, filepath.Join(fhirxmlTestdata, "ips", "IPS-bundle-with-immunization.xml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != importer.FormatIPS || res.Patient == nil || res.Counts["Immunization"] == 0 || len(res.Problems) != 0 {
+		t.Errorf("%s, patient %v, counts %v, problems %+v", res.Format, res.Patient != nil, res.Counts, res.Problems)
+	}
+	n := 0
+	for _, e := range importer.ToEntries(res, "p", time.Now()) {
+		if e.Kind == record.KindImmunization {
+			n++
+		}
+	}
+	if n != res.Counts["Immunization"] {
+		t.Errorf("%d vaccination entries for %d Immunization resources", n, res.Counts["Immunization"])
+	}
+}
+
 // XML the import page refuses: each with its own message.
 func TestImportFHIRXMLBadInput(t *testing.T) {
 	for _, tt := range []struct{ name, file, key string }{

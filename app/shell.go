@@ -30,7 +30,9 @@ func (s *Shell) OnMount(ctx app.Context) {
 	if s.unlocked {
 		showingPage(ctx)
 		followTabs()
+		noteWhere()
 	}
+	placePage(ctx)
 	watchIdle()
 	s.mounted = true
 	markMounted()
@@ -99,6 +101,11 @@ func (s *Shell) Render() app.UI {
 		app.Main().ID("main").Class(mainClass(s.Wide)).DataSet("mounted", s.mounted).Body(
 			app.If(s.Title != "", func() app.UI { return app.H1().Text(s.Title) }),
 			app.Range(s.Content).Slice(func(i int) app.UI { return s.Content[i] }),
+		),
+		// After the page, so that showing them never re-creates it.
+		app.Div().Class("shell-asks").Body(
+			app.Div().Class("slot").Body(app.If(s.unlocked && idleWarned(), idleBanner)),
+			app.Div().Class("slot").Body(app.If(s.unlocked && leaving() != "", leaveDialog)),
 		),
 	)
 }

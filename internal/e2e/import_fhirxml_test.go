@@ -89,4 +89,21 @@ func TestImportFHIRXML(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "import-fhirxml-timeline-phone")
+
+	// The HbA1c result's page shows its value: a decimal from a value
+	// attribute, carried through the JSON form as written.
+	importStep(t, ctx, "open HbA1c", chromedp.Evaluate(`[...document.querySelectorAll('#timeline .entry-item')]
+		.find(a => a.textContent.includes('Hemoglobin A1c')).click()`, nil))
+	deadline = time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		chromedp.Run(ctx, chromedp.Evaluate(`location.pathname.startsWith('/entry/') ? (document.querySelector('#facts') || {}).textContent || '' : ''`, &text))
+		if strings.Contains(text, "7.5") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(text, "7.5") || !strings.Contains(text, "%") {
+		t.Errorf("HbA1c entry facts %q, want 7.5 %%", text)
+	}
+	screenshot(t, ctx, "import-fhirxml-entry-phone")
 }

@@ -48,3 +48,29 @@ func TestLinkFiles(t *testing.T) {
 		t.Error("changed a resource without file urls")
 	}
 }
+
+// The IPS points at the archived file too.
+func TestIPSLinksFiles(t *testing.T) {
+	sum := strings.Repeat("ef", 32)
+	r, err := fhir.Parse([]byte(`{"resourceType":"Observation","id":"o","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"valueQuantity":{"value":1,"unit":"mV"},"code":{"coding":[{"system":"http://loinc.org","code":"11524-6"}]},` +
+		`"effectiveDateTime":"2024-03-05","extension":[{"url":"http://example.org/tracing","valueAttachment":{"contentType":"application/pdf","url":"` + record.FileURL(sum) + `"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := record.Project(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Data{
+		Profiles: []record.Profile{{ID: "p", Name: "Ana"}},
+		Entries:  []record.Entry{{ID: "e", Profile: "p", Resource: r, Projection: p, Files: []string{"f"}}},
+		Files:    []record.FileInfo{{ID: "f", Profile: "p", Name: "ECG.pdf", Type: "application/pdf", SHA256: sum}},
+	}
+	ips, err := IPS(d, "p", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ips.JSON), `"url":"files/ECG.pdf"`) || strings.Contains(string(ips.JSON), "ni:///") {
+		t.Errorf("IPS: %s", ips.JSON)
+	}
+}

@@ -96,6 +96,37 @@ func nameFiles(res *Result) {
 	}
 }
 
+// mergeFiles makes the same bytes from several files read together one
+// File, and links Binary and Media files to the resources of the other
+// files that point at them (a bulk export's Binary.ndjson beside its
+// DocumentReference.ndjson).
+func mergeFiles(res *Result) {
+	if len(res.Files) == 0 {
+		return
+	}
+	kept := res.Files[:0]
+	bySHA := map[string]int{}
+	for _, f := range res.Files {
+		if i, dup := bySHA[f.SHA256]; dup {
+			g := &kept[i]
+			for _, o := range f.Owners {
+				if !has(g.Owners, o) {
+					g.Owners = append(g.Owners, o)
+				}
+			}
+			if !g.titled && f.titled {
+				g.Name, g.titled = f.Name, true
+			}
+			continue
+		}
+		bySHA[f.SHA256] = len(kept)
+		kept = append(kept, f)
+	}
+	res.Files = kept
+	linkCarriers(res)
+	nameFiles(res)
+}
+
 // linkCarriers gives the files of Binary and Media resources to the
 // resources of the same file that point at them (a DocumentReference whose
 // attachment.url is "Binary/1", an Observation derived from a Media).

@@ -210,19 +210,21 @@ func TestBinaryNamedByItsDocument(t *testing.T) {
 func TestMergeKeepsFileOwners(t *testing.T) {
 	a, b := importAttach(t, "ccda-nonxml.xml"), importAttach(t, "fhir-attachments.json")
 	m := Merge(a, b)
-	if len(m.Files) != len(a.Files)+len(b.Files) {
+	// The same PDF in both files is one File with every owner.
+	if len(m.Files) != 2 {
 		t.Fatalf("files = %d", len(m.Files))
 	}
-	for i, f := range m.Files {
-		var src Result
-		var sf File
-		if i < len(a.Files) {
-			src, sf = a, a.Files[i]
-		} else {
-			src, sf = b, b.Files[i-len(a.Files)]
+	want := map[string][]string{}
+	for _, src := range []Result{a, b} {
+		for _, f := range src.Files {
+			want[f.SHA256] = append(want[f.SHA256], ownersOf(src, f)...)
 		}
-		if !slices.Equal(ownersOf(m, f), ownersOf(src, sf)) {
-			t.Errorf("file %d owners %v, want %v", i, ownersOf(m, f), ownersOf(src, sf))
+	}
+	for _, f := range m.Files {
+		w := want[f.SHA256]
+		slices.Sort(w)
+		if !slices.Equal(ownersOf(m, f), w) {
+			t.Errorf("%s owners %v, want %v", f.Name, ownersOf(m, f), w)
 		}
 	}
 }
@@ -423,5 +425,43 @@ func BenchmarkImportEmbedded(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// backpack inspect lists the documents a file carries.
+func TestInspectListsFiles(t *testing.T) {
+	rep, err := Inspect("ccda-nonxml.xml", bytes.NewReader(readAttach(t, "ccda-nonxml.xml")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js bytes.Buffer
+	rep.WriteText(&text)
+	rep.WriteJSON(&js)
+	if !strings.Contains(text.String(), "Documents: 1 file") || !strings.Contains(text.String(), "Discharge summary.pdf (application/pdf, 591 B)") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if !strings.Contains(js.String(), `"files":[{"name":"Discharge summary.pdf","type":"application/pdf","size":591,`) {
+		t.Errorf("json: %s", js.String())
+	}
+}
+
+// A bulk export's Binary.ndjson and DocumentReference.ndjson read together:
+// the DocumentReference gets the Binary's file, named after it.
+func TestMergeLinksBinaryAcrossFiles(t *testing.T) {
+	bin, err := ImportBytes("Binary.ndjson", []byte(`{"resourceType":"Binary","id":"b7","contentType":"application/pdf","data":"JVBERi0xLjQK"}`+"\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := ImportBytes("DocumentReference.ndjson", []byte(`{"resourceType":"DocumentReference","id":"d7","status":"current","description":"Referral letter","content":[{"attachment":{"contentType":"application/pdf","url":"Binary/b7"}}]}`+"\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := ImportBytes("Binary2.ndjson", []byte(`{"resourceType":"Binary","id":"b8","contentType":"application/pdf","data":"JVBERi0xLjQK"}`+"\n"), Options{})
+	m := Merge(bin, doc, again)
+	if len(m.Files) != 1 {
+		t.Fatalf("%d files", len(m.Files))
+	}
+	if got := ownersOf(m, m.Files[0]); !slices.Equal(got, []string{"Binary/b7", "Binary/b8", "DocumentReference/d7"}) || m.Files[0].Name != "Referral letter.pdf" {
+		t.Errorf("owners %v, name %q", got, m.Files[0].Name)
 	}
 }

@@ -375,6 +375,7 @@ func Merge(rs ...Result) Result {
 		out.Resources = append(out.Resources, r.Resources...)
 	}
 	out.Resources = append(out.Resources, extra...)
+	mergeFiles(&out)
 	out.File = strings.Join(names, ", ")
 	if anyVerified {
 		out.Verified = &verified

@@ -20,6 +20,7 @@ const (
 	RecordFile     RecordType = 'F'
 	RecordQuestion RecordType = 'Q'
 	RecordShared   RecordType = 'S' // a share link made on this device
+	RecordDraft    RecordType = 'D' // a form left unsaved (draft.go)
 )
 
 // headerVersion is the first byte of every JSON header: profiles, files,
@@ -44,6 +45,7 @@ type Header struct {
 	File     *FileInfo
 	Question *Question
 	Shared   *SharedLink
+	Draft    *Draft
 	// Stale is set for a result stored before its projection changed
 	// (binary version 3, JSON version 1: numbers shown as written, no
 	// pairs, raw flag codes). It reads right (see UpgradeProjection); Book.Load
@@ -124,6 +126,9 @@ func DecodeHeader(b []byte) (Header, error) {
 	case RecordShared:
 		h.Shared = new(SharedLink)
 		err = json.Unmarshal(data, h.Shared)
+	case RecordDraft:
+		h.Draft = new(Draft)
+		err = json.Unmarshal(data, h.Draft)
 	default:
 		return Header{}, ErrHeaderType
 	}

@@ -142,6 +142,8 @@ type node struct {
 }
 
 type converter struct {
+	slab     []node  // nodes are allocated a slab at a time
+	free     []*node // and reused once their resource is written
 	problems []Problem
 	max      int64 // MaxBytes
 	size     int64 // bytes of JSON written ahead (contained resources)
@@ -230,7 +232,8 @@ func (c *converter) parse(data []byte) (*node, error) {
 				// entry's tree at a time, not the whole bundle's.
 				w := &writer{c: c, max: c.max}
 				w.object(n)
-				n.json, n.kids = w.buf, nil
+				n.json = w.buf
+				c.release(n)
 				if c.size += int64(len(w.buf)); w.over || (c.max > 0 && c.size > c.max) {
 					return nil, ErrTooLarge
 				}
@@ -262,6 +265,31 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 	return nil, errors.New("unsupported character encoding")
 }
 
+// newNode returns a zero node: one released earlier, or a new one.
+func (c *converter) newNode() *node {
+	if k := len(c.free); k > 0 {
+		n := c.free[k-1]
+		c.free = c.free[:k-1]
+		return n
+	}
+	if len(c.slab) == 0 {
+		c.slab = make([]node, 128)
+	}
+	n := &c.slab[0]
+	c.slab = c.slab[1:]
+	return n
+}
+
+// release gives the nodes below n back for reuse, once n is written.
+func (c *converter) release(n *node) {
+	for _, k := range n.kids {
+		c.release(k)
+		*k = node{kids: k.kids[:0]}
+		c.free = append(c.free, k)
+	}
+	n.kids = nil
+}
+
 // child resolves a start tag under p; nil means skip it (reported).
 func (c *converter) child(p *node, t xml.StartElement, line int) *node {
 	name := t.Name.Local
@@ -276,14 +304,17 @@ func (c *converter) child(p *node, t xml.StartElement, line int) *node {
 			c.problem("warning", ProblemRepeated, line, "second resource in "+safeName(p.name))
 			return nil
 		}
-		return &node{name: name, typ: typ, line: line}
+		n := c.newNode()
+		n.name, n.typ, n.line = name, typ, line
+		return n
 	}
 	f := p.typ.member(name)
 	if f == nil || (t.Name.Space != NamespaceFHIR && !(f.kind == kindXHTML && t.Name.Space == NamespaceXHTML)) {
 		c.problem("warning", ProblemUnknownElement, line, "unknown element "+safeName(name)+" in "+safeName(p.typ.name))
 		return nil
 	}
-	n := &node{name: name, f: f, line: line}
+	n := c.newNode()
+	n.name, n.f, n.line = name, f, line
 	switch f.kind {
 	case kindComplex:
 		n.typ = f.typ

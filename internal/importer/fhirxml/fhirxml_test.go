@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 
 // Fixtures are embedded so that the tests also run in the browser (wasm).
 //
-//go:embed testdata/*.xml
+//go:embed testdata/*.xml testdata/ips/*.xml
 var fixtures embed.FS
 
 func fixture(t testing.TB, name string) []byte {
@@ -114,6 +115,24 @@ func TestIPSBundle(t *testing.T) {
 				t.Errorf("Timing.repeat.count = %#v", c)
 			}
 		}
+	}
+}
+
+// Every XML example of the IPS guide converts with nothing left out, and
+// its JSON form writes back to the same.
+func TestIPSExamples(t *testing.T) {
+	names, _ := fs.Glob(fixtures, "testdata/ips/*.xml")
+	if len(names) < 30 {
+		t.Fatalf("%d examples", len(names))
+	}
+	for _, name := range names {
+		b, _ := fixtures.ReadFile(name)
+		js, ps, err := Convert(b, Options{})
+		if err != nil || len(ps) > 0 {
+			t.Errorf("%s: %v %+v", name, err, ps)
+			continue
+		}
+		roundTrip(t, name, js)
 	}
 }
 
@@ -313,5 +332,20 @@ func TestRootResource(t *testing.T) {
 		if got := RootResource([]byte(in)); got != want {
 			t.Errorf("RootResource(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Repeats that are not together (out of the schema's order) still make one
+// array, in document order.
+func TestScatteredRepeats(t *testing.T) {
+	m, _ := convert(t, []byte(`<Patient xmlns="http://hl7.org/fhir"><name>
+  <given value="Ana"/><family value="Doe"/><given value="Eva"/><prefix value="Dr"/><given value="Mia"/>
+</name><telecom><value value="1"/></telecom><gender value="female"/><telecom><value value="2"/></telecom></Patient>`))
+	name := at(m, "name", 0)
+	if g := at(name, "given"); !reflect.DeepEqual(g, []any{"Ana", "Eva", "Mia"}) || at(name, "family") != "Doe" || at(name, "prefix", 0) != "Dr" {
+		t.Errorf("name = %v", name)
+	}
+	if tc := at(m, "telecom"); len(tc.([]any)) != 2 || at(tc, 1, "value") != "2" || at(m, "gender") != "female" {
+		t.Errorf("telecom = %v, gender %v", tc, at(m, "gender"))
 	}
 }
