@@ -89,6 +89,21 @@ func TestDrafts(t *testing.T) {
 	xpSetInput(t, ctx, "#f-date", "2024-05-02", "input")
 	xpClick(t, ctx, "#save")
 	xpPoll(t, ctx, "entry page", `location.pathname.startsWith("/entry/")`)
+	var entry string
+	xpRun(t, ctx, chromedp.Evaluate(`location.pathname`, &entry))
+
+	// A note typed on the entry is a draft too.
+	xpSetInput(t, ctx, "#note-text", "Ask about physiotherapy", "input")
+	xpClick(t, ctx, `.nav a[href="/files"]`)
+	xpClick(t, ctx, "#leave-keep")
+	xpPoll(t, ctx, "files page", `location.pathname === "/files"`)
+	xpNav(t, ctx, entry)
+	xpRun(t, ctx, chromedp.WaitVisible("#note-draft-offer", chromedp.ByID))
+	xpClick(t, ctx, "#note-draft-restore")
+	xpPoll(t, ctx, "note restored", `document.querySelector("#note-text").value === "Ask about physiotherapy"`)
+	xpClick(t, ctx, "#note-add")
+	xpWaitText(t, ctx, "#notes", "Ask about physiotherapy")
+
 	xpNav(t, ctx, "/add/visit")
 	time.Sleep(300 * time.Millisecond)
 	if xpExists(t, ctx, "#draft-offer") {
