@@ -137,7 +137,7 @@ func askLeave(href string) {
 	drafts.mu.Lock()
 	drafts.leave = href
 	drafts.mu.Unlock()
-	updateShell()
+	updateShellFocus("leave-stay")
 }
 
 func leaving() string {
@@ -168,7 +168,12 @@ func answerLeave(ctx app.Context, answer string) {
 // leaveDialog is the question the shell shows over a form with changes.
 func leaveDialog() app.UI {
 	return app.Div().ID("leave-ask").Class("leave-ask").Role("alertdialog").Aria("modal", "true").
-		Aria("labelledby", "leave-ask-title").Body(
+		Aria("labelledby", "leave-ask-title").
+		OnKeyDown(func(ctx app.Context, e app.Event) {
+			if e.Get("key").String() == "Escape" {
+				answerLeave(ctx, "stay")
+			}
+		}).Body(
 		app.Div().Class("leave-ask-box card").Body(
 			app.H2().ID("leave-ask-title").Text(i18n.T("drafts.leave.title")),
 			app.P().Text(i18n.T("drafts.leave.text")),

@@ -247,7 +247,7 @@ func (v *Vault) writeWithRecord(ctx context.Context, ops []Op, rec func(int64) (
 		return err
 	}
 	v.cache(p, r)
-	v.wrote(rev)
+	v.wrote(ctx, rev)
 	return nil
 }
 
