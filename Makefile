@@ -29,12 +29,16 @@ run: build
 static: build
 	$(BIN) static out
 
-# deps installs what the tests need: Chromium (browser tests) and GnuPG
-# (export compatibility), with apt-get when run as root.
+# deps installs what the tests need: Chromium (browser tests), GnuPG
+# (export compatibility) and Node with npm (for axe-core, the e2e suite's
+# accessibility checker, pinned in tools/axe/package-lock.json), with apt-get
+# when run as root; then axe-core itself with npm ci when it is missing.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v gpg >/dev/null 2>&1 || missing="$$missing gnupg"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
@@ -43,6 +47,11 @@ deps:
 	    echo "please install:$$missing   (Debian: sudo apt-get install$$missing)"; exit 1; \
 	  fi; \
 	fi
+	@$(MAKE) -s --no-print-directory $(AXE)
+
+$(AXE): tools/axe/package-lock.json
+	cd tools/axe && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 vet:
 	$(GO) vet ./...
@@ -52,23 +61,25 @@ vet:
 test: deps vet test-host test-wasm e2e
 
 test-host:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
-e2e: build
-	$(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e
+e2e: build $(AXE)
+	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
+	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
+	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e
 
 clean:
-	rm -rf bin out .e2e web/app.wasm web/app.wasm.br web/app.wasm.gz
+	rm -rf bin out .e2e web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules
 
 # webdir builds the app into another directory (WEB=/tmp/x): lets several
 # people build and run browser tests side by side (BACKPACK_WEB=/tmp/x make e2e-only).
@@ -78,5 +89,5 @@ webdir:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB)/app.wasm ./cmd/backpack
 	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
 
-e2e-only:
-	$(GO) test -tags e2e -count=1 -timeout 20m $(if $(RUN),-run '$(RUN)') ./internal/e2e
+e2e-only: $(AXE)
+	$(GO) test -tags e2e -count=1 -timeout 40m $(if $(RUN),-run '$(RUN)') ./internal/e2e

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -31,6 +32,7 @@ type EntryPage struct {
 	hasForm  bool
 	trendN   int
 	raw      string
+	story    []record.Block // the resource's own narrative
 	notice   string
 	err      string
 	busy     bool
@@ -38,6 +40,7 @@ type EntryPage struct {
 	flagOpen bool
 	flagNote string
 	confirm  bool
+	preview  string      // id of the attached file shown inline
 	cctx     app.Context // the page's own context, for async results
 
 	noteDraft, flagDraft formDraft // what is typed in the note and flag boxes (drafts.go)
@@ -46,7 +49,7 @@ type EntryPage struct {
 func (p *EntryPage) OnNav(ctx app.Context) {
 	p.ready, p.loading, p.found, p.entry, p.form, p.hasForm = false, false, false, record.Entry{}, record.Form{}, false
 	p.trendN, p.raw, p.notice, p.err, p.busy, p.note = 0, "", "", "", false, ""
-	p.flagOpen, p.flagNote, p.confirm = false, "", false
+	p.flagOpen, p.flagNote, p.confirm, p.preview = false, "", false, ""
 	if !requireSession(ctx) {
 		return
 	}
@@ -110,6 +113,7 @@ func (p *EntryPage) setEntry(e record.Entry) {
 	} else {
 		p.raw = string(e.Resource.JSON)
 	}
+	p.story = record.Narrative(e.Resource)
 	p.trendN = 0
 	if s := current(); s != nil && e.Value != nil {
 		if key := record.TrendKey(e); key != "" {
@@ -246,7 +250,7 @@ func (p *EntryPage) Render() app.UI {
 			app.If(recEntryDate(e) != "", func() app.UI {
 				return app.Time().Class("muted").DateTime(recEntryDate(e)).Text(recEntryDate(e))
 			}),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 		),
 		// Optional parts sit in fixed slots, so that showing one does not
@@ -260,10 +264,13 @@ func (p *EntryPage) Render() app.UI {
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),
 		),
+		// The documents of an entry (a scan, the PDF a document came as)
+		// come right after what it is.
+		app.Div().Class("slot").Body(p.renderFiles()),
 		app.Div().Class("slot").Body(p.renderActions()),
+		app.Div().Class("slot").Body(p.renderNarrative()),
 		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
-		app.Div().Class("slot").Body(p.renderFiles()),
 		p.renderProvenance(),
 		app.Details().ID("raw").Class("raw").Body(
 			app.Summary().Text(i18n.T("rec.entry.raw")),
@@ -281,16 +288,20 @@ func recFact(label string, value ...app.UI) app.UI {
 func (p *EntryPage) renderFacts() app.UI {
 	e := p.entry
 	var rows []app.UI
-	if v := recValueText(e); v != "" {
+	if v := e.ValueText(); v != "" {
 		rows = append(rows, recFact(i18n.T("rec.entry.result"),
-			app.Strong().ID("result").Text(v), app.Text(" "), recInterpBadge(e.Interp)))
-		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
+			app.Strong().ID("result").Text(v), app.Text(" "), recResultBadge(e.Projection)))
+		if r := e.RangeText(); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
-	} else if e.Text != "" {
+	} else if e.NoValue() {
+		rows = append(rows, recFact(i18n.T("rec.entry.result"),
+			app.Span().ID("result").Class("novalue").Title(i18n.T("record.novalue.long")).Text(i18n.T("record.novalue")),
+			app.Text(" "), recResultBadge(e.Projection)))
+	} else if e.Text != "" && len(p.story) == 0 { // a narrative shows the text as written
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
-	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
+	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, e.ValueText()) {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if d := recEntryDate(e); d != "" {
@@ -326,6 +337,81 @@ func (p *EntryPage) renderFacts() app.UI {
 	return app.Dl().ID("facts").Class("facts").Body(rows...)
 }
 
+// renderNarrative shows what the source document says in its own words
+// (tables, lists, paragraphs), built from the sanitised blocks.
+func (p *EntryPage) renderNarrative() app.UI {
+	if len(p.story) == 0 {
+		return nil
+	}
+	return app.Section().ID("narrative").Class("card").Aria("labelledby", "narrative-h").Body(
+		app.H2().ID("narrative-h").Text(i18n.T("rec.entry.narrative")),
+		app.Div().Class("narrative").Body(narrativeUI(p.story)...),
+	)
+}
+
+// narrativeUI builds go-app elements for narrative blocks: only the tags
+// record.Block holds, text as text (never HTML).
+func narrativeUI(bs []record.Block) []app.UI {
+	out := make([]app.UI, 0, len(bs))
+	for _, b := range bs {
+		kids := narrativeUI(b.Kids)
+		var el app.UI
+		switch b.Tag {
+		case "":
+			el = app.Text(b.Text)
+		case "p":
+			el = app.P().Body(kids...)
+		case "ul":
+			el = app.Ul().Body(kids...)
+		case "ol":
+			el = app.Ol().Body(kids...)
+		case "li":
+			el = app.Li().Body(kids...)
+		case "table":
+			el = app.Div().Class("narrative-table").Body(app.Table().Body(kids...))
+		case "caption":
+			el = app.Caption().Body(kids...)
+		case "thead":
+			el = app.THead().Body(kids...)
+		case "tbody":
+			el = app.TBody().Body(kids...)
+		case "tr":
+			el = app.Tr().Body(kids...)
+		case "th":
+			el = cellSpans(app.Th().Scope("col").Body(kids...), b)
+		case "td":
+			el = cellSpans(app.Td().Body(kids...), b)
+		case "b":
+			el = app.B().Body(kids...)
+		case "i":
+			el = app.I().Body(kids...)
+		case "br":
+			el = app.Br()
+		default:
+			continue
+		}
+		out = append(out, el)
+	}
+	return out
+}
+
+// spanned is a table cell element (th or td).
+type spanned[T any] interface {
+	ColSpan(int) T
+	Rowspan(int) T
+}
+
+// cellSpans gives a cell the spans its block has.
+func cellSpans[T spanned[T]](cell T, b record.Block) T {
+	if b.ColSpan > 1 {
+		cell = cell.ColSpan(b.ColSpan)
+	}
+	if b.RowSpan > 1 {
+		cell = cell.Rowspan(b.RowSpan)
+	}
+	return cell
+}
+
 // renderDetails lists the entry's form values that the facts do not show.
 func (p *EntryPage) renderDetails() app.UI {
 	if !p.hasForm {
@@ -340,13 +426,21 @@ func (p *EntryPage) renderDetails() app.UI {
 			continue
 		}
 		switch fd.Name {
-		case "value", "unit", "low", "high", "flag", "status":
+		case "value", "unit", "low", "high", "flag", "status", "systolic", "diastolic":
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
 		}
-		if fd.Type == record.FieldChoice {
+		if fd.Type == record.FieldLongText && len(p.story) > 0 {
+			continue // the narrative card shows it as written
+		}
+		switch fd.Type {
+		case record.FieldChoice:
 			v = recChoiceLabel(fd.Name, v)
+		case record.FieldNumber:
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				v = record.FormatValue(n, e.Unit, nil, nil) // the exact value stays in the resource and the form
+			}
 		}
 		var val app.UI = app.Text(v)
 		if fd.Type == record.FieldLongText {
@@ -383,7 +477,7 @@ func (p *EntryPage) renderActions() app.UI {
 		}),
 		app.If(p.trendN >= 2, func() app.UI {
 			return app.A().ID("trend").Class("btn btn-secondary").Href(PathTrend + e.ID).
-				Text(i18n.T("rec.entry.trend", p.trendN))
+				Text(i18n.N("rec.entry.trend", p.trendN))
 		}),
 		app.If(e.Flag == nil && !p.flagOpen, func() app.UI {
 			return app.Button().ID("flag").Class("btn btn-secondary").Text(i18n.T("rec.flag.button")).
@@ -488,12 +582,35 @@ func (p *EntryPage) renderFiles() app.UI {
 		app.H2().Text(i18n.T("rec.files.title")),
 		app.Ul().Class("file-list").Body(app.Range(files).Slice(func(i int) app.UI {
 			fi := files[i]
-			return app.Li().Body(
-				app.A().Href(PathFiles).Text(fi.Name),
-				app.Span().Class("muted").Text(" "+recFileSize(fi.Size)),
+			open := p.preview == fi.ID
+			return app.Li().Class("entry-file").DataSet("file", fi.ID).Body(
+				app.A().Href(PathFiles).Class("entry-file-name").Text(fi.Name),
+				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
+				app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "entry-file-preview", &p.preview) }),
+				app.If(!open, func() app.UI {
+					return app.Button().Class("btn btn-small btn-secondary entry-file-download").
+						Text(i18n.T("files.download")).
+						OnClick(func(ctx app.Context, e app.Event) { p.download(ctx, fi) }, app.EventScope(fi.ID))
+				}),
+				app.If(open, func() app.UI {
+					return app.Div().Class("file-preview-wrap").Body(&FilePreview{File: fi})
+				}),
 			)
 		})),
 	)
+}
+
+// download streams an attached file out of the vault into a browser download.
+func (p *EntryPage) download(ctx app.Context, fi record.FileInfo) {
+	s := current()
+	if s == nil {
+		return
+	}
+	ctx.Async(func() {
+		if err := downloadStored(ctx, s, fi); err != nil {
+			ctx.Dispatch(func(ctx app.Context) { p.err = i18n.T("files.preview.error") })
+		}
+	})
 }
 
 func (p *EntryPage) renderProvenance() app.UI {
@@ -555,17 +672,6 @@ func recSystemName(sys string) string {
 		return sys[i+1:]
 	}
 	return sys
-}
-
-// recFileSize is a size for people: "340 KB".
-func recFileSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return i18n.T("rec.size.mb", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return i18n.T("rec.size.kb", (n+512)>>10)
-	}
-	return i18n.T("rec.size.b", n)
 }
 
 // recSameValue reports whether a one-line text only repeats the result

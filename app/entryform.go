@@ -521,10 +521,5 @@ func (f *EntryForm) showErrors(ctx app.Context, errs []record.FieldError) {
 	}
 }
 
-// recFixText asks to fix n problems, in the singular for one.
-func recFixText(n int) string {
-	if n == 1 {
-		return i18n.T("rec.form.fix.one")
-	}
-	return i18n.T("rec.form.fix", n)
-}
+// recFixText asks to fix n problems.
+func recFixText(n int) string { return i18n.N("rec.form.fix", n) }

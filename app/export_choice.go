@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/export"
@@ -254,15 +251,5 @@ func xpProfileName(p record.Profile) string {
 	return p.Name
 }
 
-// xpSize formats a byte count for people (1 decimal above 1 KB).
-func xpSize(n int64) string {
-	switch {
-	case n < 1000:
-		return i18n.T("ui.xp.size.b", strconv.FormatInt(n, 10))
-	case n < 1000*1000:
-		return i18n.T("ui.xp.size.kb", fmt.Sprintf("%.1f", float64(n)/1000))
-	case n < 1000*1000*1000:
-		return i18n.T("ui.xp.size.mb", fmt.Sprintf("%.1f", float64(n)/1e6))
-	}
-	return i18n.T("ui.xp.size.gb", fmt.Sprintf("%.1f", float64(n)/1e9))
-}
+// xpSize is a byte count for people in the current language.
+func xpSize(n int64) string { return i18n.Size(i18n.Current(), n) }

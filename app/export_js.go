@@ -6,6 +6,7 @@ import (
 	"context"
 	"syscall/js"
 
+	"backpack/internal/export"
 	"backpack/internal/jsutil"
 	"backpack/internal/seipd"
 )
@@ -17,7 +18,7 @@ func xpSave(u, name string) {
 	doc := js.Global().Get("document")
 	a := doc.Call("createElement", "a")
 	a.Set("href", u)
-	a.Set("download", name)
+	a.Set("download", export.SafeName(name, "file")) // a shared file's name is anyone's
 	a.Set("rel", "noopener")
 	doc.Get("body").Call("appendChild", a)
 	a.Call("click")

@@ -5,44 +5,14 @@ import (
 
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"backpack/internal/i18n"
 	"backpack/internal/record"
 )
 
 // Helpers shared by the files, summary, emergency and flags pages. Pure Go,
 // tested on the host.
-
-// humanSize renders a byte count for people: "512 B", "1.4 MB" ("1,4 MB" in
-// Spanish). Units are decimal (1 kB = 1000 B), like file managers show.
-func humanSize(n int64, lang i18n.Lang) string {
-	if n < 0 {
-		n = 0
-	}
-	if n < 1000 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	units := []string{"kB", "MB", "GB", "TB"}
-	v := float64(n) / 1000
-	u := 0
-	for v >= 999.5 && u < len(units)-1 {
-		v /= 1000
-		u++
-	}
-	var s string
-	if v >= 99.95 {
-		s = strconv.FormatFloat(v, 'f', 0, 64)
-	} else {
-		s = strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	if lang == i18n.Spanish {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s + " " + units[u]
-}
 
 // Types that may be shown inline. Anything else is only downloaded, so a
 // stored file can never run as a page of Backpack's origin (an HTML or SVG
@@ -217,47 +187,6 @@ func bloodType(labs []record.Entry) (record.Entry, bool) {
 		}
 	}
 	return record.Entry{}, false
-}
-
-// sumValue is a lab's or vital's result as shown in lists: the numeric
-// value with its unit, else the text.
-func sumValue(e record.Entry) string {
-	if e.Value != nil {
-		s := strconv.FormatFloat(*e.Value, 'f', -1, 64)
-		if e.Unit != "" {
-			s += " " + e.Unit
-		}
-		return s
-	}
-	return e.Text
-}
-
-// sumRange is a result's reference range: "4–6", "≥ 40", "≤ 200" or "".
-func sumRange(e record.Entry) string {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	switch {
-	case e.RefLow != nil && e.RefHigh != nil:
-		return f(*e.RefLow) + "–" + f(*e.RefHigh)
-	case e.RefLow != nil:
-		return "≥ " + f(*e.RefLow)
-	case e.RefHigh != nil:
-		return "≤ " + f(*e.RefHigh)
-	}
-	return ""
-}
-
-// sumInterp is the badge of a result's interpretation: class and catalog
-// key, or "" when normal or unknown.
-func sumInterp(interp string) (class, key string) {
-	switch strings.ToUpper(interp) {
-	case "H", "HH", "HU", ">":
-		return "badge high", "summary.high"
-	case "L", "LL", "LU", "<":
-		return "badge low", "summary.low"
-	case "A", "AA":
-		return "badge warn", "summary.abnormal"
-	}
-	return "", ""
 }
 
 // byteCounter counts bytes read and reports progress at most every step

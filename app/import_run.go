@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
+	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/importer/ccda"
 	"backpack/internal/record"
@@ -155,6 +157,36 @@ func groupProblems(ps []importer.Problem) []importProblemGroup {
 	return out
 }
 
+// importKindCounts counts prepared entries by kind, in plain words for the
+// preview ("12 lab results"): most first, then in the kinds' display order.
+func importKindCounts(entries []record.Entry) []importCount {
+	n := map[record.Kind]int{}
+	for _, e := range entries {
+		k := e.Kind
+		if !slices.Contains(record.Kinds, k) {
+			k = record.KindOther
+		}
+		n[k]++
+	}
+	var out []importCount
+	for _, k := range record.Kinds {
+		if n[k] > 0 {
+			out = append(out, importCount{Type: string(k), N: n[k]})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b importCount) int { return b.N - a.N })
+	return out
+}
+
+// importCountText is one line of the preview's counts: "12 lab results".
+func importCountText(c importCount) string {
+	key := "importui.n." + c.Type
+	if _, ok := i18n.PluralIn(i18n.English, key); !ok {
+		key = "importui.n." + string(record.KindOther)
+	}
+	return i18n.N(key, c.N)
+}
+
 // importDefaultTarget picks where a file goes unless the person says
 // otherwise: the profile whose name and birth date match the file's patient,
 // else a new profile when there is none yet (and the file names a patient),
@@ -257,7 +289,7 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 		entries[i].Profile = profileID
 	}
 	progress(stageWrite, 0, len(entries))
-	added, skipped, err := s.Import(ctx, prof, entries)
+	added, skipped, err := s.Import(ctx, prof, entries, importFiles(res, len(entries))...)
 	if err != nil {
 		return importOutcome{}, err
 	}
@@ -265,6 +297,28 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 		profileID = prof.ID // the same person made meanwhile in another tab
 	}
 	return importOutcome{Added: added, Skipped: skipped, Profile: profileID}, nil
+}
+
+// importFiles are the documents embedded in a file (PDFs, images…), for
+// session.Import to store as files attached to their entries: entry i is
+// the one of res.Resources[i] (importPrepare keeps the order).
+func importFiles(res importer.Result, entries int) []session.ImportFile {
+	var out []session.ImportFile
+	for _, f := range res.Files {
+		var owners []int
+		for _, o := range f.Owners {
+			if o >= 0 && o < entries {
+				owners = append(owners, o)
+			}
+		}
+		out = append(out, session.ImportFile{Name: f.Name, Type: f.Type, SHA256: f.SHA256, Data: f.Data, Entries: owners})
+	}
+	return out
+}
+
+// importFilesText counts documents in plain words: "1 file", "2 files".
+func importFilesText(n int) string {
+	return i18n.N("importui.files.count", n)
 }
 
 // importGC lets the heap grow more between collections while a file is

@@ -262,7 +262,7 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 	if pr.BirthDate != "" {
 		meta = i18n.T("people.meta.born", meta, pr.BirthDate)
 	}
-	meta = i18n.T("people.meta.count", meta, countText(entries, "people.entries1", "people.entries"))
+	meta = i18n.T("people.meta.count", meta, i18n.N("people.entries", entries))
 	class := "item person"
 	if isCurrent {
 		class += " current"
@@ -288,8 +288,8 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 				Aria("labelledby", "delete-text-"+pr.ID).Body(
 				app.P().ID("delete-text-"+pr.ID).Class("delete-text").
 					Text(i18n.T("people.delete.confirm", pr.Name,
-						countText(entries, "people.entries1", "people.entries"),
-						countText(files, "people.files1", "people.files"))),
+						i18n.N("people.entries", entries),
+						i18n.N("people.files", files))),
 				app.Div().Class("actions").Body(
 					app.Button().Class("btn btn-danger delete-yes").Disabled(p.busy).
 						Text(i18n.T("people.delete.yes")).

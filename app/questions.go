@@ -72,7 +72,7 @@ func (q *Questions) refresh() {
 		return
 	}
 	q.profile = p
-	q.team, _ = s.Book().Timeline(record.Filter{Profile: p.ID, Kinds: []record.Kind{record.KindCareTeam}}, 0, 500)
+	q.team = s.Book().Summary(p.ID).CareTeam
 	q.questions = s.Book().Questions(p.ID)
 }
 
@@ -146,6 +146,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 			}
 			q.text = ""
 			q.draft.saved()
+			clearInputs(ctx, "q-text") // Attr("value", "") alone leaves the typed text in the box
 			q.notice = i18n.T("rec.q.added")
 			q.refresh()
 			recFocusID(q.cctx, "q-text")

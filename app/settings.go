@@ -224,7 +224,7 @@ func (p *Settings) renderLock() app.UI {
 					n := autoLockChoices[i]
 					label := i18n.T("settings.autolock.never")
 					if n > 0 {
-						label = countText(n, "settings.autolock.min1", "settings.autolock.mins")
+						label = i18n.N("settings.autolock.mins", n)
 					}
 					return app.Option().Value(strconv.Itoa(n)).Selected(n == p.autoLock).Text(label)
 				}),
@@ -309,7 +309,7 @@ func (p *Settings) renderStorage() app.UI {
 	return app.Section().ID("storage-settings").Class("card settings-card").Aria("labelledby", "storage-title").Body(
 		app.H2().ID("storage-title").Text(i18n.T("settings.storage.title")),
 		app.If(p.estimated, func() app.UI {
-			return app.P().ID("storage-usage").Text(i18n.T("vault.usage", formatBytes(p.usage), formatBytes(p.quota)))
+			return app.P().ID("storage-usage").Text(i18n.T("vault.usage", i18n.Size(i18n.Current(), int64(p.usage)), i18n.Size(i18n.Current(), int64(p.quota))))
 		}),
 		app.P().ID("storage-status").Class(persistClass(p.persistKnown && p.persistent)).
 			Aria("live", "polite").Text(status),

@@ -29,6 +29,7 @@ type Timeline struct {
 	profiles []record.Profile
 	counts   map[record.Kind]int
 	kinds    []record.Kind // selected filters; none means all
+	billing  bool          // record.HiddenKinds are shown too
 	limit    int
 
 	items []record.Entry
@@ -46,7 +47,7 @@ type Timeline struct {
 }
 
 func (t *Timeline) OnNav(ctx app.Context) {
-	t.ready, t.profile, t.profiles, t.counts, t.kinds = false, "", nil, nil, nil
+	t.ready, t.profile, t.profiles, t.counts, t.kinds, t.billing = false, "", nil, nil, nil, false
 	t.items, t.total, t.query, t.qs, t.hits = nil, 0, "", nil, nil
 	t.undoID, t.restored, t.err = "", "", ""
 	if !requireSession(ctx) {
@@ -72,12 +73,11 @@ func (t *Timeline) refresh() {
 	t.counts = b.KindCounts(t.profile)
 	// Drop filters of kinds that no longer have entries.
 	t.kinds = slices.DeleteFunc(t.kinds, func(k record.Kind) bool { return t.counts[k] == 0 })
+	f := t.filter()
 	if strings.TrimSpace(t.query) != "" {
 		t.qs = recQueryWords(t.query)
 		hits := b.Search(t.profile, t.query)
-		if len(t.kinds) > 0 {
-			hits = slices.DeleteFunc(hits, func(h record.Hit) bool { return !slices.Contains(t.kinds, h.Kind) })
-		}
+		hits = slices.DeleteFunc(hits, func(h record.Hit) bool { return !f.KindOK(h.Kind) })
 		if hits == nil {
 			hits = []record.Hit{} // searching, nothing found
 		}
@@ -86,7 +86,29 @@ func (t *Timeline) refresh() {
 		return
 	}
 	t.qs, t.hits = nil, nil
-	t.items, t.total = b.Timeline(record.Filter{Profile: t.profile, Kinds: t.kinds}, 0, t.limit)
+	t.items, t.total = b.Timeline(f, 0, t.limit)
+}
+
+// filter is what the chips select: the chosen kinds (all when none), and
+// the hidden kinds (billing) only when asked for.
+func (t *Timeline) filter() record.Filter {
+	f := record.Filter{Profile: t.profile, Kinds: t.kinds}
+	switch {
+	case !t.billing:
+		f.Hide = record.HiddenKinds
+	case len(t.kinds) > 0:
+		f.Kinds = append(slices.Clone(t.kinds), record.HiddenKinds...)
+	}
+	return f
+}
+
+// hiddenCount is how many entries the hidden kinds hold.
+func (t *Timeline) hiddenCount() int {
+	n := 0
+	for _, k := range record.HiddenKinds {
+		n += t.counts[k]
+	}
+	return n
 }
 
 func (t *Timeline) toggleKind(ctx app.Context, k record.Kind) {
@@ -128,7 +150,7 @@ func (t *Timeline) switchProfile(ctx app.Context, e app.Event) {
 	if p, ok := currentProfile(); ok {
 		t.profile = p.ID
 	}
-	t.kinds, t.limit, t.undoID, t.restored = nil, recTimelinePage, "", ""
+	t.kinds, t.billing, t.limit, t.undoID, t.restored = nil, false, recTimelinePage, "", ""
 	t.refresh()
 }
 
@@ -159,18 +181,20 @@ func (t *Timeline) Render() app.UI {
 	return &Shell{Title: i18n.T("rec.timeline.title"), Content: []app.UI{
 		app.Div().Class("slot").Body(app.If(t.err != "", func() app.UI { return errorBanner(t.err) })),
 		app.Div().Class("slot").Body(t.renderUndo()),
-		app.Div().Class("slot").Body(app.If(len(t.profiles) > 1, func() app.UI {
-			return app.Label().For("profile").Class("profile-picker").Body(
-				app.Span().Text(i18n.T("rec.timeline.person")),
-				app.Select().ID("profile").OnChange(t.switchProfile).Body(
-					app.Range(t.profiles).Slice(func(i int) app.UI {
-						p := t.profiles[i]
-						return app.Option().Value(p.ID).Selected(p.ID == t.profile).Text(p.Name)
-					}),
-				),
-			)
-		})),
+		// The person picker shares the search's row, so the list starts
+		// in the top third of a phone's screen.
 		app.Div().Class("search").Role("search").Body(
+			app.If(len(t.profiles) > 1, func() app.UI {
+				return app.Label().For("profile").Class("profile-picker").Body(
+					app.Span().Class("sr-only").Text(i18n.T("rec.timeline.person")),
+					app.Select().ID("profile").OnChange(t.switchProfile).Body(
+						app.Range(t.profiles).Slice(func(i int) app.UI {
+							p := t.profiles[i]
+							return app.Option().Value(p.ID).Selected(p.ID == t.profile).Text(p.Name)
+						}),
+					),
+				)
+			}),
 			app.Label().For("search").Class("sr-only").Text(i18n.T("rec.search.label")),
 			app.Input().ID("search").Type("search").Placeholder(i18n.T("rec.search.placeholder")).
 				AutoComplete(false).Attr("enterkeyhint", "search").
@@ -186,7 +210,7 @@ func (t *Timeline) Render() app.UI {
 		app.If(t.hits == nil && len(t.items) < t.total, func() app.UI {
 			return app.Div().Class("actions center").Body(
 				app.Button().ID("more").Class("btn btn-secondary").
-					Text(i18n.T("rec.timeline.more", t.total-len(t.items))).
+					Text(i18n.N("rec.timeline.more", t.total-len(t.items))).
 					OnClick(func(ctx app.Context, e app.Event) {
 						t.limit += recTimelinePage
 						t.refresh()
@@ -196,7 +220,7 @@ func (t *Timeline) Render() app.UI {
 		app.If(t.hits != nil && len(t.hits) > t.limit, func() app.UI {
 			return app.Div().Class("actions center").Body(
 				app.Button().ID("more").Class("btn btn-secondary").
-					Text(i18n.T("rec.timeline.more", len(t.hits)-t.limit)).
+					Text(i18n.N("rec.timeline.more", len(t.hits)-t.limit)).
 					OnClick(func(ctx app.Context, e app.Event) { t.limit += recTimelinePage }),
 			)
 		}),
@@ -226,13 +250,15 @@ func (t *Timeline) renderUndo() app.UI {
 func (t *Timeline) renderChips() app.UI {
 	var kinds []record.Kind
 	for _, k := range record.Kinds {
-		if t.counts[k] > 0 {
+		if t.counts[k] > 0 && !slices.Contains(record.HiddenKinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
-	if len(kinds) < 2 {
+	hidden := t.hiddenCount()
+	if len(kinds) < 2 && hidden == 0 {
 		return nil
 	}
+	// One row that scrolls sideways on a phone, so the list starts high.
 	return app.Div().ID("chips").Class("chips").Role("group").Aria("label", i18n.T("rec.timeline.filter")).Body(
 		app.Button().Type("button").Class("chip").DataSet("kind", "all").Aria("pressed", len(t.kinds) == 0).
 			Text(i18n.T("rec.timeline.all")).
@@ -244,6 +270,17 @@ func (t *Timeline) renderChips() app.UI {
 				Text(i18n.T("rec.timeline.chip", recKindLabel(k), t.counts[k])).
 				OnClick(func(ctx app.Context, e app.Event) { t.toggleKind(ctx, k) }, app.EventScope(string(k)))
 		}),
+		app.If(hidden > 0, func() app.UI {
+			return app.Button().ID("chip-billing").Type("button").Class("chip chip-hidden").
+				DataSet("kind", string(record.KindBilling)).Aria("pressed", t.billing).
+				Title(i18n.T("rec.timeline.billing")).
+				Text(i18n.T("rec.timeline.chip", recKindLabel(record.KindBilling), hidden)).
+				OnClick(func(ctx app.Context, e app.Event) {
+					t.billing = !t.billing
+					t.limit = recTimelinePage
+					t.refresh()
+				})
+		}),
 	)
 }
 
@@ -252,12 +289,12 @@ func (t *Timeline) countText() string {
 		if len(t.hits) == 0 {
 			return i18n.T("rec.search.none")
 		}
-		return i18n.T("rec.search.count", len(t.hits))
+		return i18n.N("rec.search.count", len(t.hits))
 	}
 	if t.total == 0 {
 		return ""
 	}
-	return i18n.T("rec.timeline.count", len(t.items), t.total)
+	return i18n.N("rec.timeline.count", t.total, len(t.items), t.total)
 }
 
 func (t *Timeline) renderList() app.UI {
@@ -273,6 +310,9 @@ func (t *Timeline) renderList() app.UI {
 	if t.total == 0 {
 		if len(t.kinds) > 0 {
 			return app.P().Text(i18n.T("rec.timeline.nofilter"))
+		}
+		if !t.billing && t.hiddenCount() > 0 {
+			return app.P().ID("hidden-note").Text(i18n.T("rec.timeline.hidden"))
 		}
 		return app.Div().ID("empty").Class("card empty").Body(
 			app.P().Text(i18n.T("rec.timeline.empty")),
@@ -291,8 +331,11 @@ func (t *Timeline) renderList() app.UI {
 // detail, result and error flags. Query words are highlighted.
 func recTimelineItem(e record.Entry, qs []string) app.UI {
 	text := e.Text
-	if text == "" {
-		text = recValueText(e)
+	switch {
+	case e.Value != nil:
+		text = e.ValueText() // by Backpack's one rule, also for older headers
+	case e.NoValue():
+		text = i18n.T("record.novalue")
 	}
 	note := ""
 	if len(qs) > 0 {
@@ -303,7 +346,7 @@ func recTimelineItem(e record.Entry, qs []string) app.UI {
 		app.Time().Class("item-date").DateTime(recEntryDate(e)).Text(recEntryDate(e)),
 		app.Span().Class("item-meta").Body(
 			app.Span().Class("badge kind").Text(recKindLabel(e.Kind)),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 			app.If(text != "", func() app.UI {
 				return app.Span().Class("item-text").Body(recHighlight(recOneLine(text, 140), qs)...)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -153,6 +154,7 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			u.pass, u.key = "", ""
 			resetGuesses()
 			setSession(s)
+			catchUp(s)
 			u.corrupt = s.Corrupt()
 			switch {
 			case recovery:
@@ -165,6 +167,19 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			}
 		})
 	})
+}
+
+// catchUp stores entries kept under an older projection (billing stored as
+// "other") with the current one, in the background once the first page
+// has painted. What it cannot finish is done at the next unlock.
+func catchUp(s *session.Session) {
+	if len(s.Book().Stale()) == 0 {
+		return
+	}
+	go func() {
+		time.Sleep(2 * time.Second)
+		s.Reproject(context.Background(), letPaint)
+	}()
 }
 
 // afterRecovery goes on from the new-passphrase step.
@@ -272,7 +287,7 @@ func (u *Unlock) Render() app.UI {
 			app.If(u.err != "", func() app.UI { return errorBanner(u.err) }),
 			app.If(u.wait > 0, func() app.UI {
 				return app.P().ID("unlock-wait").Class("banner warn-box").Aria("live", "polite").
-					Text(i18n.T("unlock.wait", int(u.wait/time.Second)))
+					Text(i18n.N("unlock.wait", int(u.wait/time.Second)))
 			}),
 		),
 		app.Form().ID("unlock-form").Class("card vault-form").OnSubmit(u.submit).Body(

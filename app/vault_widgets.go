@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -88,29 +87,6 @@ func busyBar(label string) app.UI {
 		app.Progress().Aria("label", label),
 		app.Span().Text(label),
 	)
-}
-
-// formatBytes renders a byte count for people: 512 B, 1.5 MB, 2.3 GB.
-func formatBytes(n uint64) string {
-	const unit = 1000
-	if n < unit {
-		return i18n.T("settings.bytes", strconv.FormatUint(n, 10))
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit && exp < 3; m /= unit {
-		div *= unit
-		exp++
-	}
-	num := fmt.Sprintf("%.1f", float64(n)/float64(div))
-	return i18n.T("settings.bytes."+"KMGT"[exp:exp+1], num)
-}
-
-// countText picks the singular or plural message for n.
-func countText(n int, one, many string) string {
-	if n == 1 {
-		return i18n.T(one)
-	}
-	return i18n.T(many, n)
 }
 
 // clearInputs empties inputs after the next render. go-app's Value("")

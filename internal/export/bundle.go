@@ -114,10 +114,11 @@ func writeBundle(w io.Writer, d Data, now time.Time, paths map[string]string, ea
 		}
 	}
 	related := map[string][]string{} // file id → entry URLs
+	links := fileLinks(d.Files, paths)
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		if len(e.Resource.JSON) > 0 {
-			if err := b.Add(entryURL(e.ID), e.Resource.JSON); err != nil {
+			if err := b.Add(entryURL(e.ID), linkFiles(e.Resource.JSON, links)); err != nil {
 				return errors.Join(errors.New("export: entry "+e.ID), err)
 			}
 			for _, f := range e.Files {

@@ -111,6 +111,10 @@ func appendEntryLine(dst []byte, e *record.Entry) ([]byte, error) {
 	if b, ok = appendOptFloat(b, `,"value":`, p.Value); !ok {
 		return dst, errEntryLine
 	}
+	if b, ok = appendOptFloat(b, `,"value2":`, p.Value2); !ok {
+		return dst, errEntryLine
+	}
+	b = appendOptString(b, 0, `"comparator":`, p.Comparator)
 	b = appendOptString(b, 0, `"unit":`, p.Unit)
 	if b, ok = appendOptFloat(b, `,"refLow":`, p.RefLow); !ok {
 		return dst, errEntryLine
@@ -663,6 +667,9 @@ func (d *vaultDecoder) Decode(v *vaultLine) error {
 		if d.src.err != nil {
 			return d.slow(v)
 		}
+		if d.scan-d.off > limit.line {
+			return tooLarge("a vault.jsonl line")
+		}
 		d.fill()
 	}
 	if *v == (vaultLine{}) {
@@ -680,7 +687,9 @@ func (d *vaultDecoder) Decode(v *vaultLine) error {
 func (d *vaultDecoder) slow(v *vaultLine) error {
 	d.slowN++
 	rest := bytes.NewReader(d.buf[d.off:])
-	dec := json.NewDecoder(io.MultiReader(rest, &d.src))
+	// A value spread over lines is bounded like a line.
+	more := &capReader{r: &d.src, n: int64(max(limit.line-rest.Len(), 0)), err: tooLarge("a vault.jsonl value")}
+	dec := json.NewDecoder(io.MultiReader(rest, more))
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
@@ -756,7 +765,7 @@ var (
 	resourceKeys = []string{"resourceType", "id", "resource"}
 	fileKeys     = []string{"id", "profile", "name", "type", "size", "sha256", "created"}
 	questionKeys = []string{"id", "profile", "provider", "text", "done", "created"}
-	entryKeys    = []string{"id", "profile", "resource", "kind", "date", "datePrecision", "end", "title", "codes", "text", "status", "value", "unit", "refLow", "refHigh", "interp", "who", "notes", "flag", "files", "provenance", "identity", "created", "updated", "deleted"}
+	entryKeys    = []string{"id", "profile", "resource", "kind", "date", "datePrecision", "end", "title", "codes", "text", "status", "value", "value2", "comparator", "unit", "refLow", "refHigh", "interp", "who", "notes", "flag", "files", "provenance", "identity", "created", "updated", "deleted"}
 	codeKeys     = []string{"system", "code", "display"}
 	noteKeys     = []string{"id", "text", "created"}
 	flagKeys     = []string{"note", "created", "status"}
@@ -1046,6 +1055,10 @@ func (p *lineParser) entry(e *record.Entry, d int) bool {
 			ok = p.once(&seen, 23) && p.time(&e.Updated)
 		case "deleted":
 			ok = p.once(&seen, 24) && p.time(&e.Deleted)
+		case "value2":
+			ok = p.once(&seen, 25) && p.floatPtr(&e.Value2)
+		case "comparator":
+			ok = p.once(&seen, 26) && p.str(&e.Comparator, true)
 		default:
 			ok = p.unknown(k, entryKeys, d)
 		}

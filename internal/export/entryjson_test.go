@@ -132,7 +132,7 @@ func (g gen) resource() fhir.Resource {
 func (g gen) entry() record.Entry {
 	e := record.Entry{ID: g.str(), Profile: g.str(), Resource: g.resource(),
 		Projection: record.Projection{Kind: record.Kind(g.str()), Date: g.time(), DatePrecision: g.str(), End: g.time(),
-			Title: g.str(), Text: g.str(), Status: g.str(), Value: g.float(), Unit: g.str(), RefLow: g.float(), RefHigh: g.float(),
+			Title: g.str(), Text: g.str(), Status: g.str(), Value: g.float(), Value2: g.float(), Comparator: g.str(), Unit: g.str(), RefLow: g.float(), RefHigh: g.float(),
 			Interp: g.str(), Who: g.str()},
 		Provenance: record.Provenance{Source: g.str(), File: g.str(), System: g.str(), ImportedAt: g.time()},
 		Identity:   g.str(), Created: g.time(), Updated: g.time(), Deleted: g.time()}
@@ -271,7 +271,7 @@ func fixTimes(t *testing.T, i int, a, b *record.Entry) {
 func fixStrings(e *record.Entry) {
 	v := func(s *string) { *s = string([]rune(*s)) } // an invalid byte → U+FFFD
 	for _, s := range []*string{&e.ID, &e.Profile, &e.Resource.Type, &e.Resource.ID, (*string)(&e.Kind), &e.DatePrecision, &e.Title,
-		&e.Text, &e.Status, &e.Unit, &e.Interp, &e.Who, &e.Provenance.Source, &e.Provenance.File, &e.Provenance.System, &e.Identity} {
+		&e.Text, &e.Status, &e.Comparator, &e.Unit, &e.Interp, &e.Who, &e.Provenance.Source, &e.Provenance.File, &e.Provenance.System, &e.Identity} {
 		v(s)
 	}
 	for i := range e.Codes {

@@ -71,6 +71,7 @@ type ipsBuilder struct {
 	included   map[string]bool          // entry id → in the bundle
 	order      []*record.Entry          // entries to add, in order
 	resources  map[string]map[string]any
+	links      map[string]string // file SHA-256 → archive path (see linkFiles)
 }
 
 func ipsBundle(data Data, profileID string, now time.Time) ([]byte, error) {
@@ -92,6 +93,7 @@ func ipsBundle(data Data, profileID string, now time.Time) ([]byte, error) {
 		byRef:      map[string]*record.Entry{},
 		included:   map[string]bool{},
 		resources:  map[string]map[string]any{},
+		links:      fileLinks(data.Files, filePaths(data.Files)),
 	}
 	for _, e := range es {
 		if e.Resource.Type != "" && e.Resource.ID != "" {
@@ -245,6 +247,9 @@ func (b *ipsBuilder) include(e *record.Entry) error {
 func (b *ipsBuilder) rewrite(v any) {
 	switch v := v.(type) {
 	case map[string]any:
+		if u, ok := v["url"].(string); ok {
+			v["url"] = linkFile(u, b.links)
+		}
 		if ref, ok := v["reference"].(string); ok {
 			if n, ok := b.resolve(ref); ok {
 				v["reference"] = n
@@ -340,10 +345,8 @@ func narrativeItem(e *record.Entry) string {
 	if s == "" {
 		s = string(e.Kind)
 	}
-	if e.Text != "" {
-		s += " — " + e.Text
-	} else if e.Value != nil {
-		s += " — " + formatValue(e)
+	if r := e.ResultText(); r != "" {
+		s += " — " + r
 	}
 	if !e.Date.IsZero() {
 		s += " (" + e.Date.Format("2006-01-02") + ")"

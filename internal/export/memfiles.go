@@ -12,23 +12,45 @@ import (
 // ErrNoFile is returned by MemFiles.OpenFile for an unknown id.
 var ErrNoFile = errors.New("export: no such file")
 
-// MemFiles keeps files in memory by id. Its Put is a FileSink and it is a
+// MemFiles keeps files in memory by id. Its Sink is a FileSink and it is a
 // FileSource, so the read-only provider view can open an export with
-// Read(ctx, r, id, m.Put) and then show or re-export its files without a
+// Read(ctx, r, id, m.Sink()) and then show or re-export its files without a
 // vault.
 type MemFiles map[string][]byte
 
-// Put stores the file's bytes; it is a FileSink.
-func (m MemFiles) Put(info record.FileInfo, r io.Reader) error {
-	var b bytes.Buffer
-	if info.Size > 0 && info.Size < 1<<31 {
-		b.Grow(int(info.Size))
+// Sink returns a FileSink that stores files in m, at most 256 MiB of them
+// together (ErrTooLarge past that): what a phone keeps in memory.
+func (m MemFiles) Sink() FileSink {
+	left := limit.memFiles
+	for _, b := range m {
+		left -= int64(len(b))
 	}
-	if _, err := b.ReadFrom(r); err != nil {
+	return func(info record.FileInfo, r io.Reader) error {
+		n, err := m.put(info, r, left)
+		left -= n
 		return err
 	}
+}
+
+// Put stores one file of at most 256 MiB; it is a FileSink.
+func (m MemFiles) Put(info record.FileInfo, r io.Reader) error {
+	_, err := m.put(info, r, limit.memFiles)
+	return err
+}
+
+func (m MemFiles) put(info record.FileInfo, r io.Reader, left int64) (int64, error) {
+	if info.Size > left {
+		return 0, tooLarge("files in memory")
+	}
+	var b bytes.Buffer
+	if info.Size > 0 {
+		b.Grow(int(info.Size))
+	}
+	if _, err := b.ReadFrom(&capReader{r: r, n: max(left, 0), err: tooLarge("files in memory")}); err != nil {
+		return 0, err
+	}
 	m[info.ID] = b.Bytes()
-	return nil
+	return int64(b.Len()), nil
 }
 
 // OpenFile returns a reader over a stored file; it makes MemFiles a FileSource.

@@ -49,6 +49,7 @@ func ErrorKey(err error) string {
 		{ErrTruncated, "export.err.truncated"},
 		{ErrCorrupt, "export.err.corrupt"},
 		{ErrNewerVersion, "export.err.newer"},
+		{ErrTooLarge, "export.err.toolarge"},
 		{ErrEmptyPassphrase, "export.err.emptypass"},
 		{ErrNoRecipient, "export.err.norecipient"},
 		{ErrBadKey, "export.err.badkey"},
@@ -90,7 +91,21 @@ type Archive struct {
 // whole message and ends it, so a caller restoring a vault must discard
 // what it received when Read fails. Read accepts binary and ASCII-armored
 // messages.
-func Read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (*Archive, error) {
+//
+// Read is bounded (see limits) and never panics: a file that asks for more
+// is ErrTooLarge, and a failure in a reader is ErrCorrupt, not a dead app.
+func Read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (a *Archive, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// The panic's value is not shown: it may quote the file.
+			a, err = nil, fmt.Errorf("%w: the reader failed", ErrCorrupt)
+		}
+	}()
+	return read(ctx, r, id, sink)
+}
+
+// read is Read without the recover, so that fuzzing sees panics.
+func read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (*Archive, error) {
 	src := &eofReader{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var in io.Reader = br
@@ -136,7 +151,11 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 	var symRaw [][]byte // each SKESK packet's body, for openSKESK
 	var pubs []*packet.EncryptedKey
 	var se *packet.SymmetricallyEncrypted
-	for se == nil {
+	foreign := 0 // SKESK packets of another kind, left untried
+	for n := 0; se == nil; n++ {
+		if n > limit.keyPackets {
+			return nil, tooLarge("key packets")
+		}
 		rec.buf = nil // symRaw keeps the previous one
 		p, err := packets.Next()
 		if err != nil {
@@ -144,12 +163,19 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 		}
 		switch p := p.(type) {
 		case *packet.SymmetricKeyEncrypted:
+			// Only the kind of S2K Backpack writes is derived: any other
+			// could ask for gigabytes of memory (Argon2) or more work.
+			raw := rawBody(rec.buf, tagSKESK)
+			if !backpackS2K(raw) {
+				foreign++
+				continue
+			}
 			syms = append(syms, p)
-			symRaw = append(symRaw, rawBody(rec.buf, tagSKESK))
+			symRaw = append(symRaw, raw)
 		case *packet.EncryptedKey:
 			pubs = append(pubs, p)
 		case *packet.SymmetricallyEncrypted:
-			if !p.IntegrityProtected {
+			if !p.IntegrityProtected || p.Version != 1 {
 				return nil, ErrNotExport
 			}
 			se = p
@@ -159,6 +185,9 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 	}
 	rec.on, rec.buf = false, nil
 	if len(syms) == 0 && len(pubs) == 0 {
+		if foreign > 0 {
+			return nil, fmt.Errorf("%w: passphrase packet of another kind", ErrNotExport)
+		}
 		return nil, ErrNotExport
 	}
 
@@ -185,7 +214,7 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 				return nil, false, classifyHead(err, src)
 			}
 			m, err := literal(plain, func() error {
-				_, err := io.Copy(io.Discard, plain)
+				_, err := io.Copy(io.Discard, tail(plain))
 				return err
 			})
 			return m, true, err
@@ -195,7 +224,7 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 			return nil, false, nil
 		}
 		m, err := literal(rc, func() error {
-			if _, err := io.Copy(io.Discard, rc); err != nil {
+			if _, err := io.Copy(io.Discard, tail(rc)); err != nil {
 				return err
 			}
 			return rc.Close()
@@ -229,8 +258,12 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 	if len(syms) == 0 {
 		return nil, ErrNeedsKey
 	}
+	var work int64 // bytes hashed by the S2Ks tried
 	for _, pass := range id.passphrases() {
 		for i, s := range syms {
+			if work += int64(s2kCount(symRaw[i][12])); work > limit.s2kWork {
+				return nil, tooLarge("passphrase packets")
+			}
 			var key []byte
 			var cf packet.CipherFunction
 			if k, ok := openSKESK(symRaw[i], pass); ok {
@@ -258,6 +291,26 @@ func decrypt(in io.Reader, id Identity, src *eofReader) (*message, error) {
 		}
 	}
 	return nil, ErrWrongPassphrase
+}
+
+// tail bounds what is read after the archive's last member.
+func tail(r io.Reader) io.Reader {
+	return &capReader{r: r, n: limit.tail, err: tooLarge("data after the archive")}
+}
+
+// backpackS2K reports whether a SKESK packet's body (rawBody) is of the
+// kind Backpack writes: version 4, an AES cipher, an iterated and salted
+// SHA-256 S2K, and no session key or one of an AES cipher's size. Its cost
+// is then at most maxS2KCount bytes of SHA-256.
+func backpackS2K(b []byte) bool {
+	if len(b) < 13 || b[0] != 4 || b[1] < 7 || b[1] > cipherAES256 || b[2] != s2kIterated || b[3] != hashSHA256 {
+		return false
+	}
+	switch len(b) - 13 {
+	case 0, 1 + 16, 1 + 24, 1 + 32:
+		return true
+	}
+	return false
 }
 
 // testHookSKESK is called when openSKESK opened a session key.
@@ -327,7 +380,7 @@ func classifyBody(err error, src *eofReader) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ErrNotExport), errors.Is(err, ErrCorrupt), errors.Is(err, ErrTruncated),
-		errors.Is(err, ErrNewerVersion), errors.Is(err, errSink):
+		errors.Is(err, ErrNewerVersion), errors.Is(err, ErrTooLarge), errors.Is(err, errSink):
 		return err
 	case errors.Is(err, errNotZip):
 		return ErrNotExport
@@ -351,46 +404,59 @@ var errSink = errors.New("export: file sink")
 func readArchive(ctx context.Context, r io.Reader, a *Archive, sink FileSink) error {
 	z := newZipStream(r)
 	files := map[string]*record.FileInfo{} // path → metadata
-	seen := map[string]bool{}
+	names := map[string]bool{}
 	gotVault := false
+	other := limit.other // bytes the other members may still inflate to
+	var last *zipBody    // the previous other member, drained by next
 	var buf []byte
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		hd, body, err := z.next()
+		if last != nil {
+			other -= int64(last.n)
+			last = nil
+		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
+		if names[hd.Name] {
+			// A second vault.jsonl or file would say something else
+			// than the first.
+			return fmt.Errorf("%w: archive member %d repeats another's name", ErrCorrupt, len(a.Contents)+1)
+		}
+		names[hd.Name] = true
 		a.Contents = append(a.Contents, hd.Name)
-		switch {
+		switch f := files[hd.Name]; {
 		case hd.Name == PathVault:
+			body.limit(limit.vault, tooLarge("vault.jsonl"))
 			if err := readVault(body, a, files); err != nil {
 				return err
 			}
 			gotVault = true
-		case strings.HasPrefix(hd.Name, DirFiles):
-			f := files[hd.Name]
-			if f == nil || seen[hd.Name] {
-				continue // not ours: skipped (drained by next)
-			}
-			seen[hd.Name] = true
+		case f != nil:
+			// Exactly the declared size: one byte more is damage.
+			body.limit(f.Size, fmt.Errorf("%w: file %s: size differs", ErrCorrupt, f.ID))
 			if buf == nil {
 				buf = make([]byte, 64<<10)
 			}
 			if err := readFile(ctx, body, *f, sink, buf); err != nil {
 				return err
 			}
+		default: // not ours: skipped (drained by next)
+			body.limit(other, tooLarge("archive"))
+			last = body
 		}
 	}
 	if !gotVault {
 		return ErrNotExport
 	}
 	for p, f := range files {
-		if !seen[p] {
+		if !names[p] {
 			return fmt.Errorf("%w: file %s is missing", ErrCorrupt, f.ID)
 		}
 	}
@@ -471,7 +537,11 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 	}
 	paths := map[string]bool{}
 	var fpaths []string
+	var declared int64 // the files' sizes together
 	for n := 2; ; n++ {
+		if n > limit.records {
+			return tooLarge("records")
+		}
 		line = vaultLine{}
 		err := dec.Decode(&line)
 		if err == io.EOF {
@@ -480,6 +550,9 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 		if err != nil {
 			if src.err != nil {
 				return src.err // the archive failed under the decoder
+			}
+			if errors.Is(err, ErrTooLarge) {
+				return err
 			}
 			// A syntax or type error, or a bad time: its text may quote
 			// the value, which must not reach an error message.
@@ -496,6 +569,13 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 			if line.Path == "" || !strings.HasPrefix(line.Path, DirFiles) || paths[line.Path] {
 				return fmt.Errorf("%w: vault.jsonl line %d: bad file path", ErrCorrupt, n)
 			}
+			// Size and digest say how much to read and check it all.
+			if f := line.File; f.Size < 0 || !isSHA256(f.SHA256) {
+				return fmt.Errorf("%w: vault.jsonl line %d: file without size or SHA-256", ErrCorrupt, n)
+			}
+			if declared += line.File.Size; len(fpaths) >= limit.files || line.File.Size > limit.fileSize || declared > limit.filesTotal {
+				return tooLarge("files")
+			}
 			paths[line.Path] = true
 			fpaths = append(fpaths, line.Path)
 			d.Files = append(d.Files, *line.File)
@@ -506,6 +586,9 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 			if string(e.Resource.JSON) == "null" {
 				e.Resource.JSON = nil
 			}
+			if e.Value2 == nil && e.Comparator == "" {
+				record.UpgradeProjection(&e.Projection) // written before pairs and comparators
+			}
 			d.Entries = append(d.Entries, *e)
 		default:
 			return fmt.Errorf("%w: vault.jsonl line %d: unknown record", ErrCorrupt, n)
@@ -515,6 +598,15 @@ func readVault(r io.Reader, a *Archive, files map[string]*record.FileInfo) error
 		files[fpaths[i]] = &d.Files[i]
 	}
 	return nil
+}
+
+// isSHA256 reports a SHA-256 in hex.
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // errReader remembers its reader's first error other than io.EOF.

@@ -1,11 +1,9 @@
 package export
 
 import (
-	"fmt"
 	"html/template"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,9 +35,17 @@ type summaryView struct {
 }
 
 type profileView struct {
-	Name     string
-	Details  string
-	Sections []sectionView
+	Name       string
+	Details    string
+	Sections   []sectionView
+	NarrTitle  string
+	Narratives []narrativeView
+}
+
+// narrativeView is one note from a document, in its own words.
+type narrativeView struct {
+	Title, Date string
+	HTML        template.HTML
 }
 
 type sectionView struct {
@@ -52,7 +58,7 @@ type sectionView struct {
 type rowView struct {
 	Cells  []string
 	Alert  bool   // out of range or flagged
-	Mark   string // "H", "L", "!"…
+	Mark   string // "High", "Low", "!"…
 	MarkAt int    // the cell the mark follows
 }
 
@@ -65,12 +71,12 @@ func renderSummary(w io.Writer, d Data, lang i18n.Lang, now time.Time) error {
 		Footer:    t("export.summary.footer"),
 	}
 	for _, p := range d.Profiles {
-		v.Profiles = append(v.Profiles, profileSummary(d, p, t))
+		v.Profiles = append(v.Profiles, profileSummary(d, p, lang, t))
 	}
 	return summaryTmpl.Execute(w, v)
 }
 
-func profileSummary(d Data, p record.Profile, t func(string, ...any) string) profileView {
+func profileSummary(d Data, p record.Profile, lang i18n.Lang, t func(string, ...any) string) profileView {
 	pv := profileView{Name: p.Name}
 	if pv.Name == "" {
 		pv.Name = t("export.summary.unnamed")
@@ -159,8 +165,8 @@ func profileSummary(d Data, p record.Profile, t func(string, ...any) string) pro
 	sec = sectionView{ID: "labs", Title: t("export.sec.labs"),
 		Cols: []string{t("export.col.test"), t("export.col.result"), t("export.col.range"), t("export.col.date")}}
 	for _, e := range latestOf(live, record.KindLab) {
-		r := row(e, title(e), resultText(e), rangeText(e), date(e.Date))
-		if m := abnormal(e); m != "" {
+		r := row(e, title(e), resultText(e), e.RangeText(), date(e.Date))
+		if m := abnormal(e, lang); m != "" {
 			r.Alert, r.Mark, r.MarkAt = true, m, 1
 		}
 		sec.Rows = append(sec.Rows, r)
@@ -193,7 +199,11 @@ func profileSummary(d Data, p record.Profile, t func(string, ...any) string) pro
 	}{{"careteam", record.KindCareTeam}, {"contacts", record.KindEmergencyContact}} {
 		sec = sectionView{ID: k.id, Title: t("export.sec." + k.id),
 			Cols: []string{t("export.col.name"), t("export.col.details")}}
-		for _, e := range byKind(k.kind) {
+		members := byKind(k.kind)
+		if k.kind == record.KindCareTeam {
+			members = distinctTeam(members)
+		}
+		for _, e := range members {
 			det := e.Text
 			if e.Who != "" && e.Who != e.Title {
 				det = strings.TrimPrefix(det+" · "+e.Who, " · ")
@@ -231,15 +241,64 @@ func profileSummary(d Data, p record.Profile, t func(string, ...any) string) pro
 	}
 	pv.Sections = append(pv.Sections, sec)
 
+	pv.NarrTitle, pv.Narratives = t("export.sec.narratives"), narratives(live)
+
 	sec = sectionView{ID: "files", Title: t("export.sec.files"),
 		Cols: []string{t("export.col.file"), t("export.col.type"), t("export.col.size")}}
 	for _, f := range d.Files {
 		if f.Profile == p.ID {
-			sec.Rows = append(sec.Rows, rowView{Cells: []string{f.Name, f.Type, byteSize(f.Size)}})
+			sec.Rows = append(sec.Rows, rowView{Cells: []string{f.Name, f.Type, i18n.Size(lang, f.Size)}})
 		}
 	}
 	pv.Sections = append(pv.Sections, sec)
 	return pv
+}
+
+// distinctTeam lists each person once (see record.DistinctCareTeam).
+func distinctTeam(es []*record.Entry) []*record.Entry {
+	vals := make([]record.Entry, len(es))
+	for i, e := range es {
+		vals[i] = *e
+	}
+	keep := map[string]bool{}
+	for _, e := range record.DistinctCareTeam(vals) {
+		keep[e.ID] = true
+	}
+	out := es[:0:0]
+	for _, e := range es {
+		if keep[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// RecentNarratives is how many notes from documents the summary shows in
+// their own words (tables and lists as written), per profile.
+const RecentNarratives = 10
+
+// narratives are the latest clinician notes with a narrative, rendered.
+func narratives(es []*record.Entry) []narrativeView {
+	var out []narrativeView
+	for _, e := range es { // newest first
+		if len(out) == RecentNarratives {
+			break
+		}
+		if e.Kind != record.KindClinicianNote || len(e.Resource.JSON) == 0 {
+			continue
+		}
+		bs := record.Narrative(e.Resource)
+		if len(bs) == 0 {
+			continue
+		}
+		d := ""
+		if !e.Date.IsZero() {
+			d = e.Date.Format("2006-01-02")
+		}
+		// NarrativeHTML writes only its own tags and escaped text.
+		out = append(out, narrativeView{Title: title(e), Date: d, HTML: template.HTML(record.NarrativeHTML(bs))})
+	}
+	return out
 }
 
 func row(e *record.Entry, cells ...string) rowView {
@@ -262,8 +321,8 @@ func latestOf(es []*record.Entry, k record.Kind) []*record.Entry {
 	seen := map[string]bool{}
 	var out []*record.Entry
 	for _, e := range es { // newest first
-		if e.Kind != k {
-			continue
+		if e.Kind != k || e.NoValue() {
+			continue // a row that came with no value is not a result
 		}
 		key := testKey(e)
 		if !seen[key] {
@@ -274,70 +333,28 @@ func latestOf(es []*record.Entry, k record.Kind) []*record.Entry {
 	return out
 }
 
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// resultText is a result as people read it (record's one rule for
+// numbers), or its text.
+func resultText(e *record.Entry) string { return e.ResultText() }
 
-func formatValue(e *record.Entry) string {
-	if e.Value == nil {
-		return ""
-	}
-	return strings.TrimSpace(formatFloat(*e.Value) + " " + e.Unit)
+// abnormal is the mark of a result's flag in lang ("High", "Low",
+// "Critical high", the source's own words…), "" when normal.
+func abnormal(e *record.Entry, lang i18n.Lang) string {
+	level, text := e.ResultFlag()
+	badge, _ := record.FlagLabels(level, text, lang)
+	return badge
 }
 
-func resultText(e *record.Entry) string {
-	if e.Value != nil {
-		return formatValue(e)
-	}
-	return e.Text
-}
-
-func rangeText(e *record.Entry) string {
-	switch {
-	case e.RefLow != nil && e.RefHigh != nil:
-		return strings.TrimSpace(formatFloat(*e.RefLow) + "–" + formatFloat(*e.RefHigh) + " " + e.Unit)
-	case e.RefLow != nil:
-		return strings.TrimSpace("≥ " + formatFloat(*e.RefLow) + " " + e.Unit)
-	case e.RefHigh != nil:
-		return strings.TrimSpace("≤ " + formatFloat(*e.RefHigh) + " " + e.Unit)
-	}
-	return ""
-}
-
-// abnormal returns "H" or "L" for a value outside its range or so
-// interpreted by the lab, "A" for other abnormal interpretations.
-func abnormal(e *record.Entry) string {
-	switch i := strings.ToUpper(e.Interp); i {
-	case "H", "HH", "HU", ">":
-		return "H"
-	case "L", "LL", "LU", "<":
-		return "L"
-	case "A", "AA":
-		return "A"
-	}
-	if e.Value != nil {
-		if e.RefHigh != nil && *e.Value > *e.RefHigh {
-			return "H"
-		}
-		if e.RefLow != nil && *e.Value < *e.RefLow {
-			return "L"
-		}
-	}
-	return ""
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// SummaryCSP is summary.html's Content-Security-Policy: its own inline
+// style and nothing else — no script, no request anywhere, not even to the
+// folder it is opened from.
+const SummaryCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 var summaryTmpl = template.Must(template.New("summary").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="` + SummaryCSP + `">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Backpack">
 <title>{{.Title}}</title>
@@ -363,6 +380,12 @@ td:first-child { font-weight: 500; }
 tr.alert td { color: var(--alert); }
 .mark { display: inline-block; min-width: 1.4em; margin-left: .3em; padding: 0 .25em; border: 1px solid currentColor;
   border-radius: .25em; font-size: .75em; font-weight: 700; text-align: center; }
+.narrative { margin: .6rem 0 1rem; overflow-x: auto; }
+.narrative h4 { margin: 0 0 .3rem; font-size: 1rem; }
+.narrative h4 .when { color: var(--muted); font-weight: 400; font-size: .85rem; }
+.narrative table { width: auto; min-width: 60%; }
+.narrative th, .narrative td { border: 1px solid var(--line); }
+.narrative p { margin: .3rem 0; }
 p.empty { color: var(--muted); font-style: italic; margin: .2rem .5rem; }
 footer { margin-top: 2.5rem; padding-top: .6rem; border-top: 1px solid var(--line); color: var(--muted); font-size: .85rem; }
 @media print {
@@ -403,6 +426,14 @@ footer { margin-top: 2.5rem; padding-top: .6rem; border-top: 1px solid var(--lin
 {{- end}}
 </section>
 {{- end}}{{end}}
+{{- if .Narratives}}
+<section id="narratives">
+<h3>{{.NarrTitle}}</h3>
+{{- range .Narratives}}
+<div class="narrative"><h4>{{.Title}}{{if .Date}} <span class="when">{{.Date}}</span>{{end}}</h4>{{.HTML}}</div>
+{{- end}}
+</section>
+{{- end}}
 </article>
 {{- end}}
 </main>

@@ -20,6 +20,7 @@ type zipStream struct {
 	fr    io.ReadCloser // reused inflater
 	cur   *zipBody
 	entry int
+	heads int64 // bytes of local headers read (limit.headers)
 }
 
 type zipHeader struct {
@@ -57,7 +58,7 @@ func newZipStream(r io.Reader) *zipStream {
 
 // next returns the next entry's header and body. It returns io.EOF at the
 // central directory. The previous body is drained and checked first.
-func (z *zipStream) next() (zipHeader, io.Reader, error) {
+func (z *zipStream) next() (zipHeader, *zipBody, error) {
 	if z.cur != nil {
 		if err := z.cur.finish(); err != nil {
 			return zipHeader{}, nil, err
@@ -97,6 +98,15 @@ func (z *zipStream) next() (zipHeader, io.Reader, error) {
 	}
 	nameLen := int(binary.LittleEndian.Uint16(h[26:]))
 	extraLen := int(binary.LittleEndian.Uint16(h[28:]))
+	if nameLen > limit.nameLen {
+		return zipHeader{}, nil, &errZip{z.entry, "name too long"}
+	}
+	if z.entry > limit.members {
+		return zipHeader{}, nil, tooLarge("archive members")
+	}
+	if z.heads += int64(len(h) + nameLen + extraLen); z.heads > limit.headers {
+		return zipHeader{}, nil, tooLarge("archive headers")
+	}
 	buf := make([]byte, nameLen+extraLen)
 	if _, err := io.ReadFull(z.br, buf); err != nil {
 		return zipHeader{}, nil, noEOF(err)
@@ -111,7 +121,7 @@ func (z *zipStream) next() (zipHeader, io.Reader, error) {
 		}
 	}
 
-	body := &zipBody{z: z, hd: hd, crc: crc32.NewIEEE(), start: z.br.n}
+	body := &zipBody{z: z, hd: hd, crc: crc32.NewIEEE(), start: z.br.n, max: 0, over: tooLarge("archive member")}
 	switch hd.method {
 	case 8: // deflate
 		if z.fr == nil {
@@ -172,7 +182,15 @@ type zipBody struct {
 	start int64
 	done  bool
 	err   error
+
+	max  uint64 // bytes the body may inflate to; over is the error past them
+	over error
 }
+
+// limit bounds the body to n inflated bytes (and as many compressed ones,
+// with deflate's few bytes of overhead), failing with err past them. A body
+// is limited to nothing until its reader says how much it may hold.
+func (b *zipBody) limit(n int64, err error) { b.max, b.over = uint64(max(n, 0)), err }
 
 func (b *zipBody) Read(p []byte) (int, error) {
 	if b.err != nil {
@@ -181,9 +199,19 @@ func (b *zipBody) Read(p []byte) (int, error) {
 	if b.done {
 		return 0, io.EOF
 	}
+	if room := b.max + 1 - b.n; uint64(len(p)) > room {
+		p = p[:room] // one byte past the limit tells that it is passed
+	}
 	n, err := b.r.Read(p)
 	b.n += uint64(n)
 	b.crc.Write(p[:n])
+	if csize := uint64(b.z.br.n - b.start); b.n > b.max || csize > b.max+b.max/64+1<<16 {
+		// Deflate stores incompressible bytes with 5 bytes of overhead
+		// per block; more input than that for the output is a bomb of
+		// empty blocks.
+		b.err = b.over
+		return n, b.err
+	}
 	if err == io.EOF {
 		b.done = true
 		if err := b.check(); err != nil {

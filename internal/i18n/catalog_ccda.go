@@ -5,7 +5,7 @@ package i18n
 func init() {
 	add(English, map[string]string{
 		"import.problem.ccda-section-note":    "A section of the document was kept as a note, as written.",
-		"import.problem.ccda-section-empty":   "A section of the document is empty.",
+		"import.problem.ccda-section-empty":   "A section of the document is empty or says there is no information; nothing was kept from it.",
 		"import.problem.ccda-entry-skipped":   "An entry could not be read as a record; its section was kept as a note.",
 		"import.problem.ccda-entry-empty":     "An entry says there is no information.",
 		"import.problem.ccda-no-code":         "An entry has no code or name; it was kept as unknown.",
@@ -21,7 +21,7 @@ func init() {
 	})
 	add(Spanish, map[string]string{
 		"import.problem.ccda-section-note":    "Una sección del documento se guardó como nota, tal como estaba escrita.",
-		"import.problem.ccda-section-empty":   "Una sección del documento está vacía.",
+		"import.problem.ccda-section-empty":   "Una sección del documento está vacía o indica que no hay información; no se guardó nada de ella.",
 		"import.problem.ccda-entry-skipped":   "Una entrada no se pudo leer como registro; su sección se guardó como nota.",
 		"import.problem.ccda-entry-empty":     "Una entrada indica que no hay información.",
 		"import.problem.ccda-no-code":         "Una entrada no tiene código ni nombre; se guardó como desconocida.",

@@ -15,7 +15,6 @@ func init() {
 		"drafts.idle.stay":     "Stay unlocked",
 		"tabs.err.gone":        "This entry was deleted (perhaps in another tab or window), so your change was not saved.",
 		"tabs.err.notfound":    "This was deleted (perhaps in another tab or window). Your change was not saved.",
-		"unlock.wait":          "Several wrong tries in a row: wait %d s before the next one.",
 	})
 	add(Spanish, map[string]string{
 		"drafts.offer":         "Tienes un borrador sin guardar de este formulario, del",
@@ -30,6 +29,11 @@ func init() {
 		"drafts.idle.stay":     "Seguir desbloqueado",
 		"tabs.err.gone":        "Esta entrada se eliminó (quizá en otra pestaña o ventana), así que tu cambio no se guardó.",
 		"tabs.err.notfound":    "Esto se eliminó (quizá en otra pestaña o ventana). Tu cambio no se guardó.",
-		"unlock.wait":          "Varios intentos fallidos seguidos: espera %d s antes del siguiente.",
+	})
+	addPlural(English, map[string]Plural{
+		"unlock.wait": {"Several wrong tries in a row: wait %d second before the next one.", "Several wrong tries in a row: wait %d seconds before the next one."},
+	})
+	addPlural(Spanish, map[string]Plural{
+		"unlock.wait": {"Varios intentos fallidos seguidos: espera %d segundo antes del siguiente.", "Varios intentos fallidos seguidos: espera %d segundos antes del siguiente."},
 	})
 }

@@ -157,7 +157,6 @@ func init() {
 
 		"record.chart.range": "Reference range",
 		"record.chart.empty": "No results to show yet.",
-		"record.chart.title": "%s: %d results",
 	})
 	add(Spanish, map[string]string{
 		"record.kind.visit":             "Consulta",
@@ -313,6 +312,5 @@ func init() {
 
 		"record.chart.range": "Rango de referencia",
 		"record.chart.empty": "Todavía no hay resultados.",
-		"record.chart.title": "%s: %d resultados",
 	})
 }

@@ -5,10 +5,6 @@ func init() {
 	add(English, map[string]string{
 		"ui.xp.cancel":  "Cancel",
 		"ui.xp.percent": "%d%%",
-		"ui.xp.size.b":  "%s bytes",
-		"ui.xp.size.kb": "%s KB",
-		"ui.xp.size.mb": "%s MB",
-		"ui.xp.size.gb": "%s GB",
 
 		// What to include (export and share).
 		"ui.sel.profiles":         "Whose records",
@@ -164,10 +160,6 @@ func init() {
 	add(Spanish, map[string]string{
 		"ui.xp.cancel":  "Cancelar",
 		"ui.xp.percent": "%d %%",
-		"ui.xp.size.b":  "%s bytes",
-		"ui.xp.size.kb": "%s KB",
-		"ui.xp.size.mb": "%s MB",
-		"ui.xp.size.gb": "%s GB",
 
 		"ui.sel.profiles":         "De quién",
 		"ui.sel.what":             "Qué incluir",

@@ -7,6 +7,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"backpack/internal/importer/fhirxml"
 )
 
 // Detect guesses a file's format from its name and its first bytes (a few
@@ -34,6 +36,16 @@ func Detect(name string, head []byte) Format {
 	case bytes.HasPrefix(h, []byte("shc:/")):
 		return FormatSHC
 	case h[0] == '<':
+		if rt := fhirxml.RootResource(h); rt != "" {
+			switch {
+			case rt == "Bundle" && bytes.Contains(h, []byte(`<type value="document"`)) &&
+				(bytes.Contains(h, []byte("/ips/")) || bytes.Contains(h, []byte(`"60591-5"`))):
+				return FormatIPS
+			case rt == "Bundle":
+				return FormatBundle
+			}
+			return FormatResource
+		}
 		if bytes.Contains(h, []byte("ClinicalDocument")) || bytes.Contains(h, []byte("urn:hl7-org:v3")) ||
 			strings.HasSuffix(lname, ".cda") {
 			return FormatCCDA

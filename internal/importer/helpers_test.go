@@ -13,7 +13,7 @@ type fhirResource = fhir.Resource
 // fixtures are embedded so that the tests also run in the browser (wasm),
 // where there is no file system.
 //
-//go:embed testdata/*.json testdata/*.ndjson
+//go:embed testdata/*.json testdata/*.ndjson testdata/*.xml
 var fixtures embed.FS
 
 func fixture(name string) []byte {

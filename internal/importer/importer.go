@@ -1,5 +1,5 @@
 // Package importer reads health records in FHIR-family formats — FHIR R4
-// JSON (bundles of any type, single resources, Patient/$everything output),
+// JSON or XML (bundles of any type, single resources, Patient/$everything output),
 // bulk NDJSON, International Patient Summary documents and SMART Health
 // Cards — and, through a converter hook, C-CDA documents. Everything is pure
 // Go over an io.Reader plus a file name, so the same code runs on the host
@@ -62,10 +62,14 @@ type Result struct {
 	Format    Format          // what the file turned out to be
 	Patient   *fhir.Resource  // the subject (first Patient found), nil if none
 	Resources []fhir.Resource // everything else, in file order, references kept
+	Files     []File          // documents embedded in Resources, decoded (see File)
 	Counts    map[string]int  // resources by resourceType, the Patient included
 	Problems  []Problem
 	Source    string // source system: meta.source, card issuer, author organization
 	Verified  *bool  // SMART Health Cards only: signature checked against a known key
+	Cards     []Card // SMART Health Cards only: what CheckCards checks
+
+	unreadCards bool // a card could not be decoded: never verified
 }
 
 // Total is the number of resources read, the Patient included.
@@ -129,7 +133,8 @@ const (
 	ErrCodeUnknown   = "unknown"   // not a format Backpack reads
 	ErrCodeSHC       = "shc"       // a SMART Health Card that cannot be decoded
 	ErrCodeNoCCDA    = "ccda-unavailable"
-	ErrCodeCCDA      = "ccda" // the C-CDA converter failed
+	ErrCodeCCDA      = "ccda"     // the C-CDA converter failed
+	ErrCodeInternal  = "internal" // a reader failed on this file (a bug, caught)
 )
 
 func (e *Error) Error() string {
@@ -180,7 +185,19 @@ func Import(name string, r io.Reader, opts Options) (Result, error) {
 
 // ImportBytes is Import for input already in memory. The Result's resources
 // alias b (or its unzipped copy): do not modify b afterwards.
-func ImportBytes(name string, b []byte, opts Options) (Result, error) {
+//
+// A panic in a reader is an ErrCodeInternal error, never a dead app.
+func ImportBytes(name string, b []byte, opts Options) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// The panic's value is not kept: it may quote the file.
+			res, err = Result{File: name, Format: FormatUnknown, Counts: map[string]int{}}, &Error{Code: ErrCodeInternal}
+		}
+	}()
+	return importBytes(name, b, opts)
+}
+
+func importBytes(name string, b []byte, opts Options) (Result, error) {
 	res := Result{File: name, Format: FormatUnknown, Counts: map[string]int{}}
 	if int64(len(b)) > opts.max() {
 		return res, &Error{Code: ErrCodeTooLarge, Offset: opts.max()}
@@ -220,10 +237,15 @@ func ImportBytes(name string, b []byte, opts Options) (Result, error) {
 		}
 		res = cr
 	case FormatBundle, FormatResource, FormatIPS:
-		err = importJSON(&res, name, b)
+		if b[skipWS(b, 0)] == '<' {
+			err = importFHIRXML(&res, name, b, opts)
+		} else {
+			err = importJSON(&res, name, b)
+		}
 	default:
 		return res, &Error{Code: ErrCodeUnknown}
 	}
+	extractFiles(&res)
 	finish(&res)
 	return res, err
 }
@@ -311,6 +333,13 @@ func Merge(rs ...Result) Result {
 			anyVerified = true
 			verified = verified && *r.Verified
 		}
+		out.unreadCards = out.unreadCards || r.unreadCards
+		for _, c := range r.Cards {
+			if r.File != "" {
+				c.Where = r.File + ": " + c.Where
+			}
+			out.Cards = append(out.Cards, c)
+		}
 		for k, n := range r.Counts {
 			out.Counts[k] += n
 		}
@@ -335,9 +364,18 @@ func Merge(rs ...Result) Result {
 				extra = append(extra, *r.Patient)
 			}
 		}
+		for _, f := range r.Files {
+			owners := make([]int, len(f.Owners))
+			for i, o := range f.Owners {
+				owners[i] = o + len(out.Resources)
+			}
+			f.Owners = owners
+			out.Files = append(out.Files, f)
+		}
 		out.Resources = append(out.Resources, r.Resources...)
 	}
 	out.Resources = append(out.Resources, extra...)
+	mergeFiles(&out)
 	out.File = strings.Join(names, ", ")
 	if anyVerified {
 		out.Verified = &verified

@@ -83,11 +83,11 @@ func DecodeHeader(b []byte) (Header, error) {
 	if len(b) < 2 {
 		return Header{}, ErrHeader
 	}
-	if b[0] == headerBinary {
+	if b[0] == headerBinary || b[0] == headerBinaryV3 {
 		if RecordType(b[1]) != RecordEntry {
 			return Header{}, ErrHeaderType
 		}
-		e, err := decodeEntryBinary(b[2:])
+		e, err := decodeEntryBinary(b[2:], b[0])
 		if err != nil {
 			return Header{}, err
 		}
@@ -105,6 +105,7 @@ func DecodeHeader(b []byte) (Header, error) {
 		if err = json.Unmarshal(data, &w); err == nil {
 			var e Entry
 			e, err = w.entry()
+			UpgradeProjection(&e.Projection)
 			h.Entry = &e
 		}
 	case RecordProfile:

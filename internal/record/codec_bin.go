@@ -19,16 +19,22 @@ import (
 // and bytes; time: see appendTime; n: uvarint count):
 //
 //	str ID, Profile, Resource.Type, Resource.ID, Kind, DatePrecision,
-//	    Title, Text, Status, Unit, Interp, Who, Identity
+//	    Title, Text, Status, Unit, Interp, Who, Identity, Comparator
 //	time Date, End, Created, Updated (may be "same as Created"), Deleted
-//	byte which of Value, RefLow, RefHigh follow (bits 0, 1, 2); 8 bytes each
+//	byte which of Value, RefLow, RefHigh, Value2 follow (bits 0, 1, 2, 3); 8 bytes each
 //	n codes × (str system (packSystem), code, display (packDisplay))
 //	n notes × (str ID, Text; time Created)
 //	byte flag present (0/1) [str Note, Status; time Created]
 //	n files × str
 //	byte provenance present (0/1) [str Source, File, System;
 //	     time ImportedAt (may be "same as Created"); byte Verified 0 nil, 1 false, 2 true]
-const headerBinary = 3 // 2 was never written
+//
+// Version 3 had no Comparator and no Value2 (bit 3); its headers still
+// decode, with what their text says of both (see UpgradeProjection).
+const headerBinary = 4 // 2 was never written
+
+// headerBinaryV3 is the binary version before pairs and comparators.
+const headerBinaryV3 = 3
 
 // Time tags.
 const (
@@ -41,7 +47,7 @@ func encodeEntryBinary(e Entry) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, headerBinary, byte(RecordEntry))
 	for _, s := range [...]string{e.ID, e.Profile, e.Resource.Type, e.Resource.ID, string(e.Kind), e.DatePrecision,
-		e.Title, e.Text, e.Status, e.Unit, e.Interp, e.Who, e.Identity} {
+		e.Title, e.Text, e.Status, e.Unit, e.Interp, e.Who, e.Identity, e.Comparator} {
 		b = appendStr(b, s)
 	}
 	b = appendTime(b, e.Date)
@@ -49,7 +55,7 @@ func encodeEntryBinary(e Entry) []byte {
 	b = appendTime(b, e.Created)
 	b = appendSameTime(b, e.Updated, e.Created)
 	b = appendTime(b, e.Deleted)
-	floats := [...]*float64{finiteOrNil(e.Value), finiteOrNil(e.RefLow), finiteOrNil(e.RefHigh)}
+	floats := [...]*float64{finiteOrNil(e.Value), finiteOrNil(e.RefLow), finiteOrNil(e.RefHigh), finiteOrNil(e.Value2)}
 	var which byte
 	for i, f := range floats {
 		if f != nil {
@@ -239,22 +245,28 @@ func zoneFor(sec int64, off int) *time.Location {
 
 var fixedZones sync.Map // offset → *time.Location, shared by all decoded times
 
-func decodeEntryBinary(data []byte) (*Entry, error) {
+func decodeEntryBinary(data []byte, version byte) (*Entry, error) {
 	r := &binReader{s: string(data)}
 	e := new(Entry)
 	e.ID, e.Profile = r.str(), r.str()
 	e.Resource = fhir.Resource{Type: r.str(), ID: r.str()}
 	e.Kind, e.DatePrecision = Kind(r.str()), r.str()
 	e.Title, e.Text, e.Status, e.Unit, e.Interp, e.Who, e.Identity = r.str(), r.str(), r.str(), r.str(), r.str(), r.str(), r.str()
+	floats, maxWhich := [...]**float64{&e.Value, &e.RefLow, &e.RefHigh, &e.Value2}, byte(15)
+	if version == headerBinaryV3 {
+		maxWhich = 7
+	} else {
+		e.Comparator = r.str()
+	}
 	e.Date, e.End, e.Created = r.time(nil), r.time(nil), r.time(nil)
 	e.Updated = r.time(&e.Created)
 	e.Deleted = r.time(nil)
 	if which := r.byte(); which != 0 {
-		if which > 7 {
+		if which > maxWhich {
 			r.bad = true
 		}
-		var fs [3]float64
-		for i, dst := range [...]**float64{&e.Value, &e.RefLow, &e.RefHigh} {
+		var fs [4]float64
+		for i, dst := range floats {
 			if which&(1<<i) != 0 {
 				fs[i] = r.float()
 				*dst = &fs[i]
@@ -303,6 +315,9 @@ func decodeEntryBinary(data []byte) (*Entry, error) {
 	}
 	if r.bad || r.i != len(r.s) {
 		return nil, ErrHeader
+	}
+	if version == headerBinaryV3 {
+		UpgradeProjection(&e.Projection)
 	}
 	return e, nil
 }

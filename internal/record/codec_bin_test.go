@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -42,14 +43,26 @@ const (
 	headerVectorV3 = "\x03E\x02e1\x02p1\vObservation\x05obs-1\x03lab\x00\x0eHemoglobin A1c\x127.2% · “high”\x05final\x01%\x01H\x0eClínica Norte\x19v1-abcdefghijklmnopqrstuv\x01\xd0\u07fb\xa9\f\x00\x9f\x99\x02\x01\x80\xf6\xbf\xa9\f\x00\x00\x01\xb2\x87\xc4\xe3\f\x95\x9a\xef:\x00\x01\xb2\xcd\xce\xe3\f\x95\x9a\xef:\x00\x01\x80\x96\xa4\xf7\f\x05\x00\a\xcd\xcc\xcc\xcc\xcc\xcc\x1c@\x00\x00\x00\x00\x00\x00\x10@ffffff\x16@\x03\x02#L\x064548-4\x01=\x05##odd\x01x\x04==eq\vurn:oid:1.2\x017\x00\x01\x02n1\x18ask about diet\nand sleep\x01ҿ\xc4\xe3\f\x95\x9a\xef:\x00\x01\nwrong unit\x04open\x01\xf2\xf7\xc4\xe3\f\x95\x9a\xef:\x00\x02\x02f1\x02f2\x01\x04fhir\vrecord.json\x0eClínica Norte\x02\x02"
 )
 
+// headerVectorV4 is vectorEntry with a comparator and a second value.
+const headerVectorV4 = "\x04E\x02e1\x02p1\vObservation\x05obs-1\x03lab\x00\x0eHemoglobin A1c\x127.2% · “high”\x05final\x01%\x01H\x0eClínica Norte\x19v1-abcdefghijklmnopqrstuv\x01<\x01\xd0\u07fb\xa9\f\x00\x9f\x99\x02\x01\x80\xf6\xbf\xa9\f\x00\x00\x01\xb2\x87\xc4\xe3\f\x95\x9a\xef:\x00\x01\xb2\xcd\xce\xe3\f\x95\x9a\xef:\x00\x01\x80\x96\xa4\xf7\f\x05\x00\x0f\xcd\xcc\xcc\xcc\xcc\xcc\x1c@\x00\x00\x00\x00\x00\x00\x10@ffffff\x16@\x00\x00\x00\x00\x00\x00\x14@\x03\x02#L\x064548-4\x01=\x05##odd\x01x\x04==eq\vurn:oid:1.2\x017\x00\x01\x02n1\x18ask about diet\nand sleep\x01ҿ\xc4\xe3\f\x95\x9a\xef:\x00\x01\nwrong unit\x04open\x01\xf2\xf7\xc4\xe3\f\x95\x9a\xef:\x00\x02\x02f1\x02f2\x01\x04fhir\vrecord.json\x0eClínica Norte\x02\x02"
+
 func TestHeaderVectors(t *testing.T) {
 	want := vectorEntry()
 	want.Resource.JSON = nil
 	if got := encodeEntryV1(want); string(got) != headerVectorV1 {
 		t.Errorf("version 1 encoding changed:\n%q", got)
 	}
-	if got, _ := EncodeEntry(want); string(got) != headerVectorV3 {
+	if got := encodeEntryV3(want); string(got) != headerVectorV3 {
+		t.Errorf("version 3 encoding changed:\n%q", got)
+	}
+	want4 := cloneEntryV(want)
+	five := 5.0
+	want4.Comparator, want4.Value2 = "<", &five
+	if got, _ := EncodeEntry(want4); string(got) != headerVectorV4 {
 		t.Errorf("binary encoding changed:\n%q", got)
+	}
+	if dh, err := DecodeHeader([]byte(headerVectorV4)); err != nil || !sameEntry(cloneEntryV(want4), *dh.Entry) {
+		t.Errorf("version 4 decodes to %+v, %v", dh.Entry, err)
 	}
 	for _, h := range []string{headerVectorV1, headerVectorV3} {
 		dh, err := DecodeHeader([]byte(h))
@@ -103,6 +116,49 @@ func testHeaderBinaryMatchesV1(t *testing.T) {
 	}
 }
 
+// encodeEntryV3 is EncodeEntry as it was for binary version 3: no
+// Comparator after Identity, no Value2 (bit 3 of the value byte).
+func encodeEntryV3(e Entry) []byte {
+	e.Comparator, e.Value2 = "", nil
+	b, _ := EncodeEntry(e)
+	at := 2
+	for _, s := range [...]string{e.ID, e.Profile, e.Resource.Type, e.Resource.ID, string(e.Kind), e.DatePrecision,
+		e.Title, e.Text, e.Status, e.Unit, e.Interp, e.Who, e.Identity} {
+		at += len(binary.AppendUvarint(nil, uint64(len(s)))) + len(s)
+	}
+	b[0] = headerBinaryV3
+	return append(b[:at:at], b[at+1:]...) // drop the empty Comparator
+}
+
+// Headers written before pairs and comparators (binary version 3, JSON
+// version 1) decode with both, read from the text their value made.
+func TestHeaderUpgrade(t *testing.T) {
+	sys, lt := 118.50735146589886, 5.4
+	bp := Entry{ID: "bp", Profile: "p", Projection: Projection{Kind: KindVital, Title: "Blood Pressure",
+		Text: "118.51/85.45 mmHg", Value: &sys, Unit: "mmHg"}}
+	lab := Entry{ID: "lab", Profile: "p", Projection: Projection{Kind: KindLab, Title: "CRP",
+		Text: "< 5.4 mg/L", Value: &lt, Unit: "mg/L"}}
+	other := Entry{ID: "o", Profile: "p", Projection: Projection{Kind: KindLab, Title: "Ratio",
+		Text: "3/4 (by eye)", Value: &lt}}
+	for name, enc := range map[string]func(Entry) []byte{"v1": encodeEntryV1, "v3": encodeEntryV3} {
+		h, err := DecodeHeader(enc(bp))
+		if err != nil || h.Entry.Value2 == nil || *h.Entry.Value2 != 85.45 {
+			t.Fatalf("%s: blood pressure decodes without its diastolic: %+v %v", name, h.Entry, err)
+		}
+		if got := h.Entry.ValueText(); got != "119/85 mmHg" {
+			t.Errorf("%s: blood pressure shows %q", name, got)
+		}
+		h, err = DecodeHeader(enc(lab))
+		if err != nil || h.Entry.Comparator != "<" || h.Entry.ValueText() != "< 5.4 mg/L" {
+			t.Errorf("%s: comparator lost: %+v %v", name, h.Entry, err)
+		}
+		h, err = DecodeHeader(enc(other))
+		if err != nil || h.Entry.Value2 != nil || h.Entry.Comparator != "" {
+			t.Errorf("%s: text that is not the value was read as one: %+v %v", name, h.Entry, err)
+		}
+	}
+}
+
 // describeEntry renders an entry with its times' instants and zones.
 func describeEntry(e Entry) string {
 	var b strings.Builder
@@ -126,7 +182,7 @@ func describeEntry(e Entry) string {
 		fmt.Fprintf(&b, "flag %#v ", f)
 		e.Flag = nil
 	}
-	for _, f := range []**float64{&e.Value, &e.RefLow, &e.RefHigh} {
+	for _, f := range []**float64{&e.Value, &e.RefLow, &e.RefHigh, &e.Value2} {
 		if *f != nil {
 			fmt.Fprintf(&b, "%v ", **f)
 			*f = nil

@@ -29,7 +29,11 @@ const (
 	KindDocument         Kind = "document"          // DocumentReference with a file (PDF, image…)
 	KindReport           Kind = "report"            // DiagnosticReport (non-imaging)
 	KindSocial           Kind = "social-history"    // Observation (social-history)
-	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal
+	KindCarePlan         Kind = "care-plan"         // CarePlan / Goal / ServiceRequest
+	KindFamilyHistory    Kind = "family-history"    // FamilyMemberHistory
+	KindDevice           Kind = "device"            // DeviceUseStatement / Device (equipment, implants)
+	KindAssessment       Kind = "assessment"        // Observation (functional, cognitive status, questionnaires)
+	KindBilling          Kind = "billing"           // Claim, ExplanationOfBenefit, Invoice… (see BillingTypes)
 	KindOther            Kind = "other"             // anything else, kept whole
 )
 
@@ -38,8 +42,13 @@ var Kinds = []Kind{
 	KindVisit, KindLab, KindVital, KindMedication, KindAllergy, KindCondition,
 	KindImmunization, KindProcedure, KindImaging, KindClinicianNote, KindReport,
 	KindDocument, KindCareTeam, KindInsurance, KindEmergencyContact, KindSocial,
-	KindCarePlan, KindOther,
+	KindCarePlan, KindFamilyHistory, KindDevice, KindAssessment, KindBilling, KindOther,
 }
+
+// HiddenKinds are left out of the timeline and the summary unless asked
+// for: billing crowds a record (thousands of claims) but says little about
+// health. Every export still holds them.
+var HiddenKinds = []Kind{KindBilling}
 
 // Profile is one person whose record is kept: the owner or a family member.
 type Profile struct {
@@ -72,11 +81,19 @@ type Projection struct {
 	Text          string    `json:"text,omitempty"`   // one-line detail: value, dose, reaction…
 	Status        string    `json:"status,omitempty"` // active, resolved, stopped, completed…
 	Value         *float64  `json:"value,omitempty"`  // numeric result, for trends
-	Unit          string    `json:"unit,omitempty"`
-	RefLow        *float64  `json:"refLow,omitempty"`
-	RefHigh       *float64  `json:"refHigh,omitempty"`
-	Interp        string    `json:"interp,omitempty"` // H, L, N, A…
-	Who           string    `json:"who,omitempty"`    // provider / performer / organization
+	// Value2 is the second number of a pair shown "Value/Value2" in Unit:
+	// the diastolic of a blood pressure (Value is the systolic).
+	Value2 *float64 `json:"value2,omitempty"`
+	// Comparator is the Quantity's comparator ("<", "<=", ">=", ">"), shown
+	// before the value: "< 0.5" is not 0.5.
+	Comparator string   `json:"comparator,omitempty"`
+	Unit       string   `json:"unit,omitempty"`
+	RefLow     *float64 `json:"refLow,omitempty"`
+	RefHigh    *float64 `json:"refHigh,omitempty"`
+	// Interp is the result's flag: H, L, HH, LL, AA, A or N (see
+	// InterpFlag), else the source's own words for it.
+	Interp string `json:"interp,omitempty"`
+	Who    string `json:"who,omitempty"` // provider / performer / organization
 }
 
 // Note is a personal note on an entry ("my takeaways").

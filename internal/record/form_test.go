@@ -29,7 +29,7 @@ var formCases = []struct {
 		"reason": "Knee pain", "summary": "Sprain.", "instructions": "Ice, rest."},
 		"Encounter", "subject", "Knee pain", "Sprain.", []string{`"code":"VR"`, `"status":"finished"`, extVisitInstruction}},
 	{KindLab, map[string]string{"test": "Hemoglobin A1c", "date": "2024-03-05", "value": "7,2", "unit": "%", "low": "4", "high": "5.6"},
-		"Observation", "subject", "Hemoglobin A1c", "7.2%", []string{`"code":"4548-4"`, `"code":"laboratory"`, `"code":"H"`, `"value":7.2`}},
+		"Observation", "subject", "Hemoglobin A1c", "7.2 %", []string{`"code":"4548-4"`, `"code":"laboratory"`, `"code":"H"`, `"value":7.2`}},
 	{KindLab, map[string]string{"test": "Strep A", "date": "2024-03", "value": "negative"},
 		"Observation", "subject", "Strep A", "negative", []string{`"valueString":"negative"`}},
 	{KindVital, map[string]string{"type": "blood-pressure", "date": "2024-03-05T08:30", "systolic": "128", "diastolic": "82"},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -56,7 +55,7 @@ func projectMap(r fhir.Resource) (Projection, error) {
 // detach copies the projection's strings, which may share the memory of a
 // parsed tree's source, into one new string.
 func (p *Projection) detach() {
-	fields := [...]*string{&p.Title, &p.Text, &p.Status, &p.Unit, &p.Interp, &p.Who}
+	fields := [...]*string{&p.Title, &p.Text, &p.Status, &p.Unit, &p.Interp, &p.Who, &p.Comparator}
 	n := 0
 	for _, f := range fields {
 		n += len(*f)
@@ -131,10 +130,20 @@ func projectObj(m any, typ string) (p Projection, err error) {
 		p = projectDocument(m)
 	case "Composition":
 		p = projectComposition(m)
+	case "Media":
+		p = projectMedia(m)
+	case "Binary":
+		p = projectBinary(m)
 	case "CarePlan":
 		p = projectCarePlan(m)
 	case "Goal":
 		p = projectGoal(m)
+	case "ServiceRequest":
+		p = projectServiceRequest(m)
+	case "FamilyMemberHistory":
+		p = projectFamilyHistory(m)
+	case "DeviceUseStatement", "Device":
+		p = projectDevice(m, typ)
 	case "Practitioner", "PractitionerRole", "Organization", "CareTeam":
 		p = projectCareTeam(m, typ)
 	case "Coverage":
@@ -142,6 +151,10 @@ func projectObj(m any, typ string) (p Projection, err error) {
 	case "RelatedPerson":
 		p = projectRelatedPerson(m)
 	default:
+		if BillingTypes[typ] {
+			p = projectBilling(m, typ)
+			break
+		}
 		p = projectOther(m, typ)
 	}
 	p.Title = clip(oneLine(p.Title), maxTitle)
@@ -149,7 +162,8 @@ func projectObj(m any, typ string) (p Projection, err error) {
 	p.Who = clip(oneLine(p.Who), maxTitle)
 	p.Status = clip(p.Status, 40)
 	p.Unit = clip(p.Unit, 40)
-	p.Interp = clip(p.Interp, 10)
+	p.Interp = clip(oneLine(p.Interp), 40)
+	p.Comparator = clip(p.Comparator, 2)
 	if len(p.Codes) > maxCodes {
 		p.Codes = p.Codes[:maxCodes]
 	}
@@ -225,8 +239,7 @@ func projectObservation(m any) Projection {
 	v, text := observationValue(m)
 	p.Text = text
 	if v != nil {
-		val := v.value
-		p.Value, p.Unit = &val, v.unit
+		p.Value, p.Value2, p.Unit, p.Comparator = &v.value, v.value2, v.unit, v.comparator
 	}
 	if lo, ok := num(m, "referenceRange", 0, "low", "value"); ok && finite(lo) {
 		p.RefLow = &lo
@@ -234,13 +247,19 @@ func projectObservation(m any) Projection {
 	if hi, ok := num(m, "referenceRange", 0, "high", "value"); ok && finite(hi) {
 		p.RefHigh = &hi
 	}
+	if v != nil && (v.value2 != nil || get(m, "valueQuantity") != nil) {
+		p.Text = p.ValueText() // Backpack's one rule, with the range known
+	}
 	if p.RefLow == nil && p.RefHigh == nil {
 		if rt := strings.TrimSpace(str(m, "referenceRange", 0, "text")); rt != "" && p.Text != "" {
 			p.Text += " (" + rt + ")"
 		}
 	}
 	p.Interp = interpretation(m)
-	if p.Interp == "" && p.Value != nil {
+	if p.Interp == "" && p.Value2 != nil {
+		p.Interp = componentInterpretation(m)
+	}
+	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = computeInterp(*p.Value, p.RefLow, p.RefHigh)
 	}
 	if p.Text == "" {
@@ -279,6 +298,8 @@ func observationKind(m any) Kind {
 			return KindSocial
 		case conceptHas(c, "imaging"):
 			return KindImaging
+		case conceptHas(c, "functional-status", "cognitive-status", "disability-status"):
+			return KindAssessment
 		}
 	}
 	for _, c := range arr(m, "code", "coding") {
@@ -293,12 +314,19 @@ func observationKind(m any) Kind {
 	if len(arr(m, "category")) == 0 && get(m, "valueQuantity") != nil {
 		return KindLab // uncategorised numeric results are nearly always labs
 	}
+	for _, c := range arr(m, "category") {
+		if conceptHas(c, "survey") {
+			return KindAssessment // questionnaires and scores (PHQ-9, Glasgow)
+		}
+	}
 	return KindOther
 }
 
 type quantity struct {
-	value float64
-	unit  string
+	value      float64
+	value2     *float64 // the diastolic of a blood pressure
+	unit       string
+	comparator string
 }
 
 // observationValue returns the numeric value (if any) and a one-line text.
@@ -313,7 +341,7 @@ func observationValue(m any) (*quantity, string) {
 	if len(comps) == 0 {
 		return nil, ""
 	}
-	// Blood pressure: "120/80 mmHg", value is the systolic.
+	// Blood pressure: "125/75 mmHg"; Value is the systolic, Value2 the diastolic.
 	var sys, dia any
 	for _, c := range comps {
 		switch {
@@ -326,13 +354,12 @@ func observationValue(m any) (*quantity, string) {
 	if sys != nil && dia != nil {
 		sq, _, ok1 := quantityOf(get(sys, "valueQuantity"))
 		dq, _, ok2 := quantityOf(get(dia, "valueQuantity"))
-		if ok1 && ok2 {
-			text := fmtNum(numText(sys, "valueQuantity", "value")) + "/" + fmtNum(numText(dia, "valueQuantity", "value"))
-			if sq.unit != "" {
-				text += " " + sq.unit
+		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
+			sq.value2 = &dq.value
+			if sq.unit == "" {
+				sq.unit = dq.unit
 			}
-			_ = dq
-			return sq, text
+			return sq, ""
 		}
 	}
 	var parts []string
@@ -364,25 +391,19 @@ func observationValue(m any) (*quantity, string) {
 	return nil, strings.Join(parts, "; ")
 }
 
-// quantityOf reads a Quantity: value, display unit and text like "< 5.4 %".
+// quantityOf reads a Quantity: value, display unit, comparator and text
+// like "< 5.4 %" (by FormatValue, without a range).
 func quantityOf(q any) (*quantity, string, bool) {
 	v, ok := num(q, "value")
 	if !ok || !finite(v) {
 		return nil, "", false
 	}
-	unit := prettyUnit(firstNonEmpty(str(q, "unit"), str(q, "code")))
-	text := fmtNum(numText(q, "value"))
-	if c := str(q, "comparator"); c != "" && len(c) <= 2 {
-		text = c + " " + text
+	qt := &quantity{value: v, unit: prettyUnit(firstNonEmpty(str(q, "unit"), str(q, "code")))}
+	if c := str(q, "comparator"); c == "<" || c == "<=" || c == ">=" || c == ">" {
+		qt.comparator = c
 	}
-	if unit != "" {
-		if unit == "%" {
-			text += unit
-		} else {
-			text += " " + unit
-		}
-	}
-	return &quantity{v, unit}, text, true
+	p := Projection{Value: &v, Unit: qt.unit, Comparator: qt.comparator}
+	return qt, p.ValueText(), true
 }
 
 // valueText renders the non-Quantity value[x] of an Observation or component.
@@ -406,13 +427,15 @@ func valueText(m any) string {
 		lo, _, ok1 := quantityOf(get(r, "low"))
 		hi, _, ok2 := quantityOf(get(r, "high"))
 		if ok1 && ok2 {
-			return fmtNum(numText(r, "low", "value")) + "–" + fmtNum(numText(r, "high", "value")) + " " + firstNonEmpty(hi.unit, lo.unit)
+			unit := firstNonEmpty(hi.unit, lo.unit)
+			return withUnit(FormatValue(lo.value, unit, nil, nil)+"–"+FormatValue(hi.value, unit, nil, nil), unit)
 		}
 	}
 	if r := objAny(m, "valueRatio"); r != nil {
-		n, d := numText(r, "numerator", "value"), numText(r, "denominator", "value")
-		if n != "" && d != "" {
-			return fmtNum(n) + ":" + fmtNum(d)
+		n, ok1 := num(r, "numerator", "value")
+		d, ok2 := num(r, "denominator", "value")
+		if ok1 && ok2 && finite(n) && finite(d) {
+			return FormatValue(n, "", nil, nil) + ":" + FormatValue(d, "", nil, nil)
 		}
 	}
 	for _, k := range []string{"valueDateTime", "valueTime"} {
@@ -420,32 +443,44 @@ func valueText(m any) string {
 			return s
 		}
 	}
-	if s := numText(m, "valueDecimal"); s != "" {
-		return fmtNum(s)
+	if f, ok := num(m, "valueDecimal"); ok && finite(f) {
+		return FormatValue(f, "", nil, nil)
 	}
 	return ""
 }
 
-// interpretation returns the first interpretation code (H, L, N, A, HH…).
+// interpretation returns the result's flag as the source gives it (see
+// normInterp): the first interpretation that says anything.
 func interpretation(m any) string {
 	for _, i := range arr(m, "interpretation") {
+		text := str(i, "text")
 		for _, c := range arr(i, "coding") {
-			if s := strings.TrimSpace(str(c, "code")); s != "" {
-				return strings.ToUpper(s)
+			if s := normInterp(str(c, "code"), str(c, "display"), text); s != "" {
+				return s
 			}
 		}
-		switch strings.ToLower(strings.TrimSpace(str(i, "text"))) {
-		case "high", "h", "above high normal":
-			return "H"
-		case "low", "l", "below low normal":
-			return "L"
-		case "normal", "n":
-			return "N"
-		case "abnormal", "a":
-			return "A"
+		if s := normInterp("", "", text); s != "" {
+			return s
 		}
 	}
 	return ""
+}
+
+// componentInterpretation is, for a pair read from components (blood
+// pressure), the flag of a component: the first that is not normal, else
+// the first given.
+func componentInterpretation(m any) string {
+	first := ""
+	for _, c := range arr(m, "component") {
+		s := interpretation(c)
+		if level, _ := InterpFlag(s); FlagShown(level) {
+			return s
+		}
+		if first == "" {
+			first = s
+		}
+	}
+	return first
 }
 
 // computeInterp flags a value against its reference range: "H", "L", "N",
@@ -839,6 +874,74 @@ func projectRelatedPerson(m any) Projection {
 	return p
 }
 
+// BillingTypes are the FHIR R4 financial resources (claims, payments,
+// accounts) that become KindBilling. Coverage is KindInsurance.
+var BillingTypes = map[string]bool{
+	"Account": true, "ChargeItem": true, "ChargeItemDefinition": true, "Claim": true, "ClaimResponse": true,
+	"CoverageEligibilityRequest": true, "CoverageEligibilityResponse": true, "EnrollmentRequest": true,
+	"EnrollmentResponse": true, "ExplanationOfBenefit": true, "InsurancePlan": true, "Invoice": true,
+	"PaymentNotice": true, "PaymentReconciliation": true,
+}
+
+// projectBilling titles a billing resource by what it bills for (the first
+// item's service), and says what it is and its amount in Text.
+func projectBilling(m any, typ string) Projection {
+	p := projectOther(m, typ)
+	p.Kind = KindBilling
+	fromItem := false
+	for _, it := range arr(m, "item") {
+		if t := conceptTitle(get(it, "productOrService")); t != "" {
+			p.Title, fromItem = t, true
+			break
+		}
+	}
+	if !fromItem {
+		p.Title = typeWords(typ)
+	}
+	amount := money(get(m, "total"))
+	if amount == "" {
+		for _, t := range arr(m, "total") { // ExplanationOfBenefit: total[].amount
+			if amount = money(get(t, "amount")); amount != "" {
+				break
+			}
+		}
+	}
+	for _, k := range []string{"totalGross", "amount", "paymentAmount"} {
+		if amount == "" {
+			amount = money(get(m, k))
+		}
+	}
+	p.Text = amount
+	if fromItem {
+		p.Text = joinText(typeWords(typ), amount)
+	}
+	p.Who = firstNonEmpty(str(m, "provider", "display"), str(m, "insurer", "display"), str(m, "issuer", "display"))
+	return p
+}
+
+// money is a FHIR Money as written: "125 USD".
+func money(v any) string {
+	n := numText(v, "value")
+	if n == "" {
+		return ""
+	}
+	return strings.TrimSpace(n + " " + str(v, "currency"))
+}
+
+// typeWords spells a resource type as words: "ExplanationOfBenefit" →
+// "Explanation of benefit".
+func typeWords(typ string) string {
+	var b strings.Builder
+	for i, r := range typ {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 func projectOther(m any, typ string) Projection {
 	p := Projection{Kind: KindOther, Status: str(m, "status")}
 	for _, k := range []string{"code", "type", "vaccineCode", "medicationCodeableConcept", "description"} {
@@ -967,17 +1070,6 @@ func clip(s string, n int) string {
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-// fmtNum shortens a number as written: up to 3 decimals stay as written
-// ("7.20" keeps its precision), longer ones are rounded to 2.
-func fmtNum(s string) string {
-	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 3 && !strings.ContainsAny(s, "eE") {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
-		}
-	}
-	return s
-}
 
 // prettyUnit turns common UCUM codes into what people read.
 func prettyUnit(u string) string {

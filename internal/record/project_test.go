@@ -48,7 +48,7 @@ func TestProject(t *testing.T) {
 	}{
 		{file: "encounter", kind: KindVisit, date: "2021-03-04T09:00:00-05:00", title: "Annual check-up", text: "Knee pain",
 			status: "finished", who: "Clínica Norte", code: "185349003"},
-		{file: "lab", kind: KindLab, date: "2022-06-01", title: "Hemoglobin A1c/Hemoglobin.total in Blood", text: "7.2%",
+		{file: "lab", kind: KindLab, date: "2022-06-01", title: "Hemoglobin A1c/Hemoglobin.total in Blood", text: "7.2 %",
 			status: "final", value: 7.2, unit: "%", interp: "H", code: "4548-4"},
 		{file: "lab_interp", kind: KindLab, date: "2022-06", prec: PrecisionMonth, title: "Potassium", text: "3.1 mmol/L",
 			status: "final", value: 3.1, unit: "mmol/L", interp: "L"},
@@ -82,7 +82,7 @@ func TestProject(t *testing.T) {
 		{file: "organization", kind: KindCareTeam, title: "HEYWOOD HOSPITAL", text: "Healthcare Provider · 9786323420"},
 		{file: "coverage", kind: KindInsurance, title: "Acme Health", text: "Gold PPO", status: "active", who: "Acme Health"},
 		{file: "relatedperson", kind: KindEmergencyContact, title: "María López", text: "Sister · +34 600 000 000"},
-		{file: "claim", kind: KindOther, date: "2020-04-09T15:04:19Z", title: "institutional", text: "Claim", status: "active"},
+		{file: "claim", kind: KindBilling, date: "2020-04-09T15:04:19Z", title: "Claim", status: "active"},
 		{file: "unknown", kind: KindOther, title: "Basic"},
 	}
 	for _, tc := range tests {

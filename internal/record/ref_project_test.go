@@ -80,6 +80,10 @@ func refProjectObj(m refObj, typ string) (p Projection, err error) {
 	case "RelatedPerson":
 		p = refProjectRelatedPerson(m)
 	default:
+		if BillingTypes[typ] {
+			p = refProjectBilling(m, typ)
+			break
+		}
 		p = refProjectOther(m, typ)
 	}
 	p.Title = refClip(refOneLine(p.Title), maxTitle)
@@ -87,7 +91,8 @@ func refProjectObj(m refObj, typ string) (p Projection, err error) {
 	p.Who = refClip(refOneLine(p.Who), maxTitle)
 	p.Status = refClip(p.Status, 40)
 	p.Unit = refClip(p.Unit, 40)
-	p.Interp = refClip(p.Interp, 10)
+	p.Interp = refClip(refOneLine(p.Interp), 40)
+	p.Comparator = refClip(p.Comparator, 2)
 	if len(p.Codes) > maxCodes {
 		p.Codes = p.Codes[:maxCodes]
 	}
@@ -162,7 +167,7 @@ func refProjectObservation(m refObj) Projection {
 	p.Text = text
 	if v != nil {
 		val := v.value
-		p.Value, p.Unit = &val, v.unit
+		p.Value, p.Value2, p.Unit, p.Comparator = &val, v.value2, v.unit, v.comparator
 	}
 	if lo, ok := refNum(m, "referenceRange", 0, "low", "value"); ok && refFinite(lo) {
 		p.RefLow = &lo
@@ -170,13 +175,19 @@ func refProjectObservation(m refObj) Projection {
 	if hi, ok := refNum(m, "referenceRange", 0, "high", "value"); ok && refFinite(hi) {
 		p.RefHigh = &hi
 	}
+	if v != nil && (v.value2 != nil || m["valueQuantity"] != nil) {
+		p.Text = p.ValueText()
+	}
 	if p.RefLow == nil && p.RefHigh == nil {
 		if rt := strings.TrimSpace(refStr(m, "referenceRange", 0, "text")); rt != "" && p.Text != "" {
 			p.Text += " (" + rt + ")"
 		}
 	}
 	p.Interp = refInterpretation(m)
-	if p.Interp == "" && p.Value != nil {
+	if p.Interp == "" && p.Value2 != nil {
+		p.Interp = componentInterpretation(m)
+	}
+	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = refComputeInterp(*p.Value, p.RefLow, p.RefHigh)
 	}
 	if p.Text == "" {
@@ -225,8 +236,10 @@ func refObservationKind(m refObj) Kind {
 }
 
 type refQuantity struct {
-	value float64
-	unit  string
+	value      float64
+	value2     *float64
+	unit       string
+	comparator string
 }
 
 func refObservationValue(m refObj) (*refQuantity, string) {
@@ -253,13 +266,12 @@ func refObservationValue(m refObj) (*refQuantity, string) {
 	if sys != nil && dia != nil {
 		sq, _, ok1 := refQuantityOf(refGet(sys, "valueQuantity"))
 		dq, _, ok2 := refQuantityOf(refGet(dia, "valueQuantity"))
-		if ok1 && ok2 {
-			text := refFmtNum(refNumText(sys, "valueQuantity", "value")) + "/" + refFmtNum(refNumText(dia, "valueQuantity", "value"))
-			if sq.unit != "" {
-				text += " " + sq.unit
+		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
+			sq.value2 = &dq.value
+			if sq.unit == "" {
+				sq.unit = dq.unit
 			}
-			_ = dq
-			return sq, text
+			return sq, ""
 		}
 	}
 	var parts []string
@@ -297,18 +309,14 @@ func refQuantityOf(q any) (*refQuantity, string, bool) {
 		return nil, "", false
 	}
 	unit := refPrettyUnit(refFirstNonEmpty(refStr(q, "unit"), refStr(q, "code")))
-	text := refFmtNum(refNumText(q, "value"))
-	if c := refStr(q, "comparator"); c != "" && len(c) <= 2 {
-		text = c + " " + text
+	cmp := refStr(q, "comparator")
+	switch cmp {
+	case "<", "<=", ">=", ">":
+	default:
+		cmp = ""
 	}
-	if unit != "" {
-		if unit == "%" {
-			text += unit
-		} else {
-			text += " " + unit
-		}
-	}
-	return &refQuantity{v, unit}, text, true
+	text := Projection{Value: &v, Unit: unit, Comparator: cmp}.ValueText()
+	return &refQuantity{value: v, unit: unit, comparator: cmp}, text, true
 }
 
 func refValueText(m any) string {
@@ -332,13 +340,15 @@ func refValueText(m any) string {
 		lo, _, ok1 := refQuantityOf(r["low"])
 		hi, _, ok2 := refQuantityOf(r["high"])
 		if ok1 && ok2 {
-			return refFmtNum(refNumText(r, "low", "value")) + "–" + refFmtNum(refNumText(r, "high", "value")) + " " + refFirstNonEmpty(hi.unit, lo.unit)
+			unit := refFirstNonEmpty(hi.unit, lo.unit)
+			return withUnit(FormatValue(lo.value, unit, nil, nil)+"–"+FormatValue(hi.value, unit, nil, nil), unit)
 		}
 	}
 	if r := refObjAt(m, "valueRatio"); r != nil {
-		n, d := refNumText(r, "numerator", "value"), refNumText(r, "denominator", "value")
-		if n != "" && d != "" {
-			return refFmtNum(n) + ":" + refFmtNum(d)
+		n, ok1 := refNum(r, "numerator", "value")
+		d, ok2 := refNum(r, "denominator", "value")
+		if ok1 && ok2 && refFinite(n) && refFinite(d) {
+			return FormatValue(n, "", nil, nil) + ":" + FormatValue(d, "", nil, nil)
 		}
 	}
 	for _, k := range []string{"valueDateTime", "valueTime"} {
@@ -346,28 +356,22 @@ func refValueText(m any) string {
 			return s
 		}
 	}
-	if s := refNumText(m, "valueDecimal"); s != "" {
-		return refFmtNum(s)
+	if f, ok := refNum(m, "valueDecimal"); ok && refFinite(f) {
+		return FormatValue(f, "", nil, nil)
 	}
 	return ""
 }
 
 func refInterpretation(m refObj) string {
 	for _, i := range refArr(m, "interpretation") {
+		text := refStr(i, "text")
 		for _, c := range refArr(i, "coding") {
-			if s := strings.TrimSpace(refStr(c, "code")); s != "" {
-				return strings.ToUpper(s)
+			if s := normInterp(refStr(c, "code"), refStr(c, "display"), text); s != "" {
+				return s
 			}
 		}
-		switch strings.ToLower(strings.TrimSpace(refStr(i, "text"))) {
-		case "high", "h", "above high normal":
-			return "H"
-		case "low", "l", "below low normal":
-			return "L"
-		case "normal", "n":
-			return "N"
-		case "abnormal", "a":
-			return "A"
+		if s := normInterp("", "", text); s != "" {
+			return s
 		}
 	}
 	return ""
@@ -757,6 +761,46 @@ func refProjectRelatedPerson(m refObj) Projection {
 	return p
 }
 
+func refProjectBilling(m refObj, typ string) Projection {
+	p := refProjectOther(m, typ)
+	p.Kind = KindBilling
+	fromItem := false
+	for _, it := range refArr(m, "item") {
+		if t := refConceptTitle(refGet(it, "productOrService")); t != "" {
+			p.Title, fromItem = t, true
+			break
+		}
+	}
+	if !fromItem {
+		p.Title = typeWords(typ)
+	}
+	money := func(v any) string {
+		if n := refNumText(v, "value"); n != "" {
+			return strings.TrimSpace(n + " " + refStr(v, "currency"))
+		}
+		return ""
+	}
+	amount := money(m["total"])
+	if amount == "" {
+		for _, t := range refArr(m, "total") {
+			if amount = money(refGet(t, "amount")); amount != "" {
+				break
+			}
+		}
+	}
+	for _, k := range []string{"totalGross", "amount", "paymentAmount"} {
+		if amount == "" {
+			amount = money(m[k])
+		}
+	}
+	p.Text = amount
+	if fromItem {
+		p.Text = refJoinText(typeWords(typ), amount)
+	}
+	p.Who = refFirstNonEmpty(refStr(m, "provider", "display"), refStr(m, "insurer", "display"), refStr(m, "issuer", "display"))
+	return p
+}
+
 func refProjectOther(m refObj, typ string) Projection {
 	p := Projection{Kind: KindOther, Status: refStr(m, "status")}
 	for _, k := range []string{"code", "type", "vaccineCode", "medicationCodeableConcept", "description"} {
@@ -880,15 +924,6 @@ func refClip(s string, n int) string {
 
 func refFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-func refFmtNum(s string) string {
-	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 3 && !strings.ContainsAny(s, "eE") {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
-		}
-	}
-	return s
-}
-
 func refPrettyUnit(u string) string {
 	switch u {
 	case "mm[Hg]":
@@ -966,7 +1001,7 @@ func refIdentity(r fhir.Resource, prov Provenance) string {
 	if err != nil {
 		return refIdentityHash("raw", typ, string(r.JSON))
 	}
-	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), p.Text}
+	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), legacyText(m, p)}
 	for _, c := range p.Codes {
 		parts = append(parts, c.System+"|"+c.Code)
 	}

@@ -5,12 +5,14 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -548,18 +550,33 @@ func (s *Session) DeleteFile(ctx context.Context, id string) error {
 	})
 }
 
+// ImportFile is a document that arrives with an import (a PDF or image
+// embedded in the file): its bytes and the entries it is attached to, as
+// indexes in the entries given to Import.
+type ImportFile struct {
+	Name    string
+	Type    string // MIME type
+	SHA256  string // hex, when known: checked against Data
+	Data    []byte
+	Entries []int
+}
+
 // Import adds entries (and optionally a new profile) in one atomic write:
-// all of them land or none. Entries already held (same identity), also
-// those another tab stored meanwhile, are skipped.
-func (s *Session) Import(ctx context.Context, profile *record.Profile, entries []record.Entry) (added, skipped int, err error) {
+// all of them land or none. Entries already held (same identity) are
+// skipped. files are stored as files of the entries' profile, in the same
+// write, and attached to their entries; a file the profile already holds
+// (same SHA-256) is not stored again but attached, and a held entry that
+// lacks a file it comes with gets it, so re-importing adds nothing twice.
+// Entries another tab stored meanwhile are skipped too.
+func (s *Session) Import(ctx context.Context, profile *record.Profile, entries []record.Entry, files ...ImportFile) (added, skipped int, err error) {
 	err = s.write(ctx, func() error {
-		added, skipped, err = s.importLocked(ctx, profile, entries)
+		added, skipped, err = s.importLocked(ctx, profile, entries, files)
 		return err
 	})
 	return added, skipped, err
 }
 
-func (s *Session) importLocked(ctx context.Context, profile *record.Profile, entries []record.Entry) (added, skipped int, err error) {
+func (s *Session) importLocked(ctx context.Context, profile *record.Profile, entries []record.Entry, files []ImportFile) (added, skipped int, err error) {
 	book := s.Book()
 	if profile != nil {
 		if held, ok := samePerson(book, *profile); ok {
@@ -593,6 +610,10 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 		}
 		entries[i].Updated = now
 	}
+	newFiles, held, err := s.placeFiles(ctx, entries, files, now)
+	if err != nil {
+		return 0, 0, fmt.Errorf("session: import: %w", err)
+	}
 	// Merge assigns ids and drops what the book already holds; if the vault
 	// write fails, the merged entries (and the new profile) are taken out again.
 	if profile != nil {
@@ -610,14 +631,123 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 	for _, e := range newEntries {
 		recs = append(recs, entryRecord(e))
 	}
+	for _, e := range held {
+		recs = append(recs, entryRecord(e))
+	}
+	var chunks []vault.NewFile
+	for _, f := range newFiles {
+		recs = append(recs, vault.Record{ID: f.info.ID, Header: record.EncodeFile(f.info)})
+		chunks = append(chunks, vault.NewFile{ID: f.info.ID, R: bytes.NewReader(f.data)})
+	}
 	if len(recs) == 0 {
 		return 0, skipped, nil
 	}
-	if err := s.v.Put(ctx, recs...); err != nil {
+	if err := s.v.PutFiles(ctx, chunks, recs...); err != nil {
 		rollback()
 		return 0, 0, fmt.Errorf("session: import: %w", err)
 	}
+	for _, f := range newFiles {
+		s.book.PutFile(f.info)
+	}
+	for _, e := range held {
+		s.book.Update(e)
+	}
 	return len(newEntries), skipped, nil
+}
+
+type newFile struct {
+	info record.FileInfo
+	data []byte
+}
+
+// placeFiles gives each imported file an id — the one of the same bytes
+// in the profile when it holds them already, else a new one (returned in
+// newFiles) — and attaches it to its entries: in entries, and in the
+// entries the book already holds with the same identity (returned in held,
+// with their resources, when they changed).
+func (s *Session) placeFiles(ctx context.Context, entries []record.Entry, files []ImportFile, now time.Time) (newFiles []newFile, held []record.Entry, err error) {
+	if len(files) == 0 {
+		return nil, nil, nil
+	}
+	ids := map[string]string{} // profile + sha → file id
+	for _, f := range files {
+		var prof string
+		for _, i := range f.Entries {
+			if i >= 0 && i < len(entries) && entries[i].Profile != "" {
+				prof = entries[i].Profile
+				break
+			}
+		}
+		if prof == "" {
+			continue // attached to nothing that is stored
+		}
+		// Computed here whatever the caller says: exports and restores
+		// check every file against it.
+		h := sha256.Sum256(f.Data)
+		sum := hex.EncodeToString(h[:])
+		if f.SHA256 != "" && f.SHA256 != sum {
+			return nil, nil, errors.New("session: an imported file's SHA-256 does not match its bytes")
+		}
+		key := prof + "\x00" + sum
+		id, ok := ids[key]
+		if !ok {
+			for _, fi := range s.book.Files(prof) {
+				if fi.SHA256 == sum {
+					id = fi.ID
+					break
+				}
+			}
+			if id == "" {
+				info := record.FileInfo{ID: record.NewID(), Profile: prof, Name: f.Name, Type: f.Type,
+					Size: int64(len(f.Data)), SHA256: sum, Created: now}
+				newFiles = append(newFiles, newFile{info, f.Data})
+				id = info.ID
+			}
+			ids[key] = id
+		}
+		for _, i := range f.Entries {
+			if i >= 0 && i < len(entries) && entries[i].Profile == prof && !slices.Contains(entries[i].Files, id) {
+				entries[i].Files = append(entries[i].Files, id)
+			}
+		}
+	}
+	// Entries the book holds already keep their own id and get the files.
+	byID := map[string]int{}
+	changed := map[int]bool{}
+	for i := range entries {
+		if len(entries[i].Files) == 0 {
+			continue
+		}
+		h, ok := s.book.Held(entries[i])
+		if !ok || !h.Deleted.IsZero() {
+			continue // new, or in the trash: left as it is
+		}
+		j, seen := byID[h.ID]
+		if !seen {
+			full, err := s.Full(ctx, h.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			h.Resource = full.Resource
+			j = len(held)
+			held = append(held, h)
+			byID[h.ID] = j
+		}
+		for _, id := range entries[i].Files {
+			if !slices.Contains(held[j].Files, id) {
+				held[j].Files = append(held[j].Files, id)
+				changed[j] = true
+			}
+		}
+	}
+	kept := held[:0]
+	for j, h := range held {
+		if changed[j] {
+			h.Updated = now
+			kept = append(kept, h)
+		}
+	}
+	return newFiles, kept, nil
 }
 
 // samePerson finds a profile with p's name and birth date (made from the

@@ -145,24 +145,98 @@ func (v *Vault) putFile(ctx context.Context, fileID string, r io.Reader, rec fun
 	if err != nil {
 		return 0, err
 	}
-	if _, err := v.store.Get(ctx, BucketChunks, chunkKey(prefix, 0)); err == nil {
-		return 0, fmt.Errorf("%w: file %s", ErrExists, fileID)
-	} else if !errors.Is(err, ErrNotFound) {
+	if err := v.checkNew(ctx, fileID, prefix); err != nil {
 		return 0, err
 	}
-	n, err := v.putChunks(ctx, prefix, k, r, rec)
+	n, ops, err := v.putChunks(ctx, prefix, k, r)
+	if err == nil {
+		if rec == nil {
+			err = v.store.Write(ctx, ops)
+		} else {
+			var r Record
+			if r, err = rec(n); err == nil {
+				err = v.writeWith(ctx, ops, []Record{r})
+			}
+		}
+	}
 	if err != nil {
-		// Best effort: the caller's context may be the reason we stopped.
-		_ = v.store.Write(context.WithoutCancel(ctx), []Op{
-			{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true},
-			{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true},
-		})
+		v.dropChunks(ctx, prefix)
 		return 0, err
 	}
 	return n, nil
 }
 
-func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Reader, rec func(int64) (Record, error)) (int64, error) {
+// dropChunks removes a file's chunks and pending mark, best effort: the
+// caller's context may be the reason we stopped.
+func (v *Vault) dropChunks(ctx context.Context, prefix string) {
+	_ = v.store.Write(context.WithoutCancel(ctx), []Op{
+		{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true},
+		{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true},
+	})
+}
+
+// NewFile is one file for PutFiles: its id and its bytes.
+type NewFile struct {
+	ID string
+	R  io.Reader
+}
+
+// PutFiles stores files and records together, as an import needs them: the
+// records (the files' metadata, the entries they are attached to) and the
+// last chunks of every file land in one store transaction, so all of it is
+// stored or none. A file larger than BatchChunks chunks has its first
+// chunks written before, under a pending mark (see PutFile); on error every
+// chunk written is removed.
+func (v *Vault) PutFiles(ctx context.Context, files []NewFile, recs ...Record) error {
+	var final []Op
+	var prefixes []string
+	fail := func(err error) error {
+		for _, p := range prefixes {
+			v.dropChunks(ctx, p)
+		}
+		return err
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if seen[f.ID] {
+			return fail(fmt.Errorf("%w: duplicate file id %s", ErrBadID, f.ID))
+		}
+		seen[f.ID] = true
+		prefix, k, err := v.filePrefix(f.ID)
+		if err != nil {
+			return fail(err)
+		}
+		if err := v.checkNew(ctx, f.ID, prefix); err != nil {
+			return fail(err)
+		}
+		prefixes = append(prefixes, prefix)
+		_, ops, err := v.putChunks(ctx, prefix, k, f.R)
+		if err != nil {
+			return fail(err)
+		}
+		final = append(final, ops...)
+	}
+	if err := v.writeWith(ctx, final, recs); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// checkNew returns ErrExists when file fileID (at prefix) is stored.
+func (v *Vault) checkNew(ctx context.Context, fileID, prefix string) error {
+	if _, err := v.store.Get(ctx, BucketChunks, chunkKey(prefix, 0)); err == nil {
+		return fmt.Errorf("%w: file %s", ErrExists, fileID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// putChunks encrypts r's content as the file at prefix. Every batch but the
+// last is written, with a pending mark; the last batch's operations (which
+// also remove the mark) are returned unwritten, for the caller to write
+// alone or with records.
+func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Reader) (int64, []Op, error) {
 	// BatchChunks chunks and one byte of look-ahead, so the last chunk is
 	// known to be last when it is sealed.
 	buf := make([]byte, BatchChunks*ChunkSize+1)
@@ -177,7 +251,7 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 			final = true
 		case err != nil:
-			return 0, err
+			return 0, nil, err
 		}
 		size := have
 		if !final {
@@ -185,7 +259,7 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 		}
 		count := max((size+ChunkSize-1)/ChunkSize, 1)
 		if uint64(i)+uint64(count) >= 1<<32-1 {
-			return 0, errors.New("vault: file too large")
+			return 0, nil, errors.New("vault: file too large")
 		}
 		ads, pts := make([][]byte, count), make([][]byte, count)
 		keys := make([]string, count)
@@ -197,11 +271,11 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 		}
 		c, err := v.liveCryptor()
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		sealed, err := c.sealBatch(ads, pts)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		total += int64(size)
 		ops := make([]Op, 0, count+2)
@@ -211,7 +285,7 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 		if !final {
 			ops = append(ops, v.pendingOp(c, prefix))
 			if err := v.store.Write(ctx, ops); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 			i += uint32(count)
 			buf[0] = buf[size]
@@ -219,26 +293,26 @@ func (v *Vault) putChunks(ctx context.Context, prefix string, k *keys, r io.Read
 			continue
 		}
 		ops = append(ops, Op{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true})
-		if rec == nil {
-			return total, v.store.Write(ctx, ops)
-		}
-		return total, v.writeWithRecord(ctx, ops, rec, total)
+		return total, ops, nil
 	}
 }
 
-// writeWithRecord writes ops and the record rec returns, atomically, and
-// caches the record's header as Put does.
-func (v *Vault) writeWithRecord(ctx context.Context, ops []Op, rec func(int64) (Record, error), size int64) error {
-	r, err := rec(size)
-	if err != nil {
-		return err
-	}
-	if err := checkID(r.ID); err != nil {
-		return err
+// writeWith writes ops and recs atomically, and caches the records'
+// headers as Put does.
+func (v *Vault) writeWith(ctx context.Context, ops []Op, recs []Record) error {
+	seen := make(map[string]bool, len(recs))
+	for i := range recs {
+		if err := checkID(recs[i].ID); err != nil {
+			return err
+		}
+		if seen[recs[i].ID] {
+			return fmt.Errorf("%w: duplicate id %s", ErrBadID, recs[i].ID)
+		}
+		seen[recs[i].ID] = true
 	}
 	v.writeMu.Lock()
 	defer v.writeMu.Unlock()
-	p, err := v.planPut(ctx, []Record{r})
+	p, err := v.planPut(ctx, recs)
 	if err != nil {
 		return err
 	}
@@ -246,7 +320,7 @@ func (v *Vault) writeWithRecord(ctx context.Context, ops []Op, rec func(int64) (
 	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
 		return err
 	}
-	v.cache(p, r)
+	v.cache(p, recs...)
 	v.wrote(ctx, rev)
 	return nil
 }

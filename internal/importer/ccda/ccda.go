@@ -44,6 +44,7 @@ type Document struct {
 	Patient   *fhir.Resource  // from recordTarget; nil if the document has none
 	Resources []fhir.Resource // everything else, in document order (the Patient is not repeated here)
 	Problems  []Problem       // what was odd, skipped or kept only as a note
+	Files     []File          // embedded documents, decoded (see media.go)
 	Source    string          // author organization, else custodian organization
 	Title     string          // document title
 	Date      string          // document effectiveTime as a FHIR dateTime
@@ -123,7 +124,15 @@ type conv struct {
 	resolved     map[*node]string // text of resolved narrative references
 	doc          Document
 	patientRef   map[string]any
-	sec          *section // the section being converted
+	sec          *section       // the section being converted
+	hdr          *people        // header people and organizations
+	encRef       map[string]any // the header visit, for entries to point to
+	encHere      map[string]any // the encounter whose diagnoses are being built
+	encStart     string         // the header visit's period
+	visit        map[string]any // the header visit's Encounter, added last
+	visitKey     string         // its <id>s
+	encEnd       string
+	unpacked     int64 // bytes decompressed from EDs so far (see maxMedia)
 }
 
 func (c *conv) problem(sev, code, where, detail string) {
@@ -160,6 +169,7 @@ func hashID(parts ...string) string {
 
 // add builds a resource from m and appends it.
 func (c *conv) add(m map[string]any) {
+	c.linkVisit(m)
 	r, err := fhir.FromMap(m)
 	if err != nil {
 		// Only unencodable values (none are built here) can fail.
@@ -178,11 +188,12 @@ func (c *conv) run() {
 	c.doc.Source = c.source()
 	c.collectNarrativeIDs()
 	c.patient()
-	c.performers()
+	c.header()
 
 	body := root.at("component/structuredBody")
 	if body == nil {
 		c.nonXMLBody()
+		c.finish()
 		return
 	}
 	i := 0
@@ -195,6 +206,7 @@ func (c *conv) run() {
 	if i == 0 {
 		c.problem("warning", ProblemBodyUnreadable, "component/structuredBody", "no sections")
 	}
+	c.finish()
 }
 
 // date converts a TS value, reporting unreadable ones.
@@ -396,68 +408,8 @@ func ombExtension(p *node, name, url string, omb map[string]bool) map[string]any
 	return map[string]any{"url": url, "extension": parts}
 }
 
-// performers maps documentationOf/serviceEvent/performer people to
-// Practitioners.
-func (c *conv) performers() {
-	i := 0
-	for _, d := range c.root.children("documentationOf") {
-		for _, p := range d.at("serviceEvent").children("performer") {
-			i++
-			ae := p.child("assignedEntity")
-			if ae == nil {
-				continue
-			}
-			path := fmt.Sprintf("documentationOf/serviceEvent/performer[%d]", i)
-			m := map[string]any{"resourceType": "Practitioner"}
-			var names []any
-			for _, n := range ae.at("assignedPerson").children("name") {
-				if h := humanName(n); h != nil {
-					names = append(names, h)
-				}
-			}
-			if names == nil {
-				continue
-			}
-			m["name"] = names
-			key := idKey(ae)
-			if key != "" {
-				m["id"] = hashID("Practitioner", key)
-			} else {
-				m["id"] = hashID(c.docKey, "Practitioner", path)
-			}
-			if c.used[m["id"].(string)] {
-				continue
-			}
-			c.used[m["id"].(string)] = true
-			if ids := identifiers(ae); ids != nil {
-				m["identifier"] = ids
-			}
-			var tel, addrs []any
-			for _, t := range ae.children("telecom") {
-				if x := telecom(t); x != nil {
-					tel = append(tel, x)
-				}
-			}
-			for _, a := range ae.children("addr") {
-				if x := address(a); x != nil {
-					addrs = append(addrs, x)
-				}
-			}
-			if tel != nil {
-				m["telecom"] = tel
-			}
-			if addrs != nil {
-				m["address"] = addrs
-			}
-			if q := c.concept(ae.child("code")); q != nil {
-				m["qualification"] = []any{map[string]any{"code": q}}
-			}
-			c.add(m)
-		}
-	}
-}
-
-// nonXMLBody keeps an unstructured body (often a base64 PDF) as a note.
+// nonXMLBody keeps an unstructured body (often a base64 PDF) as a note
+// whose attachment is the document (see media.go).
 func (c *conv) nonXMLBody() {
 	nb := c.root.at("component/nonXMLBody")
 	t := nb.child("text")
@@ -465,23 +417,13 @@ func (c *conv) nonXMLBody() {
 		c.problem("warning", ProblemBodyUnreadable, "component", "no structuredBody or nonXMLBody")
 		return
 	}
-	ct := t.get("mediaType")
-	if ct == "" {
-		ct = "text/plain"
-	}
-	att := map[string]any{"contentType": ct}
-	if strings.EqualFold(t.get("representation"), "B64") {
-		att["data"] = strings.Join(strings.Fields(t.ownText()), "")
-	} else if ref := t.child("reference"); ref != nil && t.ownText() == "" {
-		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "external reference")
+	att, file, ok := c.attachment(t, "component/nonXMLBody/text", "text/plain", c.doc.Title)
+	if !ok {
+		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "nothing inline")
 		return
-	} else {
-		att["data"] = b64([]byte(t.ownText()))
 	}
-	if c.doc.Title != "" {
-		att["title"] = c.doc.Title
-	}
-	c.addNote(c.root.child("code"), c.doc.Title, []any{map[string]any{"attachment": att}}, c.root, "component/nonXMLBody", c.doc.Date)
+	id := c.addNote(c.root.child("code"), c.doc.Title, []any{map[string]any{"attachment": att}}, c.root, "component/nonXMLBody", c.doc.Date)
+	c.own(file, "DocumentReference", id)
 }
 
 // ErrorCode returns the stable code of an error from Convert, for the

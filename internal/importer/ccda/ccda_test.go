@@ -1,6 +1,7 @@
 package ccda
 
 import (
+	"backpack/internal/record"
 	"bytes"
 	"embed"
 	"encoding/base64"
@@ -122,7 +123,7 @@ func TestCCD(t *testing.T) {
 	want := map[string]int{
 		"Condition": 3, "MedicationStatement": 1, "AllergyIntolerance": 1, "Immunization": 1,
 		"DiagnosticReport": 1, "Observation": 5, "Procedure": 1, "Encounter": 1, "CarePlan": 1, "Goal": 1,
-		"DocumentReference": 3, "Practitioner": 1,
+		"DocumentReference": 2, "Practitioner": 1, "ServiceRequest": 1,
 	}
 	got := map[string]int{}
 	for _, r := range d.Resources {
@@ -165,6 +166,7 @@ func TestCCD(t *testing.T) {
 	plan := maps(t, d, "CarePlan")[0]
 	goal := maps(t, d, "Goal")[0]
 	notes := maps(t, d, "DocumentReference")
+	sr := maps(t, d, "ServiceRequest")[0]
 	checks = append(checks, []struct {
 		v          any
 		path, want string
@@ -215,11 +217,16 @@ func TestCCD(t *testing.T) {
 		{obs[1], "interpretation.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"},
 		{obs[1], "effectiveDateTime", "2024-03-01T08:30:00-05:00"}, // from the organizer
 		{obs[2], "category.0.coding.0.code", "vital-signs"},
-		{obs[2], "code.coding.0.code", "8480-6"},
-		{obs[3], "valueQuantity.code", "mm[Hg]"},
-		{obs[3], "valueQuantity.unit", "mmHg"},
-		{obs[4], "category.0.coding.0.code", "social-history"},
-		{obs[4], "valueCodeableConcept.coding.0.code", "266919005"},
+		{obs[2], "code.coding.0.code", "85354-9"}, // systolic and diastolic: one blood pressure panel
+		{obs[2], "component.0.code.coding.0.code", "8480-6"},
+		{obs[2], "component.0.valueQuantity.value", "128"},
+		{obs[2], "component.1.code.coding.0.code", "8462-4"},
+		{obs[2], "component.1.valueQuantity.code", "mm[Hg]"},
+		{obs[2], "component.1.valueQuantity.unit", "mmHg"},
+		{obs[2], "identifier.1.value", "urn:uuid:c6f88322-67ad-11db-bd13-0800200c9a66"}, // the diastolic's id is kept
+		{obs[2], "effectiveDateTime", "2024-03-05"},
+		{obs[3], "category.0.coding.0.code", "social-history"},
+		{obs[3], "valueCodeableConcept.coding.0.code", "266919005"},
 		{proc, "code.coding.0.code", "80146002"},
 		{proc, "status", "completed"},
 		{proc, "performedDateTime", "2010-05-12"},
@@ -231,10 +238,12 @@ func TestCCD(t *testing.T) {
 		{enc, "location.0.location.display", "Test Community Clinic"},
 		{enc, "diagnosis.0.condition.reference", "Condition/" + cond[2]["id"].(string)},
 		{plan, "intent", "plan"},
-		{plan, "activity.0.detail.kind", "Appointment"},
-		{plan, "activity.0.detail.code.coding.0.code", "185389009"},
-		{plan, "activity.0.detail.status", "not-started"},
-		{plan, "activity.0.detail.scheduledPeriod.start", "2024-06-05"},
+		{plan, "activity.0.reference.reference", "ServiceRequest/" + sr["id"].(string)},
+		{sr, "code.coding.0.code", "185389009"},
+		{sr, "status", "active"},
+		{sr, "intent", "plan"},
+		{sr, "category.0.coding.0.code", "3457005"},
+		{sr, "occurrenceDateTime", "2024-06-05"},
 		{plan, "goal.0.reference", "Goal/" + goal["id"].(string)},
 		{goal, "lifecycleStatus", "active"},
 		{goal, "target.0.detailRange.high.value", "130"},
@@ -245,11 +254,11 @@ func TestCCD(t *testing.T) {
 		{notes[0], "status", "current"},
 		{notes[0], "category.0.coding.0.code", "clinical-note"},
 		{notes[0], "content.0.attachment.contentType", "text/plain; charset=utf-8"},
-		{notes[0], "content.1.attachment.contentType", "text/html; charset=utf-8"},
+		{notes[0], "content.1", ""},
+		{notes[0], "text.status", "additional"},
 		{notes[0], "date", "2024-03-05T14:30:00-05:00"}, // the document date is precise: an instant
 		{notes[0], "context.period.start", "2024-03-05T14:30:00-05:00"},
-		{notes[1], "type.coding.0.code", "47420-5"},
-		{notes[2], "type.coding.1.code", "11506-3"},
+		{notes[1], "type.coding.1.code", "11506-3"},
 	}...)
 	for _, c := range checks {
 		if got := get(c.v, c.path); got != c.want {
@@ -260,26 +269,22 @@ func TestCCD(t *testing.T) {
 		t.Errorf("CarePlan narrative missing")
 	}
 
-	// Note contents: the narrative, as plain text and as safe HTML.
+	// Note contents: the narrative as plain text, and its structure as the
+	// resource's narrative (safe XHTML).
 	plain, _ := base64.StdEncoding.DecodeString(get(notes[0], "content.0.attachment.data"))
-	html, _ := base64.StdEncoding.DecodeString(get(notes[0], "content.1.attachment.data"))
 	if string(plain) != "Hypertension well controlled ." {
 		t.Errorf("plain note = %q", plain)
 	}
-	if !strings.Contains(string(html), "<p>Hypertension <b>well controlled</b>.</p>") {
-		t.Errorf("html note = %q", html)
+	if !strings.Contains(get(notes[0], "text.div"), "<p>Hypertension <b>well controlled</b>.</p>") {
+		t.Errorf("note narrative = %q", get(notes[0], "text.div"))
 	}
-	table, _ := base64.StdEncoding.DecodeString(get(notes[1], "content.0.attachment.data"))
-	if string(table) != "Ambulation | Independent" {
-		t.Errorf("table note = %q", table)
-	}
-	activity, _ := base64.StdEncoding.DecodeString(get(notes[2], "content.0.attachment.data"))
+	activity, _ := base64.StdEncoding.DecodeString(get(notes[1], "content.0.attachment.data"))
 	if string(activity) != "Patient doing well; continue current plan." {
 		t.Errorf("note activity = %q", activity)
 	}
 
-	// Only the functional status section is reported: it is kept as a note.
-	if len(d.Problems) != 1 || !hasProblem(d, ProblemSectionNote, "section[12]") || !strings.Contains(d.Problems[0].Detail, "47420-5") {
+	// Every section maps: nothing to report.
+	if len(d.Problems) != 0 {
 		t.Errorf("problems: %+v", d.Problems)
 	}
 }
@@ -424,8 +429,13 @@ i0xLjQK</text></nonXMLBody></component></ClinicalDocument>`
 		t.Fatal(err)
 	}
 	notes := maps(t, d, "DocumentReference")
-	if len(notes) != 1 || get(notes[0], "content.0.attachment.contentType") != "application/pdf" || get(notes[0], "content.0.attachment.data") != "JVBERi0xLjQK" {
-		t.Errorf("%v", notes)
+	if len(notes) != 1 || get(notes[0], "content.0.attachment.contentType") != "application/pdf" || get(notes[0], "content.0.attachment.data") != "" {
+		t.Fatalf("%v", notes)
+	}
+	// The PDF is decoded into a file the attachment points at.
+	if len(d.Files) != 1 || string(d.Files[0].Data) != "%PDF-1.4\n" || d.Files[0].Resource != "DocumentReference/"+get(notes[0], "id") ||
+		get(notes[0], "content.0.attachment.url") != record.FileURL(d.Files[0].SHA256) || get(notes[0], "content.0.attachment.size") != "9" {
+		t.Errorf("files %+v, attachment %v", d.Files, notes[0]["content"])
 	}
 }
 
@@ -548,10 +558,16 @@ func TestSnippets(t *testing.T) {
 			</observation></entryRelationship></act></entry>`, "AllergyIntolerance", ""},
 		{"no known problems placeholder", `<code code="11450-4"/><text>No known problems</text><entry><act><code code="CONC"/><entryRelationship typeCode="SUBJ">
 			<observation negationInd="true"><code nullFlavor="UNK"/><value xsi:type="CD" code="55607006" codeSystem="2.16.840.1.113883.6.96"/></observation>
-			</entryRelationship></act></entry>`, "DocumentReference", ProblemEntryEmpty},
+			</entryRelationship></act></entry>`, "Condition", ""},
 		{"unknown statement", `<code code="10160-0"/><text>Aspirin</text><entry><foo/></entry>`, "DocumentReference", ProblemEntrySkipped},
 		{"empty section", `<code code="10160-0"/><text/>`, "", ProblemSectionEmpty},
-		{"narrative-only section", `<code code="10160-0"/><text>No information</text>`, "DocumentReference", ProblemSectionNote},
+		{"no-information section", `<code code="10160-0"/><text>No information</text>`, "", ProblemSectionEmpty},
+		{"no-information table", `<code code="10160-0"/><text><table><thead><tr><th>Directive</th><th>Yes / No</th></tr></thead><tbody><tr><td>Unknown</td><td/></tr></tbody></table></text>`, "", ProblemSectionEmpty},
+		{"narrative-only section", `<code code="10160-0"/><text>Aspirin daily</text>`, "DocumentReference", ProblemSectionNote},
+		{"no-information entries, real narrative", `<code code="42348-3"/><text><paragraph>Do not resuscitate</paragraph></text><entry><observation><code nullFlavor="NI"/><value nullFlavor="UNK"/></observation></entry>`, "DocumentReference", ProblemSectionNote},
+		{"placeholder entries and no-information narrative", `<code code="11450-4"/><text><table><tbody><tr><td>No information</td></tr></tbody></table></text><entry><act><code code="CONC"/><entryRelationship><observation><code nullFlavor="UNK"/><value nullFlavor="NI"/></observation></entryRelationship></act></entry>`, "", ProblemEntryEmpty},
+		{"no known allergies kept", `<code code="48765-2"/><text>No known allergies</text><entry><act><code code="CONC"/><entryRelationship><observation negationInd="true"><value code="419199007" codeSystem="2.16.840.1.113883.6.96"/><participant><participantRole><playingEntity><code nullFlavor="NA"/></playingEntity></participantRole></participant></observation></entryRelationship></act></entry>`, "AllergyIntolerance", ""},
+		{"no known medications", `<code code="10160-0"/><text>No medications</text><entry><substanceAdministration negationInd="true"><consumable><manufacturedProduct><manufacturedMaterial><code nullFlavor="OTH"><translation code="410942007" codeSystem="2.16.840.1.113883.6.96"/></code></manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entry>`, "MedicationStatement", ""},
 		{"template fallback to LOINC", `<templateId root="9.9.9"/><code code="47519-4"/><text>x</text><entry><procedure moodCode="EVN"><code code="80146002" codeSystem="2.16.840.1.113883.6.96"/></procedure></entry>`, "Procedure", ""},
 		{"result without organizer", `<code code="30954-2"/><entry><observation><code code="2345-7" codeSystem="2.16.840.1.113883.6.1"/><value xsi:type="PQ" value="&lt;5" unit="mg/dL"/></observation></entry>`, "Observation", ""},
 		{"medication wrapped in an act", `<code code="10183-2"/><entry><act><entryRelationship><substanceAdministration><consumable><manufacturedProduct><manufacturedMaterial><code code="1191" codeSystem="2.16.840.1.113883.6.88"/></manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entryRelationship></act></entry>`, "MedicationStatement", ""},

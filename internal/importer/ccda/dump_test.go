@@ -13,8 +13,12 @@ func TestDump(t *testing.T) {
 	if name == "" {
 		t.Skip("set CCDA_DUMP")
 	}
-	for _, f := range corpusFiles(t) {
-		if filepath.Base(f) != name {
+	files := []string{name}
+	if _, err := os.Stat(name); err != nil {
+		files = corpusFiles(t)
+	}
+	for _, f := range files {
+		if filepath.Base(f) != filepath.Base(name) {
 			continue
 		}
 		b, _ := os.ReadFile(f)

@@ -223,7 +223,38 @@ func (c *conv) problems(el *node, path, category string) int {
 			n++
 		}
 	}
+	if n == 0 && category == "health-concern" && el.name == "act" {
+		n = c.concern(el, path)
+	}
 	return n
+}
+
+// concern maps a Health Concern Act that names no problem observation
+// ("no known health concerns", a concern in words) to a Condition with the
+// act's text; 0 when it has none.
+func (c *conv) concern(el *node, path string) int {
+	t := c.entryText(el)
+	if t == "" {
+		return 0
+	}
+	m := c.base("Condition", el, path)
+	m["code"] = map[string]any{"text": t}
+	m["category"] = cat("http://terminology.hl7.org/CodeSystem/condition-category", "health-concern", "Health Concern")
+	clinical := "active"
+	if st := status(el); st == "completed" || st == "aborted" || st == "suspended" {
+		clinical = "inactive"
+	}
+	m["clinicalStatus"] = map[string]any{"coding": []any{map[string]any{
+		"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}}}
+	c.subject(m, "subject")
+	if start, _ := c.period(el.child("effectiveTime"), path); start != "" && !negated(el) {
+		m["onsetDateTime"] = start
+	}
+	if at := c.authorTime(el, path); at != "" {
+		m["recordedDate"] = at
+	}
+	c.add(m)
+	return 1
 }
 
 // condition maps one Problem Observation; act is its concern (may be nil).
@@ -237,6 +268,12 @@ func (c *conv) condition(o, act *node, path, category string) string {
 			code = map[string]any{"text": t}
 		} else if act != nil && c.entryText(act) != "" {
 			code = map[string]any{"text": c.entryText(act)}
+		}
+	}
+	if negated(o) && (valueCode(o) == "" || problemTypes[valueCode(o)]) && c.sec != nil && c.sec.kind == kProblems {
+		// "No known problems": negated, about no problem in particular.
+		if id := c.noKnown(c.sec, o, path); id != "" {
+			return id
 		}
 	}
 	if code == nil {
@@ -476,9 +513,12 @@ func (c *conv) medication(el *node, path string) int {
 	if sa != el {
 		path += "/…/substanceAdministration"
 	}
+	mat := sa.at("consumable/manufacturedProduct/manufacturedMaterial")
+	if negated(sa) && mat.child("code").get("code") == "" && c.sec != nil && c.sec.kind == kMeds && c.noKnown(c.sec, sa, path) != "" {
+		return 1 // "no medications"
+	}
 	m := c.base("MedicationStatement", sa, path)
 	c.subject(m, "subject")
-	mat := sa.at("consumable/manufacturedProduct/manufacturedMaterial")
 	med := c.concept(mat.child("code"))
 	if med == nil {
 		if name := mat.child("name").allText(); name != "" {
@@ -663,6 +703,7 @@ func (c *conv) results(el *node, path, category string) int {
 	orgStart, _ := c.period(el.child("effectiveTime"), path)
 	var refs []any
 	n := 0
+	mark := len(c.doc.Resources)
 	firstDate := ""
 	for i, comp := range el.children("component") {
 		for _, k := range comp.elems() {
@@ -680,6 +721,9 @@ func (c *conv) results(el *node, path, category string) int {
 				n += c.results(k, p, category)
 			}
 		}
+	}
+	if category == "vital-signs" {
+		n -= c.pairBloodPressure(mark) // systolic and diastolic: one reading
 	}
 	if category != "laboratory" || n == 0 {
 		return n
@@ -708,6 +752,16 @@ func (c *conv) results(el *node, path, category string) int {
 
 var obsCategoryDisplay = map[string]string{
 	"laboratory": "Laboratory", "vital-signs": "Vital Signs", "social-history": "Social History",
+	"functional-status": "Functional Status", "cognitive-status": "Cognitive Status",
+}
+
+// obsCategorySystem is the code system of an Observation category: FHIR's
+// own, or US Core's for functional and cognitive status.
+func obsCategorySystem(category string) string {
+	if category == "functional-status" || category == "cognitive-status" {
+		return "http://hl7.org/fhir/us/core/CodeSystem/us-core-category"
+	}
+	return "http://terminology.hl7.org/CodeSystem/observation-category"
 }
 
 // observation maps one CDA observation to a FHIR Observation and returns
@@ -723,7 +777,7 @@ func (c *conv) observation(o *node, path, category, fallbackDate string) string 
 		}
 	}
 	m["status"] = st
-	m["category"] = cat("http://terminology.hl7.org/CodeSystem/observation-category", category, obsCategoryDisplay[category])
+	m["category"] = cat(obsCategorySystem(category), category, obsCategoryDisplay[category])
 	m["code"] = c.required(code, o, path)
 	c.subject(m, "subject")
 	start, end := c.period(o.child("effectiveTime"), path)
@@ -731,7 +785,7 @@ func (c *conv) observation(o *node, path, category, fallbackDate string) string 
 		start = fallbackDate
 	}
 	setPeriod(m, "effective", start, end)
-	if vals := o.children("value"); len(vals) > 0 {
+	if vals := o.children("value"); !c.bloodPressure(m, o, path) && len(vals) > 0 {
 		c.value(m, vals[0], path+"/value")
 	}
 	var interp []any
@@ -845,6 +899,9 @@ func (c *conv) value(m map[string]any, v *node, path string) {
 				m["dataAbsentReason"] = dataAbsent()
 			}
 		}
+	}
+	if t == "ED" && c.edValue(m, v, path) {
+		return
 	}
 	switch t {
 	case "PQ", "REAL", "MO":
@@ -995,7 +1052,19 @@ func (c *conv) procedure(el *node, path string) int {
 		m["reasonCode"] = reasons
 	}
 	c.add(m)
-	return 1
+	return 1 + c.attachedNotes(el, path)
+}
+
+// attachedNotes maps the Note Activities inside a statement (a note on a
+// procedure or a visit) to notes of their own.
+func (c *conv) attachedNotes(el *node, path string) int {
+	n := 0
+	for i, a := range related(el, "act") {
+		if a.hasTemplate(tplEntry + "202") {
+			n += c.noteActivity(a, fmt.Sprintf("%s/entryRelationship[%d]/act", path, i+1))
+		}
+	}
+	return n
 }
 
 // --- encounters ---
@@ -1011,6 +1080,11 @@ func (c *conv) encounter(el *node, path string) int {
 		return 0
 	}
 	m := c.base("Encounter", en, path)
+	visit := c.visit != nil && idKey(en) != "" && idKey(en) == c.visitKey
+	if visit {
+		// The header visit itself: its details complete that Encounter.
+		m["id"] = c.visit["id"]
+	}
 	st := encStatus[status(en)]
 	if st == "" {
 		switch en.get("moodCode") {
@@ -1060,6 +1134,9 @@ func (c *conv) encounter(el *node, path string) int {
 		m["location"] = locs
 	}
 	var reasons, diags []any
+	prev := c.encHere
+	c.encHere = ref("Encounter", m)
+	defer func() { c.encHere = prev }()
 	for i, r := range related(en, "") {
 		p := fmt.Sprintf("%s/entryRelationship[%d]/%s", path, i+1, r.name)
 		switch {
@@ -1084,12 +1161,21 @@ func (c *conv) encounter(el *node, path string) int {
 	if diags != nil {
 		m["diagnosis"] = diags
 	}
+	c.encHere = prev
 	for _, k := range en.elems() {
 		if k.name == "dischargeDispositionCode" {
 			if cc := c.concept(k); cc != nil {
 				m["hospitalization"] = map[string]any{"dischargeDisposition": cc}
 			}
 		}
+	}
+	if visit {
+		for k, v := range m {
+			if c.visit[k] == nil || k == "diagnosis" || k == "reasonCode" {
+				c.visit[k] = v
+			}
+		}
+		return 1 + len(diags)
 	}
 	c.add(m)
 	return 1 + len(diags)
@@ -1185,8 +1271,12 @@ var activityStatus = map[string]string{
 	"aborted": "stopped", "held": "on-hold", "suspended": "on-hold", "nullified": "entered-in-error",
 }
 
-// plan maps a Plan of Treatment section to one CarePlan (with the section
-// narrative as its text) and Goals.
+// plan maps a Plan of Treatment (or Assessment and Plan) section: planned
+// tests, procedures, acts and visits become ServiceRequests, goals become
+// Goals, planned medications and supplies stay activities of one CarePlan
+// that gathers them all (with the section narrative as its text for a
+// Plan of Treatment). Entries of other kinds (a diagnosis in an
+// assessment) are converted as their templates say.
 func (c *conv) plan(s *section, entries []*node, title string) {
 	var activities, goals []any
 	for j, e := range entries {
@@ -1203,9 +1293,14 @@ func (c *conv) plan(s *section, entries []*node, title string) {
 			s.failed++
 			continue
 		}
+		if k := entryKind(el); k != kUnknown && k != kPlan && k != kGoals {
+			c.entry(s, e, path)
+			continue
+		}
 		path += "/" + el.name
 		if hollow(el) {
 			c.problem("info", ProblemEntryEmpty, path, "")
+			s.empty++
 			continue
 		}
 		if isGoal(el) {
@@ -1215,53 +1310,16 @@ func (c *conv) plan(s *section, entries []*node, title string) {
 			}
 			continue
 		}
-		d := map[string]any{}
-		switch el.name {
-		case "encounter":
-			d["kind"] = "Appointment"
-		case "substanceAdministration":
-			d["kind"] = "MedicationRequest"
-		case "supply":
-			d["kind"] = "DeviceRequest"
-		default:
-			d["kind"] = "ServiceRequest"
+		if id := c.serviceRequest(el, path); id != "" {
+			activities = append(activities, map[string]any{"reference": map[string]any{"reference": "ServiceRequest/" + id}})
+			s.mapped++
+			continue
 		}
-		code := c.concept(el.child("code"))
-		if el.name == "substanceAdministration" || el.name == "supply" {
-			mat := find(el.child("consumable"), "manufacturedMaterial")
-			if mat == nil {
-				mat = find(el.child("product"), "manufacturedMaterial")
-			}
-			if p := c.concept(mat.child("code")); p != nil {
-				d["productCodeableConcept"] = p
-			}
-		}
-		if code != nil {
-			d["code"] = code
-		}
-		if t := c.entryText(el); t != "" {
-			d["description"] = t
-		}
-		if code == nil && d["description"] == nil && d["productCodeableConcept"] == nil {
+		d := c.activityDetail(el, path)
+		if d == nil {
 			c.problem("warning", ProblemEntrySkipped, path, el.name+" without code or text")
 			s.failed++
 			continue
-		}
-		st := activityStatus[status(el)]
-		if st == "" {
-			st = "unknown"
-		}
-		d["status"] = st
-		start, end := c.period(mainTime(el), path)
-		if start != "" || end != "" {
-			p := map[string]any{}
-			if start != "" {
-				p["start"] = start
-			}
-			if end != "" {
-				p["end"] = end
-			}
-			d["scheduledPeriod"] = p
 		}
 		activities = append(activities, map[string]any{"detail": d})
 		s.mapped++
@@ -1277,7 +1335,7 @@ func (c *conv) plan(s *section, entries []*node, title string) {
 		m["title"] = title
 	}
 	c.subject(m, "subject")
-	if text := s.n.child("text"); text != nil && plainText(text) != "" {
+	if text := s.n.child("text"); s.kind == kPlan && text != nil && plainText(text) != "" {
 		m["text"] = map[string]any{"status": "additional", "div": xhtml(text)}
 	}
 	if activities != nil {
@@ -1289,6 +1347,71 @@ func (c *conv) plan(s *section, entries []*node, title string) {
 	m["category"] = cat("http://hl7.org/fhir/us/core/CodeSystem/careplan-category", "assess-plan", "Assessment and Plan of Treatment")
 	c.add(m)
 	s.mapped++
+}
+
+// entryKind is what an entry's templates say it is (kUnknown when none do).
+func entryKind(el *node) kind {
+	for _, t := range el.templates() {
+		if k, ok := entryTemplates[t]; ok {
+			return k
+		}
+	}
+	return kUnknown
+}
+
+// activityDetail is a CarePlan activity for a planned medication, supply
+// or instruction; nil when it names nothing.
+func (c *conv) activityDetail(el *node, path string) map[string]any {
+	d := map[string]any{}
+	switch el.name {
+	case "encounter":
+		d["kind"] = "Appointment"
+	case "substanceAdministration":
+		d["kind"] = "MedicationRequest"
+	case "supply":
+		d["kind"] = "DeviceRequest"
+	default:
+		d["kind"] = "ServiceRequest"
+	}
+	code := c.concept(el.child("code"))
+	if el.name == "substanceAdministration" || el.name == "supply" {
+		mat := find(el.child("consumable"), "manufacturedMaterial")
+		if mat == nil {
+			mat = find(el.child("product"), "manufacturedMaterial")
+		}
+		if p := c.concept(mat.child("code")); p != nil {
+			d["productCodeableConcept"] = p
+		}
+	}
+	if code != nil {
+		d["code"] = code
+	}
+	if t := c.entryText(el); t != "" {
+		d["description"] = t
+	}
+	if code == nil && d["description"] == nil && d["productCodeableConcept"] == nil {
+		return nil
+	}
+	st := activityStatus[status(el)]
+	if st == "" {
+		st = "unknown"
+	}
+	d["status"] = st
+	if negated(el) {
+		d["doNotPerform"] = true
+	}
+	start, end := c.period(mainTime(el), path)
+	if start != "" || end != "" {
+		p := map[string]any{}
+		if start != "" {
+			p["start"] = start
+		}
+		if end != "" {
+			p["end"] = end
+		}
+		d["scheduledPeriod"] = p
+	}
+	return d
 }
 
 // noteActivity maps a Note Activity act to its own DocumentReference.

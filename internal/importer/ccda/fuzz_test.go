@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
-	"os"
 	"testing"
 
 	"backpack/internal/fhir"
@@ -45,45 +44,4 @@ func patientOrNone(d Document) []fhir.Resource {
 		return nil
 	}
 	return []fhir.Resource{*d.Patient}
-}
-
-// BenchmarkConvertCorpus converts every document of the shared corpus once
-// per iteration.
-func BenchmarkConvertCorpus(b *testing.B) {
-	files := corpusFiles(b)
-	var docs [][]byte
-	var total int64
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs = append(docs, data)
-		total += int64(len(data))
-	}
-	b.SetBytes(total)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, data := range docs {
-			if _, err := Convert(bytes.NewReader(data), Options{}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-}
-
-// BenchmarkConvertCCD converts the small fixture (runs without the corpus).
-func BenchmarkConvertCCD(b *testing.B) {
-	data, err := fixtures.ReadFile("testdata/ccd.xml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, err := Convert(bytes.NewReader(data), Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

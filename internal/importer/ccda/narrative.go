@@ -153,24 +153,39 @@ func isDigits(s string) bool {
 	return true
 }
 
-// noteContent returns the attachments for a narrative block: plain text and
-// HTML renderings, base64 encoded. nil when the block has no text.
+// noteContent returns the attachment for a narrative block: its plain
+// text, base64 encoded. nil when the block has no text.
 func noteContent(text *node, title string) []any {
 	plain := plainText(text)
 	if plain == "" {
 		return nil
 	}
-	a1 := map[string]any{"contentType": "text/plain; charset=utf-8", "data": b64([]byte(plain))}
-	a2 := map[string]any{"contentType": "text/html; charset=utf-8", "data": b64([]byte(xhtml(text)))}
+	a := map[string]any{"contentType": "text/plain; charset=utf-8", "data": b64([]byte(plain))}
 	if title != "" {
-		a1["title"], a2["title"] = title, title
+		a["title"] = title
 	}
-	return []any{map[string]any{"attachment": a1}, map[string]any{"attachment": a2}}
+	return []any{map[string]any{"attachment": a}}
+}
+
+// sectionNote keeps a section's narrative as a clinical note: plain text
+// as its content, and the narrative's structure (tables, lists,
+// paragraphs) as the resource's FHIR Narrative.
+func (c *conv) sectionNote(code *node, title string, text, idNode *node, path string) {
+	m := c.note(code, title, noteContent(text, title), idNode, path, "")
+	m["text"] = map[string]any{"status": "additional", "div": xhtml(text)}
+	c.add(m)
 }
 
 // addNote appends a DocumentReference (a clinical note) with the given
 // content. code is the section or note type code (usually LOINC).
 func (c *conv) addNote(code *node, title string, content []any, idNode *node, path, date string) string {
+	m := c.note(code, title, content, idNode, path, date)
+	c.add(m)
+	return m["id"].(string)
+}
+
+// note builds the DocumentReference of addNote.
+func (c *conv) note(code *node, title string, content []any, idNode *node, path, date string) map[string]any {
 	id := c.newID("DocumentReference", idNode, path)
 	m := map[string]any{
 		"resourceType": "DocumentReference",
@@ -204,8 +219,66 @@ func (c *conv) addNote(code *node, title string, content []any, idNode *node, pa
 	if c.doc.Source != "" {
 		m["custodian"] = map[string]any{"display": c.doc.Source}
 	}
-	c.add(m)
-	return id
+	return m
+}
+
+// noInfoPhrases are what writers put in a section that has nothing to say.
+// "No known allergies" is not among them: it is information.
+var noInfoPhrases = []string{
+	"no information", "not available", "unavailable", "no data", "none recorded", "not recorded",
+	"nothing recorded", "no records", "no entries", "excluded", "not documented", "unknown", "n/a",
+	"not applicable", "not on file", "none on file", "no content",
+}
+
+// noInformation reports whether a narrative says only that there is no
+// information: every paragraph, item and data cell (headers aside) is
+// empty or a "no information" phrase.
+func noInformation(text *node) bool {
+	any := false
+	all := true
+	var walk func(*node, int)
+	walk = func(m *node, depth int) {
+		if depth > maxDepth || !all {
+			return
+		}
+		for _, k := range m.kids {
+			switch k.name {
+			case "th", "thead", "caption":
+				continue
+			case "paragraph", "item", "td":
+				if t := strings.ToLower(strings.Trim(k.allText(), " .:;-")); t != "" {
+					any = true
+					if !saysNoInfo(t) {
+						all = false
+					}
+				}
+				continue
+			case "":
+				if t := strings.Trim(collapse(k.text), " .:;-"); t != "" {
+					any = true
+					if !saysNoInfo(strings.ToLower(t)) {
+						all = false
+					}
+				}
+				continue
+			}
+			walk(k, depth+1)
+		}
+	}
+	walk(text, 0)
+	return any && all
+}
+
+func saysNoInfo(t string) bool {
+	if strings.Contains(t, "no known") || strings.HasPrefix(t, "denies") {
+		return false
+	}
+	for _, p := range noInfoPhrases {
+		if strings.Contains(t, p) && len(t) < 3*len(p)+40 {
+			return true
+		}
+	}
+	return false
 }
 
 // isInstant reports whether a FHIR dateTime is precise enough for the
