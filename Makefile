@@ -1,7 +1,9 @@
 # Backpack. `make run` builds and serves on http://localhost:8000; `make test` runs every test.
 GO        ?= go
 ADDR      ?= localhost:8000
-BROTLI_Q  ?= 9
+BROTLI_Q  ?= 11
+# Brotli outputs by content hash: quality 11 takes minutes on app.wasm, once.
+BROTLI_CACHE ?= .cache/brotli
 WASM      := web/app.wasm
 BIN       := bin/backpack
 WEB       ?= web
@@ -18,7 +20,7 @@ build: $(WASM) $(BIN)
 
 $(WASM): $(GOSRC)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./cmd/backpack
-	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) $(WASM)
+	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) -cache $(BROTLI_CACHE) $(WASM)
 
 $(BIN): $(GOSRC)
 	$(GO) build -trimpath -o $(BIN) ./cmd/backpack
@@ -78,7 +80,7 @@ bench: deps build
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e
 
 clean:
-	rm -rf bin out .e2e web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules
+	rm -rf bin out .e2e .cache web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules
 
 # webdir builds the app into another directory (WEB=/tmp/x): lets several
 # people build and run browser tests side by side (BACKPACK_WEB=/tmp/x make e2e-only).

@@ -5,7 +5,7 @@
 //
 //	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share API with -data)
 //	backpack static [-web web] OUTDIR                       write a static site
-//	backpack precompress [-q 11] FILE...                    write FILE.br and FILE.gz
+//	backpack precompress [-q 11] [-cache DIR] FILE...       write FILE.br and FILE.gz
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
 package main
 
@@ -65,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 const usage = `usage:
   backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share API on
   backpack static [-web web] OUTDIR                      write a static site any host can serve
-  backpack precompress [-q 11] FILE...                   write FILE.br and FILE.gz beside FILE
+  backpack precompress [-q 11] [-cache DIR] FILE...      write FILE.br and FILE.gz beside FILE
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
 `
 
@@ -136,11 +136,12 @@ func precompress(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("precompress", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	q := fs.Int("q", 11, "brotli quality 0-11")
+	cache := fs.String("cache", "", "directory keeping earlier outputs by content hash (rebuilding an unchanged file costs nothing)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	for _, name := range fs.Args() {
-		raw, br, gz, err := server.Precompress(name, *q)
+		raw, br, gz, err := server.PrecompressCached(name, *q, *cache)
 		if err != nil {
 			return err
 		}

@@ -17,15 +17,16 @@ import (
 )
 
 // Static writes a static site into out: go-app's pages, manifest and worker,
-// plus every file of webDir under out/web. Any static host can serve it; the
-// share API is then off.
+// plus every file of webDir under out/VERSION/web, every text file with
+// its .br and .gz beside it, and a _headers file (see staticSite). Any
+// static host can serve it; the share API is then off.
 func Static(out, webDir string) error {
 	wasm := filepath.Join(webDir, "app.wasm")
 	st, err := os.Stat(wasm)
 	if err != nil {
 		return ErrNoWasm
 	}
-	version, err := Version(wasm)
+	version, err := Version(webDir)
 	if err != nil {
 		return err
 	}
@@ -35,10 +36,18 @@ func Static(out, webDir string) error {
 	if err := app.GenerateStaticWebsite(out, AppHandler(version, st.Size())); err != nil {
 		return fmt.Errorf("server: static site: %w", err)
 	}
-	if err := copyDir(filepath.Join(out, "web"), webDir); err != nil {
+	if err := copyDir(filepath.Join(out, version, "web"), webDir); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(seipd.WorkerPath, "/"))), []byte(seipd.WorkerJS), 0o644)
+	for _, p := range []string{seipd.WorkerPath, "/" + version + seipd.WorkerPath} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(p))), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/"))), []byte(seipd.WorkerJS), 0o644); err != nil {
+			return err
+		}
+	}
+	return staticSite(out, version, AppHandler(version, st.Size()))
 }
 
 func copyDir(dst, src string) error {
@@ -77,7 +86,7 @@ func Precompress(name string, quality int) (raw, br, gz int64, err error) {
 	}
 	raw = st.Size()
 	if br, err = compressTo(name, name+".br", func(w io.Writer) (io.WriteCloser, error) {
-		return brotli.NewWriterLevel(w, quality), nil
+		return brotli.NewWriterOptions(w, brotliOptions(quality, raw)), nil
 	}); err != nil {
 		return
 	}
