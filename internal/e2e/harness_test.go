@@ -130,6 +130,12 @@ func TestMain(m *testing.M) {
 // service worker, no storage) and a cancel func. Each call is a cold start.
 func browser(t testing.TB) (context.Context, context.CancelFunc) {
 	t.Helper()
+	return browserWith(t)
+}
+
+// browserWith is browser with more command-line options.
+func browserWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) (context.Context, context.CancelFunc) {
+	t.Helper()
 	profile, err := os.MkdirTemp("", "backpack-e2e-")
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +159,7 @@ func browser(t testing.TB) (context.Context, context.CancelFunc) {
 		chromedp.Flag("password-store", "basic"),
 		chromedp.WindowSize(390, 844),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	cancel := func() { cancelCtx(); cancelAlloc(); os.RemoveAll(profile) }
