@@ -132,7 +132,7 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
 	}
-	mux.Handle("/", pages)
+	mux.Handle("/", compressedPages(pages))
 	return SecurityHeaders(mux), nil
 }
 
