@@ -31,7 +31,6 @@ const (
 	phoneRTT      = 150               // ms
 	phoneDownBps  = 1638.4 * 1024 / 8 // bytes/s
 	phoneUpBps    = 750 * 1024 / 8    // bytes/s
-	phoneBudget   = 1.3               // × hello's time
 	mainBudgetBr  = 2.2e6             // bytes, brotli q11
 	lighthouseVer = "12.2.3"          // tools/lighthouse/package-lock.json
 )
@@ -178,28 +177,20 @@ func offlineReopen(b *testing.B, s *site) float64 {
 
 // BenchmarkPhoneFirstVisit: first visit to a usable screen under the
 // mobile profile, Backpack and hello alternately. Budget: ratio ≤ 1.3.
-func BenchmarkPhoneFirstVisit(b *testing.B) {
-	p := phoneSetup(b)
-	var app, hello float64
-	for i := 0; i < b.N; i++ {
-		app += firstVisit(b, p.app)
-		hello += firstVisit(b, p.hello)
-	}
-	n := float64(b.N)
-	b.ReportMetric(app/n, "app-ms")
-	b.ReportMetric(hello/n, "hello-ms")
-	b.ReportMetric(app/hello, "ratio")
-	b.ReportMetric(0, "ns/op")
-}
+func BenchmarkPhoneFirstVisit(b *testing.B) { phoneRatio(b, firstVisit) }
 
 // BenchmarkPhoneOfflineReopen: reopening offline from the service worker
 // with 4× CPU slowdown, Backpack and hello alternately. Budget: ratio ≤ 1.3.
-func BenchmarkPhoneOfflineReopen(b *testing.B) {
+func BenchmarkPhoneOfflineReopen(b *testing.B) { phoneRatio(b, offlineReopen) }
+
+// phoneRatio reports the mean of measure on Backpack and on hello, and
+// their ratio.
+func phoneRatio(b *testing.B, measure func(*testing.B, *site) float64) {
 	p := phoneSetup(b)
 	var app, hello float64
 	for i := 0; i < b.N; i++ {
-		app += offlineReopen(b, p.app)
-		hello += offlineReopen(b, p.hello)
+		app += measure(b, p.app)
+		hello += measure(b, p.hello)
 	}
 	n := float64(b.N)
 	b.ReportMetric(app/n, "app-ms")
