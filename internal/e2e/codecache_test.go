@@ -5,10 +5,13 @@ package e2e
 import (
 	"context"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 )
@@ -82,4 +85,47 @@ func wasmTrace(t testing.TB, ctx context.Context, act chromedp.Action) map[strin
 	mu.Lock()
 	defer mu.Unlock()
 	return names
+}
+
+// While the wasm downloads, the loading label counts up (the loader
+// counts bytes on a clone of the Response it hands to the compiler).
+func TestLoaderShowsProgress(t *testing.T) {
+	s := startSite(t, "progress")
+	ctx, cancel := browser(t)
+	defer cancel()
+	// About 4 s for a 4 MB download.
+	if err := chromedp.Run(ctx, network.EmulateNetworkConditions(false, 20, 1<<20, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		_, _, _, _, err := page.Navigate(s.URL("/")).Do(ctx)
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		var label string
+		var mounted bool
+		chromedp.Run(ctx, chromedp.Evaluate(`(document.getElementById("app-wasm-loader-label") || {}).innerText || ""`, &label),
+			chromedp.Evaluate(`!!document.querySelector('main[data-mounted="true"]')`, &mounted))
+		if label != "" {
+			seen[label] = true
+		}
+		if mounted {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	between := 0
+	for l := range seen {
+		if l != "Backpack 0%" && l != "Backpack 100%" && strings.HasPrefix(l, "Backpack ") && strings.HasSuffix(l, "%") {
+			between++
+		}
+	}
+	if between < 2 {
+		t.Errorf("progress shown: %v", seen)
+	}
+	t.Logf("labels: %v", seen)
 }
