@@ -20,7 +20,7 @@ import (
 func fullWeb(t *testing.T) string {
 	t.Helper()
 	dir := testWeb(t)
-	for _, pat := range []string{"*.css", "*.png", "*.svg"} {
+	for _, pat := range []string{"*.css", "*.png", "*.svg", "*.dat"} {
 		files, _ := filepath.Glob(filepath.Join("..", "..", "web", pat))
 		for _, f := range files {
 			if err := copyFile(filepath.Join(dir, filepath.Base(f)), f); err != nil {
