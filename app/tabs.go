@@ -62,6 +62,21 @@ func showingPage(ctx app.Context) {
 // when another tab writes; their own write re-reads under the lock anyway.
 var pathsKeptStill = []string{PathImport, PathExport, PathRestore, PathShare, PathView, PathSetup, PathUnlock, PathSettings}
 
+// pathsFollowedLive are pages that only show the record: they are shown
+// again at once when another tab writes (unless the person is typing).
+// Other pages (a search, filters, a form) offer "Show the changes" instead,
+// so that nothing the person set is reset under them.
+var pathsFollowedLive = []string{PathSummary, PathEmergency, PathEntry, PathProfiles, PathQuestions, PathTrend}
+
+func hasPrefix(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // updateShell draws the shell of the page on screen again (a warning or a
 // question to show or take away).
 func updateShell() { updateShellFocus("") }
@@ -98,12 +113,10 @@ func otherTabChanged() {
 	}
 	ctx.Dispatch(func(ctx app.Context) {
 		path := ctx.Page().URL().Path
-		for _, p := range pathsKeptStill {
-			if strings.HasPrefix(path, p) {
-				return
-			}
+		if hasPrefix(path, pathsKeptStill) {
+			return
 		}
-		if typing() {
+		if typing() || !hasPrefix(path, pathsFollowedLive) {
 			// Not under the person's fingers: the shell offers to show it.
 			tabsFollow.mu.Lock()
 			tabsFollow.pending = true
