@@ -70,20 +70,21 @@ vet:
 test: deps vet test-host test-wasm e2e
 
 test-host:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e
+	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
+	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml
 	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 60m ./internal/e2e
 
 clean:
@@ -98,4 +99,4 @@ webdir:
 	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
 
 e2e-only: $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 20m $(if $(RUN),-run '$(RUN)') ./internal/e2e
+	$(GO) test -tags e2e -count=1 -timeout 40m $(if $(RUN),-run '$(RUN)') ./internal/e2e

@@ -37,7 +37,7 @@ func (p *EmergencyPage) OnNav(ctx app.Context) {
 	if e, ok := bloodType(p.sum.Labs); ok {
 		p.blood = e.Text
 		if p.blood == "" {
-			p.blood = sumValue(e)
+			p.blood = e.ResultText()
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -39,13 +40,14 @@ type EntryPage struct {
 	flagOpen bool
 	flagNote string
 	confirm  bool
+	preview  string      // id of the attached file shown inline
 	cctx     app.Context // the page's own context, for async results
 }
 
 func (p *EntryPage) OnNav(ctx app.Context) {
 	p.ready, p.loading, p.found, p.entry, p.form, p.hasForm = false, false, false, record.Entry{}, record.Form{}, false
 	p.trendN, p.raw, p.notice, p.err, p.busy, p.note = 0, "", "", "", false, ""
-	p.flagOpen, p.flagNote, p.confirm = false, "", false
+	p.flagOpen, p.flagNote, p.confirm, p.preview = false, "", false, ""
 	if !requireSession(ctx) {
 		return
 	}
@@ -232,7 +234,7 @@ func (p *EntryPage) Render() app.UI {
 			app.If(recEntryDate(e) != "", func() app.UI {
 				return app.Time().Class("muted").DateTime(recEntryDate(e)).Text(recEntryDate(e))
 			}),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 		),
 		// Optional parts sit in fixed slots, so that showing one does not
@@ -246,11 +248,13 @@ func (p *EntryPage) Render() app.UI {
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),
 		),
+		// The documents of an entry (a scan, the PDF a document came as)
+		// come right after what it is.
+		app.Div().Class("slot").Body(p.renderFiles()),
 		app.Div().Class("slot").Body(p.renderActions()),
 		app.Div().Class("slot").Body(p.renderNarrative()),
 		app.Div().Class("slot").Body(p.renderDetails()),
 		p.renderNotes(),
-		app.Div().Class("slot").Body(p.renderFiles()),
 		p.renderProvenance(),
 		app.Details().ID("raw").Class("raw").Body(
 			app.Summary().Text(i18n.T("rec.entry.raw")),
@@ -268,16 +272,20 @@ func recFact(label string, value ...app.UI) app.UI {
 func (p *EntryPage) renderFacts() app.UI {
 	e := p.entry
 	var rows []app.UI
-	if v := recValueText(e); v != "" {
+	if v := e.ValueText(); v != "" {
 		rows = append(rows, recFact(i18n.T("rec.entry.result"),
-			app.Strong().ID("result").Text(v), app.Text(" "), recInterpBadge(e.Interp)))
-		if r := recRangeText(e.RefLow, e.RefHigh, e.Unit); r != "" {
+			app.Strong().ID("result").Text(v), app.Text(" "), recResultBadge(e.Projection)))
+		if r := e.RangeText(); r != "" {
 			rows = append(rows, recFact(i18n.T("rec.entry.range"), app.Span().ID("range").Text(r)))
 		}
+	} else if e.NoValue() {
+		rows = append(rows, recFact(i18n.T("rec.entry.result"),
+			app.Span().ID("result").Class("novalue").Title(i18n.T("record.novalue.long")).Text(i18n.T("record.novalue")),
+			app.Text(" "), recResultBadge(e.Projection)))
 	} else if e.Text != "" && len(p.story) == 0 { // a narrative shows the text as written
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
-	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, recValueText(e)) {
+	if e.Value != nil && e.Text != "" && !recSameValue(e.Text, e.ValueText()) {
 		rows = append(rows, recFact(i18n.T("rec.entry.text"), app.Text(e.Text)))
 	}
 	if d := recEntryDate(e); d != "" {
@@ -402,7 +410,7 @@ func (p *EntryPage) renderDetails() app.UI {
 			continue
 		}
 		switch fd.Name {
-		case "value", "unit", "low", "high", "flag", "status":
+		case "value", "unit", "low", "high", "flag", "status", "systolic", "diastolic":
 			if e.Value != nil || fd.Name == "status" {
 				continue // in the facts already
 			}
@@ -410,8 +418,13 @@ func (p *EntryPage) renderDetails() app.UI {
 		if fd.Type == record.FieldLongText && len(p.story) > 0 {
 			continue // the narrative card shows it as written
 		}
-		if fd.Type == record.FieldChoice {
+		switch fd.Type {
+		case record.FieldChoice:
 			v = recChoiceLabel(fd.Name, v)
+		case record.FieldNumber:
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				v = record.FormatValue(n, e.Unit, nil, nil) // the exact value stays in the resource and the form
+			}
 		}
 		var val app.UI = app.Text(v)
 		if fd.Type == record.FieldLongText {
@@ -546,12 +559,35 @@ func (p *EntryPage) renderFiles() app.UI {
 		app.H2().Text(i18n.T("rec.files.title")),
 		app.Ul().Class("file-list").Body(app.Range(files).Slice(func(i int) app.UI {
 			fi := files[i]
-			return app.Li().Body(
-				app.A().Href(PathFiles).Text(fi.Name),
+			open := p.preview == fi.ID
+			return app.Li().Class("entry-file").DataSet("file", fi.ID).Body(
+				app.A().Href(PathFiles).Class("entry-file-name").Text(fi.Name),
 				app.Span().Class("muted").Text(" "+i18n.Size(i18n.Current(), fi.Size)),
+				app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "entry-file-preview", &p.preview) }),
+				app.If(!open, func() app.UI {
+					return app.Button().Class("btn btn-small btn-secondary entry-file-download").
+						Text(i18n.T("files.download")).
+						OnClick(func(ctx app.Context, e app.Event) { p.download(ctx, fi) }, app.EventScope(fi.ID))
+				}),
+				app.If(open, func() app.UI {
+					return app.Div().Class("file-preview-wrap").Body(&FilePreview{File: fi})
+				}),
 			)
 		})),
 	)
+}
+
+// download streams an attached file out of the vault into a browser download.
+func (p *EntryPage) download(ctx app.Context, fi record.FileInfo) {
+	s := current()
+	if s == nil {
+		return
+	}
+	ctx.Async(func() {
+		if err := downloadStored(ctx, s, fi); err != nil {
+			ctx.Dispatch(func(ctx app.Context) { p.err = i18n.T("files.preview.error") })
+		}
+	})
 }
 
 func (p *EntryPage) renderProvenance() app.UI {

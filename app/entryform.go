@@ -2,8 +2,10 @@ package ui
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -32,7 +34,9 @@ type EntryForm struct {
 	pending  []jsFile          // files picked, stored on save
 	busy     bool
 	progress string
-	cctx     app.Context // the component's own context, for async results
+	cctx     app.Context   // the component's own context, for async results
+	offer    *record.Draft // a draft of this form kept from before, offered back
+	dkey     string        // the draft's key (draftKey) for what is loaded
 }
 
 // formKey identifies what the form shows.
@@ -50,21 +54,34 @@ func (f *EntryForm) OnMount(ctx app.Context) {
 
 func (f *EntryForm) OnUpdate(ctx app.Context) { f.load(f.cctx) }
 
+// OnDismount: leaving the form writes its draft to the vault.
+func (f *EntryForm) OnDismount() {
+	if f.dkey != "" {
+		leftForm(f.dkey)
+	}
+}
+
 // load (re)starts the form when it is asked to show something else.
 func (f *EntryForm) load(ctx app.Context) {
 	key := f.formKey()
 	if key == f.key {
 		return
 	}
-	f.key, f.errs, f.err, f.pending, f.busy, f.base = key, nil, "", nil, false, nil
+	if f.dkey != "" {
+		leftForm(f.dkey) // another kind or entry: the last one's draft is kept
+	}
+	f.key, f.errs, f.err, f.pending, f.busy, f.base, f.dkey = key, nil, "", nil, false, nil, ""
 	s := current()
 	if s == nil {
 		return
 	}
+	f.offer = nil
 	if f.EntryID == "" {
 		f.form = record.NewForm(f.Kind)
 		f.profile, _ = currentProfile()
 		f.loading = false
+		f.dkey = f.draftKey()
+		f.offerDraft()
 		return
 	}
 	f.loading = true
@@ -96,6 +113,8 @@ func (f *EntryForm) load(ctx app.Context) {
 				f.err = errorText("")
 			default:
 				f.form, f.profile, f.base = form, prof, &full
+				f.dkey = f.draftKey()
+				f.offerDraft()
 			}
 		})
 	})
@@ -129,6 +148,74 @@ func (f *EntryForm) set(name, v string) {
 	if f.errs[name] != "" {
 		delete(f.errs, name)
 	}
+	f.changed()
+}
+
+// draftKey names this form's draft: an edit of one entry, or a new entry of
+// a kind for one person.
+func (f *EntryForm) draftKey() string {
+	if f.EntryID != "" {
+		return "form:edit:" + f.EntryID
+	}
+	return "form:add:" + string(f.Kind) + ":" + f.profile.ID
+}
+
+// draftFilesField holds the attached files' ids in a draft.
+const draftFilesField = "\x00files"
+
+// changed keeps what the form holds as its draft.
+func (f *EntryForm) changed() {
+	fields := maps.Clone(f.form.Fields)
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	fields[draftFilesField] = strings.Join(f.form.Files, ",")
+	if f.dkey != "" {
+		keepDraft(f.dkey, f.profile.ID, fields)
+	}
+}
+
+// offerDraft shows the form's kept draft, when it holds something else
+// than the form shows.
+func (f *EntryForm) offerDraft() {
+	d, ok := draftFor(f.dkey)
+	if !ok {
+		return
+	}
+	same := strings.Join(f.form.Files, ",") == d.Fields[draftFilesField]
+	for k, v := range d.Fields {
+		if k != draftFilesField && f.form.Fields[k] != v {
+			same = false
+		}
+	}
+	if !same {
+		f.offer = &d
+	}
+}
+
+func (f *EntryForm) restoreDraft(ctx app.Context, e app.Event) {
+	if f.offer == nil {
+		return
+	}
+	d := *f.offer
+	f.offer = nil
+	f.form.Fields = maps.Clone(d.Fields)
+	delete(f.form.Fields, draftFilesField)
+	f.form.Files = nil
+	if s := current(); s != nil {
+		for _, id := range strings.Split(d.Fields[draftFilesField], ",") {
+			if _, ok := s.Book().File(id); ok {
+				f.form.Files = append(f.form.Files, id) // still stored
+			}
+		}
+	}
+	f.errs = nil
+	f.changed()
+}
+
+func (f *EntryForm) discardDraft(ctx app.Context, e app.Event) {
+	f.offer = nil
+	dropDraft(f.dkey)
 }
 
 func (f *EntryForm) Render() app.UI {
@@ -144,6 +231,9 @@ func (f *EntryForm) Render() app.UI {
 	}
 	nErr := len(f.errs)
 	return app.Form().ID("entry-form").Class("entry-form").NoValidate(true).OnSubmit(f.save).Body(
+		app.Div().Class("slot").Body(app.If(f.offer != nil, func() app.UI {
+			return draftOffer(*f.offer, f.restoreDraft, f.discardDraft)
+		})),
 		app.Div().Class("slot").Body(
 			app.If(nErr > 0, func() app.UI {
 				return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(recFixText(nErr))
@@ -306,6 +396,7 @@ func (f *EntryForm) renderFiles() app.UI {
 						Text(i18n.T("rec.files.detach")).
 						OnClick(func(ctx app.Context, e app.Event) {
 							f.form.Files = slices.DeleteFunc(slices.Clone(f.form.Files), func(x string) bool { return x == fi.ID })
+							f.changed()
 						}, app.EventScope(fi.ID)),
 				)
 			}))
@@ -381,7 +472,7 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 		return
 	}
 	f.busy, f.progress = true, i18n.T("rec.form.saving")
-	prof, base, pending, key := f.profile, f.base, slices.Clone(f.pending), f.key
+	prof, base, pending, key, draftKey := f.profile, f.base, slices.Clone(f.pending), f.key, f.dkey
 	ctx.Async(func() {
 		var added []string
 		fail := func(msg string, fieldErrs []record.FieldError) {
@@ -431,6 +522,7 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 			fail(changeErrorText(err), nil)
 			return
 		}
+		dropDraft(draftKey)
 		ctx.Dispatch(func(ctx app.Context) {
 			f.busy = false
 			if base == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"backpack/internal/export"
 	"backpack/internal/jsutil"
 	"backpack/internal/seipd"
 )
@@ -20,7 +21,7 @@ func xpSave(u, name string) {
 	doc := js.Global().Get("document")
 	a := doc.Call("createElement", "a")
 	a.Set("href", u)
-	a.Set("download", name)
+	a.Set("download", export.SafeName(name, "file")) // a shared file's name is anyone's
 	a.Set("rel", "noopener")
 	doc.Get("body").Call("appendChild", a)
 	a.Call("click")

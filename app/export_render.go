@@ -162,6 +162,12 @@ func (v xpArchiveView) section(profile string, k record.Kind, es []*record.Entry
 // and the person's notes, flag and attached files.
 func xpEntryItem(e *record.Entry, fileNames map[string]string) app.UI {
 	meta := e.Text
+	switch {
+	case e.Value != nil:
+		meta = e.ValueText()
+	case e.NoValue():
+		meta = i18n.T("record.novalue")
+	}
 	if e.Who != "" {
 		if meta != "" {
 			meta += " · "
@@ -182,12 +188,10 @@ func xpEntryItem(e *record.Entry, fileNames map[string]string) app.UI {
 		app.Span().Class("item-title").Text(title),
 		app.Span().Class("xp-date").Text(xpDate(e.Date, e.DatePrecision)),
 		app.If(meta != "", func() app.UI { return app.Span().Class("item-meta").Text(meta) }),
-		app.If(e.Status != "" || e.Interp != "", func() app.UI {
+		app.If(e.Status != "" || recResultBadge(e.Projection) != nil, func() app.UI {
 			return app.Span().Class("item-meta").Body(
 				app.If(e.Status != "", func() app.UI { return app.Span().Class("badge").Text(xpStatus(e.Status)) }),
-				app.If(xpAbnormal(e.Interp), func() app.UI {
-					return app.Span().Class("badge high").Text(i18n.T("ui.view.abnormal"))
-				}),
+				recResultBadge(e.Projection),
 			)
 		}),
 		app.If(e.Flag != nil, func() app.UI {
@@ -239,12 +243,4 @@ func xpStatus(s string) string {
 		}
 	}
 	return s
-}
-
-func xpAbnormal(interp string) bool {
-	switch interp {
-	case "", "N":
-		return false
-	}
-	return true
 }

@@ -99,11 +99,7 @@ func (p *FilePreview) save(ctx app.Context) {
 	p.saving, p.failed = true, false
 	f := p.File
 	ctx.Async(func() {
-		rc, err := s.OpenFile(ctx, f.ID)
-		if err == nil {
-			err = download(rc, f.Name, downloadType(f.Type))
-			rc.Close()
-		}
+		err := downloadStored(ctx, s, f)
 		ctx.Dispatch(func(ctx app.Context) { p.saving, p.failed = false, err != nil })
 	})
 }

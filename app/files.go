@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"slices"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
 	"backpack/internal/record"
+	"backpack/internal/session"
 	"backpack/internal/vault"
 )
 
@@ -174,15 +176,39 @@ func (f *FilesPage) download(ctx app.Context, fi record.FileInfo) {
 	}
 	f.msg, f.err = "", ""
 	ctx.Async(func() {
-		rc, err := s.OpenFile(ctx, fi.ID)
-		if err == nil {
-			err = download(rc, fi.Name, downloadType(fi.Type))
-			rc.Close()
-		}
-		if err != nil {
+		if err := downloadStored(ctx, s, fi); err != nil {
 			ctx.Dispatch(func(ctx app.Context) { f.err = errorText(vault.MessageKey(err)) })
 		}
 	})
+}
+
+// previewToggle is the Preview / Hide preview button of a stored file that
+// can be shown inline; *shown is the id of the file shown ("" for none).
+func previewToggle(fi record.FileInfo, class string, shown *string) app.UI {
+	open := *shown == fi.ID
+	label := i18n.T("files.preview")
+	if open {
+		label = i18n.T("files.preview.hide")
+	}
+	return app.Button().Class("btn btn-small btn-secondary "+class).Aria("expanded", open).Text(label).
+		OnClick(func(ctx app.Context, e app.Event) {
+			if *shown == fi.ID {
+				*shown = ""
+			} else {
+				*shown = fi.ID
+			}
+		}, app.EventScope(fi.ID))
+}
+
+// downloadStored streams a stored file out of the vault into a browser
+// download (Go never holds the whole file).
+func downloadStored(ctx context.Context, s *session.Session, fi record.FileInfo) error {
+	rc, err := s.OpenFile(ctx, fi.ID)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return download(rc, fi.Name, downloadType(fi.Type))
 }
 
 // remove deletes a file (after the confirm step).
@@ -368,10 +394,6 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 	lang := i18n.Current()
 	entries := f.attached[fi.ID]
 	open := f.selected == fi.ID
-	previewLabel := i18n.T("files.preview")
-	if open {
-		previewLabel = i18n.T("files.preview.hide")
-	}
 	return app.Li().Class("item file-item").DataSet("file", fi.ID).Body(
 		app.Span().Class("item-title file-name").Text(fi.Name),
 		app.Span().Class("badge").Text(i18n.T(typeLabelKey(fi.Type, fi.Name))),
@@ -394,17 +416,7 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 			}),
 		),
 		app.Div().Class("actions file-actions no-print").Body(
-			app.If(previewKind(fi.Type) != "", func() app.UI {
-				return app.Button().Class("btn btn-small btn-secondary file-preview-toggle").
-					Aria("expanded", open).Text(previewLabel).
-					OnClick(func(ctx app.Context, e app.Event) {
-						if f.selected == fi.ID {
-							f.selected = ""
-						} else {
-							f.selected = fi.ID
-						}
-					}, app.EventScope(fi.ID))
-			}),
+			app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "file-preview-toggle", &f.selected) }),
 			app.Button().Class("btn btn-small btn-secondary file-download").Text(i18n.T("files.download")).
 				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi) }, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-small btn-secondary file-attach").

@@ -5,7 +5,6 @@ import (
 
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -188,47 +187,6 @@ func bloodType(labs []record.Entry) (record.Entry, bool) {
 		}
 	}
 	return record.Entry{}, false
-}
-
-// sumValue is a lab's or vital's result as shown in lists: the numeric
-// value with its unit, else the text.
-func sumValue(e record.Entry) string {
-	if e.Value != nil {
-		s := strconv.FormatFloat(*e.Value, 'f', -1, 64)
-		if e.Unit != "" {
-			s += " " + e.Unit
-		}
-		return s
-	}
-	return e.Text
-}
-
-// sumRange is a result's reference range: "4–6", "≥ 40", "≤ 200" or "".
-func sumRange(e record.Entry) string {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	switch {
-	case e.RefLow != nil && e.RefHigh != nil:
-		return f(*e.RefLow) + "–" + f(*e.RefHigh)
-	case e.RefLow != nil:
-		return "≥ " + f(*e.RefLow)
-	case e.RefHigh != nil:
-		return "≤ " + f(*e.RefHigh)
-	}
-	return ""
-}
-
-// sumInterp is the badge of a result's interpretation: class and catalog
-// key, or "" when normal or unknown.
-func sumInterp(interp string) (class, key string) {
-	switch strings.ToUpper(interp) {
-	case "H", "HH", "HU", ">":
-		return "badge high", "summary.high"
-	case "L", "LL", "LU", "<":
-		return "badge low", "summary.low"
-	case "A", "AA":
-		return "badge warn", "summary.abnormal"
-	}
-	return "", ""
 }
 
 // byteCounter counts bytes read and reports progress at most every step

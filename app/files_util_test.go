@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
 	"backpack/internal/i18n"
 	"backpack/internal/record"
 )
@@ -90,23 +92,29 @@ func TestAllergyBadges(t *testing.T) {
 	}
 }
 
-func TestResults(t *testing.T) {
-	f := func(v float64) *float64 { return &v }
-	e := record.Entry{Projection: record.Projection{Value: f(5.4), Unit: "%", RefLow: f(4), RefHigh: f(5.6)}}
-	if sumValue(e) != "5.4 %" || sumRange(e) != "4–5.6" {
-		t.Errorf("%q %q", sumValue(e), sumRange(e))
+// Result badges: every flag a source gives shows, in words.
+func TestResultBadges(t *testing.T) {
+	for in, want := range map[string][]string{
+		"H":  {`class="badge high result-flag"`, `title="Higher than the reference range"`, `>High<`},
+		"hh": {`class="badge danger result-flag"`, `>Critical high<`}, "LX": {`>Low<`}, "L": {`class="badge low result-flag"`},
+		"A": {`>Abnormal<`}, "AA": {`>Critical<`},
+		"Susceptible": {`class="badge result-flag"`, `title="Marked by the source: Susceptible"`, `>Susceptible<`},
+	} {
+		u := recResultBadge(record.Projection{Interp: in})
+		if u == nil {
+			t.Errorf("%q: no badge", in)
+			continue
+		}
+		got := app.HTMLString(u)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%q: %s, want %s", in, got, w)
+			}
+		}
 	}
-	e.RefLow = nil
-	if sumRange(e) != "≤ 5.6" {
-		t.Error(sumRange(e))
-	}
-	e = record.Entry{Projection: record.Projection{Text: "Positive", RefLow: f(40)}}
-	if sumValue(e) != "Positive" || sumRange(e) != "≥ 40" {
-		t.Error(sumValue(e), sumRange(e))
-	}
-	for in, want := range map[string]string{"H": "summary.high", "hh": "summary.high", "L": "summary.low", "A": "summary.abnormal", "N": "", "": ""} {
-		if _, key := sumInterp(in); key != want {
-			t.Errorf("sumInterp(%q) = %q", in, key)
+	for _, in := range []string{"N", "", " "} {
+		if u := recResultBadge(record.Projection{Interp: in}); u != nil {
+			t.Errorf("%q: badge %s", in, app.HTMLString(u))
 		}
 	}
 }

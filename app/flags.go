@@ -241,7 +241,7 @@ func (p *FlagsPage) renderFlag(e record.Entry) app.UI {
 		),
 		app.Span().Class("badge "+statusClass(st)).Text(i18n.T("flags.status."+st)),
 		app.Span().Class("item-title").Body(app.A().Href(PathEntry+e.ID).Text(titleOf(e))),
-		app.Span().Class("item-meta").Text(metaLine(i18n.T("record.kind."+string(e.Kind)), sumDate(e), e.Text)),
+		app.Span().Class("item-meta").Text(metaLine(i18n.T("record.kind."+string(e.Kind)), sumDate(e), e.ResultText())),
 		app.P().Class("flag-note").Body(
 			app.Span().Class("flag-note-label").Text(i18n.T("flags.note")+" "),
 			app.Span().Text(note),

@@ -36,7 +36,7 @@ func (h *Home) OnNav(ctx app.Context) {
 func (h *Home) Render() app.UI {
 	return &Shell{Content: []app.UI{
 		app.Section().Class("hero").Body(
-			app.Img().Src("/web/icon.svg").Alt("").Class("hero-icon"),
+			app.Img().Src("/web/icon.svg").Role("presentation").Class("hero-icon"), // decorative (see shell.go)
 			app.H1().Text(i18n.T("app.name")),
 			app.P().Class("lead").Text(i18n.T("app.tagline")),
 		),

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,16 +51,21 @@ type importFile struct {
 	state string // waiting, reading, ready, failed, saving, done, notsaved
 
 	res     importer.Result
-	errKey  string // whole-file error (catalog key)
-	nkeys   int    // issuer keys in a key file
+	errKey  string        // whole-file error (catalog key)
+	nkeys   int           // issuer keys in a key file
+	keys    importer.JWKS // a key file's keys, as read (tied to no issuer)
+	issuer  string        // the issuer the person tied them to ("" until then)
+	draft   string        // the issuer address being typed
+	badIss  bool          // the typed address is not an https:// one
 	errLine int
 	patient string
 	born    string
 	groups  []importProblemGroup
-	counts  []importCount
-	target  string // profile id or importNewProfile
-	records int    // resources to add (the Patient aside)
-	files   int    // documents embedded in the file, stored as files
+	counts  []importCount // by FHIR resource type, for the technical details
+	kinds   []importCount // by kind, in plain words; nil until the entries are prepared
+	target  string        // profile id or importNewProfile
+	records int           // resources to add (the Patient aside)
+	files   int           // documents embedded in the file, stored as files
 
 	out     importOutcome
 	saveErr string // catalog key
@@ -139,10 +147,12 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 		isKeys := make([]bool, len(batch))
 		for i, it := range batch {
 			if k, ok := importReadKeys(it.name, it.size, it.file.Open); ok {
+				// Untied, they check no card until the person says
+				// whose they are (tieKeys); the cards then say so.
 				isKeys[i] = true
 				keys = keys.Add(k)
 				n := len(k.Keys)
-				ctx.Dispatch(func(ctx app.Context) { it.state, it.nkeys = fileKeys, n })
+				ctx.Dispatch(func(ctx app.Context) { it.state, it.nkeys, it.keys = fileKeys, n, k })
 			}
 		}
 		ctx.Dispatch(func(ctx app.Context) { p.keys = keys })
@@ -205,6 +215,8 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 					painted = time.Now()
 				}
 			})
+			kinds := importKindCounts(it.prep)
+			ctx.Dispatch(func(ctx app.Context) { it.kinds = kinds })
 		}
 	})
 }
@@ -411,7 +423,27 @@ func (p *ImportPage) remove(id int) {
 	for i, it := range p.files {
 		if it.id == id {
 			p.files = append(p.files[:i], p.files[i+1:]...)
+			if it.state == fileKeys { // its keys check nothing any more
+				p.keys = importer.JWKS{}
+				for _, f := range p.files {
+					p.keys = p.keys.Add(f.keys)
+					if f.issuer != "" {
+						p.keys = p.keys.Add(f.keys.ForIssuer(f.issuer))
+					}
+				}
+				p.recheck()
+			}
 			return
+		}
+	}
+}
+
+// recheck checks every card on the page again with p.keys.
+func (p *ImportPage) recheck() {
+	for _, f := range p.files {
+		if len(f.res.Cards) > 0 {
+			importer.CheckCards(&f.res, p.keys)
+			f.groups = groupProblems(f.res.Problems)
 		}
 	}
 }
@@ -506,7 +538,7 @@ func (p *ImportPage) renderDrop(busy bool) app.UI {
 					p.addFiles(ctx, files)
 				}),
 			app.Label().For("import-files").Class("btn import-choose").Text(i18n.T("importui.choose")),
-			app.P().Class("field-hint").Text(i18n.T("importui.formats", importMaxBytes>>20)),
+			app.P().Class("field-hint").Text(i18n.T("importui.formats", i18n.Size(i18n.Current(), importMaxBytes))),
 		)
 }
 
@@ -517,9 +549,7 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 			app.H2().Class("import-file-name").Text(it.name),
 			app.Span().Class("badge "+importStateBadge(it.state)).Text(i18n.T("importui.state."+it.state)),
 		),
-		app.If(it.state == fileKeys, func() app.UI {
-			return app.P().Class("import-keys").Text(i18n.N("importui.keys", it.nkeys))
-		}),
+		app.If(it.state == fileKeys, func() app.UI { return p.renderKeys(it, id, busy) }),
 		app.If(it.state == fileFailed, func() app.UI {
 			msg := i18n.T(importErrKeyOr(it.errKey))
 			if it.errLine > 0 {
@@ -546,6 +576,63 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { p.remove(fid) })
 		}),
 	)
+}
+
+// renderKeys shows a key file: its keys check cards only for the issuer the
+// person ties them to, as a key id says nothing of who may sign with it.
+func (p *ImportPage) renderKeys(it *importFile, id string, busy bool) app.UI {
+	if it.issuer != "" {
+		return app.P().Class("import-keys import-keys-tied").Text(i18n.N("importui.keys.tied", it.nkeys, it.nkeys, it.issuer))
+	}
+	draft := it.draft
+	if draft == "" {
+		draft = p.suggestIssuer(it.keys)
+	}
+	in := id + "-iss"
+	return app.Div().Class("import-keys").Body(
+		app.P().Text(i18n.N("importui.keys.found", it.nkeys)),
+		app.Label().For(in).Text(i18n.T("importui.keys.issuer")),
+		app.Input().ID(in).Class("import-keys-iss").Type("url").Value(draft).Placeholder("https://").
+			Aria("describedby", in+"-hint").
+			OnInput(func(ctx app.Context, e app.Event) { it.draft, it.badIss = ctx.JSSrc().Get("value").String(), false }),
+		app.P().ID(in+"-hint").Class("field-hint").Text(i18n.T("importui.keys.hint")),
+		app.If(it.badIss, func() app.UI {
+			return app.P().Class("field-error").Role("alert").Text(i18n.T("importui.keys.bad"))
+		}),
+		app.Button().Class("btn btn-secondary btn-small import-keys-use").Disabled(busy).Text(i18n.T("importui.keys.use")).
+			OnClick(func(ctx app.Context, e app.Event) { p.tieKeys(it, draft) }),
+	)
+}
+
+// suggestIssuer is the issuer of a card on the page that names one of
+// keys: a suggestion the person confirms, never a tie by itself.
+func (p *ImportPage) suggestIssuer(keys importer.JWKS) string {
+	for _, f := range p.files {
+		for _, c := range f.res.Cards {
+			for _, k := range keys.Keys {
+				if k.Kid == c.Kid && strings.HasPrefix(c.Issuer, "https://") {
+					return c.Issuer
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// tieKeys ties a key file's keys to the issuer iss and checks every card on
+// the page again.
+func (p *ImportPage) tieKeys(it *importFile, iss string) {
+	if it.draft != "" {
+		iss = it.draft
+	}
+	iss = strings.TrimSpace(iss)
+	if u, err := url.Parse(iss); err != nil || u.Scheme != "https" || u.Host == "" || p.saving || p.reading {
+		it.badIss = err != nil || u.Scheme != "https" || u.Host == ""
+		return
+	}
+	it.issuer, it.badIss = strings.TrimRight(iss, "/"), false
+	p.keys = p.keys.Add(it.keys.ForIssuer(iss))
+	p.recheck()
 }
 
 func importErrKeyOr(k string) string {
@@ -610,17 +697,78 @@ func (p *ImportPage) renderPreview(it *importFile, id string, busy bool) app.UI 
 	}
 	return app.Div().Class("import-preview").Body(
 		app.Dl().Class("facts").Body(facts...),
-		app.Ul().Class("import-counts").Aria("label", i18n.T("importui.counts")).Body(
-			app.Range(it.counts).Slice(func(i int) app.UI {
-				c := it.counts[i]
-				return app.Li().Class("import-count").DataSet("type", c.Type).Body(
-					app.Span().Class("import-count-type").Text(c.Type),
-					app.Span().Class("import-count-n").Text(strconv.Itoa(c.N)),
-				)
+		p.renderKinds(it),
+		p.renderProblems(it),
+		p.renderTech(it),
+		app.If(it.state == fileReady, func() app.UI { return p.renderTarget(it, id, busy) }),
+	)
+}
+
+// renderKinds says what the file holds in plain words: "12 lab results,
+// 3 visits". The kinds come from the prepared entries; until then, a line
+// says they are being counted.
+func (p *ImportPage) renderKinds(it *importFile) app.UI {
+	if it.records == 0 {
+		return nil
+	}
+	if it.kinds == nil {
+		return app.P().Class("import-kinds-wait muted").Text(i18n.T("importui.kinds.wait"))
+	}
+	billing := slices.ContainsFunc(it.kinds, func(c importCount) bool { return c.Type == string(record.KindBilling) })
+	return app.Div().Class("import-kinds-wrap").Body(
+		app.Ul().Class("import-kinds").Aria("label", i18n.T("importui.kinds")).Body(
+			app.Range(it.kinds).Slice(func(i int) app.UI {
+				c := it.kinds[i]
+				return app.Li().Class("import-kind").DataSet("kind", c.Type).DataSet("n", c.N).Text(importCountText(c))
 			}),
 		),
-		p.renderProblems(it),
-		app.If(it.state == fileReady, func() app.UI { return p.renderTarget(it, id, busy) }),
+		app.If(billing, func() app.UI {
+			return app.P().Class("field-hint import-billing").Text(i18n.T("importui.billing.off"))
+		}),
+	)
+}
+
+// renderTech holds what only a technical reader needs: the FHIR resource
+// types in the file and where in it each problem was found.
+func (p *ImportPage) renderTech(it *importFile) app.UI {
+	var where []importProblemGroup
+	for _, g := range it.groups {
+		if len(g.Where) > 0 {
+			where = append(where, g)
+		}
+	}
+	if len(it.counts) == 0 && len(where) == 0 {
+		return nil
+	}
+	return app.Details().Class("import-tech").Body(
+		app.Summary().Text(i18n.T("importui.tech")),
+		app.If(len(it.counts) > 0, func() app.UI {
+			return app.Div().Body(
+				app.H3().Text(i18n.T("importui.tech.types")),
+				app.Ul().Class("import-counts").Body(
+					app.Range(it.counts).Slice(func(i int) app.UI {
+						c := it.counts[i]
+						return app.Li().Class("import-count").DataSet("type", c.Type).Body(
+							app.Span().Class("import-count-type").Text(c.Type),
+							app.Text(" "),
+							app.Span().Class("import-count-n").Text(strconv.Itoa(c.N)),
+						)
+					}),
+				),
+			)
+		}),
+		app.If(len(where) > 0, func() app.UI {
+			return app.Div().Body(
+				app.H3().Text(i18n.T("importui.tech.where")),
+				app.Ul().Class("import-where").Body(
+					app.Range(where).Slice(func(i int) app.UI {
+						g := where[i]
+						return app.Li().Class("import-problem-where").DataSet("code", g.Code).
+							Text(importer.ProblemMessage(g.Sample) + " — " + importJoinWhere(g.Where, g.Count))
+					}),
+				),
+			)
+		}),
 	)
 }
 
@@ -640,10 +788,6 @@ func (p *ImportPage) renderProblems(it *importFile) app.UI {
 					app.Span().Class("import-problem-text").Text(importer.ProblemMessage(g.Sample)),
 					app.If(g.Count > 1, func() app.UI {
 						return app.Span().Class("import-problem-count").Text(i18n.N("importui.times", g.Count))
-					}),
-					app.If(len(g.Where) > 0, func() app.UI {
-						where := importJoinWhere(g.Where, g.Count)
-						return app.Span().Class("import-problem-where").Text(i18n.T("importui.where", where))
 					}),
 				)
 			}),

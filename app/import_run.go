@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,6 +155,36 @@ func groupProblems(ps []importer.Problem) []importProblemGroup {
 		}
 	}
 	return out
+}
+
+// importKindCounts counts prepared entries by kind, in plain words for the
+// preview ("12 lab results"): most first, then in the kinds' display order.
+func importKindCounts(entries []record.Entry) []importCount {
+	n := map[record.Kind]int{}
+	for _, e := range entries {
+		k := e.Kind
+		if !slices.Contains(record.Kinds, k) {
+			k = record.KindOther
+		}
+		n[k]++
+	}
+	var out []importCount
+	for _, k := range record.Kinds {
+		if n[k] > 0 {
+			out = append(out, importCount{Type: string(k), N: n[k]})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b importCount) int { return b.N - a.N })
+	return out
+}
+
+// importCountText is one line of the preview's counts: "12 lab results".
+func importCountText(c importCount) string {
+	key := "importui.n." + c.Type
+	if _, ok := i18n.PluralIn(i18n.English, key); !ok {
+		key = "importui.n." + string(record.KindOther)
+	}
+	return i18n.N(key, c.N)
 }
 
 // importDefaultTarget picks where a file goes unless the person says

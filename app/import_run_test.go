@@ -396,3 +396,39 @@ func TestImportReadKeys(t *testing.T) {
 		}
 	}
 }
+
+// The preview says what a file holds in plain words, plural-correct, with
+// billing counted apart: never "Observation" or "ExplanationOfBenefit".
+func TestImportKindCounts(t *testing.T) {
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[
+	 {"resource":{"resourceType":"Patient","id":"p","name":[{"family":"Doe","given":["Jo"]}]}},
+	 {"resource":{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},"period":{"start":"2020-01-01"}}},
+	 {"resource":{"resourceType":"Encounter","id":"e2","status":"finished","class":{"code":"AMB"},"period":{"start":"2020-02-01"}}},
+	 {"resource":{"resourceType":"Observation","id":"o1","status":"final","category":[{"coding":[{"code":"laboratory"}]}],
+	  "code":{"text":"Platelets"},"effectiveDateTime":"2020-01-01","valueQuantity":{"value":123,"unit":"10*9/L"}}},
+	 {"resource":{"resourceType":"Claim","id":"c1","status":"active","created":"2020-01-01","total":{"value":10,"currency":"USD"}}},
+	 {"resource":{"resourceType":"ExplanationOfBenefit","id":"x1","status":"active","created":"2020-01-01"}},
+	 {"resource":{"resourceType":"ExplanationOfBenefit","id":"x2","status":"active","created":"2020-02-01"}}]}`
+	res, err := parseBytes(t, "b.json", []byte(bundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := importKindCounts(importPrepare(res, time.Now(), nil))
+	defer i18n.SetLang(i18n.Current())
+	for _, c := range []struct {
+		lang i18n.Lang
+		want []string
+	}{
+		{i18n.English, []string{"3 billing records", "2 visits", "1 lab result"}},
+		{i18n.Spanish, []string{"3 registros de facturación", "2 consultas", "1 resultado de laboratorio"}},
+	} {
+		i18n.SetLang(c.lang)
+		var got []string
+		for _, k := range kinds {
+			got = append(got, importCountText(k))
+		}
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s: %q, want %q", c.lang, got, c.want)
+		}
+	}
+}

@@ -43,7 +43,6 @@ func (w *blobWriter) URL(mime string) string      { return "" }
 func revokeURL(u string)                          {}
 func pref(key string) string                      { return "" }
 func setPref(key, value string)                   {}
-func watchIdle()                                  {}
 func autoLockMinutes() int                        { return defaultAutoLock }
 func setAutoLockMinutes(n int)                    {}
 

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"sync"
 	"syscall/js"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"backpack/internal/export"
 	"backpack/internal/jsutil"
 	"backpack/internal/vault"
 	"backpack/internal/vault/idbstore"
@@ -155,7 +155,7 @@ func clickDownload(u, name string) {
 	doc := js.Global().Get("document")
 	a := doc.Call("createElement", "a")
 	a.Set("href", u)
-	a.Set("download", name)
+	a.Set("download", export.SafeName(name, "file")) // a shared file's name is anyone's
 	a.Set("rel", "noopener")
 	doc.Get("body").Call("appendChild", a)
 	a.Call("click")
@@ -174,44 +174,6 @@ func pref(key string) string {
 
 func setPref(key, value string) {
 	js.Global().Get("localStorage").Call("setItem", "backpack."+key, value)
-}
-
-// Idle auto-lock: user activity resets a timer; when it runs out the vault locks.
-var idle struct {
-	once sync.Once
-	mu   sync.Mutex
-	last time.Time
-}
-
-func watchIdle() {
-	idle.once.Do(func() {
-		idle.last = time.Now()
-		touch := js.FuncOf(func(js.Value, []js.Value) any {
-			idle.mu.Lock()
-			idle.last = time.Now()
-			idle.mu.Unlock()
-			return nil
-		})
-		opts := js.Global().Get("Object").New()
-		opts.Set("passive", true)
-		for _, ev := range []string{"pointerdown", "keydown", "wheel", "touchstart"} {
-			js.Global().Get("document").Call("addEventListener", ev, touch, opts)
-		}
-		go func() {
-			for range time.Tick(15 * time.Second) {
-				mins := autoLockMinutes()
-				if mins <= 0 || current() == nil {
-					continue
-				}
-				idle.mu.Lock()
-				quiet := time.Since(idle.last)
-				idle.mu.Unlock()
-				if quiet >= time.Duration(mins)*time.Minute {
-					lockNow()
-				}
-			}
-		}()
-	})
 }
 
 // autoLockMinutes is the idle time before the vault locks (0 = never). Default 10.

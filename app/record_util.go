@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -82,17 +80,32 @@ func recEntryTitle(e record.Entry) string {
 // recEntryDate is an entry's date as FHIR writes it (partial dates stay partial).
 func recEntryDate(e record.Entry) string { return record.FormatDate(e.Date, e.DatePrecision) }
 
-// recInterpBadge is the H/L badge of a result, nil for normal results.
-func recInterpBadge(interp string) app.UI {
-	switch strings.ToUpper(interp) {
-	case "H", "HH", "HU":
-		return app.Span().Class("badge high").Title(i18n.T("rec.interp.high")).Text(i18n.T("rec.interp.h"))
-	case "L", "LL", "LU":
-		return app.Span().Class("badge low").Title(i18n.T("rec.interp.low")).Text(i18n.T("rec.interp.l"))
-	case "A", "AA":
-		return app.Span().Class("badge warn").Text(i18n.T("rec.interp.abnormal"))
+// recResultBadge is the badge of a result's flag (see
+// record.Projection.ResultFlag): High, Low, Critical…, or the source's own
+// words; nil when normal.
+func recResultBadge(p record.Projection) app.UI {
+	return recLevelBadge(p.ResultFlag())
+}
+
+// recLevelBadge is the badge of a flag level and, for record.FlagOther,
+// the source's words.
+func recLevelBadge(level, text string) app.UI {
+	badge, long := record.FlagLabels(level, text, i18n.Current())
+	if badge == "" {
+		return nil
 	}
-	return nil
+	cls := "badge warn"
+	switch level {
+	case record.FlagHigh:
+		cls = "badge high"
+	case record.FlagLow:
+		cls = "badge low"
+	case record.FlagCriticalHigh, record.FlagCriticalLow, record.FlagCritical:
+		cls = "badge danger"
+	case record.FlagOther:
+		cls = "badge"
+	}
+	return app.Span().Class(cls + " result-flag").Title(long).Text(badge)
 }
 
 // recFlagBadge marks an entry flagged as possibly wrong.
@@ -101,45 +114,6 @@ func recFlagBadge(e record.Entry) app.UI {
 		return nil
 	}
 	return app.Span().Class("badge danger").Text(i18n.T("rec.flagged"))
-}
-
-// recValueText is a result with its unit ("5.4 %"), or "".
-func recValueText(e record.Entry) string {
-	if e.Value == nil {
-		return ""
-	}
-	s := recFmtNum(*e.Value)
-	if e.Unit != "" {
-		s += " " + e.Unit
-	}
-	return s
-}
-
-// recRangeText is a reference range ("4–5.6 %", "< 5.6", "> 40"), or "".
-func recRangeText(lo, hi *float64, unit string) string {
-	var s string
-	switch {
-	case lo != nil && hi != nil:
-		s = recFmtNum(*lo) + "–" + recFmtNum(*hi)
-	case lo != nil:
-		s = "≥ " + recFmtNum(*lo)
-	case hi != nil:
-		s = "≤ " + recFmtNum(*hi)
-	default:
-		return ""
-	}
-	if unit != "" {
-		s += " " + unit
-	}
-	return s
-}
-
-// recFmtNum writes a number without needless digits.
-func recFmtNum(v float64) string {
-	if math.Abs(v) < 1e15 {
-		v = math.Round(v*1e6) / 1e6
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // recFoldText lower-cases and strips the accents of Latin letters, as the

@@ -4,6 +4,7 @@ package ui
 
 func xpLocation() (origin, hash string) { return "", "" }
 func xpCopy(text string) error          { return errNoBrowser }
+func xpDropFragment()                   {}
 
 type xpResponse struct {
 	Status     int

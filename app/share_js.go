@@ -17,6 +17,14 @@ func xpLocation() (origin, hash string) {
 	return loc.Get("origin").String(), loc.Get("hash").String()
 }
 
+// xpDropFragment removes the #fragment (a share link's key) from the
+// address bar and from this history entry, leaving the page as it is.
+func xpDropFragment() {
+	loc := js.Global().Get("location")
+	h := js.Global().Get("history")
+	h.Call("replaceState", h.Get("state"), "", loc.Get("pathname").String()+loc.Get("search").String())
+}
+
 // xpCopy puts text on the clipboard.
 func xpCopy(text string) error {
 	cb := js.Global().Get("navigator").Get("clipboard")

@@ -47,7 +47,12 @@ func xpSealShare(ctx context.Context, data export.Data, sel export.Selection, fi
 }
 
 // xpOpenShare decrypts a share made by xpSealShare into memory.
-func xpOpenShare(ctx context.Context, key []byte, jwe string) (*export.Archive, export.MemFiles, error) {
+func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive, mem export.MemFiles, err error) {
+	defer func() {
+		if recover() != nil { // a reader's bug must not take the page down
+			a, mem, err = nil, nil, export.ErrCorrupt
+		}
+	}()
 	if cty, err := share.JWEContentType(jwe); err != nil {
 		return nil, nil, err
 	} else if cty != xpShareCty {
@@ -57,8 +62,8 @@ func xpOpenShare(ctx context.Context, key []byte, jwe string) (*export.Archive, 
 	if err != nil {
 		return nil, nil, err
 	}
-	mem := export.MemFiles{}
-	a, err := export.Read(ctx, bytes.NewReader(plain), export.PassphraseIdentity(xpSharePassphrase(key)), mem.Sink())
+	mem = export.MemFiles{}
+	a, err = export.Read(ctx, bytes.NewReader(plain), export.PassphraseIdentity(xpSharePassphrase(key)), mem.Sink())
 	if err != nil {
 		return nil, nil, err
 	}

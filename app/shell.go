@@ -30,7 +30,9 @@ func (s *Shell) OnMount(ctx app.Context) {
 	if s.unlocked {
 		showingPage(ctx)
 		followTabs()
+		noteWhere()
 	}
+	placePage(ctx)
 	watchIdle()
 	s.mounted = true
 	markMounted()
@@ -64,7 +66,9 @@ func (s *Shell) Render() app.UI {
 		app.A().Class("skip").Href("#main").Text(i18n.T("app.skip")),
 		app.Header().Class("topbar").Body(
 			app.A().Class("brand").Href(PathHome).Body(
-				app.Img().Src("/web/icon.svg").Alt("").Class("brand-icon"),
+				// Decorative: go-app drops Alt("") (design.md pitfall 15), so the
+				// role says so instead, and axe-core checks it.
+				app.Img().Src("/web/icon.svg").Role("presentation").Class("brand-icon"),
 				app.Span().Text(i18n.T("app.name")),
 			),
 			app.Div().Class("topbar-actions").Body(
@@ -97,6 +101,11 @@ func (s *Shell) Render() app.UI {
 		app.Main().ID("main").Class(mainClass(s.Wide)).DataSet("mounted", s.mounted).Body(
 			app.If(s.Title != "", func() app.UI { return app.H1().Text(s.Title) }),
 			app.Range(s.Content).Slice(func(i int) app.UI { return s.Content[i] }),
+		),
+		// After the page, so that showing them never re-creates it.
+		app.Div().Class("shell-asks").Body(
+			app.Div().Class("slot").Body(app.If(s.unlocked && idleWarned(), idleBanner)),
+			app.Div().Class("slot").Body(app.If(s.unlocked && leaving() != "", leaveDialog)),
 		),
 	)
 }

@@ -18,6 +18,7 @@ var st struct {
 	store   vault.Store
 	sess    *session.Session
 	profile string // current profile id
+	locking bool   // lockNow is saving drafts before it locks
 }
 
 // store opens the browser's vault store once (IndexedDB in the browser, an
@@ -99,18 +100,33 @@ func setProfile(id string) {
 	st.mu.Unlock()
 }
 
-// lockNow wipes the key and every decrypted record, then reloads the page so
+// lockNow writes the drafts to the vault and notes where the person was,
+// then wipes the key and every decrypted record and reloads the page, so
 // nothing the app decrypted stays reachable in memory.
 func lockNow() {
 	st.mu.Lock()
 	s := st.sess
-	st.sess = nil
-	st.profile = ""
+	locking := st.locking
+	st.locking = true
 	st.mu.Unlock()
-	if s != nil {
-		s.Lock()
+	if locking {
+		return
 	}
-	reloadTo(PathUnlock)
+	wipe := func() {
+		st.mu.Lock()
+		st.sess = nil
+		st.profile = ""
+		st.mu.Unlock()
+		if s != nil {
+			s.Lock()
+		}
+		reloadTo(PathUnlock)
+	}
+	if s == nil {
+		wipe()
+		return
+	}
+	lockSaving(wipe)
 }
 
 // requireSession sends the user to the unlock page when the vault is locked
@@ -120,6 +136,7 @@ func requireSession(ctx app.Context) bool {
 	if current() != nil {
 		return true
 	}
+	wantedWhileLocked(ctx.Page().URL().RequestURI())
 	ctx.Navigate(PathUnlock)
 	return false
 }

@@ -229,11 +229,10 @@ func (p *SummaryPage) item(e record.Entry) app.UI {
 
 // resultItem: a vital sign with its latest value.
 func (p *SummaryPage) resultItem(e record.Entry) app.UI {
-	cls, key := sumInterp(e.Interp)
 	return app.Li().Body(
 		app.A().Class("sum-title").Href(PathEntry+e.ID).Text(titleOf(e)),
-		app.Span().Class("sum-value").Text(sumValue(e)),
-		app.If(key != "", func() app.UI { return app.Span().Class(cls).Text(i18n.T(key)) }),
+		app.Span().Class("sum-value").Text(e.ResultText()),
+		recResultBadge(e.Projection),
 		app.If(sumDate(e) != "", func() app.UI { return app.Span().Class("sum-date").Text(sumDate(e)) }),
 	)
 }
@@ -273,19 +272,16 @@ func (p *SummaryPage) renderLabs() app.UI {
 				)),
 				app.TBody().Body(app.Range(shown).Slice(func(i int) app.UI {
 					e := shown[i]
-					cls, key := sumInterp(e.Interp)
 					return app.Tr().Body(
 						app.Td().Body(
 							app.A().Href(PathEntry+e.ID).Text(titleOf(e)),
 							app.If(sumDate(e) != "", func() app.UI { return app.Span().Class("lab-when").Text(sumDate(e)) }),
 						),
 						app.Td().Class("lab-value").Body(
-							app.Span().Text(sumValue(e)),
-							app.If(key != "", func() app.UI {
-								return app.Span().Class(cls).Title(i18n.T(key + ".long")).Text(i18n.T(key))
-							}),
+							app.Span().Text(e.ResultText()),
+							recResultBadge(e.Projection),
 						),
-						app.Td().Class("lab-range").Text(sumRange(e)),
+						app.Td().Class("lab-range").Text(e.RangeNumbers()),
 						app.Td().Class("lab-date").Text(sumDate(e)),
 					)
 				})),

@@ -103,7 +103,7 @@ func TestSummaryPage(t *testing.T) {
 		"Ana Pérez — health summary", "Born 1980-02-03",
 		`id="sum-allergies"`, "Penicillin", "High risk", "Anaphylaxis",
 		"Type 2 diabetes", "Metformin 500 mg",
-		"Hemoglobin A1c", "7.2 %", "4–5.6", `class="badge high"`,
+		"Hemoglobin A1c", "7.2 %", "4–5.6", `class="badge high result-flag"`, ">High<",
 		`href="tel:+15550102030"`, "Dr. Jane Roe", `href="tel:5550199"`,
 		`href="/entry/`+es["allergy"].ID+`"`, `href="/emergency"`,
 	)

@@ -57,6 +57,17 @@ func showingPage(ctx app.Context) {
 // when another tab writes; their own write re-reads under the lock anyway.
 var pathsKeptStill = []string{PathImport, PathExport, PathRestore, PathShare, PathView, PathSetup, PathUnlock, PathSettings}
 
+// updateShell draws the shell of the page on screen again (a warning or a
+// question to show or take away).
+func updateShell() {
+	tabsFollow.mu.Lock()
+	ctx, ok := tabsFollow.ctx, tabsFollow.has
+	tabsFollow.mu.Unlock()
+	if ok {
+		ctx.Dispatch(func(app.Context) {})
+	}
+}
+
 func otherTabChanged() {
 	s := current()
 	if s == nil {

@@ -181,18 +181,20 @@ func (t *Timeline) Render() app.UI {
 	return &Shell{Title: i18n.T("rec.timeline.title"), Content: []app.UI{
 		app.Div().Class("slot").Body(app.If(t.err != "", func() app.UI { return errorBanner(t.err) })),
 		app.Div().Class("slot").Body(t.renderUndo()),
-		app.Div().Class("slot").Body(app.If(len(t.profiles) > 1, func() app.UI {
-			return app.Label().For("profile").Class("profile-picker").Body(
-				app.Span().Text(i18n.T("rec.timeline.person")),
-				app.Select().ID("profile").OnChange(t.switchProfile).Body(
-					app.Range(t.profiles).Slice(func(i int) app.UI {
-						p := t.profiles[i]
-						return app.Option().Value(p.ID).Selected(p.ID == t.profile).Text(p.Name)
-					}),
-				),
-			)
-		})),
+		// The person picker shares the search's row, so the list starts
+		// in the top third of a phone's screen.
 		app.Div().Class("search").Role("search").Body(
+			app.If(len(t.profiles) > 1, func() app.UI {
+				return app.Label().For("profile").Class("profile-picker").Body(
+					app.Span().Class("sr-only").Text(i18n.T("rec.timeline.person")),
+					app.Select().ID("profile").OnChange(t.switchProfile).Body(
+						app.Range(t.profiles).Slice(func(i int) app.UI {
+							p := t.profiles[i]
+							return app.Option().Value(p.ID).Selected(p.ID == t.profile).Text(p.Name)
+						}),
+					),
+				)
+			}),
 			app.Label().For("search").Class("sr-only").Text(i18n.T("rec.search.label")),
 			app.Input().ID("search").Type("search").Placeholder(i18n.T("rec.search.placeholder")).
 				AutoComplete(false).Attr("enterkeyhint", "search").
@@ -329,8 +331,11 @@ func (t *Timeline) renderList() app.UI {
 // detail, result and error flags. Query words are highlighted.
 func recTimelineItem(e record.Entry, qs []string) app.UI {
 	text := e.Text
-	if text == "" {
-		text = recValueText(e)
+	switch {
+	case e.Value != nil:
+		text = e.ValueText() // by Backpack's one rule, also for older headers
+	case e.NoValue():
+		text = i18n.T("record.novalue")
 	}
 	note := ""
 	if len(qs) > 0 {
@@ -341,7 +346,7 @@ func recTimelineItem(e record.Entry, qs []string) app.UI {
 		app.Time().Class("item-date").DateTime(recEntryDate(e)).Text(recEntryDate(e)),
 		app.Span().Class("item-meta").Body(
 			app.Span().Class("badge kind").Text(recKindLabel(e.Kind)),
-			recInterpBadge(e.Interp),
+			recResultBadge(e.Projection),
 			recFlagBadge(e),
 			app.If(text != "", func() app.UI {
 				return app.Span().Class("item-text").Body(recHighlight(recOneLine(text, 140), qs)...)

@@ -79,7 +79,7 @@ func (p *TrendPage) Render() app.UI {
 	t := p.trend
 	rows := slices.Clone(t.Points)
 	slices.Reverse(rows) // newest first in the table
-	rng := recRangeText(t.RefLow, t.RefHigh, t.Unit)
+	rng := record.Projection{Unit: t.Unit, RefLow: t.RefLow, RefHigh: t.RefHigh}.RangeText()
 	return &Shell{Title: t.Title, Content: []app.UI{
 		app.P().Class("muted").Body(
 			app.Text(i18n.N("rec.trend.count", len(t.Points))),
@@ -111,27 +111,10 @@ func (p *TrendPage) Render() app.UI {
 			)),
 			app.TBody().Body(app.Range(rows).Slice(func(i int) app.UI {
 				pt := rows[i]
-				unit := pt.Unit
-				if unit == "" {
-					unit = t.Unit
-				}
-				v := recFmtNum(pt.Value)
-				if unit != "" {
-					v += " " + unit
-				}
-				interp := pt.Interp
-				if interp == "" {
-					switch {
-					case t.RefHigh != nil && pt.Value > *t.RefHigh:
-						interp = "H"
-					case t.RefLow != nil && pt.Value < *t.RefLow:
-						interp = "L"
-					}
-				}
 				return app.Tr().Class(recRowClass(pt.EntryID == p.id)).Body(
 					app.Td().Body(app.A().Href(PathEntry+pt.EntryID).Text(pt.Date.Format("2006-01-02"))),
-					app.Td().Class("num").Text(v),
-					app.Td().Body(recInterpBadge(interp)),
+					app.Td().Class("num").Text(pt.Text(t)),
+					app.Td().Body(recLevelBadge(pt.Flag(t))),
 				)
 			})),
 		),

@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"time"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
@@ -30,6 +34,7 @@ type Unlock struct {
 	err      string
 	busy     bool
 	corrupt  int
+	wait     time.Duration // until the next try is allowed (wrong tries in a row)
 
 	newPass    string
 	confirm    string
@@ -56,16 +61,31 @@ func (u *Unlock) OnNav(ctx app.Context) {
 				ctx.Navigate(PathSetup)
 			default:
 				vaultFocus(ctx, u.inputID())
+				u.countDown(ctx, guessWait())
 			}
 		})
 	})
 }
 
-// next leaves the page: to the summary, or to the people page when there
-// is no profile yet.
+// countDown shows the wait before the next try and ticks it down.
+func (u *Unlock) countDown(ctx app.Context, w time.Duration) {
+	u.wait = w.Round(time.Second)
+	if u.wait <= 0 {
+		u.wait = 0
+		return
+	}
+	ctx.After(time.Second, func(ctx app.Context) { u.countDown(ctx, guessWait()) })
+}
+
+// next leaves the page: back to where the person was before the lock (or
+// the reload, or the deep link they opened), else to the summary, or to the
+// people page when there is no profile yet.
 func (u *Unlock) next(ctx app.Context) {
 	if _, ok := currentProfile(); !ok {
 		ctx.Navigate(PathProfiles)
+		return
+	}
+	if goBackAfterUnlock(ctx) {
 		return
 	}
 	ctx.Navigate(PathSummary)
@@ -92,6 +112,10 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 		return
 	}
 	u.err = ""
+	if w := guessWait(); w > 0 {
+		u.countDown(ctx, w)
+		return
+	}
 	recovery, pass, key := u.recovery, u.pass, u.key
 	if (!recovery && pass == "") || (recovery && key == "") {
 		u.err = i18n.T("vault.err.emptypass")
@@ -117,6 +141,9 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			u.busy = false
 			if err != nil {
 				u.err = errorText(vault.MessageKey(err))
+				if errors.Is(err, vault.ErrWrongPassphrase) || errors.Is(err, vault.ErrWrongRecoveryKey) {
+					u.countDown(ctx, guessFailed())
+				}
 				if !recovery { // a recovery key is long: keep it to fix a typo
 					u.pass = ""
 					clearInputs(ctx, "unlock-pass")
@@ -125,7 +152,9 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 				return
 			}
 			u.pass, u.key = "", ""
+			resetGuesses()
 			setSession(s)
+			catchUp(s)
 			u.corrupt = s.Corrupt()
 			switch {
 			case recovery:
@@ -138,6 +167,19 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			}
 		})
 	})
+}
+
+// catchUp stores entries kept under an older projection (billing stored as
+// "other") with the current one, in the background once the first page
+// has painted. What it cannot finish is done at the next unlock.
+func catchUp(s *session.Session) {
+	if len(s.Book().Stale()) == 0 {
+		return
+	}
+	go func() {
+		time.Sleep(2 * time.Second)
+		s.Reproject(context.Background(), letPaint)
+	}()
 }
 
 // afterRecovery goes on from the new-passphrase step.
@@ -243,6 +285,10 @@ func (u *Unlock) Render() app.UI {
 		app.P().Text(i18n.T("unlock.intro")),
 		app.Div().ID("unlock-status").Body(
 			app.If(u.err != "", func() app.UI { return errorBanner(u.err) }),
+			app.If(u.wait > 0, func() app.UI {
+				return app.P().ID("unlock-wait").Class("banner warn-box").Aria("live", "polite").
+					Text(i18n.N("unlock.wait", int(u.wait/time.Second)))
+			}),
 		),
 		app.Form().ID("unlock-form").Class("card vault-form").OnSubmit(u.submit).Body(
 			input,
@@ -253,7 +299,7 @@ func (u *Unlock) Render() app.UI {
 			}),
 			app.If(u.busy, func() app.UI { return busyBar(i18n.T("unlock.busy")) }),
 			app.Div().Class("actions").Body(
-				app.Button().ID("unlock").Type("submit").Class("btn").Disabled(u.busy).
+				app.Button().ID("unlock").Type("submit").Class("btn").Disabled(u.busy || u.wait > 0).
 					Aria("busy", u.busy).Text(i18n.T("unlock.button")),
 				app.Button().ID("use-recovery").Type("button").Class("btn btn-secondary").Disabled(u.busy).
 					Text(u.toggleLabel()).OnClick(u.toggleRecovery),

@@ -10,9 +10,10 @@ import (
 	"backpack/internal/vault"
 )
 
-// minPassScore is the weakest passphrase (vault.Strength score) a vault
-// accepts: "fair", about 36 bits before Argon2id.
-const minPassScore = 2
+// minPassScore is the weakest passphrase (vault.Strength score, zxcvbn's)
+// a vault accepts: "good", at least 10^8 guesses by zxcvbn's estimate, each
+// of which costs an attacker an Argon2id derivation.
+const minPassScore = 3
 
 // letPaint yields to the browser for a moment so a busy state is drawn
 // before CPU-heavy work (Argon2id) holds the only thread.

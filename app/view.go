@@ -43,6 +43,9 @@ func (v *View) OnNav(ctx app.Context) {
 	}
 	if _, hash := xpLocation(); strings.HasPrefix(hash, "#shlink:/") && hash != v.hash && !v.busy {
 		v.hash = hash
+		// Read once, the key leaves the address bar and the history: no
+		// one looking at the screen or the history can copy it from there.
+		xpDropFragment()
 		v.archive, v.mem = nil, nil
 		v.openLink(ctx, hash[1:])
 	}

@@ -4,6 +4,8 @@
 // inspects health-record files.
 //
 //	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share API with -data)
+//	        [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
+//	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
 //	backpack static [-web web] OUTDIR                       write a static site
 //	backpack precompress [-q 11] [-cache DIR] FILE...       write FILE.br and FILE.gz
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
@@ -64,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 const usage = `usage:
   backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share API on
+          [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
+          [-share-max-ttl 720h] [-trusted-proxy CIDR]...     limits of the share API
   backpack static [-web web] OUTDIR                      write a static site any host can serve
   backpack precompress [-q 11] [-cache DIR] FILE...      write FILE.br and FILE.gz beside FILE
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
@@ -76,10 +80,11 @@ func serve(args []string, stderr io.Writer) error {
 	web := fs.String("web", "web", "directory with app.wasm, icons and styles")
 	data := fs.String("data", "", "directory for encrypted shared files; empty turns the share API off")
 	version := fs.String("version", "", "app version (default: hash of app.wasm)")
+	shareCfg := shareFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	api, closeAPI, err := shareAPI(*data)
+	api, closeAPI, err := shareAPI(*data, *shareCfg)
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"io"
+	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestInspectJSON(t *testing.T) {
@@ -48,5 +53,41 @@ func TestUnknownCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"frobnicate"}, &out, &errOut); code != 2 {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestShareFlags(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg := shareFlags(fs)
+	err := fs.Parse([]string{"-share-max-total", "2GiB", "-share-client-quota", "500MB", "-share-max-upload", "50MiB",
+		"-share-max-ttl", "168h", "-trusted-proxy", "10.0.0.0/8", "-trusted-proxy", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxTotalBytes != 2<<30 || cfg.RateLimit.BytesPerHour != 500e6 || cfg.MaxBytes != 50<<20 || cfg.MaxTTL != 168*time.Hour {
+		t.Errorf("config %+v", cfg)
+	}
+	if len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0] != netip.MustParsePrefix("10.0.0.0/8") || cfg.TrustedProxies[1] != netip.MustParsePrefix("::1/128") {
+		t.Errorf("trusted proxies %v", cfg.TrustedProxies)
+	}
+	for _, bad := range [][]string{{"-trusted-proxy", "proxy.example"}, {"-share-max-total", "lots"}, {"-share-max-total", "-5GB"}} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		shareFlags(fs)
+		if err := fs.Parse(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	// The flags reach the running service.
+	api, closeAPI, err := shareAPI(t.TempDir(), *cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAPI()
+	r := httptest.NewRequest("POST", "/api/share?ttl=2592000", strings.NewReader("x"))
+	w := httptest.NewRecorder()
+	api.ServeHTTP(w, r)
+	if w.Code != 400 {
+		t.Errorf("a 30-day share past -share-max-ttl 168h: %d", w.Code)
 	}
 }

@@ -139,6 +139,8 @@ type importCard struct {
 	Patient  string         `json:"patient"`
 	Total    string         `json:"total"`
 	Counts   map[string]int `json:"counts"`
+	Kinds    map[string]int `json:"kinds"`
+	Words    string         `json:"words"`
 	Problems []string       `json:"problems"`
 	Error    string         `json:"error"`
 	Result   string         `json:"result"`
@@ -157,9 +159,11 @@ func readImportCards(t testing.TB, ctx context.Context) map[string]importCard {
 		const txt = s => (q(s) || {}).textContent || '';
 		const counts = {};
 		li.querySelectorAll('.import-count').forEach(c => counts[c.dataset.type] = +c.querySelector('.import-count-n').textContent);
+		const kinds = {};
+		li.querySelectorAll('.import-kind').forEach(c => kinds[c.dataset.kind] = +c.dataset.n);
 		const sel = q('select');
 		return {id: li.id, name: txt('.import-file-name'), state: li.dataset.state, format: txt('.import-format'),
-			patient: txt('.import-patient'), total: txt('.import-total'), counts,
+			patient: txt('.import-patient'), total: txt('.import-total'), counts, kinds, words: txt('.import-kinds'),
 			problems: [...li.querySelectorAll('.import-problem')].map(p => p.dataset.code + ': ' + p.textContent),
 			error: txt('.import-error-text'), result: txt('.import-result'), verified: txt('.import-signature'), warn: txt('.import-mismatch'),
 			target: sel ? sel.value : '', targets: sel ? [...sel.options].map(o => o.value + '=' + o.textContent) : []};
@@ -241,6 +245,7 @@ func TestImportPage(t *testing.T) {
 	bad := importBadFiles(t)
 	importUpload(t, ctx, bundlePath, cdaPath, bad["letter.txt"], bad["cut.json"], bad["doctype-entities.xml"], bad["huge.json"])
 	waitImportPhase(t, ctx, "preview", time.Minute)
+	importStep(t, ctx, "kinds counted", chromedp.Poll(`document.querySelectorAll('.import-kinds').length === 2 && !document.querySelector('.import-kinds-wait')`, nil, chromedp.WithPollingTimeout(time.Minute)))
 	cards := readImportCards(t, ctx)
 	if len(cards) != 6 {
 		t.Fatalf("%d cards, want 6: %+v", len(cards), cards)
@@ -254,6 +259,20 @@ func TestImportPage(t *testing.T) {
 	for typ, n := range bundle.Counts {
 		if b.Counts[typ] != n {
 			t.Errorf("bundle: %s shown %d, want %d", typ, b.Counts[typ], n)
+		}
+	}
+	// In plain words ("2 lab results"), adding up to the records to add;
+	// resource type names stay in the technical details.
+	nk := 0
+	for _, n := range b.Kinds {
+		nk += n
+	}
+	if nk != len(bundle.Resources) || b.Words == "" {
+		t.Errorf("bundle kinds %v (%q) add up to %d, want %d", b.Kinds, b.Words, nk, len(bundle.Resources))
+	}
+	for typ := range bundle.Counts {
+		if strings.Contains(b.Words, typ) {
+			t.Errorf("bundle preview names the FHIR type %s: %q", typ, b.Words)
 		}
 	}
 	if b.Total != fmt.Sprint(len(bundle.Resources)) {
@@ -448,6 +467,21 @@ func TestImportCorpus(t *testing.T) {
 	if k := cards["issuer-jwks.json"]; k.State != "keys" {
 		t.Errorf("key file: %+v", k)
 	}
+	// Untied, the keys check nothing: a key id does not say who signs.
+	if c := cards[filepath.Base(card)]; c.State != "ready" || c.Verified == "Signature verified" || !strings.Contains(strings.Join(c.Problems, "\n"), "shc-other-issuer") {
+		t.Errorf("card with keys of no issuer: state %q signature %q problems %q", c.State, c.Verified, c.Problems)
+	}
+	// The person ties them to the issuer the card names (suggested).
+	var iss string
+	importStep(t, ctx, "issuer suggested", chromedp.Value(`.import-keys-iss`, &iss, chromedp.ByQuery))
+	if iss != "https://spec.smarthealth.cards/examples/issuer" {
+		t.Errorf("suggested issuer %q", iss)
+	}
+	screenshot(t, ctx, "import-shc-keys-untied-phone")
+	importStep(t, ctx, "tie keys", chromedp.Evaluate(`document.querySelector('.import-keys-use').scrollIntoView({block: "center"})`, nil))
+	importStep(t, ctx, "tie keys", chromedp.Click(`.import-keys-use`, chromedp.ByQuery))
+	importStep(t, ctx, "keys tied", chromedp.WaitVisible(`.import-keys-tied`, chromedp.ByQuery))
+	cards = readImportCards(t, ctx)
 	if c := cards[filepath.Base(card)]; c.State != "ready" || c.Verified != "Signature verified" {
 		t.Errorf("card with its issuer's keys: state %q signature %q", c.State, c.Verified)
 	}

@@ -77,7 +77,7 @@ func TestRecord(t *testing.T) {
 	lab1 := recWaitEntry(t, ctx)
 	recContains(t, ctx, "#result", "6.1 %")
 	recContains(t, ctx, "#range", "4–5.6 %")
-	recContains(t, ctx, ".entry-head .badge.high", "H")
+	recContains(t, ctx, ".entry-head .badge.high", "High")
 	recContains(t, ctx, "main .banner.ok", "Saved")
 	recContains(t, ctx, "#provenance", "Entered by hand")
 
@@ -123,7 +123,7 @@ func TestRecord(t *testing.T) {
 		t.Errorf("timeline order %v, want lab, medication, allergy", got)
 	}
 	recContains(t, ctx, `#timeline [data-id="`+lab1+`"]`, "Hemoglobin A1c")
-	recContains(t, ctx, `#timeline [data-id="`+lab1+`"] .badge.high`, "H")
+	recContains(t, ctx, `#timeline [data-id="`+lab1+`"] .badge.high`, "High")
 	recContains(t, ctx, `#timeline [data-id="`+lab1+`"]`, "2024-03-01")
 	recShots(t, ctx, "record-timeline")
 
@@ -249,7 +249,7 @@ func TestRecord(t *testing.T) {
 	recWaitCount(t, ctx, "#chart svg circle.bp-high", 1)
 	recWaitCount(t, ctx, "#trend-table tbody tr", 2)
 	recContains(t, ctx, "#trend-table tbody tr:first-child", "2024-09-01")
-	recContains(t, ctx, "#trend-table tbody tr:last-child .badge.high", "H")
+	recContains(t, ctx, "#trend-table tbody tr:last-child .badge.high", "High")
 	recShots(t, ctx, "record-trend")
 
 	// Questions for the next visit, for a doctor of the care team.

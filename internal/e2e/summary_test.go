@@ -308,8 +308,8 @@ func TestSummaryEmergencyFlags(t *testing.T) {
 	}
 	var badges []string
 	fsEval(t, ctx, `[...document.querySelectorAll('#sum-labs tr')].filter(r => r.querySelector('.badge')).map(r => r.cells[0].querySelector('a').innerText + ':' + r.querySelector('.badge').innerText)`, &badges)
-	if strings.Join(badges, ",") != "Hemoglobin A1c:H,Glucose:L" && strings.Join(badges, ",") != "Glucose:L,Hemoglobin A1c:H" {
-		t.Errorf("H/L badges: %v", badges)
+	if strings.Join(badges, ",") != "Hemoglobin A1c:High,Glucose:Low" && strings.Join(badges, ",") != "Glucose:Low,Hemoglobin A1c:High" {
+		t.Errorf("High/Low badges: %v", badges)
 	}
 	fsContains(t, ctx, "#sum-vitals", "Body weight", "68.5 kg")
 	fsContains(t, ctx, "#sum-immunizations", "Influenza vaccine")
@@ -377,7 +377,7 @@ func TestSummaryEmergencyFlags(t *testing.T) {
 
 	// The summary points at it; the flags page lists it.
 	fsNav(t, ctx, "/summary")
-	fsContains(t, ctx, "main", "1 entries flagged")
+	fsContains(t, ctx, "main", "1 entry flagged")
 	fsNav(t, ctx, "/flags")
 	fsRun(t, ctx, "flags list", chromedp.WaitVisible(`#flagged`, chromedp.ByQuery))
 	fsContains(t, ctx, "#flagged", "Metformin 500 mg tablet", "I stopped metformin in March 2023.", "Open")

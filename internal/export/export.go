@@ -20,7 +20,10 @@
 // Files are not embedded in the Bundle as base64 Binary resources: each
 // DocumentReference's attachment.url is the relative path "files/<name>"
 // inside the archive. That keeps every file once in the export (no 4/3 base64
-// growth, no second copy) and lets a clinician open it directly.
+// growth, no second copy) and lets a clinician open it directly. Resources
+// that came with an embedded document (a PDF in a C-CDA, Attachment.data in
+// FHIR) were stored pointing at the file (record.FileURL); in the bundle and
+// the IPS that pointer becomes the same "files/<name>" path (fileurl.go).
 //
 // Everything streams: zip → OpenPGP → the caller's io.Writer on export, and
 // OpenPGP → zip → the caller's file callback on restore. Memory stays bounded

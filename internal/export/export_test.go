@@ -590,9 +590,22 @@ func TestSafeNames(t *testing.T) {
 		"  ":                             "id1",
 		".hidden":                        "hidden",
 		strings.Repeat("é", 80) + ".pdf": strings.Repeat("é", 48) + ".pdf",
+		// Safe on Windows and showing what they are: no device names,
+		// no trailing dots or spaces, no bidi controls.
+		"CON":                         "_CON",
+		"nul.txt":                     "_nul.txt",
+		"Com1.tar.gz":                 "_Com1.tar.gz",
+		"lpt²":                        "_lpt²",
+		"aux .pdf":                    "_aux .pdf",
+		"console.txt":                 "console.txt",
+		"com10.txt":                   "com10.txt",
+		"report. . ":                  "report",
+		"invoice\u202Efdp.exe":        "invoicefdp.exe",
+		"a\u2066b\u2069c\u200F\u061C": "abc",
+		"\u202E":                      "id1",
 	} {
-		if got := safeName(in, "id1"); got != want {
-			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
+		if got := SafeName(in, "id1"); got != want {
+			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
 		}
 	}
 	if s := slug("Ana María  O'Neil", "x"); s != "ana-mar-a-o-neil" {

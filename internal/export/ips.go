@@ -345,10 +345,8 @@ func narrativeItem(e *record.Entry) string {
 	if s == "" {
 		s = string(e.Kind)
 	}
-	if e.Text != "" {
-		s += " — " + e.Text
-	} else if e.Value != nil {
-		s += " — " + formatValue(e)
+	if r := e.ResultText(); r != "" {
+		s += " — " + r
 	}
 	if !e.Date.IsZero() {
 		s += " (" + e.Date.Format("2006-01-02") + ")"

@@ -212,7 +212,7 @@ func TestHTMLSummary(t *testing.T) {
 			`<html lang="` + string(lang) + `">`, "@media print", "<style>",
 			"Penicillin &lt;allergy&gt; &amp; &#34;rash&#34;", "Ask about &lt;b&gt;diet&lt;/b&gt; plan",
 			"Maria Garcia", "Leo Garcia", "Type 2 diabetes mellitus", "Metformin 500 mg", "Influenza vaccine",
-			"6.8 %", "4–5.6 %", `<span class="mark">H</span>`, "Value looks like another patient&#39;s",
+			"6.8 %", "4–5.6 %", `<span class="mark">` + i18n.In(lang, "record.flag.high") + `</span>`, "Value looks like another patient&#39;s",
 			"Dr. Ana Rivera", "Luis Garcia", "Can I stop metformin?", "Annual check-up", "letter.pdf",
 			i18n.In(lang, "export.sec.allergies"), i18n.In(lang, "export.summary.footer")[:20],
 		} {

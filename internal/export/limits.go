@@ -42,7 +42,7 @@ var limit = limits{
 	nameLen:    1024,
 	headers:    32 << 20,
 	vault:      256 << 20,
-	line:       16 << 20,
+	line:       65 << 20, // a resource as big as an import may be (64 MiB), and its line
 	records:    250_000,
 	files:      100_000,
 	fileSize:   4 << 30,

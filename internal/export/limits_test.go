@@ -194,6 +194,7 @@ func TestMemFilesBounded(t *testing.T) {
 // A single-line vault.jsonl bigger than a line may be is refused without
 // buffering it (a 256 MB one crashed the tab, a 1 GiB one took 5 GB).
 func TestVaultLineBounded(t *testing.T) {
+	withLimits(t, func(l *limits) { l.line = 4 << 20 })
 	long := headLine + `{"question":{"id":"q","text":"` + strings.Repeat("a", 64<<20) + `"}}` + "\n"
 	plain := craftZip(t, member{PathVault, []byte(long)})
 	long = ""
@@ -212,6 +213,11 @@ func TestVaultLineBounded(t *testing.T) {
 	spread := headLine + `{"question":{"id":"q","text":"x",` + strings.Repeat(`"a":1,`+"\n", 4<<20) + `"b":2}}` + "\n"
 	if _, err := readSealed(t, craftZip(t, member{PathVault, []byte(spread)}), nil); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("28 MiB value over lines: %v", err)
+	}
+	// Under the limit, a long line reads.
+	fits := headLine + `{"question":{"id":"q","text":"` + strings.Repeat("a", 3<<20) + `"}}` + "\n"
+	if a, err := readSealed(t, craftZip(t, member{PathVault, []byte(fits)}), nil); err != nil || len(a.Data.Questions[0].Text) != 3<<20 {
+		t.Errorf("3 MiB line: %v", err)
 	}
 }
 

@@ -101,6 +101,11 @@ func Read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (a *Arch
 			a, err = nil, fmt.Errorf("%w: the reader failed", ErrCorrupt)
 		}
 	}()
+	return read(ctx, r, id, sink)
+}
+
+// read is Read without the recover, so that fuzzing sees panics.
+func read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (*Archive, error) {
 	src := &eofReader{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var in io.Reader = br
@@ -116,7 +121,7 @@ func Read(ctx context.Context, r io.Reader, id Identity, sink FileSink) (a *Arch
 	if err != nil {
 		return nil, err
 	}
-	a = &Archive{Name: m.name}
+	a := &Archive{Name: m.name}
 	if err := readArchive(ctx, m.body, a, sink); err != nil {
 		return nil, classifyBody(err, src)
 	}

@@ -51,6 +51,11 @@ func s2kSHA256(pass, salt []byte, count int) []byte {
 
 // writeSKESK writes a v4 SKESK packet for an AES-256 session key.
 func writeSKESK(w io.Writer, pass, sessionKey []byte) error {
+	return writeSKESKCount(w, pass, sessionKey, s2kCountCoded)
+}
+
+// writeSKESKCount is writeSKESK with the S2K's coded count.
+func writeSKESKCount(w io.Writer, pass, sessionKey []byte, coded byte) error {
 	if len(sessionKey) != 32 {
 		return errors.New("export: session key must be 32 bytes")
 	}
@@ -58,7 +63,7 @@ func writeSKESK(w io.Writer, pass, sessionKey []byte) error {
 	if _, err := rand.Read(salt); err != nil {
 		return err
 	}
-	kek := s2kSHA256(pass, salt, s2kCount(s2kCountCoded))
+	kek := s2kSHA256(pass, salt, s2kCount(coded))
 	b, err := aes.NewCipher(kek)
 	if err != nil {
 		return err
@@ -67,7 +72,7 @@ func writeSKESK(w io.Writer, pass, sessionKey []byte) error {
 	cipher.NewCFBEncrypter(b, make([]byte, aes.BlockSize)).XORKeyStream(esk, esk)
 	body := []byte{4, cipherAES256, s2kIterated, hashSHA256}
 	body = append(body, salt...)
-	body = append(body, s2kCountCoded)
+	body = append(body, coded)
 	body = append(body, esk...)
 	_, err = w.Write(append([]byte{0xC0 | tagSKESK, byte(len(body))}, body...))
 	return err

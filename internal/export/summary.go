@@ -5,7 +5,6 @@ import (
 	"html"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,7 +59,7 @@ type sectionView struct {
 type rowView struct {
 	Cells  []string
 	Alert  bool   // out of range or flagged
-	Mark   string // "H", "L", "!"…
+	Mark   string // "High", "Low", "!"…
 	MarkAt int    // the cell the mark follows
 }
 
@@ -167,8 +166,8 @@ func profileSummary(d Data, p record.Profile, lang i18n.Lang, t func(string, ...
 	sec = sectionView{ID: "labs", Title: t("export.sec.labs"),
 		Cols: []string{t("export.col.test"), t("export.col.result"), t("export.col.range"), t("export.col.date")}}
 	for _, e := range latestOf(live, record.KindLab) {
-		r := row(e, title(e), resultText(e), rangeText(e), date(e.Date))
-		if m := abnormal(e); m != "" {
+		r := row(e, title(e), resultText(e), e.RangeText(), date(e.Date))
+		if m := abnormal(e, lang); m != "" {
 			r.Alert, r.Mark, r.MarkAt = true, m, 1
 		}
 		sec.Rows = append(sec.Rows, r)
@@ -323,8 +322,8 @@ func latestOf(es []*record.Entry, k record.Kind) []*record.Entry {
 	seen := map[string]bool{}
 	var out []*record.Entry
 	for _, e := range es { // newest first
-		if e.Kind != k {
-			continue
+		if e.Kind != k || e.NoValue() {
+			continue // a row that came with no value is not a result
 		}
 		key := testKey(e)
 		if !seen[key] {
@@ -335,55 +334,22 @@ func latestOf(es []*record.Entry, k record.Kind) []*record.Entry {
 	return out
 }
 
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// resultText is a result as people read it (record's one rule for
+// numbers), or its text.
+func resultText(e *record.Entry) string { return e.ResultText() }
 
-func formatValue(e *record.Entry) string {
-	if e.Value == nil {
-		return ""
-	}
-	return strings.TrimSpace(formatFloat(*e.Value) + " " + e.Unit)
+// abnormal is the mark of a result's flag in lang ("High", "Low",
+// "Critical high", the source's own words…), "" when normal.
+func abnormal(e *record.Entry, lang i18n.Lang) string {
+	level, text := e.ResultFlag()
+	badge, _ := record.FlagLabels(level, text, lang)
+	return badge
 }
 
-func resultText(e *record.Entry) string {
-	if e.Value != nil {
-		return formatValue(e)
-	}
-	return e.Text
-}
-
-func rangeText(e *record.Entry) string {
-	switch {
-	case e.RefLow != nil && e.RefHigh != nil:
-		return strings.TrimSpace(formatFloat(*e.RefLow) + "–" + formatFloat(*e.RefHigh) + " " + e.Unit)
-	case e.RefLow != nil:
-		return strings.TrimSpace("≥ " + formatFloat(*e.RefLow) + " " + e.Unit)
-	case e.RefHigh != nil:
-		return strings.TrimSpace("≤ " + formatFloat(*e.RefHigh) + " " + e.Unit)
-	}
-	return ""
-}
-
-// abnormal returns "H" or "L" for a value outside its range or so
-// interpreted by the lab, "A" for other abnormal interpretations.
-func abnormal(e *record.Entry) string {
-	switch i := strings.ToUpper(e.Interp); i {
-	case "H", "HH", "HU", ">":
-		return "H"
-	case "L", "LL", "LU", "<":
-		return "L"
-	case "A", "AA":
-		return "A"
-	}
-	if e.Value != nil {
-		if e.RefHigh != nil && *e.Value > *e.RefHigh {
-			return "H"
-		}
-		if e.RefLow != nil && *e.Value < *e.RefLow {
-			return "L"
-		}
-	}
-	return ""
-}
+// SummaryCSP is summary.html's Content-Security-Policy: its own inline
+// style and nothing else — no script, no request anywhere, not even to the
+// folder it is opened from.
+const SummaryCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 // writeSummary writes v as summary.html, top to bottom as it reads. No
 // template package: text/template's reflection would keep every exported
@@ -401,6 +367,7 @@ func writeSummary(w io.Writer, v summaryView) error {
 <html lang="`, esc(v.Lang), `">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="`, SummaryCSP, `">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Backpack">
 <title>`, esc(v.Title), `</title>

@@ -8,7 +8,7 @@ func init() {
 		"importui.intro":   "Add the files your patient portal or clinic gave you. They are read on this device, never uploaded, and stored encrypted.",
 		"importui.drop":    "Drop files here, or",
 		"importui.choose":  "Choose files",
-		"importui.formats": "FHIR R4 (.json, .xml, .ndjson), International Patient Summary, C-CDA (.xml), SMART Health Cards (.smart-health-card, or shc:/ text in a .txt). Gzipped (.gz) works too. Up to %d MB per file.",
+		"importui.formats": "FHIR R4 (.json, .xml, .ndjson), International Patient Summary, C-CDA (.xml), SMART Health Cards (.smart-health-card, or shc:/ text in a .txt). Gzipped (.gz) works too. Up to %s per file.",
 
 		"importui.stage.read":  "Reading %s (file %d of %d)…",
 		"importui.stage.check": "Checking %s…",
@@ -35,9 +35,7 @@ func init() {
 		"importui.source":     "From",
 		"importui.signature":  "Signature",
 		"importui.records":    "Records to add",
-		"importui.counts":     "Records by type",
 		"importui.noproblems": "No problems found.",
-		"importui.where":      "at %s",
 
 		"importui.target":           "Add to",
 		"importui.target.none":      "Choose a person…",
@@ -60,7 +58,7 @@ func init() {
 		"importui.intro":   "Añade los archivos que te dio tu portal de pacientes o tu clínica. Se leen en este dispositivo, nunca se suben, y se guardan cifrados.",
 		"importui.drop":    "Suelta los archivos aquí, o",
 		"importui.choose":  "Elegir archivos",
-		"importui.formats": "FHIR R4 (.json, .xml, .ndjson), Resumen Internacional del Paciente, C-CDA (.xml), SMART Health Cards (.smart-health-card, o texto shc:/ en un .txt). También comprimidos (.gz). Hasta %d MB por archivo.",
+		"importui.formats": "FHIR R4 (.json, .xml, .ndjson), Resumen Internacional del Paciente, C-CDA (.xml), SMART Health Cards (.smart-health-card, o texto shc:/ en un .txt). También comprimidos (.gz). Hasta %s por archivo.",
 
 		"importui.stage.read":  "Leyendo %s (archivo %d de %d)…",
 		"importui.stage.check": "Revisando %s…",
@@ -87,9 +85,7 @@ func init() {
 		"importui.source":     "Origen",
 		"importui.signature":  "Firma",
 		"importui.records":    "Registros a añadir",
-		"importui.counts":     "Registros por tipo",
 		"importui.noproblems": "No se encontraron problemas.",
-		"importui.where":      "en %s",
 
 		"importui.target":           "Añadir a",
 		"importui.target.none":      "Elige una persona…",

@@ -10,7 +10,6 @@ import (
 // "label: number" pair. Every other %d message must be a Plural.
 var notCounts = map[string]string{
 	"ui.xp.percent":        "a percentage",
-	"importui.formats":     "a limit in MB",
 	"importui.line":        "a line number",
 	"importui.stage.read":  "a position: file 2 of 5",
 	"rec.files.storing":    "a position: file 2 of 5",

@@ -35,5 +35,37 @@ func convertCCDA(name string, r io.Reader, opts Options) (Result, error) {
 	for _, p := range doc.Problems {
 		res.Problems = append(res.Problems, Problem{Severity: p.Severity, Code: p.Code, Where: p.Where, Detail: p.Detail})
 	}
+	res.Files = ccdaFiles(doc)
 	return res, nil
+}
+
+// ccdaFiles are the converter's decoded documents as Files, each owned by
+// the resource whose attachment points at it (the same bytes twice: one
+// File, both owners).
+func ccdaFiles(doc ccda.Document) []File {
+	if len(doc.Files) == 0 {
+		return nil
+	}
+	at := map[string]int{}
+	for i, r := range doc.Resources {
+		at[r.Type+"/"+r.ID] = i
+	}
+	var out []File
+	bySHA := map[string]int{}
+	for _, f := range doc.Files {
+		owner, ok := at[f.Resource]
+		if !ok {
+			continue // its resource was not kept
+		}
+		if i, dup := bySHA[f.SHA256]; dup {
+			if !has(out[i].Owners, owner) {
+				out[i].Owners = append(out[i].Owners, owner)
+			}
+			continue
+		}
+		bySHA[f.SHA256] = len(out)
+		out = append(out, File{Name: fileName(f.Title, doc.Resources[owner].Type, f.Type), Type: f.Type,
+			Size: int64(len(f.Data)), SHA256: f.SHA256, Data: f.Data, Owners: []int{owner}, titled: f.Title != ""})
+	}
+	return out
 }

@@ -31,7 +31,7 @@ func corpusKeys(t testing.TB) JWKS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k
+	return k.ForIssuer("https://spec.smarthealth.cards/examples/issuer")
 }
 
 // plainCounts counts a bundle's entry resources by type with a plain

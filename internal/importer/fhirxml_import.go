@@ -36,7 +36,12 @@ func importFHIRXML(res *Result, name string, b []byte, opts Options) error {
 		}
 		return &Error{Code: ErrCodeXMLSyntax}
 	}
-	return importJSON(res, name, js)
+	err = importJSON(res, name, js)
+	var ie *Error
+	if errors.As(err, &ie) {
+		ie.Line, ie.Offset = 0, 0 // they would locate the JSON, not the file
+	}
+	return err
 }
 
 // lineOffset is the byte offset where 1-based line n of b starts.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"backpack/internal/i18n"
+	"backpack/internal/importer/fhirxml"
 )
 
 // The XML and JSON forms of the same resources import the same: same
@@ -119,6 +120,8 @@ func TestFHIRXMLErrors(t *testing.T) {
 		{"bomb.xml", `<?xml version="1.0"?><!DOCTYPE Patient [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><Patient xmlns="http://hl7.org/fhir"><id value="&b;"/></Patient>`, ErrCodeXMLDoctype},
 		{"cut.xml", "<Bundle xmlns=\"http://hl7.org/fhir\">\n<type value=\"collection\"/>\n<entry>", ErrCodeXMLSyntax},
 		{"deep.xml", `<Basic xmlns="http://hl7.org/fhir">` + strings.Repeat(`<extension url="u">`, 150) + strings.Repeat(`</extension>`, 150) + `</Basic>`, ErrCodeTooDeep},
+		// Shallow enough in XML, too deep as JSON (each item adds an array).
+		{"items.xml", `<Questionnaire xmlns="http://hl7.org/fhir"><status value="active"/>` + strings.Repeat(`<item><linkId value="x"/><type value="group"/>`, 60) + strings.Repeat(`</item>`, 60) + `</Questionnaire>`, ErrCodeTooDeep},
 		{"not-a-resource.xml", `<Bundle xmlns="http://hl7.org/fhir"><entry><resource><Nonsense/></resource></entry></Bundle>`, ""},
 	} {
 		res, err := ImportBytes(tt.name, []byte(tt.data), Options{})
@@ -139,8 +142,11 @@ func TestFHIRXMLErrors(t *testing.T) {
 		if tt.code == ErrCodeXMLSyntax && ie.Line != 3 {
 			t.Errorf("%s: line %d, want 3", tt.name, ie.Line)
 		}
+		if tt.code != ErrCodeXMLSyntax && (ie.Line != 0 || ie.Offset != 0) {
+			t.Errorf("%s: located at line %d offset %d of the converted JSON", tt.name, ie.Line, ie.Offset)
+		}
 	}
-	for _, c := range []string{"fhirxml-unknown-element", "fhirxml-bad-value", "fhirxml-repeated", "fhirxml-text", "fhirxml-empty-container"} {
+	for _, c := range []string{fhirxml.ProblemUnknownElement, fhirxml.ProblemBadValue, fhirxml.ProblemRepeated, fhirxml.ProblemText, fhirxml.ProblemEmpty} {
 		if !i18n.Has("import.problem." + c) {
 			t.Errorf("no message for import.problem.%s", c)
 		}

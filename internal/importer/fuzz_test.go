@@ -33,7 +33,7 @@ func FuzzImportJSON(f *testing.F) {
 	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"a\"b"}},{"resource":null},{}]}`))
 	f.Add([]byte(`[{"resourceType":"Observation"},1,"x",{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Bundle"}}]}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := ImportBytes("f.json", data, Options{MaxBytes: 1 << 20})
+		res, err := importBytes("f.json", data, Options{MaxBytes: 1 << 20})
 		checkFuzzResult(t, res, err)
 		Detect("f.json", data)
 		// The zero-copy walker agrees with encoding/json on valid objects.
@@ -63,7 +63,7 @@ func FuzzNDJSON(f *testing.F) {
 	addFixtures(f, "*.ndjson")
 	f.Add([]byte("{\"resourceType\":\"Patient\"}\n\n{\"resourceType\":\"Condition\",\"id\":\"x\"}\r\n[[[\n{"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := ImportBytes("f.ndjson", data, Options{MaxBytes: 1 << 20})
+		res, err := importBytes("f.ndjson", data, Options{MaxBytes: 1 << 20})
 		checkFuzzResult(t, res, err)
 		for _, p := range res.Problems {
 			if p.Code == "bad-line" && p.Where == "" {
@@ -81,12 +81,12 @@ func FuzzSHC(f *testing.F) {
 	f.Add([]byte("shc:/1/2/56762909524320603460292437404460\nshc:/2/2/5676"), []byte(`{"resourceType":"Bundle","entry":[1]}`))
 	f.Fuzz(func(t *testing.T, data, bundle []byte) {
 		for _, name := range []string{"c.smart-health-card", "qr.txt", "c.jws"} {
-			res, err := ImportBytes(name, data, Options{MaxBytes: 1 << 20})
+			res, err := importBytes(name, data, Options{MaxBytes: 1 << 20})
 			checkFuzzResult(t, res, err)
 		}
 		jws := unsignedCard(bundle)
 		for _, in := range []string{jws, "shc:/" + toNumeric(jws)} {
-			res, err := ImportBytes("card.txt", []byte(in), Options{MaxBytes: 1 << 20})
+			res, err := importBytes("card.txt", []byte(in), Options{MaxBytes: 1 << 20})
 			checkFuzzResult(t, res, err)
 			if res.Verified == nil || *res.Verified {
 				t.Fatal("unsigned card: Verified not false")

@@ -67,6 +67,9 @@ type Result struct {
 	Problems  []Problem
 	Source    string // source system: meta.source, card issuer, author organization
 	Verified  *bool  // SMART Health Cards only: signature checked against a known key
+	Cards     []Card // SMART Health Cards only: what CheckCards checks
+
+	unreadCards bool // a card could not be decoded: never verified
 }
 
 // Total is the number of resources read, the Patient included.
@@ -130,7 +133,8 @@ const (
 	ErrCodeUnknown   = "unknown"   // not a format Backpack reads
 	ErrCodeSHC       = "shc"       // a SMART Health Card that cannot be decoded
 	ErrCodeNoCCDA    = "ccda-unavailable"
-	ErrCodeCCDA      = "ccda" // the C-CDA converter failed
+	ErrCodeCCDA      = "ccda"     // the C-CDA converter failed
+	ErrCodeInternal  = "internal" // a reader failed on this file (a bug, caught)
 )
 
 func (e *Error) Error() string {
@@ -181,7 +185,19 @@ func Import(name string, r io.Reader, opts Options) (Result, error) {
 
 // ImportBytes is Import for input already in memory. The Result's resources
 // alias b (or its unzipped copy): do not modify b afterwards.
-func ImportBytes(name string, b []byte, opts Options) (Result, error) {
+//
+// A panic in a reader is an ErrCodeInternal error, never a dead app.
+func ImportBytes(name string, b []byte, opts Options) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// The panic's value is not kept: it may quote the file.
+			res, err = Result{File: name, Format: FormatUnknown, Counts: map[string]int{}}, &Error{Code: ErrCodeInternal}
+		}
+	}()
+	return importBytes(name, b, opts)
+}
+
+func importBytes(name string, b []byte, opts Options) (Result, error) {
 	res := Result{File: name, Format: FormatUnknown, Counts: map[string]int{}}
 	if int64(len(b)) > opts.max() {
 		return res, &Error{Code: ErrCodeTooLarge, Offset: opts.max()}
@@ -317,6 +333,13 @@ func Merge(rs ...Result) Result {
 			anyVerified = true
 			verified = verified && *r.Verified
 		}
+		out.unreadCards = out.unreadCards || r.unreadCards
+		for _, c := range r.Cards {
+			if r.File != "" {
+				c.Where = r.File + ": " + c.Where
+			}
+			out.Cards = append(out.Cards, c)
+		}
 		for k, n := range r.Counts {
 			out.Counts[k] += n
 		}
@@ -352,6 +375,7 @@ func Merge(rs ...Result) Result {
 		out.Resources = append(out.Resources, r.Resources...)
 	}
 	out.Resources = append(out.Resources, extra...)
+	mergeFiles(&out)
 	out.File = strings.Join(names, ", ")
 	if anyVerified {
 		out.Verified = &verified

@@ -18,7 +18,16 @@ type Report struct {
 	Format   Format         `json:"format"`
 	Patient  *PatientInfo   `json:"patient"` // null when the file names no patient
 	Counts   map[string]int `json:"counts"`
+	Files    []FileSummary  `json:"files,omitempty"` // embedded documents (see File)
 	Problems []Problem      `json:"problems"`
+}
+
+// FileSummary is an embedded document as inspect lists it.
+type FileSummary struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // PatientInfo is the subject as a person reads it.
@@ -67,6 +76,9 @@ func NewReport(res Result) Report {
 		n, bd := PatientName(*res.Patient)
 		rep.Patient = &PatientInfo{Name: n, BirthDate: bd}
 	}
+	for _, f := range res.Files {
+		rep.Files = append(rep.Files, FileSummary{Name: f.Name, Type: f.Type, Size: f.Size, SHA256: f.SHA256})
+	}
 	return rep
 }
 
@@ -110,7 +122,8 @@ func (r Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteText writes the report for a person, in the current i18n language:
-// format, patient name and birth date, counts by resource type, every problem.
+// format, patient name and birth date, counts by resource type, embedded
+// documents, every problem.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", r.File)
@@ -140,6 +153,12 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "  %s: %d\n", i18n.T("import.inspect.resources"), total)
 	for _, t := range types {
 		fmt.Fprintf(&b, "    %-*s %6d\n", width, t, r.Counts[t])
+	}
+	if len(r.Files) > 0 {
+		fmt.Fprintf(&b, "  %s: %s\n", i18n.T("importui.files"), i18n.N("importui.files.count", len(r.Files)))
+		for _, f := range r.Files {
+			fmt.Fprintf(&b, "    %s (%s, %s)\n", f.Name, f.Type, i18n.Size(i18n.Current(), f.Size))
+		}
 	}
 	if len(r.Problems) == 0 {
 		fmt.Fprintf(&b, "  %s\n", i18n.T("import.inspect.noproblems"))

@@ -60,9 +60,9 @@ func TestInspectText(t *testing.T) {
 	}{
 		{i18n.English, []string{"collection.json\n", "Format: FHIR R4 bundle", "Patient: Ana Testperson (born 1980-02-29)",
 			"Resources: 5", "MedicationStatement      1", "Problems: 1",
-			"error   An item is not a FHIR resource and was skipped. [entry[4].resource] — no resourceType"}},
+			"error   An item in the file is not a health record and was skipped. [entry[4].resource] — no resourceType"}},
 		{i18n.Spanish, []string{"Formato: Paquete FHIR R4", "Paciente: Ana Testperson (nacimiento 1980-02-29)", "Recursos: 5",
-			"Un elemento no es un recurso FHIR y se omitió."}},
+			"Un elemento del archivo no es un registro de salud y se omitió."}},
 	} {
 		i18n.SetLang(tt.lang)
 		rep := NewReport(importFile(t, "collection.json"))

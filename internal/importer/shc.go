@@ -32,7 +32,26 @@ type JWK struct {
 	Crv string `json:"crv"`
 	X   string `json:"x"`
 	Y   string `json:"y"`
+
+	// Issuer is the card issuer (iss) the key is published for. A key
+	// checks only that issuer's cards: a key id names a key, not who may
+	// sign with it. A key without an issuer checks nothing (ForIssuer ties
+	// one).
+	Issuer string `json:"-"`
 }
+
+// ForIssuer returns k with every key tied to the issuer iss (as written on
+// its cards, e.g. "https://spec.smarthealth.cards/examples/issuer").
+func (k JWKS) ForIssuer(iss string) JWKS {
+	out := JWKS{Keys: append([]JWK(nil), k.Keys...)}
+	for i := range out.Keys {
+		out.Keys[i].Issuer = normIssuer(iss)
+	}
+	return out
+}
+
+// normIssuer drops what two spellings of one issuer may differ in.
+func normIssuer(iss string) string { return strings.TrimRight(strings.TrimSpace(iss), "/") }
 
 // ParseJWKS reads a JWKS document.
 func ParseJWKS(b []byte) (JWKS, error) {
@@ -48,9 +67,16 @@ func (k JWKS) Add(o JWKS) JWKS {
 	return JWKS{Keys: append(append([]JWK(nil), k.Keys...), o.Keys...)}
 }
 
-func (k JWKS) find(kid string) (*ecdsa.PublicKey, bool) {
+// find returns the key kid of the issuer iss. other reports a key with
+// that id that is not tied to iss (another issuer's, or no one's).
+func (k JWKS) find(iss, kid string) (pub *ecdsa.PublicKey, ok, other bool) {
+	iss = normIssuer(iss)
 	for _, j := range k.Keys {
 		if j.Kid != kid || j.Kty != "EC" || j.Crv != "P-256" {
+			continue
+		}
+		if j.Issuer == "" || j.Issuer != iss {
+			other = true
 			continue
 		}
 		x, err1 := base64.RawURLEncoding.DecodeString(j.X)
@@ -62,9 +88,79 @@ func (k JWKS) find(kid string) (*ecdsa.PublicKey, bool) {
 		if err != nil {
 			continue
 		}
-		return pub, true
+		return pub, true, false
 	}
-	return nil, false
+	return nil, false, other
+}
+
+// Card is what a SMART Health Card's signature check needs, kept in the
+// Result so that CheckCards can check again with keys added later.
+type Card struct {
+	Where  string // verifiableCredential[i]
+	Issuer string // iss, as the card says
+	Kid    string // the key id the card names
+	alg    string
+	signed []byte
+	sig    []byte
+}
+
+// Signature problem codes, which CheckCards replaces.
+const (
+	ProblemBadSignature = "shc-bad-signature"
+	ProblemUnknownKey   = "shc-unknown-key"
+	ProblemOtherIssuer  = "shc-other-issuer" // a key with this id was added, but not for this card's issuer
+)
+
+// CheckCards checks the signatures of res's cards against keys, setting
+// res.Verified and the signature problems anew.
+func CheckCards(res *Result, keys JWKS) {
+	if len(res.Cards) == 0 {
+		return
+	}
+	kept := res.Problems[:0:0]
+	for _, p := range res.Problems {
+		if p.Code != ProblemBadSignature && p.Code != ProblemUnknownKey && p.Code != ProblemOtherIssuer || p.Where == "" {
+			kept = append(kept, p)
+		} else if !isCardWhere(res.Cards, p.Where) {
+			kept = append(kept, p)
+		}
+	}
+	res.Problems = kept
+	verified := !res.unreadCards
+	for _, c := range res.Cards {
+		sev, code, detail := checkCard(c, keys)
+		if code != "" {
+			verified = false
+			res.Problems = append(res.Problems, Problem{Severity: sev, Code: code, Where: c.Where, Detail: detail})
+		}
+	}
+	res.Verified = &verified
+}
+
+func isCardWhere(cards []Card, where string) bool {
+	for _, c := range cards {
+		if c.Where == where {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCard returns the problem of one card's signature, or no code.
+func checkCard(c Card, keys JWKS) (sev, code, detail string) {
+	if c.alg != "ES256" {
+		return SevError, ProblemBadSignature, "algorithm is not ES256"
+	}
+	pub, ok, other := keys.find(c.Issuer, c.Kid)
+	switch {
+	case !ok && other:
+		return SevWarning, ProblemOtherIssuer, "a key with this id was added, but not for this card's issuer; signature not checked"
+	case !ok:
+		return SevWarning, ProblemUnknownKey, "no known issuer key with this kid; signature not checked"
+	case !verifyES256(pub, c.signed, c.sig):
+		return SevError, ProblemBadSignature, "signature does not match: the card was changed or not signed by this issuer"
+	}
+	return "", "", ""
 }
 
 // importSHC reads a SMART Health Card: a .smart-health-card JSON file
@@ -81,28 +177,21 @@ func importSHC(res *Result, b []byte, opts Options) error {
 	verified := true
 	p := &jsonReader{res: res}
 	read := 0
+	// The cards' payloads inflate to opts.max() bytes together, not each:
+	// a 64 MB file of cards could otherwise inflate to 50 GB.
+	left := opts.max()
 	for i, jws := range jwss {
 		where := "verifiableCredential[" + strconv.Itoa(i) + "]"
-		c, err := decodeJWS(jws, opts.max())
+		c, err := decodeJWS(jws, &left)
+		if errors.Is(err, errInflated) {
+			return &Error{Code: ErrCodeTooLarge, Offset: opts.max(), Err: err}
+		}
 		if err != nil {
 			p.problem(SevError, "shc-decode", where, err.Error())
 			verified = false
 			continue
 		}
-		switch {
-		case c.header.Alg != "ES256":
-			verified = false
-			p.problem(SevError, "shc-bad-signature", where, "algorithm is not ES256")
-		default:
-			pub, ok := opts.Keys.find(c.header.Kid)
-			if !ok {
-				verified = false
-				p.problem(SevWarning, "shc-unknown-key", where, "no known issuer key with this kid; signature not checked")
-			} else if !verifyES256(pub, c.signed, c.sig) {
-				verified = false
-				p.problem(SevError, "shc-bad-signature", where, "signature does not match: the card was changed or not signed by this issuer")
-			}
-		}
+		res.Cards = append(res.Cards, Card{Where: where, Issuer: c.iss, Kid: c.header.Kid, alg: c.header.Alg, signed: c.signed, sig: c.sig})
 		if off, ok := checkDepth(c.bundle, MaxDepth); !ok {
 			p.problem(SevError, "too-deep", join(where, "fhirBundle"), "nested deeper than "+strconv.Itoa(MaxDepth)+" at byte "+strconv.Itoa(off))
 			continue
@@ -118,7 +207,11 @@ func importSHC(res *Result, b []byte, opts Options) error {
 		p.resource(c.bundle, 0, join(where, "fhirBundle"), 0)
 	}
 	res.Format = FormatSHC
-	res.Verified = &verified
+	res.unreadCards = !verified
+	CheckCards(res, opts.Keys)
+	if res.Verified == nil { // no card decoded
+		res.Verified = &verified
+	}
 	if read == 0 {
 		return &Error{Code: ErrCodeSHC, Err: errors.New("no readable health card")}
 	}
@@ -253,6 +346,9 @@ func numericToJWS(d string) (string, error) {
 	return string(out), nil
 }
 
+// errInflated: the cards' payloads inflate to more than the size limit.
+var errInflated = errors.New("payloads larger than the size limit")
+
 type jwsHeader struct {
 	Alg string `json:"alg"`
 	Kid string `json:"kid"`
@@ -270,7 +366,10 @@ type card struct {
 // decodeJWS decodes a compact JWS health card: base64url parts, raw
 // DEFLATE payload (zip "DEF"), the credential's FHIR bundle. Error texts
 // never contain card content.
-func decodeJWS(jws string, max int64) (card, error) {
+//
+// A DEFLATE payload inflates to at most *left bytes, which it then takes
+// from *left; errInflated past them.
+func decodeJWS(jws string, left *int64) (card, error) {
 	var c card
 	parts := strings.Split(strings.TrimSpace(jws), ".")
 	if len(parts) != 3 {
@@ -290,13 +389,14 @@ func decodeJWS(jws string, max int64) (card, error) {
 	c.signed = []byte(parts[0] + "." + parts[1])
 	if c.header.Zip == "DEF" {
 		var out bytes.Buffer
-		n, err := out.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(pb)), max+1))
+		n, err := out.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(pb)), *left+1))
 		if err != nil {
 			return c, errors.New("bad DEFLATE payload")
 		}
-		if n > max {
-			return c, errors.New("payload larger than the size limit")
+		if n > *left {
+			return c, errInflated
 		}
+		*left -= n
 		pb = out.Bytes()
 	}
 	if off, ok := checkDepth(pb, MaxDepth); !ok {

@@ -37,7 +37,8 @@ func newIssuer(t testing.TB) issuer {
 	// kid is the JWK thumbprint (RFC 7638), as the SHC spec asks.
 	th := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`))
 	kid := b64.EncodeToString(th[:])
-	return issuer{key: k, kid: kid, jwks: JWKS{Keys: []JWK{{Kty: "EC", Kid: kid, Use: "sig", Alg: "ES256", Crv: "P-256", X: x, Y: y}}}}
+	keys := JWKS{Keys: []JWK{{Kty: "EC", Kid: kid, Use: "sig", Alg: "ES256", Crv: "P-256", X: x, Y: y}}}
+	return issuer{key: k, kid: kid, jwks: keys.ForIssuer("https://issuer.example.org")}
 }
 
 // unsignedCard is a compact JWS card with bundle inside and a dummy signature.

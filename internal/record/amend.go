@@ -69,8 +69,8 @@ func AmendmentRequest(p Profile, entries []Entry, provider string, lang i18n.Lan
 // says renders what an entry states, on one line.
 func says(e Entry) string {
 	parts := []string{e.Title}
-	if e.Text != "" {
-		parts = append(parts, e.Text)
+	if t := e.ResultText(); t != "" {
+		parts = append(parts, t)
 	}
 	if e.Status != "" {
 		parts = append(parts, e.Status)

@@ -74,6 +74,19 @@ func TestOldBillingEntriesReadAsBilling(t *testing.T) {
 	if got, _ := b.Get(other.ID); got.Kind != KindOther {
 		t.Fatalf("a non-billing other became %q", got.Kind)
 	}
+	if got := b.Stale(); len(got) != 1 || got[0] != old.ID {
+		t.Fatalf("stale %v, want the old billing entry", got)
+	}
+	noted, _ := b.Get(old.ID)
+	noted.Notes = []Note{{ID: "n", Text: "paid"}}
+	if b.Update(noted); len(b.Stale()) != 1 {
+		t.Fatal("a note made a stale entry look fresh")
+	}
+	fresh := noted
+	fresh.Title = "Office visit"
+	if b.Update(fresh); len(b.Stale()) != 0 {
+		t.Fatal("a re-projected entry is still stale")
+	}
 	if n := b.KindCounts("p")[KindBilling]; n != 1 {
 		t.Fatalf("billing count %d", n)
 	}

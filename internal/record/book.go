@@ -30,6 +30,7 @@ type Book struct {
 	unsorted  bool
 	idx       index
 	keys      map[*Entry]entryKeys
+	stale     map[string]bool // entries whose stored projection is older than Project's (see Stale)
 }
 
 // entryKeys are derived once per entry for trends and the summary.
@@ -48,6 +49,7 @@ func NewBook() *Book {
 		ident:     map[string]*Entry{},
 		idx:       newIndex(),
 		keys:      map[*Entry]entryKeys{},
+		stale:     map[string]bool{},
 	}
 }
 
@@ -88,8 +90,10 @@ func (b *Book) Add(e Entry) error {
 func (b *Book) insert(p *Entry) {
 	if p.Kind == KindOther && BillingTypes[p.Resource.Type] {
 		// Stored before billing had a kind of its own: the header's
-		// resource type says what it is, so no body has to be read.
+		// resource type says what it is, so no body has to be read. Its
+		// title and text are re-derived later (Stale).
 		p.Kind = KindBilling
+		b.stale[p.ID] = true
 	}
 	b.entries[p.ID] = p
 	if k := identKey(p); k != "" {
@@ -109,6 +113,7 @@ func (b *Book) insert(p *Entry) {
 
 func (b *Book) remove(p *Entry) {
 	delete(b.entries, p.ID)
+	delete(b.stale, p.ID)
 	if k := identKey(p); k != "" && b.ident[k] == p {
 		delete(b.ident, k)
 	}
@@ -117,6 +122,20 @@ func (b *Book) remove(p *Entry) {
 	}
 	b.idx.remove(p)
 	delete(b.keys, p)
+}
+
+// Stale lists the entries stored under an older projection (billing
+// resources kept as "other"), for the session to project again from their
+// resources and store.
+func (b *Book) Stale() []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	ids := make([]string, 0, len(b.stale))
+	for id := range b.stale {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // Update replaces an entry (same id).
@@ -130,8 +149,14 @@ func (b *Book) Update(e Entry) error {
 	if e.Profile == "" {
 		return ErrInvalid
 	}
+	// A change that keeps the old projection (a note, a flag) leaves a
+	// stale entry stale.
+	stale := b.stale[e.ID] && old.Title == e.Title && old.Text == e.Text
 	b.remove(old)
 	b.insert(cloneEntry(e))
+	if stale {
+		b.stale[e.ID] = true
+	}
 	return nil
 }
 

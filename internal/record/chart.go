@@ -18,15 +18,19 @@ type ChartLabels struct {
 	Unit  string // shown on the value axis
 	Range string // legend of the reference band, e.g. "Reference range"
 	Empty string // shown when there are no points
+	// Series names the two lines of a trend of pairs (blood pressure:
+	// "Systolic", "Diastolic"); unused otherwise.
+	Series [2]string
 }
 
 // LabelsFor returns the chart labels of a trend in a language.
 func LabelsFor(t Trend, lang i18n.Lang) ChartLabels {
 	return ChartLabels{
-		Title: i18n.NIn(lang, "record.chart.title", len(t.Points), t.Title, len(t.Points)),
-		Unit:  t.Unit,
-		Range: i18n.In(lang, "record.chart.range"),
-		Empty: i18n.In(lang, "record.chart.empty"),
+		Title:  i18n.NIn(lang, "record.chart.title", len(t.Points), t.Title, len(t.Points)),
+		Unit:   t.Unit,
+		Range:  i18n.In(lang, "record.chart.range"),
+		Empty:  i18n.In(lang, "record.chart.empty"),
+		Series: [2]string{i18n.In(lang, "record.chart.systolic"), i18n.In(lang, "record.chart.diastolic")},
 	}
 }
 
@@ -38,7 +42,7 @@ func LabelsFor(t Trend, lang i18n.Lang) ChartLabels {
 // references, so it passes a strict Content-Security-Policy.
 func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l ChartLabels) string {
 	width, height = max(width, 160), max(height, 100)
-	const left, right, top, bottom = 52, 14, 14, 30
+	const left, right, top, bottom = 52, 14, 28, 30
 	pw, ph := float64(width-left-right), float64(height-top-bottom)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="bp-chart" role="img" viewBox="0 0 %d %d" width="%d" height="%d" font-family="sans-serif" font-size="11">`,
@@ -59,10 +63,16 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 		return b.String()
 	}
 
-	// Value scale: the points and the reference range, padded.
+	// Value scale: the points (both numbers of pairs) and the reference
+	// range, padded.
 	lo, hi := pts[0].Value, pts[0].Value
+	pairs := 0
 	for _, p := range pts {
 		lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
+		if p.Value2 != nil && finite(*p.Value2) {
+			lo, hi = math.Min(lo, *p.Value2), math.Max(hi, *p.Value2)
+			pairs++
+		}
 	}
 	for _, r := range []*float64{refLow, refHigh} {
 		if r != nil && finite(*r) {
@@ -105,7 +115,7 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 		}
 		if bh >= bl {
 			fmt.Fprintf(&b, `<rect class="bp-ref" x="%d" y="%s" width="%s" height="%s" fill="#dcefe0"><title>%s: %s–%s %s</title></rect>`,
-				left, f1(y(bh)), f1(pw), f1(math.Max(y(bl)-y(bh), 1)), esc(l.Range), fmtV(bl), fmtV(bh), esc(l.Unit))
+				left, f1(y(bh)), f1(pw), f1(math.Max(y(bl)-y(bh), 1)), esc(l.Range), FormatValue(bl, l.Unit, refLow, refHigh), FormatValue(bh, l.Unit, refLow, refHigh), esc(l.Unit))
 		}
 	}
 
@@ -117,7 +127,7 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 			left-6, f1(y(tv)), esc(fmtV(tv)))
 	}
 	if l.Unit != "" {
-		fmt.Fprintf(&b, `<text class="bp-label" x="%d" y="%d" text-anchor="start" fill="#333">%s</text>`, 4, top-2, esc(l.Unit))
+		fmt.Fprintf(&b, `<text class="bp-label" x="%d" y="%d" text-anchor="start" fill="#333">%s</text>`, 4, top-16, esc(l.Unit))
 	}
 	dates := []time.Time{t0}
 	if span > 0 {
@@ -137,31 +147,53 @@ func TrendSVG(points []Point, refLow, refHigh *float64, width, height int, l Cha
 			f1(x(d)), height-10, anchor, d.Format("2006-01-02"))
 	}
 
-	// Line and points.
-	if len(pts) > 1 {
-		b.WriteString(`<polyline class="bp-line" fill="none" stroke="#1f5fa8" stroke-width="2" points="`)
-		for i, p := range pts {
-			if i > 0 {
-				b.WriteByte(' ')
+	// Lines and points: the first number of each point, then (for pairs,
+	// such as blood pressure) the second, as a line of its own.
+	t := Trend{Unit: l.Unit, RefLow: refLow, RefHigh: refHigh}
+	line := func(class, stroke string, val func(Point) (float64, bool)) {
+		var xy []string
+		for _, p := range pts {
+			if v, ok := val(p); ok {
+				xy = append(xy, f1(x(p.Date))+","+f1(y(v)))
 			}
-			b.WriteString(f1(x(p.Date)) + "," + f1(y(p.Value)))
 		}
-		b.WriteString(`"/>`)
+		if len(xy) > 1 {
+			fmt.Fprintf(&b, `<polyline class="%s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`, class, stroke, strings.Join(xy, " "))
+		}
+	}
+	first := func(p Point) (float64, bool) { return p.Value, true }
+	second := func(p Point) (float64, bool) {
+		if p.Value2 == nil || !finite(*p.Value2) {
+			return 0, false
+		}
+		return *p.Value2, true
+	}
+	line("bp-line", "#1f5fa8", first)
+	if pairs > 0 {
+		line("bp-line bp-line2", "#6a3d9a", second)
 	}
 	for _, p := range pts {
 		class, fill := "bp-point", "#1f5fa8"
-		switch {
-		case refHigh != nil && p.Value > *refHigh:
+		switch level, _ := p.Flag(t); {
+		case p.Value2 != nil:
+		case level == FlagHigh || level == FlagCriticalHigh:
 			class, fill = "bp-point bp-high", "#c0392b"
-		case refLow != nil && p.Value < *refLow:
+		case level == FlagLow || level == FlagCriticalLow:
 			class, fill = "bp-point bp-low", "#c0392b"
+		case FlagShown(level):
+			class, fill = "bp-point bp-flag", "#c0392b"
 		}
-		unit := p.Unit
-		if unit == "" {
-			unit = l.Unit
+		label := p.Date.Format("2006-01-02") + ": " + p.Text(t)
+		fmt.Fprintf(&b, `<circle class="%s" cx="%s" cy="%s" r="4" fill="%s"><title>%s</title></circle>`,
+			class, f1(x(p.Date)), f1(y(p.Value)), fill, esc(label))
+		if v, ok := second(p); ok {
+			fmt.Fprintf(&b, `<rect class="bp-point bp-point2" x="%s" y="%s" width="7" height="7" fill="#6a3d9a"><title>%s</title></rect>`,
+				f1(x(p.Date)-3.5), f1(y(v)-3.5), esc(label))
 		}
-		fmt.Fprintf(&b, `<circle class="%s" cx="%s" cy="%s" r="4" fill="%s"><title>%s: %s %s</title></circle>`,
-			class, f1(x(p.Date)), f1(y(p.Value)), fill, p.Date.Format("2006-01-02"), esc(fmtV(p.Value)), esc(unit))
+	}
+	if pairs > 0 && l.Series[0] != "" {
+		fmt.Fprintf(&b, `<text class="bp-label" x="%s" y="%d" text-anchor="end" fill="#1f5fa8">%s</text>`, f1(left+pw), top-16, esc("● "+l.Series[0]))
+		fmt.Fprintf(&b, `<text class="bp-label" x="%s" y="%d" text-anchor="end" fill="#6a3d9a">%s</text>`, f1(left+pw), top-4, esc("■ "+l.Series[1]))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

@@ -20,6 +20,7 @@ const (
 	RecordFile     RecordType = 'F'
 	RecordQuestion RecordType = 'Q'
 	RecordShared   RecordType = 'S' // a share link made on this device
+	RecordDraft    RecordType = 'D' // a form left unsaved (draft.go)
 )
 
 // headerVersion is the first byte of every JSON header: profiles, files,
@@ -44,6 +45,7 @@ type Header struct {
 	File     *FileInfo
 	Question *Question
 	Shared   *SharedLink
+	Draft    *Draft
 }
 
 // EncodeEntry splits an entry into the small header the vault keeps in
@@ -119,6 +121,9 @@ func DecodeHeader(b []byte) (Header, error) {
 	case RecordShared:
 		h.Shared = new(SharedLink)
 		err = json.Unmarshal(data, h.Shared)
+	case RecordDraft:
+		h.Draft = new(Draft)
+		err = json.Unmarshal(data, h.Draft)
 	default:
 		return Header{}, ErrHeaderType
 	}

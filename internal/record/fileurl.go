@@ -35,3 +35,22 @@ func FileSHA256(url string) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// InlineTextMax is the largest plain-text or HTML attachment a resource
+// keeps as data: such an attachment is the text of a note, which the entry
+// shows, not a document to open. Any other attachment with data becomes a
+// file when imported.
+const InlineTextMax = 256 << 10
+
+// InlineText reports whether an attachment of this media type and size
+// stays in its resource (see InlineTextMax).
+func InlineText(contentType string, size int) bool {
+	if i := strings.IndexByte(contentType, ';'); i >= 0 {
+		contentType = contentType[:i]
+	}
+	switch strings.ToLower(strings.TrimSpace(contentType)) {
+	case "text/plain", "text/html":
+		return size <= InlineTextMax
+	}
+	return false
+}

@@ -18,3 +18,14 @@ func TestFileURL(t *testing.T) {
 		t.Error("accepts what is not a file URL")
 	}
 }
+
+func TestProjectMediaBinary(t *testing.T) {
+	p, err := Project(mustParse(t, []byte(`{"resourceType":"Media","status":"completed","createdDateTime":"2024-03-07","modality":{"text":"Photo"},"content":{"contentType":"image/png","title":"Rash"}}`)))
+	if err != nil || p.Kind != KindDocument || p.Title != "Rash" || p.Text != "Photo" || p.Date.Format("2006-01-02") != "2024-03-07" {
+		t.Errorf("%+v %v", p, err)
+	}
+	p, err = Project(mustParse(t, []byte(`{"resourceType":"Binary","contentType":"application/pdf"}`)))
+	if err != nil || p.Kind != KindDocument || p.Text != "application/pdf" {
+		t.Errorf("%+v %v", p, err)
+	}
+}

@@ -1,6 +1,10 @@
 package record
 
-import "strings"
+import (
+	"strings"
+
+	"backpack/internal/i18n"
+)
 
 // Flag levels of a result: how it compares with its reference, as the
 // source says (Observation.interpretation, C-CDA interpretationCode) or, when
@@ -82,9 +86,29 @@ func InterpFlag(interp string) (level, text string) {
 	return FlagOther, interp
 }
 
-// Flag is InterpFlag of the projection's Interp.
-func (p Projection) Flag() (level, text string) { return InterpFlag(p.Interp) }
+// ResultFlag is the result's flag (Entry.Flag is an error flag): the
+// source's (InterpFlag of Interp), else what the reference range says of a
+// plain number.
+func (p Projection) ResultFlag() (level, text string) {
+	if p.Interp == "" && p.Value != nil && p.Value2 == nil && p.Comparator == "" {
+		return InterpFlag(computeInterp(*p.Value, p.RefLow, p.RefHigh))
+	}
+	return InterpFlag(p.Interp)
+}
 
 // FlagShown reports whether a level is shown as a badge (anything but
 // normal and none).
 func FlagShown(level string) bool { return level != FlagNone && level != FlagNormal }
+
+// FlagLabels are a flag's badge text and its longer explanation in lang
+// ("Low", "Lower than the reference range"); for FlagOther the source's own
+// words. Both are "" for FlagNone and FlagNormal.
+func FlagLabels(level, text string, lang i18n.Lang) (badge, long string) {
+	switch level {
+	case FlagNone, FlagNormal:
+		return "", ""
+	case FlagOther:
+		return text, i18n.In(lang, "record.flag.other.long", text)
+	}
+	return i18n.In(lang, "record.flag."+level), i18n.In(lang, "record.flag."+level+".long")
+}

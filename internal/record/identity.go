@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 
 	"backpack/internal/fhir"
@@ -84,18 +86,89 @@ func identityTree(r fhir.Resource, prov Provenance, root *jnode, whole bool, pro
 	if err != nil { // a Patient without id
 		return identityHash("raw", typ, string(r.JSON))
 	}
-	return contentIdentity(typ, p, numText(root, "valueQuantity", "value"))
+	return contentIdentity(typ, p, root)
 }
 
-func contentIdentity(typ string, p Projection, value string) string {
-	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), p.Text}
+// contentIdentity hashes what a resource says (rule 3 of Identity).
+func contentIdentity(typ string, p Projection, m any) string {
+	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), legacyText(m, p)}
 	for _, c := range p.Codes {
 		parts = append(parts, c.System+"|"+c.Code)
 	}
 	if p.Value != nil {
-		parts = append(parts, value)
+		parts = append(parts, numText(m, "valueQuantity", "value"))
 	}
 	return identityHash(parts...)
+}
+
+// legacyText is the text projections gave a numeric result before
+// FormatValue (numbers as written up to 3 decimals, longer ones rounded to
+// 2; "7.2%"): content identities hash it, so that they stay what they were
+// and a file imported again adds nothing twice.
+func legacyText(m any, p Projection) string {
+	if p.Value == nil {
+		return p.Text
+	}
+	legacyNum := func(s string) string {
+		if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 3 && !strings.ContainsAny(s, "eE") {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+			}
+		}
+		return s
+	}
+	unit := func(q any) string { return prettyUnit(firstNonEmpty(str(q, "unit"), str(q, "code"))) }
+	quantity := func(q any) string {
+		text := legacyNum(numText(q, "value"))
+		if c := str(q, "comparator"); c != "" && len(c) <= 2 {
+			text = c + " " + text
+		}
+		switch u := unit(q); u {
+		case "":
+		case "%":
+			text += u
+		default:
+			text += " " + u
+		}
+		return text
+	}
+	var text string
+	if v, ok := num(m, "valueQuantity", "value"); ok && finite(v) {
+		text = quantity(get(m, "valueQuantity"))
+	} else {
+		var sys, dia, first any
+		for _, c := range arr(m, "component") {
+			switch {
+			case conceptHas(get(c, "code"), loincSystolic):
+				sys = c
+			case conceptHas(get(c, "code"), loincDiastolic):
+				dia = c
+			}
+			if v, ok := num(c, "valueQuantity", "value"); ok && finite(v) && first == nil {
+				first = c
+			}
+		}
+		switch {
+		case p.Value2 != nil && sys != nil && dia != nil:
+			text = legacyNum(numText(sys, "valueQuantity", "value")) + "/" + legacyNum(numText(dia, "valueQuantity", "value"))
+			if u := unit(get(sys, "valueQuantity")); u != "" {
+				text += " " + u
+			}
+		case first != nil:
+			text = quantity(get(first, "valueQuantity"))
+			if name := conceptTitle(get(first, "code")); name != "" {
+				text = name + ": " + text
+			}
+		default:
+			return p.Text
+		}
+	}
+	if p.RefLow == nil && p.RefHigh == nil {
+		if rt := strings.TrimSpace(str(m, "referenceRange", 0, "text")); rt != "" && text != "" {
+			text += " (" + rt + ")"
+		}
+	}
+	return clip(oneLine(text), maxText)
 }
 
 type identPair struct{ system, value string }
@@ -220,14 +293,7 @@ func identityMap(r fhir.Resource, prov Provenance) string {
 	if err != nil { // a Patient without id
 		return identityHash("raw", typ, string(r.JSON))
 	}
-	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), p.Text}
-	for _, c := range p.Codes {
-		parts = append(parts, c.System+"|"+c.Code)
-	}
-	if p.Value != nil {
-		parts = append(parts, numText(m, "valueQuantity", "value"))
-	}
-	return identityHash(parts...)
+	return contentIdentity(typ, p, m)
 }
 
 func identityHash(parts ...string) string {

@@ -130,6 +130,10 @@ func projectObj(m any, typ string) (p Projection, err error) {
 		p = projectDocument(m)
 	case "Composition":
 		p = projectComposition(m)
+	case "Media":
+		p = projectMedia(m)
+	case "Binary":
+		p = projectBinary(m)
 	case "CarePlan":
 		p = projectCarePlan(m)
 	case "Goal":
@@ -252,6 +256,9 @@ func projectObservation(m any) Projection {
 		}
 	}
 	p.Interp = interpretation(m)
+	if p.Interp == "" && p.Value2 != nil {
+		p.Interp = componentInterpretation(m)
+	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = computeInterp(*p.Value, p.RefLow, p.RefHigh)
 	}
@@ -457,6 +464,23 @@ func interpretation(m any) string {
 		}
 	}
 	return ""
+}
+
+// componentInterpretation is, for a pair read from components (blood
+// pressure), the flag of a component: the first that is not normal, else
+// the first given.
+func componentInterpretation(m any) string {
+	first := ""
+	for _, c := range arr(m, "component") {
+		s := interpretation(c)
+		if level, _ := InterpFlag(s); FlagShown(level) {
+			return s
+		}
+		if first == "" {
+			first = s
+		}
+	}
+	return first
 }
 
 // computeInterp flags a value against its reference range: "H", "L", "N",

@@ -137,19 +137,25 @@ func (p Projection) ValueText() string {
 // RangeText is the reference range ("150–350 10*9/L", "≥ 40 mg/dL",
 // "≤ 200 mg/dL"), or "".
 func (p Projection) RangeText() string {
+	if s := p.RangeNumbers(); s != "" {
+		return withUnit(s, p.Unit)
+	}
+	return ""
+}
+
+// RangeNumbers is RangeText without the unit ("150–350"), for tables
+// whose result column shows it.
+func (p Projection) RangeNumbers() string {
 	f := func(v float64) string { return FormatValue(v, p.Unit, p.RefLow, p.RefHigh) }
-	var s string
 	switch lo, hi := p.RefLow, p.RefHigh; {
 	case lo != nil && hi != nil:
-		s = f(*lo) + "–" + f(*hi)
+		return f(*lo) + "–" + f(*hi)
 	case lo != nil:
-		s = "≥ " + f(*lo)
+		return "≥ " + f(*lo)
 	case hi != nil:
-		s = "≤ " + f(*hi)
-	default:
-		return ""
+		return "≤ " + f(*hi)
 	}
-	return withUnit(s, p.Unit)
+	return ""
 }
 
 // ResultText is what a list shows of a result: ValueText, or the

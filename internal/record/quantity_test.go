@@ -3,6 +3,7 @@ package record
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"backpack/internal/fhir"
@@ -77,7 +78,7 @@ func TestProjectValues(t *testing.T) {
 		{"lab-novalue.json", "", "", "", FlagNone, ""},
 	} {
 		p := projectFile(t, c.file)
-		level, ft := p.Flag()
+		level, ft := p.ResultFlag()
 		if p.ValueText() != c.value || p.RangeText() != c.rng || p.Text != c.text || level != c.level || ft != c.flagText {
 			t.Errorf("%s: value %q range %q text %q flag %q %q\nwant %q %q %q %q %q", c.file,
 				p.ValueText(), p.RangeText(), p.Text, level, ft, c.value, c.rng, c.text, c.level, c.flagText)
@@ -115,5 +116,41 @@ func TestInterpFlag(t *testing.T) {
 		if got := normInterp(c.code, c.display, c.text); got != c.want {
 			t.Errorf("normInterp(%q, %q, %q) = %q, want %q", c.code, c.display, c.text, got, c.want)
 		}
+	}
+}
+
+// A trend of blood pressures keeps both numbers of each reading and draws
+// them as two lines; a source's flag colours its point.
+func TestTrendPairs(t *testing.T) {
+	b := NewBook()
+	bp := projectFile(t, "bp-computed.json")
+	for i, d := range []string{"2019-03-04", "2020-03-04"} {
+		p := bp
+		p.Date = day(d)
+		if err := b.Add(Entry{ID: "bp" + d, Profile: "p", Projection: p, Created: day(d)}); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	lx := projectFile(t, "lab-lx.json")
+	if err := b.Add(Entry{ID: "plt", Profile: "p", Projection: lx, Created: day("2008-03-19")}); err != nil {
+		t.Fatal(err)
+	}
+	tr := b.Trend("p", TrendKey(Entry{Projection: bp}))
+	if len(tr.Points) != 2 || tr.Points[0].Value2 == nil || tr.Points[0].Text(tr) != "125/75 mmHg" {
+		t.Fatalf("trend %+v", tr)
+	}
+	svg := TrendSVG(tr.Points, tr.RefLow, tr.RefHigh, 600, 300, LabelsFor(tr, "en"))
+	for _, want := range []string{`class="bp-line"`, `class="bp-line bp-line2"`, "<title>2020-03-04: 125/75 mmHg</title>", "Systolic", "Diastolic"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("blood pressure chart lacks %q", want)
+		}
+	}
+	if strings.Contains(svg, "124.6") {
+		t.Error("chart shows a computed number whole")
+	}
+	pt := b.Trend("p", "777-3")
+	svg = TrendSVG(pt.Points, pt.RefLow, pt.RefHigh, 600, 300, LabelsFor(pt, "en"))
+	if level, _ := pt.Points[0].Flag(pt); level != FlagLow || !strings.Contains(svg, "bp-point bp-low") {
+		t.Errorf("flagged point: %q %s", level, svg)
 	}
 }

@@ -184,6 +184,9 @@ func refProjectObservation(m refObj) Projection {
 		}
 	}
 	p.Interp = refInterpretation(m)
+	if p.Interp == "" && p.Value2 != nil {
+		p.Interp = componentInterpretation(m)
+	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = refComputeInterp(*p.Value, p.RefLow, p.RefHigh)
 	}
@@ -998,7 +1001,7 @@ func refIdentity(r fhir.Resource, prov Provenance) string {
 	if err != nil {
 		return refIdentityHash("raw", typ, string(r.JSON))
 	}
-	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), p.Text}
+	parts := []string{"content", typ, p.Title, p.Date.UTC().Format("2006-01-02T15:04:05"), legacyText(m, p)}
 	for _, c := range p.Codes {
 		parts = append(parts, c.System+"|"+c.Code)
 	}

@@ -59,8 +59,8 @@ func (b *Book) SummaryAt(profile string, now time.Time) Summary {
 				s.Immunizations = append(s.Immunizations, *p)
 			}
 		case KindLab, KindVital:
-			if st == "entered-in-error" || st == "cancelled" {
-				continue
+			if st == "entered-in-error" || st == "cancelled" || p.NoValue() {
+				continue // a row that came with no value is not a result
 			}
 			k := string(p.Kind) + "\x00" + b.keys[p].trend
 			if latest[k] {
@@ -137,11 +137,36 @@ func trendKey(e Entry, foldedTitle string) string {
 
 // Point is one result in a trend.
 type Point struct {
-	Date    time.Time
-	Value   float64
-	Unit    string
-	Interp  string
-	EntryID string
+	Date       time.Time
+	Value      float64
+	Value2     *float64 // the second number of a pair (the diastolic of a blood pressure)
+	Comparator string
+	Unit       string
+	Interp     string
+	EntryID    string
+}
+
+// Text is the point's value as people read it (see Projection.ValueText),
+// in the trend's unit when the point has none.
+func (pt Point) Text(t Trend) string {
+	unit := pt.Unit
+	if unit == "" {
+		unit = t.Unit
+	}
+	v := pt.Value
+	return Projection{Value: &v, Value2: pt.Value2, Comparator: pt.Comparator, Unit: unit, RefLow: t.RefLow, RefHigh: t.RefHigh}.ValueText()
+}
+
+// Flag is the point's flag (see InterpFlag): its own, else as the trend's
+// reference range says.
+func (pt Point) Flag(t Trend) (level, text string) {
+	if pt.Interp != "" {
+		return InterpFlag(pt.Interp)
+	}
+	if pt.Value2 != nil || pt.Comparator != "" {
+		return FlagNone, ""
+	}
+	return InterpFlag(computeInterp(pt.Value, t.RefLow, t.RefHigh))
 }
 
 // Trend is the series of one repeated lab test or vital sign.
@@ -174,7 +199,7 @@ func (b *Book) Trend(profile, key string) Trend {
 		if !ranged && (p.RefLow != nil || p.RefHigh != nil) {
 			t.RefLow, t.RefHigh, ranged = cloneF(p.RefLow), cloneF(p.RefHigh), true
 		}
-		t.Points = append(t.Points, Point{Date: p.Date, Value: *p.Value, Unit: p.Unit, Interp: p.Interp, EntryID: p.ID})
+		t.Points = append(t.Points, Point{Date: p.Date, Value: *p.Value, Value2: cloneF(p.Value2), Comparator: p.Comparator, Unit: p.Unit, Interp: p.Interp, EntryID: p.ID})
 	}
 	slices.Reverse(t.Points)
 	return t

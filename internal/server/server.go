@@ -52,7 +52,7 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css"},
+		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css"},
 		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),
@@ -132,9 +132,17 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
 	}
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentTypes[".txt"])
+		io.WriteString(w, Robots)
+	})
 	mux.Handle("/", compressedPages(pages))
 	return SecurityHeaders(mux), nil
 }
+
+// Robots is /robots.txt: the pages may be indexed (they hold no one's
+// records: those stay on the device), the share API not.
+const Robots = "User-agent: *\nDisallow: /api/\n"
 
 // webFiles serves the files under /web/: text files from memory, others
 // from disk, choosing a precompressed .br or .gz sibling when the client
@@ -240,16 +248,23 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src
 	"worker-src 'self'; manifest-src 'self'; frame-src 'self' blob:; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// securityHeaders are the headers of every response, in order.
+var securityHeaders = [][2]string{
+	{"Content-Security-Policy", CSP},
+	{"X-Content-Type-Options", "nosniff"},
+	{"Referrer-Policy", "no-referrer"},
+	{"X-Frame-Options", "DENY"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Permissions-Policy", "geolocation=(), microphone=(), interest-cohort=()"},
+}
+
 // SecurityHeaders adds the security headers to every response.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "geolocation=(), microphone=(), interest-cohort=()")
+		for _, kv := range securityHeaders {
+			h.Set(kv[0], kv[1])
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -65,6 +65,19 @@ func TestHeadersEverywhere(t *testing.T) {
 
 // The MDC worker's script is served from the embedded source, as
 // JavaScript, and the service worker precaches it.
+// robots.txt is served (go-app's proxy answered 500 and logged an error).
+func TestRobots(t *testing.T) {
+	h, err := New(Config{WebDir: testWeb(t), Version: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := get(t, h, "/robots.txt")
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || string(b) != Robots || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("robots.txt: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), b)
+	}
+}
+
 func TestMDCWorker(t *testing.T) {
 	h, err := New(Config{WebDir: testWeb(t), Version: "v1"})
 	if err != nil {
@@ -177,6 +190,27 @@ func TestStaticSite(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("static site lacks %s", f)
 		}
+	}
+	// The same policy as serve's headers: a _headers file, and a meta tag
+	// first in every page for hosts that ignore it.
+	hf, _ := os.ReadFile(filepath.Join(out, "_headers"))
+	for _, want := range []string{"/*\n", "  Content-Security-Policy: " + CSP + "\n", "  X-Frame-Options: DENY\n", "  X-Content-Type-Options: nosniff\n"} {
+		if !strings.Contains(string(hf), want) {
+			t.Errorf("_headers lacks %q:\n%s", want, hf)
+		}
+	}
+	for _, page := range []string{"index.html", "about.html"} {
+		b, _ := os.ReadFile(filepath.Join(out, page))
+		meta := strings.Index(string(b), `<meta http-equiv="Content-Security-Policy" content="`+MetaCSP+`">`)
+		if script := strings.Index(string(b), "<script"); meta < 0 || script < meta {
+			t.Errorf("%s: CSP meta tag at %d, first script at %d", page, meta, script)
+		}
+	}
+	if !strings.Contains(MetaCSP, "script-src 'self' 'wasm-unsafe-eval'") || strings.Contains(MetaCSP, "frame-ancestors") {
+		t.Errorf("meta CSP %q", MetaCSP)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "robots.txt")); string(b) != Robots {
+		t.Errorf("robots.txt %q", b)
 	}
 	if err := Static(t.TempDir(), t.TempDir()); err != ErrNoWasm {
 		t.Errorf("no wasm: %v", err)

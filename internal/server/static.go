@@ -36,18 +36,64 @@ func Static(out, webDir string) error {
 	if err := app.GenerateStaticWebsite(out, AppHandler(version, st.Size())); err != nil {
 		return fmt.Errorf("server: static site: %w", err)
 	}
+	if err := metaCSP(out); err != nil {
+		return err
+	}
 	if err := copyDir(filepath.Join(out, version, "web"), webDir); err != nil {
 		return err
 	}
-	for _, p := range []string{seipd.WorkerPath, "/" + version + seipd.WorkerPath} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(p))), 0o755); err != nil {
+	for name, body := range map[string]string{
+		strings.TrimPrefix(seipd.WorkerPath, "/"): seipd.WorkerJS,
+		version + seipd.WorkerPath:                seipd.WorkerJS,
+		"robots.txt":                              Robots,
+		"_headers":                                headersFile(),
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(name))), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/"))), []byte(seipd.WorkerJS), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte(body), 0o644); err != nil {
 			return err
 		}
 	}
 	return staticSite(out, version, AppHandler(version, st.Size()))
+}
+
+// metaCSP puts the policy in a meta tag at the top of every page of out,
+// for hosts that send no headers of their own (a meta policy cannot forbid
+// framing: _headers does that where the host reads it). It comes before
+// every script and style, so that it covers them.
+func metaCSP(out string) error {
+	const charset = `<meta charset="UTF-8">`
+	return filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".html" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		i := strings.Index(string(b), charset)
+		if i < 0 {
+			return fmt.Errorf("server: static site: %s has no %s to put the policy after", filepath.Base(p), charset)
+		}
+		i += len(charset)
+		page := string(b[:i]) + `<meta http-equiv="Content-Security-Policy" content="` + MetaCSP + `">` + string(b[i:])
+		return os.WriteFile(p, []byte(page), 0o644)
+	})
+}
+
+// MetaCSP is CSP without the directives a <meta> policy ignores.
+var MetaCSP = strings.TrimSuffix(CSP, "; frame-ancestors 'none'")
+
+// headersFile is the security headers in the _headers format that Netlify,
+// Cloudflare Pages and other static hosts read: the same as serve sends.
+func headersFile() string {
+	var b strings.Builder
+	b.WriteString("/*\n")
+	for _, kv := range securityHeaders {
+		b.WriteString("  " + kv[0] + ": " + kv[1] + "\n")
+	}
+	return b.String()
 }
 
 func copyDir(dst, src string) error {

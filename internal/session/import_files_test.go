@@ -231,3 +231,19 @@ func TestImportAttachesHeldEntry(t *testing.T) {
 		t.Errorf("after unlock: %d attachments", n)
 	}
 }
+
+// A file whose stated SHA-256 is not that of its bytes is refused, and
+// nothing of the import is stored.
+func TestImportFileHashChecked(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSession(t)
+	prof := &record.Profile{Name: "Ana"}
+	entries, files := importFixture(t, "ccda-nonxml.xml")
+	files[0].SHA256 = strings.Repeat("0", 64)
+	if _, _, err := s.Import(ctx, prof, entries, files...); err == nil {
+		t.Fatal("import with a wrong file hash succeeded")
+	}
+	if n := len(s.Book().Profiles()); n != 0 {
+		t.Errorf("%d profiles after a refused import", n)
+	}
+}

@@ -33,6 +33,7 @@ type Session struct {
 	mu      sync.Mutex
 	corrupt int                          // records that failed to decrypt or decode at unlock
 	shared  map[string]record.SharedLink // share links made on this device, by id
+	drafts  map[string]record.Draft      // forms left unsaved, by form key
 }
 
 // Create makes a new vault in store and returns it unlocked with the
@@ -42,7 +43,7 @@ func Create(ctx context.Context, store vault.Store, passphrase string) (*Session
 	if err != nil {
 		return nil, "", err
 	}
-	return &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}}, recovery, nil
+	return &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}, drafts: map[string]record.Draft{}}, recovery, nil
 }
 
 // Unlock opens the vault with the passphrase and loads every header.
@@ -75,7 +76,7 @@ func load(v *vault.Vault) (*Session, error) {
 // headers: at unlock, and again when another tab changed the vault.
 func (s *Session) build() error {
 	v := s.v
-	book, shared, corrupt := record.NewBook(), map[string]record.SharedLink{}, 0
+	book, shared, drafts, corrupt := record.NewBook(), map[string]record.SharedLink{}, map[string]record.Draft{}, 0
 	headers, err := v.Headers()
 	if err != nil {
 		return err
@@ -102,6 +103,10 @@ func (s *Session) build() error {
 			book.PutQuestion(*h.Question)
 		case record.RecordShared:
 			shared[h.Shared.ID] = *h.Shared
+		case record.RecordDraft:
+			if old, dup := drafts[h.Draft.Key]; !dup || h.Draft.Updated.After(old.Updated) {
+				drafts[h.Draft.Key] = *h.Draft
+			}
 		default:
 			entries = append(entries, h)
 		}
@@ -115,7 +120,7 @@ func (s *Session) build() error {
 		corrupt += len(bad)
 	}
 	s.mu.Lock()
-	s.book, s.shared, s.corrupt = book, shared, corrupt
+	s.book, s.shared, s.drafts, s.corrupt = book, shared, drafts, corrupt
 	s.mu.Unlock()
 	return nil
 }
@@ -536,7 +541,7 @@ func (s *Session) DeleteFile(ctx context.Context, id string) error {
 type ImportFile struct {
 	Name    string
 	Type    string // MIME type
-	SHA256  string // hex; computed when empty
+	SHA256  string // hex, when known: checked against Data
 	Data    []byte
 	Entries []int
 }
@@ -661,10 +666,12 @@ func (s *Session) placeFiles(ctx context.Context, entries []record.Entry, files 
 		if prof == "" {
 			continue // attached to nothing that is stored
 		}
-		sum := f.SHA256
-		if sum == "" {
-			h := sha256.Sum256(f.Data)
-			sum = hex.EncodeToString(h[:])
+		// Computed here whatever the caller says: exports and restores
+		// check every file against it.
+		h := sha256.Sum256(f.Data)
+		sum := hex.EncodeToString(h[:])
+		if f.SHA256 != "" && f.SHA256 != sum {
+			return nil, nil, errors.New("session: an imported file's SHA-256 does not match its bytes")
 		}
 		key := prof + "\x00" + sum
 		id, ok := ids[key]

@@ -139,3 +139,11 @@ func BenchmarkRandNonce(b *testing.B) {
 		rand.Read(n[:])
 	}
 }
+
+// BenchmarkStrength is the meter's cost per keystroke for a long passphrase.
+func BenchmarkStrength(b *testing.B) {
+	p := "apple river cloud tiger lamp bread orbit velvet canyon maple ribbon 42!"
+	for b.Loop() {
+		Strength(p)
+	}
+}

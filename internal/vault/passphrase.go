@@ -4,9 +4,10 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"encoding/binary"
-	"math"
 	"strings"
-	"unicode"
+	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn"
 )
 
 // wordlist.txt is the BIP-39 English word list: 2048 common words of 3 to 8
@@ -43,32 +44,40 @@ func GeneratePassphrase() string {
 	return strings.Join(out, " ")
 }
 
-// Strength estimates how hard a passphrase is to guess: a score from 0 (very
-// weak) to 4 (strong) and the catalog key of a short reason or tip for the
-// meter (vault.strength.*). The estimate is deliberately conservative:
-// dictionary words count 11 bits, common passwords almost nothing, repeats
-// and runs (aaa, abc, 123) one bit per character.
+// Strength estimates how hard a passphrase is to guess with zxcvbn
+// (Dropbox's estimator: dictionaries of 30,000 common passwords, English
+// words, names and film titles, keyboard walks, repeats, sequences, dates and
+// l33t spellings): a score from 0 (very weak, under 10^3 guesses) to 4
+// (strong, 10^10 or more) and the catalog key of a short reason or tip for
+// the meter (vault.strength.*).
 func Strength(pass string) (score int, reason string) {
 	if pass == "" {
 		return 0, "vault.strength.empty"
 	}
-	bits, patterns := estimateBits(pass)
-	switch {
-	case bits >= 64:
-		score = 4
-	case bits >= 50:
-		score = 3
-	case bits >= 36:
-		score = 2
-	case bits >= 28:
-		score = 1
+	if len(pass) > maxEstimated {
+		pass = pass[:maxEstimated] // the estimate is quadratic in the length
+	}
+	res := zxcvbn.PasswordStrength(pass, commonHere)
+	score = res.Score
+	common, patterns := false, false
+	for _, m := range res.Sequence {
+		switch m.Pattern {
+		case "dictionary":
+			// One of the most used passwords (or a word of this app) making
+			// up most of the passphrase.
+			if (m.DictionaryName == "passwords" || m.DictionaryName == "user_inputs") && 2*len(m.Token) >= len(pass) {
+				common = true
+			}
+		case "repeat", "sequence", "spatial":
+			patterns = true
+		}
 	}
 	switch {
 	case score == 4:
 		reason = "vault.strength.strong"
-	case isCommon(pass):
+	case common:
 		reason = "vault.strength.common"
-	case len([]rune(pass)) < 10:
+	case utf8.RuneCountInString(pass) < 10:
 		reason = "vault.strength.short"
 	case patterns:
 		reason = "vault.strength.pattern"
@@ -80,141 +89,12 @@ func Strength(pass string) (score int, reason string) {
 	return score, reason
 }
 
-func isCommon(pass string) bool {
-	p := strings.ToLower(pass)
-	return commonPasswords[p] || commonPasswords[strings.TrimRightFunc(p, func(r rune) bool {
-		return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
-	})]
-}
+// maxEstimated bounds the part of a passphrase Strength looks at: longer
+// ones are strong anyway, and the estimate must stay instant as one types.
+const maxEstimated = 100
 
-// estimateBits splits pass into runs of letters, runs of digits and single
-// other characters, and adds an entropy guess for each. patterns reports
-// repeats or sequences that cost the passphrase strength.
-func estimateBits(pass string) (bits float64, patterns bool) {
-	if isCommon(pass) {
-		return 4, false
-	}
-	rs := []rune(pass)
-	for i := 0; i < len(rs); {
-		j := i + 1
-		class := runeClass(rs[i])
-		if class == classLetter || class == classDigit {
-			for j < len(rs) && runeClass(rs[j]) == class {
-				j++
-			}
-		}
-		tok := rs[i:j]
-		var b float64
-		var pat bool
-		switch class {
-		case classLetter:
-			b, pat = letterBits(tok)
-		case classDigit:
-			b, pat = digitBits(tok)
-		case classSpace:
-			b = 0 // separators between words add (almost) nothing
-		default:
-			b = 5
-		}
-		bits += b
-		patterns = patterns || pat
-		i = j
-	}
-	return bits, patterns
-}
-
-const (
-	classLetter = iota
-	classDigit
-	classSpace
-	classOther
-)
-
-func runeClass(r rune) int {
-	switch {
-	case unicode.IsLetter(r):
-		return classLetter
-	case unicode.IsDigit(r):
-		return classDigit
-	case r == ' ' || r == '-' || r == '_' || r == '.':
-		return classSpace
-	}
-	return classOther
-}
-
-func letterBits(tok []rune) (float64, bool) {
-	low := strings.ToLower(string(tok))
-	capBit := 0.0
-	if string(tok) != low {
-		capBit = 1
-	}
-	if wordSet[low] {
-		return 11 + capBit, false
-	}
-	if commonPasswords[low] {
-		return 4 + capBit, false
-	}
-	charset := 26.0
-	upper, lower, other := 0, 0, false
-	for _, r := range tok {
-		switch {
-		case unicode.IsUpper(r):
-			upper++
-		case unicode.IsLower(r):
-			lower++
-		}
-		if r > unicode.MaxASCII {
-			other = true
-		}
-	}
-	if upper > 0 && lower > 0 && !(upper == 1 && unicode.IsUpper(tok[0])) {
-		charset = 52
-	}
-	if other {
-		charset += 30
-	}
-	bits, pat := runBits(tok, math.Log2(charset), true)
-	return bits + capBit, pat
-}
-
-func digitBits(tok []rune) (float64, bool) {
-	if len(tok) == 4 && (tok[0] == '1' && tok[1] == '9' || tok[0] == '2' && tok[1] == '0') {
-		return 7, false // a year
-	}
-	return runBits(tok, math.Log2(10), false)
-}
-
-// runBits gives each character perChar bits, except one bit for a character
-// that repeats or continues a sequence (abc, 321).
-func runBits(tok []rune, perChar float64, fold bool) (float64, bool) {
-	bits, pat := perChar, false
-	for i := 1; i < len(tok); i++ {
-		a, b := tok[i-1], tok[i]
-		if fold {
-			a, b = unicode.ToLower(a), unicode.ToLower(b)
-		}
-		if b == a || b == a+1 || b == a-1 {
-			bits++
-			pat = true
-		} else {
-			bits += perChar
-		}
-	}
-	return bits, pat
-}
-
-// commonPasswords are among the most used passwords and keyboard walks.
-var commonPasswords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, p := range strings.Fields(`password passw0rd pass qwerty qwertyuiop asdf asdfgh asdfghjkl zxcvbn
-		zxcvbnm azerty letmein iloveyou admin administrator welcome monkey dragon football baseball
-		soccer hockey abc abc123 master shadow sunshine princess superman batman trustno1 whatever
-		freedom starwars login secret hello charlie donald michael jordan jennifer hunter ranger
-		buster thomas tigger robert soccer killer george computer maggie summer winter spring autumn
-		flower cheese pepper ginger cookie chocolate love lovely loveme mypassword changeme default
-		access guest test tester qazwsx zaq wsx backpack health medical doctor hospital contrasena
-		contraseña clave hola amor teamo iloveu`) {
-		m[p] = true
-	}
-	return m
-}()
+// commonHere are words zxcvbn's English lists lack but a guesser of a
+// Backpack vault would try first: the app's own words and the most common
+// Spanish passwords.
+var commonHere = strings.Fields(`backpack health medical record records vault doctor hospital salud
+	contraseña contrasena clave hola amor teamo tequiero mimamá familia secreto bienvenido`)

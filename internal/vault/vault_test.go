@@ -754,24 +754,26 @@ func TestStrength(t *testing.T) {
 	}{
 		{"", 0, 0, "vault.strength.empty"},
 		{"password", 0, 0, "vault.strength.common"},
-		{"Password1!", 0, 0, "vault.strength.common"},
+		{"Password1!", 0, 1, "vault.strength.common"},
 		{"qwerty", 0, 0, "vault.strength.common"},
+		{"iloveyou", 0, 0, "vault.strength.common"},
+		{"letmein123", 0, 1, "vault.strength.common"},
+		{"contraseña123", 0, 2, "vault.strength.common"}, // Spanish, not in zxcvbn's lists
+		{"backpack2024", 0, 2, "vault.strength.common"},  // the app's own name
 		{"aaaaaaaaaaaaaaaa", 0, 0, "vault.strength.pattern"},
 		{"abcdefghijklmnop", 0, 0, "vault.strength.pattern"},
-		{"Summer2024!", 0, 0, ""},
-		{"horse", 0, 0, "vault.strength.short"},
-		{"kX9#mQ2$vLp", 2, 3, ""},
-		{"apple river", 0, 0, ""},
-		{"apple river cloud", 1, 2, ""},
-		{"apple river cloud tiger", 2, 2, ""},
-		{"apple river cloud tiger 7 lamp", 3, 3, "vault.strength.good"},
+		{"qazwsxedcrfv", 0, 1, ""}, // a keyboard walk
+		{"Summer2024!", 0, 2, ""},
+		{"Tr0ub4dour&3", 0, 2, ""}, // l33t spelling of a word
+		{"horse", 0, 0, ""},
+		{"kX9#mQ2$vLp", 3, 4, ""},
 		{"apple river cloud tiger lamp bread", 4, 4, "vault.strength.strong"},
 		{"zq8#Lm2!vR0@pX7&", 4, 4, "vault.strength.strong"},
+		{strings.Repeat("long passphrase ", 40), 0, 4, ""}, // bounded: must return at once
 	} {
 		s, r := Strength(c.pass)
 		if s < c.min || s > c.max || (c.reason != "" && r != c.reason) {
-			bits, _ := estimateBits(c.pass)
-			t.Errorf("%q: %d %s (%.0f bits), want %d..%d %s", c.pass, s, r, bits, c.min, c.max, c.reason)
+			t.Errorf("%q: %d %s, want %d..%d %s", c.pass, s, r, c.min, c.max, c.reason)
 		}
 		if !i18n.Has(r) || !i18n.Has(fmt.Sprintf("vault.strength.%d", s)) {
 			t.Errorf("%q: reason %q not in catalog", c.pass, r)

@@ -44,6 +44,7 @@ type Document struct {
 	Patient   *fhir.Resource  // from recordTarget; nil if the document has none
 	Resources []fhir.Resource // everything else, in document order (the Patient is not repeated here)
 	Problems  []Problem       // what was odd, skipped or kept only as a note
+	Files     []File          // embedded documents, decoded (see media.go)
 	Source    string          // author organization, else custodian organization
 	Title     string          // document title
 	Date      string          // document effectiveTime as a FHIR dateTime
@@ -131,6 +132,7 @@ type conv struct {
 	visit        map[string]any // the header visit's Encounter, added last
 	visitKey     string         // its <id>s
 	encEnd       string
+	unpacked     int64 // bytes decompressed from EDs so far (see maxMedia)
 }
 
 func (c *conv) problem(sev, code, where, detail string) {
@@ -415,16 +417,13 @@ func (c *conv) nonXMLBody() {
 		c.problem("warning", ProblemBodyUnreadable, "component", "no structuredBody or nonXMLBody")
 		return
 	}
-	data, ct, ok := c.edData(t, "component/nonXMLBody/text", "text/plain")
+	att, file, ok := c.attachment(t, "component/nonXMLBody/text", "text/plain", c.doc.Title)
 	if !ok {
 		c.problem("warning", ProblemBodyUnreadable, "component/nonXMLBody/text", "nothing inline")
 		return
 	}
-	att := map[string]any{"contentType": ct, "data": data}
-	if c.doc.Title != "" {
-		att["title"] = c.doc.Title
-	}
-	c.addNote(c.root.child("code"), c.doc.Title, []any{map[string]any{"attachment": att}}, c.root, "component/nonXMLBody", c.doc.Date)
+	id := c.addNote(c.root.child("code"), c.doc.Title, []any{map[string]any{"attachment": att}}, c.root, "component/nonXMLBody", c.doc.Date)
+	c.own(file, "DocumentReference", id)
 }
 
 // ErrorCode returns the stable code of an error from Convert, for the

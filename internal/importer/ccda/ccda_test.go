@@ -1,6 +1,7 @@
 package ccda
 
 import (
+	"backpack/internal/record"
 	"bytes"
 	"embed"
 	"encoding/base64"
@@ -121,7 +122,7 @@ func TestCCD(t *testing.T) {
 
 	want := map[string]int{
 		"Condition": 3, "MedicationStatement": 1, "AllergyIntolerance": 1, "Immunization": 1,
-		"DiagnosticReport": 1, "Observation": 6, "Procedure": 1, "Encounter": 1, "CarePlan": 1, "Goal": 1,
+		"DiagnosticReport": 1, "Observation": 5, "Procedure": 1, "Encounter": 1, "CarePlan": 1, "Goal": 1,
 		"DocumentReference": 2, "Practitioner": 1, "ServiceRequest": 1,
 	}
 	got := map[string]int{}
@@ -216,11 +217,16 @@ func TestCCD(t *testing.T) {
 		{obs[1], "interpretation.0.coding.0.system", "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"},
 		{obs[1], "effectiveDateTime", "2024-03-01T08:30:00-05:00"}, // from the organizer
 		{obs[2], "category.0.coding.0.code", "vital-signs"},
-		{obs[2], "code.coding.0.code", "8480-6"},
-		{obs[3], "valueQuantity.code", "mm[Hg]"},
-		{obs[3], "valueQuantity.unit", "mmHg"},
-		{obs[4], "category.0.coding.0.code", "social-history"},
-		{obs[4], "valueCodeableConcept.coding.0.code", "266919005"},
+		{obs[2], "code.coding.0.code", "85354-9"}, // systolic and diastolic: one blood pressure panel
+		{obs[2], "component.0.code.coding.0.code", "8480-6"},
+		{obs[2], "component.0.valueQuantity.value", "128"},
+		{obs[2], "component.1.code.coding.0.code", "8462-4"},
+		{obs[2], "component.1.valueQuantity.code", "mm[Hg]"},
+		{obs[2], "component.1.valueQuantity.unit", "mmHg"},
+		{obs[2], "identifier.1.value", "urn:uuid:c6f88322-67ad-11db-bd13-0800200c9a66"}, // the diastolic's id is kept
+		{obs[2], "effectiveDateTime", "2024-03-05"},
+		{obs[3], "category.0.coding.0.code", "social-history"},
+		{obs[3], "valueCodeableConcept.coding.0.code", "266919005"},
 		{proc, "code.coding.0.code", "80146002"},
 		{proc, "status", "completed"},
 		{proc, "performedDateTime", "2010-05-12"},
@@ -423,8 +429,13 @@ i0xLjQK</text></nonXMLBody></component></ClinicalDocument>`
 		t.Fatal(err)
 	}
 	notes := maps(t, d, "DocumentReference")
-	if len(notes) != 1 || get(notes[0], "content.0.attachment.contentType") != "application/pdf" || get(notes[0], "content.0.attachment.data") != "JVBERi0xLjQK" {
-		t.Errorf("%v", notes)
+	if len(notes) != 1 || get(notes[0], "content.0.attachment.contentType") != "application/pdf" || get(notes[0], "content.0.attachment.data") != "" {
+		t.Fatalf("%v", notes)
+	}
+	// The PDF is decoded into a file the attachment points at.
+	if len(d.Files) != 1 || string(d.Files[0].Data) != "%PDF-1.4\n" || d.Files[0].Resource != "DocumentReference/"+get(notes[0], "id") ||
+		get(notes[0], "content.0.attachment.url") != record.FileURL(d.Files[0].SHA256) || get(notes[0], "content.0.attachment.size") != "9" {
+		t.Errorf("files %+v, attachment %v", d.Files, notes[0]["content"])
 	}
 }
 

@@ -703,6 +703,7 @@ func (c *conv) results(el *node, path, category string) int {
 	orgStart, _ := c.period(el.child("effectiveTime"), path)
 	var refs []any
 	n := 0
+	mark := len(c.doc.Resources)
 	firstDate := ""
 	for i, comp := range el.children("component") {
 		for _, k := range comp.elems() {
@@ -720,6 +721,9 @@ func (c *conv) results(el *node, path, category string) int {
 				n += c.results(k, p, category)
 			}
 		}
+	}
+	if category == "vital-signs" {
+		n -= c.pairBloodPressure(mark) // systolic and diastolic: one reading
 	}
 	if category != "laboratory" || n == 0 {
 		return n
@@ -781,7 +785,7 @@ func (c *conv) observation(o *node, path, category, fallbackDate string) string 
 		start = fallbackDate
 	}
 	setPeriod(m, "effective", start, end)
-	if vals := o.children("value"); len(vals) > 0 {
+	if vals := o.children("value"); !c.bloodPressure(m, o, path) && len(vals) > 0 {
 		c.value(m, vals[0], path+"/value")
 	}
 	var interp []any

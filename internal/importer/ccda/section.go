@@ -161,11 +161,13 @@ func (c *conv) section(n *node, path string) {
 
 	switch {
 	case k == kUnknown || k == kNarrative:
-		// Kept as a note below.
+		// Kept as a note below; its images and documents are kept too.
+		c.sectionMedia(entries, path)
 	case len(entries) == 0:
 		// A structured section with no entries: keep its narrative.
 	case k == kPlan || k == kAssessment:
 		c.plan(s, entries, title)
+		c.sectionMedia(entries, path)
 	default:
 		for j, e := range entries {
 			c.entry(s, e, fmt.Sprintf("%s/entry[%d]", path, j+1))

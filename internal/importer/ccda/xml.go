@@ -14,6 +14,12 @@ import (
 // maxDepth bounds element nesting. Real C-CDA documents stay under 40.
 const maxDepth = 200
 
+// maxNodes bounds the elements, text runs and attributes of a document
+// together: each costs about 300 bytes parsed, and a small gzip of
+// "<a/>" repeated has millions of them. Real documents have about one per
+// 20 bytes: the limit lets through 30 MB of them.
+var maxNodes = 1_500_000
+
 const (
 	nsHL7  = "urn:hl7-org:v3"
 	nsXSI  = "http://www.w3.org/2001/XMLSchema-instance"
@@ -71,6 +77,7 @@ func parse(data []byte) (*node, error) {
 	var (
 		root  *node
 		stack []*node
+		nodes int
 	)
 	for {
 		tok, err := d.Token()
@@ -92,6 +99,9 @@ func parse(data []byte) (*node, error) {
 		case xml.StartElement:
 			if len(stack) >= maxDepth {
 				return nil, ErrTooDeep
+			}
+			if nodes += 1 + len(t.Attr); nodes > maxNodes {
+				return nil, fmt.Errorf("%w: more than %d elements", ErrTooLarge, maxNodes)
 			}
 			line, _ := d.InputPos()
 			n := &node{name: t.Name.Local, space: t.Name.Space, attr: t.Attr, line: line}
@@ -116,6 +126,9 @@ func parse(data []byte) (*node, error) {
 			}
 			// Runs split by comments stay separate nodes: merging them
 			// would be quadratic on hostile input.
+			if nodes++; nodes > maxNodes {
+				return nil, fmt.Errorf("%w: more than %d elements", ErrTooLarge, maxNodes)
+			}
 			p := stack[len(stack)-1]
 			p.kids = append(p.kids, &node{text: string(t)})
 		}

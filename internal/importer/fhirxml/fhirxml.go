@@ -23,6 +23,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Errors for input that cannot be converted at all.
@@ -80,12 +82,15 @@ func Convert(data []byte, opts Options) ([]byte, []Problem, error) {
 	if opts.MaxBytes > 0 && int64(len(data)) > opts.MaxBytes {
 		return nil, nil, ErrTooLarge
 	}
-	c := &converter{}
+	c := &converter{max: opts.MaxBytes}
 	root, err := c.parse(data)
+	if err == nil && c.size > c.max && c.max > 0 {
+		err = ErrTooLarge
+	}
 	if err != nil {
 		return nil, c.problems, err
 	}
-	w := &writer{c: c, buf: make([]byte, 0, len(data)/2), max: opts.MaxBytes}
+	w := &writer{c: c, buf: make([]byte, 0, c.size+64), max: opts.MaxBytes}
 	w.object(root)
 	if w.over {
 		return nil, c.problems, ErrTooLarge
@@ -133,10 +138,15 @@ type node struct {
 	kids   []*node
 	xhtml  string // kindXHTML only
 	line   int
+	json   []byte // a contained resource, already written (its kids dropped)
 }
 
 type converter struct {
+	slab     []node  // nodes are allocated a slab at a time
+	free     []*node // and reused once their resource is written
 	problems []Problem
+	max      int64 // MaxBytes
+	size     int64 // bytes of JSON written ahead (contained resources)
 }
 
 func (c *converter) problem(sev, code string, line int, detail string) {
@@ -150,13 +160,7 @@ func (c *converter) parse(data []byte) (*node, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	d.Entity = xml.HTMLEntity // &nbsp; and friends in narrative
-	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
-		switch strings.ToLower(strings.TrimSpace(label)) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return r, nil
-		}
-		return nil, errors.New("unsupported character encoding")
-	}
+	d.CharsetReader = charsetReader
 	var root *node
 	var stack []*node
 	fail := func(err error) error {
@@ -164,7 +168,7 @@ func (c *converter) parse(data []byte) (*node, error) {
 		if errors.As(err, &se) {
 			return &SyntaxError{Line: se.Line}
 		}
-		if errors.Is(err, ErrTooDeep) || errors.Is(err, ErrDoctype) {
+		if errors.Is(err, ErrTooDeep) || errors.Is(err, ErrDoctype) || errors.Is(err, ErrTooLarge) {
 			return err
 		}
 		line, _ := d.InputPos()
@@ -220,7 +224,20 @@ func (c *converter) parse(data []byte) (*node, error) {
 			c.attrs(n, t)
 			stack = append(stack, n)
 		case xml.EndElement:
+			n := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
+			if n.f == nil && len(stack) > 0 {
+				// A resource in a container (a bundle entry): write its
+				// JSON now and let its tree go, so memory holds one
+				// entry's tree at a time, not the whole bundle's.
+				w := &writer{c: c, max: c.max}
+				w.object(n)
+				n.json = w.buf
+				c.release(n)
+				if c.size += int64(len(w.buf)); w.over || (c.max > 0 && c.size > c.max) {
+					return nil, ErrTooLarge
+				}
+			}
 		case xml.CharData:
 			if len(stack) > 0 && len(bytes.TrimSpace(t)) > 0 {
 				line, _ := d.InputPos()
@@ -232,6 +249,45 @@ func (c *converter) parse(data []byte) (*node, error) {
 		return nil, fail(errors.New("no root element"))
 	}
 	return root, nil
+}
+
+// charsetReader reads the encodings XML files declare besides UTF-8: the
+// single-byte Western ones older systems write (FHIR asks for UTF-8).
+func charsetReader(label string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return r, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1":
+		return charmap.ISO8859_1.NewDecoder().Reader(r), nil
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252.NewDecoder().Reader(r), nil
+	}
+	return nil, errors.New("unsupported character encoding")
+}
+
+// newNode returns a zero node: one released earlier, or a new one.
+func (c *converter) newNode() *node {
+	if k := len(c.free); k > 0 {
+		n := c.free[k-1]
+		c.free = c.free[:k-1]
+		return n
+	}
+	if len(c.slab) == 0 {
+		c.slab = make([]node, 128)
+	}
+	n := &c.slab[0]
+	c.slab = c.slab[1:]
+	return n
+}
+
+// release gives the nodes below n back for reuse, once n is written.
+func (c *converter) release(n *node) {
+	for _, k := range n.kids {
+		c.release(k)
+		*k = node{kids: k.kids[:0]}
+		c.free = append(c.free, k)
+	}
+	n.kids = nil
 }
 
 // child resolves a start tag under p; nil means skip it (reported).
@@ -248,14 +304,17 @@ func (c *converter) child(p *node, t xml.StartElement, line int) *node {
 			c.problem("warning", ProblemRepeated, line, "second resource in "+safeName(p.name))
 			return nil
 		}
-		return &node{name: name, typ: typ, line: line}
+		n := c.newNode()
+		n.name, n.typ, n.line = name, typ, line
+		return n
 	}
 	f := p.typ.member(name)
 	if f == nil || (t.Name.Space != NamespaceFHIR && !(f.kind == kindXHTML && t.Name.Space == NamespaceXHTML)) {
 		c.problem("warning", ProblemUnknownElement, line, "unknown element "+safeName(name)+" in "+safeName(p.typ.name))
 		return nil
 	}
-	n := &node{name: name, f: f, line: line}
+	n := c.newNode()
+	n.name, n.f, n.line = name, f, line
 	switch f.kind {
 	case kindComplex:
 		n.typ = f.typ

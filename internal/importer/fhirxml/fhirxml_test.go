@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 
 // Fixtures are embedded so that the tests also run in the browser (wasm).
 //
-//go:embed testdata/*.xml
+//go:embed testdata/*.xml testdata/ips/*.xml
 var fixtures embed.FS
 
 func fixture(t testing.TB, name string) []byte {
@@ -117,6 +118,24 @@ func TestIPSBundle(t *testing.T) {
 	}
 }
 
+// Every XML example of the IPS guide converts with nothing left out, and
+// its JSON form writes back to the same.
+func TestIPSExamples(t *testing.T) {
+	names, _ := fs.Glob(fixtures, "testdata/ips/*.xml")
+	if len(names) < 30 {
+		t.Fatalf("%d examples", len(names))
+	}
+	for _, name := range names {
+		b, _ := fixtures.ReadFile(name)
+		js, ps, err := Convert(b, Options{})
+		if err != nil || len(ps) > 0 {
+			t.Errorf("%s: %v %+v", name, err, ps)
+			continue
+		}
+		roundTrip(t, name, js)
+	}
+}
+
 func TestTable(t *testing.T) {
 	tests := []struct {
 		typ, member string
@@ -209,7 +228,7 @@ func TestRefused(t *testing.T) {
 		{"no namespace", `<Patient><id value="x"/></Patient>`, ErrNotFHIR},
 		{"not a resource", `<HumanName xmlns="http://hl7.org/fhir"/>`, ErrNotFHIR},
 		{"two roots", `<Patient xmlns="http://hl7.org/fhir"/><Patient xmlns="http://hl7.org/fhir"/>`, ErrNotXML},
-		{"latin-1", `<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"/>`, ErrNotXML},
+		{"EBCDIC", `<?xml version="1.0" encoding="IBM037"?><Patient xmlns="http://hl7.org/fhir"/>`, ErrNotXML},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,6 +310,16 @@ func TestPrimitiveArrays(t *testing.T) {
 	}
 }
 
+// Files that declare a Western single-byte encoding are read too.
+func TestLatin1(t *testing.T) {
+	for _, enc := range []string{"ISO-8859-1", "windows-1252"} {
+		m, _ := convert(t, []byte(`<?xml version="1.0" encoding="`+enc+`"?><Patient xmlns="http://hl7.org/fhir"><name><given value="Jos`+"\xe9"+`"/></name></Patient>`))
+		if g := at(m, "name", 0, "given", 0); g != "José" {
+			t.Errorf("%s: given %q", enc, g)
+		}
+	}
+}
+
 func TestRootResource(t *testing.T) {
 	tests := map[string]string{
 		`<?xml version="1.0"?><!-- c --><Bundle xmlns="http://hl7.org/fhir"><type value="docu`: "Bundle",
@@ -303,5 +332,20 @@ func TestRootResource(t *testing.T) {
 		if got := RootResource([]byte(in)); got != want {
 			t.Errorf("RootResource(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Repeats that are not together (out of the schema's order) still make one
+// array, in document order.
+func TestScatteredRepeats(t *testing.T) {
+	m, _ := convert(t, []byte(`<Patient xmlns="http://hl7.org/fhir"><name>
+  <given value="Ana"/><family value="Doe"/><given value="Eva"/><prefix value="Dr"/><given value="Mia"/>
+</name><telecom><value value="1"/></telecom><gender value="female"/><telecom><value value="2"/></telecom></Patient>`))
+	name := at(m, "name", 0)
+	if g := at(name, "given"); !reflect.DeepEqual(g, []any{"Ana", "Eva", "Mia"}) || at(name, "family") != "Doe" || at(name, "prefix", 0) != "Dr" {
+		t.Errorf("name = %v", name)
+	}
+	if tc := at(m, "telecom"); len(tc.([]any)) != 2 || at(tc, 1, "value") != "2" || at(m, "gender") != "female" {
+		t.Errorf("telecom = %v, gender %v", tc, at(m, "gender"))
 	}
 }

@@ -8,6 +8,7 @@ type writer struct {
 	buf  []byte
 	max  int64
 	over bool
+	gs   []group // groups of the objects being written, innermost last
 }
 
 // group is the children of one name, in document order.
@@ -17,47 +18,61 @@ type group struct {
 	nodes []*node
 }
 
-// groups gathers n's children by name, in order of first appearance (FHIR
-// XML keeps repeats together; a name that comes back later still joins its
-// group, so JSON never gets a duplicate member).
-func groups(n *node) []group {
-	var gs []group
-	var idx map[string]int
-	for _, k := range n.kids {
-		i := -1
-		if idx != nil {
-			if j, ok := idx[k.name]; ok {
-				i = j
-			}
-		} else {
-			for j := range gs {
-				if gs[j].name == k.name {
-					i = j
-					break
-				}
-			}
+// appendGroups appends n's children grouped by name, in order of first
+// appearance. FHIR XML keeps repeats together, and then each group is a
+// piece of n.kids; a name that comes back later still joins its group (in
+// a copy), so JSON never gets a duplicate member.
+func appendGroups(gs []group, n *node) []group {
+	base := len(gs)
+	kids := n.kids
+	for i := 0; i < len(kids); {
+		j := i + 1
+		for j < len(kids) && kids[j].name == kids[i].name {
+			j++
 		}
-		if i < 0 {
-			i = len(gs)
-			gs = append(gs, group{name: k.name, f: k.f})
-			if len(gs) == 8 {
-				idx = make(map[string]int, 16)
-				for j := range gs {
-					idx[gs[j].name] = j
-				}
-			} else if idx != nil {
-				idx[k.name] = i
-			}
+		if findGroup(gs[base:], kids[i].name) >= 0 {
+			return appendScattered(gs[:base], kids)
 		}
-		gs[i].nodes = append(gs[i].nodes, k)
+		gs = append(gs, group{name: kids[i].name, f: kids[i].f, nodes: kids[i:j:j]})
+		i = j
 	}
 	return gs
+}
+
+// appendScattered groups children whose names do not come in runs.
+func appendScattered(gs []group, kids []*node) []group {
+	base := len(gs)
+	for _, k := range kids {
+		i := findGroup(gs[base:], k.name)
+		if i < 0 {
+			gs = append(gs, group{name: k.name, f: k.f})
+			i = len(gs) - 1 - base
+		}
+		gs[base+i].nodes = append(gs[base+i].nodes, k)
+	}
+	return gs
+}
+
+// findGroup returns the index of the group of that name, -1 if none. A
+// type has at most a few hundred members, and only members are kept.
+func findGroup(gs []group, name string) int {
+	for i := range gs {
+		if gs[i].name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // object writes n as a JSON object: a resource (with resourceType) when n
 // has no field definition, else an element of a complex type.
 func (w *writer) object(n *node) {
 	if w.over {
+		return
+	}
+	if n.json != nil {
+		w.buf = append(w.buf, n.json...)
+		n.json = nil // written once; let it go
 		return
 	}
 	w.buf = append(w.buf, '{')
@@ -83,7 +98,10 @@ func (w *writer) object(n *node) {
 		w.buf = append(w.buf, `"url":`...)
 		w.str(n.url)
 	}
-	for _, g := range groups(n) {
+	base := len(w.gs)
+	w.gs = appendGroups(w.gs, n)
+	for gi := base; gi < len(w.gs); gi++ {
+		g := w.gs[gi] // a copy: writing the children may grow w.gs
 		nodes := g.nodes
 		if !g.f.list && len(nodes) > 1 {
 			w.c.problem("warning", ProblemRepeated, nodes[1].line, safeName(g.name)+" appears more than once")
@@ -117,6 +135,7 @@ func (w *writer) object(n *node) {
 			w.list(g.f.list, nodes, func(c *node) { w.object(c) })
 		}
 	}
+	w.gs = w.gs[:base]
 	w.buf = append(w.buf, '}')
 	if w.max > 0 && int64(len(w.buf)) > w.max {
 		w.over = true

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -173,7 +174,7 @@ func seconds(s float64) time.Duration {
 
 // ClientIP is the default client key: the peer's IP address, with IPv6
 // addresses grouped by /64 (one host usually owns a whole /64). Behind a
-// reverse proxy, set Config.ClientKey to read the proxy's header instead.
+// reverse proxy, set Config.TrustedProxies to read the proxy's header instead.
 func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -183,10 +184,56 @@ func ClientIP(r *http.Request) string {
 	if err != nil {
 		return host
 	}
+	return addrKey(a)
+}
+
+func addrKey(a netip.Addr) string {
 	a = a.Unmap().WithZone("")
 	if a.Is6() {
 		p, _ := a.Prefix(64)
 		return p.String()
 	}
 	return a.String()
+}
+
+// ForwardedClientIP returns a client key for a server behind the reverse
+// proxies in trusted: a request from one of them is from the last address
+// of its X-Forwarded-For header that is not itself a trusted proxy (the one
+// the nearest proxy saw; what comes before it, the client can write
+// itself). A request from anyone else is keyed by ClientIP, whatever its
+// header says.
+func ForwardedClientIP(trusted []netip.Prefix) func(*http.Request) string {
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(r *http.Request) string {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		peer, err := netip.ParseAddr(host)
+		if err != nil || !isTrusted(peer) {
+			return ClientIP(r)
+		}
+		var hops []string
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			hops = append(hops, strings.Split(v, ",")...)
+		}
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // garbage: keyed as the proxy itself
+			}
+			if !isTrusted(a) {
+				return addrKey(a)
+			}
+		}
+		return addrKey(peer)
+	}
 }

