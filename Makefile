@@ -94,7 +94,7 @@ clean:
 # people build and run browser tests side by side (BACKPACK_WEB=/tmp/x make e2e-only).
 webdir:
 	@test "$(WEB)" != "web" || { echo "set WEB=/some/dir"; exit 1; }
-	mkdir -p $(WEB) && cp web/*.css web/*.svg web/*.png $(WEB)/
+	mkdir -p $(WEB) && cp web/*.css web/*.svg web/*.png web/*.dat $(WEB)/
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB)/app.wasm ./cmd/backpack
 	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -89,11 +90,55 @@ func TestDrafts(t *testing.T) {
 	xpSetInput(t, ctx, "#f-date", "2024-05-02", "input")
 	xpClick(t, ctx, "#save")
 	xpPoll(t, ctx, "entry page", `location.pathname.startsWith("/entry/")`)
+	var entry string
+	xpRun(t, ctx, chromedp.Evaluate(`location.pathname`, &entry))
+
+	// A note typed on the entry is a draft too.
+	xpSetInput(t, ctx, "#note-text", "Ask about physiotherapy", "input")
+	xpClick(t, ctx, `.nav a[href="/files"]`)
+	xpClick(t, ctx, "#leave-keep")
+	xpPoll(t, ctx, "files page", `location.pathname === "/files"`)
+	xpNav(t, ctx, entry)
+	xpRun(t, ctx, chromedp.WaitVisible("#note-draft-offer", chromedp.ByID))
+	xpClick(t, ctx, "#note-draft-restore")
+	xpPoll(t, ctx, "note restored", `document.querySelector("#note-text").value === "Ask about physiotherapy"`)
+	xpClick(t, ctx, "#note-add")
+	xpWaitText(t, ctx, "#notes", "Ask about physiotherapy")
+
 	xpNav(t, ctx, "/add/visit")
 	time.Sleep(300 * time.Millisecond)
 	if xpExists(t, ctx, "#draft-offer") {
 		t.Error("a saved form still offers its draft")
 	}
+
+	// Another person, chosen, then a reload: unlocking comes back to them.
+	xpNav(t, ctx, "/profiles")
+	xpClick(t, ctx, "#profile-add")
+	xpSetInput(t, ctx, "#profile-name", "Robin Example", "input")
+	xpSetInput(t, ctx, "#profile-birth", "2012-03-04", "input")
+	xpSetInput(t, ctx, "#profile-rel", "child", "change")
+	xpClick(t, ctx, "#profile-save")
+	xpWaitText(t, ctx, "#people", "Robin Example")
+	xpClick(t, ctx, ".person:not(.current) .switch")
+	xpPoll(t, ctx, "Robin chosen", `location.pathname === "/summary" && document.querySelector(".profile-switch").textContent.includes("Robin")`)
+	xpNav(t, ctx, "/timeline")
+	draftsReloadUnlock(t, ctx, s)
+	xpPoll(t, ctx, "back on Robin's timeline", `location.pathname === "/timeline" && document.querySelector(".profile-switch").textContent.includes("Robin")`)
+
+	// A deep link opened in a new tab: unlocking goes there, not to the summary.
+	tab, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	if err := chromedp.Run(tab, phone()); err != nil {
+		t.Fatal(err)
+	}
+	xpGo(t, tab, s.URL(entry))
+	xpPoll(t, tab, "unlock page", `location.pathname === "/unlock" && !!document.querySelector('main[data-mounted="true"] #unlock-pass')`)
+	xpSetInput(t, tab, "#unlock-pass", importTestPass, "input")
+	xpClick(t, tab, "#unlock")
+	xpPoll(t, tab, "the linked entry", `location.pathname === `+xpQuote(entry))
+	xpWaitText(t, tab, "#notes", "Ask about physiotherapy")
+	cancelTab()
+	xpRun(t, ctx, page.BringToFront())
 
 	// A new page opens at the top.
 	xpNav(t, ctx, "/more")

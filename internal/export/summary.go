@@ -367,7 +367,7 @@ func writeSummary(w io.Writer, v summaryView) error {
 <html lang="`, esc(v.Lang), `">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="`, SummaryCSP, `">
+<meta http-equiv="Content-Security-Policy" content="`+SummaryCSP+`">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Backpack">
 <title>`, esc(v.Title), `</title>

@@ -15,12 +15,13 @@ import (
 type RecordType byte
 
 const (
-	RecordEntry    RecordType = 'E'
-	RecordProfile  RecordType = 'P'
-	RecordFile     RecordType = 'F'
-	RecordQuestion RecordType = 'Q'
-	RecordShared   RecordType = 'S' // a share link made on this device
-	RecordDraft    RecordType = 'D' // a form left unsaved (draft.go)
+	RecordEntry      RecordType = 'E'
+	RecordProfile    RecordType = 'P'
+	RecordFile       RecordType = 'F'
+	RecordQuestion   RecordType = 'Q'
+	RecordShared     RecordType = 'S' // a share link made on this device
+	RecordDraft      RecordType = 'D' // a form left unsaved (draft.go)
+	RecordConnection RecordType = 'C' // a health system's portal signed in to (connection.go)
 )
 
 // headerVersion is the first byte of every JSON header: profiles, files,
@@ -39,13 +40,19 @@ var (
 // its resource's JSON (Resource.Type and Resource.ID are set); a profile
 // has everything but its Patient's JSON.
 type Header struct {
-	Type     RecordType
-	Entry    *Entry
-	Profile  *Profile
-	File     *FileInfo
-	Question *Question
-	Shared   *SharedLink
-	Draft    *Draft
+	Type       RecordType
+	Entry      *Entry
+	Profile    *Profile
+	File       *FileInfo
+	Question   *Question
+	Shared     *SharedLink
+	Draft      *Draft
+	Connection *Connection
+	// Stale is set for a result stored before its projection changed
+	// (binary version 3, JSON version 1: numbers shown as written, no
+	// pairs, raw flag codes). It reads right (see UpgradeProjection); Book.Load
+	// lists it in Stale, so that it is derived again from its resource.
+	Stale bool
 }
 
 // EncodeEntry splits an entry into the small header the vault keeps in
@@ -91,7 +98,7 @@ func DecodeHeader(b []byte) (Header, error) {
 		if err != nil {
 			return Header{}, err
 		}
-		return Header{Type: RecordEntry, Entry: e}, nil
+		return Header{Type: RecordEntry, Entry: e, Stale: b[0] == headerBinaryV3 && e.result()}, nil
 	}
 	if b[0] != headerVersion {
 		return Header{}, ErrHeaderVersion
@@ -106,7 +113,7 @@ func DecodeHeader(b []byte) (Header, error) {
 			var e Entry
 			e, err = w.entry()
 			UpgradeProjection(&e.Projection)
-			h.Entry = &e
+			h.Entry, h.Stale = &e, e.result()
 		}
 	case RecordProfile:
 		h.Profile = new(Profile)
@@ -124,6 +131,9 @@ func DecodeHeader(b []byte) (Header, error) {
 	case RecordDraft:
 		h.Draft = new(Draft)
 		err = json.Unmarshal(data, h.Draft)
+	case RecordConnection:
+		h.Connection = new(Connection)
+		err = json.Unmarshal(data, h.Connection)
 	default:
 		return Header{}, ErrHeaderType
 	}

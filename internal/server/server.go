@@ -19,6 +19,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	ui "backpack/app"
+	"backpack/internal/portal"
 	"backpack/internal/seipd"
 )
 
@@ -30,6 +31,9 @@ type Config struct {
 	WebDir  string       // directory holding app.wasm (+ .br, .gz), icons and styles
 	Version string       // app version; empty derives it from a hash of app.wasm
 	API     http.Handler // optional handler for /api/ (the share API); nil turns it off
+	// SmartClients is the deployment's SMART client ids (portal.Clients
+	// JSON), served at portal.ClientsPath; nil serves none.
+	SmartClients []byte
 }
 
 // AppHandler returns the go-app handler that renders pages, the manifest and
@@ -53,7 +57,7 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 			SVG:      "/web/icon.svg",
 		},
 		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css"},
-		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath},
+		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath, "/web/directory.dat"},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),
 		ServiceWorkerTemplate: workerJS,
@@ -132,6 +136,15 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
 	}
+	mux.HandleFunc(portal.ClientsPath, func(w http.ResponseWriter, r *http.Request) {
+		if cfg.SmartClients == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentTypes[".json"])
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(cfg.SmartClients)
+	})
 	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentTypes[".txt"])
 		io.WriteString(w, Robots)
@@ -243,8 +256,12 @@ func acceptsEncoding(header, token string) bool {
 
 // CSP is the Content-Security-Policy of every response: this origin only,
 // wasm compilation allowed, no inline scripts or styles, never framed.
+// connect-src also allows any https origin (and loopback, for a server on
+// this machine) because the person may connect to any health system's FHIR
+// server: the app itself only ever requests the one the person chose.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; connect-src 'self'; " +
+	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; " +
+	"connect-src 'self' https: http://localhost:* http://127.0.0.1:*; " + // health systems the person connects to (portal)
 	"worker-src 'self'; manifest-src 'self'; frame-src 'self' blob:; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 

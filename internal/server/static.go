@@ -42,19 +42,21 @@ func Static(out, webDir string) error {
 	if err := copyDir(filepath.Join(out, version, "web"), webDir); err != nil {
 		return err
 	}
-	for name, body := range map[string]string{
-		strings.TrimPrefix(seipd.WorkerPath, "/"): seipd.WorkerJS,
-		version + seipd.WorkerPath:                seipd.WorkerJS,
-		"robots.txt":                              Robots,
-		"_headers":                                headersFile(),
-	} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(name))), 0o755); err != nil {
+	for _, p := range []string{seipd.WorkerPath, "/" + version + seipd.WorkerPath} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(p))), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/"))), []byte(seipd.WorkerJS), 0o644); err != nil {
 			return err
 		}
 	}
+	for name, body := range map[string]string{"robots.txt": Robots, "_headers": headersFile()} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	// staticSite precompresses every text file (pages included, so the
+	// policy is in them first) and adds the caching rule to _headers.
 	return staticSite(out, version, AppHandler(version, st.Size()))
 }
 

@@ -34,6 +34,7 @@ type Session struct {
 	corrupt int                          // records that failed to decrypt or decode at unlock
 	shared  map[string]record.SharedLink // share links made on this device, by id
 	drafts  map[string]record.Draft      // forms left unsaved, by form key
+	conns   map[string]record.Connection // health systems signed in to, by id
 }
 
 // Create makes a new vault in store and returns it unlocked with the
@@ -43,7 +44,7 @@ func Create(ctx context.Context, store vault.Store, passphrase string) (*Session
 	if err != nil {
 		return nil, "", err
 	}
-	return &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}, drafts: map[string]record.Draft{}}, recovery, nil
+	return &Session{v: v, book: record.NewBook(), now: time.Now, shared: map[string]record.SharedLink{}, drafts: map[string]record.Draft{}, conns: map[string]record.Connection{}}, recovery, nil
 }
 
 // Unlock opens the vault with the passphrase and loads every header.
@@ -77,6 +78,7 @@ func load(v *vault.Vault) (*Session, error) {
 func (s *Session) build() error {
 	v := s.v
 	book, shared, drafts, corrupt := record.NewBook(), map[string]record.SharedLink{}, map[string]record.Draft{}, 0
+	conns := map[string]record.Connection{}
 	headers, err := v.Headers()
 	if err != nil {
 		return err
@@ -103,6 +105,8 @@ func (s *Session) build() error {
 			book.PutQuestion(*h.Question)
 		case record.RecordShared:
 			shared[h.Shared.ID] = *h.Shared
+		case record.RecordConnection:
+			conns[h.Connection.ID] = *h.Connection
 		case record.RecordDraft:
 			if old, dup := drafts[h.Draft.Key]; !dup || h.Draft.Updated.After(old.Updated) {
 				drafts[h.Draft.Key] = *h.Draft
@@ -112,7 +116,7 @@ func (s *Session) build() error {
 		}
 	}
 	for _, h := range entries {
-		if h.Entry == nil || book.Add(*h.Entry) != nil {
+		if h.Entry == nil || book.Load(h) != nil { // Load: an older result is listed stale
 			corrupt++
 		}
 	}
@@ -121,6 +125,7 @@ func (s *Session) build() error {
 	}
 	s.mu.Lock()
 	s.book, s.shared, s.drafts, s.corrupt = book, shared, drafts, corrupt
+	s.conns = conns
 	s.mu.Unlock()
 	return nil
 }
@@ -231,7 +236,8 @@ func (s *Session) SaveProfile(ctx context.Context, p record.Profile) (record.Pro
 	return p, err
 }
 
-// DeleteProfile removes a profile and everything in it: entries, files, questions.
+// DeleteProfile removes a profile and everything in it: entries, files,
+// questions, and the drafts typed for it.
 func (s *Session) DeleteProfile(ctx context.Context, id string) error {
 	return s.write(ctx, func() error {
 		book := s.Book()
@@ -251,9 +257,23 @@ func (s *Session) DeleteProfile(ctx context.Context, id string) error {
 		for _, q := range book.Questions(id) {
 			ids = append(ids, q.ID)
 		}
+		s.mu.Lock()
+		var drafts []string
+		for key, d := range s.drafts {
+			if d.Profile == id {
+				ids = append(ids, d.ID)
+				drafts = append(drafts, key)
+			}
+		}
+		s.mu.Unlock()
 		if err := s.v.Delete(ctx, ids...); err != nil {
 			return err
 		}
+		s.mu.Lock()
+		for _, key := range drafts {
+			delete(s.drafts, key)
+		}
+		s.mu.Unlock()
 		for _, f := range files {
 			s.v.DeleteFile(ctx, f) // chunks without a header are unreachable; best effort
 		}
