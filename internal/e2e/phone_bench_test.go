@@ -101,24 +101,22 @@ func phoneSetup(b *testing.B) *phoneSites {
 }
 
 // phoneWebDir makes a web directory: wasm as app.wasm, and webDir's
-// styles and icons.
+// other files (styles, icons, the provider directory).
 func phoneWebDir(dir, wasm string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var files []string
-	for _, pat := range []string{"*.css", "*.png", "*.svg"} {
-		m, _ := filepath.Glob(filepath.Join(webDir, pat))
-		files = append(files, m...)
-	}
+	files, _ := filepath.Glob(filepath.Join(webDir, "*"))
 	for _, f := range append(files, wasm) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
 		name := filepath.Base(f)
 		if f == wasm {
 			name = "app.wasm"
+		} else if st, err := os.Stat(f); err != nil || st.IsDir() || strings.HasPrefix(name, "app.wasm") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err

@@ -15,17 +15,18 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-// fullWeb is testWeb with the repository's styles and icons: every file
-// the pages name.
+// fullWeb is testWeb with the repository's other web files (styles,
+// icons, the provider directory): every file the pages name.
 func fullWeb(t *testing.T) string {
 	t.Helper()
 	dir := testWeb(t)
-	for _, pat := range []string{"*.css", "*.png", "*.svg", "*.dat"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "web", pat))
-		for _, f := range files {
-			if err := copyFile(filepath.Join(dir, filepath.Base(f)), f); err != nil {
-				t.Fatal(err)
-			}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "web", "*"))
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "app.wasm") {
+			continue
+		}
+		if err := copyFile(filepath.Join(dir, filepath.Base(f)), f); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return dir
