@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"sort"
@@ -73,6 +74,8 @@ type importFile struct {
 	// prep holds the entries prepared while the preview is shown; only
 	// touched with importMu held.
 	prep []record.Entry
+
+	saved func(ctx context.Context, out importOutcome) // a fetched record's connection notes the pull (connect.go)
 }
 
 type importCount struct {
@@ -106,6 +109,7 @@ func (p *ImportPage) OnNav(ctx app.Context) {
 		return
 	}
 	p.loadProfiles()
+	p.takePulled(ctx)
 }
 
 func (p *ImportPage) loadProfiles() {
@@ -374,6 +378,9 @@ func (p *ImportPage) confirm(ctx app.Context) {
 				ctx.Dispatch(func(ctx app.Context) { it.state, it.saveErr = fileNotSaved, key })
 				continue
 			}
+			if j.it.saved != nil {
+				j.it.saved(ctx, out)
+			}
 			sum.Added += out.Added
 			sum.Skipped += out.Skipped
 			if !seen[out.Profile] {
@@ -475,6 +482,7 @@ func (p *ImportPage) Render() app.UI {
 		app.Div().ID("import").Class("import").DataSet("phase", p.phase()).Body(
 			app.P().Class("muted").Text(i18n.T("importui.intro")),
 			p.renderDrop(busy),
+			app.P().Class("import-connect").Body(app.A().ID("import-connect").Href(PathConnect).Text(i18n.T("portal.link"))),
 			app.Div().ID("import-status").Class("import-status").Role("status").Aria("live", "polite").Body(
 				app.If(busy, func() app.UI {
 					bar := app.Progress().ID("import-progress").Aria("label", p.stage)

@@ -318,7 +318,7 @@ func TestImportKeysInCatalog(t *testing.T) {
 		}
 	}
 	for _, f := range []importer.Format{importer.FormatBundle, importer.FormatResource, importer.FormatNDJSON,
-		importer.FormatIPS, importer.FormatCCDA, importer.FormatSHC, importer.FormatUnknown} {
+		importer.FormatIPS, importer.FormatCCDA, importer.FormatSHC, importer.FormatPortal, importer.FormatUnknown} {
 		if !i18n.Has("import.format." + string(f)) {
 			t.Errorf("no message for format %s", f)
 		}

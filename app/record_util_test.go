@@ -32,7 +32,7 @@ func TestRecordMessages(t *testing.T) {
 	for _, s := range []string{"open", "requested", "corrected", "declined"} {
 		keys["rec.flag.status."+s] = true
 	}
-	for _, s := range []string{"manual", "fhir", "ndjson", "ips", "ccda", "shc", "restore"} {
+	for _, s := range []string{"manual", "fhir", "ndjson", "ips", "ccda", "shc", "restore", "portal"} {
 		keys["rec.source."+s] = true
 	}
 	if len(keys) < 100 {

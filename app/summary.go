@@ -104,6 +104,7 @@ func (p *SummaryPage) renderActions() app.UI {
 	return app.Div().Class("actions summary-actions no-print").Body(
 		app.A().Class("btn btn-small").Href(PathAdd).Text(i18n.T("summary.add")),
 		app.A().Class("btn btn-small btn-secondary").Href(PathImport).Text(i18n.T("summary.import")),
+		app.A().ID("to-connect").Class("btn btn-small btn-secondary").Href(PathConnect).Text(i18n.T("portal.link")),
 		app.A().ID("to-emergency").Class("btn btn-small btn-secondary").Href(PathEmergency).
 			Text(i18n.T("summary.emergency")),
 		app.Button().ID("print").Class("btn btn-small btn-secondary").Text(i18n.T("summary.print")).

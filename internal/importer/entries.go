@@ -47,7 +47,7 @@ func ProvenanceSource(f Format) string {
 	switch f {
 	case FormatBundle, FormatResource:
 		return "fhir"
-	case FormatNDJSON, FormatIPS, FormatCCDA, FormatSHC:
+	case FormatNDJSON, FormatIPS, FormatCCDA, FormatSHC, FormatPortal:
 		return string(f)
 	}
 	return "fhir"

@@ -35,6 +35,7 @@ const (
 	FormatIPS      Format = "ips"           // International Patient Summary document bundle
 	FormatCCDA     Format = "ccda"          // HL7 C-CDA XML document
 	FormatSHC      Format = "shc"           // SMART Health Card (file, numeric QR text or JWS)
+	FormatPortal   Format = "portal"        // fetched from a health system's FHIR server (internal/portal)
 	FormatUnknown  Format = "unknown"
 )
 

@@ -185,7 +185,7 @@ func TestPullWholeRecord(t *testing.T) {
 	if len(res.Counts) != len(want) {
 		t.Errorf("counts %v", res.Counts)
 	}
-	if res.Source != "Springfield Clinic" || res.File != "Springfield Clinic" || res.Format != importer.FormatBundle {
+	if res.Source != "Springfield Clinic" || res.File != "Springfield Clinic" || res.Format != importer.FormatPortal {
 		t.Errorf("source %q file %q format %q", res.Source, res.File, res.Format)
 	}
 	if len(res.Files) != 1 || !strings.Contains(string(res.Files[0].Data), "Continue lisinopril") {
@@ -206,7 +206,7 @@ func TestPullWholeRecord(t *testing.T) {
 	}
 	// Entries come out as from an imported file.
 	es := importer.ToEntries(res, "p1", time.Now())
-	if len(es) != len(res.Resources) || es[0].Provenance.System != "Springfield Clinic" {
+	if len(es) != len(res.Resources) || es[0].Provenance.System != "Springfield Clinic" || es[0].Provenance.Source != "portal" {
 		t.Errorf("entries %d provenance %+v", len(es), es[0].Provenance)
 	}
 }

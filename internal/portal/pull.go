@@ -70,8 +70,9 @@ const ProblemRefused = "portal-refused"
 // of Types for that patient (following "next" links; Observation by
 // category where the server requires it), then the Medication,
 // Practitioner, Organization… that entries reference, then DocumentReference
-// attachments. It returns them as one importer.Result (the same as an
-// imported FHIR Bundle, with Source and File set to src.Name), with a
+// attachments. It returns them as one importer.Result (read as an imported
+// FHIR Bundle, with Format FormatPortal and Source and File set to
+// src.Name, so entries say where they came from), with a
 // Problem for each refused type. tok is refreshed as needed; the returned
 // Report.Token is the one to keep. The error is non-nil only when nothing
 // more can be fetched (signed out, server unreachable, cancelled); the
@@ -480,7 +481,7 @@ func (p *puller) result() (importer.Result, error) {
 		// Nothing came: not an import error, an empty pull.
 		res, err = importer.Result{File: name, Format: importer.FormatBundle, Counts: map[string]int{}}, nil
 	}
-	res.File, res.Source = name, name
+	res.File, res.Source, res.Format = name, name, importer.FormatPortal
 	for _, r := range p.rep.Refused {
 		detail := "not given"
 		if r.Status > 0 {
