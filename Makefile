@@ -1,7 +1,9 @@
 # Backpack. `make run` builds and serves on http://localhost:8000; `make test` runs every test.
 GO        ?= go
 ADDR      ?= localhost:8000
-BROTLI_Q  ?= 9
+BROTLI_Q  ?= 11
+# Brotli outputs by content hash: quality 11 takes minutes on app.wasm, once.
+BROTLI_CACHE ?= .cache/brotli
 WASM      := web/app.wasm
 BIN       := bin/backpack
 WEB       ?= web
@@ -18,7 +20,7 @@ build: $(WASM) $(BIN)
 
 $(WASM): $(GOSRC)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./cmd/backpack
-	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) $(WASM)
+	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) -cache $(BROTLI_CACHE) $(WASM)
 
 $(BIN): $(GOSRC)
 	$(GO) build -trimpath -o $(BIN) ./cmd/backpack
@@ -31,9 +33,12 @@ static: build
 
 # deps installs what the tests need: Chromium (browser tests), GnuPG
 # (export compatibility) and Node with npm (for axe-core, the e2e suite's
-# accessibility checker, pinned in tools/axe/package-lock.json), with apt-get
-# when run as root; then axe-core itself with npm ci when it is missing.
+# accessibility checker, pinned in tools/axe/package-lock.json, and
+# Lighthouse for make bench, pinned in tools/lighthouse/package-lock.json),
+# with apt-get when run as root; then axe-core and Lighthouse themselves
+# with npm ci when they are missing.
 AXE := tools/axe/node_modules/axe-core/axe.min.js
+LIGHTHOUSE := tools/lighthouse/node_modules/lighthouse/cli/index.js
 deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -47,10 +52,14 @@ deps:
 	    echo "please install:$$missing   (Debian: sudo apt-get install$$missing)"; exit 1; \
 	  fi; \
 	fi
-	@$(MAKE) -s --no-print-directory $(AXE)
+	@$(MAKE) -s --no-print-directory $(AXE) $(LIGHTHOUSE)
 
 $(AXE): tools/axe/package-lock.json
 	cd tools/axe && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(LIGHTHOUSE): tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 vet:
@@ -68,7 +77,7 @@ test-wasm:
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e
+	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build
@@ -76,10 +85,10 @@ bench: deps build
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
 	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml
-	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e
+	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 60m ./internal/e2e
 
 clean:
-	rm -rf bin out .e2e web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules
+	rm -rf bin out .e2e .cache web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules tools/lighthouse/node_modules
 
 # webdir builds the app into another directory (WEB=/tmp/x): lets several
 # people build and run browser tests side by side (BACKPACK_WEB=/tmp/x make e2e-only).
@@ -90,4 +99,4 @@ webdir:
 	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
 
 e2e-only: $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 20m $(if $(RUN),-run '$(RUN)') ./internal/e2e
+	$(GO) test -tags e2e -count=1 -timeout 40m $(if $(RUN),-run '$(RUN)') ./internal/e2e

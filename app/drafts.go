@@ -137,7 +137,7 @@ func askLeave(href string) {
 	drafts.mu.Lock()
 	drafts.leave = href
 	drafts.mu.Unlock()
-	updateShell()
+	updateShellFocus("leave-stay")
 }
 
 func leaving() string {
@@ -168,7 +168,12 @@ func answerLeave(ctx app.Context, answer string) {
 // leaveDialog is the question the shell shows over a form with changes.
 func leaveDialog() app.UI {
 	return app.Div().ID("leave-ask").Class("leave-ask").Role("alertdialog").Aria("modal", "true").
-		Aria("labelledby", "leave-ask-title").Body(
+		Aria("labelledby", "leave-ask-title").
+		OnKeyDown(func(ctx app.Context, e app.Event) {
+			if e.Get("key").String() == "Escape" {
+				answerLeave(ctx, "stay")
+			}
+		}).Body(
 		app.Div().Class("leave-ask-box card").Body(
 			app.H2().ID("leave-ask-title").Text(i18n.T("drafts.leave.title")),
 			app.P().Text(i18n.T("drafts.leave.text")),
@@ -184,17 +189,107 @@ func leaveDialog() app.UI {
 	)
 }
 
-// draftOffer is the banner a form shows when a draft of it is kept.
-func draftOffer(d record.Draft, restore, discard app.EventHandler) app.UI {
+// formDraft is the draft of one small form of a page (a note, a question,
+// a person): a few named values.
+type formDraft struct {
+	key     string
+	profile string
+	offer   *record.Draft
+}
+
+// open starts the form key, which shows values. Opened again while on the
+// same page (the page is shown again), it returns what was typed, to put
+// back at once; otherwise a kept draft holding something else is offered.
+func (d *formDraft) open(key string, shown map[string]string) (typed map[string]string) {
+	if d.key == key {
+		drafts.mu.Lock()
+		live, ok := drafts.live[key]
+		drafts.mu.Unlock()
+		if ok {
+			return maps.Clone(live.Fields)
+		}
+		return nil
+	}
+	if d.key != "" {
+		leftForm(d.key)
+	}
+	d.key, d.offer = key, nil
+	if dr, ok := draftFor(key); ok && !sameValues(dr.Fields, shown) {
+		d.offer = &dr
+	}
+	return nil
+}
+
+// sameValues compares form values, a missing one being empty.
+func sameValues(a, b map[string]string) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// changed keeps what the form holds now.
+func (d *formDraft) changed(profile string, values map[string]string) {
+	if d.key != "" {
+		d.profile = profile
+		keepDraft(d.key, profile, values)
+	}
+}
+
+// saved forgets the draft: the form was saved.
+func (d *formDraft) saved() {
+	if d.key != "" {
+		dropDraft(d.key)
+	}
+	d.offer = nil
+}
+
+// left writes the draft to the vault: the form went off screen.
+func (d *formDraft) left() {
+	if d.key != "" {
+		leftForm(d.key)
+	}
+	d.key, d.offer = "", nil
+}
+
+// banner offers the kept draft; restore gets its values.
+func (d *formDraft) banner(id string, restore func(values map[string]string)) app.UI {
+	if d.offer == nil {
+		return nil
+	}
+	return draftOffer(id, *d.offer, func(ctx app.Context, e app.Event) {
+		if d.offer == nil {
+			return
+		}
+		vals, prof := maps.Clone(d.offer.Fields), d.offer.Profile
+		d.offer = nil
+		restore(vals)
+		keepDraft(d.key, prof, vals)
+	}, func(ctx app.Context, e app.Event) {
+		d.offer = nil
+		dropDraft(d.key)
+	})
+}
+
+// draftOffer is the banner a form shows when a draft of it is kept; id
+// prefixes its elements' ids.
+func draftOffer(id string, d record.Draft, restore, discard app.EventHandler) app.UI {
 	when := ""
 	if !d.Updated.IsZero() {
 		when = d.Updated.Local().Format("2006-01-02 15:04")
 	}
-	return app.Div().ID("draft-offer").Class("banner draft-offer").Role("status").Body(
+	return app.Div().ID(id+"-offer").Class("banner draft-offer").Role("status").Body(
 		app.Span().Text(i18n.T("drafts.offer")+" "+when),
 		app.Span().Class("draft-offer-actions").Body(
-			app.Button().ID("draft-restore").Type("button").Class("btn btn-small").Text(i18n.T("drafts.restore")).OnClick(restore),
-			app.Button().ID("draft-discard").Type("button").Class("btn btn-small btn-secondary").Text(i18n.T("drafts.discard")).OnClick(discard),
+			app.Button().ID(id+"-restore").Type("button").Class("btn btn-small").Text(i18n.T("drafts.restore")).OnClick(restore, app.EventScope(id)),
+			app.Button().ID(id+"-discard").Type("button").Class("btn btn-small btn-secondary").Text(i18n.T("drafts.discard")).OnClick(discard, app.EventScope(id)),
 		),
 	)
 }

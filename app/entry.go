@@ -42,6 +42,8 @@ type EntryPage struct {
 	confirm  bool
 	preview  string      // id of the attached file shown inline
 	cctx     app.Context // the page's own context, for async results
+
+	noteDraft, flagDraft formDraft // what is typed in the note and flag boxes (drafts.go)
 }
 
 func (p *EntryPage) OnNav(ctx app.Context) {
@@ -54,7 +56,19 @@ func (p *EntryPage) OnNav(ctx app.Context) {
 	p.ready, p.cctx = true, ctx
 	p.id = recPathID(reEntryPath, ctx.Page().URL().Path)
 	p.notice = recTakeFlash(p.id)
+	if typed := p.noteDraft.open("note:"+p.id, map[string]string{"text": ""}); typed != nil {
+		p.note = typed["text"]
+	}
+	if typed := p.flagDraft.open("flag:"+p.id, map[string]string{"text": ""}); typed != nil {
+		p.flagNote, p.flagOpen = typed["text"], typed["text"] != ""
+	}
 	p.load(ctx)
+}
+
+// OnDismount keeps what was typed in the note and flag boxes as drafts.
+func (p *EntryPage) OnDismount() {
+	p.noteDraft.left()
+	p.flagDraft.left()
 }
 
 // load reads the entry with its resource.
@@ -154,6 +168,7 @@ func (p *EntryPage) addNote(ctx app.Context, e app.Event) {
 	s, id := current(), p.id
 	p.run(ctx, func() error { _, err := s.AddNote(ctx, id, text); return err }, func(ctx app.Context) {
 		p.note = ""
+		p.noteDraft.saved()
 		p.notice = i18n.T("rec.notes.added")
 	})
 }
@@ -176,6 +191,7 @@ func (p *EntryPage) saveFlag(ctx app.Context, e app.Event) {
 	s, id := current(), p.id
 	p.run(ctx, func() error { return s.SetFlag(ctx, id, &record.ErrorFlag{Note: text}) }, func(ctx app.Context) {
 		p.flagOpen, p.flagNote = false, ""
+		p.flagDraft.saved()
 		p.notice = i18n.T("rec.flag.saved")
 	})
 }
@@ -491,7 +507,7 @@ func (p *EntryPage) renderFlag() app.UI {
 		)
 	}
 	if !p.flagOpen {
-		return nil
+		return p.flagDraft.banner("flag-draft", func(v map[string]string) { p.flagNote, p.flagOpen = v["text"], true })
 	}
 	return app.Form().ID("flag-form").Class("card").OnSubmit(p.saveFlag).Body(
 		app.H2().Text(i18n.T("rec.flag.button")),
@@ -499,7 +515,10 @@ func (p *EntryPage) renderFlag() app.UI {
 			app.Span().Text(i18n.T("rec.flag.what")),
 			app.Span().Class("field-hint").ID("flag-hint").Text(i18n.T("rec.flag.hint")),
 			app.Textarea().ID("flag-note").Rows(3).Aria("describedby", "flag-hint").Attr("value", p.flagNote).
-				OnInput(func(ctx app.Context, ev app.Event) { p.flagNote = ctx.JSSrc().Get("value").String() }),
+				OnInput(func(ctx app.Context, ev app.Event) {
+					p.flagNote = ctx.JSSrc().Get("value").String()
+					p.flagDraft.changed(p.entry.Profile, map[string]string{"text": p.flagNote})
+				}),
 		),
 		app.Div().Class("actions").Body(
 			app.Button().ID("flag-save").Type("submit").Class("btn").Disabled(p.busy).Text(i18n.T("rec.flag.save")),
@@ -528,10 +547,14 @@ func (p *EntryPage) renderNotes() app.UI {
 			)
 		})),
 		app.Form().ID("note-form").OnSubmit(p.addNote).Body(
+			app.Div().Class("slot").Body(p.noteDraft.banner("note-draft", func(v map[string]string) { p.note = v["text"] })),
 			app.Label().For("note-text").Body(
 				app.Span().Text(i18n.T("rec.notes.new")),
 				app.Textarea().ID("note-text").Rows(3).Attr("value", p.note).
-					OnInput(func(ctx app.Context, ev app.Event) { p.note = ctx.JSSrc().Get("value").String() }),
+					OnInput(func(ctx app.Context, ev app.Event) {
+						p.note = ctx.JSSrc().Get("value").String()
+						p.noteDraft.changed(p.entry.Profile, map[string]string{"text": p.note})
+					}),
 			),
 			app.Div().Body(
 				app.Button().ID("note-add").Type("submit").Class("btn btn-secondary").Disabled(p.busy).

@@ -34,9 +34,8 @@ type EntryForm struct {
 	pending  []jsFile          // files picked, stored on save
 	busy     bool
 	progress string
-	cctx     app.Context   // the component's own context, for async results
-	offer    *record.Draft // a draft of this form kept from before, offered back
-	dkey     string        // the draft's key (draftKey) for what is loaded
+	cctx     app.Context // the component's own context, for async results
+	draft    formDraft   // what is typed, kept and offered back (drafts.go)
 }
 
 // formKey identifies what the form shows.
@@ -55,11 +54,7 @@ func (f *EntryForm) OnMount(ctx app.Context) {
 func (f *EntryForm) OnUpdate(ctx app.Context) { f.load(f.cctx) }
 
 // OnDismount: leaving the form writes its draft to the vault.
-func (f *EntryForm) OnDismount() {
-	if f.dkey != "" {
-		leftForm(f.dkey)
-	}
-}
+func (f *EntryForm) OnDismount() { f.draft.left() }
 
 // load (re)starts the form when it is asked to show something else.
 func (f *EntryForm) load(ctx app.Context) {
@@ -67,21 +62,16 @@ func (f *EntryForm) load(ctx app.Context) {
 	if key == f.key {
 		return
 	}
-	if f.dkey != "" {
-		leftForm(f.dkey) // another kind or entry: the last one's draft is kept
-	}
-	f.key, f.errs, f.err, f.pending, f.busy, f.base, f.dkey = key, nil, "", nil, false, nil, ""
+	f.key, f.errs, f.err, f.pending, f.busy, f.base = key, nil, "", nil, false, nil
 	s := current()
 	if s == nil {
 		return
 	}
-	f.offer = nil
 	if f.EntryID == "" {
 		f.form = record.NewForm(f.Kind)
 		f.profile, _ = currentProfile()
 		f.loading = false
-		f.dkey = f.draftKey()
-		f.offerDraft()
+		f.openDraft()
 		return
 	}
 	f.loading = true
@@ -113,8 +103,7 @@ func (f *EntryForm) load(ctx app.Context) {
 				f.err = errorText("")
 			default:
 				f.form, f.profile, f.base = form, prof, &full
-				f.dkey = f.draftKey()
-				f.offerDraft()
+				f.openDraft()
 			}
 		})
 	})
@@ -163,60 +152,41 @@ func (f *EntryForm) draftKey() string {
 // draftFilesField holds the attached files' ids in a draft.
 const draftFilesField = "\x00files"
 
-// changed keeps what the form holds as its draft.
-func (f *EntryForm) changed() {
-	fields := maps.Clone(f.form.Fields)
-	if fields == nil {
-		fields = map[string]string{}
+// values are what the form holds, for its draft: the fields and the
+// attached files.
+func (f *EntryForm) values() map[string]string {
+	v := maps.Clone(f.form.Fields)
+	if v == nil {
+		v = map[string]string{}
 	}
-	fields[draftFilesField] = strings.Join(f.form.Files, ",")
-	if f.dkey != "" {
-		keepDraft(f.dkey, f.profile.ID, fields)
-	}
+	v[draftFilesField] = strings.Join(f.form.Files, ",")
+	return v
 }
 
-// offerDraft shows the form's kept draft, when it holds something else
-// than the form shows.
-func (f *EntryForm) offerDraft() {
-	d, ok := draftFor(f.dkey)
-	if !ok {
-		return
-	}
-	same := strings.Join(f.form.Files, ",") == d.Fields[draftFilesField]
-	for k, v := range d.Fields {
-		if k != draftFilesField && f.form.Fields[k] != v {
-			same = false
-		}
-	}
-	if !same {
-		f.offer = &d
-	}
-}
-
-func (f *EntryForm) restoreDraft(ctx app.Context, e app.Event) {
-	if f.offer == nil {
-		return
-	}
-	d := *f.offer
-	f.offer = nil
-	f.form.Fields = maps.Clone(d.Fields)
+// setValues puts a draft's values in the form (files still stored only).
+func (f *EntryForm) setValues(v map[string]string) {
+	f.form.Fields = maps.Clone(v)
 	delete(f.form.Fields, draftFilesField)
 	f.form.Files = nil
 	if s := current(); s != nil {
-		for _, id := range strings.Split(d.Fields[draftFilesField], ",") {
+		for _, id := range strings.Split(v[draftFilesField], ",") {
 			if _, ok := s.Book().File(id); ok {
-				f.form.Files = append(f.form.Files, id) // still stored
+				f.form.Files = append(f.form.Files, id)
 			}
 		}
 	}
 	f.errs = nil
-	f.changed()
 }
 
-func (f *EntryForm) discardDraft(ctx app.Context, e app.Event) {
-	f.offer = nil
-	dropDraft(f.dkey)
+// openDraft opens the draft of what the form now shows.
+func (f *EntryForm) openDraft() {
+	if typed := f.draft.open(f.draftKey(), f.values()); typed != nil {
+		f.setValues(typed)
+	}
 }
+
+// changed keeps what the form holds as its draft.
+func (f *EntryForm) changed() { f.draft.changed(f.profile.ID, f.values()) }
 
 func (f *EntryForm) Render() app.UI {
 	if f.loading {
@@ -231,9 +201,7 @@ func (f *EntryForm) Render() app.UI {
 	}
 	nErr := len(f.errs)
 	return app.Form().ID("entry-form").Class("entry-form").NoValidate(true).OnSubmit(f.save).Body(
-		app.Div().Class("slot").Body(app.If(f.offer != nil, func() app.UI {
-			return draftOffer(*f.offer, f.restoreDraft, f.discardDraft)
-		})),
+		app.Div().Class("slot").Body(f.draft.banner("draft", f.setValues)),
 		app.Div().Class("slot").Body(
 			app.If(nErr > 0, func() app.UI {
 				return app.Div().ID("form-errors").Class("banner error").Role("alert").Text(recFixText(nErr))
@@ -472,7 +440,7 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 		return
 	}
 	f.busy, f.progress = true, i18n.T("rec.form.saving")
-	prof, base, pending, key, draftKey := f.profile, f.base, slices.Clone(f.pending), f.key, f.dkey
+	prof, base, pending, key := f.profile, f.base, slices.Clone(f.pending), f.key
 	ctx.Async(func() {
 		var added []string
 		fail := func(msg string, fieldErrs []record.FieldError) {
@@ -522,9 +490,9 @@ func (f *EntryForm) save(ctx app.Context, e app.Event) {
 			fail(changeErrorText(err), nil)
 			return
 		}
-		dropDraft(draftKey)
 		ctx.Dispatch(func(ctx app.Context) {
 			f.busy = false
+			f.draft.saved()
 			if base == nil {
 				recSetFlash(saved.ID, "rec.saved.new")
 			} else {

@@ -213,7 +213,7 @@ func (x *Export) Render() app.UI {
 		return &Shell{Title: i18n.T("ui.export.title")}
 	}
 	ok := !x.busy && !x.choice.empty() && (x.protect != xpProtectKey || x.keyFpr != "") &&
-		(x.protect != xpProtectOwn || x.own != "")
+		(x.protect != xpProtectOwn || strongEnough(x.own))
 	return &Shell{Title: i18n.T("ui.export.title"), Content: []app.UI{
 		app.P().Class("xp-lead").Text(i18n.T("ui.export.intro")),
 		app.Form().ID("export-form").OnSubmit(x.start).Body(
@@ -288,6 +288,9 @@ func (x *Export) renderProtect() app.UI {
 					OnInput(func(ctx app.Context, e app.Event) { x.own = ctx.JSSrc().Get("value").String() })),
 			app.Div().Class("meter s"+xpDigit(score)).Aria("hidden", "true").Body(app.Span(), app.Span(), app.Span(), app.Span()),
 			app.P().Class("field-hint").Aria("live", "polite").Text(i18n.T(reason)),
+			app.If(x.own != "" && score < minPassScore, func() app.UI {
+				return app.P().ID("xp-own-weak").Class("field-error").Text(i18n.T("setup.err.weak"))
+			}),
 		)
 	default:
 		body = app.Div().Class("xp-protect").Body(

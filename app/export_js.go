@@ -4,7 +4,10 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"syscall/js"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/export"
 	"backpack/internal/jsutil"
@@ -47,5 +50,11 @@ func xpPublishStats(name string, m map[string]float64) {
 	js.Global().Set(name, o)
 }
 
-// The page hashes exports' integrity codes in a worker (served by the server).
-func init() { seipd.WorkerURL = seipd.WorkerPath }
+// The page hashes exports' integrity codes in a worker (served by the
+// server), at this version's URL, which the service worker keeps offline.
+func init() {
+	seipd.WorkerURL = seipd.WorkerPath
+	if web := app.Getenv("GOAPP_STATIC_RESOURCES_URL"); web != "" {
+		seipd.WorkerURL = web + strings.TrimPrefix(seipd.WorkerPath, "/web")
+	}
+}

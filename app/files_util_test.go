@@ -95,7 +95,7 @@ func TestAllergyBadges(t *testing.T) {
 // Result badges: every flag a source gives shows, in words.
 func TestResultBadges(t *testing.T) {
 	for in, want := range map[string][]string{
-		"H":  {`class="badge high result-flag"`, `title="Higher than the reference range"`, `>High<`},
+		"H":  {`class="badge high result-flag"`, `title="Marked high: above the normal range"`, `>High<`},
 		"hh": {`class="badge danger result-flag"`, `>Critical high<`}, "LX": {`>Low<`}, "L": {`class="badge low result-flag"`},
 		"A": {`>Abnormal<`}, "AA": {`>Critical<`},
 		"Susceptible": {`class="badge result-flag"`, `title="Marked by the source: Susceptible"`, `>Susceptible<`},

@@ -34,6 +34,7 @@ type FlagsPage struct {
 	msg, err string
 	provErr  string
 	pickErr  string
+	draft    formDraft // the provider typed (drafts.go)
 }
 
 func (p *FlagsPage) OnNav(ctx app.Context) {
@@ -41,7 +42,13 @@ func (p *FlagsPage) OnNav(ctx app.Context) {
 		return
 	}
 	p.load(true)
+	if typed := p.draft.open("flags:"+p.profile.ID, map[string]string{"provider": p.provider}); typed != nil {
+		p.provider = typed["provider"]
+	}
 }
+
+// OnDismount keeps the provider typed as a draft.
+func (p *FlagsPage) OnDismount() { p.draft.left() }
 
 // load reads the flagged entries; fresh picks the open ones for the request.
 func (p *FlagsPage) load(fresh bool) {
@@ -110,6 +117,7 @@ func (p *FlagsPage) compose() bool {
 	}
 	a := record.AmendmentRequest(p.profile, entries, p.provider, i18n.Current())
 	p.letter = &a
+	p.draft.saved()
 	return true
 }
 
@@ -215,7 +223,11 @@ func (p *FlagsPage) renderWork() app.UI {
 		}),
 		field("provider", i18n.T("flags.provider.name"), i18n.T("flags.provider.hint"), p.provErr,
 			app.Input().Type("text").Value(p.provider).AutoComplete(false).MaxLength(300).
-				OnInput(func(ctx app.Context, e app.Event) { p.provider = ctx.JSSrc().Get("value").String() })),
+				OnInput(func(ctx app.Context, e app.Event) {
+					p.provider = ctx.JSSrc().Get("value").String()
+					p.draft.changed(p.profile.ID, map[string]string{"provider": p.provider})
+				})),
+		app.Div().Class("slot").Body(p.draft.banner("flags-draft", func(v map[string]string) { p.provider = v["provider"] })),
 		app.Div().Class("actions").Body(
 			app.Button().ID("write").Type("submit").Class("btn").Text(i18n.T("flags.write")),
 		),

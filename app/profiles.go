@@ -32,6 +32,8 @@ type Profiles struct {
 
 	deleting string // profile id waiting for confirmation
 
+	draft formDraft // what is typed in the form (drafts.go)
+
 	busy bool
 	err  string
 	ok   string
@@ -65,7 +67,25 @@ func (p *Profiles) startEdit(pr record.Profile, id string) {
 	}
 	p.errName, p.errBirth, p.errRel, p.err, p.ok = "", "", "", "", ""
 	p.deleting = ""
+	if typed := p.draft.open("profile:"+id, p.values()); typed != nil {
+		p.setValues(typed)
+	}
 }
+
+// values are the form's values, for its draft.
+func (p *Profiles) values() map[string]string {
+	return map[string]string{"name": p.name, "birth": p.birth, "rel": p.rel}
+}
+
+func (p *Profiles) setValues(v map[string]string) {
+	p.name, p.birth = v["name"], v["birth"]
+	if v["rel"] != "" {
+		p.rel = v["rel"]
+	}
+}
+
+// OnDismount keeps what was typed in the form as a draft.
+func (p *Profiles) OnDismount() { p.draft.left() }
 
 // hasSelf reports whether another profile than except is "self".
 func hasSelf(ps []record.Profile, except string) bool {
@@ -140,6 +160,7 @@ func (p *Profiles) save(ctx app.Context, e app.Event) {
 				return
 			}
 			p.editing = ""
+			p.draft.saved()
 			if first {
 				setProfile(saved.ID)
 				ctx.Navigate(PathSummary)
@@ -317,11 +338,13 @@ func (p *Profiles) renderForm(ps []record.Profile, first bool) app.UI {
 		saveLabel = i18n.T("people.first.save")
 	}
 	return app.Form().ID("profile-form").Class("vault-form").OnSubmit(p.save).Body(
+		app.Div().Class("slot").Body(p.draft.banner("profile-draft", p.setValues)),
 		field("profile-name", i18n.T("people.name"), i18n.T("people.name.hint"), p.errName,
 			app.Input().Type("text").Value(p.name).Attr("autocomplete", "off").MaxLength(maxProfileName).
 				OnInput(func(ctx app.Context, e app.Event) {
 					p.name = ctx.JSSrc().Get("value").String()
 					p.errName = ""
+					p.draft.changed("", p.values())
 				})),
 		field("profile-birth", i18n.T("people.birth"), i18n.T("people.birth.hint"), p.errBirth,
 			app.Input().Type("text").Value(p.birth).Attr("autocomplete", "off").
@@ -329,12 +352,14 @@ func (p *Profiles) renderForm(ps []record.Profile, first bool) app.UI {
 				OnInput(func(ctx app.Context, e app.Event) {
 					p.birth = ctx.JSSrc().Get("value").String()
 					p.errBirth = ""
+					p.draft.changed("", p.values())
 				})),
 		app.Label().For("profile-rel").Body(
 			app.Span().Text(i18n.T("people.rel")),
 			app.Select().ID("profile-rel").OnChange(func(ctx app.Context, e app.Event) {
 				p.rel = ctx.JSSrc().Get("value").String()
 				p.errRel = ""
+				p.draft.changed("", p.values())
 			}).Body(app.Range(profileRelationships).Slice(func(i int) app.UI {
 				r := profileRelationships[i]
 				return app.Option().Value(r).Selected(r == p.rel).Disabled(r == "self" && selfTaken).
@@ -348,7 +373,7 @@ func (p *Profiles) renderForm(ps []record.Profile, first bool) app.UI {
 			app.If(!first, func() app.UI {
 				return app.Button().ID("profile-cancel").Type("button").Class("btn btn-secondary").Disabled(p.busy).
 					Text(i18n.T("people.cancel")).
-					OnClick(func(ctx app.Context, e app.Event) { p.editing = "" })
+					OnClick(func(ctx app.Context, e app.Event) { p.editing = ""; p.draft.saved() })
 			}),
 		),
 	)

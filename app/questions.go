@@ -34,6 +34,7 @@ type Questions struct {
 	textErr   string
 	notice    string
 	cctx      app.Context // the page's own context, for async results
+	draft     formDraft   // what is typed in the form (drafts.go)
 }
 
 func (q *Questions) OnNav(ctx app.Context) {
@@ -44,7 +45,22 @@ func (q *Questions) OnNav(ctx app.Context) {
 	}
 	q.ready, q.cctx = true, ctx
 	q.refresh()
+	if typed := q.draft.open("question:"+q.profile.ID, q.values()); typed != nil {
+		q.setValues(typed)
+	}
 }
+
+// values are the form's values, for its draft.
+func (q *Questions) values() map[string]string {
+	return map[string]string{"provider": q.provider, "other": q.otherName, "text": q.text}
+}
+
+func (q *Questions) setValues(v map[string]string) {
+	q.provider, q.otherName, q.text = v["provider"], v["other"], v["text"]
+}
+
+// OnDismount keeps what was typed in the form as a draft.
+func (q *Questions) OnDismount() { q.draft.left() }
 
 func (q *Questions) refresh() {
 	s := current()
@@ -129,6 +145,7 @@ func (q *Questions) add(ctx app.Context, e app.Event) {
 				return
 			}
 			q.text = ""
+			q.draft.saved()
 			clearInputs(ctx, "q-text") // Attr("value", "") alone leaves the typed text in the box
 			q.notice = i18n.T("rec.q.added")
 			q.refresh()
@@ -197,10 +214,12 @@ func (q *Questions) Render() app.UI {
 
 func (q *Questions) renderForm() app.UI {
 	return app.Form().ID("q-form").Class("card").OnSubmit(q.add).Body(
+		app.Div().Class("slot").Body(q.draft.banner("q-draft", q.setValues)),
 		app.Label().For("q-provider").Body(
 			app.Span().Text(i18n.T("rec.q.for")),
 			app.Select().ID("q-provider").OnChange(func(ctx app.Context, e app.Event) {
 				q.provider = ctx.JSSrc().Get("value").String()
+				q.draft.changed(q.profile.ID, q.values())
 				if q.provider == recOtherProvider {
 					recFocusID(q.cctx, "q-other")
 				}
@@ -221,6 +240,7 @@ func (q *Questions) renderForm() app.UI {
 			return field("q-other", i18n.T("rec.q.othername"), "", "",
 				app.Input().Type("text").Value(q.otherName).OnInput(func(ctx app.Context, e app.Event) {
 					q.otherName = ctx.JSSrc().Get("value").String()
+					q.draft.changed(q.profile.ID, q.values())
 				}))
 		})),
 		recControl("q-text", i18n.T("rec.q.question"), "", q.textErr, true,
@@ -236,6 +256,7 @@ func (q *Questions) textarea() app.UI {
 		OnInput(func(ctx app.Context, e app.Event) {
 			q.text = ctx.JSSrc().Get("value").String()
 			q.textErr = ""
+			q.draft.changed(q.profile.ID, q.values())
 		})
 	if q.textErr != "" {
 		ta = ta.Aria("invalid", "true").Aria("describedby", "q-text-err")

@@ -83,11 +83,10 @@ func (p *Setup) suggest(ctx app.Context, e app.Event) {
 // checkNewPassphrase validates a new passphrase and its confirmation and
 // returns the messages to show next to each field.
 func checkNewPassphrase(pass, confirm string) (errPass, errConfirm string) {
-	score, _ := vault.Strength(pass)
 	switch {
 	case strings.TrimSpace(pass) == "":
 		errPass = i18n.T("vault.err.emptypass")
-	case score < minPassScore:
+	case !strongEnough(pass):
 		errPass = i18n.T("setup.err.weak")
 	}
 	if errPass == "" && confirm != pass {

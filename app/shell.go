@@ -106,6 +106,7 @@ func (s *Shell) Render() app.UI {
 		// After the page, so that showing them never re-creates it.
 		app.Div().Class("shell-asks").Body(
 			app.Div().Class("slot").Body(app.If(s.unlocked && idleWarned(), idleBanner)),
+			app.Div().Class("slot").Body(app.If(s.unlocked && changedElsewhere(), changedBanner)),
 			app.Div().Class("slot").Body(app.If(s.unlocked && leaving() != "", leaveDialog)),
 			app.Div().Class("slot").Body(app.If(s.unlocked, func() app.UI { return &connectBgLine{} })),
 		),

@@ -59,8 +59,14 @@ func testSession(t testing.TB) (*session.Session, record.Profile) {
 
 func addFixtures(t testing.TB, s *session.Session, p record.Profile) map[string]record.Entry {
 	t.Helper()
+	return saveFixtures(t, s, p, summaryFixtures)
+}
+
+// saveFixtures saves FHIR resources (by name) as entries of p.
+func saveFixtures(t testing.TB, s *session.Session, p record.Profile, fixtures map[string]string) map[string]record.Entry {
+	t.Helper()
 	out := map[string]record.Entry{}
-	for name, js := range summaryFixtures {
+	for name, js := range fixtures {
 		r, err := fhir.Parse([]byte(js))
 		if err != nil {
 			t.Fatal(name, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"backpack/internal/i18n"
 	"backpack/internal/record"
 	"backpack/internal/session"
 	"backpack/internal/vault"
@@ -27,6 +28,9 @@ var tabsFollow struct {
 	ctx  app.Context // the shell of the page on screen
 	has  bool
 	n    int
+	// pending: another tab changed the vault while the person was typing;
+	// the shell offers to show it.
+	pending bool
 }
 
 // watcher is a store that tells when another tab changed it.
@@ -49,6 +53,7 @@ func followTabs() {
 func showingPage(ctx app.Context) {
 	tabsFollow.mu.Lock()
 	tabsFollow.ctx, tabsFollow.has = ctx, true
+	tabsFollow.pending = false // a page shown afresh reads the book afresh
 	tabsFollow.mu.Unlock()
 }
 
@@ -57,14 +62,37 @@ func showingPage(ctx app.Context) {
 // when another tab writes; their own write re-reads under the lock anyway.
 var pathsKeptStill = []string{PathImport, PathExport, PathRestore, PathShare, PathView, PathSetup, PathUnlock, PathSettings}
 
+// pathsFollowedLive are pages that only show the record: they are shown
+// again at once when another tab writes (unless the person is typing).
+// Other pages (a search, filters, a form) offer "Show the changes" instead,
+// so that nothing the person set is reset under them.
+var pathsFollowedLive = []string{PathSummary, PathEmergency, PathEntry, PathProfiles, PathQuestions, PathTrend}
+
+func hasPrefix(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // updateShell draws the shell of the page on screen again (a warning or a
 // question to show or take away).
-func updateShell() {
+func updateShell() { updateShellFocus("") }
+
+// updateShellFocus draws the shell again, then moves the focus to the
+// element with id (when not "").
+func updateShellFocus(id string) {
 	tabsFollow.mu.Lock()
 	ctx, ok := tabsFollow.ctx, tabsFollow.has
 	tabsFollow.mu.Unlock()
 	if ok {
-		ctx.Dispatch(func(app.Context) {})
+		ctx.Dispatch(func(ctx app.Context) {
+			if id != "" {
+				vaultFocus(ctx, id)
+			}
+		})
 	}
 }
 
@@ -85,13 +113,60 @@ func otherTabChanged() {
 	}
 	ctx.Dispatch(func(ctx app.Context) {
 		path := ctx.Page().URL().Path
-		for _, p := range pathsKeptStill {
-			if strings.HasPrefix(path, p) {
-				return
-			}
+		if hasPrefix(path, pathsKeptStill) {
+			return
+		}
+		if typing() || !hasPrefix(path, pathsFollowedLive) {
+			// Not under the person's fingers: the shell offers to show it.
+			tabsFollow.mu.Lock()
+			tabsFollow.pending = true
+			tabsFollow.mu.Unlock()
+			updateShell()
+			return
 		}
 		renavigate(ctx)
 	})
+}
+
+// typing reports whether the person is at work in a form: a field has the
+// focus, or a form holds changes.
+func typing() bool {
+	if dirtyForm() {
+		return true
+	}
+	el := app.Window().Get("document").Get("activeElement")
+	if !el.Truthy() {
+		return false
+	}
+	switch strings.ToLower(el.Get("tagName").String()) {
+	case "input", "textarea", "select":
+		return true
+	}
+	return false
+}
+
+// changedElsewhere reports whether another tab changed what this page
+// shows while the person was typing.
+func changedElsewhere() bool {
+	tabsFollow.mu.Lock()
+	defer tabsFollow.mu.Unlock()
+	return tabsFollow.pending
+}
+
+// changedBanner offers to show what another tab changed.
+func changedBanner() app.UI {
+	return app.Div().ID("tabs-changed").Class("banner tabs-changed").Role("status").Body(
+		app.Span().Text(i18n.T("tabs.changed")),
+		app.Button().ID("tabs-show").Class("btn btn-small").Text(i18n.T("tabs.show")).
+			OnClick(func(ctx app.Context, e app.Event) { showChanges(ctx) }),
+	)
+}
+
+func showChanges(ctx app.Context) {
+	tabsFollow.mu.Lock()
+	tabsFollow.pending = false
+	tabsFollow.mu.Unlock()
+	renavigate(ctx)
 }
 
 // renavigate runs every component's OnNav again on the page on screen, so

@@ -69,7 +69,7 @@ func (u *Unlock) OnNav(ctx app.Context) {
 
 // countDown shows the wait before the next try and ticks it down.
 func (u *Unlock) countDown(ctx app.Context, w time.Duration) {
-	u.wait = w.Round(time.Second)
+	u.wait = (w + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up: never 0 while waiting
 	if u.wait <= 0 {
 		u.wait = 0
 		return

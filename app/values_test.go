@@ -6,9 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/fhir"
 	"backpack/internal/i18n"
-	"backpack/internal/record"
 )
 
 // Results as the sources wrote them: a simulator's blood pressure and
@@ -40,18 +38,7 @@ func TestValuesEverywhere(t *testing.T) {
 	defer langMu.Unlock()
 	i18n.SetLang(i18n.English)
 	s, p := testSession(t)
-	es := map[string]record.Entry{}
-	for name, js := range valueFixtures {
-		r, err := fhir.Parse([]byte(js))
-		if err != nil {
-			t.Fatal(name, err)
-		}
-		e, err := s.SaveEntry(t.Context(), record.Entry{Profile: p.ID, Resource: r})
-		if err != nil {
-			t.Fatal(name, err)
-		}
-		es[name] = e
-	}
+	es := saveFixtures(t, s, p, valueFixtures)
 	long := []string{"124.60", "124.6011", "165.068", "75.01"}
 
 	page := &SummaryPage{}

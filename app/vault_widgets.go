@@ -15,6 +15,13 @@ import (
 // of which costs an attacker an Argon2id derivation.
 const minPassScore = 3
 
+// strongEnough reports whether a passphrase may protect a vault or an
+// export file (which anyone holding it can try to guess offline).
+func strongEnough(pass string) bool {
+	score, _ := vault.Strength(pass)
+	return score >= minPassScore
+}
+
 // letPaint yields to the browser for a moment so a busy state is drawn
 // before CPU-heavy work (Argon2id) holds the only thread.
 func letPaint() { time.Sleep(40 * time.Millisecond) }

@@ -7,7 +7,7 @@
 //	        [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
 //	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
 //	backpack static [-web web] OUTDIR                       write a static site
-//	backpack precompress [-q 11] FILE...                    write FILE.br and FILE.gz
+//	backpack precompress [-q 11] [-cache DIR] FILE...       write FILE.br and FILE.gz
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
 //	backpack directory [-o FILE] LIST.json...               build the directory of health systems
 package main
@@ -74,7 +74,7 @@ const usage = `usage:
   backpack static [-web web] OUTDIR                      write a static site any host can serve
           [-smart-clients FILE]                            (serve too) SMART client ids for health systems
           [-relay HOST,...]                                (serve) relay to health systems browsers cannot reach
-  backpack precompress [-q 11] FILE...                   write FILE.br and FILE.gz beside FILE
+  backpack precompress [-q 11] [-cache DIR] FILE...      write FILE.br and FILE.gz beside FILE
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
   backpack directory [-o web/directory.dat] LIST.json... build the directory of health systems
 `
@@ -165,11 +165,12 @@ func precompress(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("precompress", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	q := fs.Int("q", 11, "brotli quality 0-11")
+	cache := fs.String("cache", "", "directory keeping earlier outputs by content hash (rebuilding an unchanged file costs nothing)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	for _, name := range fs.Args() {
-		raw, br, gz, err := server.Precompress(name, *q)
+		raw, br, gz, err := server.PrecompressCached(name, *q, *cache)
 		if err != nil {
 			return err
 		}

@@ -73,38 +73,57 @@ func TestDrafts(t *testing.T) {
 	draftsWantFields(t, ctx, title, summary)
 	xpPoll(t, ctx, "reason kept", `document.querySelector("#f-reason").value === "Follow-up after the fall"`)
 
-	// A focused field is never under the bottom bar.
-	xpRun(t, ctx, chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
-	var hidden bool
-	xpRun(t, ctx, chromedp.Evaluate(`(() => { const el = document.querySelector("#f-instructions"); el.focus();
-		return new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => {
-			const bar = document.querySelector(".nav").getBoundingClientRect();
-			ok(el.getBoundingClientRect().bottom > bar.top); }))); })()`, &hidden, awaitPromise))
-	if hidden {
-		screenshot(t, ctx, "failed-drafts-focus")
-		t.Error("the focused field is under the bottom bar")
-	}
-
 	// Saving the entry clears the draft.
 	xpSetInput(t, ctx, "#f-date", "2024-05-02", "input")
 	xpClick(t, ctx, "#save")
 	xpPoll(t, ctx, "entry page", `location.pathname.startsWith("/entry/")`)
+	var entry string
+	xpRun(t, ctx, chromedp.Evaluate(`location.pathname`, &entry))
+
+	// A note typed on the entry is a draft too.
+	xpSetInput(t, ctx, "#note-text", "Ask about physiotherapy", "input")
+	xpClick(t, ctx, `.nav a[href="/files"]`)
+	xpClick(t, ctx, "#leave-keep")
+	xpPoll(t, ctx, "files page", `location.pathname === "/files"`)
+	xpNav(t, ctx, entry)
+	xpRun(t, ctx, chromedp.WaitVisible("#note-draft-offer", chromedp.ByID))
+	xpClick(t, ctx, "#note-draft-restore")
+	xpPoll(t, ctx, "note restored", `document.querySelector("#note-text").value === "Ask about physiotherapy"`)
+	xpClick(t, ctx, "#note-add")
+	xpWaitText(t, ctx, "#notes", "Ask about physiotherapy")
+
 	xpNav(t, ctx, "/add/visit")
 	time.Sleep(300 * time.Millisecond)
 	if xpExists(t, ctx, "#draft-offer") {
 		t.Error("a saved form still offers its draft")
 	}
 
-	// A new page opens at the top.
-	xpNav(t, ctx, "/more")
-	xpRun(t, ctx, chromedp.Evaluate(`document.body.style.minHeight = "3000px"; window.scrollTo(0, 800)`, nil))
-	xpClick(t, ctx, `.nav a[href="/timeline"]`)
-	xpPoll(t, ctx, "timeline", `location.pathname === "/timeline"`)
-	var y int
-	xpRun(t, ctx, chromedp.Evaluate(`window.scrollY`, &y))
-	if y != 0 {
-		t.Errorf("the new page opened scrolled to %d", y)
+	// Another person, chosen, then a reload: unlocking comes back to them.
+	xpNav(t, ctx, "/profiles")
+	xpClick(t, ctx, "#profile-add")
+	xpSetInput(t, ctx, "#profile-name", "Robin Example", "input")
+	xpSetInput(t, ctx, "#profile-birth", "2012-03-04", "input")
+	xpSetInput(t, ctx, "#profile-rel", "child", "change")
+	xpClick(t, ctx, "#profile-save")
+	xpWaitText(t, ctx, "#people", "Robin Example")
+	xpClick(t, ctx, ".person:not(.current) .switch")
+	xpPoll(t, ctx, "Robin chosen", `location.pathname === "/summary" && document.querySelector(".profile-switch").textContent.includes("Robin")`)
+	xpNav(t, ctx, "/timeline")
+	draftsReloadUnlock(t, ctx, s)
+	xpPoll(t, ctx, "back on Robin's timeline", `location.pathname === "/timeline" && document.querySelector(".profile-switch").textContent.includes("Robin")`)
+
+	// A deep link opened in a new tab: unlocking goes there, not to the summary.
+	tab, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	if err := chromedp.Run(tab, phone()); err != nil {
+		t.Fatal(err)
 	}
+	xpGo(t, tab, s.URL(entry))
+	xpPoll(t, tab, "unlock page", `location.pathname === "/unlock" && !!document.querySelector('main[data-mounted="true"] #unlock-pass')`)
+	xpSetInput(t, tab, "#unlock-pass", importTestPass, "input")
+	xpClick(t, tab, "#unlock")
+	xpPoll(t, tab, "the linked entry", `location.pathname === `+xpQuote(entry))
+	xpWaitText(t, tab, "#notes", "Ask about physiotherapy")
 }
 
 func draftsWantFields(t *testing.T, ctx context.Context, title, summary string) {
@@ -134,4 +153,40 @@ func draftsPollLong(t *testing.T, ctx context.Context, what, expr string, d time
 	}
 	screenshot(t, ctx, "failed-drafts-"+what)
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestPagePlacement: a new page opens at the top, and a focused field is
+// never hidden under the bottom bar (phone layout).
+func TestPagePlacement(t *testing.T) {
+	s := startSite(t, "placement")
+	ctx, cancel := browser(t)
+	defer cancel()
+	importVaultWithProfile(t, ctx, s)
+	xpNav(t, ctx, "/add/visit")
+	// A focused field is never under the bottom bar.
+	// The field's top edge just shows above the bottom of the screen, where
+	// the bar is: focusing it (Tab, or the form's error focus) must bring it
+	// out from under the bar.
+	var hidden bool
+	xpRun(t, ctx, chromedp.Evaluate(`(() => { const el = document.querySelector("#f-instructions");
+		window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - window.innerHeight + 40);
+		el.focus();
+		return new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => {
+			const bar = document.querySelector(".nav").getBoundingClientRect();
+			ok(el.getBoundingClientRect().bottom > bar.top); }))); })()`, &hidden, awaitPromise))
+	if hidden {
+		screenshot(t, ctx, "failed-drafts-focus")
+		t.Error("the focused field is under the bottom bar")
+	}
+
+	// A new page opens at the top.
+	xpNav(t, ctx, "/more")
+	xpRun(t, ctx, chromedp.Evaluate(`document.body.style.minHeight = "3000px"; window.scrollTo(0, 800)`, nil))
+	xpClick(t, ctx, `.nav a[href="/timeline"]`)
+	xpPoll(t, ctx, "timeline", `location.pathname === "/timeline"`)
+	var y int
+	xpRun(t, ctx, chromedp.Evaluate(`window.scrollY`, &y))
+	if y != 0 {
+		t.Errorf("the new page opened scrolled to %d", y)
+	}
 }

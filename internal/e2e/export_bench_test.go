@@ -35,7 +35,8 @@ import (
 // budget ≤ 3,000). restore-cpu-ms and export-cpu-ms are the renderer's
 // CPU time for the same spans: what the wall times would be on an idle
 // machine, give or take the browser process's IndexedDB work. file-MB is the export's size; js-heap-MB the page's JS
-// heap afterwards. Skipped when the corpus is absent.
+// heap afterwards; restore- and export-longest-task-ms the longest
+// main-thread task of each span (Long Tasks API; budget ≤ 200). Skipped when the corpus is absent.
 func BenchmarkExportRestoreLongHistory(b *testing.B) {
 	path := filepath.Join(xpCorpusDir(), "large", "long-history.json.gz")
 	if _, err := os.Stat(path); err != nil {
@@ -48,7 +49,7 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 	}
 	s := startSite(b, "bench")
 	name := strings.TrimSuffix(export.FileName(time.Now()), ".zip") + ".pgp"
-	var restoreMS, exportMS, restoreCPU, exportCPU, heap float64
+	var restoreMS, exportMS, restoreCPU, exportCPU, heap, restoreLong, exportLong float64
 	for i := 0; i < b.N; i++ {
 		ctx, cancel := browser(b)
 		xpSetup(b, ctx, s)
@@ -58,9 +59,11 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 		xpSetInput(b, ctx, "#rs-pass", fx.pass, "input")
 		cpu0 := xpCPU(b, ctx)
 		stop := benchProfile(b, ctx, "restore")
+		longTaskWatch(b, ctx)
 		start := time.Now()
 		xpClick(b, ctx, "#restore-start")
 		xpWaitLong(b, ctx, "#restore-result")
+		restoreLong = max(restoreLong, longestTask(b, ctx))
 		stop()
 		restoreMS += float64(time.Since(start).Milliseconds())
 		restoreCPU += xpCPU(b, ctx) - cpu0
@@ -76,9 +79,11 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 		xpRun(b, ctx, chromedp.WaitVisible("#xp-passphrase", chromedp.ByID))
 		cpu0 = xpCPU(b, ctx)
 		stop = benchProfile(b, ctx, "export")
+		longTaskWatch(b, ctx)
 		start = time.Now()
 		xpClick(b, ctx, "#export-start")
 		xpWaitLong(b, ctx, "#export-done")
+		exportLong = max(exportLong, longestTask(b, ctx))
 		stop()
 		exportMS += float64(time.Since(start).Milliseconds())
 		exportCPU += xpCPU(b, ctx) - cpu0
@@ -100,6 +105,8 @@ func BenchmarkExportRestoreLongHistory(b *testing.B) {
 	b.ReportMetric(restoreCPU/n, "restore-cpu-ms")
 	b.ReportMetric(exportCPU/n, "export-cpu-ms")
 	b.ReportMetric(heap, "js-heap-MB")
+	b.ReportMetric(restoreLong, "restore-longest-task-ms")
+	b.ReportMetric(exportLong, "export-longest-task-ms")
 	b.ReportMetric(0, "ns/op")
 }
 

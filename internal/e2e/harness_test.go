@@ -38,6 +38,7 @@ var webDir = func() string {
 // started again on the same address (same origin, same service worker).
 type site struct {
 	t       testing.TB
+	web     string // the web directory served
 	addr    string
 	srv     *http.Server
 	version string
@@ -45,11 +46,17 @@ type site struct {
 
 func startSite(t testing.TB, version string) *site {
 	t.Helper()
+	return startSiteDir(t, webDir, version)
+}
+
+// startSiteDir serves another web directory the same way.
+func startSiteDir(t testing.TB, web, version string) *site {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, addr: ln.Addr().String()}
+	s := &site{t: t, web: web, addr: ln.Addr().String()}
 	s.serve(ln, version)
 	t.Cleanup(s.stop)
 	return s
@@ -59,7 +66,7 @@ func (s *site) URL(path string) string { return "http://" + s.addr + path }
 
 func (s *site) serve(ln net.Listener, version string) {
 	s.t.Helper()
-	h, err := server.New(server.Config{WebDir: webDir, Version: version})
+	h, err := server.New(server.Config{WebDir: s.web, Version: version})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -123,6 +130,12 @@ func TestMain(m *testing.M) {
 // service worker, no storage) and a cancel func. Each call is a cold start.
 func browser(t testing.TB) (context.Context, context.CancelFunc) {
 	t.Helper()
+	return browserWith(t)
+}
+
+// browserWith is browser with more command-line options.
+func browserWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) (context.Context, context.CancelFunc) {
+	t.Helper()
 	profile, err := os.MkdirTemp("", "backpack-e2e-")
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +159,7 @@ func browser(t testing.TB) (context.Context, context.CancelFunc) {
 		chromedp.Flag("password-store", "basic"),
 		chromedp.WindowSize(390, 844),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	cancel := func() { cancelCtx(); cancelAlloc(); os.RemoveAll(profile) }

@@ -43,13 +43,18 @@ const valuesBundle = `{"resourceType":"Bundle","type":"collection","entry":[
 // Results shown right in the browser: the summary, the entry page, the
 // timeline and the trend of blood pressures (two lines).
 func TestValuesShown(t *testing.T) {
+	src, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is missing (run `make deps`): %v", err)
+	}
+	axe := string(src)
 	s := startSite(t, "values")
 	ctx, cancel := browser(t)
 	defer cancel()
 	fsRun(t, ctx, "phone", phone())
 	fsUnlocked(t, ctx, s)
 	path := filepath.Join(t.TempDir(), "values.json")
-	if err := os.WriteFile(path, []byte(valuesBundle), 0o644); err != nil {
+	if err = os.WriteFile(path, []byte(valuesBundle), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fsImport(t, ctx, path)
@@ -64,12 +69,14 @@ func TestValuesShown(t *testing.T) {
 		}
 	}
 	fsShots(t, ctx, "values-summary")
+	axeCheck(t, ctx, axe, "/summary (results)")
 
 	var bp, urea string
 	fsEval(t, ctx, `[...document.querySelectorAll('#sum-vitals a')].find(a => a.innerText.includes('Blood Pressure')).getAttribute('href')`, &bp)
 	fsNav(t, ctx, bp)
 	fsWaitText(t, ctx, "#result", "125/75 mmHg")
 	fsShots(t, ctx, "values-entry-bp")
+	axeCheck(t, ctx, axe, "/entry (blood pressure)")
 	fsNav(t, ctx, "/trend/"+filepath.Base(bp))
 	fsRun(t, ctx, "trend", chromedp.WaitVisible(`#chart svg`, chromedp.ByQuery))
 	fsContains(t, ctx, "#trend-table", "125/75 mmHg", "131/85 mmHg")
@@ -79,6 +86,7 @@ func TestValuesShown(t *testing.T) {
 		t.Errorf("blood pressure trend has %d lines, want 2", lines)
 	}
 	fsShots(t, ctx, "values-trend-bp")
+	axeCheck(t, ctx, axe, "/trend (blood pressure)")
 
 	fsNav(t, ctx, "/timeline")
 	fsWait(t, ctx, "timeline", `[...document.querySelectorAll('#timeline a')].some(a => a.innerText.includes('Urea nitrogen'))`, 10*time.Second)
@@ -90,6 +98,7 @@ func TestValuesShown(t *testing.T) {
 	fsNav(t, ctx, urea)
 	fsWaitText(t, ctx, "#result", "No value was given")
 	fsShots(t, ctx, "values-entry-novalue")
+	axeCheck(t, ctx, axe, "/entry (no value)")
 }
 
 func containsAny(s string, subs ...string) bool {
@@ -99,4 +108,34 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// HL7's sample CCD in the browser: its platelets (123, range 150–350,
+// flagged LX) show Low, its blood pressures as pairs, its urea nitrogen
+// row without a value stays out of the summary.
+func TestValuesCorpusCCDA(t *testing.T) {
+	path := filepath.Join(corpusDir, "ccda", "HL7-CCD-1.xml")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not present (%s); set BACKPACK_CORPUS", path)
+	}
+	s := startSite(t, "values-ccda")
+	ctx, cancel := browser(t)
+	defer cancel()
+	fsRun(t, ctx, "phone", phone())
+	fsUnlocked(t, ctx, s)
+	fsImport(t, ctx, path)
+	fsNav(t, ctx, "/summary")
+	fsRun(t, ctx, "summary", chromedp.WaitVisible(`#sum-vitals`, chromedp.ByQuery))
+	fsContains(t, ctx, "#sum-labs", "Platelets", "123 10*9/L", "Low")
+	var pairs bool
+	fsEval(t, ctx, `/Blood pressure\s+\d{3}\/\d{2} mmHg/.test(document.querySelector('#sum-vitals').innerText)`, &pairs)
+	if !pairs {
+		t.Errorf("vital signs: %q", fsText(t, ctx, "#sum-vitals"))
+	}
+	for sel, bad := range map[string]string{"#sum-labs": "Urea nitrogen", "#sum-vitals": "Systolic"} {
+		if strings.Contains(fsText(t, ctx, sel), bad) {
+			t.Errorf("%s shows %q", sel, bad)
+		}
+	}
+	fsShots(t, ctx, "values-ccd-summary")
 }

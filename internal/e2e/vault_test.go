@@ -151,8 +151,7 @@ func TestVault(t *testing.T) {
 	vWaitPath(t, ctx, "/unlock")
 	vSetInput(t, ctx, "#unlock-pass", pass)
 	vRun(t, ctx, vClickAt("#unlock"))
-	vWaitPath(t, ctx, "/summary")
-	vNav(t, ctx, "/profiles")
+	vWaitPath(t, ctx, "/profiles") // back where the person was before the reload
 	vRun(t, ctx, chromedp.WaitVisible("#people", chromedp.ByID))
 	vContains(t, ctx, ".person.current", name)
 	vWaitCount(t, ctx, ".person", 1)
@@ -182,7 +181,7 @@ func TestVault(t *testing.T) {
 	}
 	vShots(t, ctx, "vault-unlock-newpass")
 	vRun(t, ctx, vClickAt("#newpass-skip"))
-	vWaitPath(t, ctx, "/summary")
+	vWaitPath(t, ctx, "/profiles") // back where the person was before the reload
 
 	// A record changed outside Backpack: unlocking warns instead of failing.
 	vNav(t, ctx, "/profiles")
@@ -296,7 +295,7 @@ func TestVaultSettings(t *testing.T) {
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vSetInput(t, ctx, "#unlock-pass", pass2)
 	vRun(t, ctx, vClickAt("#unlock"))
-	vWaitPath(t, ctx, "/summary")
+	vWaitPath(t, ctx, "/settings") // back where the person locked it
 
 	// The old recovery key stopped working.
 	vNav(t, ctx, "/profiles")
@@ -315,7 +314,7 @@ func TestVaultSettings(t *testing.T) {
 	vClick(t, ctx, "#use-recovery") // back to the passphrase
 	vSetInput(t, ctx, "#unlock-pass", pass2)
 	vRun(t, ctx, vClickAt("#unlock"))
-	vWaitPath(t, ctx, "/summary")
+	vWaitPath(t, ctx, "/profiles") // back where the person was before the reload
 	entry := vAddLab(t, ctx, "Xylorbium panel", "2024-02-29", "8371.46", "zqb/kL")
 	fileName, fileBytes := vUploadProbe(t, ctx)
 

@@ -347,6 +347,8 @@ func narrativeItem(e *record.Entry) string {
 	}
 	if r := e.ResultText(); r != "" {
 		s += " — " + r
+	} else if e.NoValue() {
+		s += " — no value given"
 	}
 	if !e.Date.IsZero() {
 		s += " (" + e.Date.Format("2006-01-02") + ")"

@@ -1,7 +1,8 @@
 package export
 
 import (
-	"html/template"
+	"bufio"
+	"html"
 	"io"
 	"sort"
 	"strings"
@@ -45,7 +46,7 @@ type profileView struct {
 // narrativeView is one note from a document, in its own words.
 type narrativeView struct {
 	Title, Date string
-	HTML        template.HTML
+	HTML        string // markup from record.NarrativeHTML, written as is
 }
 
 type sectionView struct {
@@ -73,7 +74,7 @@ func renderSummary(w io.Writer, d Data, lang i18n.Lang, now time.Time) error {
 	for _, p := range d.Profiles {
 		v.Profiles = append(v.Profiles, profileSummary(d, p, lang, t))
 	}
-	return summaryTmpl.Execute(w, v)
+	return writeSummary(w, v)
 }
 
 func profileSummary(d Data, p record.Profile, lang i18n.Lang, t func(string, ...any) string) profileView {
@@ -296,7 +297,7 @@ func narratives(es []*record.Entry) []narrativeView {
 			d = e.Date.Format("2006-01-02")
 		}
 		// NarrativeHTML writes only its own tags and escaped text.
-		out = append(out, narrativeView{Title: title(e), Date: d, HTML: template.HTML(record.NarrativeHTML(bs))})
+		out = append(out, narrativeView{Title: title(e), Date: d, HTML: record.NarrativeHTML(bs)})
 	}
 	return out
 }
@@ -350,14 +351,26 @@ func abnormal(e *record.Entry, lang i18n.Lang) string {
 // folder it is opened from.
 const SummaryCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
-var summaryTmpl = template.Must(template.New("summary").Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}">
+// writeSummary writes v as summary.html, top to bottom as it reads. No
+// template package: text/template's reflection would keep every exported
+// method of every type in the wasm (design.md, pitfall 13). Every text goes
+// through esc; only a narrative's HTML, which record.NarrativeHTML builds
+// from its own tags and escaped text, is written as it is.
+func writeSummary(w io.Writer, v summaryView) error {
+	b := bufio.NewWriter(w)
+	s := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+	}
+	s(`<!DOCTYPE html>
+<html lang="`, esc(v.Lang), `">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="` + SummaryCSP + `">
+<meta http-equiv="Content-Security-Policy" content="`+SummaryCSP+`">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Backpack">
-<title>{{.Title}}</title>
+<title>`, esc(v.Title), `</title>
 <style>
 :root { color-scheme: light; --ink: #1b1f24; --muted: #5b6470; --line: #d8dde3; --alert: #a4161a; --band: #f3f5f7; }
 * { box-sizing: border-box; }
@@ -403,41 +416,63 @@ footer { margin-top: 2.5rem; padding-top: .6rem; border-top: 1px solid var(--lin
 </style>
 </head>
 <body>
-<header class="doc"><h1>{{.Title}}</h1><p>{{.Generated}}</p></header>
-<main>
-{{- range .Profiles}}
-<article class="profile">
-<h2>{{.Name}}</h2>
-{{- if .Details}}<p class="details">{{.Details}}</p>{{end}}
-{{- range .Sections}}{{if or .Rows .Empty}}
-<section id="{{.ID}}">
-<h3>{{.Title}}</h3>
-{{- if .Rows}}
-<table>
-<thead><tr>{{range .Cols}}<th scope="col">{{.}}</th>{{end}}</tr></thead>
-<tbody>
-{{- range $row := .Rows}}
-<tr{{if $row.Alert}} class="alert"{{end}}>{{range $i, $c := $row.Cells}}<td>{{$c}}{{if and $row.Mark (eq $i $row.MarkAt)}} <span class="mark">{{$row.Mark}}</span>{{end}}</td>{{end}}</tr>
-{{- end}}
-</tbody>
-</table>
-{{- else}}
-<p class="empty">{{.Empty}}</p>
-{{- end}}
-</section>
-{{- end}}{{end}}
-{{- if .Narratives}}
-<section id="narratives">
-<h3>{{.NarrTitle}}</h3>
-{{- range .Narratives}}
-<div class="narrative"><h4>{{.Title}}{{if .Date}} <span class="when">{{.Date}}</span>{{end}}</h4>{{.HTML}}</div>
-{{- end}}
-</section>
-{{- end}}
-</article>
-{{- end}}
-</main>
-<footer>{{.Footer}}</footer>
-</body>
-</html>
-`))
+<header class="doc"><h1>`, esc(v.Title), `</h1><p>`, esc(v.Generated), `</p></header>
+<main>`)
+	for _, p := range v.Profiles {
+		s("\n<article class=\"profile\">\n<h2>", esc(p.Name), "</h2>")
+		if p.Details != "" {
+			s(`<p class="details">`, esc(p.Details), `</p>`)
+		}
+		for _, sec := range p.Sections {
+			if len(sec.Rows) == 0 && sec.Empty == "" {
+				continue
+			}
+			s("\n<section id=\"", esc(sec.ID), "\">\n<h3>", esc(sec.Title), "</h3>")
+			if len(sec.Rows) == 0 {
+				s("\n<p class=\"empty\">", esc(sec.Empty), "</p>\n</section>")
+				continue
+			}
+			s("\n<table>\n<thead><tr>")
+			for _, c := range sec.Cols {
+				s(`<th scope="col">`, esc(c), `</th>`)
+			}
+			s("</tr></thead>\n<tbody>")
+			for _, r := range sec.Rows {
+				s("\n<tr")
+				if r.Alert {
+					s(` class="alert"`)
+				}
+				s(">")
+				for i, c := range r.Cells {
+					s("<td>", esc(c))
+					if r.Mark != "" && i == r.MarkAt {
+						s(` <span class="mark">`, esc(r.Mark), `</span>`)
+					}
+					s("</td>")
+				}
+				s("</tr>")
+			}
+			s("\n</tbody>\n</table>\n</section>")
+		}
+		if len(p.Narratives) > 0 {
+			s("\n<section id=\"narratives\">\n<h3>", esc(p.NarrTitle), "</h3>")
+			for _, n := range p.Narratives {
+				s("\n<div class=\"narrative\"><h4>", esc(n.Title))
+				if n.Date != "" {
+					s(` <span class="when">`, esc(n.Date), `</span>`)
+				}
+				s("</h4>", n.HTML, "</div>")
+			}
+			s("\n</section>")
+		}
+		s("\n</article>")
+	}
+	s("\n</main>\n<footer>", esc(v.Footer), "</footer>\n</body>\n</html>\n")
+	return b.Flush()
+}
+
+// esc escapes text for HTML element content and quoted attribute values;
+// a NUL, which HTML does not allow, becomes U+FFFD.
+func esc(text string) string {
+	return strings.ReplaceAll(html.EscapeString(text), "\x00", "\uFFFD")
+}

@@ -54,12 +54,34 @@ func TestSummaryValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	js := string(ips.JSON)
-	for _, want := range []string{"125/75 mmHg", "124.6011107612412", "75.01937460923318", "165.06825365352302"} {
+	for _, want := range []string{"125/75 mmHg", "124.6011107612412", "75.01937460923318", "165.06825365352302", "Urea nitrogen, Serum — no value given"} {
 		if !strings.Contains(js, want) {
 			t.Errorf("IPS lacks %q", want)
 		}
 	}
 	if strings.Contains(js, "124.6011107612412 mmHg") || strings.Contains(js, "165.06825365352302 cm") {
 		t.Error("IPS narrative shows a computed number whole")
+	}
+}
+
+// An export made before pairs and comparators were projected restores with
+// both, read from the text its value made.
+func TestRestoreOlderProjection(t *testing.T) {
+	const v = `{"backpack":"export","version":1,"created":"2024-05-06T07:08:09Z","counts":{"profiles":0,"entries":2,"files":0,"questions":0}}
+{"entry":{"id":"bp","profile":"p1","kind":"vital","title":"Blood Pressure","text":"118.51/85.45 mmHg","value":118.50735146589886,"unit":"mmHg","created":"2024-05-06T07:08:09Z","updated":"2024-05-06T07:08:09Z"}}
+{"entry":{"id":"crp","profile":"p1","kind":"lab","title":"CRP","text":"< 5.4 mg/L","value":5.4,"unit":"mg/L","created":"2024-05-06T07:08:09Z","updated":"2024-05-06T07:08:09Z"}}
+`
+	var a Archive
+	if err := readVault(strings.NewReader(v), &a, map[string]*record.FileInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Data.Entries) != 2 {
+		t.Fatalf("%d entries", len(a.Data.Entries))
+	}
+	if got := a.Data.Entries[0].ValueText(); got != "119/85 mmHg" {
+		t.Errorf("blood pressure restores as %q", got)
+	}
+	if got := a.Data.Entries[1].ValueText(); got != "< 5.4 mg/L" {
+		t.Errorf("comparator lost: %q", got)
 	}
 }

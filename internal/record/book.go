@@ -125,8 +125,8 @@ func (b *Book) remove(p *Entry) {
 }
 
 // Stale lists the entries stored under an older projection (billing
-// resources kept as "other"), for the session to project again from their
-// resources and store.
+// resources kept as "other", results of headers before version 4), for
+// the session to project again from their resources and store.
 func (b *Book) Stale() []string {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -407,7 +407,13 @@ func (b *Book) Held(e Entry) (Entry, bool) {
 func (b *Book) Load(h Header) error {
 	switch {
 	case h.Entry != nil:
-		return b.Add(*h.Entry)
+		if err := b.Add(*h.Entry); err != nil || !h.Stale {
+			return err
+		}
+		b.mu.Lock()
+		b.stale[h.Entry.ID] = true
+		b.mu.Unlock()
+		return nil
 	case h.Profile != nil:
 		return b.PutProfile(*h.Profile)
 	case h.File != nil:

@@ -48,6 +48,11 @@ type Header struct {
 	Shared     *SharedLink
 	Draft      *Draft
 	Connection *Connection
+	// Stale is set for a result stored before its projection changed
+	// (binary version 3, JSON version 1: numbers shown as written, no
+	// pairs, raw flag codes). It reads right (see UpgradeProjection); Book.Load
+	// lists it in Stale, so that it is derived again from its resource.
+	Stale bool
 }
 
 // EncodeEntry splits an entry into the small header the vault keeps in
@@ -93,7 +98,7 @@ func DecodeHeader(b []byte) (Header, error) {
 		if err != nil {
 			return Header{}, err
 		}
-		return Header{Type: RecordEntry, Entry: e}, nil
+		return Header{Type: RecordEntry, Entry: e, Stale: b[0] == headerBinaryV3 && e.result()}, nil
 	}
 	if b[0] != headerVersion {
 		return Header{}, ErrHeaderVersion
@@ -108,7 +113,7 @@ func DecodeHeader(b []byte) (Header, error) {
 			var e Entry
 			e, err = w.entry()
 			UpgradeProjection(&e.Projection)
-			h.Entry = &e
+			h.Entry, h.Stale = &e, e.result()
 		}
 	case RecordProfile:
 		h.Profile = new(Profile)

@@ -152,11 +152,24 @@ func TestHeaderUpgrade(t *testing.T) {
 		if err != nil || h.Entry.Comparator != "<" || h.Entry.ValueText() != "< 5.4 mg/L" {
 			t.Errorf("%s: comparator lost: %+v %v", name, h.Entry, err)
 		}
+		b := NewBook()
+		if err := b.Load(mustDecode(t, enc(bp))); err != nil || len(b.Stale()) != 1 || b.Stale()[0] != "bp" {
+			t.Errorf("%s: a result of an older header is not listed stale: %v %v", name, b.Stale(), err)
+		}
 		h, err = DecodeHeader(enc(other))
 		if err != nil || h.Entry.Value2 != nil || h.Entry.Comparator != "" {
 			t.Errorf("%s: text that is not the value was read as one: %+v %v", name, h.Entry, err)
 		}
 	}
+}
+
+func mustDecode(t *testing.T, b []byte) Header {
+	t.Helper()
+	h, err := DecodeHeader(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // describeEntry renders an entry with its times' instants and zones.

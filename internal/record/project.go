@@ -256,8 +256,8 @@ func projectObservation(m any) Projection {
 		}
 	}
 	p.Interp = interpretation(m)
-	if p.Interp == "" && p.Value2 != nil {
-		p.Interp = componentInterpretation(m)
+	if p.Interp == "" {
+		p.Interp = componentInterpretation(m) // a panel's flags are its parts'
 	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
 		p.Interp = computeInterp(*p.Value, p.RefLow, p.RefHigh)
@@ -331,8 +331,8 @@ type quantity struct {
 
 // observationValue returns the numeric value (if any) and a one-line text.
 func observationValue(m any) (*quantity, string) {
-	if q, text, ok := quantityOf(get(m, "valueQuantity")); ok {
-		return q, text
+	if q, ok := quantityOf(get(m, "valueQuantity")); ok {
+		return q, "" // the caller writes it, with the reference range
 	}
 	if s := valueText(m); s != "" {
 		return nil, s
@@ -352,13 +352,13 @@ func observationValue(m any) (*quantity, string) {
 		}
 	}
 	if sys != nil && dia != nil {
-		sq, _, ok1 := quantityOf(get(sys, "valueQuantity"))
-		dq, _, ok2 := quantityOf(get(dia, "valueQuantity"))
+		sq, ok1 := quantityOf(get(sys, "valueQuantity"))
+		dq, ok2 := quantityOf(get(dia, "valueQuantity"))
 		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
 			sq.value2 = &dq.value
-			if sq.unit == "" {
-				sq.unit = dq.unit
-			}
+			// Both numbers of LOINC 8480-6 and 8462-4 are in mmHg, also
+			// when a source (older Synthea) leaves the unit out.
+			sq.unit = firstNonEmpty(sq.unit, dq.unit, "mmHg")
 			return sq, ""
 		}
 	}
@@ -366,8 +366,8 @@ func observationValue(m any) (*quantity, string) {
 	var first *quantity
 	for _, c := range comps {
 		var vt string
-		if q, text, ok := quantityOf(get(c, "valueQuantity")); ok {
-			vt = text
+		if q, ok := quantityOf(get(c, "valueQuantity")); ok {
+			vt = q.text()
 			if first == nil {
 				first = q
 			}
@@ -391,19 +391,23 @@ func observationValue(m any) (*quantity, string) {
 	return nil, strings.Join(parts, "; ")
 }
 
-// quantityOf reads a Quantity: value, display unit, comparator and text
-// like "< 5.4 %" (by FormatValue, without a range).
-func quantityOf(q any) (*quantity, string, bool) {
+// quantityOf reads a Quantity: value, display unit and comparator.
+func quantityOf(q any) (*quantity, bool) {
 	v, ok := num(q, "value")
 	if !ok || !finite(v) {
-		return nil, "", false
+		return nil, false
 	}
 	qt := &quantity{value: v, unit: prettyUnit(firstNonEmpty(str(q, "unit"), str(q, "code")))}
 	if c := str(q, "comparator"); c == "<" || c == "<=" || c == ">=" || c == ">" {
 		qt.comparator = c
 	}
-	p := Projection{Value: &v, Unit: qt.unit, Comparator: qt.comparator}
-	return qt, p.ValueText(), true
+	return qt, true
+}
+
+// text is the quantity as people read it ("< 5.4 %"), by FormatValue
+// without a range.
+func (q *quantity) text() string {
+	return Projection{Value: &q.value, Unit: q.unit, Comparator: q.comparator}.ValueText()
 }
 
 // valueText renders the non-Quantity value[x] of an Observation or component.
@@ -424,8 +428,8 @@ func valueText(m any) string {
 		return s
 	}
 	if r := objAny(m, "valueRange"); r != nil {
-		lo, _, ok1 := quantityOf(get(r, "low"))
-		hi, _, ok2 := quantityOf(get(r, "high"))
+		lo, ok1 := quantityOf(get(r, "low"))
+		hi, ok2 := quantityOf(get(r, "high"))
 		if ok1 && ok2 {
 			unit := firstNonEmpty(hi.unit, lo.unit)
 			return withUnit(FormatValue(lo.value, unit, nil, nil)+"–"+FormatValue(hi.value, unit, nil, nil), unit)
@@ -466,9 +470,9 @@ func interpretation(m any) string {
 	return ""
 }
 
-// componentInterpretation is, for a pair read from components (blood
-// pressure), the flag of a component: the first that is not normal, else
-// the first given.
+// componentInterpretation is, for an observation made of components (a
+// blood pressure, a panel), the flag of a component: the first that is not
+// normal, else the first given; so that no flag a source gave is dropped.
 func componentInterpretation(m any) string {
 	first := ""
 	for _, c := range arr(m, "component") {

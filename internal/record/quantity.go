@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -82,10 +83,11 @@ func Decimals(v float64, unit string, lo, hi *float64) int {
 // shortForm reports whether v's shortest decimal form has at most
 // maxShortDigits significant digits, and how many decimals it has.
 func shortForm(v float64) (short bool, decimals int) {
-	s := strconv.FormatFloat(math.Abs(v), 'f', -1, 64)
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], math.Abs(v), 'f', -1, 64)
 	digits := 0
 	started := false
-	if dot := strings.IndexByte(s, '.'); dot >= 0 {
+	if dot := bytes.IndexByte(s, '.'); dot >= 0 {
 		decimals = len(s) - dot - 1
 	}
 	for i := 0; i < len(s); i++ {
@@ -102,7 +104,7 @@ func shortForm(v float64) (short bool, decimals int) {
 	}
 	// Trailing zeros of a whole number ("1500") are not significant.
 	if decimals == 0 {
-		digits -= len(s) - len(strings.TrimRight(s, "0"))
+		digits -= len(s) - len(bytes.TrimRight(s, "0"))
 	}
 	return digits <= maxShortDigits, decimals
 }
@@ -114,9 +116,14 @@ func (p Projection) ValueText() string {
 	if p.Value == nil || !finite(*p.Value) {
 		return ""
 	}
+	var buf [64]byte
+	b := buf[:0]
+	if p.Comparator != "" {
+		b = append(append(b, p.Comparator...), ' ')
+	}
 	v := *p.Value
 	d := Decimals(v, p.Unit, p.RefLow, p.RefHigh)
-	s := strconv.FormatFloat(v, 'f', d, 64)
+	b = strconv.AppendFloat(b, v, 'f', d, 64)
 	if p.Value2 != nil && finite(*p.Value2) {
 		// The two numbers of a pair come from one measurement: when the
 		// first is a computed number, so is the second (headers of version
@@ -126,12 +133,12 @@ func (p Projection) ValueText() string {
 		if short, _ := shortForm(v); !short {
 			d2 = min(d2, d)
 		}
-		s += "/" + strconv.FormatFloat(v2, 'f', d2, 64)
+		b = strconv.AppendFloat(append(b, '/'), v2, 'f', d2, 64)
 	}
-	if p.Comparator != "" {
-		s = p.Comparator + " " + s
+	if p.Unit != "" {
+		b = append(append(b, ' '), p.Unit...)
 	}
-	return withUnit(s, p.Unit)
+	return string(b)
 }
 
 // RangeText is the reference range ("150–350 10*9/L", "≥ 40 mg/dL",
@@ -165,6 +172,12 @@ func (p Projection) ResultText() string {
 		return s
 	}
 	return p.Text
+}
+
+// result reports whether p is a result (a lab, a vital sign or any
+// number), whose projection an older header may have made otherwise.
+func (p Projection) result() bool {
+	return p.Kind == KindLab || p.Kind == KindVital || p.Value != nil
 }
 
 // NoValue reports whether p is a lab result or vital sign that came with no

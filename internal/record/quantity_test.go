@@ -76,6 +76,7 @@ func TestProjectValues(t *testing.T) {
 		{"lab-positive.json", "", "", "Detected", FlagOther, "Positive"},
 		{"lab-critical-text.json", "6.9 mmol/L", "3.5–5.1 mmol/L", "6.9 mmol/L", FlagCriticalHigh, ""},
 		{"lab-novalue.json", "", "", "", FlagNone, ""},
+		{"panel-flags.json", "", "", "Cholesterol: 182 mg/dL; LDL: 161.12 mg/dL", FlagCriticalHigh, ""},
 	} {
 		p := projectFile(t, c.file)
 		level, ft := p.ResultFlag()
@@ -152,5 +153,28 @@ func TestTrendPairs(t *testing.T) {
 	svg = TrendSVG(pt.Points, pt.RefLow, pt.RefHigh, 600, 300, LabelsFor(pt, "en"))
 	if level, _ := pt.Points[0].Flag(pt); level != FlagLow || !strings.Contains(svg, "bp-point bp-low") {
 		t.Errorf("flagged point: %q %s", level, svg)
+	}
+}
+
+// Blood pressures coded 85354-9 and 55284-4 are one trend, and the
+// summary shows the latest of them.
+func TestBloodPressureOneTrend(t *testing.T) {
+	b := NewBook()
+	bp := projectFile(t, "bp-computed.json")
+	old := bp
+	old.Codes = []Code{{System: sysLOINC, Code: "55284-4", Display: "Blood Pressure"}}
+	old.Date = day("2018-01-01")
+	for id, p := range map[string]Projection{"new": bp, "old": old} {
+		if err := b.Add(Entry{ID: id, Profile: "p", Projection: p, Created: p.Date}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range []Entry{{Projection: bp}, {Projection: old}} {
+		if tr := b.Trend("p", TrendKey(e)); len(tr.Points) != 2 {
+			t.Errorf("trend of %v: %d points", e.Codes, len(tr.Points))
+		}
+	}
+	if s := b.SummaryAt("p", day("2025-01-01")); len(s.Vitals) != 1 || s.Vitals[0].ID != "new" {
+		t.Errorf("summary vitals %+v", s.Vitals)
 	}
 }

@@ -184,7 +184,7 @@ func refProjectObservation(m refObj) Projection {
 		}
 	}
 	p.Interp = refInterpretation(m)
-	if p.Interp == "" && p.Value2 != nil {
+	if p.Interp == "" {
 		p.Interp = componentInterpretation(m)
 	}
 	if p.Interp == "" && p.Value != nil && p.Value2 == nil {
@@ -268,9 +268,7 @@ func refObservationValue(m refObj) (*refQuantity, string) {
 		dq, _, ok2 := refQuantityOf(refGet(dia, "valueQuantity"))
 		if ok1 && ok2 && sq.comparator == "" && dq.comparator == "" {
 			sq.value2 = &dq.value
-			if sq.unit == "" {
-				sq.unit = dq.unit
-			}
+			sq.unit = refFirstNonEmpty(sq.unit, dq.unit, "mmHg")
 			return sq, ""
 		}
 	}

@@ -118,9 +118,16 @@ func DistinctCareTeam(team []Entry) []Entry {
 // code, else its first code, else its folded title.
 func TrendKey(e Entry) string { return trendKey(e, "") }
 
+// trendAlias maps LOINC codes of one measurement to one trend: a blood
+// pressure is coded 85354-9 (panel) or 55284-4 (systolic and diastolic).
+var trendAlias = map[string]string{"55284-4": loincBPPanel, "35094-2": loincBPPanel}
+
 func trendKey(e Entry, foldedTitle string) string {
 	for _, c := range e.Codes {
 		if c.System == sysLOINC && c.Code != "" {
+			if a, ok := trendAlias[c.Code]; ok {
+				return a
+			}
 			return c.Code
 		}
 	}
@@ -207,7 +214,7 @@ func (b *Book) Trend(profile, key string) Trend {
 
 func trendMatch(p *Entry, key, folded, title string) bool {
 	for _, c := range p.Codes {
-		if c.Code != "" && strings.EqualFold(c.Code, key) {
+		if c.Code != "" && (strings.EqualFold(c.Code, key) || c.System == sysLOINC && trendAlias[c.Code] == key) {
 			return true
 		}
 	}

@@ -5,9 +5,7 @@
 package server
 
 import (
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,21 +40,6 @@ type Config struct {
 	Relay http.Handler
 }
 
-// Version returns the hex SHA-256 prefix of the wasm file, so every build that
-// changes the app changes the version and clients are told to reload.
-func Version(wasmPath string) (string, error) {
-	f, err := os.Open(wasmPath)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
 // AppHandler returns the go-app handler that renders pages, the manifest and
 // the service worker. Every resource it names is local.
 func AppHandler(version string, wasmSize int64) *app.Handler {
@@ -82,18 +65,38 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),
 		ServiceWorkerTemplate: workerJS,
-		Resources:             resolver{},
+		Resources:             resolver{version},
 	}
 }
 
-// resolver maps /web/... to the same path on this origin. (go-app's LocalDir
-// leaks absolute paths into URLs; this server serves /web/ itself.)
-type resolver struct{}
+// resolver maps /web/... to /VERSION/web/... on this origin: URLs that
+// change with every build, so their responses can be kept for good
+// (Immutable). go-app's LocalDir leaks absolute paths into URLs; this
+// server serves /web/ itself.
+type resolver struct{ version string }
 
-func (resolver) Resolve(p string) string { return p }
+func (r resolver) Resolve(p string) string {
+	if p == "/web" || strings.HasPrefix(p, "/web/") {
+		return "/" + r.version + p
+	}
+	return p
+}
+
+// validVersion: a version names a URL path segment.
+func validVersion(v string) bool {
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return v != "" && v != "web" && v != "api" && v != "." && v != ".."
+}
 
 // New returns the whole site: security headers around the share API, static
-// files from cfg.WebDir and go-app's pages.
+// files from cfg.WebDir and go-app's pages. Text files (go-app's scripts,
+// styles, manifest, workers) are compressed once, in memory; app.wasm is
+// sent from its precompressed siblings. Everything under /VERSION/web/ is
+// immutable; other URLs are revalidated by ETag.
 func New(cfg Config) (http.Handler, error) {
 	wasm := filepath.Join(cfg.WebDir, "app.wasm")
 	st, err := os.Stat(wasm)
@@ -101,15 +104,36 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("server: %w (run `make build` first)", err)
 	}
 	if cfg.Version == "" {
-		if cfg.Version, err = Version(wasm); err != nil {
+		if cfg.Version, err = Version(cfg.WebDir); err != nil {
 			return nil, err
 		}
 	}
+	if !validVersion(cfg.Version) {
+		return nil, fmt.Errorf("server: version %q: use letters, digits, '.', '_' and '-'", cfg.Version)
+	}
 	pages := AppHandler(cfg.Version, st.Size())
-	files := &webFiles{dir: cfg.WebDir, etag: `"` + cfg.Version + `"`}
+	goapp, err := goAppAssets(pages)
+	if err != nil {
+		return nil, err
+	}
+	text, err := webAssets(cfg.WebDir)
+	if err != nil {
+		return nil, err
+	}
+	worker, err := newAsset(contentTypes[".js"], []byte(seipd.WorkerJS))
+	if err != nil {
+		return nil, err
+	}
+	etag := `"` + cfg.Version + `"`
+	versioned := "/" + cfg.Version
 	mux := http.NewServeMux()
-	mux.Handle("/web/", files)
-	mux.Handle(seipd.WorkerPath, &workerFile{etag: `"` + cfg.Version + `"`})
+	mux.Handle("/web/", &webFiles{dir: cfg.WebDir, etag: etag, text: text, cache: "no-cache"})
+	mux.Handle(versioned+"/web/", http.StripPrefix(versioned, &webFiles{dir: cfg.WebDir, etag: etag, text: text, cache: Immutable}))
+	for p, a := range goapp {
+		mux.Handle(p, a.handler(etag, "no-cache"))
+	}
+	mux.Handle(seipd.WorkerPath, worker.handler(etag, "no-cache"))
+	mux.Handle(versioned+seipd.WorkerPath, worker.handler(etag, Immutable))
 	mux.Handle("/app.wasm", http.RedirectHandler("/web/app.wasm", http.StatusMovedPermanently))
 	if cfg.API != nil {
 		mux.Handle("/api/", cfg.API)
@@ -132,7 +156,7 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", contentTypes[".txt"])
 		io.WriteString(w, Robots)
 	})
-	mux.Handle("/", pages)
+	mux.Handle("/", compressedPages(pages))
 	return SecurityHeaders(mux), nil
 }
 
@@ -140,43 +164,26 @@ func New(cfg Config) (http.Handler, error) {
 // records: those stay on the device), the share API not.
 const Robots = "User-agent: *\nDisallow: /api/\n"
 
-// workerFile serves the MDC worker's script (embedded in internal/seipd).
-type workerFile struct{ etag string }
-
-func (h *workerFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	w.Header().Set("Content-Type", contentTypes[".js"])
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("ETag", h.etag)
-	if r.Header.Get("If-None-Match") == h.etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(seipd.WorkerJS)))
-	if r.Method == http.MethodGet {
-		io.WriteString(w, seipd.WorkerJS)
-	}
-}
-
-// webFiles serves the files under /web/, choosing a precompressed .br or .gz
-// sibling when the client accepts it. Directory listings and dot files are refused.
+// webFiles serves the files under /web/: text files from memory, others
+// from disk, choosing a precompressed .br or .gz sibling when the client
+// accepts it. Directory listings and dot files are refused.
 type webFiles struct {
-	dir  string
-	etag string
+	dir   string
+	etag  string
+	text  map[string]*asset // by name under dir
+	cache string            // Cache-Control
 }
 
 var contentTypes = map[string]string{
-	".wasm": "application/wasm",
-	".css":  "text/css; charset=utf-8",
-	".js":   "text/javascript; charset=utf-8",
-	".svg":  "image/svg+xml",
-	".png":  "image/png",
-	".json": "application/json",
-	".txt":  "text/plain; charset=utf-8",
+	".wasm":        "application/wasm",
+	".css":         "text/css; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".json":        "application/json",
+	".webmanifest": "application/manifest+json",
+	".html":        "text/html; charset=utf-8",
+	".txt":         "text/plain; charset=utf-8",
 }
 
 func (h *webFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -190,13 +197,17 @@ func (h *webFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if a, ok := h.text[name]; ok {
+		a.serve(w, r, h.etag, h.cache)
+		return
+	}
 	full := filepath.Join(h.dir, filepath.FromSlash(name))
 	ct, ok := contentTypes[filepath.Ext(name)]
 	if !ok {
 		ct = "application/octet-stream"
 	}
 	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", h.cache)
 	w.Header().Set("ETag", h.etag)
 	w.Header().Add("Vary", "Accept-Encoding")
 	if r.Header.Get("If-None-Match") == h.etag {

@@ -17,15 +17,16 @@ import (
 )
 
 // Static writes a static site into out: go-app's pages, manifest and worker,
-// plus every file of webDir under out/web. Any static host can serve it; the
-// share API is then off.
+// plus every file of webDir under out/VERSION/web, every text file with
+// its .br and .gz beside it, and a _headers file (see staticSite). Any
+// static host can serve it; the share API is then off.
 func Static(out, webDir string) error {
 	wasm := filepath.Join(webDir, "app.wasm")
 	st, err := os.Stat(wasm)
 	if err != nil {
 		return ErrNoWasm
 	}
-	version, err := Version(wasm)
+	version, err := Version(webDir)
 	if err != nil {
 		return err
 	}
@@ -38,19 +39,25 @@ func Static(out, webDir string) error {
 	if err := metaCSP(out); err != nil {
 		return err
 	}
-	if err := copyDir(filepath.Join(out, "web"), webDir); err != nil {
+	if err := copyDir(filepath.Join(out, version, "web"), webDir); err != nil {
 		return err
 	}
-	for name, body := range map[string]string{
-		strings.TrimPrefix(seipd.WorkerPath, "/"): seipd.WorkerJS,
-		"robots.txt": Robots,
-		"_headers":   headersFile(),
-	} {
-		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte(body), 0o644); err != nil {
+	for _, p := range []string{seipd.WorkerPath, "/" + version + seipd.WorkerPath} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(p))), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/"))), []byte(seipd.WorkerJS), 0o644); err != nil {
 			return err
 		}
 	}
-	return nil
+	for name, body := range map[string]string{"robots.txt": Robots, "_headers": headersFile()} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	// staticSite precompresses every text file (pages included, so the
+	// policy is in them first) and adds the caching rule to _headers.
+	return staticSite(out, version, AppHandler(version, st.Size()))
 }
 
 // metaCSP puts the policy in a meta tag at the top of every page of out,
@@ -127,7 +134,7 @@ func Precompress(name string, quality int) (raw, br, gz int64, err error) {
 	}
 	raw = st.Size()
 	if br, err = compressTo(name, name+".br", func(w io.Writer) (io.WriteCloser, error) {
-		return brotli.NewWriterLevel(w, quality), nil
+		return brotli.NewWriterOptions(w, brotliOptions(quality, raw)), nil
 	}); err != nil {
 		return
 	}

@@ -56,3 +56,25 @@ func TestDraftsKept(t *testing.T) {
 		t.Fatalf("records left: %v", ids)
 	}
 }
+
+// Deleting a person deletes the drafts typed for them.
+func TestDraftsGoWithTheirPerson(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSession(t)
+	p, err := s.SaveProfile(ctx, record.Profile{Name: "Kim Example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveDraft(ctx, record.Draft{Key: "form:add:visit:" + p.ID, Profile: p.ID, Fields: map[string]string{"title": "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteProfile(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Draft("form:add:visit:" + p.ID); ok {
+		t.Fatal("draft kept")
+	}
+	if ids, _ := s.Vault().IDs(); len(ids) != 0 {
+		t.Fatalf("records left: %v", ids)
+	}
+}

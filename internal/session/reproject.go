@@ -12,7 +12,8 @@ const reprojectBatch = 200
 
 // Reproject derives the projection of the book's stale entries again from
 // their resources (see record.Book.Stale: billing stored as "other" before
-// it had a kind of its own) and stores them, a batch per atomic write, so
+// it had a kind of its own, results stored before header version 4) and
+// stores them, a batch per atomic write, so
 // their titles say what they bill for. yield, when set, runs between
 // batches (the app lets the page paint). It returns how many it stored.
 func (s *Session) Reproject(ctx context.Context, yield func()) (int, error) {
@@ -35,6 +36,9 @@ func (s *Session) Reproject(ctx context.Context, yield func()) (int, error) {
 				p, err := record.Project(r)
 				if err != nil {
 					continue
+				}
+				if e.Kind != "" && p.Kind != e.Kind && e.Kind != record.KindOther && e.Kind != record.KindBilling {
+					p.Kind = e.Kind // a person's choice of kind wins, as in SaveEntry
 				}
 				e.Projection, e.Resource = p, r
 				recs = append(recs, entryRecord(e))

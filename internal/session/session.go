@@ -116,7 +116,7 @@ func (s *Session) build() error {
 		}
 	}
 	for _, h := range entries {
-		if h.Entry == nil || book.Add(*h.Entry) != nil {
+		if h.Entry == nil || book.Load(h) != nil { // Load: an older result is listed stale
 			corrupt++
 		}
 	}
@@ -236,7 +236,8 @@ func (s *Session) SaveProfile(ctx context.Context, p record.Profile) (record.Pro
 	return p, err
 }
 
-// DeleteProfile removes a profile and everything in it: entries, files, questions.
+// DeleteProfile removes a profile and everything in it: entries, files,
+// questions, and the drafts typed for it.
 func (s *Session) DeleteProfile(ctx context.Context, id string) error {
 	return s.write(ctx, func() error {
 		book := s.Book()
@@ -256,9 +257,23 @@ func (s *Session) DeleteProfile(ctx context.Context, id string) error {
 		for _, q := range book.Questions(id) {
 			ids = append(ids, q.ID)
 		}
+		s.mu.Lock()
+		var drafts []string
+		for key, d := range s.drafts {
+			if d.Profile == id {
+				ids = append(ids, d.ID)
+				drafts = append(drafts, key)
+			}
+		}
+		s.mu.Unlock()
 		if err := s.v.Delete(ctx, ids...); err != nil {
 			return err
 		}
+		s.mu.Lock()
+		for _, key := range drafts {
+			delete(s.drafts, key)
+		}
+		s.mu.Unlock()
 		for _, f := range files {
 			s.v.DeleteFile(ctx, f) // chunks without a header are unreachable; best effort
 		}

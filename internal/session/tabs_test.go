@@ -155,3 +155,18 @@ func TestTabsImportNewPersonOnce(t *testing.T) {
 		t.Fatalf("B made another person: %s vs %s, %d profiles", pb.ID, pa.ID, len(b.Book().Profiles()))
 	}
 }
+
+// Writes are announced to the other tabs, drafts are not.
+func TestTabsAnnounce(t *testing.T) {
+	ctx := context.Background()
+	a, store := newSession(t)
+	n := 0
+	store.OnAnnounce = func() { n++ }
+	p, err := a.SaveProfile(ctx, record.Profile{Name: "Ana Example", Relationship: "self"})
+	if err != nil || n != 1 {
+		t.Fatalf("profile saved: %d announcements, %v", n, err)
+	}
+	if _, err := a.SaveDraft(ctx, record.Draft{Key: "note:x", Profile: p.ID, Fields: map[string]string{"text": "hi"}}); err != nil || n != 1 {
+		t.Fatalf("draft saved: %d announcements, %v", n, err)
+	}
+}

@@ -321,7 +321,7 @@ func (v *Vault) writeWith(ctx context.Context, ops []Op, recs []Record) error {
 		return err
 	}
 	v.cache(p, recs...)
-	v.wrote(rev)
+	v.wrote(ctx, rev)
 	return nil
 }
 

@@ -95,7 +95,7 @@ func revOp() (Op, string) {
 // wrote notes a successful write of records at revision rev and tells the
 // other tabs. Inside Exclusive the cache is up to date at rev; outside, a
 // write of another tab may have come between, so the next Exclusive reloads.
-func (v *Vault) wrote(rev string) {
+func (v *Vault) wrote(ctx context.Context, rev string) {
 	v.mu.Lock()
 	if v.excl.Load() > 0 {
 		v.rev = rev
@@ -103,7 +103,16 @@ func (v *Vault) wrote(rev string) {
 		v.rev = revStale
 	}
 	v.mu.Unlock()
-	if sh, ok := v.store.(Shared); ok {
+	if sh, ok := v.store.(Shared); ok && ctx.Value(unannounced{}) == nil {
 		sh.Announce()
 	}
+}
+
+type unannounced struct{}
+
+// Unannounced returns a context whose writes are not announced to the
+// other tabs (records no other tab shows, such as drafts). They still change
+// the revision, so the other tabs' next write reads them.
+func Unannounced(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unannounced{}, true)
 }

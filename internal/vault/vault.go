@@ -456,7 +456,7 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 		return err
 	}
 	v.cache(p, recs...)
-	v.wrote(rev)
+	v.wrote(ctx, rev)
 	return nil
 }
 
@@ -525,7 +525,7 @@ func (v *Vault) Delete(ctx context.Context, ids ...string) error {
 	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
 		return err
 	}
-	defer v.wrote(rev)
+	defer v.wrote(ctx, rev)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.k == nil {

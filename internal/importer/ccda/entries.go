@@ -856,6 +856,7 @@ var interpretationCodes = map[string]bool{
 	"N": true, "H": true, "L": true, "A": true, "HH": true, "LL": true, "AA": true, "H>": true, "L<": true,
 	"<": true, ">": true, "POS": true, "NEG": true, "IND": true, "R": true, "S": true, "I": true, "HU": true,
 	"LU": true, "U": true, "D": true, "B": true, "W": true, "DET": true, "ND": true, "E": true, "EX": true,
+	"HX": true, "LX": true, "NR": true, "IE": true, "NS": true, "SDD": true, "EXP": true, "UNE": true,
 }
 
 // interpretation maps interpretationCode; codes without a codeSystem are

@@ -120,9 +120,20 @@ func TestResultFlags(t *testing.T) {
 		{"unknown code", `<interpretationCode code="TEST" codeSystem="2.16.840.1.113883.5.83"/>`, record.FlagOther, "TEST"},
 		{"none: from the range", ``, record.FlagLow, ""},
 	} {
-		ps, _ := projections(t, `<code code="30954-2"/><entry>`+lab("777-3", "Platelets", plt, c.interp)+`</entry>`)
+		ps, d := projections(t, `<code code="30954-2"/><entry>`+lab("777-3", "Platelets", plt, c.interp)+`</entry>`)
 		if len(ps) != 1 {
 			t.Fatalf("%s: %d observations", c.name, len(ps))
+		}
+		if c.interp != "" {
+			m := maps(t, d, "Observation")[0]
+			if get(m, "interpretation.0") == "" {
+				t.Errorf("%s: no Observation.interpretation: %v", c.name, m)
+			}
+			if c.name == "v3 LX" || c.name == "v2 L without system" {
+				if sys := get(m, "interpretation.0.coding.0.system"); sys != "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation" {
+					t.Errorf("%s: system %q", c.name, sys)
+				}
+			}
 		}
 		if level, text := ps[0].ResultFlag(); level != c.level || text != c.text {
 			t.Errorf("%s: flag %q %q (Interp %q), want %q %q", c.name, level, text, ps[0].Interp, c.level, c.text)

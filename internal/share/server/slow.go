@@ -17,6 +17,7 @@ type upload struct {
 	n     atomic.Int64 // bytes received
 	cut   atomic.Bool  // cut off to free its slot
 	rc    *http.ResponseController
+	heir  chan struct{} // under Service.mu: the upload its slot goes to when it ends
 }
 
 // rate is the upload's average speed in bytes a second.
@@ -64,7 +65,8 @@ func (r *rateReader) Read(p []byte) (int, error) {
 
 // begin takes an upload slot for client: at most MaxClientUploads of its
 // own, at most MaxUploads in all. With every slot taken it cuts off the
-// slowest upload below 8 × MinUploadRate and waits a little for its slot.
+// slowest upload below 8 × MinUploadRate and takes over its slot (handed
+// over, so that no one else's wait comes first), waiting a little for it.
 func (s *Service) begin(ctx context.Context, up *upload, client string) bool {
 	s.mu.Lock()
 	if s.perHost[client] >= s.cfg.MaxClientUploads {
@@ -76,20 +78,24 @@ func (s *Service) begin(ctx context.Context, up *upload, client string) bool {
 	select {
 	case s.uploads <- struct{}{}:
 	default:
-		if !s.cutSlowest() {
+		heir := make(chan struct{}, 1)
+		victim := s.cutSlowest(heir)
+		if victim == nil {
 			s.drop(client)
 			return false
 		}
 		t := time.NewTimer(2 * time.Second)
 		defer t.Stop()
 		select {
-		case s.uploads <- struct{}{}:
+		case <-heir: // handed over: the slot is ours
 		case <-t.C:
-			s.drop(client)
-			return false
+			if s.giveUp(victim, heir, client) {
+				return false
+			}
 		case <-ctx.Done():
-			s.drop(client)
-			return false
+			if s.giveUp(victim, heir, client) {
+				return false
+			}
 		}
 	}
 	s.mu.Lock()
@@ -98,16 +104,40 @@ func (s *Service) begin(ctx context.Context, up *upload, client string) bool {
 	return true
 }
 
-// end gives the slot back, and the connection its own deadlines (the next
-// request on it is not held to this upload's).
+// giveUp stops waiting for victim's slot and reports true, unless the slot
+// is being handed over already: then it waits for it and reports false.
+func (s *Service) giveUp(victim *upload, heir chan struct{}, client string) bool {
+	s.mu.Lock()
+	promised := victim.heir == heir
+	if promised {
+		victim.heir = nil
+	}
+	s.mu.Unlock()
+	if promised {
+		s.drop(client)
+		return true
+	}
+	<-heir
+	return false
+}
+
+// end gives the slot back (or hands it to the upload that cut this one
+// off), and the connection its own deadlines: the next request on it is not
+// held to this upload's.
 func (s *Service) end(up *upload, client string) {
 	if !up.cut.Load() {
 		up.rc.SetReadDeadline(time.Time{})
 	}
 	s.mu.Lock()
 	delete(s.running, up)
+	heir := up.heir
+	up.heir = nil
 	s.mu.Unlock()
 	s.drop(client)
+	if heir != nil {
+		heir <- struct{}{}
+		return
+	}
 	<-s.uploads
 }
 
@@ -119,27 +149,31 @@ func (s *Service) drop(client string) {
 	s.mu.Unlock()
 }
 
-// cutSlowest cuts off the slowest upload running for a second or more below
-// 8 × MinUploadRate, and reports whether there was one.
-func (s *Service) cutSlowest() bool {
+// cutSlowest cuts off the slowest upload below 8 × MinUploadRate that has
+// run for a second (or a quarter of the grace period, if shorter), its slot
+// promised to heir, and returns it (nil: none).
+func (s *Service) cutSlowest(heir chan struct{}) *upload {
 	if s.cfg.MinUploadRate < 0 {
-		return false
+		return nil
 	}
 	now := time.Now()
+	spare := min(time.Second, s.cfg.UploadGrace/4)
 	var slowest *upload
 	s.mu.Lock()
 	for u := range s.running {
-		if u.cut.Load() || now.Sub(u.start) < time.Second || u.rate(now) >= 8*float64(s.cfg.MinUploadRate) {
+		if u.heir != nil || u.cut.Load() || now.Sub(u.start) < spare || u.rate(now) >= 8*float64(s.cfg.MinUploadRate) {
 			continue
 		}
 		if slowest == nil || u.rate(now) < slowest.rate(now) {
 			slowest = u
 		}
 	}
-	s.mu.Unlock()
-	if slowest == nil {
-		return false
+	if slowest != nil {
+		slowest.heir = heir
 	}
-	slowest.cutOff()
-	return true
+	s.mu.Unlock()
+	if slowest != nil {
+		slowest.cutOff()
+	}
+	return slowest
 }

@@ -1,0 +1,61 @@
+//go:build !wasm
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// No wasm module links text/template or html/template: their reflection
+// makes the linker keep every exported method of every type that reaches an
+// interface, about a third of app.wasm (design.md, pitfall 13). Every main
+// package under cmd/ that builds for js/wasm is checked, so a second module
+// is covered when it comes.
+func TestWasmHasNoTemplates(t *testing.T) {
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goCmd); err != nil {
+		if goCmd, err = exec.LookPath("go"); err != nil {
+			t.Skip("no go command")
+		}
+	}
+	golist := func(args ...string) []string {
+		t.Helper()
+		cmd := exec.Command(goCmd, append([]string{"list"}, args...)...)
+		cmd.Dir = "../.."
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		out, err := cmd.Output()
+		if err != nil {
+			msg := ""
+			if ee, ok := err.(*exec.ExitError); ok {
+				msg = string(ee.Stderr)
+			}
+			t.Fatalf("go list %v: %v\n%s", args, err, msg)
+		}
+		return strings.Fields(string(out))
+	}
+	var mains []string
+	for _, line := range golist("-f", "{{.Name}}:{{.ImportPath}}", "./cmd/...") {
+		if name, path, _ := strings.Cut(line, ":"); name == "main" {
+			mains = append(mains, path)
+		}
+	}
+	if len(mains) == 0 {
+		t.Fatal("no wasm main package under cmd/")
+	}
+	for _, m := range mains {
+		// Each field: a package = the packages it imports.
+		for _, line := range golist("-deps", "-f", `{{.ImportPath}}={{join .Imports ","}}`, m) {
+			pkg, imports, _ := strings.Cut(line, "=")
+			for _, imp := range strings.Split(imports, ",") {
+				if imp == "text/template" || imp == "html/template" {
+					t.Errorf("%s links %s (imported by %s)", m, imp, pkg)
+				}
+			}
+		}
+	}
+}
