@@ -204,6 +204,12 @@ func TestPullWholeRecord(t *testing.T) {
 	if pages != 3 {
 		t.Errorf("%d Observation pages, want 3", pages)
 	}
+	// The medication ordered is named after the Medication it references.
+	for _, e := range importer.ToEntries(res, "p1", time.Now()) {
+		if e.Resource.Type == "MedicationRequest" && e.Title != "lisinopril 10 MG Oral Tablet" {
+			t.Errorf("medication titled %q", e.Title)
+		}
+	}
 	// Entries come out as from an imported file.
 	es := importer.ToEntries(res, "p1", time.Now())
 	if len(es) != len(res.Resources) || es[0].Provenance.System != "Springfield Clinic" || es[0].Provenance.Source != "portal" {

@@ -162,7 +162,70 @@ func (p *puller) run(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
+	p.nameMedications()
 	p.attachments(ctx)
+}
+
+// nameMedications gives a medicationReference to a Medication the pull
+// holds the medication's name as its display, where it has none: the
+// entry is then titled with the medication, not "Medication". Nothing
+// else of the resource changes.
+func (p *puller) nameMedications() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names := map[string]string{}
+	for _, b := range p.byType["Medication"] {
+		var m struct {
+			ID   string `json:"id"`
+			Code struct {
+				Text   string `json:"text"`
+				Coding []struct {
+					Display string `json:"display"`
+				} `json:"coding"`
+			} `json:"code"`
+		}
+		if json.Unmarshal(b, &m) != nil || m.ID == "" {
+			continue
+		}
+		name := m.Code.Text
+		for _, c := range m.Code.Coding {
+			if name == "" {
+				name = c.Display
+			}
+		}
+		if name != "" {
+			names[m.ID] = name
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	for _, t := range []string{"MedicationRequest", "MedicationStatement"} {
+		for i, b := range p.byType[t] {
+			if !bytes.Contains(b, []byte(`"medicationReference"`)) {
+				continue
+			}
+			d := json.NewDecoder(bytes.NewReader(b))
+			d.UseNumber()
+			var m map[string]any
+			if d.Decode(&m) != nil {
+				continue
+			}
+			ref, _ := m["medicationReference"].(map[string]any)
+			r, _ := ref["reference"].(string)
+			if ref == nil || ref["display"] != nil {
+				continue
+			}
+			rt, id, ok := p.local(r)
+			if !ok || rt != "Medication" || names[id] == "" {
+				continue
+			}
+			ref["display"] = names[id]
+			if out, err := json.Marshal(m); err == nil {
+				p.byType[t][i] = out
+			}
+		}
+	}
 }
 
 // categories are the Observation categories asked one by one when the
