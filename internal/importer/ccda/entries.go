@@ -973,15 +973,7 @@ func (c *conv) value(m map[string]any, v *node, path string) {
 			absent()
 		}
 	case "IVL_TS":
-		start, end := c.period(v, path)
-		if start != "" || end != "" {
-			p := map[string]any{}
-			if start != "" {
-				p["start"] = start
-			}
-			if end != "" {
-				p["end"] = end
-			}
+		if p := periodMap(c.period(v, path)); p != nil {
 			m["valuePeriod"] = p
 		} else {
 			absent()
@@ -1111,14 +1103,7 @@ func (c *conv) encounter(el *node, path string) int {
 	}
 	c.subject(m, "subject")
 	start, end := c.period(en.child("effectiveTime"), path)
-	if start != "" || end != "" {
-		p := map[string]any{}
-		if start != "" {
-			p["start"] = start
-		}
-		if end != "" {
-			p["end"] = end
-		}
+	if p := periodMap(start, end); p != nil {
 		m["period"] = p
 	}
 	var locs []any
@@ -1401,15 +1386,7 @@ func (c *conv) activityDetail(el *node, path string) map[string]any {
 	if negated(el) {
 		d["doNotPerform"] = true
 	}
-	start, end := c.period(mainTime(el), path)
-	if start != "" || end != "" {
-		p := map[string]any{}
-		if start != "" {
-			p["start"] = start
-		}
-		if end != "" {
-			p["end"] = end
-		}
+	if p := periodMap(c.period(mainTime(el), path)); p != nil {
 		d["scheduledPeriod"] = p
 	}
 	return d

@@ -277,14 +277,7 @@ func (c *conv) headerVisit(custodian *party) {
 	}
 	c.subject(m, "subject")
 	start, end := c.period(ee.child("effectiveTime"), path)
-	if start != "" || end != "" {
-		p := map[string]any{}
-		if start != "" {
-			p["start"] = start
-		}
-		if end != "" {
-			p["end"] = end
-		}
+	if p := periodMap(start, end); p != nil {
 		m["period"] = p
 	}
 	c.encStart, c.encEnd = start, end
@@ -434,4 +427,20 @@ func (c *conv) duringVisit(d string) bool {
 func cmpDay(a, b string) int {
 	n := min(len(a), len(b), 10)
 	return strings.Compare(a[:n], b[:n])
+}
+
+// periodMap is a FHIR Period of start and end (either may be empty), nil
+// when both are.
+func periodMap(start, end string) map[string]any {
+	if start == "" && end == "" {
+		return nil
+	}
+	p := map[string]any{}
+	if start != "" {
+		p["start"] = start
+	}
+	if end != "" {
+		p["end"] = end
+	}
+	return p
 }

@@ -376,14 +376,7 @@ func (c *conv) careTeam(el *node, path string) int {
 		}
 	}
 	start, end := c.period(el.child("effectiveTime"), path)
-	if start != "" || end != "" {
-		p := map[string]any{}
-		if start != "" {
-			p["start"] = start
-		}
-		if end != "" {
-			p["end"] = end
-		}
+	if p := periodMap(start, end); p != nil {
 		m["period"] = p
 	}
 	var parts []any
