@@ -103,8 +103,9 @@ func TestAccessibilityAndPhoneLayout(t *testing.T) {
 	fsClick(t, ctx, "#import-clear")
 	fsRun(t, ctx, "import page", chromedp.WaitVisible(`#import-files`, chromedp.ByQuery),
 		chromedp.SetUploadFiles(`#import-files`, []string{billingBundle(t)}, chromedp.ByQuery))
-	recWait(t, ctx, ".import-kind")
-	recContains(t, ctx, ".import-kinds", "6 billing records")
+	// The earlier file's preview may still be on the page for a moment
+	// after Clear: wait for this file's, then read it.
+	recPoll(t, ctx, `"6 billing records" in the preview`, `[...document.querySelectorAll('.import-kinds')].some(e => e.textContent.includes('6 billing records'))`)
 	recWait(t, ctx, ".import-billing")
 	recShots(t, ctx, "ui-import-preview")
 	recRun(t, ctx, phone())
