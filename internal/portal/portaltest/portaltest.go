@@ -66,8 +66,9 @@ type Server struct {
 	fhirReqs  int
 	tooMany   int
 	refreshes int
-	scopes    []string // scope of the last token request
-	seen      []string // FHIR request paths and queries, in order
+	scopes    []string        // scope of the last token request
+	seen      []string        // FHIR request paths and queries, in order
+	throttled map[string]bool // requests answered 429 last time (see fhir)
 }
 
 type stored struct {
@@ -455,13 +456,22 @@ func (s *Server) fhir(w http.ResponseWriter, r *http.Request, path string) {
 	n := s.fhirReqs
 	s.seen = append(s.seen, "/"+path+"?"+r.URL.RawQuery)
 	now := s.now()
-	if ok && s.opt.TooMany > 0 && n%s.opt.TooMany == 0 {
+	// The same request is never throttled twice in a row, so that a client
+	// retrying within its budget always gets through however its requests
+	// interleave (a test of retries, not of luck).
+	key := "/" + path + "?" + r.URL.RawQuery
+	if ok && s.opt.TooMany > 0 && n%s.opt.TooMany == 0 && !s.throttled[key] {
+		if s.throttled == nil {
+			s.throttled = map[string]bool{}
+		}
+		s.throttled[key] = true
 		s.tooMany++
 		s.mu.Unlock()
 		w.Header().Set("Retry-After", "0")
 		outcome(w, http.StatusTooManyRequests, "throttled")
 		return
 	}
+	delete(s.throttled, key)
 	s.mu.Unlock()
 	if !s.opt.Open && (!ok || !now.Before(exp)) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
