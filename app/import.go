@@ -581,7 +581,7 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 			return app.Button().Class("btn btn-secondary btn-small import-remove").
 				Aria("label", i18n.T("importui.remove.label", it.name)).
 				Text(i18n.T("importui.remove")).
-				OnClick(func(ctx app.Context, e app.Event) { p.remove(fid) })
+				OnClick(func(ctx app.Context, e app.Event) { p.remove(fid) }, app.EventScope(fid))
 		}),
 	)
 }
@@ -597,18 +597,23 @@ func (p *ImportPage) renderKeys(it *importFile, id string, busy bool) app.UI {
 		draft = p.suggestIssuer(it.keys)
 	}
 	in := id + "-iss"
+	fid := it.id
 	return app.Div().Class("import-keys").Body(
 		app.P().Text(i18n.N("importui.keys.found", it.nkeys)),
 		app.Label().For(in).Text(i18n.T("importui.keys.issuer")),
 		app.Input().ID(in).Class("import-keys-iss").Type("url").Value(draft).Placeholder("https://").
 			Aria("describedby", in+"-hint").
-			OnInput(func(ctx app.Context, e app.Event) { it.draft, it.badIss = ctx.JSSrc().Get("value").String(), false }),
+			OnInput(func(ctx app.Context, e app.Event) {
+				if f := p.file(fid); f != nil {
+					f.draft, f.badIss = ctx.JSSrc().Get("value").String(), false
+				}
+			}, app.EventScope(fid)),
 		app.P().ID(in+"-hint").Class("field-hint").Text(i18n.T("importui.keys.hint")),
 		app.If(it.badIss, func() app.UI {
 			return app.P().Class("field-error").Role("alert").Text(i18n.T("importui.keys.bad"))
 		}),
 		app.Button().Class("btn btn-secondary btn-small import-keys-use").Disabled(busy).Text(i18n.T("importui.keys.use")).
-			OnClick(func(ctx app.Context, e app.Event) { p.tieKeys(it, draft) }),
+			OnClick(func(ctx app.Context, e app.Event) { p.tieKeys(fid) }, app.EventScope(fid)),
 	)
 }
 
@@ -627,11 +632,29 @@ func (p *ImportPage) suggestIssuer(keys importer.JWKS) string {
 	return ""
 }
 
-// tieKeys ties a key file's keys to the issuer iss and checks every card on
-// the page again.
-func (p *ImportPage) tieKeys(it *importFile, iss string) {
-	if it.draft != "" {
-		iss = it.draft
+// file is the file on the page with id fid, or nil once it is removed.
+// Handlers look files up by id when they run: go-app keeps the first
+// closure it rendered for an element (see EventScope), so one that captured
+// a file or a value could act on the wrong one.
+func (p *ImportPage) file(fid int) *importFile {
+	for _, f := range p.files {
+		if f.id == fid {
+			return f
+		}
+	}
+	return nil
+}
+
+// tieKeys ties a key file's keys to the issuer the person typed, or to the
+// suggested one, and checks every card on the page again.
+func (p *ImportPage) tieKeys(fid int) {
+	it := p.file(fid)
+	if it == nil {
+		return
+	}
+	iss := it.draft
+	if iss == "" {
+		iss = p.suggestIssuer(it.keys)
 	}
 	iss = strings.TrimSpace(iss)
 	if u, err := url.Parse(iss); err != nil || u.Scheme != "https" || u.Host == "" || p.saving || p.reading {
@@ -834,13 +857,10 @@ func (p *ImportPage) renderTarget(it *importFile, id string, busy bool) app.UI {
 		app.Span().Text(i18n.T("importui.target")),
 		app.Select().ID(sel).Disabled(busy).
 			OnChange(func(ctx app.Context, e app.Event) {
-				v := ctx.JSSrc().Get("value").String()
-				for _, f := range p.files {
-					if f.id == fid {
-						f.target = v
-					}
+				if f := p.file(fid); f != nil {
+					f.target = ctx.JSSrc().Get("value").String()
 				}
-			}).
+			}, app.EventScope(fid)).
 			Body(
 				app.If(it.target == "", func() app.UI {
 					return app.Option().Value("").Selected(true).Text(i18n.T("importui.target.none"))
@@ -903,7 +923,7 @@ func (p *ImportPage) renderSummary() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) {
 						setProfile(pr.ID)
 						ctx.Navigate(PathTimeline)
-					})
+					}, app.EventScope(pr.ID))
 			}),
 		),
 	)

@@ -26,8 +26,11 @@ func TestWasmCodeCached(t *testing.T) {
 	s := startSite(t, "codecache")
 	ctx, cancel := browserWith(t, chromedp.Flag("js-flags", "--wasm-caching-threshold=10 --wasm-caching-timeout-ms=10"))
 	defer cancel()
+	// The cache is written some time after a compile and, once the service
+	// worker has taken over, against its cached copy: a visit or two may
+	// compile again before one is served from the cache.
 	var hits []int
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 10 && (len(hits) < 2 || hits[len(hits)-1] == 0); i++ {
 		names := wasmTrace(t, ctx, chromedp.ActionFunc(func(ctx context.Context) error {
 			if err := chromedp.Navigate(s.URL("/")).Do(ctx); err != nil {
 				return err
@@ -43,8 +46,9 @@ func TestWasmCodeCached(t *testing.T) {
 		}
 		hits = append(hits, names["v8.wasm.moduleCacheHit"])
 	}
+	t.Logf("code cache hits per visit: %v", hits)
 	if hits[len(hits)-1] == 0 {
-		t.Errorf("no code cache hit by the third visit (hits per visit %v)", hits)
+		t.Errorf("no code cache hit in %d visits (hits per visit %v)", len(hits), hits)
 	}
 }
 
