@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -69,4 +71,49 @@ func TestHandlersAfterDelete(t *testing.T) {
 	recWaitPath(t, ctx, "/summary")
 	recNav(t, ctx, "/profiles")
 	recWait(t, ctx, ben+".current")
+}
+
+// TestHandlersShareNewest: a new share link is listed first, where the
+// previous one was; its Revoke revokes it, not the link listed there before.
+func TestHandlersShareNewest(t *testing.T) {
+	s := xpStartShareSite(t, 0)
+	fx := xpFixture(t)
+	fixture := filepath.Join(t.TempDir(), "fixture.pgp")
+	os.WriteFile(fixture, fx.file, 0o600)
+	ctx, cancel := browser(t)
+	defer cancel()
+	xpSetup(t, ctx, s)
+	xpRestore(t, ctx, fixture, fx.pass)
+
+	xpNav(t, ctx, "/share")
+	xpPoll(t, ctx, "share API checked", `!document.querySelector("#share-create").disabled`)
+	xpSetInput(t, ctx, "#sh-label", "First link", "input")
+	xpClick(t, ctx, "#share-create")
+	xpPoll(t, ctx, "the first link", `document.querySelectorAll(".xp-shared").length === 1`)
+	xpClick(t, ctx, "#share-another")
+	xpPoll(t, ctx, "the form again", `!!document.querySelector("#sh-label") && !document.querySelector("#share-create").disabled`)
+	xpSetInput(t, ctx, "#sh-label", "Second link", "input")
+	xpClick(t, ctx, "#share-create")
+	xpPoll(t, ctx, "the second link", `document.querySelectorAll(".xp-shared").length === 2`)
+	links := func() string {
+		t.Helper()
+		var got []string
+		xpRun(t, ctx, chromedp.Evaluate(`[...document.querySelectorAll(".xp-shared")].map(s =>
+			(s.querySelector(".xp-shared-label")?.textContent || "") + ":" + s.dataset.revoked +
+			(s.querySelector(".share-revoke-yes") ? ":asking" : ""))`, &got))
+		return fmt.Sprint(got)
+	}
+	if got := links(); got != "[Second link:false First link:false]" {
+		t.Fatalf("links: %s", got)
+	}
+	xpClick(t, ctx, ".xp-shared .share-revoke")
+	xpPoll(t, ctx, "a confirmation", `!!document.querySelector(".share-revoke-yes")`)
+	if got := links(); got != "[Second link:false:asking First link:false]" {
+		t.Fatalf("Revoke on the newest link asked about another: %s", got)
+	}
+	xpClick(t, ctx, ".xp-shared .share-revoke-yes")
+	xpPoll(t, ctx, "a link revoked", `!!document.querySelector('.xp-shared[data-revoked="true"]')`)
+	if got := links(); got != "[Second link:true First link:false]" {
+		t.Errorf("after revoking the newest: %s", got)
+	}
 }
