@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -77,13 +75,9 @@ func TestHandlersAfterDelete(t *testing.T) {
 // previous one was; its Revoke revokes it, not the link listed there before.
 func TestHandlersShareNewest(t *testing.T) {
 	s := xpStartShareSite(t, 0)
-	fx := xpFixture(t)
-	fixture := filepath.Join(t.TempDir(), "fixture.pgp")
-	os.WriteFile(fixture, fx.file, 0o600)
 	ctx, cancel := browser(t)
 	defer cancel()
-	xpSetup(t, ctx, s)
-	xpRestore(t, ctx, fixture, fx.pass)
+	recSetup(t, ctx, s)
 
 	xpNav(t, ctx, "/share")
 	xpPoll(t, ctx, "share API checked", `!document.querySelector("#share-create").disabled`)
