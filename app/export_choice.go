@@ -155,7 +155,7 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name(prefix+"-scope").Value(scope).
 				Checked(c.scope == scope).Disabled(disabled).
-				OnChange(func(ctx app.Context, e app.Event) { c.scope = scope }),
+				OnChange(func(ctx app.Context, e app.Event) { c.scope = scope }, app.EventScope(scope)),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),
@@ -165,7 +165,7 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 	box := func(id, label, hint string, checked bool, set func(bool)) app.UI {
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("checkbox").ID(id).Checked(checked).Disabled(disabled).
-				OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }),
+				OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }, app.EventScope(id)),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.If(hint != "", func() app.UI { return app.Span().Class("field-hint").Text(hint) }),

@@ -218,6 +218,18 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 	})
 }
 
+// shared is the listed share link stored at url u, or nil. Handlers look it
+// up when they run: go-app keeps the first handler it rendered for a
+// button, and a new link is listed first, where the previous one was.
+func (sh *Share) shared(u string) *xpShared {
+	for _, sd := range sh.shares {
+		if sd.url == u {
+			return sd
+		}
+	}
+	return nil
+}
+
 // revoke deletes the share on the server. The confirmation stays on screen
 // (its buttons disabled) until the answer comes: go-app drops a dispatch
 // whose source element is gone.
@@ -324,6 +336,7 @@ func (sh *Share) renderForm() app.UI {
 
 func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 	expired := time.Now().After(sd.expires)
+	u := sd.url // handlers look the link up by it (see shared)
 	return app.Section().Class("card xp-step xp-shared").DataSet("revoked", sd.revoked).Body(
 		app.H2().Text(i18n.T("share.link")),
 		app.If(sd.label != "", func() app.UI { return app.P().Class("xp-shared-label").Text(sd.label) }),
@@ -342,7 +355,11 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 					app.Div().Class("actions").Body(
 						app.Button().Type("button").Class("btn share-copy").Text(i18n.T("share.copy")).
 							OnClick(func(ctx app.Context, e app.Event) {
-								link, u := sd.link, sd.url
+								sd := sh.shared(u)
+								if sd == nil {
+									return
+								}
+								link := sd.link
 								ctx.Async(func() {
 									err := xpCopy(link)
 									ctx.Dispatch(func(ctx app.Context) {
@@ -351,7 +368,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 										}
 									})
 								})
-							}),
+							}, app.EventScope(u)),
 					),
 					app.If(sh.copied == sd.url, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("share.copied")) }),
 					app.P().Class("share-expires").Text(i18n.T("share.expires", xpWhen(sd.expires))),
@@ -362,7 +379,11 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 							app.Div().Class("actions").Body(
 								app.Button().Type("button").Class("btn btn-danger share-revoke-yes").Text(i18n.T("share.revoke")).
 									Disabled(sh.revoking == sd.url).
-									OnClick(func(ctx app.Context, e app.Event) { sh.revoke(ctx, sd) }),
+									OnClick(func(ctx app.Context, e app.Event) {
+										if sd := sh.shared(u); sd != nil {
+											sh.revoke(ctx, sd)
+										}
+									}, app.EventScope(u)),
 								app.Button().Type("button").Class("btn btn-secondary").Text(i18n.T("ui.xp.cancel")).
 									Disabled(sh.revoking == sd.url).
 									OnClick(func(ctx app.Context, e app.Event) { sh.confirming = "" }),
@@ -372,7 +393,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 						return app.Div().Class("actions").Body(
 							app.Button().Type("button").Class("btn btn-danger share-revoke").Disabled(sh.revoking == sd.url).
 								Text(i18n.T("share.revoke")).
-								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = sd.url }),
+								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = u }, app.EventScope(u)),
 						)
 					}),
 				),
