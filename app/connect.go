@@ -56,6 +56,21 @@ type ConnectPage struct {
 	offer   *connectOffer // the deployment's relay can reach this health system
 	note    string
 	refused []portal.Refusal
+
+	page app.Context // the page's own context (see own)
+}
+
+// OnMount keeps the page's own context: work started by a button that the
+// page then hides (Use the relay, Sign in again) must report through it,
+// as go-app drops a Dispatch whose element is gone.
+func (p *ConnectPage) OnMount(ctx app.Context) { p.page = ctx }
+
+// own is the page's context, for work that outlives the button it came from.
+func (p *ConnectPage) own(ctx app.Context) app.Context {
+	if p.page.Context != nil {
+		return p.page
+	}
+	return ctx
 }
 
 func (p *ConnectPage) OnNav(ctx app.Context) {
@@ -172,6 +187,7 @@ func (p *ConnectPage) signIn(ctx app.Context, name, fhir, connID string, viaRela
 	if p.busy {
 		return
 	}
+	ctx = p.own(ctx)
 	p.busy, p.errKey, p.note, p.stage, p.offer = true, "", "", i18n.T("portal.checking"), nil
 	profile := ""
 	if pr, ok := currentProfile(); ok {
@@ -382,6 +398,7 @@ func (p *ConnectPage) pull(ctx app.Context, c record.Connection) {
 	if p.busy {
 		return
 	}
+	ctx = p.own(ctx)
 	s := current()
 	if s == nil {
 		lockNow()
@@ -507,6 +524,7 @@ func (p *ConnectPage) disconnect(ctx app.Context, c record.Connection) {
 	if s == nil || p.busy {
 		return
 	}
+	ctx = p.own(ctx)
 	p.busy = true
 	ctx.Async(func() {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)

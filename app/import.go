@@ -41,6 +41,8 @@ type ImportPage struct {
 	done    int64  // progress: done of total
 	total   int64
 	summary *importSummary // after a save
+	bg      connectBgState // the background refresh's line (a record fetched while this page is open)
+	page    app.Context    // the page's own context
 }
 
 // importFile is one picked file on its way through the import.
@@ -110,6 +112,19 @@ func (p *ImportPage) OnNav(ctx app.Context) {
 	}
 	p.loadProfiles()
 	p.takePulled(ctx)
+}
+
+// OnMount takes a record the background refresh fetched while this page
+// is on screen (its "Review" link points here, so no navigation happens).
+func (p *ImportPage) OnMount(ctx app.Context) {
+	p.page = ctx
+	ctx.ObserveState(connectBgKey, &p.bg).OnChange(p.bgChanged)
+}
+
+func (p *ImportPage) bgChanged() {
+	if p.bg.Review {
+		p.takePulled(p.page)
+	}
 }
 
 func (p *ImportPage) loadProfiles() {
