@@ -91,7 +91,7 @@ func TestConnectRelay(t *testing.T) {
 	}
 	xpShots(t, ctx, "connect-relay-offer")
 	xpRun(t, ctx, chromedp.Click("#connect-relay-use", chromedp.ByQuery)) // the page goes away
-	if r := connectImport(t, ctx); !strings.Contains(r, "19 added") { // every type: none is refused here
+	if r := connectImport(t, ctx); !strings.Contains(r, "19 added") {     // every type: none is refused here
 		t.Errorf("relayed pull: %q", r)
 	}
 	xpNav(t, ctx, "/timeline")
