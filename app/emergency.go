@@ -51,6 +51,7 @@ func (p *EmergencyPage) Render() app.UI {
 		app.Div().Class("actions ecard-actions no-print").Body(
 			app.Button().ID("print").Class("btn").Text(i18n.T("emergency.print")).
 				OnClick(func(ctx app.Context, e app.Event) { printPage() }),
+			app.A().ID("wallet-link").Class("btn btn-secondary").Href(PathWallet).Text(i18n.T("shl.wallet.print")),
 			app.A().Class("btn btn-secondary").Href(PathSummary).Text(i18n.T("emergency.back")),
 		),
 		app.Article().ID("emergency-card").Class("card emergency ecard").Aria("labelledby", "ecard-title").Body(

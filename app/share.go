@@ -125,16 +125,21 @@ func (sh *Share) OnNav(ctx app.Context) {
 	sh.status = map[string]share.LinkStatus{}
 	sh.fetchStatus(ctx)
 	ctx.Async(func() {
-		// Ask for a share that cannot exist: the answer says whether the
-		// API is there ("not_found") or sharing is off ("disabled", or no
-		// API at all on a static host).
-		res, err := xpFetch("GET", share.APIPath+"/"+strings.Repeat("a", 26), "", nil)
-		state := "on"
-		if err == nil && xpAPIOff(res) {
-			state = "off"
-		}
+		state := xpShareAPIState()
 		ctx.Dispatch(func(ctx app.Context) { sh.api = state })
 	})
+}
+
+// xpShareAPIState asks for a share that cannot exist: the answer says
+// whether the API is there ("on") or sharing is off here ("off": the
+// server says "disabled", or a static host has no API at all). Call it
+// from ctx.Async.
+func xpShareAPIState() string {
+	res, err := xpFetch("GET", share.APIPath+"/"+strings.Repeat("a", 26), "", nil)
+	if err == nil && xpAPIOff(res) {
+		return "off"
+	}
+	return "on"
 }
 
 // fetchStatus asks the server how each live passcode link stands, so that

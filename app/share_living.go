@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,9 +20,9 @@ import (
 // Manifest links (SMART Health Links without "U"): what the share page
 // makes when the person asks for a passcode or for a link kept up to date,
 // and what a wallet card's QR code holds. The server keeps one file per
-// link, a FHIR R4 collection Bundle (application/fhir+json, which every
+// link, FHIR R4 collection Bundles (application/fhir+json, which every
 // SMART Health Links viewer reads) of the chosen entries, encrypted here
-// under the link's key. Attached files are left out: viewers elsewhere
+// under the link's key, one per person. Attached files are left out: viewers elsewhere
 // could not open Backpack's export file that carries them.
 
 // shlWalletTTL is how long a wallet card's code works (the server may cap it).
@@ -94,10 +93,11 @@ func shlEmergencyIDs(s *session.Session, profile string) []string {
 	return ids
 }
 
-// shlPayload is the file of a manifest link as the record is now, and a
-// hash of what it holds (not of when it was written), which tells whether
-// the link needs an update.
-func shlPayload(ctx context.Context, s *session.Session, l record.SharedLink, now time.Time) ([]byte, string, error) {
+// shlPayload is the files of a manifest link as the record is now, one
+// FHIR Bundle per person (so that no viewer can take one person's entries
+// for another's), and a hash of what they hold (not of when they were
+// written), which tells whether the link needs an update.
+func shlPayload(ctx context.Context, s *session.Session, l record.SharedLink, now time.Time) ([][]byte, string, error) {
 	hdr := xpHeaderData(s)
 	d := hdr.Select(shlSelection(s, hdr, l))
 	d.Entries = append([]record.Entry(nil), d.Entries...)
@@ -107,20 +107,45 @@ func shlPayload(ctx context.Context, s *session.Session, l record.SharedLink, no
 		return nil, "", err
 	}
 	h := sha256.New()
+	var files [][]byte
 	for _, p := range d.Profiles {
-		h.Write([]byte(p.ID + "\x00"))
+		one := export.Data{Profiles: []record.Profile{p}}
+		h.Write([]byte("\x02" + p.ID + "\x00" + p.Name + "\x00" + p.BirthDate + "\x00"))
 		h.Write(p.Patient.JSON)
-		h.Write([]byte(p.Name + "\x00" + p.BirthDate + "\x00"))
+		for _, e := range d.Entries {
+			if e.Profile == p.ID {
+				one.Entries = append(one.Entries, e)
+				h.Write([]byte("\x01" + e.ID + "\x00"))
+				h.Write(e.Resource.JSON)
+			}
+		}
+		var buf bytes.Buffer
+		if err := export.Bundle(&buf, one, now); err != nil {
+			return nil, "", err
+		}
+		files = append(files, buf.Bytes())
 	}
-	for _, e := range d.Entries {
-		h.Write([]byte("\x01" + e.ID + "\x00"))
-		h.Write(e.Resource.JSON)
+	return files, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// shlSeal encrypts a link's files under its key, as the server takes them.
+func shlSeal(key []byte, files [][]byte) ([]share.LinkFile, error) {
+	var out []share.LinkFile
+	n := 0
+	for _, f := range files {
+		jwe, err := share.EncryptJWE(key, f, share.ContentTypeFHIR)
+		if err != nil {
+			return nil, err
+		}
+		if n += len(jwe); n > xpShareMax {
+			return nil, &share.APIError{Status: 413, Code: share.CodeTooLarge}
+		}
+		out = append(out, share.LinkFile{ContentType: share.ContentTypeFHIR, JWE: jwe})
 	}
-	var buf bytes.Buffer
-	if err := export.Bundle(&buf, d, now); err != nil {
-		return nil, "", err
+	if len(out) == 0 {
+		return nil, errSHLNothing
 	}
-	return buf.Bytes(), hex.EncodeToString(h.Sum(nil)), nil
+	return out, nil
 }
 
 // shlDoer is the browser's fetch as a share.Doer.
@@ -166,17 +191,11 @@ func shlCreate(ctx context.Context, s *session.Session, tmpl record.SharedLink, 
 		return tmpl, err
 	}
 	key := share.NewKey()
-	jwe, err := share.EncryptJWE(key, plain, share.ContentTypeFHIR)
+	files, err := shlSeal(key, plain)
 	if err != nil {
 		return tmpl, err
 	}
-	if len(jwe) > xpShareMax {
-		return tmpl, &share.APIError{Status: 413, Code: share.CodeTooLarge}
-	}
-	res, err := shlOwner("POST", share.LinkPath, share.NewLink{
-		Files:    []share.LinkFile{{ContentType: share.ContentTypeFHIR, JWE: jwe}},
-		Passcode: passcode, TTL: int64(ttl / time.Second),
-	}, "")
+	res, err := shlOwner("POST", share.LinkPath, share.NewLink{Files: files, Passcode: passcode, TTL: int64(ttl / time.Second)}, "")
 	if err != nil {
 		return tmpl, err
 	}
@@ -213,11 +232,11 @@ func shlUpdate(ctx context.Context, s *session.Session, l record.SharedLink) (bo
 	if err != nil || hash == l.Hash {
 		return false, err
 	}
-	jwe, err := share.EncryptJWE(link.Key, plain, share.ContentTypeFHIR)
+	files, err := shlSeal(link.Key, plain)
 	if err != nil {
 		return false, err
 	}
-	if _, err := shlOwner("PUT", l.URL, share.LinkUpdate{Files: []share.LinkFile{{ContentType: share.ContentTypeFHIR, JWE: jwe}}}, l.Token); err != nil {
+	if _, err := shlOwner("PUT", l.URL, share.LinkUpdate{Files: files}, l.Token); err != nil {
 		return false, err
 	}
 	l.Hash, l.Uploaded = hash, now
@@ -287,6 +306,3 @@ func shlStatus(l record.SharedLink) (share.LinkStatus, error) {
 	}
 	return st, nil
 }
-
-// shlTTLLabel names a lifetime for the expiry choice.
-func shlTTLSeconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }

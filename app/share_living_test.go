@@ -14,9 +14,17 @@ import (
 	"backpack/internal/vault"
 )
 
-func shlTitles(t *testing.T, plain []byte) []string {
+func shlFiles(plain [][]byte) []share.File {
+	var out []share.File
+	for _, p := range plain {
+		out = append(out, share.File{ContentType: share.ContentTypeFHIR, Data: p})
+	}
+	return out
+}
+
+func shlTitles(t *testing.T, plain [][]byte) []string {
 	t.Helper()
-	a, _, _, err := shlArchive(context.Background(), nil, []share.File{{ContentType: share.ContentTypeFHIR, Data: plain}}, time.Now())
+	a, _, _, err := shlArchive(context.Background(), nil, shlFiles(plain), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +58,7 @@ func TestWalletPayloadFollowsRecord(t *testing.T) {
 	if !slices.Contains(titles, "Asthma") || slices.Contains(titles, "Hemoglobin A1c") || slices.Contains(titles, "MMR") {
 		t.Fatalf("wallet card holds %q", titles)
 	}
-	a, _, _, _ := shlArchive(ctx, nil, []share.File{{ContentType: share.ContentTypeFHIR, Data: plain}}, time.Now())
+	a, _, _, _ := shlArchive(ctx, nil, shlFiles(plain), time.Now())
 	if len(a.Data.Profiles) != 1 || a.Data.Profiles[0].Name != "Ana Test" || a.Data.Profiles[0].BirthDate != "1980-02-03" {
 		t.Fatalf("profile %+v", a.Data.Profiles)
 	}
@@ -92,7 +100,7 @@ func TestLivingChoiceFollowsRecord(t *testing.T) {
 		t.Fatalf("choice %+v", l.Choice)
 	}
 	plain, hash, _ := shlPayload(ctx, s, l, time.Now())
-	if strings.Contains(string(plain), "DocumentReference") || strings.Contains(string(plain), "Leo Test") {
+	if len(plain) != 1 || strings.Contains(string(plain[0]), "DocumentReference") || strings.Contains(string(plain[0]), "Leo Test") {
 		t.Fatal("files or the other person in a one-person summary link")
 	}
 	if _, err := s.SaveEntry(ctx, record.Entry{Profile: ana, Resource: xpResource(t, `{"resourceType":"MedicationStatement","status":"active","medicationCodeableConcept":{"text":"Salbutamol"}}`)}); err != nil {
@@ -101,6 +109,38 @@ func TestLivingChoiceFollowsRecord(t *testing.T) {
 	plain2, hash2, _ := shlPayload(ctx, s, l, time.Now())
 	if hash2 == hash || !slices.Contains(shlTitles(t, plain2), "Salbutamol") {
 		t.Fatalf("the new medication is not shared: %q", shlTitles(t, plain2))
+	}
+}
+
+// A link of two people holds one Bundle each, and the viewer keeps each
+// person's entries with that person (Leo's vaccine is never Ana's).
+func TestLinkKeepsPeopleApart(t *testing.T) {
+	ctx := context.Background()
+	s := xpNewSession(t, vault.NewMemStore())
+	xpFill(t, s)
+	c := newExportChoice(s)
+	c.scope = xpScopeAll
+	plain, _, err := shlPayload(ctx, s, record.SharedLink{Kind: record.LinkManifest, Choice: shlChoiceOf(&c)}, time.Now())
+	if err != nil || len(plain) != 2 {
+		t.Fatalf("%d files, %v", len(plain), err)
+	}
+	a, _, _, err := shlArchive(ctx, nil, shlFiles(plain), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{}
+	for _, p := range a.Data.Profiles {
+		owner[p.ID] = p.Name
+	}
+	got := map[string]string{}
+	for _, e := range a.Data.Entries {
+		got[e.Title] = owner[e.Profile]
+		if e.Kind == record.KindOther {
+			t.Errorf("an entry the viewer cannot place: %q", e.Title)
+		}
+	}
+	if got["MMR"] != "Leo Test" || got["Asthma"] != "Ana Test" {
+		t.Fatalf("entries by person: %v", got)
 	}
 }
 

@@ -141,15 +141,19 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 	if len(results) == 0 {
 		return nil, nil, notes, errSHLNothing
 	}
-	res := importer.Merge(results...)
-	prof := record.Profile{Name: i18n.T("share.view.title")}
-	if res.Patient != nil {
-		if p, err := record.ProfileFromPatient(*res.Patient); err == nil {
-			prof = p
+	// Each file is one person's (one subject Patient): each its own profile.
+	a := &export.Archive{Created: now, Partial: true}
+	for _, res := range results {
+		prof := record.Profile{Name: i18n.T("share.view.title")}
+		if res.Patient != nil {
+			if p, err := record.ProfileFromPatient(*res.Patient); err == nil {
+				prof = p
+			}
 		}
+		prof.ID = record.NewID()
+		a.Data.Profiles = append(a.Data.Profiles, prof)
+		a.Data.Entries = append(a.Data.Entries, importer.ToEntries(res, prof.ID, now)...)
 	}
-	prof.ID = record.NewID()
-	a := &export.Archive{Data: export.Data{Profiles: []record.Profile{prof}, Entries: importer.ToEntries(res, prof.ID, now)}, Created: now, Partial: true}
 	return a, export.MemFiles{}, notes, nil
 }
 

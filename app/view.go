@@ -35,7 +35,8 @@ type View struct {
 	needPass  bool
 	typed     string // the passcode field
 	passcode  string
-	elsewhere string // host of another server, until the person agrees
+	elsewhere string // host of another server
+	agreed    bool   // the person agreed to ask it
 	living    bool
 	updated   time.Time
 	notes     []string
@@ -69,7 +70,7 @@ func (v *View) OnNav(ctx app.Context) {
 // another server is opened only once the person agrees; a passcode link
 // asks for the passcode first.
 func (v *View) openLink(ctx app.Context, text string) {
-	v.link, v.err, v.needPass, v.elsewhere, v.passcode, v.notes = true, "", false, "", "", nil
+	v.link, v.err, v.needPass, v.elsewhere, v.agreed, v.passcode, v.notes = true, "", false, "", false, "", nil
 	link, err := share.ParseLink(text)
 	if err == nil {
 		err = link.Openable(time.Now())
@@ -80,8 +81,7 @@ func (v *View) openLink(ctx app.Context, text string) {
 		return
 	}
 	v.shl, v.living = link, link.Has(share.FlagLongTerm)
-	if host := shlElsewhere(link); host != "" {
-		v.elsewhere = host
+	if v.elsewhere = shlElsewhere(link); v.elsewhere != "" {
 		return
 	}
 	v.ask(ctx)
@@ -95,7 +95,7 @@ func shlElsewhere(l share.Link) string {
 
 // ask asks for the passcode or fetches.
 func (v *View) ask(ctx app.Context) {
-	v.elsewhere = ""
+	v.agreed = true
 	if v.shl.Has(share.FlagPasscode) && v.passcode == "" {
 		v.needPass = true
 		return
@@ -128,7 +128,7 @@ func (v *View) fetch(ctx app.Context) {
 				v.err = xpShareErrorText(err)
 				v.needPass = errors.As(err, &pe) && pe.Remaining > 0
 				if v.needPass {
-					v.passcode = ""
+					v.passcode, v.typed = "", ""
 				}
 				return
 			}
@@ -260,24 +260,28 @@ func (v *View) Render() app.UI {
 		app.If(v.link && v.archive == nil, func() app.UI {
 			return app.Div().Class("card xp-step").Body(
 				app.If(v.label != "", func() app.UI { return app.P().Class("xp-shared-label").Text(v.label) }),
-				app.If(v.elsewhere != "", func() app.UI {
+				// Shown until the fetch it started ends: go-app drops a
+				// dispatch whose source element is gone.
+				app.If(v.elsewhere != "" && (!v.agreed || v.busy), func() app.UI {
 					return app.Div().ID("shl-elsewhere").Body(
 						app.P().Text(i18n.T("shl.view.elsewhere", v.elsewhere)),
 						app.Div().Class("actions").Body(
-							app.Button().ID("shl-elsewhere-ok").Type("button").Class("btn").Text(i18n.T("shl.view.elsewhere.ok", v.elsewhere)).
+							app.Button().ID("shl-elsewhere-ok").Type("button").Class("btn").Disabled(v.busy).Text(i18n.T("shl.view.elsewhere.ok", v.elsewhere)).
 								OnClick(func(ctx app.Context, e app.Event) { v.ask(ctx) }),
 						),
 					)
 				}),
-				app.If(v.needPass && !v.busy, func() app.UI {
+				// The form stays while the passcode is checked: go-app drops a
+				// dispatch whose source element is gone.
+				app.If(v.needPass, func() app.UI {
 					return app.Form().ID("shl-pass-form").OnSubmit(v.submitPass).Body(
 						app.P().Text(i18n.T("shl.view.passcode.lead")),
 						field("shl-pass", i18n.T("shl.passcode"), "", "",
-							app.Input().Type("password").Attr("autocomplete", "off").MaxLength(share.MaxPasscodeLen).
+							app.Input().Type("password").Attr("autocomplete", "off").MaxLength(share.MaxPasscodeLen).Value(v.typed).
 								OnInput(func(ctx app.Context, e app.Event) { v.typed = ctx.JSSrc().Get("value").String() })),
 						app.If(v.err != "", func() app.UI { return errorBanner(v.err) }),
 						app.Div().Class("actions").Body(
-							app.Button().ID("shl-pass-open").Type("submit").Class("btn").Text(i18n.T("shl.view.open")),
+							app.Button().ID("shl-pass-open").Type("submit").Class("btn").Disabled(v.busy).Text(i18n.T("shl.view.open")),
 						),
 					)
 				}),

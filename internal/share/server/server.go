@@ -306,6 +306,7 @@ func (s *Service) ioError(op string, err error) {
 //	POST   {prefix}       create
 //	GET    {prefix}/{id}  fetch (HEAD too)
 //	DELETE {prefix}/{id}  revoke
+//	       /api/shl…      manifest links (links.go, share.LinkPath)
 //
 // Paths are matched on their escaped form, so "%2F" never becomes a slash,
 // and ids are checked by ParseID before anything touches the disk.
