@@ -234,7 +234,7 @@ func walletList(class, title string, list []record.Entry, limit int, none string
 		}
 		items = append(items, app.Li().Text(text))
 	}
-	return app.Div().Class("wallet-block " + class).Body(
+	return app.Div().Class("wallet-block "+class).Body(
 		app.P().Class("wallet-h").Text(title),
 		app.If(len(list) == 0, func() app.UI { return app.P().Class("wallet-none").Text(none) }).Else(func() app.UI {
 			return app.Ul().Body(items...)
