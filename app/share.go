@@ -262,22 +262,7 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 			}
 			return &xpShared{rec: rec, url: link.URL, token: c.ManageToken, link: text, qr: qr, label: label, expires: c.Expires}, nil
 		}()
-		ctx.Dispatch(func(ctx app.Context) {
-			sh.busy, sh.uploading = false, false
-			if err != nil {
-				if err == errXPShareOff {
-					sh.api = "off"
-				}
-				sh.err = i18n.T(xpShareErrorKey(err))
-				return
-			}
-			sh.shares = append([]*xpShared{sd}, sh.shares...)
-			for _, old := range sh.shares[1:] {
-				old.qr = "" // the QR code is for the newest
-			}
-			sh.done = sh.total
-			sh.another = false
-		})
+		ctx.Dispatch(func(ctx app.Context) { sh.made(sd, err) })
 	})
 }
 
@@ -286,8 +271,8 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 func (sh *Share) createManifest(ctx app.Context, s *session.Session, label string, ttl time.Duration) {
 	pass := ""
 	if sh.protect {
-		pass = strings.TrimSpace(sh.passcode)
-		if len([]rune(pass)) < 4 || len(pass) > share.MaxPasscodeLen {
+		var ok bool
+		if pass, ok = shlPasscode(sh.passcode); !ok {
 			sh.err = i18n.T("shl.err.passcode.short")
 			return
 		}
@@ -303,29 +288,39 @@ func (sh *Share) createManifest(ctx app.Context, s *session.Session, label strin
 	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, true, "", 0, 1
 	ctx.Async(func() {
 		rec, err := shlCreate(ctx, s, tmpl, pass, ttl)
-		ctx.Dispatch(func(ctx app.Context) {
-			sh.busy, sh.uploading = false, false
-			if err != nil {
-				if err == errXPShareOff {
-					sh.api = "off"
-				}
-				sh.err = i18n.T(xpShareErrorKey(err))
-				return
-			}
-			sd := &xpShared{rec: rec, url: rec.URL, token: rec.Token, link: rec.Link, label: rec.Label, expires: rec.Expires}
+		var sd *xpShared
+		if err == nil {
+			sd = &xpShared{rec: rec, url: rec.URL, token: rec.Token, link: rec.Link, label: rec.Label, expires: rec.Expires}
 			if qr, err := share.QRSVG(rec.Link, ""); err == nil {
 				sd.qr = qr
 			}
-			sh.shares = append([]*xpShared{sd}, sh.shares...)
-			for _, old := range sh.shares[1:] {
-				old.qr = ""
-			}
-			if pass != "" {
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			sh.made(sd, err)
+			if err == nil && pass != "" {
 				sh.remind = rec.URL
 			}
-			sh.passcode, sh.another = "", false
+			sh.passcode = ""
 		})
 	})
+}
+
+// made shows a link just made, or why it could not be.
+func (sh *Share) made(sd *xpShared, err error) {
+	sh.busy, sh.uploading = false, false
+	if err != nil {
+		if err == errXPShareOff {
+			sh.api = "off"
+		}
+		sh.err = i18n.T(xpShareErrorKey(err))
+		return
+	}
+	sh.shares = append([]*xpShared{sd}, sh.shares...)
+	for _, old := range sh.shares[1:] {
+		old.qr = "" // the QR code is for the newest
+	}
+	sh.done = sh.total
+	sh.another = false
 }
 
 // revoke deletes the share on the server. The confirmation stays on screen
@@ -467,7 +462,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 					),
 					app.If(sh.copied == sd.url, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("share.copied")) }),
 					app.P().Class("share-expires").Text(i18n.T("share.expires", xpWhen(sd.expires))),
-					app.P().Class("field-hint").Text(i18n.T("share.warning")),
+					app.P().Class("field-hint").Text(i18n.T(shlWarningKey(sd.rec))),
 					app.If(sh.confirming == sd.url, func() app.UI {
 						return app.Div().Class("xp-confirm").Role("alertdialog").Body(
 							app.P().Text(i18n.T("share.revoke.confirm")),
@@ -552,6 +547,15 @@ func (sh *Share) renderKinds(sd *xpShared) app.UI {
 		}),
 		app.If(sh.remind == sd.url, func() app.UI { return app.P().Class("field-hint").Role("status").Text(i18n.T("shl.passcode.remind")) }),
 	)
+}
+
+// shlWarningKey says who can read a link: anyone who has it, or anyone
+// who has it and its passcode.
+func shlWarningKey(l record.SharedLink) string {
+	if strings.Contains(l.Flag, share.FlagPasscode) {
+		return "shl.warning.passcode"
+	}
+	return "share.warning"
 }
 
 // xpShortID is the last part of a share URL (its random id), for element ids.

@@ -244,6 +244,12 @@ func shlUpdate(ctx context.Context, s *session.Session, l record.SharedLink) (bo
 	return err == nil, err
 }
 
+// shlPasscode checks a passcode the person chose: at least 4 characters.
+func shlPasscode(raw string) (string, bool) {
+	p := strings.TrimSpace(raw)
+	return p, len([]rune(p)) >= 4 && len(p) <= share.MaxPasscodeLen
+}
+
 // shlLiving reports whether l is a manifest link kept up to date that
 // still works.
 func shlLiving(l record.SharedLink, now time.Time) bool {

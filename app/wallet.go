@@ -28,11 +28,8 @@ const (
 // from the share page.
 type WalletPage struct {
 	app.Compo
+	emergencyFacts
 
-	ok      bool
-	profile record.Profile
-	sum     record.Summary
-	blood   string
 	link    *record.SharedLink // this person's wallet link, if one works
 	revoked bool               // one was revoked: say so
 	qr      string
@@ -48,23 +45,14 @@ func (p *WalletPage) OnNav(ctx app.Context) {
 	if !requireSession(ctx) {
 		return
 	}
+	p.load()
 	s := current()
-	prof, ok := currentProfile()
-	p.ok = ok && s != nil
 	if !p.ok {
 		return
 	}
-	p.profile = prof
-	p.sum = s.Book().Summary(prof.ID)
-	p.blood = ""
-	if e, ok := bloodType(p.sum.Labs); ok {
-		if p.blood = e.Text; p.blood == "" {
-			p.blood = e.ResultText()
-		}
-	}
 	p.link, p.revoked, p.qr = nil, false, ""
 	for _, l := range s.SharedLinks() { // newest first
-		if l.Kind != record.LinkWallet || l.Profile != prof.ID {
+		if l.Kind != record.LinkWallet || l.Profile != p.profile.ID {
 			continue
 		}
 		if !l.Revoked && time.Now().Before(l.Expires) {
@@ -104,8 +92,8 @@ func (p *WalletPage) make(ctx app.Context, e app.Event) {
 	}
 	pass, flag := "", share.FlagLongTerm
 	if p.protect {
-		pass = strings.TrimSpace(p.passcode)
-		if len([]rune(pass)) < 4 || len(pass) > share.MaxPasscodeLen {
+		var ok bool
+		if pass, ok = shlPasscode(p.passcode); !ok {
 			p.err = i18n.T("shl.err.passcode.short")
 			return
 		}

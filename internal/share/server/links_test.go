@@ -5,8 +5,10 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"backpack/internal/share"
 )
@@ -170,7 +174,7 @@ func TestPasscodeLockout(t *testing.T) {
 	}
 }
 
-func readDir(t *testing.T, dir string) map[string][]byte {
+func readDir(t testing.TB, dir string) map[string][]byte {
 	m := map[string][]byte{}
 	es, _ := os.ReadDir(dir)
 	for _, e := range es {
@@ -312,6 +316,80 @@ func TestLinkBadIDs(t *testing.T) {
 		r := e.do(nil, "POST", share.LinkPath+"/"+p, strings.NewReader(`{"recipient":"x"}`), "Content-Type", "application/json")
 		if r.status != 404 && r.status != 405 {
 			t.Errorf("%q: %d", p, r.status)
+		}
+	}
+}
+
+// Another viewer opens a Backpack link: written from the specification
+// only (JSON by hand, net/http, go-jose for the JWE), not with Backpack's
+// client. The link decodes as the specification says, the manifest request
+// is a plain JSON POST, the location answers application/jose, and the JWE
+// carries its cty.
+func TestOtherViewerOpensBackpackLink(t *testing.T) {
+	e := newEnv(t, Config{})
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[]}`
+	l, _ := e.newLink(bundle, "1234", 0)
+	text, err := l.Encode(e.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, frag, _ := strings.Cut(text, "#")
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(frag, "shlink:/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payload struct {
+		URL  string `json:"url"`
+		Key  string `json:"key"`
+		Flag string `json:"flag"`
+		Exp  int64  `json:"exp"`
+	}
+	if err := json.Unmarshal(raw, &payload); err != nil || len(payload.Key) != 43 || payload.Flag != "LP" || len(payload.URL) > 128 || payload.Exp == 0 {
+		t.Fatalf("payload %s: %v", raw, err)
+	}
+	req, _ := http.NewRequest("POST", payload.URL, strings.NewReader(`{"recipient":"Other viewer","passcode":"1234"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Files []struct{ ContentType, Location, Embedded string }
+	}
+	json.NewDecoder(res.Body).Decode(&m)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(m.Files) != 1 || m.Files[0].ContentType != "application/fhir+json" || m.Files[0].Location == "" {
+		t.Fatalf("manifest %d %+v", res.StatusCode, m)
+	}
+	res, err = e.client.Get(m.Files[0].Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Header.Get("Content-Type") != "application/jose" {
+		t.Fatalf("location content type %q", res.Header.Get("Content-Type"))
+	}
+	obj, err := jose.ParseEncrypted(string(body), []jose.KeyAlgorithm{jose.DIRECT}, []jose.ContentEncryption{jose.A256GCM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := base64.RawURLEncoding.DecodeString(payload.Key)
+	plain, err := obj.Decrypt(key)
+	if err != nil || string(plain) != bundle || obj.Header.ExtraHeaders["cty"] != "application/fhir+json" {
+		t.Fatalf("decrypt: %v %q %v", err, plain, obj.Header.ExtraHeaders)
+	}
+}
+
+// A manifest request with a passcode, over loopback: the cost of the
+// server's Argon2id check (one request at a time).
+func BenchmarkManifestWithPasscode(b *testing.B) {
+	e := newEnv(b, Config{RateLimit: RateLimit{RequestsPerMinute: -1}})
+	l, _ := e.newLink(`{}`, "right-one", 0)
+	do := e.doer()
+	for b.Loop() {
+		if _, err := share.FetchManifest(context.Background(), do, l, "bench", "right-one", 1<<20); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
