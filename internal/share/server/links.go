@@ -434,12 +434,19 @@ func (s *Service) writeFiles(id linkID, gen uint64, files []share.LinkFile) ([]l
 	return out, 0
 }
 
-func filesBytes(files []share.LinkFile) int64 {
+// reserveFiles promises the space an upload's files take (answering 507
+// itself when there is none); release gives it back.
+func (s *Service) reserveFiles(w http.ResponseWriter, files []share.LinkFile) (release func(), ok bool) {
 	var n int64 = 512
 	for _, f := range files {
 		n += int64(len(f.JWE))
 	}
-	return n
+	if !s.reserve(n) {
+		s.full.Add(1)
+		s.fail(w, http.StatusInsufficientStorage, share.CodeStorageFull)
+		return nil, false
+	}
+	return func() { s.release(n) }, true
 }
 
 // createLink makes a manifest link: POST /api/shl with a NewLink.
@@ -459,13 +466,11 @@ func (s *Service) createLink(w http.ResponseWriter, r *http.Request, client stri
 		ttl = share.MinTTL
 	}
 	ttl = min(ttl, s.cfg.Links.MaxTTL)
-	want := filesBytes(req.Files)
-	if !s.reserve(want) {
-		s.full.Add(1)
-		s.fail(w, http.StatusInsufficientStorage, share.CodeStorageFull)
+	release, ok := s.reserveFiles(w, req.Files)
+	if !ok {
 		return
 	}
-	defer s.release(want)
+	defer release()
 
 	if _, err := s.ticket(); err != nil {
 		s.ioError("create", err)
@@ -589,13 +594,11 @@ func (s *Service) updateLink(w http.ResponseWriter, r *http.Request, id linkID, 
 		s.fail(w, http.StatusBadRequest, share.CodeBadRequest)
 		return
 	}
-	want := filesBytes(req.Files)
-	if !s.reserve(want) {
-		s.full.Add(1)
-		s.fail(w, http.StatusInsufficientStorage, share.CodeStorageFull)
+	release, ok := s.reserveFiles(w, req.Files)
+	if !ok {
 		return
 	}
-	defer s.release(want)
+	defer release()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.gone {

@@ -393,3 +393,17 @@ func BenchmarkManifestWithPasscode(b *testing.B) {
 		}
 	}
 }
+
+// Manifest links count against the same storage cap as direct shares.
+func TestLinkStorageFull(t *testing.T) {
+	e := newEnv(t, Config{MaxTotalBytes: 4096})
+	jwe, _ := share.EncryptJWE(share.NewKey(), bytes.Repeat([]byte("x"), 5000), share.ContentTypeFHIR)
+	body, _ := json.Marshal(share.NewLink{Files: []share.LinkFile{{ContentType: share.ContentTypeFHIR, JWE: jwe}}})
+	if r := e.do(nil, "POST", share.LinkPath, bytes.NewReader(body)); r.status != http.StatusInsufficientStorage {
+		t.Fatalf("over the cap: %d %s", r.status, r.body)
+	}
+	e.newLink(`{}`, "", 0) // a small one fits
+	if st := e.svc.Stats(); st.Links != 1 || st.Bytes == 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
