@@ -93,39 +93,56 @@ func shlEmergencyIDs(s *session.Session, profile string) []string {
 	return ids
 }
 
-// shlPayload is the files of a manifest link as the record is now, one
-// FHIR Bundle per person (so that no viewer can take one person's entries
-// for another's), and a hash of what they hold (not of when they were
-// written), which tells whether the link needs an update.
+// shlPayload is the files of a manifest link as the record is now (see
+// shlSelected and shlBundles) and the fingerprint of what they hold.
 func shlPayload(ctx context.Context, s *session.Session, l record.SharedLink, now time.Time) ([][]byte, string, error) {
+	d, fp := shlSelected(s, l)
+	files, err := shlBundles(ctx, s, d, now)
+	return files, fp, err
+}
+
+// shlSelected is what a manifest link shares now, headers only, and a
+// fingerprint of it: each person and each entry with when it last changed
+// (not when it is written), so that a link whose entries did not change is
+// not uploaded again, and telling costs no decryption.
+func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) {
 	hdr := xpHeaderData(s)
 	d := hdr.Select(shlSelection(s, hdr, l))
 	d.Entries = append([]record.Entry(nil), d.Entries...)
 	d.Profiles = append([]record.Profile(nil), d.Profiles...)
 	d.Files, d.Questions = nil, nil
-	if err := xpLoadBodies(ctx, s, &d); err != nil {
-		return nil, "", err
-	}
 	h := sha256.New()
+	for _, p := range d.Profiles {
+		h.Write([]byte("\x02" + p.ID + "\x00" + p.Name + "\x00" + p.BirthDate + "\x00"))
+		h.Write(p.Patient.JSON)
+	}
+	for _, e := range d.Entries {
+		h.Write([]byte("\x01" + e.ID + "\x00" + e.Profile + "\x00" + e.Updated.UTC().Format(time.RFC3339Nano)))
+	}
+	return d, hex.EncodeToString(h.Sum(nil))
+}
+
+// shlBundles reads the resources of d and writes one FHIR Bundle per
+// person, so that no viewer can take one person's entries for another's.
+func shlBundles(ctx context.Context, s *session.Session, d export.Data, now time.Time) ([][]byte, error) {
+	if err := xpLoadBodies(ctx, s, &d); err != nil {
+		return nil, err
+	}
 	var files [][]byte
 	for _, p := range d.Profiles {
 		one := export.Data{Profiles: []record.Profile{p}}
-		h.Write([]byte("\x02" + p.ID + "\x00" + p.Name + "\x00" + p.BirthDate + "\x00"))
-		h.Write(p.Patient.JSON)
 		for _, e := range d.Entries {
 			if e.Profile == p.ID {
 				one.Entries = append(one.Entries, e)
-				h.Write([]byte("\x01" + e.ID + "\x00"))
-				h.Write(e.Resource.JSON)
 			}
 		}
 		var buf bytes.Buffer
 		if err := export.Bundle(&buf, one, now); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		files = append(files, buf.Bytes())
 	}
-	return files, hex.EncodeToString(h.Sum(nil)), nil
+	return files, nil
 }
 
 // shlSeal encrypts a link's files under its key, as the server takes them.
@@ -227,9 +244,13 @@ func shlUpdate(ctx context.Context, s *session.Session, l record.SharedLink) (bo
 	if err != nil {
 		return false, err
 	}
+	d, hash := shlSelected(s, l)
+	if hash == l.Hash {
+		return false, nil // nothing shared changed: no decryption, no upload
+	}
 	now := time.Now()
-	plain, hash, err := shlPayload(ctx, s, l, now)
-	if err != nil || hash == l.Hash {
+	plain, err := shlBundles(ctx, s, d, now)
+	if err != nil {
 		return false, err
 	}
 	files, err := shlSeal(link.Key, plain)
