@@ -363,6 +363,18 @@ func connectSetToken(c *record.Connection, t portal.Token) {
 	}
 }
 
+// conn is the listed connection with id id. Handlers look it up when they
+// run: go-app keeps the first handler it rendered for a button, so one that
+// captured a connection could act on the one listed there before.
+func (p *ConnectPage) conn(id string) (record.Connection, bool) {
+	for _, c := range p.conns {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return record.Connection{}, false
+}
+
 // pull fetches c's record (what changed since the last pull, where there
 // was one), keeps the tokens it was given, and hands the record to the
 // import page's preview.
@@ -541,16 +553,22 @@ func (p *ConnectPage) Render() app.UI {
 					return app.Div().ID("connect-error").Class("banner error").Role("alert").Body(
 						app.P().Text(i18n.T(p.errKey)),
 						app.If(p.again != nil, func() app.UI {
-							c := *p.again
-							return app.Button().ID("connect-again").Class("btn").Text(i18n.T("portal.signin.to", c.Name)).
-								OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, c.Name, c.FHIR, c.ID, c.Relay) })
+							return app.Button().ID("connect-again").Class("btn").Text(i18n.T("portal.signin.to", p.again.Name)).
+								OnClick(func(ctx app.Context, e app.Event) {
+									if c := p.again; c != nil {
+										p.signIn(ctx, c.Name, c.FHIR, c.ID, c.Relay)
+									}
+								})
 						}),
 						app.If(p.offer != nil, func() app.UI {
-							o := *p.offer
 							return app.Div().ID("connect-relay").Body(
 								app.P().Text(i18n.T("portal.relay.offer")),
 								app.Button().ID("connect-relay-use").Class("btn").Text(i18n.T("portal.relay.use")).
-									OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, o.name, o.fhir, o.conn, true) }),
+									OnClick(func(ctx app.Context, e app.Event) {
+										if o := p.offer; o != nil {
+											p.signIn(ctx, o.name, o.fhir, o.conn, true)
+										}
+									}),
 							)
 						}),
 					)
@@ -569,6 +587,7 @@ func (p *ConnectPage) renderConnections() app.UI {
 		app.Ul().Class("list").Body(
 			app.Range(p.conns).Slice(func(i int) app.UI {
 				c := p.conns[i]
+				cid := c.ID
 				last := i18n.T("portal.never")
 				if !c.LastPull.IsZero() {
 					last = i18n.T("portal.last", longDate(c.LastPull.Local(), i18n.Current()))
@@ -579,9 +598,17 @@ func (p *ConnectPage) renderConnections() app.UI {
 					app.If(c.Relay, func() app.UI { return app.P().Class("field-hint connect-relayed").Text(i18n.T("portal.relay.on")) }),
 					app.Div().Class("actions").Body(
 						app.Button().Class("btn connect-refresh").Disabled(p.busy).Text(i18n.T("portal.refresh")).
-							OnClick(func(ctx app.Context, e app.Event) { p.pull(ctx, c) }),
+							OnClick(func(ctx app.Context, e app.Event) {
+								if c, ok := p.conn(cid); ok {
+									p.pull(ctx, c)
+								}
+							}, app.EventScope(cid)),
 						app.Button().Class("btn btn-secondary connect-disconnect").Disabled(p.busy).Text(i18n.T("portal.disconnect")).
-							OnClick(func(ctx app.Context, e app.Event) { p.disconnect(ctx, c) }),
+							OnClick(func(ctx app.Context, e app.Event) {
+								if c, ok := p.conn(cid); ok {
+									p.disconnect(ctx, c)
+								}
+							}, app.EventScope(cid)),
 					),
 				)
 			}),
@@ -618,10 +645,11 @@ func (p *ConnectPage) renderSearch() app.UI {
 						}
 					}
 					where := strings.Join(parts, " · ")
+					name, fhir := pl.Name, pl.FHIR
 					return app.Li().Class("connect-place").Body(
 						app.Button().Class("btn btn-secondary connect-choose").Disabled(p.busy).
 							Aria("label", i18n.T("portal.signin.to", pl.Name)).
-							OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, pl.Name, pl.FHIR, "", false) }).
+							OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, name, fhir, "", false) }, app.EventScope(fhir, name)).
 							Body(app.Strong().Text(pl.Name), app.If(where != "", func() app.UI { return app.Span().Class("muted").Text(" " + where) })),
 					)
 				}),

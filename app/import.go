@@ -532,7 +532,7 @@ func (p *ImportPage) renderDrop(busy bool) app.UI {
 		OnDrop(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
 			p.over = false
-			if !busy {
+			if !p.reading && !p.saving {
 				p.addFiles(ctx, filesOf(e))
 			}
 		}).

@@ -323,6 +323,18 @@ func (sh *Share) made(sd *xpShared, err error) {
 	sh.another = false
 }
 
+// shared is the listed share link stored at url u, or nil. Handlers look it
+// up when they run: go-app keeps the first handler it rendered for a
+// button, and a new link is listed first, where the previous one was.
+func (sh *Share) shared(u string) *xpShared {
+	for _, sd := range sh.shares {
+		if sd.url == u {
+			return sd
+		}
+	}
+	return nil
+}
+
 // revoke deletes the share on the server. The confirmation stays on screen
 // (its buttons disabled) until the answer comes: go-app drops a dispatch
 // whose source element is gone.
@@ -430,6 +442,7 @@ func (sh *Share) renderForm() app.UI {
 
 func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 	expired := time.Now().After(sd.expires)
+	u := sd.url // handlers look the link up by it (see shared)
 	return app.Section().Class("card xp-step xp-shared").DataSet("revoked", sd.revoked).Body(
 		app.H2().Text(i18n.T("share.link")),
 		app.If(sd.label != "", func() app.UI { return app.P().Class("xp-shared-label").Text(sd.label) }),
@@ -449,7 +462,11 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 					app.Div().Class("actions").Body(
 						app.Button().Type("button").Class("btn share-copy").Text(i18n.T("share.copy")).
 							OnClick(func(ctx app.Context, e app.Event) {
-								link, u := sd.link, sd.url
+								sd := sh.shared(u)
+								if sd == nil {
+									return
+								}
+								link := sd.link
 								ctx.Async(func() {
 									err := xpCopy(link)
 									ctx.Dispatch(func(ctx app.Context) {
@@ -458,7 +475,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 										}
 									})
 								})
-							}),
+							}, app.EventScope(u)),
 					),
 					app.If(sh.copied == sd.url, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("share.copied")) }),
 					app.P().Class("share-expires").Text(i18n.T("share.expires", xpWhen(sd.expires))),
@@ -469,7 +486,11 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 							app.Div().Class("actions").Body(
 								app.Button().Type("button").Class("btn btn-danger share-revoke-yes").Text(i18n.T("share.revoke")).
 									Disabled(sh.revoking == sd.url).
-									OnClick(func(ctx app.Context, e app.Event) { sh.revoke(ctx, sd) }),
+									OnClick(func(ctx app.Context, e app.Event) {
+										if sd := sh.shared(u); sd != nil {
+											sh.revoke(ctx, sd)
+										}
+									}, app.EventScope(u)),
 								app.Button().Type("button").Class("btn btn-secondary").Text(i18n.T("ui.xp.cancel")).
 									Disabled(sh.revoking == sd.url).
 									OnClick(func(ctx app.Context, e app.Event) { sh.confirming = "" }),
@@ -479,7 +500,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 						return app.Div().Class("actions").Body(
 							app.Button().Type("button").Class("btn btn-danger share-revoke").Disabled(sh.revoking == sd.url).
 								Text(i18n.T("share.revoke")).
-								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = sd.url }),
+								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = u }, app.EventScope(u)),
 						)
 					}),
 				),
@@ -498,14 +519,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 // passcode the server checks, and a link kept up to date.
 func (sh *Share) renderManifestOptions() app.UI {
 	box := func(id, label, hint string, checked bool, set func(bool)) app.UI {
-		return app.Label().Class("xp-check").For(id).Body(
-			app.Input().Type("checkbox").ID(id).Checked(checked).Disabled(sh.busy).
-				OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }),
-			app.Span().Class("xp-check-text").Body(
-				app.Span().Text(label),
-				app.Span().Class("field-hint").Text(hint),
-			),
-		)
+		return xpCheckbox(id, label, hint, checked, sh.busy, set)
 	}
 	offYear := func() {
 		if !sh.protect && !sh.living && sh.ttl == shlTTLYear {

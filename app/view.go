@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,11 +206,17 @@ func (v *View) close(ctx app.Context, e app.Event) {
 	}
 }
 
-func (v *View) saveFile(f record.FileInfo) {
-	b, ok := v.mem[f.ID]
-	if !ok {
+// saveFile downloads the open archive's file with id id.
+func (v *View) saveFile(id string) {
+	if v.archive == nil {
 		return
 	}
+	i := slices.IndexFunc(v.archive.Data.Files, func(f record.FileInfo) bool { return f.ID == id })
+	b, ok := v.mem[id]
+	if i < 0 || !ok {
+		return
+	}
+	f := v.archive.Data.Files[i]
 	typ := f.Type
 	if typ == "" {
 		typ = "application/octet-stream"

@@ -137,14 +137,8 @@ func (p *WalletPage) renderMake() app.UI {
 		app.If(off, func() app.UI { return errorBanner(i18n.T("shl.wallet.off")) }).Else(func() app.UI {
 			return app.P().Text(i18n.T("shl.wallet.how"))
 		}),
-		app.Label().Class("xp-check").For("wallet-protect").Body(
-			app.Input().Type("checkbox").ID("wallet-protect").Checked(p.protect).Disabled(p.busy || off).
-				OnChange(func(ctx app.Context, e app.Event) { p.protect = ctx.JSSrc().Get("checked").Bool() }),
-			app.Span().Class("xp-check-text").Body(
-				app.Span().Text(i18n.T("shl.protect")),
-				app.Span().Class("field-hint").Text(i18n.T("shl.wallet.protect.hint")),
-			),
-		),
+		xpCheckbox("wallet-protect", i18n.T("shl.protect"), i18n.T("shl.wallet.protect.hint"), p.protect, p.busy || off,
+			func(v bool) { p.protect = v }),
 		app.If(p.protect, func() app.UI {
 			return field("wallet-passcode", i18n.T("shl.passcode"), "", "",
 				app.Input().Type("text").Attr("autocomplete", "off").Attr("spellcheck", "false").MaxLength(64).

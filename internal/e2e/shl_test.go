@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"backpack/internal/share"
 )
 
 // shlSetup makes a vault on a site with the share API and restores the
@@ -119,6 +121,33 @@ func TestSHLPasscodeLink(t *testing.T) {
 	}
 	xpNav(t, ctx, "/share")
 	xpWaitText(t, ctx, ".shl-updated", "Last updated")
+
+	// Someone guesses: after the budget of wrong passcodes (10 in all) the
+	// link is locked, even for the right passcode, and the share page says so.
+	l, err := share.ParseLink(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []int
+	xpRun(t, ctx2, chromedp.Evaluate(`(async () => { const out = [];
+		for (let i = 0; i < 9; i++) {
+			const r = await fetch(`+xpQuote(l.URL)+`, {method: "POST", headers: {"Content-Type": "application/json"},
+				body: JSON.stringify({recipient: "guesser", passcode: "guess-" + i})});
+			out.push(r.status);
+		}
+		return out; })()`, &codes, awaitPromise))
+	if len(codes) != 9 || codes[8] != 401 {
+		t.Fatalf("guesses answered %v", codes)
+	}
+	xpClick(t, ctx2, "#view-close")
+	xpGo(t, ctx2, link)
+	xpSetInput(t, ctx2, "#shl-pass", "tulip-42", "input")
+	xpClick(t, ctx2, "#shl-pass-open")
+	xpWaitText(t, ctx2, ".banner.error", "no longer available")
+	xpNav(t, ctx, "/more")
+	xpNav(t, ctx, "/share")
+	xpWaitText(t, ctx, ".xp-shared .banner.error", "Locked")
+	xpShots(t, ctx, "shl-locked")
 }
 
 // The viewer asks before it fetches a health link kept by another server.
