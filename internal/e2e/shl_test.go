@@ -56,6 +56,7 @@ func TestSHLPasscodeLink(t *testing.T) {
 	xpSetInput(t, ctx, "#sh-passcode", "tulip-42", "input")
 	xpClick(t, ctx, "#sh-living")
 	xpWaitText(t, ctx, "#share-form", "any SMART Health Links viewer")
+	xpShots(t, ctx, "shl-form")
 	xpClick(t, ctx, "#share-create")
 	xpRun(t, ctx, chromedp.WaitVisible(".share-link", chromedp.ByQuery))
 	var link string
