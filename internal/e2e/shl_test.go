@@ -175,6 +175,13 @@ func TestSHLOtherServerAsks(t *testing.T) {
 	xpClick(t, ctx2, "#shl-elsewhere-ok")
 	xpRun(t, ctx2, chromedp.WaitVisible("#view-data", chromedp.ByID))
 	xpWaitText(t, ctx2, "#view-data", "Ana Fixture")
+
+	// The same in Spanish.
+	xpRun(t, ctx2, chromedp.Evaluate(`localStorage.setItem("backpack.lang", "es")`, nil))
+	xpRun(t, ctx2, chromedp.Navigate("about:blank"))
+	xpGo(t, ctx2, strings.Replace(link, "127.0.0.1", "localhost", 1))
+	xpWaitText(t, ctx2, "#shl-elsewhere", "Abrirlo desde")
+	xpShots(t, ctx2, "shl-elsewhere-es")
 }
 
 // The wallet card: made from the emergency card, printed (a print-media
