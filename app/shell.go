@@ -32,6 +32,7 @@ func (s *Shell) OnMount(ctx app.Context) {
 		followTabs()
 		noteWhere()
 		connectBackground(ctx)
+		shlFollow() // links kept up to date follow what was just changed
 	}
 	placePage(ctx)
 	watchIdle()
