@@ -49,6 +49,7 @@ type Config struct {
 	RequestsPerMinute int // per vault; 0 → 600; < 0 → unlimited
 	Burst             int // 0 → RequestsPerMinute
 	CreatesPerHour    int // vaults one client address may create or join; 0 → 20
+	FailuresPerMinute int // refused signatures of one client address before it is refused outright; 0 → 30
 
 	Now       func() time.Time
 	ClientKey func(*http.Request) string // the client address of unsigned requests; nil → peer IP (IPv6 by /64)
@@ -84,6 +85,9 @@ func (c *Config) defaults() {
 	if c.CreatesPerHour <= 0 {
 		c.CreatesPerHour = 20
 	}
+	if c.FailuresPerMinute <= 0 {
+		c.FailuresPerMinute = 30
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -99,8 +103,9 @@ func (c *Config) defaults() {
 type API struct {
 	cfg     Config
 	mux     *http.ServeMux
-	vaults  *limits // signed requests, by vault
-	clients *limits // unsigned requests, by client address
+	vaults   *limits // signed requests, by vault
+	clients  *limits // unsigned requests, by client address
+	failures *limits // failed signature checks, by client address
 }
 
 // New returns the API over cfg.Store.
@@ -116,6 +121,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a.vaults = newLimits(perMinute, cfg.Burst)
 	a.clients = newLimits(rate.Limit(float64(cfg.CreatesPerHour)/3600), cfg.CreatesPerHour)
+	a.failures = newLimits(rate.Limit(float64(cfg.FailuresPerMinute)/60), cfg.FailuresPerMinute)
 
 	v := syncproto.VaultPath("{vault}")
 	a.mux.HandleFunc("POST "+syncproto.VaultsPath(), a.unsigned(4<<10, a.create))
@@ -178,21 +184,35 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return body, nil
 }
 
-// signed checks a device's signature (and the vault's request limit) before h.
+// signed checks a device's signature before h. The device is looked up
+// before the body is read (a stranger cannot make the server read a big
+// body); refusals are limited by client address (past the limit they are
+// 429s), and the vault's request limit applies to its own devices only, so
+// no one else can use it up.
 func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		vault := r.PathValue("vault")
-		if !idPattern.MatchString(vault) {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeNotFound})
-			return
-		}
-		if ok, wait := a.vaults.allow(vault); !ok {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
-			return
-		}
-		auth, err := syncproto.ParseAuth(r.Header.Get("Authorization"))
-		if err != nil {
+		refuse := func() {
+			if ok, wait := a.failures.allow(a.cfg.ClientKey(r)); !ok {
+				writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
+				return
+			}
 			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized})
+		}
+		vault := r.PathValue("vault")
+		auth, err := syncproto.ParseAuth(r.Header.Get("Authorization"))
+		if err != nil || !idPattern.MatchString(vault) {
+			refuse()
+			return
+		}
+		key, err := a.cfg.Store.DeviceKey(r.Context(), vault, auth.Device)
+		if code(err) == syncproto.CodeNotFound {
+			// An unknown vault looks like an unknown device: no one learns
+			// which vaults exist.
+			refuse()
+			return
+		}
+		if err != nil {
+			a.fail(w, "auth", err)
 			return
 		}
 		body, err := readBody(w, r, limit)
@@ -200,18 +220,12 @@ func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		key, err := a.cfg.Store.DeviceKey(r.Context(), vault, auth.Device)
-		if code(err) == syncproto.CodeNotFound {
-			// An unknown vault looks like an unknown device: no one learns
-			// which vaults exist.
-			err = &syncproto.Error{Code: syncproto.CodeUnauthorized}
-		}
-		if err != nil {
-			a.fail(w, "auth", err)
+		if !auth.Verify(ed25519.PublicKey(key), r.Method, r.URL.RequestURI(), body, a.cfg.Now().Unix()) {
+			refuse()
 			return
 		}
-		if !auth.Verify(ed25519.PublicKey(key), r.Method, r.URL.RequestURI(), body, a.cfg.Now().Unix()) {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized})
+		if ok, wait := a.vaults.allow(vault); !ok {
+			writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
 			return
 		}
 		if err := h(w, &request{Request: r, vault: vault, device: auth.Device, body: body}); err != nil {

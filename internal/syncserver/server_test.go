@@ -575,3 +575,27 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		t.Fatal(a.chain.Seq, b.chain.Seq)
 	}
 }
+
+// Strangers cannot use up a vault's request budget; their failed
+// signatures are limited by address, before any body is read.
+func TestStrangersLimited(t *testing.T) {
+	s, _ := sqliteStore(t)
+	srv := serve(t, s, Config{RequestsPerMinute: 60, Burst: 5, FailuresPerMinute: 4})
+	a := newDevice(srv.URL, srv.Client())
+	a.create()
+	stranger := newDevice(srv.URL, srv.Client())
+	stranger.id = a.id
+	big := bytes.Repeat([]byte("x"), 64<<20) // over every limit: refused as unauthorized, unread
+	var err error
+	for i := 0; i < 4; i++ {
+		if err = stranger.do("POST", syncproto.LogPath(a.id), big, nil, true); codeOf(err) != syncproto.CodeUnauthorized {
+			t.Fatalf("stranger %d: %v", i, err)
+		}
+	}
+	if err = stranger.do("GET", syncproto.PullPath(a.id, 0, 0), nil, nil, true); codeOf(err) != syncproto.CodeRateLimited {
+		t.Fatal("stranger not limited:", err)
+	}
+	if _, err := a.pull(); err != nil {
+		t.Fatal("the vault's own device was limited by a stranger:", err)
+	}
+}
