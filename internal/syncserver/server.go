@@ -101,8 +101,8 @@ func (c *Config) defaults() {
 
 // API is the sync API handler.
 type API struct {
-	cfg     Config
-	mux     *http.ServeMux
+	cfg      Config
+	mux      *http.ServeMux
 	vaults   *limits // signed requests, by vault
 	clients  *limits // unsigned requests, by client address
 	failures *limits // failed signature checks, by client address
