@@ -51,8 +51,10 @@
 // CreateVault registers the vault key and the first device, signed by the vault
 // key. To add a device, a registered device opens an enrollment (Enroll) with a
 // one-time public key derived from the pairing secret (EnrollKey); the new
-// device derives the same key pair and sends Join signed with it. The server
-// sees only the enrollment public key, never the secret. A device lists and
+// device derives the same key pair and sends Join signed with it, to the
+// vault's DevicesPath or, knowing only the secret, to JoinPath. The server
+// sees only the enrollment public key, never the secret. Enrollment keys are
+// unique across the server. A device lists and
 // removes devices (itself included).
 //
 // # Files
@@ -90,6 +92,11 @@ func EnrollPath(vault string) string      { return VaultPath(vault) + "/enroll" 
 func DevicesPath(vault string) string     { return VaultPath(vault) + "/devices" }
 func FilePath(vault, file string) string  { return VaultPath(vault) + "/files/" + file }
 func DevicePath(vault, dev string) string { return DevicesPath(vault) + "/" + dev }
+
+// JoinPath takes a Join for a vault the new device does not know yet (a
+// typed short code carries only the pairing secret): the server finds the
+// vault by the open enrollment's key. Sign it with NewJoin("", …).
+func JoinPath() string { return Path + "/join" }
 
 // PullPath is the log's URL for a pull of the entries after since, at most
 // limit of them (0: the server's choice).
@@ -200,8 +207,10 @@ type Enroll struct {
 	Seconds   int    `json:"seconds,omitempty"`
 }
 
-// Join registers a new device (POST DevicesPath) under an open enrollment: Sig
-// is the enrollment key's signature over JoinMessage. It uses the enrollment up.
+// Join registers a new device (POST DevicesPath, or POST JoinPath with the
+// vault "" in JoinMessage) under an open enrollment: Sig is the enrollment
+// key's signature over JoinMessage. It uses the enrollment up. The answer is
+// Info: the vault's id and key, to check with VaultID.
 type Join struct {
 	EnrollKey []byte `json:"enroll_key"`
 	DeviceKey []byte `json:"device_key"`

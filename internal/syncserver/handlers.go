@@ -62,10 +62,11 @@ func (a *API) join(w http.ResponseWriter, r *request) error {
 	}
 	now := a.cfg.Now()
 	dev := syncproto.Device{ID: syncproto.DeviceID(j.DeviceKey), Key: j.DeviceKey, Added: now.Unix()}
-	if err := a.cfg.Store.Join(r.Context(), r.vault, j.EnrollKey, dev, now, a.cfg.MaxDevices); err != nil {
+	vault, err := a.cfg.Store.Join(r.Context(), r.vault, j.EnrollKey, dev, now, a.cfg.MaxDevices)
+	if err != nil {
 		return err
 	}
-	return a.answerInfo(w, r, r.vault, dev.ID, http.StatusCreated)
+	return a.answerInfo(w, r, vault, dev.ID, http.StatusCreated)
 }
 
 func (a *API) deleteVault(w http.ResponseWriter, r *request) error {

@@ -126,6 +126,7 @@ func New(cfg Config) (*API, error) {
 	v := syncproto.VaultPath("{vault}")
 	a.mux.HandleFunc("POST "+syncproto.VaultsPath(), a.unsigned(4<<10, a.create))
 	a.mux.HandleFunc("POST "+syncproto.DevicesPath("{vault}"), a.unsigned(4<<10, a.join))
+	a.mux.HandleFunc("POST "+syncproto.JoinPath(), a.unsigned(4<<10, a.join))
 	a.mux.HandleFunc("GET "+v, a.signed(0, a.info))
 	a.mux.HandleFunc("DELETE "+v, a.signed(0, a.deleteVault))
 	a.mux.HandleFunc("POST "+syncproto.LogPath("{vault}"), a.signed(cfg.MaxPushBytes, a.push))

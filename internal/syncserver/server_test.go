@@ -94,11 +94,23 @@ func TestTwoDevices(t *testing.T) {
 	if err != nil || len(got) != 1 || string(got[0].ID) != "r3" || a.chain.Seq != 4 || !bytes.Equal(a.chain.Hash, b.chain.Hash) {
 		t.Fatal(got, err)
 	}
+	// A third device types a short code: only the secret, no vault id.
+	c := newDevice(srv.URL, srv.Client())
+	secret := []byte("16 base32 chars!")
+	if err := a.do("POST", syncproto.EnrollPath(a.id), syncproto.Enroll{EnrollKey: syncproto.EnrollKey(secret).Public().(ed25519.PublicKey)}, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.do("POST", syncproto.JoinPath(), syncproto.NewJoin(a.id, secret, c.dev), nil, false); codeOf(err) != syncproto.CodeBadSignature {
+		t.Fatal("a join signed for a vault sent to JoinPath:", err)
+	}
+	if err := c.do("POST", syncproto.JoinPath(), syncproto.NewJoin("", secret, c.dev), &info, false); err != nil || info.Vault != a.id || syncproto.VaultID(info.VaultKey) != a.id {
+		t.Fatalf("%+v %v", info, err)
+	}
 	var devs syncproto.Devices
-	if err := b.do("GET", syncproto.DevicesPath(a.id), nil, &devs, true); err != nil || len(devs.Devices) != 2 {
+	if err := b.do("GET", syncproto.DevicesPath(a.id), nil, &devs, true); err != nil || len(devs.Devices) != 3 {
 		t.Fatal(devs, err)
 	}
-	if err := b.do("GET", syncproto.VaultPath(a.id), nil, &info, true); err != nil || info.Head.Seq != 4 || info.Devices != 2 || info.UsedBytes == 0 {
+	if err := b.do("GET", syncproto.VaultPath(a.id), nil, &info, true); err != nil || info.Head.Seq != 4 || info.Devices != 3 || info.UsedBytes == 0 {
 		t.Fatalf("%+v %v", info, err)
 	}
 }

@@ -278,9 +278,13 @@ func (s *sqlStore) Enroll(ctx context.Context, vault string, key []byte, expires
 		if _, err := s.exec(ctx, tx, "DELETE FROM sync_enrollments WHERE vault = ? AND (expires <= ? OR key = ?)", vault, time.Now().Unix(), key); err != nil {
 			return err
 		}
-		var n int
-		if err := s.row(ctx, tx, "SELECT count(*) FROM sync_enrollments WHERE vault = ?", vault).Scan(&n); err != nil {
+		var n, elsewhere int
+		if err := s.row(ctx, tx, "SELECT count(*), COALESCE(SUM(CASE WHEN key = ? THEN 1 ELSE 0 END), 0) FROM sync_enrollments WHERE vault = ? OR (key = ? AND expires > ?)",
+			key, vault, key, time.Now().Unix()).Scan(&n, &elsewhere); err != nil {
 			return err
+		}
+		if elsewhere > 0 {
+			return fail(syncproto.CodeExists)
 		}
 		if n >= maxEnrollments {
 			return fail(syncproto.CodeQuota)
@@ -290,8 +294,18 @@ func (s *sqlStore) Enroll(ctx context.Context, vault string, key []byte, expires
 	})
 }
 
-func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (string, error) {
+	if vault == "" {
+		var n int
+		err := s.row(ctx, s.db, "SELECT count(*), COALESCE(MIN(vault), '') FROM sync_enrollments WHERE key = ? AND expires > ?", enrollKey, now.Unix()).Scan(&n, &vault)
+		if err != nil {
+			return "", err
+		}
+		if n != 1 {
+			return "", fail(syncproto.CodeNotFound)
+		}
+	}
+	return vault, s.tx(ctx, func(tx *sql.Tx) error {
 		if _, _, _, err := s.lockVault(ctx, tx, vault); err != nil {
 			return err
 		}
