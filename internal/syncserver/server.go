@@ -17,9 +17,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"sync"
@@ -27,6 +25,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	shareserver "backpack/internal/share/server"
 	"backpack/internal/syncproto"
 	"backpack/internal/syncstore"
 )
@@ -52,7 +51,7 @@ type Config struct {
 	FailuresPerMinute int // refused signatures of one client address before it is refused outright; 0 → 30
 
 	Now       func() time.Time
-	ClientKey func(*http.Request) string // the client address of unsigned requests; nil → peer IP (IPv6 by /64)
+	ClientKey func(*http.Request) string // the client address of unsigned requests; nil → the share API's ClientIP (IPv6 by /64)
 	Logger    *slog.Logger               // nil → slog.Default()
 }
 
@@ -92,7 +91,7 @@ func (c *Config) defaults() {
 		c.Now = time.Now
 	}
 	if c.ClientKey == nil {
-		c.ClientKey = peerIP
+		c.ClientKey = shareserver.ClientIP
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -354,22 +353,4 @@ func (l *limits) allow(key string) (bool, int) {
 	}
 	wait := (1 - b.TokensAt(now)) / float64(l.every)
 	return false, max(1, int(wait+0.999))
-}
-
-// peerIP is the request's peer address, IPv6 grouped by /64.
-func peerIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap()
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
-	}
-	return addr.String()
 }
