@@ -80,7 +80,7 @@ test-wasm:
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build

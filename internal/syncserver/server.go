@@ -196,7 +196,7 @@ func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 				writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
 				return
 			}
-			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized})
+			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized, Now: a.cfg.Now().Unix()})
 		}
 		vault := r.PathValue("vault")
 		auth, err := syncproto.ParseAuth(r.Header.Get("Authorization"))

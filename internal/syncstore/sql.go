@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS sync_enrollments (
 	expires INTEGER NOT NULL,
 	PRIMARY KEY (vault, key)
 );
+CREATE INDEX IF NOT EXISTS sync_enrollments_key ON sync_enrollments (key);
 CREATE TABLE IF NOT EXISTS sync_entries (
 	vault TEXT NOT NULL,
 	seq INTEGER NOT NULL,
