@@ -35,6 +35,8 @@
 // (else ErrConflict: pull first), the envelopes lead from Base to Head, and the
 // signature is the vault's; all in one transaction. So a replayed or reordered
 // push never applies, and a crash leaves the log as it was before the push.
+// A push whose answer was lost, sent again, meets CodeConflict; the pull
+// that follows returns the client's own envelopes (same ids and versions).
 //
 // A pull asks for entries after a cursor (the last seq the client holds); the
 // page ends at a head the vault signed. A client checks each page with Chain:
