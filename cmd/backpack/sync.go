@@ -25,7 +25,7 @@ type syncConfig struct {
 // syncFlags declares serve's sync flags on fs.
 func syncFlags(fs *flag.FlagSet) *syncConfig {
 	c := &syncConfig{}
-	fs.StringVar(&c.db, "db", "", "PostgreSQL URL (postgres://…) of the sync store, shared by several servers; default: SQLite under -data")
+	fs.StringVar(&c.db, "db", "", "PostgreSQL URL (postgres://…) of the sync store, shared by several servers; default: SQLite under -data. The password may come from PGPASSWORD or PGPASSFILE instead of the URL")
 	fs.Var(sizeFlag{&c.quota}, "sync-quota", "bytes of one vault's synced records and files, e.g. 5GiB (default 2GiB)")
 	fs.IntVar(&c.maxVaults, "sync-max-vaults", 0, "vaults this server keeps (default 1000; -1: no limit)")
 	fs.IntVar(&c.maxDevices, "sync-max-devices", 0, "devices of one vault (default 10)")

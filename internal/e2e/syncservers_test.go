@@ -87,10 +87,12 @@ func startSyncServers(t testing.TB, n int) []string {
 		url := "http://" + addr
 		deadline := time.Now().Add(60 * time.Second)
 		for {
-			resp, err := http.Get(url + syncproto.Path + "/")
+			resp, err := http.Get(url + syncproto.HealthPath())
 			if err == nil {
 				resp.Body.Close()
-				break
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("backpack serve did not start: %v\n%s", err, logs.String())

@@ -100,6 +100,10 @@ func DevicePath(vault, dev string) string { return DevicesPath(vault) + "/" + de
 // vault by the open enrollment's key. Sign it with NewJoin("", …).
 func JoinPath() string { return Path + "/join" }
 
+// HealthPath answers 200 while the server and its store work, else 503 (for
+// load balancers; it needs no signature and says nothing of any vault).
+func HealthPath() string { return Path + "/health" }
+
 // PullPath is the log's URL for a pull of the entries after since, at most
 // limit of them (0: the server's choice).
 func PullPath(vault string, since uint64, limit int) string {

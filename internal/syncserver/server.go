@@ -137,6 +137,15 @@ func New(cfg Config) (*API, error) {
 	a.mux.HandleFunc("DELETE "+syncproto.FilePath("{vault}", "{file}"), a.signed(0, a.deleteFile))
 	a.mux.HandleFunc("PUT "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(cfg.MaxChunk, a.putChunk))
 	a.mux.HandleFunc("GET "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(0, a.getChunk))
+	a.mux.HandleFunc("GET "+syncproto.HealthPath(), func(w http.ResponseWriter, r *http.Request) {
+		if err := a.cfg.Store.Ping(r.Context()); err != nil {
+			a.fail(w, "health", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, struct {
+			OK bool `json:"ok"`
+		}{true})
+	})
 	a.mux.HandleFunc(syncproto.Path+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &syncproto.Error{Code: syncproto.CodeNotFound})
 	})

@@ -330,6 +330,9 @@ func TestLimits(t *testing.T) {
 	check("malformed push", a.do("POST", syncproto.LogPath(a.id), []byte("{"), nil, true), syncproto.CodeBadRequest)
 	check("bad cursor", a.do("GET", syncproto.LogPath(a.id)+"?since=-1", nil, nil, true), syncproto.CodeBadRequest)
 	check("unknown path", a.do("GET", syncproto.Path+"/nothing", nil, nil, true), syncproto.CodeNotFound)
+	check("health", a.do("GET", syncproto.HealthPath(), nil, nil, false), "")
+	s.Close()
+	check("health without its store", a.do("GET", syncproto.HealthPath(), nil, nil, false), syncproto.CodeUnavailable)
 }
 
 func TestRequestRate(t *testing.T) {

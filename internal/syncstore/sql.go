@@ -596,4 +596,6 @@ func (s *sqlStore) DeleteFile(ctx context.Context, vault, file string) error {
 	})
 }
 
+func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 func (s *sqlStore) Close() error { return s.db.Close() }
