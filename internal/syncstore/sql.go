@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"backpack/internal/syncproto"
 )
 
@@ -177,7 +179,7 @@ func (s *sqlStore) lockVault(ctx context.Context, tx *sql.Tx, id string) (seq in
 }
 
 func (s *sqlStore) CreateVault(ctx context.Context, v NewVault, maxVaults int) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := s.row(ctx, tx, "SELECT count(*) FROM sync_vaults WHERE id = ?", v.ID).Scan(&n); err != nil {
 			return err
@@ -201,6 +203,13 @@ func (s *sqlStore) CreateVault(ctx context.Context, v NewVault, maxVaults int) e
 		_, err := s.exec(ctx, tx, "INSERT INTO sync_devices (vault, id, key, added) VALUES (?, ?, ?, ?)", v.ID, v.Device.ID, v.Device.Key, v.Device.Added)
 		return err
 	})
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		// Created at the same moment through another connection (SQLite's
+		// transactions never overlap; PostgreSQL's do until the insert).
+		return fail(syncproto.CodeExists)
+	}
+	return err
 }
 
 func (s *sqlStore) Vault(ctx context.Context, id string) (Vault, error) {

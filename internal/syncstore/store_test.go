@@ -164,6 +164,31 @@ func testVaults(t *testing.T, b backend) {
 	if code(err) != syncproto.CodeQuota {
 		t.Fatal("max vaults:", err)
 	}
+	// The same vault created at once through several connections: one
+	// wins, the others hear that it exists.
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.CreateVault(ctx, NewVault{ID: syncproto.VaultID(pub), Key: pub, Device: syncproto.Device{ID: "d", Key: pub}}, 0)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case code(err) != syncproto.CodeExists:
+			t.Fatal("concurrent create:", err)
+		}
+	}
+	if won != 1 {
+		t.Fatal(won, "creates won")
+	}
 }
 
 func testAppendPull(t *testing.T, b backend) {
