@@ -15,10 +15,12 @@
 // # Requests
 //
 // Every request but CreateVault and Join carries an Authorization header
-// (AuthHeader) with the device id, a Unix time and the device's signature over
-// RequestMessage (method, path with query, time, SHA-256 of the body). The
-// server refuses times more than MaxClockSkew away and devices it does not hold
-// (never registered, or removed): removing a device ends its access.
+// (SignRequest) with the device id, a Unix time and the device's signature
+// over RequestMessage (method, path with query, time, SHA-256 of the body).
+// The server refuses times more than MaxClockSkew away (its 401 says its own
+// time in Error.Now) and devices it does not hold (never registered, or
+// removed): removing a device ends its access. An unknown vault looks like
+// an unknown device.
 //
 // # The log
 //
@@ -32,7 +34,7 @@
 // A Head is (seq, H(seq)) with the vault key's signature (SignHead). A push
 // names the head it builds on (Base) and the head it leads to (Head, signed by
 // the pushing client). The server appends only when Base is its current head
-// (else ErrConflict: pull first), the envelopes lead from Base to Head, and the
+// (else CodeConflict: pull first), the envelopes lead from Base to Head, and the
 // signature is the vault's; all in one transaction. So a replayed or reordered
 // push never applies, and a crash leaves the log as it was before the push.
 // A push whose answer was lost, sent again, meets CodeConflict; the pull
@@ -56,12 +58,12 @@
 // device derives the same key pair and sends Join signed with it, to the
 // vault's DevicesPath or, knowing only the secret, to JoinPath. The server
 // sees only the enrollment public key, never the secret. Enrollment keys are
-// unique across the server. A device lists and
-// removes devices (itself included).
+// unique across the server. A device lists and removes devices (itself
+// included).
 //
 // # Files
 //
-// Files travel in their encrypted chunks (Chunk): PUT one chunk at a time with
+// Files travel in their encrypted chunks (ChunkPath): PUT one chunk at a time with
 // the file's chunk count, GET FileStatus to learn which arrived (resume), GET a
 // chunk to download. The client seals chunks with the file id and index as
 // associated data, so the server cannot swap them; a file is complete when every
