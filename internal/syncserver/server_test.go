@@ -357,7 +357,7 @@ func TestRequestRate(t *testing.T) {
 // works, leaves nothing half-written.
 func TestInterruptedPush(t *testing.T) {
 	s, _ := sqliteStore(t)
-	slow := &slowStore{Store: s, gate: make(chan struct{}), entered: make(chan struct{}), returned: make(chan struct{})}
+	slow := &slowStore{Store: s, waitCancel: true, gate: make(chan struct{}), entered: make(chan struct{}), returned: make(chan struct{})}
 	srv := serve(t, slow, Config{})
 	a := newDevice(srv.URL, srv.Client())
 	a.create()
@@ -403,14 +403,15 @@ func TestInterruptedPush(t *testing.T) {
 	}
 }
 
-// slowStore holds one Append until gate closes, then runs it with the
-// request's (by then cancelled) context.
+// slowStore holds one Append until gate closes (and with waitCancel, until
+// the request's context is cancelled), then runs it.
 type slowStore struct {
 	syncstore.Store
-	hold     atomicBool
-	gate     chan struct{}
-	entered  chan struct{}
-	returned chan struct{}
+	waitCancel bool
+	hold       atomicBool
+	gate       chan struct{}
+	entered    chan struct{}
+	returned   chan struct{}
 }
 
 type atomicBool struct {
@@ -427,7 +428,9 @@ func (s *slowStore) Append(ctx context.Context, vault string, p syncproto.Push, 
 	}
 	close(s.entered)
 	<-s.gate
-	<-ctx.Done()
+	if s.waitCancel {
+		<-ctx.Done()
+	}
 	err := s.Store.Append(ctx, vault, p, quota)
 	close(s.returned)
 	return err
@@ -622,5 +625,34 @@ func TestStrangersLimited(t *testing.T) {
 	}
 	if _, err := a.pull(); err != nil {
 		t.Fatal("the vault's own device was limited by a stranger:", err)
+	}
+}
+
+// Pushes and uploads hold their bodies in memory: past MaxBig at once the
+// next is refused until one ends.
+func TestMaxBig(t *testing.T) {
+	s, _ := sqliteStore(t)
+	slow := &slowStore{Store: s, gate: make(chan struct{}), entered: make(chan struct{}), returned: make(chan struct{})}
+	srv := serve(t, slow, Config{MaxBig: 1})
+	a := newDevice(srv.URL, srv.Client())
+	a.create()
+	slow.hold.Store(true)
+	done := make(chan error)
+	go func() { done <- a.push([]syncproto.Envelope{env("r1", 1, "one")}) }()
+	<-slow.entered
+	b := newDevice(srv.URL, srv.Client())
+	b.create()
+	if err := b.push([]syncproto.Envelope{env("r1", 1, "one")}); codeOf(err) != syncproto.CodeRateLimited {
+		t.Fatal("second push while the first holds the only slot:", err)
+	}
+	if _, err := b.pull(); err != nil {
+		t.Fatal("pulls are not held back:", err)
+	}
+	slow.hold.Store(false)
+	close(slow.gate)
+	<-slow.returned
+	<-done
+	if err := b.push([]syncproto.Envelope{env("r1", 1, "one")}); err != nil {
+		t.Fatal("after the slot is free:", err)
 	}
 }
