@@ -88,7 +88,7 @@ bench: deps build
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
 	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml
-	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 60m ./internal/e2e
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 60m ./internal/e2e
 
 clean:
 	rm -rf bin out .e2e .cache web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules tools/lighthouse/node_modules
