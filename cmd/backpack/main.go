@@ -4,7 +4,7 @@
 // inspects health-record files.
 //
 //	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share and sync APIs with -data)
-//	        [-db postgres://…] [-sync-quota 2GiB] [-sync-max-vaults 1000] [-sync-max-devices 10]
+//	        [-db postgres://…] [-sync-quota 2GiB] [-sync-max-total SIZE] [-sync-max-vaults 1000] [-sync-max-devices 10]
 //	        [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
 //	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
 //	backpack static [-web web] OUTDIR                       write a static site
@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 const usage = `usage:
   backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share and sync APIs on
           [-db postgres://…]                                 sync store in PostgreSQL (several servers share it)
-          [-sync-quota 2GiB] [-sync-max-vaults 1000] [-sync-max-devices 10]   limits of sync
+          [-sync-quota 2GiB] [-sync-max-total SIZE] [-sync-max-vaults 1000] [-sync-max-devices 10]   limits of sync
           [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
           [-share-max-ttl 720h] [-trusted-proxy CIDR]...     limits of the share API
   backpack static [-web web] OUTDIR                      write a static site any host can serve

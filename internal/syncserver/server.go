@@ -33,15 +33,19 @@ import (
 // Config configures the API. Only Store is required; zero limits take the
 // defaults named.
 type Config struct {
-	Store        syncstore.Store
-	QuotaBytes   int64 // envelopes and chunks of one vault; 0 → 2 GiB
-	MaxVaults    int   // vaults on this server; 0 → 1000; < 0 → no limit
-	MaxDevices   int   // devices of one vault; 0 → 10
-	MaxEnvelope  int64 // ciphertext of one envelope; 0 → 4 MiB
-	MaxPush      int   // envelopes of one push; 0 → 2000
-	MaxPushBytes int64 // body of one push; 0 → 32 MiB
-	MaxChunk     int64 // one file chunk; 0 → 2 MiB
-	MaxPullBytes int64 // ciphertext of one pull page (one push may exceed it); 0 → 8 MiB
+	Store      syncstore.Store
+	QuotaBytes int64 // envelopes and chunks of one vault; 0 → 2 GiB
+	// MaxTotalBytes caps all vaults together (checked before each push
+	// and chunk; concurrent ones may pass it by their size); 0 → no cap
+	// but MaxVaults × QuotaBytes.
+	MaxTotalBytes int64
+	MaxVaults     int   // vaults on this server; 0 → 1000; < 0 → no limit
+	MaxDevices    int   // devices of one vault; 0 → 10
+	MaxEnvelope   int64 // ciphertext of one envelope; 0 → 4 MiB
+	MaxPush       int   // envelopes of one push; 0 → 2000
+	MaxPushBytes  int64 // body of one push; 0 → 32 MiB
+	MaxChunk      int64 // one file chunk; 0 → 2 MiB
+	MaxPullBytes  int64 // ciphertext of one pull page (one push may exceed it); 0 → 8 MiB
 	// MaxBig bounds the pushes and chunk uploads in progress at once (their
 	// bodies are held in memory); past it they are refused (429) until one
 	// ends. 0 → 16.

@@ -335,6 +335,27 @@ func TestLimits(t *testing.T) {
 	check("health without its store", a.do("GET", syncproto.HealthPath(), nil, nil, false), syncproto.CodeUnavailable)
 }
 
+// All vaults together stay within MaxTotalBytes.
+func TestMaxTotal(t *testing.T) {
+	s, _ := sqliteStore(t)
+	srv := serve(t, s, Config{MaxTotalBytes: 300})
+	a, b := newDevice(srv.URL, srv.Client()), newDevice(srv.URL, srv.Client())
+	a.create()
+	b.create()
+	if err := a.push([]syncproto.Envelope{env("r1", 1, strings.Repeat("x", 150))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.push([]syncproto.Envelope{env("r1", 1, strings.Repeat("x", 150))}); codeOf(err) != syncproto.CodeQuota {
+		t.Fatal("second vault past the server's cap:", err)
+	}
+	if err := b.do("PUT", syncproto.ChunkPath(b.id, "f", 0, 1), make([]byte, 150), nil, true); codeOf(err) != syncproto.CodeQuota {
+		t.Fatal("chunk past the server's cap:", err)
+	}
+	if err := b.push([]syncproto.Envelope{env("r1", 1, strings.Repeat("x", 50))}); err != nil {
+		t.Fatal("room left:", err)
+	}
+}
+
 func TestRequestRate(t *testing.T) {
 	s, _ := sqliteStore(t)
 	srv := serve(t, s, Config{RequestsPerMinute: 60, Burst: 3})
