@@ -15,6 +15,7 @@ import (
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/record"
+	"backpack/internal/worker"
 )
 
 func init() { addPage(PathImport, false, func() app.Composer { return &ImportPage{} }) }
@@ -174,7 +175,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 				p.stage = i18n.T("importui.stage.read", name, i+1, len(batch))
 			})
 			var last time.Time
-			res, err := importParse(name, size, it.file.Open, keys, func(n int64) {
+			res, err := importRead(ctx, it.file, keys, func(n int64) {
 				if time.Since(last) < 80*time.Millisecond && n < size {
 					return
 				}
@@ -240,10 +241,7 @@ type importPreview struct {
 func importPreviewOf(res importer.Result, err error, profiles []record.Profile, cur string) importPreview {
 	pv := importPreview{res: res}
 	if err != nil {
-		pv.errKey = importErrorKey(err)
-		if ie, ok := err.(*importer.Error); ok {
-			pv.errLine = ie.Line
-		}
+		pv.errKey, pv.errLine = importErrorKey(err), worker.ErrorLine(err)
 		pv.res = importer.Result{File: res.File, Format: res.Format} // drop anything half-read
 		return pv
 	}
