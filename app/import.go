@@ -163,6 +163,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 		ctx.Dispatch(func(ctx app.Context) { p.keys = keys })
 		var base int64
 		parsed := make([]importPreview, len(batch))
+		heads := make([]worker.Parsed, len(batch))
 		for i, it := range batch {
 			name, size := it.name, it.size
 			if isKeys[i] {
@@ -175,7 +176,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 				p.stage = i18n.T("importui.stage.read", name, i+1, len(batch))
 			})
 			var last time.Time
-			res, err := importRead(ctx, it.file, keys, func(n int64) {
+			parsedFile, err := importRead(ctx, it.file, keys, func(n int64) {
 				if time.Since(last) < 80*time.Millisecond && n < size {
 					return
 				}
@@ -192,8 +193,9 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 				}
 			})
 			base += min(size, importMaxBytes)
-			prev := importPreviewOf(res, err, profiles, cur)
+			prev := importPreviewOf(parsedFile.Result, err, profiles, cur)
 			parsed[i] = prev
+			heads[i] = parsedFile
 			done := base
 			ctx.Dispatch(func(ctx app.Context) {
 				prev.apply(it)
@@ -206,20 +208,26 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 			p.stage = ""
 		})
 		// While the person reads the preview, get the records ready to save
-		// (projection and identity are most of the work), pausing often so
-		// the page stays responsive.
+		// (the worker made them: their headers are decoded here), pausing
+		// often so the page stays responsive.
 		importYield()
 		for i, it := range batch {
 			if parsed[i].errKey != "" || len(parsed[i].res.Resources) == 0 {
 				continue
 			}
 			painted := time.Now()
-			it.prep = importPrepare(parsed[i].res, time.Now(), func(done, total int) {
-				if time.Since(painted) > 100*time.Millisecond {
+			pace := func(done, total int) {
+				if time.Since(painted) > 50*time.Millisecond {
 					importYield()
 					painted = time.Now()
 				}
-			})
+			}
+			if len(heads[i].Headers) == len(parsed[i].res.Resources) {
+				it.prep = importDecode(heads[i], time.Now(), pace) // made in the worker
+			} else {
+				it.prep = importPrepare(parsed[i].res, time.Now(), pace)
+			}
+			heads[i] = worker.Parsed{}
 			kinds := importKindCounts(it.prep)
 			ctx.Dispatch(func(ctx app.Context) { it.kinds = kinds })
 		}

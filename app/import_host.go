@@ -6,12 +6,13 @@ import (
 	"context"
 
 	"backpack/internal/importer"
+	"backpack/internal/worker"
 )
 
 // recordImportStats is browser-only (see import_js.go).
 func recordImportStats(importTiming) {}
 
-// importRead reads one file (importParse: in this process on the host).
-func importRead(_ context.Context, f jsFile, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
-	return importParse(f.Name(), f.Size(), f.Open, keys, progress)
+// importRead reads one file (in this process on the host).
+func importRead(_ context.Context, f jsFile, keys importer.JWKS, progress func(read int64)) (worker.Parsed, error) {
+	return importServe(f.Name(), f.Size(), f.Open, keys, progress)
 }

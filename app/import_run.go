@@ -33,27 +33,33 @@ const importNewProfile = "new"
 const importAccept = ".json,.ndjson,.jsonl,.xml,.gz,.smart-health-card,.txt,.jws,application/json,application/fhir+json,text/xml,application/xml,application/gzip,text/plain"
 
 // importParse reads one file as the page's worker does, through the same
-// messages (internal/worker), in this process: the host's stand-in for
-// importRead, which the tests use. size is the file's size as the browser
-// reports it (a larger file is refused without reading); progress, when
-// set, is called with the bytes read so far.
+// messages (internal/worker), in this process: the host's importRead, which
+// the tests use. size is the file's size as the browser reports it (a
+// larger file is refused without reading); progress, when set, is called
+// with the bytes read so far.
 func importParse(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
+	p, err := importServe(name, size, open, keys, progress)
+	return p.Result, err
+}
+
+func importServe(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (worker.Parsed, error) {
 	q := worker.ImportRequest{Name: name, Size: size, Keys: keys}
 	reply := worker.Serve(q.Encode(), open, func(msg []byte) {
 		if n, ok := worker.Progress(msg); ok && progress != nil {
 			progress(n)
 		}
 	})
-	return importReply(name, reply)
+	p, err := worker.ImportReply(reply)
+	return importParsed(name, p, err)
 }
 
-// importReply reads the worker's reply for the file name.
-func importReply(name string, reply []byte) (importer.Result, error) {
-	res, err := worker.ImportReply(reply)
+// importParsed is p, or for a file that could not be read a result that
+// only names it.
+func importParsed(name string, p worker.Parsed, err error) (worker.Parsed, error) {
 	if err != nil {
-		res = importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}}
+		p = worker.Parsed{Result: importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}}}
 	}
-	return res, err
+	return p, err
 }
 
 // importMaxKeys is the largest file read as SMART Health Card issuer keys.
@@ -228,6 +234,25 @@ func importPrepare(res importer.Result, now time.Time, progress func(done, total
 		part := res
 		part.Resources = res.Resources[i:min(i+importChunk, total)]
 		entries = append(entries, importer.ToEntries(part, "", now)...)
+	}
+	return entries
+}
+
+// importDecode is importPrepare for entries the worker made: their
+// headers decoded, importChunk at a time, progress called before each
+// chunk. It falls back to importPrepare if they cannot be read.
+func importDecode(p worker.Parsed, now time.Time, progress func(done, total int)) []record.Entry {
+	total := len(p.Headers)
+	entries := make([]record.Entry, 0, total)
+	for i := 0; i < total; i += importChunk {
+		if progress != nil {
+			progress(i, total)
+		}
+		part, err := p.Entries(i, min(i+importChunk, total))
+		if err != nil {
+			return importPrepare(p.Result, now, progress)
+		}
+		entries = append(entries, part...)
 	}
 	return entries
 }

@@ -83,6 +83,14 @@ func (r *Reader) Next() bool {
 	return true
 }
 
+// Peek is the next frame's kind, without moving to it; ok is false at the end.
+func (r *Reader) Peek() (kind byte, ok bool) {
+	if r.err != nil || len(r.b) == 0 {
+		return 0, false
+	}
+	return r.b[0], true
+}
+
 // Kind is the current frame's kind.
 func (r *Reader) Kind() byte { return r.kind }
 

@@ -25,6 +25,9 @@ func TestVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if k, ok := r.Peek(); !ok || k != 7 {
+		t.Fatalf("Peek = %d, %v", k, ok)
+	}
 	if !r.Next() || r.Kind() != 7 {
 		t.Fatalf("first frame: kind %d, err %v", r.Kind(), r.Err())
 	}
@@ -37,6 +40,9 @@ func TestVectors(t *testing.T) {
 	}
 	if r.Next() || r.Err() != nil {
 		t.Fatalf("after the last frame: more, or %v", r.Err())
+	}
+	if _, ok := r.Peek(); ok {
+		t.Fatal("Peek after the last frame")
 	}
 }
 

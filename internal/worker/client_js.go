@@ -7,16 +7,14 @@ import (
 	"sync"
 	"syscall/js"
 	"time"
-
-	"backpack/internal/importer"
 )
 
 // URL is the same-origin URL of JS (the app sets it: the versioned one,
 // which the service worker keeps offline).
 var URL = Path
 
-// BigJob is the input size after which the worker is ended as soon as its
-// job is done, so that the memory it grew to goes back (a Go program's
+// BigJob is the size of input or reply after which the worker is ended as
+// soon as its job is done, so that the memory it grew to goes back (a Go program's
 // memory never shrinks); after a smaller job it stays for IdleEnd, ready
 // for the next file.
 const (
@@ -167,7 +165,7 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 			return nil, ctx.Err()
 		}
 	}
-	if size > BigJob {
+	if size > BigJob || len(reply) > BigJob {
 		c.endLocked()
 	} else {
 		c.idle = time.AfterFunc(IdleEnd, func() {
@@ -192,14 +190,14 @@ func (c *client) endLocked() {
 // picker or a drop) goes to the worker, which streams it, so the page
 // never holds the file's bytes. progress, when set, gets the bytes read so
 // far. The error is a *Failure (or ctx's).
-func Import(ctx context.Context, file js.Value, q ImportRequest, progress func(read int64)) (importer.Result, error) {
+func Import(ctx context.Context, file js.Value, q ImportRequest, progress func(read int64)) (Parsed, error) {
 	reply, err := std.call(ctx, q.Encode(), file, q.Size, func(msg []byte) {
 		if n, ok := Progress(msg); ok && progress != nil {
 			progress(n)
 		}
 	})
 	if err != nil {
-		return importer.Result{}, err
+		return Parsed{}, err
 	}
 	return ImportReply(reply)
 }

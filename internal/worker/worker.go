@@ -20,6 +20,7 @@ import (
 	"backpack/internal/frame"
 	"backpack/internal/importer"
 	"backpack/internal/importer/ccda"
+	"backpack/internal/record"
 )
 
 // Path is where the server and the static site serve JS, the worker's
@@ -43,7 +44,8 @@ const (
 	kindKey      = 0x03 // one health card issuer key
 	kindProgress = 0x04 // bytes read so far
 	kindFailed   = 0x05 // catalog key, line
-	kindDone     = 0x06 // the result's frames follow
+	kindDone     = 0x06 // entries' frames, then the result's, follow
+	kindEntry    = 0x07 // one resource made into an entry: its vault header (record.EncodeEntry)
 )
 
 // Ops.
@@ -255,8 +257,16 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 	for _, f := range res.Files {
 		size += len(f.Data) + 128
 	}
-	w := frame.NewWriter(size)
+	// The entries too (the projection is most of the work after parsing),
+	// as the vault's binary headers: their bodies are the resources' JSON,
+	// sent once, in the result.
+	entries := importer.ToEntries(res, "", time.Now())
+	w := frame.NewWriter(size + 160*len(entries))
 	w.Frame(kindDone, nil)
+	for _, e := range entries {
+		h, _ := record.EncodeEntry(e)
+		w.Frame(kindEntry, h)
+	}
 	importer.EncodeResult(w, res)
 	return w.Bytes()
 }
@@ -281,29 +291,57 @@ func Progress(msg []byte) (read int64, ok bool) {
 	return n, d.Err() == nil
 }
 
-// ImportReply reads an import's reply: the result, or a *Failure.
-func ImportReply(msg []byte) (importer.Result, error) {
+// Parsed is what the worker made of a file.
+type Parsed struct {
+	Result importer.Result
+	// Headers are the result's resources made into entries that belong
+	// to no profile yet (importer.ToEntries), as vault headers, one per
+	// resource, in order; Entries decodes them.
+	Headers [][]byte
+}
+
+// ImportReply reads an import's reply: what the worker made of the file,
+// or a *Failure.
+func ImportReply(msg []byte) (Parsed, error) {
+	crash := &Failure{Key: KeyCrash}
 	r, err := frame.NewReader(msg)
-	if err != nil {
-		return importer.Result{}, &Failure{Key: KeyCrash}
-	}
-	if !r.Next() {
-		return importer.Result{}, &Failure{Key: KeyCrash}
+	if err != nil || !r.Next() {
+		return Parsed{}, crash
 	}
 	switch r.Kind() {
 	case kindFailed:
 		d := r.Decoder()
 		f := &Failure{Key: d.String(), Line: int(d.Int())}
 		if d.Err() != nil || f.Key == "" {
-			f = &Failure{Key: KeyCrash}
+			f = crash
 		}
-		return importer.Result{}, f
+		return Parsed{}, f
 	case kindDone:
-		res, err := importer.DecodeResult(r)
-		if err != nil {
-			return importer.Result{}, &Failure{Key: KeyCrash}
+		var p Parsed
+		for k, ok := r.Peek(); ok && k == kindEntry; k, ok = r.Peek() {
+			r.Next()
+			p.Headers = append(p.Headers, r.Payload())
 		}
-		return res, nil
+		if p.Result, err = importer.DecodeResult(r); err != nil || len(p.Headers) != len(p.Result.Resources) {
+			return Parsed{}, crash
+		}
+		return p, nil
 	}
-	return importer.Result{}, &Failure{Key: KeyCrash}
+	return Parsed{}, crash
+}
+
+// Entries decodes the entries of headers[from:to] (the page decodes a
+// long file's in parts, between which it paints).
+func (p Parsed) Entries(from, to int) ([]record.Entry, error) {
+	out := make([]record.Entry, 0, to-from)
+	for i := from; i < to; i++ {
+		h, err := record.DecodeHeader(p.Headers[i])
+		if err != nil || h.Entry == nil {
+			return nil, &Failure{Key: KeyCrash}
+		}
+		e := *h.Entry
+		e.Resource = p.Result.Resources[i]
+		out = append(out, e)
+	}
+	return out, nil
 }

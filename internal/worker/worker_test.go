@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"backpack/internal/importer"
 )
@@ -36,10 +37,11 @@ func TestServeImport(t *testing.T) {
 		}
 		progress = append(progress, n)
 	})
-	res, err := ImportReply(reply)
+	parsed, err := ImportReply(reply)
 	if err != nil {
 		t.Fatal(err)
 	}
+	res := parsed.Result
 	want, _ := Parse("b.json", int64(len(bundle)), opener(bundle), keys, nil)
 	if res.Patient == nil || len(res.Resources) != 2 || res.Counts["Observation"] != 1 || res.Format != want.Format {
 		t.Fatalf("result %+v", res)
@@ -47,6 +49,22 @@ func TestServeImport(t *testing.T) {
 	for i := range want.Resources {
 		if !bytes.Equal(res.Resources[i].JSON, want.Resources[i].JSON) {
 			t.Errorf("resource %d: %s, want %s", i, res.Resources[i].JSON, want.Resources[i].JSON)
+		}
+	}
+	// The entries made in the worker are those the page would make.
+	entries, err := parsed.Entries(0, len(parsed.Headers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries := importer.ToEntries(want, "", time.Now())
+	if len(entries) != len(wantEntries) {
+		t.Fatalf("%d entries, want %d", len(entries), len(wantEntries))
+	}
+	for i, e := range entries {
+		w := wantEntries[i]
+		if e.ID == "" || e.Profile != "" || !reflect.DeepEqual(e.Projection, w.Projection) || !reflect.DeepEqual(e.Identity, w.Identity) ||
+			!bytes.Equal(e.Resource.JSON, w.Resource.JSON) || e.Resource.Type != w.Resource.Type || e.Provenance.Source != w.Provenance.Source || e.Provenance.File != "b.json" {
+			t.Errorf("entry %d:\n got %+v\nwant %+v", i, e, w)
 		}
 	}
 	if len(progress) == 0 || progress[len(progress)-1] != int64(len(bundle)) {
