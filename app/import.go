@@ -111,6 +111,7 @@ func (p *ImportPage) OnNav(ctx app.Context) {
 	}
 	p.loadProfiles()
 	p.takePulled(ctx)
+	workerPrewarm() // the reader is ready by the time a file is picked
 }
 
 func (p *ImportPage) loadProfiles() {

@@ -24,6 +24,9 @@ func init() {
 	}
 }
 
+// workerPrewarm starts the worker module ahead of its first job.
+func workerPrewarm() { worker.Prewarm() }
+
 // workerFault is a fault the e2e tests ask the worker for
 // (window.backpackWorkerFault: worker.FaultPanic or worker.FaultExit), to
 // show what the page does when its worker fails; "" otherwise.

@@ -30,6 +30,7 @@ type client struct {
 	mu   sync.Mutex
 	w    *running
 	idle *time.Timer
+	jobs int // jobs started: an idle timer that fired as a job began ends nothing
 }
 
 var std client
@@ -115,6 +116,7 @@ func (r *running) end() {
 func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64, progress func([]byte)) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.jobs++
 	if c.idle != nil {
 		c.idle.Stop()
 		c.idle = nil
@@ -168,15 +170,38 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 	if size > BigJob || len(reply) > BigJob {
 		c.endLocked()
 	} else {
-		c.idle = time.AfterFunc(IdleEnd, func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			if c.w == r {
-				c.endLocked()
-			}
-		})
+		c.endIdle(r)
 	}
 	return reply, nil
+}
+
+// endIdle ends r after IdleEnd unless a job comes first. c.mu is held.
+func (c *client) endIdle(r *running) {
+	jobs := c.jobs
+	c.idle = time.AfterFunc(IdleEnd, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.w == r && c.jobs == jobs {
+			c.endLocked()
+		}
+	})
+}
+
+// Prewarm starts a worker ahead of its first job (the import page calls it
+// when it opens), so that the first file does not wait for the module to
+// load and start; unused, it ends after IdleEnd.
+func Prewarm() {
+	go func() {
+		std.mu.Lock()
+		defer std.mu.Unlock()
+		if std.w != nil {
+			return
+		}
+		if w, err := start(URL); err == nil {
+			std.w = w
+			std.endIdle(w)
+		}
+	}()
 }
 
 func (c *client) endLocked() {
