@@ -13,11 +13,13 @@ import (
 	"runtime/debug"
 	"syscall/js"
 
+	"backpack/internal/importer"
 	"backpack/internal/jsutil"
 	"backpack/internal/worker"
 )
 
 func main() {
+	importer.WireCCDA() // the page's module leaves the C-CDA converter out: it is read here
 	// The worker is ended after a large job, so its heap may grow more
 	// between collections (every collection stops the job).
 	debug.SetGCPercent(400)
