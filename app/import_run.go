@@ -225,16 +225,11 @@ const importChunk = 500
 // the CPU-heavy part of saving (projection, identity), so the page runs it
 // while the person reads the preview.
 func importPrepare(res importer.Result, now time.Time, progress func(done, total int)) []record.Entry {
-	total := len(res.Resources)
-	entries := make([]record.Entry, 0, total)
-	for i := 0; i < total; i += importChunk {
-		if progress != nil {
-			progress(i, total)
-		}
+	entries, _ := importInParts(len(res.Resources), progress, func(from, to int) ([]record.Entry, error) {
 		part := res
-		part.Resources = res.Resources[i:min(i+importChunk, total)]
-		entries = append(entries, importer.ToEntries(part, "", now)...)
-	}
+		part.Resources = res.Resources[from:to]
+		return importer.ToEntries(part, "", now), nil
+	})
 	return entries
 }
 
@@ -242,19 +237,28 @@ func importPrepare(res importer.Result, now time.Time, progress func(done, total
 // headers decoded, importChunk at a time, progress called before each
 // chunk. It falls back to importPrepare if they cannot be read.
 func importDecode(p worker.Parsed, now time.Time, progress func(done, total int)) []record.Entry {
-	total := len(p.Headers)
+	entries, err := importInParts(len(p.Headers), progress, p.Entries)
+	if err != nil {
+		return importPrepare(p.Result, now, progress)
+	}
+	return entries
+}
+
+// importInParts makes total entries importChunk at a time with part,
+// calling progress before each.
+func importInParts(total int, progress func(done, total int), part func(from, to int) ([]record.Entry, error)) ([]record.Entry, error) {
 	entries := make([]record.Entry, 0, total)
 	for i := 0; i < total; i += importChunk {
 		if progress != nil {
 			progress(i, total)
 		}
-		part, err := p.Entries(i, min(i+importChunk, total))
+		es, err := part(i, min(i+importChunk, total))
 		if err != nil {
-			return importPrepare(p.Result, now, progress)
+			return nil, err
 		}
-		entries = append(entries, part...)
+		entries = append(entries, es...)
 	}
-	return entries
+	return entries, nil
 }
 
 // importSave stores one file's records in one atomic vault write: into the
