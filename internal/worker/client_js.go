@@ -121,6 +121,13 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 		c.idle.Stop()
 		c.idle = nil
 	}
+	if c.w != nil {
+		select {
+		case <-c.w.dead: // died idle (or never started): start another
+			c.endLocked()
+		default:
+		}
+	}
 	if c.w == nil {
 		w, err := start(URL)
 		if err != nil {
