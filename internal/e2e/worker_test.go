@@ -3,6 +3,9 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +52,37 @@ func TestImportWorker(t *testing.T) {
 	waitImportPhase(t, ctx, "done", time.Minute)
 	if r := readImportCards(t, ctx)["observation.json"].Result; !strings.Contains(r, "1 added, 0 already there") {
 		t.Fatalf("result %q", r)
+	}
+
+	// After a large file the worker is ended, so the memory it grew to
+	// goes back; the next file starts another.
+	var stats struct {
+		Started, Ended int
+		Running        bool
+	}
+	big := filepath.Join(t.TempDir(), "big.json")
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"Bundle","type":"collection","entry":[`)
+	for i := 0; i < 20000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"resource":{"resourceType":"Observation","id":"o%d","status":"final","code":{"text":"Glucose"},"effectiveDateTime":"2020-01-01","valueQuantity":{"value":%d,"unit":"mg/dL"}}}`, i, 70+i%60)
+	}
+	b.WriteString(`]}`)
+	if err := os.WriteFile(big, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	importStep(t, ctx, "clear", chromedp.Click(`#import-clear`, chromedp.ByQuery))
+	waitImportPhase(t, ctx, "pick", 10*time.Second)
+	importUpload(t, ctx, big)
+	waitImportPhase(t, ctx, "preview", 2*time.Minute)
+	if c := readImportCards(t, ctx)["big.json"]; c.State != "ready" || c.Counts["Observation"] != 20000 {
+		t.Fatalf("large file: %+v", c)
+	}
+	importStep(t, ctx, "stats", chromedp.Evaluate(`window.backpackWorkerStats`, &stats))
+	if stats.Running || stats.Ended < 2 || stats.Started != stats.Ended {
+		t.Errorf("after a large file the worker still runs: %+v", stats)
 	}
 
 	// Cached after the first screen; then, with the server gone, a worker

@@ -31,6 +31,8 @@ type client struct {
 	w    *running
 	idle *time.Timer
 	jobs int // jobs started: an idle timer that fired as a job began ends nothing
+
+	started, ended int // workers, for publish
 }
 
 var std client
@@ -134,6 +136,8 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 			return nil, &Failure{Key: KeyStart}
 		}
 		c.w = w
+		c.started++
+		c.publish()
 	}
 	r := c.w
 	select {
@@ -206,6 +210,8 @@ func Prewarm() {
 		}
 		if w, err := start(URL); err == nil {
 			std.w = w
+			std.started++
+			std.publish()
 			std.endIdle(w)
 		}
 	}()
@@ -215,7 +221,19 @@ func (c *client) endLocked() {
 	if c.w != nil {
 		c.w.end()
 		c.w = nil
+		c.ended++
+		c.publish()
 	}
+}
+
+// publish leaves counts (never data) in window.backpackWorkerStats, for
+// the e2e tests: workers started and ended, whether one runs.
+func (c *client) publish() {
+	o := js.Global().Get("Object").New()
+	o.Set("started", c.started)
+	o.Set("ended", c.ended)
+	o.Set("running", c.w != nil)
+	js.Global().Set("backpackWorkerStats", o)
 }
 
 // Import reads one file in the worker: the file itself (a File from a
