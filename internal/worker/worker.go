@@ -237,7 +237,7 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 	}
 	var last time.Time
 	res, err := Parse(q.Name, q.Size, open, q.Keys, func(n int64) {
-		if post == nil || time.Since(last) < progressEvery && n < q.Size {
+		if post == nil || time.Since(last) < progressEvery && (n < q.Size || q.Size <= 0) {
 			return
 		}
 		last = time.Now()
