@@ -38,6 +38,7 @@ func (s *Shell) OnMount(ctx app.Context) {
 	watchIdle()
 	s.mounted = true
 	markMounted()
+	precacheWorker()
 	if ctx.AppUpdateAvailable() {
 		s.checkUpdate(ctx)
 	}
