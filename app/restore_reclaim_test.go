@@ -155,3 +155,40 @@ func xpNewFile(t *testing.T, s *session.Session, name, body string) string {
 	}
 	return f.ID
 }
+
+// The same export restored in two tabs, the second opened before the first
+// restored: the second adds nothing (its merge re-reads the vault under
+// the lock every tab takes), and no file is stored twice.
+func TestRestoreInTwoTabs(t *testing.T) {
+	ctx := context.Background()
+	src := xpNewSession(t, vault.NewMemStore())
+	xpFill(t, src)
+	file := xpExportAll(t, src, "p")
+	want := xpSnapshot(t, src)
+
+	st := vault.NewMemStore()
+	a := xpNewSession(t, st)
+	b, err := session.Unlock(ctx, st, "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restoreArchive(ctx, a, bytes.NewReader(file), export.PassphraseIdentity("p"), nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := restoreArchive(ctx, b, bytes.NewReader(file), export.PassphraseIdentity("p"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Nothing() {
+		t.Errorf("the second tab's restore added: %+v", res)
+	}
+	for name, s := range map[string]*session.Session{"A": a, "B": b} {
+		s.Refresh(ctx)
+		if got := xpSnapshot(t, s); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("tab %s: %d lines, want %d", name, len(got), len(want))
+		}
+	}
+	if n := rsFiles(t, st); n != 2 {
+		t.Errorf("%d files stored, want 2", n)
+	}
+}

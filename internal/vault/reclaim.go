@@ -91,14 +91,15 @@ func (v *Vault) cleanPending(ctx context.Context) {
 // unknown, it may describe one).
 //
 // It runs as the store's only writer (see Exclusive), so it must not be
-// called inside Exclusive. The chunks are listed before the marks and the
-// records, and a write of records meanwhile (another tab's Put that
-// Exclusive does not order) makes it keep every unmarked file: a file
-// written with its record between the listings is never taken for an
-// orphan.
+// called inside Exclusive, and it judges unmarked files only when this
+// vault's headers are those of the store's revision: when another tab
+// wrote since, they wait for a later Reclaim (reading the headers here
+// would hide the change from the next Exclusive's caller). The chunks are
+// listed before the marks and the revision, so a file written with its
+// record between the listings is never taken for an orphan.
 func (v *Vault) Reclaim(ctx context.Context) (int, error) {
 	removed := 0
-	err := v.Exclusive(ctx, func(bool) error {
+	err := v.onlyWriter(ctx, func() error {
 		chunked := map[string]bool{}
 		err := eachKey(ctx, v.store, BucketChunks, func(key string) error {
 			if i := strings.LastIndexByte(key, '.'); i > 0 {
@@ -118,8 +119,7 @@ func (v *Vault) Reclaim(ctx context.Context) (int, error) {
 			return err
 		}
 		// Unmarked chunks are judged against the records only when the
-		// store holds no record written after the header cache was read
-		// (Exclusive synced it; rev is the revision it reflects).
+		// store holds no record written after the header cache was read.
 		rev, err := readRev(ctx, v.store)
 		if err != nil {
 			return err
