@@ -37,6 +37,14 @@ func (c *rsClosingStore) Write(ctx context.Context, ops []vault.Op) error {
 	return nil
 }
 
+// rsSource is a filled vault and its export with passphrase pass.
+func rsSource(t *testing.T, pass string) (*session.Session, []byte) {
+	t.Helper()
+	src := xpNewSession(t, vault.NewMemStore())
+	xpFill(t, src)
+	return src, xpExportAll(t, src, pass)
+}
+
 // rsFiles counts the files that have chunks in store.
 func rsFiles(t *testing.T, store vault.Store) int {
 	t.Helper()
@@ -53,9 +61,7 @@ func rsFiles(t *testing.T, store vault.Store) int {
 // behind is not counted as a file of the record.
 func TestRestoreInterruptedThenAgain(t *testing.T) {
 	ctx := context.Background()
-	src := xpNewSession(t, vault.NewMemStore())
-	xpFill(t, src)
-	file := xpExportAll(t, src, "maple-orbit-cactus")
+	src, file := rsSource(t, "maple-orbit-cactus")
 	want := xpSnapshot(t, src)
 	pass := export.PassphraseIdentity("maple-orbit-cactus")
 
@@ -98,9 +104,7 @@ func TestRestoreInterruptedThenAgain(t *testing.T) {
 // with "already exists"). Files of the record stay.
 func TestRestoreReclaimsOrphans(t *testing.T) {
 	ctx := context.Background()
-	src := xpNewSession(t, vault.NewMemStore())
-	xpFill(t, src)
-	file := xpExportAll(t, src, "p")
+	src, file := rsSource(t, "p")
 	d, err := src.Data(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -161,9 +165,7 @@ func xpNewFile(t *testing.T, s *session.Session, name, body string) string {
 // the lock every tab takes), and no file is stored twice.
 func TestRestoreInTwoTabs(t *testing.T) {
 	ctx := context.Background()
-	src := xpNewSession(t, vault.NewMemStore())
-	xpFill(t, src)
-	file := xpExportAll(t, src, "p")
+	src, file := rsSource(t, "p")
 	want := xpSnapshot(t, src)
 
 	st := vault.NewMemStore()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -84,12 +85,7 @@ func (st *Stage) PutFile(ctx context.Context, fileID string, r io.Reader) (int64
 func (st *Stage) Files() []string {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ids := make([]string, 0, len(st.files))
-	for id := range st.files {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(st.files))
 }
 
 // Commit writes recs and ends the stage in one transaction: the staged
