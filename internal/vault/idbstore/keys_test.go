@@ -50,6 +50,10 @@ func TestReclaimOnIndexedDB(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	v.Lock()
+	if v, err = vault.Unlock(ctx, s, "pass"); err != nil { // a new tab
+		t.Fatal(err)
+	}
 	if n, err := v.Reclaim(ctx); err != nil || n != 1 {
 		t.Fatal(n, err)
 	}
