@@ -248,3 +248,41 @@ func TestPDFPreviewSandboxed(t *testing.T) {
 		t.Error("the downloaded PDF differs")
 	}
 }
+
+// TestTabWaitsForOtherTab: while another tab holds the vault's write lock
+// (a long import or restore there), a change here says that it waits for
+// the other tab, then is saved once the lock is free — nothing lost, and
+// nothing taken from under the other tab's write.
+func TestTabWaitsForOtherTab(t *testing.T) {
+	s := startSite(t, "tabwait")
+	a, cancel := browser(t)
+	defer cancel()
+	importVaultWithProfile(t, a, s)
+	b, cancelB := chromedp.NewContext(a)
+	defer cancelB()
+	if err := chromedp.Run(b, phone()); err != nil {
+		t.Fatal(err)
+	}
+	tabsFront(t, b)
+	xpGo(t, b, s.URL("/unlock"))
+	xpSetInput(t, b, "#unlock-pass", importTestPass, "input")
+	xpClick(t, b, "#unlock")
+	xpPoll(t, b, "unlocked", `location.pathname !== "/unlock" && !!document.querySelector("#lock")`)
+	xpNav(t, b, "/questions")
+	xpSetInput(t, b, "#q-text", "Is the new dose safe with my inhaler?", "input")
+
+	// Tab A writes for 6 s (held as its long import would).
+	xpRun(t, a, chromedp.Evaluate(`navigator.locks.request("backpack-vault-write", () => new Promise(r => setTimeout(r, 6000))), true`, nil))
+	start := time.Now()
+	xpClick(t, b, "#q-add")
+	xpPoll(t, b, "the wait said", `!!document.querySelector("#tabs-busy")`)
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("the wait was said after %v", time.Since(start))
+	}
+	screenshot(t, b, "tabs-busy-phone")
+	xpWaitText(t, b, "#questions", "Is the new dose safe with my inhaler?")
+	xpPoll(t, b, "the notice gone", `!document.querySelector("#tabs-busy")`)
+	if time.Since(start) < 5*time.Second {
+		t.Errorf("saved after %v, while the other tab held the lock", time.Since(start))
+	}
+}
