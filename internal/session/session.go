@@ -65,14 +65,22 @@ func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (
 	return load(ctx, v)
 }
 
+// reclaimWait is how long an unlock waits for the writers' lock to
+// reclaim what a cut-short restore left.
+const reclaimWait = 2 * time.Second
+
 func load(ctx context.Context, v *vault.Vault) (*Session, error) {
 	s := &Session{v: v, now: time.Now}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
 	// File chunks no record describes (a restore or a deletion cut short)
-	// go now, best effort: the next unlock tries again.
-	v.Reclaim(ctx)
+	// go now, best effort: the next unlock tries again. Another tab's long
+	// write holding the lock does not hold up the unlock for more than a
+	// moment.
+	rctx, cancel := context.WithTimeout(ctx, reclaimWait)
+	v.Reclaim(rctx)
+	cancel()
 	return s, nil
 }
 
