@@ -84,7 +84,7 @@ func (p *FilePreview) load(ctx app.Context) {
 			if err == nil {
 				u = w.URL(blobType(f.Type))
 				if previewKind(f.Type) == "pdf" {
-					frame, err = w.DataURL(ctx)
+					frame, err = w.DataURL(ctx, f.Name)
 				}
 			}
 		}

@@ -8,4 +8,6 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-func (w *blobWriter) DataURL(ctx context.Context) (app.Value, error) { return nil, errNoBrowser }
+func (w *blobWriter) DataURL(ctx context.Context, name string) (app.Value, error) {
+	return nil, errNoBrowser
+}

@@ -5,6 +5,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"net/url"
 	"syscall/js"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -15,7 +16,7 @@ import (
 // DataURL returns the Blob that URL made last as a data: URL, read by the
 // browser (Go never holds the bytes). A frame showing a data: URL has an
 // opaque origin of its own: what it holds cannot act as the app.
-func (w *blobWriter) DataURL(ctx context.Context) (app.Value, error) {
+func (w *blobWriter) DataURL(ctx context.Context, name string) (app.Value, error) {
 	if !w.blob.Truthy() {
 		return nil, errors.New("no blob")
 	}
@@ -36,6 +37,10 @@ func (w *blobWriter) DataURL(ctx context.Context) (app.Value, error) {
 	v, err := jsutil.Await(ctx, p)
 	if err != nil {
 		return nil, err
+	}
+	if name != "" { // the viewer's title, rather than the start of the data
+		replace := js.Global().Get("String").Get("prototype").Get("replace")
+		v = replace.Call("call", v, ";base64,", ";name="+url.PathEscape(name)+";base64,")
 	}
 	return app.ValueOf(v), nil
 }

@@ -137,7 +137,7 @@ func pdfFrame(t testing.TB, ctx context.Context, sel string) string {
 		xpRun(t, ctx, chromedp.Evaluate(fmt.Sprintf(`(() => { const f = document.querySelector(%s); return f ? f.src : "" })()`, xpQuote(sel)), &src))
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.HasPrefix(src, "data:application/pdf;base64,") {
+	if !strings.HasPrefix(src, "data:application/pdf;") {
 		return fmt.Sprintf("frame at %.60s", src)
 	}
 	var frame *target.Info
