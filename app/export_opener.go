@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/export"
 	"backpack/internal/i18n"
+	"backpack/internal/worker"
 )
 
 // xpOpener is the "open an export file" form the restore page and the
@@ -45,6 +48,23 @@ func (o *xpOpener) identity() (export.Identity, error) {
 		return export.PrivateKeyIdentity(o.keyText, o.keyPass)
 	}
 	return export.PassphraseIdentity(o.pass), nil
+}
+
+// open opens the chosen file in the worker module with what the form
+// holds; progress, when set, gets the bytes read so far. The error's
+// catalog key is xpOpenErrorKey's.
+func (o *xpOpener) open(ctx context.Context, progress func(read int64)) (worker.Opened, error) {
+	q := worker.OpenRequest{UseKey: o.useKey, Pass: o.pass, KeyText: o.keyText, KeyPass: o.keyPass}
+	return xpOpenRead(ctx, o.file, q, progress)
+}
+
+// xpOpenErrorKey is the catalog key explaining why a file did not open.
+func xpOpenErrorKey(err error) string {
+	var f *worker.Failure
+	if errors.As(err, &f) {
+		return f.Key
+	}
+	return export.ErrorKey(err)
 }
 
 // render draws the form; changed is called after each change. Its

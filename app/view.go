@@ -144,31 +144,22 @@ func (v *View) open(ctx app.Context, e app.Event) {
 	if v.busy || !v.opener.ready() {
 		return
 	}
-	f := v.opener.file
-	v.busy, v.err, v.read, v.size = true, "", 0, f.Size()
+	v.busy, v.err, v.read, v.size = true, "", 0, v.opener.size
 	ctx.Async(func() {
-		id, err := v.opener.identity()
-		var a *export.Archive
-		mem := export.MemFiles{}
-		if err == nil {
-			rc := f.Open()
-			last := int64(-1)
-			cr := &xpCountingReader{r: rc, fn: func(n int64) {
-				if step := n * 100 / max(v.size, 1); step != last {
-					last = step
-					ctx.Dispatch(func(ctx app.Context) { v.read = n })
-				}
-			}}
-			a, err = export.Read(ctx, cr, id, mem.Sink())
-			rc.Close()
-		}
+		last := int64(-1)
+		o, err := v.opener.open(ctx, func(n int64) {
+			if step := n * 100 / max(v.size, 1); step != last {
+				last = step
+				ctx.Dispatch(func(ctx app.Context) { v.read = n })
+			}
+		})
 		ctx.Dispatch(func(ctx app.Context) {
 			v.busy = false
 			if err != nil {
-				v.err = errorText(export.ErrorKey(err))
+				v.err = errorText(xpOpenErrorKey(err))
 				return
 			}
-			v.archive, v.mem = a, mem
+			v.archive, v.mem = o.Archive, o.Files
 		})
 	})
 }

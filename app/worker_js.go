@@ -92,3 +92,12 @@ func precacheWorkerNow(ctx context.Context) error {
 	}
 	return nil
 }
+
+// xpOpenRead opens an export file in the worker module (internal/worker):
+// the File and what opens it go there, and the records and files come
+// back. A reader's panic or the worker's death is a *worker.Failure; the
+// page stays as it was.
+func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64)) (worker.Opened, error) {
+	q.Size, q.Fault = f.Size(), workerFault()
+	return worker.Open(ctx, f.v, q, progress)
+}

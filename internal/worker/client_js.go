@@ -269,3 +269,19 @@ func catch(f func()) (err error) {
 	f()
 	return nil
 }
+
+// Open opens one export file in the worker (q says with what): the File
+// goes there, not its bytes, and its records and files come back as
+// frames. progress, when set, gets the bytes read so far. The error is a
+// *Failure (export.ErrorKey's key, or the worker's own) or ctx's.
+func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64)) (Opened, error) {
+	reply, err := std.call(ctx, q.Encode(), file, q.Size, func(msg []byte) {
+		if n, ok := Progress(msg); ok && progress != nil {
+			progress(n)
+		}
+	})
+	if err != nil {
+		return Opened{}, err
+	}
+	return OpenReply(reply)
+}

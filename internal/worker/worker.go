@@ -228,6 +228,9 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 			reply = failed(&Failure{Key: KeyCrash}) // never the panic's value: it may quote the file
 		}
 	}()
+	if opOf(msg) == opOpen {
+		return serveOpen(msg, open, post)
+	}
 	q, err := decodeImport(msg)
 	if err != nil {
 		return failed(&Failure{Key: KeyCrash})
@@ -235,18 +238,7 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 	if q.Fault == FaultPanic {
 		panic("worker: a fault asked for")
 	}
-	var last time.Time
-	res, err := Parse(q.Name, q.Size, open, q.Keys, func(n int64) {
-		if post == nil || time.Since(last) < progressEvery && (n < q.Size || q.Size <= 0) {
-			return
-		}
-		last = time.Now()
-		w := frame.NewWriter(12)
-		var e frame.Encoder
-		e.Int(n)
-		w.Frame(kindProgress, e.Payload())
-		post(w.Bytes())
-	})
+	res, err := Parse(q.Name, q.Size, open, q.Keys, progressPoster(q.Size, post))
 	if err != nil {
 		return failed(err)
 	}

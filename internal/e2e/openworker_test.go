@@ -1,0 +1,52 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestOpenFileWorker: "Open a shared file" reads the export in Backpack's
+// worker module. When the worker dies while reading (as a crash or running
+// out of memory ends it) or the reader panics, the page says so in plain
+// words and lives on: the same file then opens, read by a new worker.
+func TestOpenFileWorker(t *testing.T) {
+	s := startSite(t, "openworker")
+	fx := xpFixture(t)
+	file := filepath.Join(t.TempDir(), "fixture.pgp")
+	if err := os.WriteFile(file, fx.file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := browser(t)
+	defer cancel()
+	xpGo(t, ctx, s.URL("/view"))
+	xpRun(t, ctx, chromedp.WaitVisible("#vw-file", chromedp.ByID))
+	xpRun(t, ctx, chromedp.SetUploadFiles("#vw-file", []string{file}, chromedp.ByID))
+	xpSetInput(t, ctx, "#vw-pass", fx.pass, "input")
+
+	for _, tt := range []struct{ fault, want string }{
+		{"exit", "stopped while reading this file"},
+		{"panic", "something in it made the reader fail"},
+	} {
+		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+tt.fault+`'`, nil))
+		xpClick(t, ctx, "#view-open")
+		xpWaitText(t, ctx, ".banner.error", tt.want)
+		xpShots(t, ctx, "open-worker-"+tt.fault)
+	}
+
+	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+	xpClick(t, ctx, "#view-open")
+	xpRun(t, ctx, chromedp.WaitVisible("#view-data", chromedp.ByID))
+	for _, want := range []string{"Ana Fixture", "Leo Fixture", "Asthma", "Worse in winter", "scan.pdf"} {
+		xpWaitText(t, ctx, "#view-data", want)
+	}
+	var stats struct{ Started, Ended int }
+	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerStats`, &stats))
+	if stats.Started < 2 || stats.Ended < 1 { // the first died; the panic left the second alive
+		t.Errorf("the file was not read in the worker: %+v", stats)
+	}
+}

@@ -1,0 +1,280 @@
+package worker
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"backpack/internal/export"
+	"backpack/internal/fhir"
+	"backpack/internal/frame"
+	"backpack/internal/record"
+)
+
+// Frame kinds of the export-opening job (after the import's).
+const (
+	kindOpen     = 0x10 // size; passphrase, or private key and its passphrase
+	kindArchive  = 0x11 // the archive's name, time, flags and contents; its records follow
+	kindProfile  = 0x12 // vault header, then the Patient resource
+	kindRecEntry = 0x13 // vault header, then the resource
+	kindFileInfo = 0x14 // vault header of a file's description
+	kindQuestion = 0x15 // vault header of a question
+	kindFileData = 0x16 // one file's bytes, by id
+)
+
+const opOpen = "open"
+
+// OpenRequest asks the worker to open one export file (internal/export's
+// reader: decryption, integrity check, zip, records) and send back what
+// it holds. The passphrase or private key goes to our own worker only; it
+// is never logged.
+type OpenRequest struct {
+	Size    int64 // as the browser reports it
+	UseKey  bool  // open with KeyText (and KeyPass), else with Pass
+	Pass    string
+	KeyText string
+	KeyPass string
+	Fault   string // tests only (FaultPanic, FaultExit)
+}
+
+// Encode is the request's message.
+func (q OpenRequest) Encode() []byte {
+	w := frame.NewWriter(64 + len(q.KeyText))
+	var e frame.Encoder
+	e.String(opOpen).String(q.Fault)
+	w.Frame(kindRequest, e.Payload())
+	e.Reset()
+	e.Int(q.Size).Bool(q.UseKey).String(q.Pass).String(q.KeyText).String(q.KeyPass)
+	w.Frame(kindOpen, e.Payload())
+	return w.Bytes()
+}
+
+// opOf is a request's job ("" for a malformed request).
+func opOf(msg []byte) string {
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() || r.Kind() != kindRequest {
+		return ""
+	}
+	return r.Decoder().String()
+}
+
+func decodeOpen(msg []byte) (OpenRequest, error) {
+	var q OpenRequest
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() || r.Kind() != kindRequest {
+		return q, errBadRequest
+	}
+	d := r.Decoder()
+	if d.String() != opOpen {
+		return q, errBadRequest
+	}
+	q.Fault = d.String()
+	if !r.Next() || r.Kind() != kindOpen {
+		return q, errBadRequest
+	}
+	d = r.Decoder()
+	q.Size, q.UseKey, q.Pass, q.KeyText, q.KeyPass = d.Int(), d.Bool(), d.String(), d.String(), d.String()
+	if d.Err() != nil || r.Next() {
+		return q, errBadRequest
+	}
+	return q, nil
+}
+
+// Opened is an export as the worker read it.
+type Opened struct {
+	Archive *export.Archive
+	Files   export.MemFiles // the files' bytes, by id
+}
+
+// OpenExport is the opening job, in this process: the identity made from
+// q, then export.Read into memory. progress, when set, gets the bytes of
+// the file read so far.
+func OpenExport(ctx context.Context, q OpenRequest, open func() io.ReadCloser, progress func(read int64)) (Opened, error) {
+	var id export.Identity
+	if q.UseKey {
+		var err error
+		if id, err = export.PrivateKeyIdentity(q.KeyText, q.KeyPass); err != nil {
+			return Opened{}, err
+		}
+	} else {
+		id = export.PassphraseIdentity(q.Pass)
+	}
+	rc := open()
+	defer rc.Close()
+	mem := export.MemFiles{}
+	a, err := export.Read(ctx, &counter{r: rc, progress: progress}, id, mem.Sink())
+	if err != nil {
+		return Opened{}, err
+	}
+	return Opened{Archive: a, Files: mem}, nil
+}
+
+// serveOpen runs an opening request (Serve's recover covers it).
+func serveOpen(msg []byte, open func() io.ReadCloser, post func([]byte)) []byte {
+	q, err := decodeOpen(msg)
+	if err != nil {
+		return failed(&Failure{Key: KeyCrash})
+	}
+	if q.Fault == FaultPanic {
+		panic("worker: a fault asked for")
+	}
+	o, err := OpenExport(context.Background(), q, open, progressPoster(q.Size, post))
+	if err != nil {
+		return failed(&Failure{Key: export.ErrorKey(err)})
+	}
+	return encodeOpened(o)
+}
+
+// progressPoster posts progress messages at most every progressEvery
+// (and the last); nil when post is.
+func progressPoster(size int64, post func([]byte)) func(int64) {
+	if post == nil {
+		return nil
+	}
+	var last time.Time
+	return func(n int64) {
+		if time.Since(last) < progressEvery && (n < size || size <= 0) {
+			return
+		}
+		last = time.Now()
+		w := frame.NewWriter(12)
+		var e frame.Encoder
+		e.Int(n)
+		w.Frame(kindProgress, e.Payload())
+		post(w.Bytes())
+	}
+}
+
+// encodeOpened writes the records in the vault's own encoding
+// (internal/record), which keeps every field.
+func encodeOpened(o Opened) []byte {
+	a, d := o.Archive, o.Archive.Data
+	size := 256
+	for _, e := range d.Entries {
+		size += len(e.Resource.JSON) + 256
+	}
+	for _, b := range o.Files {
+		size += len(b) + 64
+	}
+	w := frame.NewWriter(size)
+	var e frame.Encoder
+	e.String(a.Name).Int(a.Created.UnixNano()).Bool(!a.Created.IsZero()).Bool(a.Partial).Bool(a.Summary).Bool(a.IPS).Uint(uint64(len(a.Contents)))
+	for _, c := range a.Contents {
+		e.String(c)
+	}
+	w.Frame(kindArchive, e.Payload())
+	res := func(h []byte, x fhir.Resource) []byte {
+		e.Reset()
+		e.Bytes(h).String(x.Type).String(x.ID).Bytes(x.JSON)
+		return e.Payload()
+	}
+	for _, p := range d.Profiles {
+		h, _ := record.EncodeProfile(p)
+		w.Frame(kindProfile, res(h, p.Patient))
+	}
+	for _, x := range d.Entries {
+		h, _ := record.EncodeEntry(x)
+		w.Frame(kindRecEntry, res(h, x.Resource))
+	}
+	for _, f := range d.Files {
+		w.Frame(kindFileInfo, record.EncodeFile(f))
+	}
+	for _, q := range d.Questions {
+		w.Frame(kindQuestion, record.EncodeQuestion(q))
+	}
+	for id, b := range o.Files {
+		e.Reset()
+		e.String(id).Bytes(b)
+		w.Frame(kindFileData, e.Payload())
+	}
+	return w.Bytes()
+}
+
+// OpenReply reads an opening's reply: the export, or a *Failure whose key
+// is the catalog key explaining why it did not open (export.ErrorKey's,
+// or the worker's own).
+func OpenReply(msg []byte) (Opened, error) {
+	crash := &Failure{Key: KeyCrash}
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() {
+		return Opened{}, crash
+	}
+	if r.Kind() == kindFailed {
+		d := r.Decoder()
+		f := &Failure{Key: d.String(), Line: int(d.Int())}
+		if d.Err() != nil || f.Key == "" {
+			f = crash
+		}
+		return Opened{}, f
+	}
+	if r.Kind() != kindArchive {
+		return Opened{}, crash
+	}
+	a := &export.Archive{}
+	d := r.Decoder()
+	a.Name = d.String()
+	created, hasTime := d.Int(), d.Bool()
+	if hasTime {
+		a.Created = time.Unix(0, created).UTC()
+	}
+	a.Partial, a.Summary, a.IPS = d.Bool(), d.Bool(), d.Bool()
+	n := d.Uint()
+	if n > uint64(d.Rest()) {
+		return Opened{}, crash
+	}
+	for range n {
+		a.Contents = append(a.Contents, d.String())
+	}
+	if d.Err() != nil {
+		return Opened{}, crash
+	}
+	o := Opened{Archive: a, Files: export.MemFiles{}}
+	for r.Next() {
+		d := r.Decoder()
+		switch r.Kind() {
+		case kindProfile, kindRecEntry:
+			hb := d.Bytes()
+			x := fhir.Resource{Type: d.String(), ID: d.String(), JSON: d.Bytes()}
+			h, err := record.DecodeHeader(hb)
+			if err != nil || d.Err() != nil {
+				return Opened{}, crash
+			}
+			switch {
+			case r.Kind() == kindProfile && h.Profile != nil:
+				p := *h.Profile
+				p.Patient = x
+				a.Data.Profiles = append(a.Data.Profiles, p)
+			case r.Kind() == kindRecEntry && h.Entry != nil:
+				e := *h.Entry
+				e.Resource = x
+				a.Data.Entries = append(a.Data.Entries, e)
+			default:
+				return Opened{}, crash
+			}
+		case kindFileInfo, kindQuestion:
+			h, err := record.DecodeHeader(r.Payload())
+			switch {
+			case err != nil:
+				return Opened{}, crash
+			case r.Kind() == kindFileInfo && h.File != nil:
+				a.Data.Files = append(a.Data.Files, *h.File)
+			case r.Kind() == kindQuestion && h.Question != nil:
+				a.Data.Questions = append(a.Data.Questions, *h.Question)
+			default:
+				return Opened{}, crash
+			}
+		case kindFileData:
+			id, b := d.String(), d.Bytes()
+			if d.Err() != nil {
+				return Opened{}, crash
+			}
+			o.Files[id] = b
+		default:
+			return Opened{}, crash
+		}
+	}
+	if r.Err() != nil {
+		return Opened{}, crash
+	}
+	return o, nil
+}

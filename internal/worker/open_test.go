@@ -1,0 +1,159 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"backpack/internal/export"
+	"backpack/internal/fhir"
+	"backpack/internal/record"
+)
+
+// anExport writes a small export (a profile, entries with a note and a
+// flag, a file, a question) with passphrase pass.
+func anExport(t *testing.T, pass string) []byte {
+	t.Helper()
+	t0 := time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC)
+	parse := func(s string) fhir.Resource {
+		r, err := fhir.Parse([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	v := 5.4
+	pdf := bytes.Repeat([]byte("%PDF-1.4 letter "), 2000)
+	sum := sha256.Sum256(pdf)
+	d := export.Data{
+		Profiles: []record.Profile{{ID: "p1", Name: "Ana Test", BirthDate: "1980-02-29", Relationship: "self",
+			Patient: parse(`{"resourceType":"Patient","id":"p","name":[{"given":["Ana"],"family":"Test"}]}`), Created: t0}},
+		Entries: []record.Entry{
+			{ID: "e1", Profile: "p1", Resource: parse(`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"Glucose"},"valueQuantity":{"value":5.4,"unit":"mmol/L"}}`),
+				Projection: record.Projection{Kind: record.KindLab, Title: "Glucose", Value: &v, Unit: "mmol/L", Date: t0},
+				Notes:      []record.Note{{ID: "n1", Text: "after breakfast", Created: t0}},
+				Flag:       &record.ErrorFlag{Note: "looks high", Created: t0, Status: "open"},
+				Provenance: record.Provenance{Source: "fhir", File: "b.json", ImportedAt: t0}, Identity: "Observation/o1",
+				Files: []string{"f1"}, Created: t0, Updated: t0.Add(time.Hour)},
+			{ID: "e2", Profile: "p1", Resource: parse(`{"resourceType":"Condition","id":"c1","code":{"text":"Asthma"}}`),
+				Projection: record.Projection{Kind: record.KindCondition, Title: "Asthma"}, Provenance: record.Provenance{Source: "manual"}, Created: t0, Updated: t0},
+		},
+		Files:     []record.FileInfo{{ID: "f1", Profile: "p1", Name: "letter.pdf", Type: "application/pdf", Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Created: t0}},
+		Questions: []record.Question{{ID: "q1", Profile: "p1", Text: "Is the dose right?", Created: t0}},
+	}
+	to, err := export.Passphrase(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := export.Write(context.Background(), &b, d, export.Selection{}, export.MemFiles{"f1": pdf}, to, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func bytesOpener(b []byte) func() io.ReadCloser {
+	return func() io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Through the worker's messages, the page gets what reading the export in
+// place gives: every record and every file's bytes.
+func TestServeOpen(t *testing.T) {
+	const pass = "correct horse battery staple"
+	file := anExport(t, pass)
+	q := OpenRequest{Size: int64(len(file)), Pass: pass}
+	if got, err := decodeOpen(q.Encode()); err != nil || got != q {
+		t.Fatalf("request came back as %+v, %v", got, err)
+	}
+	progress := 0
+	reply := Serve(q.Encode(), bytesOpener(file), func(msg []byte) {
+		if _, ok := Progress(msg); !ok {
+			t.Fatalf("a message that is not progress: %x", msg)
+		}
+		progress++
+	})
+	got, err := OpenReply(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if progress == 0 {
+		t.Error("no progress reported")
+	}
+	mem := export.MemFiles{}
+	want, err := export.Read(context.Background(), bytes.NewReader(file), export.PassphraseIdentity(pass), mem.Sink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Archive.Data.Entries) != 2 || len(got.Archive.Data.Questions) != 1 {
+		t.Fatalf("archive %+v", got.Archive.Data)
+	}
+	if g, w := asJSON(t, got.Archive), asJSON(t, want); g != w {
+		t.Errorf("archive through the worker:\n%s\nwant\n%s", g, w)
+	}
+	if !got.Archive.Created.Equal(want.Created) {
+		t.Errorf("created %v, want %v", got.Archive.Created, want.Created)
+	}
+	for i, e := range got.Archive.Data.Entries {
+		if !bytes.Equal(e.Resource.JSON, want.Data.Entries[i].Resource.JSON) || e.Resource.Type != want.Data.Entries[i].Resource.Type {
+			t.Errorf("entry %d's resource %s", i, e.Resource.JSON)
+		}
+	}
+	if len(got.Files) != 1 || !bytes.Equal(got.Files["f1"], mem["f1"]) {
+		t.Errorf("files %d, f1 %d bytes, want %d", len(got.Files), len(got.Files["f1"]), len(mem["f1"]))
+	}
+}
+
+// A wrong passphrase, a damaged file, a reader's panic: each a Failure
+// with its catalog key, never the secret or the file's content.
+func TestServeOpenFailures(t *testing.T) {
+	const pass = "correct horse battery staple"
+	file := anExport(t, pass)
+	damaged := bytes.Clone(file)
+	damaged[len(damaged)-40] ^= 0xff
+	for _, tt := range []struct {
+		name string
+		q    OpenRequest
+		file []byte
+		want string
+	}{
+		{"wrong passphrase", OpenRequest{Pass: "wrong words"}, file, export.ErrorKey(export.ErrWrongPassphrase)},
+		{"damaged", OpenRequest{Pass: pass}, damaged, export.ErrorKey(export.ErrCorrupt)},
+		{"not an export", OpenRequest{Pass: pass}, []byte("hello"), export.ErrorKey(export.ErrNotExport)},
+		{"bad key", OpenRequest{UseKey: true, KeyText: "not a key"}, file, export.ErrorKey(export.ErrBadKey)},
+		{"panic", OpenRequest{Pass: pass, Fault: FaultPanic}, file, KeyCrash},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.q.Size = int64(len(tt.file))
+			reply := Serve(tt.q.Encode(), bytesOpener(tt.file), nil)
+			_, err := OpenReply(reply)
+			var f *Failure
+			if !errors.As(err, &f) {
+				t.Fatalf("error %v, want a Failure", err)
+			}
+			if tt.want != "" && f.Key != tt.want {
+				t.Errorf("key %q, want %q", f.Key, tt.want)
+			}
+			if f.Key == "" || bytes.Contains(reply, []byte(pass)) || bytes.Contains(reply, []byte("wrong words")) {
+				t.Errorf("reply %q", reply)
+			}
+		})
+	}
+	if _, err := OpenReply([]byte{1, 2, 3}); err == nil {
+		t.Error("a malformed reply read as an export")
+	}
+}
