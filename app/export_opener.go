@@ -41,21 +41,13 @@ func (o *xpOpener) ready() bool {
 	return o.pass != ""
 }
 
-// identity is what opens the file. Call it from ctx.Async: unlocking a
-// private key can take a moment.
-func (o *xpOpener) identity() (export.Identity, error) {
-	if o.useKey {
-		return export.PrivateKeyIdentity(o.keyText, o.keyPass)
-	}
-	return export.PassphraseIdentity(o.pass), nil
-}
-
 // open opens the chosen file in the worker module with what the form
-// holds; progress, when set, gets the bytes read so far. The error's
-// catalog key is xpOpenErrorKey's.
-func (o *xpOpener) open(ctx context.Context, progress func(read int64)) (worker.Opened, error) {
+// holds; progress, when set, gets the bytes read so far; files' bytes go
+// to sink as they are read, or into Opened.Files when sink is nil. The
+// error's catalog key is xpOpenErrorKey's.
+func (o *xpOpener) open(ctx context.Context, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
 	q := worker.OpenRequest{UseKey: o.useKey, Pass: o.pass, KeyText: o.keyText, KeyPass: o.keyPass}
-	return xpOpenRead(ctx, o.file, q, progress)
+	return xpOpenRead(ctx, o.file, q, progress, sink)
 }
 
 // xpOpenErrorKey is the catalog key explaining why a file did not open.

@@ -46,17 +46,35 @@ func (r restoreResult) Nothing() bool {
 // twice adds nothing the second time. progress, when not nil, gets the bytes
 // of r read so far.
 func restoreArchive(ctx context.Context, s *session.Session, r io.Reader, id export.Identity, progress func(n int64)) (restoreResult, error) {
+	if progress != nil {
+		r = &xpCountingReader{r: r, fn: progress}
+	}
+	return restoreWith(ctx, s, func(sink export.FileSink) (*export.Archive, error) {
+		return export.Read(ctx, r, id, sink)
+	})
+}
+
+// restoreOpened is restoreArchive for the file o holds, read in the worker
+// module (o.open): the records come back from there, and the files' bytes
+// stream into the vault as the worker reads them.
+func restoreOpened(ctx context.Context, s *session.Session, o *xpOpener, progress func(n int64)) (restoreResult, error) {
+	return restoreWith(ctx, s, func(sink export.FileSink) (*export.Archive, error) {
+		op, err := o.open(ctx, progress, sink)
+		return op.Archive, err
+	})
+}
+
+// restoreWith is a restore whose export read calls: it gives each file's
+// bytes to sink and returns the records (or an error).
+func restoreWith(ctx context.Context, s *session.Session, read func(sink export.FileSink) (*export.Archive, error)) (restoreResult, error) {
 	rs, err := newRestorer(s)
 	if err != nil {
 		return restoreResult{}, err
 	}
-	if progress != nil {
-		r = &xpCountingReader{r: r, fn: progress}
-	}
 	// What an earlier restore cut short left goes first (best effort).
 	s.Vault().Reclaim(ctx)
 	t0 := time.Now()
-	a, err := export.Read(ctx, r, id, rs.sink(ctx))
+	a, err := read(rs.sink(ctx))
 	if err != nil {
 		rs.discard(ctx)
 		return restoreResult{}, err

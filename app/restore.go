@@ -3,9 +3,7 @@ package ui
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
 	"backpack/internal/i18n"
-	"backpack/internal/seipd"
 	"backpack/internal/vault"
 )
 
@@ -32,7 +30,7 @@ func (r *Restore) OnNav(ctx app.Context) {
 	}
 	r.opener = xpOpener{prefix: "rs"}
 	r.ready = true
-	seipd.Prewarm() // the worker checking the file's integrity code
+	workerPrewarm() // the worker module, which reads the file
 }
 
 func (r *Restore) start(ctx app.Context, e app.Event) {
@@ -45,27 +43,21 @@ func (r *Restore) start(ctx app.Context, e app.Event) {
 		lockNow()
 		return
 	}
-	f := r.opener.file
-	r.busy, r.err, r.result, r.read, r.size = true, "", nil, 0, f.Size()
+	r.busy, r.err, r.result, r.read, r.size = true, "", nil, 0, r.opener.size
+	o := r.opener // as it is now: the form is disabled meanwhile
 	ctx.Async(func() {
-		id, err := r.opener.identity()
-		var res restoreResult
-		if err == nil {
-			rc := f.Open()
-			var th throttle
-			done := heavyWork()
-			res, err = restoreArchive(ctx, s, rc, id, func(n int64) {
-				if th.ok() {
-					ctx.Dispatch(func(ctx app.Context) { r.read = n })
-				}
-			})
-			done()
-			rc.Close()
-		}
+		var th throttle
+		done := heavyWork()
+		res, err := restoreOpened(ctx, s, &o, func(n int64) {
+			if th.ok() {
+				ctx.Dispatch(func(ctx app.Context) { r.read = n })
+			}
+		})
+		done()
 		ctx.Dispatch(func(ctx app.Context) {
 			r.busy = false
 			if err != nil {
-				key := export.ErrorKey(err)
+				key := xpOpenErrorKey(err)
 				if k := vault.MessageKey(err); k != "" {
 					key = k // the vault's own (out of space, paused too long)
 				}

@@ -145,14 +145,15 @@ func (v *View) open(ctx app.Context, e app.Event) {
 		return
 	}
 	v.busy, v.err, v.read, v.size = true, "", 0, v.opener.size
+	op := v.opener // as it is now: the form is disabled meanwhile
 	ctx.Async(func() {
 		last := int64(-1)
-		o, err := v.opener.open(ctx, func(n int64) {
+		o, err := op.open(ctx, func(n int64) {
 			if step := n * 100 / max(v.size, 1); step != last {
 				last = step
 				ctx.Dispatch(func(ctx app.Context) { v.read = n })
 			}
-		})
+		}, nil)
 		ctx.Dispatch(func(ctx app.Context) {
 			v.busy = false
 			if err != nil {

@@ -4,7 +4,9 @@ package ui
 
 import (
 	"context"
+	"io"
 
+	"backpack/internal/export"
 	"backpack/internal/worker"
 )
 
@@ -16,12 +18,26 @@ func workerPrewarm() {}
 
 // xpOpenRead opens an export file in this process, through the worker's
 // messages (so that the page's side is tested on the host too).
-func xpOpenRead(_ context.Context, f jsFile, q worker.OpenRequest, progress func(read int64)) (worker.Opened, error) {
+func xpOpenRead(_ context.Context, f jsFile, q worker.OpenRequest, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
 	q.Size = f.Size()
-	reply := worker.Serve(q.Encode(), f.Open, func(msg []byte) {
+	return xpOpenServe(q, f.Open, progress, sink)
+}
+
+// xpOpenServe is xpOpenRead of the file open opens.
+func xpOpenServe(q worker.OpenRequest, open func() io.ReadCloser, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
+	q.Stream = sink != nil
+	feed := worker.NewFeed(sink)
+	reply := worker.Serve(q.Encode(), open, func(msg []byte) {
 		if n, ok := worker.Progress(msg); ok && progress != nil {
 			progress(n)
+		} else if p, ok := worker.FilePiece(msg); ok && sink != nil {
+			feed.Put(p)
 		}
 	})
-	return worker.OpenReply(reply)
+	ferr := feed.Close()
+	o, err := worker.OpenReply(reply)
+	if err == nil && ferr != nil {
+		err = ferr
+	}
+	return o, err
 }

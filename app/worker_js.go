@@ -12,6 +12,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"backpack/internal/export"
 	"backpack/internal/jsutil"
 	"backpack/internal/worker"
 )
@@ -95,9 +96,10 @@ func precacheWorkerNow(ctx context.Context) error {
 
 // xpOpenRead opens an export file in the worker module (internal/worker):
 // the File and what opens it go there, and the records and files come
-// back. A reader's panic or the worker's death is a *worker.Failure; the
-// page stays as it was.
-func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64)) (worker.Opened, error) {
-	q.Size, q.Fault = f.Size(), workerFault()
-	return worker.Open(ctx, f.v, q, progress)
+// back (with a sink, the files' bytes stream into it as they are read).
+// A reader's panic or the worker's death is a *worker.Failure; the page
+// stays as it was.
+func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
+	q.Size, q.Fault, q.Stream = f.Size(), workerFault(), sink != nil
+	return worker.Open(ctx, f.v, q, progress, sink)
 }

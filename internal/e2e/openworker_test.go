@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,4 +50,41 @@ func TestOpenFileWorker(t *testing.T) {
 	if stats.Started < 2 || stats.Ended < 1 { // the first died; the panic left the second alive
 		t.Errorf("the file was not read in the worker: %+v", stats)
 	}
+}
+
+// TestRestoreWorker: Restore reads the export in the worker module too
+// (the files' bytes stream from there into the vault). A worker that dies
+// or a reader that panics is a clear error, stores nothing, and the same
+// file then restores whole.
+func TestRestoreWorker(t *testing.T) {
+	s := startSite(t, "restoreworker")
+	fx := xpFixture(t)
+	file := filepath.Join(t.TempDir(), "fixture.pgp")
+	if err := os.WriteFile(file, fx.file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := browser(t)
+	defer cancel()
+	xpSetup(t, ctx, s)
+	xpNav(t, ctx, "/restore")
+	xpRun(t, ctx, chromedp.WaitVisible("#rs-file", chromedp.ByID))
+	xpRun(t, ctx, chromedp.SetUploadFiles("#rs-file", []string{file}, chromedp.ByID))
+	xpRun(t, ctx, chromedp.WaitVisible("#rs-chosen", chromedp.ByID))
+	xpSetInput(t, ctx, "#rs-pass", fx.pass, "input")
+	for _, tt := range []struct{ fault, want string }{
+		{"exit", "stopped while reading this file"},
+		{"panic", "something in it made the reader fail"},
+	} {
+		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+tt.fault+`'`, nil))
+		xpClick(t, ctx, "#restore-start")
+		xpWaitText(t, ctx, ".banner.error", tt.want)
+		xpShots(t, ctx, "restore-worker-"+tt.fault)
+	}
+	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+	xpClick(t, ctx, "#restore-start")
+	xpRun(t, ctx, chromedp.WaitVisible("#restore-result", chromedp.ByID))
+	xpWant(t, ctx, "#rs-n-profiles", "2")
+	xpWant(t, ctx, "#rs-n-entries", fmt.Sprint(len(fx.data.Entries)))
+	xpWant(t, ctx, "#rs-n-files", fmt.Sprint(len(fx.data.Files)))
+	xpWant(t, ctx, "#rs-n-skipped", "0")
 }

@@ -4,6 +4,8 @@ package worker
 
 import (
 	"context"
+
+	"backpack/internal/export"
 	"sync"
 	"syscall/js"
 	"time"
@@ -45,8 +47,22 @@ type running struct {
 	dead     chan struct{} // closed when the worker died or failed to start
 	deadOnce sync.Once
 	mu       sync.Mutex
-	reply    chan []byte // the job's reply
-	progress chan []byte // the job's progress messages (some dropped when they come faster than they are read)
+	queue    [][]byte      // the job's messages but progress, in order: streamed files' pieces, then the reply
+	wake     chan struct{} // signalled when queue grows
+	progress chan []byte   // the job's progress messages (some dropped when they come faster than they are read)
+}
+
+// next takes the oldest queued message, or nil.
+func (r *running) next() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.queue) == 0 {
+		return nil
+	}
+	msg := r.queue[0]
+	r.queue[0] = nil
+	r.queue = r.queue[1:]
+	return msg
 }
 
 func (r *running) die() { r.deadOnce.Do(func() { close(r.dead) }) }
@@ -75,16 +91,22 @@ func start(url string) (*running, error) {
 			buf := data.Get("buf")
 			msg := make([]byte, buf.Get("byteLength").Int())
 			js.CopyBytesToGo(msg, buf)
-			r.mu.Lock()
-			reply, progress := r.reply, r.progress
-			r.mu.Unlock()
 			// Never block here: the page's event loop waits on this callback.
-			to := reply
+			r.mu.Lock()
+			defer r.mu.Unlock()
 			if _, ok := Progress(msg); ok {
-				to = progress
+				select {
+				case r.progress <- msg:
+				default:
+				}
+				break
 			}
+			if r.wake == nil {
+				break // no job waits
+			}
+			r.queue = append(r.queue, msg)
 			select {
-			case to <- msg:
+			case r.wake <- struct{}{}:
 			default:
 			}
 		}
@@ -113,9 +135,10 @@ func (r *running) end() {
 }
 
 // call runs one job: msg, with file beside it (a File or Blob, or
-// undefined); progress gets the worker's progress messages, on the
+// undefined); progress gets the worker's progress messages (some dropped)
+// and piece its streamed files' messages (none dropped, in order), on the
 // calling goroutine.
-func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64, progress func([]byte)) ([]byte, error) {
+func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64, progress, piece func([]byte)) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.jobs++
@@ -152,7 +175,7 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 		return nil, ctx.Err()
 	}
 	r.mu.Lock()
-	r.reply, r.progress = make(chan []byte, 1), make(chan []byte, 16)
+	r.queue, r.wake, r.progress = nil, make(chan struct{}, 1), make(chan []byte, 16)
 	r.mu.Unlock()
 	u8 := js.Global().Get("Uint8Array").New(len(msg))
 	js.CopyBytesToJS(u8, msg)
@@ -164,8 +187,16 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 	}
 	var reply []byte
 	for reply == nil {
+		if msg := r.next(); msg != nil {
+			if _, ok := FilePiece(msg); ok && piece != nil {
+				piece(msg)
+				continue
+			}
+			reply = msg
+			break
+		}
 		select {
-		case reply = <-r.reply:
+		case <-r.wake:
 		case msg := <-r.progress:
 			if progress != nil {
 				progress(msg)
@@ -178,6 +209,9 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 			return nil, ctx.Err()
 		}
 	}
+	r.mu.Lock()
+	r.queue, r.wake = nil, nil
+	r.mu.Unlock()
 	if size > BigJob || len(reply) > BigJob {
 		c.endLocked()
 	} else {
@@ -245,7 +279,7 @@ func Import(ctx context.Context, file js.Value, q ImportRequest, progress func(r
 		if n, ok := Progress(msg); ok && progress != nil {
 			progress(n)
 		}
-	})
+	}, nil)
 	if err != nil {
 		return Parsed{}, err
 	}
@@ -272,16 +306,28 @@ func catch(f func()) (err error) {
 
 // Open opens one export file in the worker (q says with what): the File
 // goes there, not its bytes, and its records and files come back as
-// frames. progress, when set, gets the bytes read so far. The error is a
-// *Failure (export.ErrorKey's key, or the worker's own) or ctx's.
-func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64)) (Opened, error) {
+// frames. progress, when set, gets the bytes read so far. With q.Stream,
+// the files' bytes go to sink as they are read (Opened.Files is empty).
+// The error is a *Failure (export.ErrorKey's key, or the worker's own),
+// ctx's, or sink's.
+func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64), sink export.FileSink) (Opened, error) {
+	feed := NewFeed(sink)
 	reply, err := std.call(ctx, q.Encode(), file, q.Size, func(msg []byte) {
 		if n, ok := Progress(msg); ok && progress != nil {
 			progress(n)
 		}
+	}, func(msg []byte) {
+		if p, ok := FilePiece(msg); ok && sink != nil {
+			feed.Put(p)
+		}
 	})
+	ferr := feed.Close()
 	if err != nil {
 		return Opened{}, err
 	}
-	return OpenReply(reply)
+	o, err := OpenReply(reply)
+	if err == nil && ferr != nil {
+		err = ferr
+	}
+	return o, err
 }

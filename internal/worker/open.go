@@ -20,6 +20,7 @@ const (
 	kindFileInfo = 0x14 // vault header of a file's description
 	kindQuestion = 0x15 // vault header of a question
 	kindFileData = 0x16 // one file's bytes, by id
+	kindPiece    = 0x17 // a streamed file: its description (vault header), then its bytes in parts, then an empty end
 )
 
 const opOpen = "open"
@@ -34,7 +35,11 @@ type OpenRequest struct {
 	Pass    string
 	KeyText string
 	KeyPass string
-	Fault   string // tests only (FaultPanic, FaultExit)
+	// Stream sends each file's bytes as messages while the file is read
+	// (Pieces, in order, before the reply), not in the reply: a restore
+	// writes them into the vault as they come.
+	Stream bool
+	Fault  string // tests only (FaultPanic, FaultExit)
 }
 
 // Encode is the request's message.
@@ -44,7 +49,7 @@ func (q OpenRequest) Encode() []byte {
 	e.String(opOpen).String(q.Fault)
 	w.Frame(kindRequest, e.Payload())
 	e.Reset()
-	e.Int(q.Size).Bool(q.UseKey).String(q.Pass).String(q.KeyText).String(q.KeyPass)
+	e.Int(q.Size).Bool(q.UseKey).String(q.Pass).String(q.KeyText).String(q.KeyPass).Bool(q.Stream)
 	w.Frame(kindOpen, e.Payload())
 	return w.Bytes()
 }
@@ -73,7 +78,7 @@ func decodeOpen(msg []byte) (OpenRequest, error) {
 		return q, errBadRequest
 	}
 	d = r.Decoder()
-	q.Size, q.UseKey, q.Pass, q.KeyText, q.KeyPass = d.Int(), d.Bool(), d.String(), d.String(), d.String()
+	q.Size, q.UseKey, q.Pass, q.KeyText, q.KeyPass, q.Stream = d.Int(), d.Bool(), d.String(), d.String(), d.String(), d.Bool()
 	if d.Err() != nil || r.Next() {
 		return q, errBadRequest
 	}
@@ -87,9 +92,10 @@ type Opened struct {
 }
 
 // OpenExport is the opening job, in this process: the identity made from
-// q, then export.Read into memory. progress, when set, gets the bytes of
-// the file read so far.
-func OpenExport(ctx context.Context, q OpenRequest, open func() io.ReadCloser, progress func(read int64)) (Opened, error) {
+// q, then export.Read, its files into sink, or into memory (Opened.Files)
+// when sink is nil. progress, when set, gets the bytes of the file read so
+// far.
+func OpenExport(ctx context.Context, q OpenRequest, open func() io.ReadCloser, progress func(read int64), sink export.FileSink) (Opened, error) {
 	var id export.Identity
 	if q.UseKey {
 		var err error
@@ -102,7 +108,10 @@ func OpenExport(ctx context.Context, q OpenRequest, open func() io.ReadCloser, p
 	rc := open()
 	defer rc.Close()
 	mem := export.MemFiles{}
-	a, err := export.Read(ctx, &counter{r: rc, progress: progress}, id, mem.Sink())
+	if sink == nil {
+		sink = mem.Sink()
+	}
+	a, err := export.Read(ctx, &counter{r: rc, progress: progress}, id, sink)
 	if err != nil {
 		return Opened{}, err
 	}
@@ -118,7 +127,11 @@ func serveOpen(msg []byte, open func() io.ReadCloser, post func([]byte)) []byte 
 	if q.Fault == FaultPanic {
 		panic("worker: a fault asked for")
 	}
-	o, err := OpenExport(context.Background(), q, open, progressPoster(q.Size, post))
+	var sink export.FileSink
+	if q.Stream && post != nil {
+		sink = streamSink(post)
+	}
+	o, err := OpenExport(context.Background(), q, open, progressPoster(q.Size, post), sink)
 	if err != nil {
 		return failed(&Failure{Key: export.ErrorKey(err)})
 	}
@@ -235,6 +248,9 @@ func OpenReply(msg []byte) (Opened, error) {
 		case kindProfile, kindRecEntry:
 			hb := d.Bytes()
 			x := fhir.Resource{Type: d.String(), ID: d.String(), JSON: d.Bytes()}
+			if len(x.JSON) == 0 {
+				x.JSON = nil // as it was (a profile without its Patient): JSON null, not nothing
+			}
 			h, err := record.DecodeHeader(hb)
 			if err != nil || d.Err() != nil {
 				return Opened{}, crash
@@ -277,4 +293,139 @@ func OpenReply(msg []byte) (Opened, error) {
 		return Opened{}, crash
 	}
 	return o, nil
+}
+
+// pieceSize is the most of a file's bytes one message carries.
+const pieceSize = 1 << 20
+
+// streamSink posts each file as Pieces: its description, its bytes in
+// parts, an empty end.
+func streamSink(post func([]byte)) export.FileSink {
+	buf := make([]byte, pieceSize)
+	piece := func(head []byte, data []byte) {
+		w := frame.NewWriter(len(head) + len(data) + 16)
+		var e frame.Encoder
+		e.Bytes(head).Bytes(data)
+		w.Frame(kindPiece, e.Payload())
+		post(w.Bytes())
+	}
+	return func(info record.FileInfo, r io.Reader) error {
+		piece(record.EncodeFile(info), nil)
+		for {
+			n, err := io.ReadFull(r, buf)
+			if n > 0 {
+				piece(nil, buf[:n])
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+		piece(nil, nil)
+		return nil
+	}
+}
+
+// A Piece is one message of a streamed file: its start (Info), some of its
+// bytes (Data), or its end (neither).
+type Piece struct {
+	Info *record.FileInfo
+	Data []byte
+}
+
+// FilePiece reads a streamed file's message; ok is false for any other.
+func FilePiece(msg []byte) (p Piece, ok bool) {
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() || r.Kind() != kindPiece {
+		return Piece{}, false
+	}
+	d := r.Decoder()
+	head, data := d.Bytes(), d.Bytes()
+	if d.Err() != nil {
+		return Piece{}, false
+	}
+	if len(head) > 0 {
+		h, err := record.DecodeHeader(head)
+		if err != nil || h.File == nil {
+			return Piece{}, false
+		}
+		p.Info = h.File
+	}
+	p.Data = data
+	return p, true
+}
+
+// Feed hands streamed files to a FileSink as their Pieces come: each file
+// is read by the sink, on its own goroutine, through a pipe, so a Piece
+// waits until the sink has taken the one before.
+type Feed struct {
+	sink export.FileSink
+	pw   *io.PipeWriter
+	done chan error
+	err  error
+}
+
+// NewFeed returns a Feed into sink.
+func NewFeed(sink export.FileSink) *Feed { return &Feed{sink: sink} }
+
+// Put hands one Piece on; after an error the rest are dropped (Close
+// returns it).
+func (f *Feed) Put(p Piece) {
+	if f.err != nil {
+		return
+	}
+	switch {
+	case p.Info != nil:
+		f.end()
+		if f.err != nil {
+			return
+		}
+		pr, pw := io.Pipe()
+		f.pw, f.done = pw, make(chan error, 1)
+		info := *p.Info
+		go func() {
+			err := f.sink(info, pr)
+			if err == nil {
+				_, err = io.Copy(io.Discard, pr) // what the sink left unread
+			}
+			pr.CloseWithError(err)
+			f.done <- err
+		}()
+	case len(p.Data) > 0 && f.pw != nil:
+		if _, err := f.pw.Write(p.Data); err != nil {
+			f.end()
+			if f.err == nil {
+				f.err = err
+			}
+		}
+	case len(p.Data) == 0:
+		f.end()
+	}
+}
+
+// end closes the file being fed and waits for its sink.
+func (f *Feed) end() {
+	if f.pw == nil {
+		return
+	}
+	f.pw.Close()
+	if err := <-f.done; err != nil && f.err == nil {
+		f.err = err
+	}
+	f.pw, f.done = nil, nil
+}
+
+// Close ends the last file and returns the first error of the sink.
+func (f *Feed) Close() error {
+	if f.pw != nil {
+		f.pw.CloseWithError(io.ErrUnexpectedEOF) // a file cut short: its sink must not keep it
+		<-f.done
+		f.pw, f.done = nil, nil
+		if f.err == nil {
+			f.err = io.ErrUnexpectedEOF
+		}
+	}
+	return f.err
 }

@@ -33,7 +33,8 @@ func anExport(t *testing.T, pass string) []byte {
 	sum := sha256.Sum256(pdf)
 	d := export.Data{
 		Profiles: []record.Profile{{ID: "p1", Name: "Ana Test", BirthDate: "1980-02-29", Relationship: "self",
-			Patient: parse(`{"resourceType":"Patient","id":"p","name":[{"given":["Ana"],"family":"Test"}]}`), Created: t0}},
+			Patient: parse(`{"resourceType":"Patient","id":"p","name":[{"given":["Ana"],"family":"Test"}]}`), Created: t0},
+			{ID: "p2", Name: "Leo Test", Relationship: "child", Created: t0}}, // no Patient
 		Entries: []record.Entry{
 			{ID: "e1", Profile: "p1", Resource: parse(`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"Glucose"},"valueQuantity":{"value":5.4,"unit":"mmol/L"}}`),
 				Projection: record.Projection{Kind: record.KindLab, Title: "Glucose", Value: &v, Unit: "mmol/L", Date: t0},
@@ -155,5 +156,64 @@ func TestServeOpenFailures(t *testing.T) {
 	}
 	if _, err := OpenReply([]byte{1, 2, 3}); err == nil {
 		t.Error("a malformed reply read as an export")
+	}
+}
+
+// Streamed, the files come as Pieces before the reply, and a Feed hands
+// them whole to a FileSink; the reply holds the records only.
+func TestServeOpenStream(t *testing.T) {
+	const pass = "correct horse battery staple"
+	file := anExport(t, pass)
+	q := OpenRequest{Size: int64(len(file)), Pass: pass, Stream: true}
+	got := export.MemFiles{}
+	var infos []record.FileInfo
+	feed := NewFeed(func(info record.FileInfo, r io.Reader) error {
+		infos = append(infos, info)
+		return got.Put(info, r)
+	})
+	pieces := 0
+	reply := Serve(q.Encode(), bytesOpener(file), func(msg []byte) {
+		if p, ok := FilePiece(msg); ok {
+			pieces++
+			feed.Put(p)
+		} else if _, ok := Progress(msg); !ok {
+			t.Fatalf("a message that is neither progress nor a piece: %x", msg[:min(len(msg), 16)])
+		}
+	})
+	if err := feed.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := OpenReply(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Files) != 0 || len(o.Archive.Data.Files) != 1 || len(o.Archive.Data.Entries) != 2 {
+		t.Fatalf("reply has %d files' bytes, %+v", len(o.Files), o.Archive.Data)
+	}
+	mem := export.MemFiles{}
+	if _, err := export.Read(context.Background(), bytes.NewReader(file), export.PassphraseIdentity(pass), mem.Sink()); err != nil {
+		t.Fatal(err)
+	}
+	if pieces < 3 || len(infos) != 1 || infos[0].ID != "f1" || !bytes.Equal(got["f1"], mem["f1"]) {
+		t.Errorf("%d pieces, files %v, f1 %d bytes, want %d", pieces, infos, len(got["f1"]), len(mem["f1"]))
+	}
+
+	// A sink's error comes out of Close, and what follows is dropped.
+	bad := errors.New("the vault is full")
+	feed = NewFeed(func(record.FileInfo, io.Reader) error { return bad })
+	Serve(q.Encode(), bytesOpener(file), func(msg []byte) {
+		if p, ok := FilePiece(msg); ok {
+			feed.Put(p)
+		}
+	})
+	if err := feed.Close(); !errors.Is(err, bad) {
+		t.Errorf("Close: %v, want the sink's error", err)
+	}
+	// A file cut short (the worker died in it) is an error.
+	feed = NewFeed(func(info record.FileInfo, r io.Reader) error { _, err := io.ReadAll(r); return err })
+	feed.Put(Piece{Info: &record.FileInfo{ID: "f"}})
+	feed.Put(Piece{Data: []byte("part")})
+	if err := feed.Close(); err == nil {
+		t.Error("a file cut short was taken")
 	}
 }
