@@ -34,10 +34,5 @@ func xpOpenServe(q worker.OpenRequest, open func() io.ReadCloser, progress func(
 			feed.Put(p)
 		}
 	})
-	ferr := feed.Close()
-	o, err := worker.OpenReply(reply)
-	if err == nil && ferr != nil {
-		err = ferr
-	}
-	return o, err
+	return feed.Reply(reply)
 }

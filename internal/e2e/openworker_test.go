@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,17 +30,7 @@ func TestOpenFileWorker(t *testing.T) {
 	xpRun(t, ctx, chromedp.SetUploadFiles("#vw-file", []string{file}, chromedp.ByID))
 	xpSetInput(t, ctx, "#vw-pass", fx.pass, "input")
 
-	for _, tt := range []struct{ fault, want string }{
-		{"exit", "stopped while reading this file"},
-		{"panic", "something in it made the reader fail"},
-	} {
-		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+tt.fault+`'`, nil))
-		xpClick(t, ctx, "#view-open")
-		xpWaitText(t, ctx, ".banner.error", tt.want)
-		xpShots(t, ctx, "open-worker-"+tt.fault)
-	}
-
-	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+	xpWorkerFaults(t, ctx, "#view-open", "open-worker")
 	xpClick(t, ctx, "#view-open")
 	xpRun(t, ctx, chromedp.WaitVisible("#view-data", chromedp.ByID))
 	for _, want := range []string{"Ana Fixture", "Leo Fixture", "Asthma", "Worse in winter", "scan.pdf"} {
@@ -71,20 +62,28 @@ func TestRestoreWorker(t *testing.T) {
 	xpRun(t, ctx, chromedp.SetUploadFiles("#rs-file", []string{file}, chromedp.ByID))
 	xpRun(t, ctx, chromedp.WaitVisible("#rs-chosen", chromedp.ByID))
 	xpSetInput(t, ctx, "#rs-pass", fx.pass, "input")
-	for _, tt := range []struct{ fault, want string }{
-		{"exit", "stopped while reading this file"},
-		{"panic", "something in it made the reader fail"},
-	} {
-		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+tt.fault+`'`, nil))
-		xpClick(t, ctx, "#restore-start")
-		xpWaitText(t, ctx, ".banner.error", tt.want)
-		xpShots(t, ctx, "restore-worker-"+tt.fault)
-	}
-	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+	xpWorkerFaults(t, ctx, "#restore-start", "restore-worker")
 	xpClick(t, ctx, "#restore-start")
 	xpRun(t, ctx, chromedp.WaitVisible("#restore-result", chromedp.ByID))
 	xpWant(t, ctx, "#rs-n-profiles", "2")
 	xpWant(t, ctx, "#rs-n-entries", fmt.Sprint(len(fx.data.Entries)))
 	xpWant(t, ctx, "#rs-n-files", fmt.Sprint(len(fx.data.Files)))
 	xpWant(t, ctx, "#rs-n-skipped", "0")
+}
+
+// xpWorkerFaults has the worker die, then a reader panic, when button
+// starts reading the file: each time the page says so in plain words
+// (screenshots shot-exit, shot-panic). The fault is then taken away.
+func xpWorkerFaults(t *testing.T, ctx context.Context, button, shot string) {
+	t.Helper()
+	for _, tt := range []struct{ fault, want string }{
+		{"exit", "stopped while reading this file"},
+		{"panic", "something in it made the reader fail"},
+	} {
+		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+tt.fault+`'`, nil))
+		xpClick(t, ctx, button)
+		xpWaitText(t, ctx, ".banner.error", tt.want)
+		xpShots(t, ctx, shot+"-"+tt.fault)
+	}
+	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
 }

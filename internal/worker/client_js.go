@@ -321,13 +321,9 @@ func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read 
 			feed.Put(p)
 		}
 	})
-	ferr := feed.Close()
 	if err != nil {
+		feed.Close()
 		return Opened{}, err
 	}
-	o, err := OpenReply(reply)
-	if err == nil && ferr != nil {
-		err = ferr
-	}
-	return o, err
+	return feed.Reply(reply)
 }

@@ -429,3 +429,14 @@ func (f *Feed) Close() error {
 	}
 	return f.err
 }
+
+// Reply ends the feed (Close) and reads the opening's reply (OpenReply):
+// the reply's error first, else the sink's.
+func (f *Feed) Reply(reply []byte) (Opened, error) {
+	ferr := f.Close()
+	o, err := OpenReply(reply)
+	if err == nil && ferr != nil {
+		return Opened{}, ferr
+	}
+	return o, err
+}
