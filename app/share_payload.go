@@ -15,6 +15,7 @@ import (
 	"backpack/internal/importer"
 	"backpack/internal/record"
 	"backpack/internal/share"
+	"backpack/internal/worker"
 )
 
 // What a share link points at: a compact JWE ("dir" + "A256GCM", the SMART
@@ -64,19 +65,15 @@ func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive
 	return xpReadShare(ctx, key, plain)
 }
 
-// xpReadShare reads the decrypted file of a Backpack share (an export).
-func xpReadShare(ctx context.Context, key, plain []byte) (a *export.Archive, mem export.MemFiles, err error) {
-	defer func() {
-		if recover() != nil { // a reader's bug must not take the page down
-			a, mem, err = nil, nil, export.ErrCorrupt
-		}
-	}()
-	mem = export.MemFiles{}
-	a, err = export.Read(ctx, bytes.NewReader(plain), export.PassphraseIdentity(xpSharePassphrase(key)), mem.Sink())
+// xpReadShare reads the decrypted file of a Backpack share (an export) in
+// the worker module: a reader's panic or the worker's death is an error,
+// not a dead page.
+func xpReadShare(ctx context.Context, key, plain []byte) (*export.Archive, export.MemFiles, error) {
+	o, err := xpOpenBytes(ctx, plain, worker.OpenRequest{Pass: xpSharePassphrase(key)})
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, mem, nil
+	return o.Archive, o.Files, nil
 }
 
 // shlHostElsewhere is the host of a link's server when it is not origin's
@@ -174,7 +171,7 @@ func xpShareErrorKey(err error) string {
 		errors.Is(err, share.ErrMalformed) || errors.Is(err, share.ErrUnsupported) || errors.Is(err, share.ErrTooLarge) {
 		return share.MessageKey(err)
 	}
-	if k := export.ErrorKey(err); k != "export.err.other" {
+	if k := xpOpenErrorKey(err); k != "export.err.other" {
 		return k
 	}
 	return "ui.share.err.network"

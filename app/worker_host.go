@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"io"
 
@@ -35,4 +36,11 @@ func xpOpenServe(q worker.OpenRequest, open func() io.ReadCloser, progress func(
 		}
 	})
 	return feed.Reply(reply)
+}
+
+// xpOpenBytes is xpOpenRead of a file held in memory (a share's decrypted
+// export).
+func xpOpenBytes(_ context.Context, b []byte, q worker.OpenRequest) (worker.Opened, error) {
+	q.Size = int64(len(b))
+	return xpOpenServe(q, func() io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }, nil, nil)
 }

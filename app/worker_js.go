@@ -103,3 +103,13 @@ func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress fu
 	q.Size, q.Fault, q.Stream = f.Size(), workerFault(), sink != nil
 	return worker.Open(ctx, f.v, q, progress, sink)
 }
+
+// xpOpenBytes is xpOpenRead of a file held in memory (a share's decrypted
+// export), handed to the worker as a Blob.
+func xpOpenBytes(ctx context.Context, b []byte, q worker.OpenRequest) (worker.Opened, error) {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	blob := js.Global().Get("Blob").New([]any{u8})
+	q.Size, q.Fault = int64(len(b)), workerFault()
+	return worker.Open(ctx, blob, q, nil, nil)
+}
