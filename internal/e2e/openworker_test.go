@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -86,4 +88,55 @@ func xpWorkerFaults(t *testing.T, ctx context.Context, button, shot string) {
 		xpShots(t, ctx, shot+"-"+tt.fault)
 	}
 	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+}
+
+// TestShareLinkWorker: a share link's export is read in the worker module:
+// when the worker dies or the reader panics as the link opens, the viewer
+// says so in plain words, and the same link then opens.
+func TestShareLinkWorker(t *testing.T) {
+	s := xpStartShareSite(t, 0)
+	fx := xpFixture(t)
+	fixture := filepath.Join(t.TempDir(), "fixture.pgp")
+	if err := os.WriteFile(fixture, fx.file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := browser(t)
+	defer cancel()
+	xpSetup(t, ctx, s)
+	xpRestore(t, ctx, fixture, fx.pass)
+	xpNav(t, ctx, "/share")
+	xpRun(t, ctx, chromedp.WaitVisible("#share-form", chromedp.ByID))
+	xpPoll(t, ctx, "share API checked", `!document.querySelector("#share-create").disabled`)
+	xpClick(t, ctx, "#sh-scope-all")
+	xpClick(t, ctx, "#share-create")
+	xpRun(t, ctx, chromedp.WaitVisible(".share-link", chromedp.ByQuery))
+	var link string
+	xpRun(t, ctx, chromedp.Value(".share-link", &link, chromedp.ByQuery))
+	if !strings.HasPrefix(link, s.URL("/view#shlink:/")) {
+		t.Fatalf("link %q", link)
+	}
+
+	ctx2, cancel2 := browser(t)
+	defer cancel2()
+	for _, tt := range []struct{ fault, want string }{
+		{"exit", "stopped while reading this file"},
+		{"panic", "something in it made the reader fail"},
+	} {
+		var id page.ScriptIdentifier
+		xpRun(t, ctx2, chromedp.ActionFunc(func(ctx context.Context) (err error) {
+			id, err = page.AddScriptToEvaluateOnNewDocument(`window.backpackWorkerFault = '` + tt.fault + `'`).Do(ctx)
+			return err
+		}))
+		xpRun(t, ctx2, chromedp.Navigate("about:blank"))
+		xpGo(t, ctx2, link)
+		xpWaitText(t, ctx2, ".banner.error", tt.want)
+		xpShots(t, ctx2, "share-worker-"+tt.fault)
+		xpRun(t, ctx2, page.RemoveScriptToEvaluateOnNewDocument(id))
+	}
+	xpRun(t, ctx2, chromedp.Navigate("about:blank"))
+	xpGo(t, ctx2, link)
+	xpRun(t, ctx2, chromedp.WaitVisible("#view-data", chromedp.ByID))
+	for _, want := range []string{"Ana Fixture", "Asthma", "scan.pdf"} {
+		xpWaitText(t, ctx2, "#view-data", want)
+	}
 }
