@@ -20,11 +20,7 @@ import (
 // words and lives on: the same file then opens, read by a new worker.
 func TestOpenFileWorker(t *testing.T) {
 	s := startSite(t, "openworker")
-	fx := xpFixture(t)
-	file := filepath.Join(t.TempDir(), "fixture.pgp")
-	if err := os.WriteFile(file, fx.file, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	fx, file := xpFixtureFile(t)
 	ctx, cancel := browser(t)
 	defer cancel()
 	xpGo(t, ctx, s.URL("/view"))
@@ -32,7 +28,10 @@ func TestOpenFileWorker(t *testing.T) {
 	xpRun(t, ctx, chromedp.SetUploadFiles("#vw-file", []string{file}, chromedp.ByID))
 	xpSetInput(t, ctx, "#vw-pass", fx.pass, "input")
 
-	xpWorkerFaults(t, ctx, "#view-open", "open-worker")
+	xpWorkerFaults(t, ctx, "open-worker", func(fault string) {
+		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+fault+`'`, nil))
+		xpClick(t, ctx, "#view-open")
+	})
 	xpClick(t, ctx, "#view-open")
 	xpRun(t, ctx, chromedp.WaitVisible("#view-data", chromedp.ByID))
 	for _, want := range []string{"Ana Fixture", "Leo Fixture", "Asthma", "Worse in winter", "scan.pdf"} {
@@ -51,11 +50,7 @@ func TestOpenFileWorker(t *testing.T) {
 // file then restores whole.
 func TestRestoreWorker(t *testing.T) {
 	s := startSite(t, "restoreworker")
-	fx := xpFixture(t)
-	file := filepath.Join(t.TempDir(), "fixture.pgp")
-	if err := os.WriteFile(file, fx.file, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	fx, file := xpFixtureFile(t)
 	ctx, cancel := browser(t)
 	defer cancel()
 	xpSetup(t, ctx, s)
@@ -64,7 +59,10 @@ func TestRestoreWorker(t *testing.T) {
 	xpRun(t, ctx, chromedp.SetUploadFiles("#rs-file", []string{file}, chromedp.ByID))
 	xpRun(t, ctx, chromedp.WaitVisible("#rs-chosen", chromedp.ByID))
 	xpSetInput(t, ctx, "#rs-pass", fx.pass, "input")
-	xpWorkerFaults(t, ctx, "#restore-start", "restore-worker")
+	xpWorkerFaults(t, ctx, "restore-worker", func(fault string) {
+		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+fault+`'`, nil))
+		xpClick(t, ctx, "#restore-start")
+	})
 	xpClick(t, ctx, "#restore-start")
 	xpRun(t, ctx, chromedp.WaitVisible("#restore-result", chromedp.ByID))
 	xpWant(t, ctx, "#rs-n-profiles", "2")
@@ -73,33 +71,12 @@ func TestRestoreWorker(t *testing.T) {
 	xpWant(t, ctx, "#rs-n-skipped", "0")
 }
 
-// xpWorkerFaults has the worker die, then a reader panic, when button
-// starts reading the file: each time the page says so in plain words
-// (screenshots shot-exit, shot-panic). The fault is then taken away.
-func xpWorkerFaults(t *testing.T, ctx context.Context, button, shot string) {
-	t.Helper()
-	for _, tt := range []struct{ fault, want string }{
-		{"exit", "stopped while reading this file"},
-		{"panic", "something in it made the reader fail"},
-	} {
-		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+tt.fault+`'`, nil))
-		xpClick(t, ctx, button)
-		xpWaitText(t, ctx, ".banner.error", tt.want)
-		xpShots(t, ctx, shot+"-"+tt.fault)
-	}
-	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
-}
-
 // TestShareLinkWorker: a share link's export is read in the worker module:
 // when the worker dies or the reader panics as the link opens, the viewer
 // says so in plain words, and the same link then opens.
 func TestShareLinkWorker(t *testing.T) {
 	s := xpStartShareSite(t, 0)
-	fx := xpFixture(t)
-	fixture := filepath.Join(t.TempDir(), "fixture.pgp")
-	if err := os.WriteFile(fixture, fx.file, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	fx, fixture := xpFixtureFile(t)
 	ctx, cancel := browser(t)
 	defer cancel()
 	xpSetup(t, ctx, s)
@@ -118,25 +95,51 @@ func TestShareLinkWorker(t *testing.T) {
 
 	ctx2, cancel2 := browser(t)
 	defer cancel2()
-	for _, tt := range []struct{ fault, want string }{
-		{"exit", "stopped while reading this file"},
-		{"panic", "something in it made the reader fail"},
-	} {
-		var id page.ScriptIdentifier
+	var id page.ScriptIdentifier
+	xpWorkerFaults(t, ctx2, "share-worker", func(fault string) {
+		if id != "" {
+			xpRun(t, ctx2, page.RemoveScriptToEvaluateOnNewDocument(id))
+		}
 		xpRun(t, ctx2, chromedp.ActionFunc(func(ctx context.Context) (err error) {
-			id, err = page.AddScriptToEvaluateOnNewDocument(`window.backpackWorkerFault = '` + tt.fault + `'`).Do(ctx)
+			id, err = page.AddScriptToEvaluateOnNewDocument(`window.backpackWorkerFault = '` + fault + `'`).Do(ctx)
 			return err
 		}))
 		xpRun(t, ctx2, chromedp.Navigate("about:blank"))
 		xpGo(t, ctx2, link)
-		xpWaitText(t, ctx2, ".banner.error", tt.want)
-		xpShots(t, ctx2, "share-worker-"+tt.fault)
-		xpRun(t, ctx2, page.RemoveScriptToEvaluateOnNewDocument(id))
-	}
+	})
+	xpRun(t, ctx2, page.RemoveScriptToEvaluateOnNewDocument(id))
 	xpRun(t, ctx2, chromedp.Navigate("about:blank"))
 	xpGo(t, ctx2, link)
 	xpRun(t, ctx2, chromedp.WaitVisible("#view-data", chromedp.ByID))
 	for _, want := range []string{"Ana Fixture", "Asthma", "scan.pdf"} {
 		xpWaitText(t, ctx2, "#view-data", want)
 	}
+}
+
+// xpWorkerFaults has the worker die, then a reader panic (start sets
+// window.backpackWorkerFault to the fault and starts reading the file):
+// each time the page says so in plain words (screenshots shot-exit,
+// shot-panic). The fault is then taken away.
+func xpWorkerFaults(t *testing.T, ctx context.Context, shot string, start func(fault string)) {
+	t.Helper()
+	for _, tt := range []struct{ fault, want string }{
+		{"exit", "stopped while reading this file"},
+		{"panic", "something in it made the reader fail"},
+	} {
+		start(tt.fault)
+		xpWaitText(t, ctx, ".banner.error", tt.want)
+		xpShots(t, ctx, shot+"-"+tt.fault)
+	}
+	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+}
+
+// xpFixtureFile is xpFixture's export, written to a file.
+func xpFixtureFile(t *testing.T) (xpFixtureData, string) {
+	t.Helper()
+	fx := xpFixture(t)
+	file := filepath.Join(t.TempDir(), "fixture.pgp")
+	if err := os.WriteFile(file, fx.file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return fx, file
 }
