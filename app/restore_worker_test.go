@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"backpack/internal/export"
+	"backpack/internal/record"
 	"backpack/internal/vault"
 	"backpack/internal/worker"
 )
@@ -47,5 +48,33 @@ func TestRestoreThroughWorker(t *testing.T) {
 	}
 	if got := xpSnapshot(t, dst2); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("export of the restored vault differs:\n got %q", got)
+	}
+}
+
+// When the worker dies after some files' bytes were streamed into the
+// vault, the restore fails with the worker's words and leaves no chunk.
+func TestRestoreWorkerDiesMidway(t *testing.T) {
+	ctx := context.Background()
+	st := vault.NewMemStore()
+	s := xpNewSession(t, st)
+	_, err := restoreWith(ctx, s, func(sink export.FileSink) (*export.Archive, error) {
+		feed := worker.NewFeed(sink)
+		feed.Put(worker.Piece{Info: &record.FileInfo{ID: "f1", Name: "scan.pdf", Size: 6}})
+		feed.Put(worker.Piece{Data: []byte("%PDF-1")})
+		feed.Put(worker.Piece{})
+		feed.Put(worker.Piece{Info: &record.FileInfo{ID: "f2", Name: "cut.pdf", Size: 100}})
+		feed.Put(worker.Piece{Data: []byte("%PDF")})
+		if err := feed.Close(); err == nil {
+			t.Error("a file cut short was taken")
+		}
+		return nil, &worker.Failure{Key: worker.KeyDied}
+	})
+	if xpOpenErrorKey(err) != worker.KeyDied {
+		t.Fatalf("err = %v", err)
+	}
+	n := 0
+	st.Each(ctx, vault.BucketChunks, func(string, []byte) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d file chunks left", n)
 	}
 }
