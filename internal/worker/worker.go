@@ -1,6 +1,7 @@
 // Package worker is what the page and Backpack's worker module (cmd/worker,
 // plain syscall/js, run in a dedicated Web Worker) say to each other, and
-// the jobs the worker runs. Messages are frames (internal/frame) in
+// the jobs the worker runs (import, and opening an export: open.go).
+// Messages are frames (internal/frame) in
 // transferred buffers, never JSON of records: a request (the job and its
 // parameters; a file travels beside it as the browser's File, which is not
 // copied), progress messages, and one reply.
