@@ -1,10 +1,10 @@
 // Package worker is what the page and Backpack's worker module (cmd/worker,
 // plain syscall/js, run in a dedicated Web Worker) say to each other, and
 // the jobs the worker runs (import, and opening an export: open.go).
-// Messages are frames (internal/frame) in
-// transferred buffers, never JSON of records: a request (the job and its
-// parameters; a file travels beside it as the browser's File, which is not
-// copied), progress messages, and one reply.
+// Messages are frames (internal/frame) in transferred buffers, never JSON
+// of records: a request (the job and its parameters; a file travels beside
+// it as the browser's File, which is not copied), progress messages (and a
+// streamed file's pieces), and one reply.
 //
 // Serve is the worker's side and runs on the host too, so the page's code
 // is tested there through the same messages; Client (js/wasm) is the
