@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // What a sync engine (internal/replica) needs of the vault: which records
@@ -83,7 +84,7 @@ func (v *Vault) markOp(ctx context.Context, ids []string) []Op {
 	if err != nil {
 		return nil
 	}
-	var pt []byte
+	pt := binary.BigEndian.AppendUint64(nil, uint64(now().UnixNano()))
 	for _, id := range ids {
 		pt = binary.AppendUvarint(pt, uint64(len(id)))
 		pt = append(pt, id...)
@@ -100,30 +101,40 @@ func recIDs(recs []Record) []string {
 	return ids
 }
 
-// Changes returns the ids of the records written or deleted since the marks
-// were last cleared (sorted, each once) and the marks themselves, for
+// Change is a record written or deleted while the vault was tracked, and
+// when it last was.
+type Change struct {
+	ID   string
+	Time time.Time
+}
+
+// Changes returns the records written or deleted since the marks were last
+// cleared (sorted by id, each once) and the marks themselves, for
 // ClearChanges once the changes reached the server. A mark that fails to
 // open is left alone.
-func (v *Vault) Changes(ctx context.Context) (ids, marks []string, err error) {
+func (v *Vault) Changes(ctx context.Context) (changes []Change, marks []string, err error) {
 	c, err := v.liveCryptor()
 	if err != nil {
 		return nil, nil, err
 	}
-	seen := map[string]bool{}
+	seen := map[string]time.Time{}
 	err = v.store.Each(ctx, BucketMeta, func(key string, val []byte) error {
 		if !strings.HasPrefix(key, markPrefix) {
 			return nil
 		}
 		pt, err := open(c.aead, nil, aad(v.schema, BucketMeta, key, nil), val)
-		if err != nil {
+		if err != nil || len(pt) < 8 {
 			return nil
 		}
-		for len(pt) > 0 {
+		at := time.Unix(0, int64(binary.BigEndian.Uint64(pt)))
+		for pt = pt[8:]; len(pt) > 0; {
 			n, w := binary.Uvarint(pt)
 			if w <= 0 || n > uint64(len(pt)-w) {
 				return nil
 			}
-			seen[string(pt[w:w+int(n)])] = true
+			if id := string(pt[w : w+int(n)]); at.After(seen[id]) {
+				seen[id] = at
+			}
 			pt = pt[w+int(n):]
 		}
 		marks = append(marks, key)
@@ -132,11 +143,11 @@ func (v *Vault) Changes(ctx context.Context) (ids, marks []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for id := range seen {
-		ids = append(ids, id)
+	for id, at := range seen {
+		changes = append(changes, Change{id, at})
 	}
-	slices.Sort(ids)
-	return ids, marks, nil
+	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.ID, b.ID) })
+	return changes, marks, nil
 }
 
 // ClearChanges removes marks returned by Changes. Marks written since stay.

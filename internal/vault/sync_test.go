@@ -12,8 +12,8 @@ func TestChangeMarks(t *testing.T) {
 	ctx := context.Background()
 	s, v, _ := newVault(t)
 	mustPut(t, v, Record{ID: "before", Header: []byte("h")})
-	if ids, _, err := v.Changes(ctx); err != nil || len(ids) != 0 {
-		t.Fatalf("untracked vault has changes %v, %v", ids, err)
+	if ch, _, err := v.Changes(ctx); err != nil || len(ch) != 0 {
+		t.Fatalf("untracked vault has changes %v, %v", ch, err)
 	}
 	if err := v.Track(ctx); err != nil {
 		t.Fatal(err)
@@ -25,17 +25,17 @@ func TestChangeMarks(t *testing.T) {
 	if err := v.Put(Untracked(ctx), Record{ID: "pulled", Header: []byte("h")}); err != nil {
 		t.Fatal(err)
 	}
-	ids, marks, err := v.Changes(ctx)
-	if err != nil || !slices.Equal(ids, []string{"a", "b", "before"}) || len(marks) != 2 {
-		t.Fatalf("changes %v marks %v err %v", ids, marks, err)
+	ch, marks, err := v.Changes(ctx)
+	if err != nil || !slices.Equal(changeIDs(ch), []string{"a", "b", "before"}) || len(marks) != 2 || ch[0].Time.IsZero() {
+		t.Fatalf("changes %v marks %v err %v", ch, marks, err)
 	}
 	// A write after Changes keeps its mark through ClearChanges.
 	mustPut(t, v, Record{ID: "c", Header: []byte("h")})
 	if err := v.ClearChanges(ctx, marks); err != nil {
 		t.Fatal(err)
 	}
-	if ids, _, _ := v.Changes(ctx); !slices.Equal(ids, []string{"c"}) {
-		t.Fatalf("after clear: %v", ids)
+	if ch, _, _ := v.Changes(ctx); !slices.Equal(changeIDs(ch), []string{"c"}) {
+		t.Fatalf("after clear: %v", ch)
 	}
 	// Marks hold no id in plaintext.
 	for k, val := range s.Dump()[BucketMeta] {
@@ -107,4 +107,12 @@ func TestJoinAndRawChunks(t *testing.T) {
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("file on the second device: %v", err)
 	}
+}
+
+func changeIDs(ch []Change) []string {
+	var ids []string
+	for _, c := range ch {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
