@@ -35,6 +35,7 @@ type Session struct {
 	shared  map[string]record.SharedLink // share links made on this device, by id
 	drafts  map[string]record.Draft      // forms left unsaved, by form key
 	conns   map[string]record.Connection // health systems signed in to, by id
+	copies  map[string][]Conflict        // conflict copies by entry id (sync.go)
 }
 
 // Create makes a new vault in store and returns it unlocked with the
@@ -90,10 +91,17 @@ func (s *Session) build() error {
 	sort.Strings(ids) // deterministic order
 	// Profiles first, so entries find their profile.
 	var entries []record.Header
+	copies := map[string][]Conflict{}
 	for _, id := range ids {
 		h, err := record.DecodeHeader(headers[id])
 		if err != nil {
 			corrupt++
+			continue
+		}
+		if strings.HasPrefix(id, record.ConflictPrefix) {
+			if h.Entry != nil {
+				copies[h.Entry.ID] = append(copies[h.Entry.ID], Conflict{ID: id, Entry: *h.Entry})
+			}
 			continue
 		}
 		switch h.Type {
@@ -125,7 +133,7 @@ func (s *Session) build() error {
 	}
 	s.mu.Lock()
 	s.book, s.shared, s.drafts, s.corrupt = book, shared, drafts, corrupt
-	s.conns = conns
+	s.conns, s.copies = conns, copies
 	s.mu.Unlock()
 	return nil
 }

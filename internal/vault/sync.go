@@ -6,7 +6,6 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -41,16 +40,19 @@ func Untracked(ctx context.Context) context.Context {
 }
 
 // Track turns change marks on for this vault (in every tab, from their next
-// write). Records written before are not marked: the engine pushes them
-// whole on its first sync.
+// write) and marks every record held now, so the first sync pushes them all.
 func (v *Vault) Track(ctx context.Context) error {
 	v.writeMu.Lock()
 	defer v.writeMu.Unlock()
-	if v.Locked() {
-		return ErrLocked
+	ids, err := v.IDs()
+	if err != nil {
+		return err
 	}
+	v.tracked.Store(true)
 	rop, rev := revOp() // the other tabs read the mark again
-	if err := v.store.Write(ctx, []Op{{Bucket: BucketMeta, Key: metaTrack, Value: []byte("1")}, rop}); err != nil {
+	ops := append([]Op{{Bucket: BucketMeta, Key: metaTrack, Value: []byte("1")}, rop}, v.markOp(ctx, ids)...)
+	if err := v.store.Write(ctx, ops); err != nil {
+		v.tracked.Store(false)
 		return err
 	}
 	v.tracked.Store(true)
@@ -181,9 +183,8 @@ func (v *Vault) RecordKey(id string) (string, error) {
 // SyncKeys are derived from the data key, so every device of the vault
 // (and no one else) holds the same ones.
 type SyncKeys struct {
-	VaultID string             // the vault's name at the server: 32 hex digits, random to anyone without the key
-	Sign    ed25519.PrivateKey // signs the heads of the vault's log
-	Seal    []byte             // AES-256-GCM key of the sync envelopes
+	Sign ed25519.PrivateKey // the vault's key at the server: signs the heads of its log
+	Seal []byte             // AES-256-GCM key of the sync envelopes
 }
 
 // Wipe zeroes the keys.
@@ -196,10 +197,6 @@ func (v *Vault) SyncKeys() (*SyncKeys, error) {
 	if v.k == nil {
 		return nil, ErrLocked
 	}
-	id, err := hkdf.Key(sha256.New, v.k.data, nil, "backpack sync v1 vault id", 16)
-	if err != nil {
-		return nil, err
-	}
 	seed, err := hkdf.Key(sha256.New, v.k.data, nil, "backpack sync v1 signing", ed25519.SeedSize)
 	if err != nil {
 		return nil, err
@@ -209,7 +206,7 @@ func (v *Vault) SyncKeys() (*SyncKeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SyncKeys{VaultID: hex.EncodeToString(id), Sign: ed25519.NewKeyFromSeed(seed), Seal: sk}, nil
+	return &SyncKeys{Sign: ed25519.NewKeyFromSeed(seed), Seal: sk}, nil
 }
 
 // PutMeta stores a value of the sync engine's own (its cursor, the

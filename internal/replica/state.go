@@ -1,0 +1,92 @@
+package replica
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"backpack/internal/vault"
+)
+
+// state is what this device keeps of its sync, sealed in the vault's meta
+// bucket: its key, the vault's name at the server, the last head it
+// verified, when it last synced, and per record the version and body it
+// last exchanged with the server (the base a conflict is judged against).
+type state struct {
+	Device []byte    `json:"device"` // Ed25519 seed of this device's key
+	Vault  string    `json:"vault"`
+	Seq    uint64    `json:"seq"`
+	Hash   []byte    `json:"hash"`
+	Synced time.Time `json:"synced,omitzero"`
+	Recs   []byte    `json:"recs,omitempty"` // recs, encoded (see encodeRecs)
+
+	recs map[string]recState // by envelope id (the record's storage key, raw)
+}
+
+type recState struct {
+	Version uint64
+	Base    [8]byte // truncated SHA-256 of the body last exchanged
+}
+
+const stateName = "replica"
+
+var errNoState = errors.New("replica: sync is off on this device")
+
+func bodyHash(b []byte) [8]byte {
+	s := sha256.Sum256(b)
+	return [8]byte(s[:8])
+}
+
+func loadState(ctx context.Context, v *vault.Vault) (*state, error) {
+	raw, err := v.GetMeta(ctx, stateName)
+	if errors.Is(err, vault.ErrNotFound) {
+		return nil, errNoState
+	} else if err != nil {
+		return nil, err
+	}
+	var s state
+	if err := json.Unmarshal(raw, &s); err != nil || len(s.Device) != ed25519.SeedSize {
+		return nil, fmt.Errorf("replica: sync state unreadable")
+	}
+	s.recs = map[string]recState{}
+	b := s.Recs
+	for len(b) > 0 {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > uint64(len(b)-w) || len(b)-w-int(n) < 16 {
+			return nil, fmt.Errorf("replica: sync state unreadable")
+		}
+		id := string(b[w : w+int(n)])
+		b = b[w+int(n):]
+		var r recState
+		r.Version = binary.BigEndian.Uint64(b)
+		copy(r.Base[:], b[8:16])
+		s.recs[id] = r
+		b = b[16:]
+	}
+	s.Recs = nil
+	return &s, nil
+}
+
+func (s *state) save(ctx context.Context, v *vault.Vault) error {
+	var b []byte
+	for id, r := range s.recs {
+		b = binary.AppendUvarint(b, uint64(len(id)))
+		b = append(b, id...)
+		b = binary.BigEndian.AppendUint64(b, r.Version)
+		b = append(b, r.Base[:]...)
+	}
+	c := *s
+	c.Recs = b
+	raw, err := json.Marshal(&c)
+	if err != nil {
+		return err
+	}
+	return v.PutMeta(ctx, stateName, raw)
+}
+
+func (s *state) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }
