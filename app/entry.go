@@ -260,6 +260,7 @@ func (p *EntryPage) Render() app.UI {
 		),
 		app.Div().Class("slot").Body(app.If(p.err != "", func() app.UI { return errorBanner(p.err) })),
 		app.Div().Class("slot").Body(p.renderFlag()),
+		app.Div().Class("slot").Body(p.renderConflict()),
 		app.Section().Class("card").Aria("labelledby", "facts-h").Body(
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),

@@ -195,6 +195,7 @@ func (p *Settings) Render() app.UI {
 		}),
 		app.Div().Class(hideWhenPrinting("settings")).Body(
 			p.renderLock(),
+			syncSettingsCard(),
 			p.renderPassphrase(),
 			p.renderRecovery(),
 			p.renderStorage(),

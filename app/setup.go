@@ -178,6 +178,7 @@ func (p *Setup) Render() app.UI {
 	}
 	return &Shell{Title: i18n.T("setup.title"), Content: []app.UI{
 		app.P().Class("lead-left").Text(i18n.T("setup.intro")),
+		joinOffer(),
 		app.If(p.err != "", func() app.UI { return errorBanner(p.err) }),
 		app.Form().ID("setup-form").Class("card vault-form").OnSubmit(p.create).Body(
 			field("pass", i18n.T("setup.pass"), i18n.T("setup.pass.hint"), p.errPass,
