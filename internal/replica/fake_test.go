@@ -26,6 +26,9 @@ type fakeServer struct {
 	vaults map[string]*fakeVault
 	tamper func(p *syncproto.Pull)
 	pulls  int
+	// failChunk, when set, makes a chunk request fail (a dropped connection).
+	failChunk  func(method string, i int) bool
+	puts, gets int
 }
 
 type fakeVault struct {
@@ -178,7 +181,12 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 4 && parts[1] == "files":
 		i, _ := strconv.Atoi(parts[3])
 		file := parts[2]
+		if f.failChunk != nil && f.failChunk(r.Method, i) {
+			f.fail(w, syncproto.CodeUnavailable, nil)
+			return
+		}
 		if r.Method == "PUT" {
+			f.puts++
 			total, _ := strconv.Atoi(r.URL.Query().Get("total"))
 			if fv.chunks[file] == nil {
 				fv.chunks[file] = map[int][]byte{}
@@ -188,6 +196,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		f.gets++
 		c, ok := fv.chunks[file][i]
 		if !ok {
 			f.fail(w, syncproto.CodeNotFound, nil)

@@ -426,6 +426,7 @@ func (e *Engine) fetchFile(ctx context.Context, st *state, f record.FileInfo, re
 			return flush() // not (yet) on the server: the record comes anyway, the file reads as missing
 		}
 		if err != nil {
+			flush() // keep what arrived: the next Sync resumes after it
 			return err
 		}
 		if first < 0 {
