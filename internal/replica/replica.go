@@ -502,44 +502,82 @@ func (e *Engine) push(ctx context.Context, st *state, chain *syncproto.Chain, ou
 		envs, bases, size = nil, nil, 0
 		return st.save(ctx, v)
 	}
-	for _, id := range ids {
-		it := item{ID: id, Time: out[id], Deleted: true}
-		if h, err := v.Header(id); err == nil {
-			if isLocalHeader(h) {
-				continue
-			}
-			b, err := v.Body(ctx, id)
-			if err != nil {
-				return err
-			}
-			it = item{ID: id, Header: h, Body: b, Time: out[id]}
+	for len(ids) > 0 {
+		n := min(len(ids), bodiesBatch)
+		items, err := e.read(ctx, ids[:n], out)
+		if err != nil {
+			return err
+		}
+		ids = ids[n:]
+		for _, it := range items {
 			if f, ok := fileOf(it); ok {
 				if err := e.sendFile(ctx, st, f, res); err != nil {
 					return err
 				}
 			}
-		} else if !errors.Is(err, vault.ErrNotFound) {
-			return err
-		}
-		rkey, err := v.RecordKey(id)
-		if err != nil {
-			return err
-		}
-		eid := envID(rkey)
-		ct := e.seal.seal(eid, it)
-		if int64(len(ct)) > info.MaxEnvelope {
-			return fmt.Errorf("replica: a record is larger than the server takes (%d bytes)", len(ct))
-		}
-		if len(envs) == info.MaxPush || size+len(ct) > pushBytes {
-			if err := send(); err != nil {
+			rkey, err := v.RecordKey(it.ID)
+			if err != nil {
 				return err
 			}
+			eid := envID(rkey)
+			ct := e.seal.seal(eid, it)
+			if int64(len(ct)) > info.MaxEnvelope {
+				return fmt.Errorf("replica: a record is larger than the server takes (%d bytes)", len(ct))
+			}
+			if len(envs) == info.MaxPush || size+len(ct) > pushBytes {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+			envs = append(envs, syncproto.Envelope{ID: eid, Version: st.recs[rkey].Version + 1, Deleted: it.Deleted, Ciphertext: ct})
+			bases = append(bases, bodyHash(it.Body))
+			size += len(ct)
 		}
-		envs = append(envs, syncproto.Envelope{ID: eid, Version: st.recs[rkey].Version + 1, Deleted: it.Deleted, Ciphertext: ct})
-		bases = append(bases, bodyHash(it.Body))
-		size += len(ct)
 	}
 	return send()
+}
+
+// bodiesBatch is how many records push reads from the vault at once.
+const bodiesBatch = 512
+
+// read returns the records ids as they stand (a deleted one as a
+// deletion), leaving out those that stay on this device; times says when
+// each changed.
+func (e *Engine) read(ctx context.Context, ids []string, times map[string]time.Time) ([]item, error) {
+	v := e.local.Vault()
+	var live []string
+	var items []item
+	for _, id := range ids {
+		h, err := v.Header(id)
+		switch {
+		case errors.Is(err, vault.ErrNotFound):
+			items = append(items, item{ID: id, Time: times[id], Deleted: true})
+		case err != nil:
+			return nil, err
+		case !isLocalHeader(h):
+			live = append(live, id)
+		}
+	}
+	bodies, err := v.Bodies(ctx, live)
+	if errors.Is(err, vault.ErrNotFound) { // deleted meanwhile: one by one
+		bodies = make([][]byte, len(live))
+		for i, id := range live {
+			if bodies[i], err = v.Body(ctx, id); err != nil && !errors.Is(err, vault.ErrNotFound) {
+				return nil, err
+			}
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	for i, id := range live {
+		h, err := v.Header(id)
+		if err != nil {
+			items = append(items, item{ID: id, Time: times[id], Deleted: true})
+			continue
+		}
+		items = append(items, item{ID: id, Header: h, Body: bodies[i], Time: times[id]})
+	}
+	return items, nil
 }
 
 // sendFile uploads the chunks of f the server lacks.
