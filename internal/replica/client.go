@@ -42,6 +42,7 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, ctype
 	if c.device != nil {
 		req.Header.Set("Authorization", syncproto.SignRequest(c.device, method, path, c.now().Unix(), body))
 	}
+	req.Header.Set("Cache-Control", "no-store")
 	fetchOptions(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -62,6 +63,9 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, ctype
 		var pe syncproto.Error
 		if json.Unmarshal(b, &pe) == nil && pe.Code != "" {
 			return nil, &pe
+		}
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented {
+			return nil, &syncproto.Error{Code: syncproto.CodeUnavailable} // a server without sync
 		}
 		return nil, fmt.Errorf("%w: status %d", ErrOffline, resp.StatusCode)
 	}
