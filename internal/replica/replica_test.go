@@ -1,3 +1,5 @@
+//go:build !wasm
+
 package replica
 
 import (
@@ -5,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -15,6 +18,8 @@ import (
 	"backpack/internal/record"
 	"backpack/internal/session"
 	"backpack/internal/syncproto"
+	"backpack/internal/syncserver"
+	"backpack/internal/syncstore"
 	"backpack/internal/vault"
 )
 
@@ -26,6 +31,33 @@ type device struct {
 	s     *session.Session
 	store *vault.MemStore
 	e     *Engine
+}
+
+// bothServers runs a test against the small fake of this package and
+// against the real sync server (internal/syncserver over SQLite).
+func bothServers(t *testing.T, test func(*testing.T, *httptest.Server)) {
+	t.Run("fake", func(t *testing.T) {
+		_, srv := newFake(t)
+		test(t, srv)
+	})
+	t.Run("server", func(t *testing.T) { test(t, realServer(t)) })
+}
+
+func realServer(t testing.TB) *httptest.Server {
+	st, err := syncstore.OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	api, err := syncserver.New(syncserver.Config{Store: st, RequestsPerMinute: -1, CreatesPerHour: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(syncproto.Path+"/", api)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func opts(srv *httptest.Server) Options { return Options{Origin: srv.URL, HTTP: srv.Client()} }
@@ -126,8 +158,9 @@ func title(t *testing.T, d *device, id string) string {
 	return e.Title
 }
 
-func TestAddDeviceAndSync(t *testing.T) {
-	_, srv := newFake(t)
+func TestAddDeviceAndSync(t *testing.T) { bothServers(t, addDeviceAndSync) }
+
+func addDeviceAndSync(t *testing.T, srv *httptest.Server) {
 	a, pid, eid := first(t, srv)
 	data := bytes.Repeat([]byte("x-ray bytes "), vault.ChunkSize/4) // 3 chunks
 	f, err := a.s.AddFile(ctx, record.FileInfo{Profile: pid, Name: "scan.png", Type: "image/png"}, bytes.NewReader(data))
@@ -219,8 +252,9 @@ func TestServerSeesNoPlaintext(t *testing.T) {
 	}
 }
 
-func TestConflictKeepsBoth(t *testing.T) {
-	_, srv := newFake(t)
+func TestConflictKeepsBoth(t *testing.T) { bothServers(t, conflictKeepsBoth) }
+
+func conflictKeepsBoth(t *testing.T, srv *httptest.Server) {
 	a, _, eid := first(t, srv)
 	syncNow(t, a)
 	b := second(t, srv, a)
@@ -266,8 +300,9 @@ func TestConflictKeepsBoth(t *testing.T) {
 	}
 }
 
-func TestMergeNotesFlagsFilesWithoutConflict(t *testing.T) {
-	_, srv := newFake(t)
+func TestMergeNotesFlagsFilesWithoutConflict(t *testing.T) { bothServers(t, mergeWithoutConflict) }
+
+func mergeWithoutConflict(t *testing.T, srv *httptest.Server) {
 	a, pid, eid := first(t, srv)
 	syncNow(t, a)
 	b := second(t, srv, a)
@@ -315,8 +350,9 @@ func TestMergeNotesFlagsFilesWithoutConflict(t *testing.T) {
 	}
 }
 
-func TestDeleteWinsOnlyAfterEdit(t *testing.T) {
-	_, srv := newFake(t)
+func TestDeleteWinsOnlyAfterEdit(t *testing.T) { bothServers(t, deleteWinsOnlyAfterEdit) }
+
+func deleteWinsOnlyAfterEdit(t *testing.T, srv *httptest.Server) {
 	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) func() time.Time { return func() time.Time { return clock.Add(d) } }
 	a, _, eid := first(t, srv)
@@ -389,8 +425,9 @@ func TestTamperedOrRolledBackLogDetected(t *testing.T) {
 	}
 }
 
-func TestOfflineNeverBlocksEdits(t *testing.T) {
-	_, srv := newFake(t)
+func TestOfflineNeverBlocksEdits(t *testing.T) { bothServers(t, offlineNeverBlocksEdits) }
+
+func offlineNeverBlocksEdits(t *testing.T, srv *httptest.Server) {
 	a, _, eid := first(t, srv)
 	syncNow(t, a)
 	srv.Close()
@@ -405,8 +442,9 @@ func TestOfflineNeverBlocksEdits(t *testing.T) {
 	}
 }
 
-func TestRemovedDeviceLosesAccess(t *testing.T) {
-	_, srv := newFake(t)
+func TestRemovedDeviceLosesAccess(t *testing.T) { bothServers(t, removedDeviceLosesAccess) }
+
+func removedDeviceLosesAccess(t *testing.T, srv *httptest.Server) {
 	a, _, _ := first(t, srv)
 	syncNow(t, a)
 	b := second(t, srv, a)
@@ -426,8 +464,9 @@ func TestRemovedDeviceLosesAccess(t *testing.T) {
 	}
 }
 
-func TestPairingCode(t *testing.T) {
-	_, srv := newFake(t)
+func TestPairingCode(t *testing.T) { bothServers(t, pairingCode) }
+
+func pairingCode(t *testing.T, srv *httptest.Server) {
 	a, _, _ := first(t, srv)
 	syncNow(t, a)
 	inv, err := a.e.Invite(ctx)
