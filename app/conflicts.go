@@ -63,5 +63,8 @@ func conflictVersion(id, label string, e record.Entry) app.UI {
 			return app.P().Class("muted").Text(recEntryDate(e))
 		}),
 		app.If(text != "", func() app.UI { return app.P().Class("conflict-text").Text(recOneLine(text, 200)) }),
+		app.If(!e.Updated.IsZero(), func() app.UI {
+			return app.P().Class("muted conflict-changed").Text(i18n.T("conflict.changed", xpWhen(e.Updated)))
+		}),
 	)
 }

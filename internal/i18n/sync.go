@@ -59,6 +59,7 @@ func init() {
 		"conflict.keep.this": "Keep this one",
 		"conflict.keep.that": "Keep that one",
 		"conflict.kept":      "Done. The other version was removed on every device.",
+		"conflict.changed":   "Changed %s",
 	})
 	add(Spanish, map[string]string{
 		"sync.title":          "Dispositivos",
@@ -115,6 +116,7 @@ func init() {
 		"conflict.keep.this": "Quedarme con esta",
 		"conflict.keep.that": "Quedarme con la otra",
 		"conflict.kept":      "Listo. La otra versión se quitó en todos los dispositivos.",
+		"conflict.changed":   "Cambiada el %s",
 	})
 	addPlural(English, map[string]Plural{
 		"sync.status.min":   {"Synced 1 min ago", "Synced %d min ago"},
