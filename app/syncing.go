@@ -134,7 +134,14 @@ func runSync(ctx context.Context, eng *replica.Engine) {
 	}
 	syncer.running = true
 	syncer.mu.Unlock()
-	res, err := eng.Sync(ctx)
+	var res replica.Result
+	var err error
+	if !syncExclusive(func() { res, err = eng.Sync(ctx) }) {
+		syncer.mu.Lock()
+		syncer.running = false
+		syncer.mu.Unlock()
+		return // another tab syncs now
+	}
 	st, _ := eng.Status(ctx)
 	syncer.mu.Lock()
 	syncer.running, syncer.err, syncer.status = false, err, st

@@ -316,6 +316,15 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 		}
 	}
 	return e.local.Apply(ctx, func() error {
+		// Changes made here since Sync began (the person kept editing) are
+		// this device's too: merged, never overwritten.
+		if ch, _, err := v.Changes(ctx); err == nil {
+			for _, c := range ch {
+				if _, ok := dirty[c.ID]; !ok {
+					dirty[c.ID], out[c.ID] = c.Time, c.Time
+				}
+			}
+		}
 		var puts []vault.Record
 		var dels, files []string
 		store := func(it item) {

@@ -541,3 +541,43 @@ func TestFilesResume(t *testing.T) {
 		t.Fatal("resumed file differs")
 	}
 }
+
+// editFirst is a device whose person edits just as a pull is stored.
+type editFirst struct {
+	*session.Session
+	edit func()
+}
+
+func (l *editFirst) Apply(ctx context.Context, fn func() error) error {
+	if f := l.edit; f != nil {
+		l.edit = nil
+		f()
+	}
+	return l.Session.Apply(ctx, fn)
+}
+
+func TestEditDuringSyncIsKept(t *testing.T) {
+	_, srv := newFake(t)
+	a, _, eid := first(t, srv)
+	syncNow(t, a)
+	b := second(t, srv, a)
+	edit(t, b, eid, "Amoxicillin")
+	syncNow(t, b)
+	// a's engine read its changes (none) before this edit lands.
+	l := &editFirst{Session: a.s, edit: func() { edit(t, a, eid, "Penicillin V") }}
+	e, err := Open(ctx, l, opts(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := e.Sync(ctx); err != nil || r.Conflicts != 1 {
+		t.Fatalf("sync %+v %v", r, err)
+	}
+	titles := []string{title(t, a, eid)}
+	for _, c := range a.s.Conflicts(eid) {
+		titles = append(titles, c.Entry.Title)
+	}
+	slices.Sort(titles)
+	if !slices.Equal(titles, []string{"Amoxicillin", "Penicillin V"}) {
+		t.Fatalf("versions kept: %v", titles)
+	}
+}

@@ -1,0 +1,47 @@
+//go:build js && wasm
+
+package ui
+
+import "syscall/js"
+
+// syncLockName is the Web Lock of the tab that syncs: one tab at a time,
+// the others skip their turn (their vault follows through the tabs'
+// "changed" message).
+const syncLockName = "backpack-sync"
+
+// syncExclusive runs fn when no other tab of this origin syncs, and
+// reports whether it ran. Call it from a goroutine.
+func syncExclusive(fn func()) bool {
+	locks := js.Global().Get("navigator").Get("locks")
+	if !locks.Truthy() {
+		fn()
+		return true
+	}
+	got := make(chan js.Value, 1) // the lock's release function, or null
+	cb := js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) == 0 || args[0].IsNull() {
+			got <- js.Null()
+			return nil
+		}
+		var release js.Value
+		exec := js.FuncOf(func(this js.Value, a []js.Value) any {
+			release = a[0]
+			return nil
+		})
+		p := js.Global().Get("Promise").New(exec) // the executor runs at once
+		exec.Release()
+		got <- release
+		return p
+	})
+	opts := js.Global().Get("Object").New()
+	opts.Set("ifAvailable", true)
+	locks.Call("request", syncLockName, opts, cb)
+	release := <-got
+	cb.Release()
+	if release.IsNull() {
+		return false
+	}
+	defer release.Invoke()
+	fn()
+	return true
+}
