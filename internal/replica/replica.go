@@ -41,8 +41,9 @@ import (
 type Local interface {
 	Vault() *vault.Vault
 	// Apply runs fn as the vault's only writer (no other tab writes
-	// meanwhile), then rebuilds what the app shows from the vault.
-	Apply(ctx context.Context, fn func() error) error
+	// meanwhile); fn returns the ids of the records it wrote or deleted,
+	// which what the app shows then follows.
+	Apply(ctx context.Context, fn func() (changed []string, err error)) error
 }
 
 // Options say how to reach the server.
@@ -200,7 +201,7 @@ func (e *Engine) Sync(ctx context.Context) (Result, error) {
 	v := e.local.Vault()
 	var res Result
 	for range maxAttempts {
-		st, err := loadState(ctx, v)
+		st, err := loadState(ctx, v, true)
 		if err != nil {
 			return res, err
 		}
@@ -228,7 +229,7 @@ func (e *Engine) Sync(ctx context.Context) (Result, error) {
 			return res, err
 		}
 		st.Synced = e.c.now()
-		return res, st.save(ctx, v)
+		return res, st.save(ctx, v, true)
 	}
 	return res, fmt.Errorf("%w: other devices keep pushing", ErrOffline)
 }
@@ -266,7 +267,7 @@ func (e *Engine) pull(ctx context.Context, st *state, chain *syncproto.Chain, di
 			}
 		}
 		st.Seq, st.Hash = chain.Seq, chain.Hash
-		if err := st.save(ctx, v); err != nil {
+		if err := st.save(ctx, v, true); err != nil {
 			return err
 		}
 		if !page.More || len(page.Entries) == 0 {
@@ -315,7 +316,7 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 			}
 		}
 	}
-	return e.local.Apply(ctx, func() error {
+	return e.local.Apply(ctx, func() ([]string, error) {
 		// Changes made here since Sync began (the person kept editing) are
 		// this device's too: merged, never overwritten.
 		if ch, _, err := v.Changes(ctx); err == nil {
@@ -352,7 +353,7 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 			if h, err := v.Header(p.it.ID); err == nil {
 				b, err := v.Body(ctx, p.it.ID)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				local = item{ID: p.it.ID, Header: h, Body: b, Time: at}
 			}
@@ -369,20 +370,24 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 			}
 		}
 		ctx := vault.Untracked(ctx)
+		changed := slices.Clone(dels)
 		if len(puts) > 0 {
 			if err := v.Put(ctx, puts...); err != nil {
-				return err
+				return nil, err
+			}
+			for _, r := range puts {
+				changed = append(changed, r.ID)
 			}
 		}
 		if len(dels) > 0 {
 			if err := v.Delete(ctx, dels...); err != nil {
-				return err
+				return changed, err
 			}
 		}
 		for _, f := range files {
 			v.DeleteFile(ctx, f) // chunks nothing points to; best effort
 		}
-		return nil
+		return changed, nil
 	})
 }
 
@@ -509,7 +514,7 @@ func (e *Engine) push(ctx context.Context, st *state, chain *syncproto.Chain, ou
 		res.Pushed += len(envs)
 		st.Seq, st.Hash = chain.Seq, chain.Hash
 		envs, bases, size = nil, nil, 0
-		return st.save(ctx, v)
+		return st.save(ctx, v, true)
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), bodiesBatch)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -477,6 +478,14 @@ func pairingCode(t *testing.T, srv *httptest.Server) {
 	if err == nil {
 		t.Fatalf("code without its vault read as %s %x", vid, secret)
 	}
+	// Other changes pushed after the code (the hand-off is no longer near
+	// the log's end): it still works.
+	for i := range 70 {
+		if _, err := a.s.SaveQuestion(ctx, record.Question{Profile: "p", Text: fmt.Sprint("question ", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncNow(t, a)
 	// Typed in lower case with spaces, it still works.
 	typed := inv.Code[:23] + strings.ToLower(strings.ReplaceAll(inv.Code[23:], "-", " "))
 	if _, err := StartJoin(ctx, typed, opts(srv)); err != nil {
@@ -548,7 +557,7 @@ type editFirst struct {
 	edit func()
 }
 
-func (l *editFirst) Apply(ctx context.Context, fn func() error) error {
+func (l *editFirst) Apply(ctx context.Context, fn func() ([]string, error)) error {
 	if f := l.edit; f != nil {
 		l.edit = nil
 		f()

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"backpack/internal/vault"
@@ -23,9 +22,8 @@ type state struct {
 	Seq    uint64    `json:"seq"`
 	Hash   []byte    `json:"hash"`
 	Synced time.Time `json:"synced,omitzero"`
-	Recs   []byte    `json:"recs,omitempty"` // recs, encoded (see encodeRecs)
 
-	recs map[string]recState // by envelope id (the record's storage key, raw)
+	recs map[string]recState // by envelope id (the record's storage key, hex); stored apart (recsName)
 }
 
 type recState struct {
@@ -33,7 +31,10 @@ type recState struct {
 	Base    [8]byte // truncated SHA-256 of the body last exchanged
 }
 
-const stateName = "replica"
+const (
+	stateName = "replica"      // the state but recs, JSON
+	recsName  = "replica.recs" // recs: uvarint length, key, version, base; one after the other
+)
 
 var errNoState = errors.New("replica: sync is off on this device")
 
@@ -42,7 +43,9 @@ func bodyHash(b []byte) [8]byte {
 	return [8]byte(s[:8])
 }
 
-func loadState(ctx context.Context, v *vault.Vault) (*state, error) {
+// loadState reads the state; recs too when withRecs is set (a Sync needs
+// them, the status line not).
+func loadState(ctx context.Context, v *vault.Vault, withRecs ...bool) (*state, error) {
 	raw, err := v.GetMeta(ctx, stateName)
 	if errors.Is(err, vault.ErrNotFound) {
 		return nil, errNoState
@@ -51,14 +54,20 @@ func loadState(ctx context.Context, v *vault.Vault) (*state, error) {
 	}
 	var s state
 	if err := json.Unmarshal(raw, &s); err != nil || len(s.Device) != ed25519.SeedSize {
-		return nil, fmt.Errorf("replica: sync state unreadable")
+		return nil, errUnreadable
 	}
 	s.recs = map[string]recState{}
-	b := s.Recs
+	if len(withRecs) == 0 || !withRecs[0] {
+		return &s, nil
+	}
+	b, err := v.GetMeta(ctx, recsName)
+	if err != nil && !errors.Is(err, vault.ErrNotFound) {
+		return nil, err
+	}
 	for len(b) > 0 {
 		n, w := binary.Uvarint(b)
 		if w <= 0 || n > uint64(len(b)-w) || len(b)-w-int(n) < 16 {
-			return nil, fmt.Errorf("replica: sync state unreadable")
+			return nil, errUnreadable
 		}
 		id := string(b[w : w+int(n)])
 		b = b[w+int(n):]
@@ -68,21 +77,26 @@ func loadState(ctx context.Context, v *vault.Vault) (*state, error) {
 		s.recs[id] = r
 		b = b[16:]
 	}
-	s.Recs = nil
 	return &s, nil
 }
 
-func (s *state) save(ctx context.Context, v *vault.Vault) error {
-	var b []byte
-	for id, r := range s.recs {
-		b = binary.AppendUvarint(b, uint64(len(id)))
-		b = append(b, id...)
-		b = binary.BigEndian.AppendUint64(b, r.Version)
-		b = append(b, r.Base[:]...)
+var errUnreadable = errors.New("replica: sync state unreadable")
+
+// save stores the state; recs too when withRecs is set.
+func (s *state) save(ctx context.Context, v *vault.Vault, withRecs ...bool) error {
+	if len(withRecs) > 0 && withRecs[0] {
+		b := make([]byte, 0, len(s.recs)*(34+16))
+		for id, r := range s.recs {
+			b = binary.AppendUvarint(b, uint64(len(id)))
+			b = append(b, id...)
+			b = binary.BigEndian.AppendUint64(b, r.Version)
+			b = append(b, r.Base[:]...)
+		}
+		if err := v.PutMeta(ctx, recsName, b); err != nil {
+			return err
+		}
 	}
-	c := *s
-	c.Recs = b
-	raw, err := json.Marshal(&c)
+	raw, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type Session struct {
 	drafts  map[string]record.Draft      // forms left unsaved, by form key
 	conns   map[string]record.Connection // health systems signed in to, by id
 	copies  map[string][]Conflict        // conflict copies by entry id (sync.go)
+	stale   bool                         // the vault changed under the book: build before use (sync.go)
 }
 
 // Create makes a new vault in store and returns it unlocked with the
@@ -133,7 +134,7 @@ func (s *Session) build() error {
 	}
 	s.mu.Lock()
 	s.book, s.shared, s.drafts, s.corrupt = book, shared, drafts, corrupt
-	s.conns, s.copies = conns, copies
+	s.conns, s.copies, s.stale = conns, copies, false
 	s.mu.Unlock()
 	return nil
 }
@@ -183,6 +184,7 @@ func (s *Session) live(id string) (record.Entry, error) {
 
 // Book is the in-memory record. Read from it; change it through the session.
 func (s *Session) Book() *record.Book {
+	s.fresh()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.book

@@ -2,22 +2,96 @@ package session
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"backpack/internal/record"
 	"backpack/internal/vault"
 )
 
-// Apply runs fn as the vault's only writer and then builds the book again
-// from what the vault holds: the sync engine (internal/replica) stores what
-// it pulled from other devices through it.
-func (s *Session) Apply(ctx context.Context, fn func() error) error {
+// Apply runs fn as the vault's only writer; fn stores what the sync
+// engine (internal/replica) pulled from other devices and returns the ids
+// of the records it wrote or deleted. The book follows: record by record
+// for a few, or built again from the vault (before its next use) for many
+// or for kinds it cannot follow one by one.
+func (s *Session) Apply(ctx context.Context, fn func() ([]string, error)) error {
 	return s.write(ctx, func() error {
-		err := fn()
-		if berr := s.build(); err == nil {
-			err = berr
+		ids, err := fn()
+		if err != nil || len(ids) > applyOneByOne || !s.follow(ids) {
+			s.mu.Lock()
+			s.stale = true
+			s.mu.Unlock()
 		}
 		return err
 	})
+}
+
+// applyOneByOne is the most records Apply follows one by one; a larger
+// batch (a new device's first pull) builds the book once instead.
+const applyOneByOne = 512
+
+// fresh builds the book again when Apply left it stale.
+func (s *Session) fresh() {
+	s.mu.Lock()
+	stale := s.stale
+	s.mu.Unlock()
+	if stale {
+		s.build() // on failure (locked) the old book stays
+	}
+}
+
+// follow brings the book in line with the vault for records ids: entries,
+// profiles, files and questions written, entries and questions deleted.
+// It reports false for anything else, for a full build.
+func (s *Session) follow(ids []string) bool {
+	s.mu.Lock()
+	book := s.book
+	s.mu.Unlock()
+	for _, id := range ids {
+		if strings.HasPrefix(id, record.ConflictPrefix) {
+			return false
+		}
+		raw, err := s.v.Header(id)
+		if errors.Is(err, vault.ErrNotFound) {
+			if _, ok := book.Get(id); ok {
+				book.Purge(id)
+				continue
+			}
+			_, isProfile := book.Profile(id)
+			_, isFile := book.File(id)
+			if isProfile || isFile {
+				return false
+			}
+			book.DeleteQuestion(id) // or a record the book does not show (a share link): nothing to do
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		h, err := record.DecodeHeader(raw)
+		if err != nil {
+			return false
+		}
+		switch h.Type {
+		case record.RecordEntry:
+			if _, ok := book.Get(id); ok {
+				if book.Update(*h.Entry) != nil {
+					return false
+				}
+			} else if book.Load(h) != nil {
+				return false
+			}
+		case record.RecordProfile:
+			book.PutProfile(*h.Profile)
+		case record.RecordFile:
+			book.PutFile(*h.File)
+		case record.RecordQuestion:
+			book.PutQuestion(*h.Question)
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Conflict is the other version of an entry that two devices changed while
@@ -30,6 +104,7 @@ type Conflict struct {
 
 // Conflicts lists the other versions of entry id, oldest id first.
 func (s *Session) Conflicts(id string) []Conflict {
+	s.fresh()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Conflict(nil), s.copies[id]...)
