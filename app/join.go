@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -112,7 +113,10 @@ func (p *Join) submitPass(ctx app.Context, e app.Event) {
 		var eng *replica.Engine
 		if err == nil {
 			if eng, err = replica.Open(ctx, s, syncOptions()); err == nil {
-				_, err = eng.Sync(ctx) // the whole record, before the first page
+				var res replica.Result
+				t0 := time.Now()
+				res, err = eng.Sync(ctx) // the whole record, before the first page
+				syncStats(res, time.Since(t0))
 			}
 		}
 		ctx.Dispatch(func(ctx app.Context) {

@@ -136,7 +136,8 @@ func runSync(ctx context.Context, eng *replica.Engine) {
 	syncer.mu.Unlock()
 	var res replica.Result
 	var err error
-	if !syncExclusive(func() { res, err = eng.Sync(ctx) }) {
+	t0 := time.Now()
+	if !syncExclusive(func() { res, err = eng.Sync(ctx); syncStats(res, time.Since(t0)) }) {
 		syncer.mu.Lock()
 		syncer.running = false
 		syncer.mu.Unlock()

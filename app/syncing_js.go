@@ -2,7 +2,12 @@
 
 package ui
 
-import "syscall/js"
+import (
+	"syscall/js"
+	"time"
+
+	"backpack/internal/replica"
+)
 
 // syncLockName is the Web Lock of the tab that syncs: one tab at a time,
 // the others skip their turn (their vault follows through the tabs'
@@ -44,4 +49,20 @@ func syncExclusive(fn func()) bool {
 	defer release.Invoke()
 	fn()
 	return true
+}
+
+// syncStats leaves the last sync's counts and times (no data) on
+// window.backpackSyncStats, for the benchmarks.
+func syncStats(r replica.Result, total time.Duration) {
+	o := js.Global().Get("Object").New()
+	o.Set("pulled", r.Pulled)
+	o.Set("pushed", r.Pushed)
+	o.Set("files", r.Files)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	o.Set("netMs", ms(r.Net))
+	o.Set("storeMs", ms(r.Store))
+	o.Set("readMs", ms(r.Read))
+	o.Set("chunkMs", ms(r.Chunk))
+	o.Set("totalMs", ms(total))
+	js.Global().Set("backpackSyncStats", o)
 }

@@ -53,6 +53,7 @@ func BenchmarkSyncLongHistory(b *testing.B) {
 		xpClick(b, a, "#sync-on")
 		syncWait(b, a, "#sync-synced", "Synced just now", 5*time.Minute)
 		push += float64(time.Since(start).Milliseconds())
+		syncLogStats(b, a, "push")
 		xpClick(b, a, "#sync-add-btn")
 		xpRun(b, a, chromedp.WaitVisible("#pair-code", chromedp.ByID))
 		code := xpText(b, a, "#pair-code")
@@ -67,6 +68,7 @@ func BenchmarkSyncLongHistory(b *testing.B) {
 		xpClick(b, bb, "#join-unlock")
 		syncWaitJS(b, bb, "the summary", `location.pathname === "/summary" && !!document.querySelector('main[data-mounted="true"]')`, 5*time.Minute)
 		first += float64(time.Since(start).Milliseconds())
+		syncLogStats(b, bb, "first sync")
 		var n int
 		xpNav(b, bb, "/files")
 		xpRun(b, bb, chromedp.Evaluate(`document.querySelectorAll('.file-item').length`, &n))
@@ -93,6 +95,7 @@ func BenchmarkSyncLongHistory(b *testing.B) {
 		xpClick(b, bb, "#sync-now")
 		syncWaitJS(b, bb, "pulled", `!document.querySelector("#sync-now").disabled && !document.querySelector("#sync-problem")`, time.Minute)
 		incr += float64(time.Since(start).Milliseconds())
+		syncLogStats(b, bb, "incremental")
 		xpNav(b, bb, "/entry/"+id)
 		syncWait(b, bb, "#notes", "incremental sync note", 10*time.Second)
 		if i == 0 {
@@ -128,4 +131,11 @@ func syncWaitJS(t testing.TB, ctx context.Context, what, expr string, timeout ti
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// syncLogStats logs where the last sync's time went (window.backpackSyncStats).
+func syncLogStats(t testing.TB, ctx context.Context, what string) {
+	var st map[string]any
+	chromedp.Run(ctx, chromedp.Evaluate(`window.backpackSyncStats || {}`, &st))
+	t.Logf("%s: %v", what, st)
 }

@@ -75,6 +75,8 @@ type Engine struct {
 	keys *vault.SyncKeys
 	seal *sealer
 	info *syncproto.Info // the server's limits, read once
+
+	cache recsCache // the per-record state, as last read or written
 }
 
 // ErrOff is returned by Open when this vault does not sync.
@@ -181,12 +183,19 @@ func isLocalHeader(h []byte) bool {
 	return t == record.RecordDraft || t == record.RecordConnection
 }
 
-// Result counts what a Sync did.
+// Result counts what a Sync did, and where its time went.
 type Result struct {
 	Pulled, Pushed int // envelopes
 	Conflicts      int // entries now showing two versions
 	Files          int // files moved (either way)
+
+	Net   time.Duration // pull and push requests of the log
+	Store time.Duration // storing what came, and the sync state
+	Read  time.Duration // reading and sealing what goes
+	Chunk time.Duration // moving file chunks
 }
+
+func since(d *time.Duration, t0 time.Time) { *d += time.Since(t0) }
 
 // maxAttempts bounds the pull-then-push rounds of one Sync when other
 // devices keep pushing first.
@@ -195,13 +204,17 @@ const maxAttempts = 5
 // Sync pulls, merges and pushes until this device and the server agree, or
 // returns why not (ErrOffline when the server cannot be reached; the
 // changes then stay marked for the next Sync).
-func (e *Engine) Sync(ctx context.Context) (Result, error) {
+func (e *Engine) Sync(ctx context.Context) (res Result, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer func() {
+		if err != nil {
+			e.cache = recsCache{} // it may hold changes that were not stored
+		}
+	}()
 	v := e.local.Vault()
-	var res Result
 	for range maxAttempts {
-		st, err := loadState(ctx, v, true)
+		st, err := loadStateCached(ctx, v, &e.cache, true)
 		if err != nil {
 			return res, err
 		}
@@ -255,21 +268,25 @@ func (e *Engine) pull(ctx context.Context, st *state, chain *syncproto.Chain, di
 	v := e.local.Vault()
 	for {
 		var page syncproto.Pull
+		t0 := time.Now()
 		if err := e.c.json(ctx, "GET", syncproto.PullPath(st.Vault, chain.Seq, 0), nil, &page); err != nil {
 			return err
 		}
 		if err := chain.Verify(page); err != nil {
 			return err
 		}
+		since(&res.Net, t0)
 		if len(page.Entries) > 0 {
 			if err := e.apply(ctx, st, page.Entries, dirty, out, res); err != nil {
 				return err
 			}
 		}
+		t0 = time.Now()
 		st.Seq, st.Hash = chain.Seq, chain.Hash
 		if err := st.save(ctx, v, true); err != nil {
 			return err
 		}
+		since(&res.Store, t0)
 		if !page.More || len(page.Entries) == 0 {
 			return nil
 		}
@@ -309,6 +326,7 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 		latest[it.ID] = len(items)
 		items = append(items, pulled{it, en, rkey})
 	}
+	t0 := time.Now()
 	for _, p := range items {
 		if f, ok := fileOf(p.it); ok {
 			if err := e.fetchFile(ctx, st, f, res); err != nil {
@@ -316,6 +334,8 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 			}
 		}
 	}
+	since(&res.Chunk, t0)
+	defer since(&res.Store, time.Now())
 	return e.local.Apply(ctx, func() ([]string, error) {
 		// Changes made here since Sync began (the person kept editing) are
 		// this device's too: merged, never overwritten.
@@ -343,7 +363,7 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 		for _, p := range items {
 			res.Pulled++
 			prev := st.recs[p.rkey]
-			st.recs[p.rkey] = recState{Version: p.env.Version, Base: bodyHash(p.it.Body)}
+			st.setRec(p.rkey, recState{Version: p.env.Version, Base: bodyHash(p.it.Body)})
 			at, mine := dirty[p.it.ID]
 			if !mine {
 				store(p.it)
@@ -500,6 +520,7 @@ func (e *Engine) push(ctx context.Context, st *state, chain *syncproto.Chain, ou
 		if len(envs) == 0 {
 			return nil
 		}
+		t0 := time.Now()
 		p := chain.Push(e.keys.Sign, envs)
 		var r syncproto.PushResult
 		if err := e.c.json(ctx, "POST", syncproto.LogPath(st.Vault), p, &r); err != nil {
@@ -508,8 +529,10 @@ func (e *Engine) push(ctx context.Context, st *state, chain *syncproto.Chain, ou
 		if err := chain.Accept(p, r); err != nil {
 			return err
 		}
+		since(&res.Net, t0)
+		defer since(&res.Store, time.Now())
 		for i, en := range envs {
-			st.recs[hex.EncodeToString(en.ID)] = recState{Version: en.Version, Base: bases[i]}
+			st.setRec(hex.EncodeToString(en.ID), recState{Version: en.Version, Base: bases[i]})
 		}
 		res.Pushed += len(envs)
 		st.Seq, st.Hash = chain.Seq, chain.Hash
@@ -518,16 +541,20 @@ func (e *Engine) push(ctx context.Context, st *state, chain *syncproto.Chain, ou
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), bodiesBatch)
+		t0 := time.Now()
 		items, err := e.read(ctx, ids[:n], out)
 		if err != nil {
 			return err
 		}
+		since(&res.Read, t0)
 		ids = ids[n:]
 		for _, it := range items {
 			if f, ok := fileOf(it); ok {
+				t0 := time.Now()
 				if err := e.sendFile(ctx, st, f, res); err != nil {
 					return err
 				}
+				since(&res.Chunk, t0)
 			}
 			rkey, err := v.RecordKey(it.ID)
 			if err != nil {

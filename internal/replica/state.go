@@ -2,6 +2,8 @@ package replica
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -22,8 +24,17 @@ type state struct {
 	Seq    uint64    `json:"seq"`
 	Hash   []byte    `json:"hash"`
 	Synced time.Time `json:"synced,omitzero"`
+	Gen    string    `json:"gen,omitempty"` // changes with every write of recs
 
-	recs map[string]recState // by envelope id (the record's storage key, hex); stored apart (recsName)
+	recs      map[string]recState // by envelope id (the record's storage key, hex); stored apart (recsName)
+	recsDirty bool                // recs changed since read
+	cache     *recsCache          // where the recs are kept in memory, or nil
+}
+
+// setRec notes what this device last exchanged of a record.
+func (s *state) setRec(rkey string, r recState) {
+	s.recs[rkey] = r
+	s.recsDirty = true
 }
 
 type recState struct {
@@ -44,8 +55,19 @@ func bodyHash(b []byte) [8]byte {
 }
 
 // loadState reads the state; recs too when withRecs is set (a Sync needs
-// them, the status line not).
+// them, the status line not). cache, when it holds the recs of the same
+// generation, spares reading them.
 func loadState(ctx context.Context, v *vault.Vault, withRecs ...bool) (*state, error) {
+	return loadStateCached(ctx, v, nil, withRecs...)
+}
+
+// recsCache is the recs an engine last read or wrote.
+type recsCache struct {
+	gen  string
+	recs map[string]recState
+}
+
+func loadStateCached(ctx context.Context, v *vault.Vault, cache *recsCache, withRecs ...bool) (*state, error) {
 	raw, err := v.GetMeta(ctx, stateName)
 	if errors.Is(err, vault.ErrNotFound) {
 		return nil, errNoState
@@ -58,6 +80,11 @@ func loadState(ctx context.Context, v *vault.Vault, withRecs ...bool) (*state, e
 	}
 	s.recs = map[string]recState{}
 	if len(withRecs) == 0 || !withRecs[0] {
+		return &s, nil
+	}
+	s.cache = cache
+	if cache != nil && cache.recs != nil && cache.gen == s.Gen && s.Gen != "" {
+		s.recs = cache.recs
 		return &s, nil
 	}
 	b, err := v.GetMeta(ctx, recsName)
@@ -77,14 +104,18 @@ func loadState(ctx context.Context, v *vault.Vault, withRecs ...bool) (*state, e
 		s.recs[id] = r
 		b = b[16:]
 	}
+	if cache != nil {
+		cache.gen, cache.recs = s.Gen, s.recs
+	}
 	return &s, nil
 }
 
 var errUnreadable = errors.New("replica: sync state unreadable")
 
-// save stores the state; recs too when withRecs is set.
+// save stores the state; recs too when withRecs is set and they changed.
 func (s *state) save(ctx context.Context, v *vault.Vault, withRecs ...bool) error {
-	if len(withRecs) > 0 && withRecs[0] {
+	if len(withRecs) > 0 && withRecs[0] && s.recsDirty {
+		s.Gen = hex.EncodeToString(randomBytes(8))
 		b := make([]byte, 0, len(s.recs)*(34+16))
 		for id, r := range s.recs {
 			b = binary.AppendUvarint(b, uint64(len(id)))
@@ -95,6 +126,10 @@ func (s *state) save(ctx context.Context, v *vault.Vault, withRecs ...bool) erro
 		if err := v.PutMeta(ctx, recsName, b); err != nil {
 			return err
 		}
+		s.recsDirty = false
+		if s.cache != nil {
+			s.cache.gen, s.cache.recs = s.Gen, s.recs
+		}
 	}
 	raw, err := json.Marshal(s)
 	if err != nil {
@@ -104,3 +139,9 @@ func (s *state) save(ctx context.Context, v *vault.Vault, withRecs ...bool) erro
 }
 
 func (s *state) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
