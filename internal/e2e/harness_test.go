@@ -42,6 +42,7 @@ type site struct {
 	addr    string
 	srv     *http.Server
 	version string
+	h       http.Handler // served instead of the plain site when set (sync_test.go)
 }
 
 func startSite(t testing.TB, version string) *site {
@@ -66,9 +67,12 @@ func (s *site) URL(path string) string { return "http://" + s.addr + path }
 
 func (s *site) serve(ln net.Listener, version string) {
 	s.t.Helper()
-	h, err := server.New(server.Config{WebDir: s.web, Version: version})
-	if err != nil {
-		s.t.Fatal(err)
+	h := s.h
+	if h == nil {
+		var err error
+		if h, err = server.New(server.Config{WebDir: s.web, Version: version}); err != nil {
+			s.t.Fatal(err)
+		}
 	}
 	s.version = version
 	s.srv = &http.Server{Handler: h}

@@ -38,7 +38,7 @@ func BenchmarkSyncLongHistory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := startSyncSite(b)
 		a, cancelA := browser(b)
-		importVaultWithProfile(b, a, s.site())
+		importVaultWithProfile(b, a, s)
 		openImportPage(b, a)
 		importUpload(b, a, path)
 		waitImportPhase(b, a, "preview", 2*time.Minute)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -19,17 +18,10 @@ import (
 	"backpack/internal/syncstore"
 )
 
-// syncSite is a Backpack server with the sync API over an SQLite store in
-// a temporary folder, which can go down and come back on the same address
-// (the same origin for the browsers).
-type syncSite struct {
-	t    testing.TB
-	addr string
-	h    http.Handler
-	srv  *http.Server
-}
-
-func startSyncSite(t testing.TB) *syncSite {
+// startSyncSite is a Backpack server with the sync API over an SQLite
+// store in a temporary folder; stop and restart take it down and bring it
+// back on the same address (the same origin for the browsers).
+func startSyncSite(t testing.TB) *site {
 	t.Helper()
 	st, err := syncstore.OpenSQLite(context.Background(), t.TempDir())
 	if err != nil {
@@ -40,56 +32,21 @@ func startSyncSite(t testing.TB) *syncSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site, err := server.New(server.Config{WebDir: webDir, Version: "sync"})
+	plain, err := server.New(server.Config{WebDir: webDir, Version: "sync"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(syncproto.Path+"/", api)
-	mux.Handle("/", site)
-	s := &syncSite{t: t, h: mux}
+	mux.Handle("/", plain)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.addr = ln.Addr().String()
-	s.serve(ln)
+	s := &site{t: t, web: webDir, addr: ln.Addr().String(), h: mux}
+	s.serve(ln, "sync")
 	t.Cleanup(s.stop)
 	return s
-}
-
-func (s *syncSite) URL(path string) string { return "http://" + s.addr + path }
-
-// site is the same server for the helpers that take one.
-func (s *syncSite) site() *site { return &site{t: s.t, addr: s.addr, version: "sync"} }
-
-func (s *syncSite) serve(ln net.Listener) {
-	s.srv = &http.Server{Handler: s.h}
-	go s.srv.Serve(ln)
-}
-
-func (s *syncSite) stop() {
-	if s.srv != nil {
-		s.srv.Close()
-		s.srv = nil
-	}
-}
-
-// start serves again on the same address.
-func (s *syncSite) start() {
-	s.t.Helper()
-	var ln net.Listener
-	var err error
-	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", s.addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.serve(ln)
 }
 
 // syncOn turns sync on in the Devices page and waits for the first sync.
@@ -118,7 +75,7 @@ func syncPairCode(t *testing.T, ctx context.Context) string {
 }
 
 // syncJoin adds a fresh browser as a device with the code.
-func syncJoin(t *testing.T, ctx context.Context, s *syncSite, code, pass string) {
+func syncJoin(t *testing.T, ctx context.Context, s *site, code, pass string) {
 	t.Helper()
 	xpGo(t, ctx, s.URL("/setup"))
 	xpClick(t, ctx, "#join-link")
@@ -154,7 +111,7 @@ func TestSyncTwoDevices(t *testing.T) {
 	s := startSyncSite(t)
 	a, cancelA := browser(t)
 	defer cancelA()
-	importVaultWithProfile(t, a, s.site())
+	importVaultWithProfile(t, a, s)
 	xpNav(t, a, "/add/allergy")
 	xpSetInput(t, a, "#f-substance", "Penicillin", "input")
 	xpClick(t, a, "#save")
@@ -206,7 +163,7 @@ func TestSyncTwoDevices(t *testing.T) {
 	xpWaitText(t, b, "#sync-problem", "Cannot reach your Backpack server")
 	xpWaitText(t, b, "#sync-waiting", "1 change waiting")
 	xpShots(t, b, "sync-offline")
-	s.start()
+	s.restart("sync")
 	syncNow(t, a)
 	syncNow(t, b)
 	syncNow(t, a)

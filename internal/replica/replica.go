@@ -438,42 +438,67 @@ func (e *Engine) fetchFile(ctx context.Context, st *state, f record.FileInfo, re
 		return nil
 	}
 	res.Files++
-	first := -1
-	var batch [][]byte
-	flush := func() error {
-		if len(batch) == 0 {
+	// Runs of missing chunks, BatchChunks at a time, fetched side by side
+	// and stored in order: a break keeps every run stored before it.
+	var run []int
+	store := func() error {
+		if len(run) == 0 {
 			return nil
 		}
-		err := v.PutRawChunks(ctx, f.ID, first, n, batch)
-		batch, first = nil, -1
-		return err
+		got := make([][]byte, len(run))
+		errs := make([]error, len(run))
+		inParallel(len(run), func(j int) {
+			got[j], errs[j] = e.c.do(ctx, "GET", syncproto.ChunkPath(st.Vault, key, run[j], 0), nil, "", nil)
+		})
+		k := 0 // the chunks that arrived, from the run's start
+		for k < len(run) && errs[k] == nil {
+			k++
+		}
+		if k > 0 {
+			if err := v.PutRawChunks(ctx, f.ID, run[0], n, got[:k]); err != nil {
+				return err
+			}
+		}
+		run = nil
+		if k < len(errs) {
+			return errs[k]
+		}
+		return nil
 	}
 	for i := range n {
-		if has[i] {
-			if err := flush(); err != nil {
-				return err
+		if !has[i] {
+			run = append(run, i)
+		}
+		if has[i] || len(run) == vault.BatchChunks || i == n-1 {
+			err := store()
+			if code(err) == syncproto.CodeNotFound {
+				return nil // not (yet) on the server: the record comes anyway, the file reads as missing
 			}
-			continue
-		}
-		b, err := e.c.do(ctx, "GET", syncproto.ChunkPath(st.Vault, key, i, 0), nil, "", nil)
-		if code(err) == syncproto.CodeNotFound {
-			return flush() // not (yet) on the server: the record comes anyway, the file reads as missing
-		}
-		if err != nil {
-			flush() // keep what arrived: the next Sync resumes after it
-			return err
-		}
-		if first < 0 {
-			first = i
-		}
-		batch = append(batch, b)
-		if len(batch) == vault.BatchChunks {
-			if err := flush(); err != nil {
+			if err != nil {
 				return err
 			}
 		}
 	}
-	return flush()
+	return nil
+}
+
+// chunksInFlight is how many chunk requests run side by side: the wait
+// for one (the network, the server's write) overlaps the work of another.
+const chunksInFlight = 4
+
+// inParallel calls fn(0) … fn(n-1), chunksInFlight at a time.
+func inParallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, chunksInFlight)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // limits returns the server's limits (read once).
@@ -641,20 +666,21 @@ func (e *Engine) sendFile(ctx context.Context, st *state, f record.FileInfo, res
 		return nil
 	}
 	res.Files++
-	for _, i := range missing {
+	errs := make([]error, len(missing))
+	inParallel(len(missing), func(j int) {
+		i := missing[j]
 		b, err := v.RawChunk(ctx, f.ID, i)
 		if errors.Is(err, vault.ErrNotFound) {
-			return nil // this device lacks it too (a transfer it never finished)
+			return // this device lacks it too (a transfer it never finished)
 		}
-		if err != nil {
-			return err
+		if err == nil {
+			_, err = e.c.do(ctx, "PUT", syncproto.ChunkPath(st.Vault, key, i, n), b, "application/octet-stream", nil)
 		}
-		_, err = e.c.do(ctx, "PUT", syncproto.ChunkPath(st.Vault, key, i, n), b, "application/octet-stream", nil)
 		if err != nil && code(err) != syncproto.CodeExists {
-			return err
+			errs[j] = err
 		}
-	}
-	return nil
+	})
+	return errors.Join(errs...)
 }
 
 // Device is one device of the vault at the server.

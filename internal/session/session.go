@@ -105,13 +105,10 @@ func (s *Session) build() error {
 			}
 			continue
 		}
+		if putInBook(book, h) {
+			continue
+		}
 		switch h.Type {
-		case record.RecordProfile:
-			book.PutProfile(*h.Profile)
-		case record.RecordFile:
-			book.PutFile(*h.File)
-		case record.RecordQuestion:
-			book.PutQuestion(*h.Question)
 		case record.RecordShared:
 			shared[h.Shared.ID] = *h.Shared
 		case record.RecordConnection:

@@ -81,15 +81,27 @@ func (s *Session) follow(ids []string) bool {
 			} else if book.Load(h) != nil {
 				return false
 			}
-		case record.RecordProfile:
-			book.PutProfile(*h.Profile)
-		case record.RecordFile:
-			book.PutFile(*h.File)
-		case record.RecordQuestion:
-			book.PutQuestion(*h.Question)
 		default:
-			return false
+			if !putInBook(book, h) {
+				return false
+			}
 		}
+	}
+	return true
+}
+
+// putInBook puts a profile, file or question in the book and reports
+// whether h was one.
+func putInBook(book *record.Book, h record.Header) bool {
+	switch h.Type {
+	case record.RecordProfile:
+		book.PutProfile(*h.Profile)
+	case record.RecordFile:
+		book.PutFile(*h.File)
+	case record.RecordQuestion:
+		book.PutQuestion(*h.Question)
+	default:
+		return false
 	}
 	return true
 }
