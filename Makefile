@@ -32,7 +32,8 @@ static: build
 	$(BIN) static out
 
 # deps installs what the tests need: Chromium (browser tests), GnuPG
-# (export compatibility) and Node with npm (for axe-core, the e2e suite's
+# (export compatibility), PostgreSQL (the sync store's tests start a
+# throwaway server from Debian's binaries) and Node with npm (for axe-core, the e2e suite's
 # accessibility checker, pinned in tools/axe/package-lock.json, and
 # Lighthouse for make bench, pinned in tools/lighthouse/package-lock.json),
 # with apt-get when run as root; then axe-core and Lighthouse themselves
@@ -44,6 +45,7 @@ deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v gpg >/dev/null 2>&1 || missing="$$missing gnupg"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
@@ -69,19 +71,20 @@ vet:
 
 test: deps vet test-host test-wasm e2e
 
+# The sync store's tests fail, not skip, without PostgreSQL here.
 test-host:
-	$(GO) test -race -count=1 -timeout 30m ./...
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
 	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml

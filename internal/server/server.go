@@ -32,6 +32,7 @@ type Config struct {
 	WebDir  string       // directory holding app.wasm (+ .br, .gz), icons and styles
 	Version string       // app version; empty derives it from a hash of app.wasm
 	API     http.Handler // optional handler for /api/ (the share API); nil turns it off
+	Sync    http.Handler // optional handler for /sync/ (the sync API, backpack/internal/syncserver); nil turns it off
 	// SmartClients is the deployment's SMART client ids (portal.Clients
 	// JSON), served at portal.ClientsPath; nil serves none.
 	SmartClients []byte
@@ -140,6 +141,11 @@ func New(cfg Config) (http.Handler, error) {
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
 	}
+	if cfg.Sync != nil {
+		mux.Handle("/sync/", cfg.Sync)
+	} else {
+		mux.Handle("/sync/", http.NotFoundHandler())
+	}
 	if cfg.Relay != nil {
 		mux.Handle(relay.Path, cfg.Relay)
 	}
@@ -162,7 +168,7 @@ func New(cfg Config) (http.Handler, error) {
 
 // Robots is /robots.txt: the pages may be indexed (they hold no one's
 // records: those stay on the device), the share API not.
-const Robots = "User-agent: *\nDisallow: /api/\n"
+const Robots = "User-agent: *\nDisallow: /api/\nDisallow: /sync/\n"
 
 // webFiles serves the files under /web/: text files from memory, others
 // from disk, choosing a precompressed .br or .gz sibling when the client

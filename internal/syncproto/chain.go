@@ -118,7 +118,7 @@ func NewCreate(vaultPriv, devicePriv ed25519.PrivateKey) CreateVault {
 }
 
 // NewJoin is the Join request of a new device (devicePriv) to vault under the
-// enrollment derived from the pairing secret.
+// enrollment derived from the pairing secret; vault "" for JoinPath.
 func NewJoin(vault string, secret []byte, devicePriv ed25519.PrivateKey) Join {
 	ek := EnrollKey(secret)
 	epub := ek.Public().(ed25519.PublicKey)
@@ -126,7 +126,7 @@ func NewJoin(vault string, secret []byte, devicePriv ed25519.PrivateKey) Join {
 	return Join{EnrollKey: epub, DeviceKey: dk, Sig: ed25519.Sign(ek, JoinMessage(vault, epub, dk))}
 }
 
-// CheckJoin checks the signature of a Join to vault.
+// CheckJoin checks the signature of a Join to vault ("" for JoinPath).
 func CheckJoin(vault string, j Join) error {
 	if len(j.EnrollKey) != ed25519.PublicKeySize || len(j.DeviceKey) != ed25519.PublicKeySize {
 		return &Error{Code: CodeBadRequest}

@@ -49,6 +49,9 @@ type Error struct {
 	Code       Code  `json:"error"`
 	Head       *Head `json:"head,omitempty"`        // CodeConflict: the server's head
 	RetryAfter int   `json:"retry_after,omitempty"` // CodeRateLimited: seconds
+	// Now is the server's Unix time on CodeUnauthorized: a device whose
+	// clock is off by more than MaxClockSkew signs with its offset.
+	Now int64 `json:"now,omitempty"`
 }
 
 func (e *Error) Error() string { return "sync: " + string(e.Code) }

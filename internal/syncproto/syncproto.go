@@ -15,10 +15,12 @@
 // # Requests
 //
 // Every request but CreateVault and Join carries an Authorization header
-// (AuthHeader) with the device id, a Unix time and the device's signature over
-// RequestMessage (method, path with query, time, SHA-256 of the body). The
-// server refuses times more than MaxClockSkew away and devices it does not hold
-// (never registered, or removed): removing a device ends its access.
+// (SignRequest) with the device id, a Unix time and the device's signature
+// over RequestMessage (method, path with query, time, SHA-256 of the body).
+// The server refuses times more than MaxClockSkew away (its 401 says its own
+// time in Error.Now) and devices it does not hold (never registered, or
+// removed): removing a device ends its access. An unknown vault looks like
+// an unknown device.
 //
 // # The log
 //
@@ -32,9 +34,11 @@
 // A Head is (seq, H(seq)) with the vault key's signature (SignHead). A push
 // names the head it builds on (Base) and the head it leads to (Head, signed by
 // the pushing client). The server appends only when Base is its current head
-// (else ErrConflict: pull first), the envelopes lead from Base to Head, and the
+// (else CodeConflict: pull first), the envelopes lead from Base to Head, and the
 // signature is the vault's; all in one transaction. So a replayed or reordered
 // push never applies, and a crash leaves the log as it was before the push.
+// A push whose answer was lost, sent again, meets CodeConflict; the pull
+// that follows returns the client's own envelopes (same ids and versions).
 //
 // A pull asks for entries after a cursor (the last seq the client holds); the
 // page ends at a head the vault signed. A client checks each page with Chain:
@@ -51,13 +55,15 @@
 // CreateVault registers the vault key and the first device, signed by the vault
 // key. To add a device, a registered device opens an enrollment (Enroll) with a
 // one-time public key derived from the pairing secret (EnrollKey); the new
-// device derives the same key pair and sends Join signed with it. The server
-// sees only the enrollment public key, never the secret. A device lists and
-// removes devices (itself included).
+// device derives the same key pair and sends Join signed with it, to the
+// vault's DevicesPath or, knowing only the secret, to JoinPath. The server
+// sees only the enrollment public key, never the secret. Enrollment keys are
+// unique across the server. A device lists and removes devices (itself
+// included).
 //
 // # Files
 //
-// Files travel in their encrypted chunks (Chunk): PUT one chunk at a time with
+// Files travel in their encrypted chunks (ChunkPath): PUT one chunk at a time with
 // the file's chunk count, GET FileStatus to learn which arrived (resume), GET a
 // chunk to download. The client seals chunks with the file id and index as
 // associated data, so the server cannot swap them; a file is complete when every
@@ -90,6 +96,15 @@ func EnrollPath(vault string) string      { return VaultPath(vault) + "/enroll" 
 func DevicesPath(vault string) string     { return VaultPath(vault) + "/devices" }
 func FilePath(vault, file string) string  { return VaultPath(vault) + "/files/" + file }
 func DevicePath(vault, dev string) string { return DevicesPath(vault) + "/" + dev }
+
+// JoinPath takes a Join for a vault the new device does not know yet (a
+// typed short code carries only the pairing secret): the server finds the
+// vault by the open enrollment's key. Sign it with NewJoin("", …).
+func JoinPath() string { return Path + "/join" }
+
+// HealthPath answers 200 while the server and its store work, else 503 (for
+// load balancers; it needs no signature and says nothing of any vault).
+func HealthPath() string { return Path + "/health" }
 
 // PullPath is the log's URL for a pull of the entries after since, at most
 // limit of them (0: the server's choice).
@@ -200,8 +215,10 @@ type Enroll struct {
 	Seconds   int    `json:"seconds,omitempty"`
 }
 
-// Join registers a new device (POST DevicesPath) under an open enrollment: Sig
-// is the enrollment key's signature over JoinMessage. It uses the enrollment up.
+// Join registers a new device (POST DevicesPath, or POST JoinPath with the
+// vault "" in JoinMessage) under an open enrollment: Sig is the enrollment
+// key's signature over JoinMessage. It uses the enrollment up. The answer is
+// Info: the vault's id and key, to check with VaultID.
 type Join struct {
 	EnrollKey []byte `json:"enroll_key"`
 	DeviceKey []byte `json:"device_key"`

@@ -62,10 +62,11 @@ func (a *API) join(w http.ResponseWriter, r *request) error {
 	}
 	now := a.cfg.Now()
 	dev := syncproto.Device{ID: syncproto.DeviceID(j.DeviceKey), Key: j.DeviceKey, Added: now.Unix()}
-	if err := a.cfg.Store.Join(r.Context(), r.vault, j.EnrollKey, dev, now, a.cfg.MaxDevices); err != nil {
+	vault, err := a.cfg.Store.Join(r.Context(), r.vault, j.EnrollKey, dev, now, a.cfg.MaxDevices)
+	if err != nil {
 		return err
 	}
-	return a.answerInfo(w, r, r.vault, dev.ID, http.StatusCreated)
+	return a.answerInfo(w, r, vault, dev.ID, http.StatusCreated)
 }
 
 func (a *API) deleteVault(w http.ResponseWriter, r *request) error {
@@ -194,28 +195,28 @@ func (a *API) deleteFile(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
-// chunkIndex reads {index} (and with total, the total query parameter).
-func chunkIndex(r *request, withTotal bool) (index, total int, err error) {
+// chunkOf reads {file} and {index} (and with total, the total query
+// parameter).
+func chunkOf(r *request, withTotal bool) (file string, index, total int, err error) {
 	bad := &syncproto.Error{Code: syncproto.CodeBadRequest}
+	if file, err = fileID(r); err != nil {
+		return "", 0, 0, err
+	}
 	index, err = strconv.Atoi(r.PathValue("index"))
 	if err != nil || index < 0 || index >= syncproto.MaxChunks {
-		return 0, 0, bad
+		return "", 0, 0, bad
 	}
 	if withTotal {
 		total, err = strconv.Atoi(r.URL.Query().Get("total"))
 		if err != nil || total <= index || total > syncproto.MaxChunks {
-			return 0, 0, bad
+			return "", 0, 0, bad
 		}
 	}
-	return index, total, nil
+	return file, index, total, nil
 }
 
 func (a *API) putChunk(w http.ResponseWriter, r *request) error {
-	f, err := fileID(r)
-	if err != nil {
-		return err
-	}
-	index, total, err := chunkIndex(r, true)
+	f, index, total, err := chunkOf(r, true)
 	if err != nil {
 		return err
 	}
@@ -230,11 +231,7 @@ func (a *API) putChunk(w http.ResponseWriter, r *request) error {
 }
 
 func (a *API) getChunk(w http.ResponseWriter, r *request) error {
-	f, err := fileID(r)
-	if err != nil {
-		return err
-	}
-	index, _, err := chunkIndex(r, false)
+	f, index, _, err := chunkOf(r, false)
 	if err != nil {
 		return err
 	}

@@ -17,9 +17,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"sync"
@@ -27,6 +25,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	shareserver "backpack/internal/share/server"
 	"backpack/internal/syncproto"
 	"backpack/internal/syncstore"
 )
@@ -49,9 +48,10 @@ type Config struct {
 	RequestsPerMinute int // per vault; 0 → 600; < 0 → unlimited
 	Burst             int // 0 → RequestsPerMinute
 	CreatesPerHour    int // vaults one client address may create or join; 0 → 20
+	FailuresPerMinute int // refused signatures of one client address before it is refused outright; 0 → 30
 
 	Now       func() time.Time
-	ClientKey func(*http.Request) string // the client address of unsigned requests; nil → peer IP (IPv6 by /64)
+	ClientKey func(*http.Request) string // the client address of unsigned requests; nil → the share API's ClientIP (IPv6 by /64)
 	Logger    *slog.Logger               // nil → slog.Default()
 }
 
@@ -84,11 +84,14 @@ func (c *Config) defaults() {
 	if c.CreatesPerHour <= 0 {
 		c.CreatesPerHour = 20
 	}
+	if c.FailuresPerMinute <= 0 {
+		c.FailuresPerMinute = 30
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	if c.ClientKey == nil {
-		c.ClientKey = peerIP
+		c.ClientKey = shareserver.ClientIP
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -97,10 +100,11 @@ func (c *Config) defaults() {
 
 // API is the sync API handler.
 type API struct {
-	cfg     Config
-	mux     *http.ServeMux
-	vaults  *limits // signed requests, by vault
-	clients *limits // unsigned requests, by client address
+	cfg      Config
+	mux      *http.ServeMux
+	vaults   *limits // signed requests, by vault
+	clients  *limits // unsigned requests, by client address
+	failures *limits // failed signature checks, by client address
 }
 
 // New returns the API over cfg.Store.
@@ -116,10 +120,12 @@ func New(cfg Config) (*API, error) {
 	}
 	a.vaults = newLimits(perMinute, cfg.Burst)
 	a.clients = newLimits(rate.Limit(float64(cfg.CreatesPerHour)/3600), cfg.CreatesPerHour)
+	a.failures = newLimits(rate.Limit(float64(cfg.FailuresPerMinute)/60), cfg.FailuresPerMinute)
 
 	v := syncproto.VaultPath("{vault}")
 	a.mux.HandleFunc("POST "+syncproto.VaultsPath(), a.unsigned(4<<10, a.create))
 	a.mux.HandleFunc("POST "+syncproto.DevicesPath("{vault}"), a.unsigned(4<<10, a.join))
+	a.mux.HandleFunc("POST "+syncproto.JoinPath(), a.unsigned(4<<10, a.join))
 	a.mux.HandleFunc("GET "+v, a.signed(0, a.info))
 	a.mux.HandleFunc("DELETE "+v, a.signed(0, a.deleteVault))
 	a.mux.HandleFunc("POST "+syncproto.LogPath("{vault}"), a.signed(cfg.MaxPushBytes, a.push))
@@ -131,6 +137,15 @@ func New(cfg Config) (*API, error) {
 	a.mux.HandleFunc("DELETE "+syncproto.FilePath("{vault}", "{file}"), a.signed(0, a.deleteFile))
 	a.mux.HandleFunc("PUT "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(cfg.MaxChunk, a.putChunk))
 	a.mux.HandleFunc("GET "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(0, a.getChunk))
+	a.mux.HandleFunc("GET "+syncproto.HealthPath(), func(w http.ResponseWriter, r *http.Request) {
+		if err := a.cfg.Store.Ping(r.Context()); err != nil {
+			a.fail(w, "health", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, struct {
+			OK bool `json:"ok"`
+		}{true})
+	})
 	a.mux.HandleFunc(syncproto.Path+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &syncproto.Error{Code: syncproto.CodeNotFound})
 	})
@@ -178,21 +193,35 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return body, nil
 }
 
-// signed checks a device's signature (and the vault's request limit) before h.
+// signed checks a device's signature before h. The device is looked up
+// before the body is read (a stranger cannot make the server read a big
+// body); refusals are limited by client address (past the limit they are
+// 429s), and the vault's request limit applies to its own devices only, so
+// no one else can use it up.
 func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		refuse := func() {
+			if ok, wait := a.failures.allow(a.cfg.ClientKey(r)); !ok {
+				writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
+				return
+			}
+			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized, Now: a.cfg.Now().Unix()})
+		}
 		vault := r.PathValue("vault")
-		if !idPattern.MatchString(vault) {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeNotFound})
-			return
-		}
-		if ok, wait := a.vaults.allow(vault); !ok {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
-			return
-		}
 		auth, err := syncproto.ParseAuth(r.Header.Get("Authorization"))
+		if err != nil || !idPattern.MatchString(vault) {
+			refuse()
+			return
+		}
+		key, err := a.cfg.Store.DeviceKey(r.Context(), vault, auth.Device)
+		if code(err) == syncproto.CodeNotFound {
+			// An unknown vault looks like an unknown device: no one learns
+			// which vaults exist.
+			refuse()
+			return
+		}
 		if err != nil {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized})
+			a.fail(w, "auth", err)
 			return
 		}
 		body, err := readBody(w, r, limit)
@@ -200,18 +229,12 @@ func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		key, err := a.cfg.Store.DeviceKey(r.Context(), vault, auth.Device)
-		if code(err) == syncproto.CodeNotFound {
-			// An unknown vault looks like an unknown device: no one learns
-			// which vaults exist.
-			err = &syncproto.Error{Code: syncproto.CodeUnauthorized}
-		}
-		if err != nil {
-			a.fail(w, "auth", err)
+		if !auth.Verify(ed25519.PublicKey(key), r.Method, r.URL.RequestURI(), body, a.cfg.Now().Unix()) {
+			refuse()
 			return
 		}
-		if !auth.Verify(ed25519.PublicKey(key), r.Method, r.URL.RequestURI(), body, a.cfg.Now().Unix()) {
-			writeError(w, &syncproto.Error{Code: syncproto.CodeUnauthorized})
+		if ok, wait := a.vaults.allow(vault); !ok {
+			writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
 			return
 		}
 		if err := h(w, &request{Request: r, vault: vault, device: auth.Device, body: body}); err != nil {
@@ -339,22 +362,4 @@ func (l *limits) allow(key string) (bool, int) {
 	}
 	wait := (1 - b.TokensAt(now)) / float64(l.every)
 	return false, max(1, int(wait+0.999))
-}
-
-// peerIP is the request's peer address, IPv6 grouped by /64.
-func peerIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap()
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
-	}
-	return addr.String()
 }

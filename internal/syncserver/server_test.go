@@ -94,11 +94,23 @@ func TestTwoDevices(t *testing.T) {
 	if err != nil || len(got) != 1 || string(got[0].ID) != "r3" || a.chain.Seq != 4 || !bytes.Equal(a.chain.Hash, b.chain.Hash) {
 		t.Fatal(got, err)
 	}
+	// A third device types a short code: only the secret, no vault id.
+	c := newDevice(srv.URL, srv.Client())
+	secret := []byte("16 base32 chars!")
+	if err := a.do("POST", syncproto.EnrollPath(a.id), syncproto.Enroll{EnrollKey: syncproto.EnrollKey(secret).Public().(ed25519.PublicKey)}, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.do("POST", syncproto.JoinPath(), syncproto.NewJoin(a.id, secret, c.dev), nil, false); codeOf(err) != syncproto.CodeBadSignature {
+		t.Fatal("a join signed for a vault sent to JoinPath:", err)
+	}
+	if err := c.do("POST", syncproto.JoinPath(), syncproto.NewJoin("", secret, c.dev), &info, false); err != nil || info.Vault != a.id || syncproto.VaultID(info.VaultKey) != a.id {
+		t.Fatalf("%+v %v", info, err)
+	}
 	var devs syncproto.Devices
-	if err := b.do("GET", syncproto.DevicesPath(a.id), nil, &devs, true); err != nil || len(devs.Devices) != 2 {
+	if err := b.do("GET", syncproto.DevicesPath(a.id), nil, &devs, true); err != nil || len(devs.Devices) != 3 {
 		t.Fatal(devs, err)
 	}
-	if err := b.do("GET", syncproto.VaultPath(a.id), nil, &info, true); err != nil || info.Head.Seq != 4 || info.Devices != 2 || info.UsedBytes == 0 {
+	if err := b.do("GET", syncproto.VaultPath(a.id), nil, &info, true); err != nil || info.Head.Seq != 4 || info.Devices != 3 || info.UsedBytes == 0 {
 		t.Fatalf("%+v %v", info, err)
 	}
 }
@@ -228,7 +240,17 @@ func TestAuth(t *testing.T) {
 	unauth("unknown vault", a.do("GET", syncproto.PullPath("AAAAAAAAAAAAAAAAAAAAAA", 0, 0), nil, &p, true))
 	old := *a
 	old.now = func() time.Time { return time.Now().Add(-time.Hour) }
-	unauth("stale signature", old.do("GET", syncproto.PullPath(a.id, 0, 0), nil, &p, true))
+	err := old.do("GET", syncproto.PullPath(a.id, 0, 0), nil, &p, true)
+	unauth("stale signature", err)
+	var h *httpError
+	if !errors.As(err, &h) || h.body.Now < time.Now().Unix()-5 {
+		t.Fatal("no server time to correct the clock with:", err)
+	}
+	offset := h.body.Now - old.now().Unix()
+	old.now = func() time.Time { return time.Now().Add(-time.Hour).Add(time.Duration(offset) * time.Second) }
+	if err := old.do("GET", syncproto.PullPath(a.id, 0, 0), nil, &p, true); err != nil {
+		t.Fatal("after correcting the clock:", err)
+	}
 	// A signature for one path does not open another.
 	a.do("GET", syncproto.PullPath(a.id, 0, 0), nil, &p, true)
 	req, _ := http.NewRequest("GET", srv.URL+syncproto.DevicesPath(a.id), nil)
@@ -308,6 +330,9 @@ func TestLimits(t *testing.T) {
 	check("malformed push", a.do("POST", syncproto.LogPath(a.id), []byte("{"), nil, true), syncproto.CodeBadRequest)
 	check("bad cursor", a.do("GET", syncproto.LogPath(a.id)+"?since=-1", nil, nil, true), syncproto.CodeBadRequest)
 	check("unknown path", a.do("GET", syncproto.Path+"/nothing", nil, nil, true), syncproto.CodeNotFound)
+	check("health", a.do("GET", syncproto.HealthPath(), nil, nil, false), "")
+	s.Close()
+	check("health without its store", a.do("GET", syncproto.HealthPath(), nil, nil, false), syncproto.CodeUnavailable)
 }
 
 func TestRequestRate(t *testing.T) {
@@ -573,5 +598,29 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	b.pull()
 	if a.chain.Seq != 20 || !bytes.Equal(a.chain.Hash, b.chain.Hash) {
 		t.Fatal(a.chain.Seq, b.chain.Seq)
+	}
+}
+
+// Strangers cannot use up a vault's request budget; their failed
+// signatures are limited by address, before any body is read.
+func TestStrangersLimited(t *testing.T) {
+	s, _ := sqliteStore(t)
+	srv := serve(t, s, Config{RequestsPerMinute: 60, Burst: 5, FailuresPerMinute: 4})
+	a := newDevice(srv.URL, srv.Client())
+	a.create()
+	stranger := newDevice(srv.URL, srv.Client())
+	stranger.id = a.id
+	big := bytes.Repeat([]byte("x"), 64<<20) // over every limit: refused as unauthorized, unread
+	var err error
+	for i := 0; i < 4; i++ {
+		if err = stranger.do("POST", syncproto.LogPath(a.id), big, nil, true); codeOf(err) != syncproto.CodeUnauthorized {
+			t.Fatalf("stranger %d: %v", i, err)
+		}
+	}
+	if err = stranger.do("GET", syncproto.PullPath(a.id, 0, 0), nil, nil, true); codeOf(err) != syncproto.CodeRateLimited {
+		t.Fatal("stranger not limited:", err)
+	}
+	if _, err := a.pull(); err != nil {
+		t.Fatal("the vault's own device was limited by a stranger:", err)
 	}
 }

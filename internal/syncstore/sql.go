@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"backpack/internal/syncproto"
 )
 
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS sync_enrollments (
 	expires INTEGER NOT NULL,
 	PRIMARY KEY (vault, key)
 );
+CREATE INDEX IF NOT EXISTS sync_enrollments_key ON sync_enrollments (key);
 CREATE TABLE IF NOT EXISTS sync_entries (
 	vault TEXT NOT NULL,
 	seq INTEGER NOT NULL,
@@ -176,7 +179,7 @@ func (s *sqlStore) lockVault(ctx context.Context, tx *sql.Tx, id string) (seq in
 }
 
 func (s *sqlStore) CreateVault(ctx context.Context, v NewVault, maxVaults int) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := s.row(ctx, tx, "SELECT count(*) FROM sync_vaults WHERE id = ?", v.ID).Scan(&n); err != nil {
 			return err
@@ -200,6 +203,13 @@ func (s *sqlStore) CreateVault(ctx context.Context, v NewVault, maxVaults int) e
 		_, err := s.exec(ctx, tx, "INSERT INTO sync_devices (vault, id, key, added) VALUES (?, ?, ?, ?)", v.ID, v.Device.ID, v.Device.Key, v.Device.Added)
 		return err
 	})
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		// Created at the same moment through another connection (SQLite's
+		// transactions never overlap; PostgreSQL's do until the insert).
+		return fail(syncproto.CodeExists)
+	}
+	return err
 }
 
 func (s *sqlStore) Vault(ctx context.Context, id string) (Vault, error) {
@@ -278,9 +288,13 @@ func (s *sqlStore) Enroll(ctx context.Context, vault string, key []byte, expires
 		if _, err := s.exec(ctx, tx, "DELETE FROM sync_enrollments WHERE vault = ? AND (expires <= ? OR key = ?)", vault, time.Now().Unix(), key); err != nil {
 			return err
 		}
-		var n int
-		if err := s.row(ctx, tx, "SELECT count(*) FROM sync_enrollments WHERE vault = ?", vault).Scan(&n); err != nil {
+		var n, elsewhere int
+		if err := s.row(ctx, tx, "SELECT count(*), COALESCE(SUM(CASE WHEN key = ? THEN 1 ELSE 0 END), 0) FROM sync_enrollments WHERE vault = ? OR (key = ? AND expires > ?)",
+			key, vault, key, time.Now().Unix()).Scan(&n, &elsewhere); err != nil {
 			return err
+		}
+		if elsewhere > 0 {
+			return fail(syncproto.CodeExists)
 		}
 		if n >= maxEnrollments {
 			return fail(syncproto.CodeQuota)
@@ -290,8 +304,18 @@ func (s *sqlStore) Enroll(ctx context.Context, vault string, key []byte, expires
 	})
 }
 
-func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (string, error) {
+	if vault == "" {
+		var n int
+		err := s.row(ctx, s.db, "SELECT count(*), COALESCE(MIN(vault), '') FROM sync_enrollments WHERE key = ? AND expires > ?", enrollKey, now.Unix()).Scan(&n, &vault)
+		if err != nil {
+			return "", err
+		}
+		if n != 1 {
+			return "", fail(syncproto.CodeNotFound)
+		}
+	}
+	return vault, s.tx(ctx, func(tx *sql.Tx) error {
 		if _, _, _, err := s.lockVault(ctx, tx, vault); err != nil {
 			return err
 		}
@@ -580,5 +604,7 @@ func (s *sqlStore) DeleteFile(ctx context.Context, vault, file string) error {
 		return err
 	})
 }
+
+func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *sqlStore) Close() error { return s.db.Close() }

@@ -37,12 +37,14 @@ type Store interface {
 	// DeviceKey is the public key of a registered device of vault.
 	DeviceKey(ctx context.Context, vault, device string) ([]byte, error)
 	Devices(ctx context.Context, vault string) ([]syncproto.Device, error)
-	// Enroll opens a one-time enrollment for enrollKey until expires.
 	Enroll(ctx context.Context, vault string, enrollKey []byte, expires time.Time) error
-	// Join uses up the open enrollment of enrollKey and registers d;
-	// CodeNotFound when there is none (or it expired), CodeQuota when the
-	// vault has maxDevices devices.
-	Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) error
+	// Enroll opens a one-time enrollment for enrollKey until expires;
+	// CodeExists when another vault has an enrollment of that key.
+	// Join uses up the open enrollment of enrollKey in vault (or, vault
+	// "", in whichever vault has it) and registers d, returning the vault's
+	// id; CodeNotFound when there is none (or it expired), CodeQuota when
+	// the vault has maxDevices devices.
+	Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (string, error)
 	RemoveDevice(ctx context.Context, vault, device string) error
 
 	// Append adds a checked push (syncproto.CheckPush) when p.Base is the
@@ -61,6 +63,8 @@ type Store interface {
 	Chunk(ctx context.Context, vault, file string, index int) ([]byte, error)
 	DeleteFile(ctx context.Context, vault, file string) error
 
+	// Ping checks that the store answers (a load balancer's health check).
+	Ping(ctx context.Context) error
 	Close() error
 }
 

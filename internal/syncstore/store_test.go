@@ -164,6 +164,31 @@ func testVaults(t *testing.T, b backend) {
 	if code(err) != syncproto.CodeQuota {
 		t.Fatal("max vaults:", err)
 	}
+	// The same vault created at once through several connections: one
+	// wins, the others hear that it exists.
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.CreateVault(ctx, NewVault{ID: syncproto.VaultID(pub), Key: pub, Device: syncproto.Device{ID: "d", Key: pub}}, 0)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case code(err) != syncproto.CodeExists:
+			t.Fatal("concurrent create:", err)
+		}
+	}
+	if won != 1 {
+		t.Fatal(won, "creates won")
+	}
 }
 
 func testAppendPull(t *testing.T, b backend) {
@@ -397,17 +422,17 @@ func testDevices(t *testing.T, b backend) {
 	ek, _, _ := ed25519.GenerateKey(nil)
 	dk, _, _ := ed25519.GenerateKey(nil)
 	d := syncproto.Device{ID: syncproto.DeviceID(dk), Key: dk, Added: now.Unix()}
-	if err := s.Join(ctx, v.id, ek, d, now, 0); code(err) != syncproto.CodeNotFound {
+	if _, err := s.Join(ctx, v.id, ek, d, now, 0); code(err) != syncproto.CodeNotFound {
 		t.Fatal("join without enrollment:", err)
 	}
 	if err := s.Enroll(ctx, v.id, ek, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Join(ctx, v.id, ek, d, now.Add(2*time.Minute), 0); code(err) != syncproto.CodeNotFound {
+	if _, err := s.Join(ctx, v.id, ek, d, now.Add(2*time.Minute), 0); code(err) != syncproto.CodeNotFound {
 		t.Fatal("expired enrollment:", err)
 	}
 	s.Enroll(ctx, v.id, ek, now.Add(time.Minute))
-	if err := s.Join(ctx, v.id, ek, d, now, 2); err != nil {
+	if _, err := s.Join(ctx, v.id, ek, d, now, 2); err != nil {
 		t.Fatal(err)
 	}
 	key, err := s.DeviceKey(ctx, v.id, d.ID)
@@ -416,11 +441,11 @@ func testDevices(t *testing.T, b backend) {
 	}
 	d2pub, _, _ := ed25519.GenerateKey(nil)
 	d2 := syncproto.Device{ID: syncproto.DeviceID(d2pub), Key: d2pub}
-	if err := s.Join(ctx, v.id, ek, d2, now, 0); code(err) != syncproto.CodeNotFound {
+	if _, err := s.Join(ctx, v.id, ek, d2, now, 0); code(err) != syncproto.CodeNotFound {
 		t.Fatal("enrollment used twice:", err)
 	}
 	s.Enroll(ctx, v.id, ek, now.Add(time.Minute))
-	if err := s.Join(ctx, v.id, ek, d2, now, 2); code(err) != syncproto.CodeQuota {
+	if _, err := s.Join(ctx, v.id, ek, d2, now, 2); code(err) != syncproto.CodeQuota {
 		t.Fatal("max devices:", err)
 	}
 	for range maxEnrollments {
@@ -430,6 +455,22 @@ func testDevices(t *testing.T, b backend) {
 	k, _, _ := ed25519.GenerateKey(nil)
 	if err := s.Enroll(ctx, v.id, k, now.Add(time.Minute)); code(err) != syncproto.CodeQuota {
 		t.Fatal("open enrollments unbounded:", err)
+	}
+	// A join that knows only the enrollment key finds its vault; a key
+	// open in one vault cannot be opened in another.
+	other := newVault(t, s)
+	ek2, _, _ := ed25519.GenerateKey(nil)
+	if err := s.Enroll(ctx, other.id, ek2, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enroll(ctx, v.id, ek2, now.Add(time.Minute)); code(err) != syncproto.CodeExists {
+		t.Fatal("one enrollment key in two vaults:", err)
+	}
+	if got, err := s.Join(ctx, "", ek2, d2, now, 0); err != nil || got != other.id {
+		t.Fatal("vault-less join:", got, err)
+	}
+	if _, err := s.Join(ctx, "", ek2, d, now, 0); code(err) != syncproto.CodeNotFound {
+		t.Fatal("vault-less join used twice:", err)
 	}
 	if err := s.RemoveDevice(ctx, v.id, first.ID); err != nil {
 		t.Fatal(err)

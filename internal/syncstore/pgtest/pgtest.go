@@ -93,6 +93,7 @@ func Start(t testing.TB) *Server {
 	srv := exec.Command(postgres, "-D", data, "-k", dir, "-h", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-c", "max_connections=200", "-c", "shared_buffers=32MB")
 	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+	dieWithParent(srv.SysProcAttr)
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {
 		os.RemoveAll(dir)

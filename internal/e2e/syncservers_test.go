@@ -1,0 +1,196 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"backpack/internal/syncproto"
+	"backpack/internal/syncstore/pgtest"
+)
+
+var (
+	serverBinOnce sync.Once
+	serverBin     string
+	serverBinErr  error
+)
+
+// backpackBinary builds the server once per test run.
+func backpackBinary(t testing.TB) string {
+	serverBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "backpack-bin-")
+		if err != nil {
+			serverBinErr = err
+			return
+		}
+		serverBin = filepath.Join(dir, "backpack")
+		out, err := exec.Command("go", "build", "-o", serverBin, "backpack/cmd/backpack").CombinedOutput()
+		if err != nil {
+			serverBinErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if serverBinErr != nil {
+		t.Fatal(serverBinErr)
+	}
+	return serverBin
+}
+
+// startSyncServers starts n `backpack serve -db postgres://…` processes
+// sharing one throwaway PostgreSQL (pgtest), each serving the app from
+// webDir on its own loopback port (so each is its own origin: a browser
+// profile per server). It returns their base URLs; the processes stop when
+// t ends.
+func startSyncServers(t testing.TB, n int) []string {
+	t.Helper()
+	pg := pgtest.Start(t)
+	db := pg.NewDatabase(t)
+	bin := backpackBinary(t)
+	var urls []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(bin, "serve", "-addr", addr, "-web", webDir, "-db", db)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		var logs bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		})
+		url := "http://" + addr
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			resp, err := http.Get(url + syncproto.HealthPath())
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("backpack serve did not start: %v\n%s", err, logs.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		urls = append(urls, url)
+	}
+	return urls
+}
+
+// syncCall sends one sync request (signed by dev unless nil) and decodes
+// the answer into out.
+func syncCall(base string, dev ed25519.PrivateKey, method, path string, in, out any) (int, error) {
+	var body []byte
+	if in != nil {
+		body, _ = json.Marshal(in)
+	}
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if dev != nil {
+		req.Header.Set("Authorization", syncproto.SignRequest(dev, method, path, time.Now().Unix(), body))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		return resp.StatusCode, json.Unmarshal(b, out)
+	}
+	return resp.StatusCode, nil
+}
+
+// Two `backpack serve` processes share one PostgreSQL: a device paired and
+// syncing through one and a device through the other see one verified log,
+// and removing a device through one ends its access through both.
+func TestSyncTwoServerProcesses(t *testing.T) {
+	urls := startSyncServers(t, 2)
+	_, vault, _ := ed25519.GenerateKey(nil)
+	_, devA, _ := ed25519.GenerateKey(nil)
+	_, devB, _ := ed25519.GenerateKey(nil)
+	vpub := vault.Public().(ed25519.PublicKey)
+	id := syncproto.VaultID(vpub)
+	must := func(_ int, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(syncCall(urls[0], nil, "POST", syncproto.VaultsPath(), syncproto.NewCreate(vault, devA), nil))
+	secret := []byte("a pairing secret shown as a QR code")
+	must(syncCall(urls[0], devA, "POST", syncproto.EnrollPath(id), syncproto.Enroll{EnrollKey: syncproto.EnrollKey(secret).Public().(ed25519.PublicKey)}, nil))
+	var info syncproto.Info
+	must(syncCall(urls[1], nil, "POST", syncproto.DevicesPath(id), syncproto.NewJoin(id, secret, devB), &info))
+	if syncproto.VaultID(info.VaultKey) != id {
+		t.Fatal("vault key")
+	}
+	chainA, chainB := syncproto.NewChain(vpub), syncproto.NewChain(vpub)
+	push := func(base string, dev ed25519.PrivateKey, c *syncproto.Chain, envs []syncproto.Envelope) {
+		t.Helper()
+		p := c.Push(vault, envs)
+		var r syncproto.PushResult
+		must(syncCall(base, dev, "POST", syncproto.LogPath(id), p, &r))
+		if err := c.Accept(p, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pull := func(base string, dev ed25519.PrivateKey, c *syncproto.Chain) int {
+		t.Helper()
+		n := 0
+		for {
+			var p syncproto.Pull
+			must(syncCall(base, dev, "GET", syncproto.PullPath(id, c.Seq, 0), nil, &p))
+			if err := c.Verify(p); err != nil {
+				t.Fatal(err)
+			}
+			n += len(p.Entries)
+			if !p.More {
+				return n
+			}
+		}
+	}
+	push(urls[0], devA, chainA, []syncproto.Envelope{{ID: []byte("r1"), Version: 1, Ciphertext: []byte("sealed")}})
+	if n := pull(urls[1], devB, chainB); n != 1 {
+		t.Fatal(n)
+	}
+	push(urls[1], devB, chainB, []syncproto.Envelope{{ID: []byte("r1"), Version: 2, Deleted: true}})
+	if n := pull(urls[0], devA, chainA); n != 1 || !bytes.Equal(chainA.Hash, chainB.Hash) {
+		t.Fatal(n)
+	}
+	must(syncCall(urls[1], devB, "DELETE", syncproto.DevicePath(id, syncproto.DeviceID(devA.Public().(ed25519.PublicKey))), nil, nil))
+	for _, u := range urls {
+		if code, _ := syncCall(u, devA, "GET", syncproto.PullPath(id, 0, 0), nil, nil); code != 401 {
+			t.Fatalf("removed device through %s: %d", u, code)
+		}
+	}
+}
