@@ -121,7 +121,7 @@ func TestSyncTwoDevices(t *testing.T) {
 	axeCheck(t, a, string(axe), "devices (off)")
 	syncOn(t, a)
 	code := syncPairCode(t, a)
-	if len(code) < 30 {
+	if len(code) != 19 {
 		t.Fatalf("pairing code %q", code)
 	}
 	xpShots(t, a, "sync-add-device")

@@ -61,6 +61,21 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	path := r.URL.Path
+	if path == syncproto.JoinPath() && r.Method == "POST" {
+		var j syncproto.Join
+		json.Unmarshal(body, &j)
+		for vid, fv := range f.vaults {
+			if _, open := fv.enrolls[string(j.EnrollKey)]; open && syncproto.CheckJoin("", j) == nil {
+				delete(fv.enrolls, string(j.EnrollKey))
+				dk := ed25519.PublicKey(j.DeviceKey)
+				fv.devices[syncproto.DeviceID(dk)] = dk
+				json.NewEncoder(w).Encode(f.info(vid, syncproto.DeviceID(dk)))
+				return
+			}
+		}
+		f.fail(w, syncproto.CodeNotFound, nil)
+		return
+	}
 	rest, ok := strings.CutPrefix(path, syncproto.VaultsPath())
 	if !ok {
 		http.NotFound(w, r)

@@ -20,17 +20,17 @@ import (
 	"backpack/internal/vault"
 )
 
-// Adding a device. The device that has the vault makes a pairing code: the
-// vault's id at the server and an 80-bit secret. It opens a one-time
-// enrollment at the server with the public half of a key derived from the
-// secret (stretched with Argon2id), and pushes a hand-off envelope: the
-// vault's keyslots sealed under another key from the stretched secret. The
-// new device, given the code (typed, or from the QR code's #fragment, which
-// never reaches the server), joins with the enrollment key, pulls the log
-// (checking the vault's signatures), opens the hand-off and, with the
-// vault's passphrase, unwraps the data key. The server sees the enrollment
-// public key and ciphertext; to use either it would need the secret, and
-// then still the passphrase.
+// Adding a device. The device that has the vault makes a pairing code: an
+// 80-bit secret, 16 characters. It opens a one-time enrollment at the
+// server with the public half of a key derived from the secret (stretched
+// with Argon2id), and pushes a hand-off envelope: the vault's keyslots
+// sealed under another key from the stretched secret. The new device,
+// given the code (typed, or from the QR code's #fragment, which never
+// reaches the server), joins with the enrollment key (the server finds the
+// vault by it), pulls the hand-off, opens it and, with the vault's
+// passphrase, unwraps the data key. The server sees the enrollment public
+// key and ciphertext; to use either it would need the secret, and then
+// still the passphrase.
 
 // InviteTTL is how long a pairing code works.
 const InviteTTL = 15 * time.Minute
@@ -40,7 +40,7 @@ const secretBytes = 10
 
 // Invite is a pairing code for a new device.
 type Invite struct {
-	Code    string    // what the person types on the new device: groups of four characters
+	Code    string    // what the person types on the new device: four groups of four characters
 	Expires time.Time // the code stops working then
 }
 
@@ -48,8 +48,7 @@ type Invite struct {
 // aloud and types without mix-ups.
 var codeEnc = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
-// Invite opens an enrollment for a new device and pushes the hand-off. The
-// code carries the vault's id and the secret.
+// Invite opens an enrollment for a new device and pushes the hand-off.
 func (e *Engine) Invite(ctx context.Context) (Invite, error) {
 	v := e.local.Vault()
 	st, err := loadState(ctx, v)
@@ -58,7 +57,7 @@ func (e *Engine) Invite(ctx context.Context) (Invite, error) {
 	}
 	secret := make([]byte, secretBytes)
 	rand.Read(secret)
-	stretched := stretch(secret, st.Vault)
+	stretched := stretch(secret)
 	ek := syncproto.EnrollKey(stretched)
 	enroll := syncproto.Enroll{EnrollKey: ek.Public().(ed25519.PublicKey), Seconds: int(InviteTTL / time.Second)}
 	if err := e.c.json(ctx, "POST", syncproto.EnrollPath(st.Vault), enroll, nil); err != nil {
@@ -76,7 +75,7 @@ func (e *Engine) Invite(ctx context.Context) (Invite, error) {
 	if err := e.pushExtra(ctx, syncproto.Envelope{ID: hid, Version: 1, Ciphertext: ct}); err != nil {
 		return Invite{}, err
 	}
-	return Invite{Code: formatCode(st.Vault, secret), Expires: e.c.now().Add(InviteTTL)}, nil
+	return Invite{Code: formatCode(secret), Expires: e.c.now().Add(InviteTTL)}, nil
 }
 
 // pushExtra syncs, then pushes env on the head (again after a Sync when
@@ -115,11 +114,11 @@ func (e *Engine) pushRaw(ctx context.Context, env syncproto.Envelope) error {
 	return st.save(ctx, v)
 }
 
-// stretch turns the pairing secret into key material: Argon2id with the
-// vault's id as salt, so a server that saw the enrollment key cannot try
-// codes at any useful speed (and 80 bits would take forever anyway).
-func stretch(secret []byte, vaultID string) []byte {
-	return argon2.IDKey(secret, []byte("backpack pairing v1\x00"+vaultID), 1, 19*1024, 1, 32)
+// stretch turns the pairing secret into key material with Argon2id, so a
+// server that saw the enrollment key cannot try codes at any useful speed
+// (80 random bits would take forever anyway; no salt is needed for them).
+func stretch(secret []byte) []byte {
+	return argon2.IDKey(secret, []byte("backpack pairing v1"), 1, 19*1024, 1, 32)
 }
 
 // handoffKeys returns the hand-off envelope's id (17 bytes, never a
@@ -143,35 +142,29 @@ func sealHandoff(key []byte, vaultID string, id, slots []byte) ([]byte, error) {
 	return a.Seal(out, out[:12], slots, append([]byte(vaultID+"\x00"), id...)), nil
 }
 
-// formatCode writes the vault's id and the secret as the code a person
-// types: the vault id as it is (22 characters), a dash, then the secret in
-// four groups of four.
-func formatCode(vaultID string, secret []byte) string {
+// formatCode writes the secret as the code a person types: four groups of
+// four characters.
+func formatCode(secret []byte) string {
 	s := codeEnc.EncodeToString(secret)
-	return vaultID + "-" + s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 
 // ErrBadCode is returned for a pairing code that is mistyped, used up or
 // expired.
 var ErrBadCode = errors.New("replica: the pairing code is not valid")
 
-// parseCode reads a code as formatCode writes it, forgiving case (of the
-// secret), spaces and Crockford's look-alikes.
-func parseCode(code string) (vaultID string, secret []byte, err error) {
-	code = strings.TrimSpace(code)
+// parseCode reads a code as formatCode writes it, or the QR code's link,
+// forgiving case, spaces and Crockford's look-alikes.
+func parseCode(code string) ([]byte, error) {
 	if i := strings.LastIndex(code, "#"); i >= 0 { // a whole link
 		code = code[i+1:]
 	}
-	if len(code) < 23 || code[22] != '-' { // the vault id may hold dashes itself
-		return "", nil, ErrBadCode
-	}
-	vid, rest := code[:22], code[23:]
-	r := strings.NewReplacer("-", "", " ", "", "O", "0", "I", "1", "L", "1").Replace(strings.ToUpper(rest))
-	secret, err = codeEnc.DecodeString(r)
+	r := strings.NewReplacer("-", "", " ", "", "O", "0", "I", "1", "L", "1").Replace(strings.ToUpper(strings.TrimSpace(code)))
+	secret, err := codeEnc.DecodeString(r)
 	if err != nil || len(secret) != secretBytes {
-		return "", nil, ErrBadCode
+		return nil, ErrBadCode
 	}
-	return vid, secret, nil
+	return secret, nil
 }
 
 // Joining is a new device between the pairing code and the passphrase: it
@@ -186,16 +179,16 @@ type Joining struct {
 // StartJoin registers this device with a pairing code and fetches the
 // hand-off. ErrBadCode: the code is wrong, used or expired.
 func StartJoin(ctx context.Context, pairing string, opt Options) (*Joining, error) {
-	vid, secret, err := parseCode(pairing)
+	secret, err := parseCode(pairing)
 	if err != nil {
 		return nil, err
 	}
-	stretched := stretch(secret, vid)
+	stretched := stretch(secret)
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
 	dev := ed25519.NewKeyFromSeed(seed)
 	var info syncproto.Info
-	err = opt.client(nil).json(ctx, "POST", syncproto.DevicesPath(vid), syncproto.NewJoin(vid, stretched, dev), &info)
+	err = opt.client(nil).json(ctx, "POST", syncproto.JoinPath(), syncproto.NewJoin("", stretched, dev), &info)
 	switch code(err) {
 	case "":
 	case syncproto.CodeUnauthorized, syncproto.CodeNotFound, syncproto.CodeBadSignature:
@@ -204,6 +197,9 @@ func StartJoin(ctx context.Context, pairing string, opt Options) (*Joining, erro
 	if err != nil {
 		return nil, err
 	}
+	// The server named the vault; the hand-off's seal (which binds its id)
+	// and later the vault's signatures show whether it told the truth.
+	vid := info.Vault
 	if len(info.VaultKey) != ed25519.PublicKeySize || syncproto.VaultID(info.VaultKey) != vid {
 		return nil, syncproto.ErrTampered
 	}
