@@ -266,18 +266,37 @@ func envID(rkey string) []byte {
 // those the log's version replaced and gains merged ones and conflict copies.
 func (e *Engine) pull(ctx context.Context, st *state, chain *syncproto.Chain, dirty, out map[string]time.Time, res *Result) error {
 	v := e.local.Vault()
+	type page struct {
+		p   syncproto.Pull
+		err error
+	}
+	// The next page is fetched while this one is stored.
+	fetch := func(since uint64) <-chan page {
+		c := make(chan page, 1)
+		go func() {
+			var p syncproto.Pull
+			err := e.c.json(ctx, "GET", syncproto.PullPath(st.Vault, since, 0), nil, &p)
+			c <- page{p, err}
+		}()
+		return c
+	}
+	next := fetch(chain.Seq)
 	for {
-		var page syncproto.Pull
 		t0 := time.Now()
-		if err := e.c.json(ctx, "GET", syncproto.PullPath(st.Vault, chain.Seq, 0), nil, &page); err != nil {
+		pg := <-next
+		if pg.err != nil {
+			return pg.err
+		}
+		if err := chain.Verify(pg.p); err != nil {
 			return err
 		}
-		if err := chain.Verify(page); err != nil {
-			return err
+		more := pg.p.More && len(pg.p.Entries) > 0
+		if more {
+			next = fetch(chain.Seq)
 		}
 		since(&res.Net, t0)
-		if len(page.Entries) > 0 {
-			if err := e.apply(ctx, st, page.Entries, dirty, out, res); err != nil {
+		if len(pg.p.Entries) > 0 {
+			if err := e.apply(ctx, st, pg.p.Entries, dirty, out, res); err != nil {
 				return err
 			}
 		}
@@ -287,7 +306,7 @@ func (e *Engine) pull(ctx context.Context, st *state, chain *syncproto.Chain, di
 			return err
 		}
 		since(&res.Store, t0)
-		if !page.More || len(page.Entries) == 0 {
+		if !more {
 			return nil
 		}
 	}
