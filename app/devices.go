@@ -23,7 +23,7 @@ type Devices struct {
 	app.Compo
 
 	ready   bool
-	busy    string // "on", "sync", "add", "list", "remove": what runs
+	busy    string // "on", "sync", "add", "remove": what runs
 	err     string
 	notice  string
 	code    string // the pairing code shown, "" when none
@@ -129,12 +129,18 @@ func (p *Devices) listDevices(ctx app.Context) {
 	if eng == nil {
 		return
 	}
-	var ds []replica.Device
-	p.do("list", func() error {
-		var err error
-		ds, err = eng.Devices(ctx)
-		return err
-	}, func() { p.devices = ds })
+	// The list loads beside whatever else runs: it never holds a button.
+	ctx = p.cctx
+	ctx.Async(func() {
+		ds, err := eng.Devices(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.err = syncErrorText(err)
+				return
+			}
+			p.devices = ds
+		})
+	})
 }
 
 func (p *Devices) remove(ctx app.Context, id string) {

@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"backpack/internal/server"
-	"backpack/internal/syncproto"
 	"backpack/internal/syncserver"
 	"backpack/internal/syncstore"
 )
@@ -32,18 +30,15 @@ func startSyncSite(t testing.TB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := server.New(server.Config{WebDir: webDir, Version: "sync"})
+	h, err := server.New(server.Config{WebDir: webDir, Version: "sync", Sync: api})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(syncproto.Path+"/", api)
-	mux.Handle("/", plain)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, web: webDir, addr: ln.Addr().String(), h: mux}
+	s := &site{t: t, web: webDir, addr: ln.Addr().String(), h: h}
 	s.serve(ln, "sync")
 	t.Cleanup(s.stop)
 	return s
