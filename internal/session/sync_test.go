@@ -57,3 +57,21 @@ func TestApplyFollowsTheVault(t *testing.T) {
 		t.Fatal("deleted entry still in the book")
 	}
 }
+
+// Drafts stay on their device: they leave no change for sync to push.
+func TestDraftsLeaveNoChange(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSession(t)
+	if err := s.Vault().Track(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveDraft(ctx, record.Draft{Key: "note:x", Fields: map[string]string{"text": "half a thought"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteDraft(ctx, "note:x"); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _, err := s.Vault().Changes(ctx); err != nil || len(ch) != 0 {
+		t.Fatalf("changes %v %v", ch, err)
+	}
+}
