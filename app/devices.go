@@ -253,6 +253,7 @@ func (p *Devices) renderList() app.UI {
 			}
 			return app.Li().Class("device").DataSet("id", d.ID).Body(
 				app.Span().Class("device-name").Text(name),
+				app.Span().Class("muted device-id").Text(d.ID[:min(6, len(d.ID))]),
 				app.Span().Class("muted device-added").Text(i18n.T("sync.device.added", fileDate(d.Added))),
 				app.If(p.confirm == d.ID, func() app.UI {
 					return app.Div().Class("confirm-box").Role("alertdialog").Aria("labelledby", "device-confirm-"+d.ID).Body(
