@@ -130,7 +130,10 @@ func BenchmarkIncrementalSync(b *testing.B) {
 	if _, err := e.Sync(ctx); err != nil {
 		b.Fatal(err)
 	}
-	page, _ := a.s.Book().Timeline(record.Filter{}, 0, 1)
+	page, _ := a.s.Book().Timeline(record.Filter{Profile: a.s.Book().Profiles()[0].ID}, 0, 1)
+	if len(page) == 0 {
+		b.Fatal("no entry")
+	}
 	id := page[0].ID
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
