@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strconv"
 	"time"
 
 	"backpack/internal/vault"
@@ -27,14 +29,32 @@ type state struct {
 	Gen    string    `json:"gen,omitempty"` // changes with every write of recs
 
 	recs      map[string]recState // by envelope id (the record's storage key, hex); stored apart (recsName)
-	recsDirty bool                // recs changed since read
+	recsDirty [recShards]bool     // shards of recs changed since read
 	cache     *recsCache          // where the recs are kept in memory, or nil
 }
 
 // setRec notes what this device last exchanged of a record.
 func (s *state) setRec(rkey string, r recState) {
 	s.recs[rkey] = r
-	s.recsDirty = true
+	s.recsDirty[shardOf(rkey)] = true
+}
+
+// recShards is how many values hold recs, by the first hex digit of the
+// storage key: a sync that changed a few records rewrites a sixteenth.
+const recShards = 16
+
+func shardOf(rkey string) int {
+	if rkey == "" {
+		return 0
+	}
+	c := rkey[0]
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return 0
 }
 
 type recState struct {
@@ -43,8 +63,8 @@ type recState struct {
 }
 
 const (
-	stateName = "replica"      // the state but recs, JSON
-	recsName  = "replica.recs" // recs: uvarint length, key, version, base; one after the other
+	stateName = "replica"       // the state but recs, JSON
+	recsName  = "replica.recs." // + shard (hex digit): uvarint length, key, version, base; one after the other
 )
 
 var errNoState = errors.New("replica: sync is off on this device")
@@ -87,22 +107,24 @@ func loadStateCached(ctx context.Context, v *vault.Vault, cache *recsCache, with
 		s.recs = cache.recs
 		return &s, nil
 	}
-	b, err := v.GetMeta(ctx, recsName)
-	if err != nil && !errors.Is(err, vault.ErrNotFound) {
-		return nil, err
-	}
-	for len(b) > 0 {
-		n, w := binary.Uvarint(b)
-		if w <= 0 || n > uint64(len(b)-w) || len(b)-w-int(n) < 16 {
-			return nil, errUnreadable
+	for sh := range recShards {
+		b, err := v.GetMeta(ctx, recsName+strconv.FormatInt(int64(sh), 16))
+		if err != nil && !errors.Is(err, vault.ErrNotFound) {
+			return nil, err
 		}
-		id := string(b[w : w+int(n)])
-		b = b[w+int(n):]
-		var r recState
-		r.Version = binary.BigEndian.Uint64(b)
-		copy(r.Base[:], b[8:16])
-		s.recs[id] = r
-		b = b[16:]
+		for len(b) > 0 {
+			n, w := binary.Uvarint(b)
+			if w <= 0 || n > uint64(len(b)-w) || len(b)-w-int(n) < 16 {
+				return nil, errUnreadable
+			}
+			id := string(b[w : w+int(n)])
+			b = b[w+int(n):]
+			var r recState
+			r.Version = binary.BigEndian.Uint64(b)
+			copy(r.Base[:], b[8:16])
+			s.recs[id] = r
+			b = b[16:]
+		}
 	}
 	if cache != nil {
 		cache.gen, cache.recs = s.Gen, s.recs
@@ -114,19 +136,31 @@ var errUnreadable = errors.New("replica: sync state unreadable")
 
 // save stores the state; recs too when withRecs is set and they changed.
 func (s *state) save(ctx context.Context, v *vault.Vault, withRecs ...bool) error {
-	if len(withRecs) > 0 && withRecs[0] && s.recsDirty {
+	if len(withRecs) > 0 && withRecs[0] && slices.Contains(s.recsDirty[:], true) {
 		s.Gen = hex.EncodeToString(randomBytes(8))
-		b := make([]byte, 0, len(s.recs)*(34+16))
+		var shards [recShards][]byte
 		for id, r := range s.recs {
-			b = binary.AppendUvarint(b, uint64(len(id)))
+			sh := shardOf(id)
+			if !s.recsDirty[sh] {
+				continue
+			}
+			b := binary.AppendUvarint(shards[sh], uint64(len(id)))
 			b = append(b, id...)
 			b = binary.BigEndian.AppendUint64(b, r.Version)
-			b = append(b, r.Base[:]...)
+			shards[sh] = append(b, r.Base[:]...)
 		}
-		if err := v.PutMeta(ctx, recsName, b); err != nil {
-			return err
+		for sh, b := range shards {
+			if !s.recsDirty[sh] {
+				continue
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			if err := v.PutMeta(ctx, recsName+strconv.FormatInt(int64(sh), 16), b); err != nil {
+				return err
+			}
 		}
-		s.recsDirty = false
+		s.recsDirty = [recShards]bool{}
 		if s.cache != nil {
 			s.cache.gen, s.cache.recs = s.Gen, s.recs
 		}
