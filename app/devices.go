@@ -40,8 +40,18 @@ func (p *Devices) OnNav(ctx app.Context) {
 		return
 	}
 	p.ready, p.cctx = true, ctx
-	if engine() != nil {
+	if eng := engine(); eng != nil {
 		p.listDevices(ctx)
+		ctx.Async(func() { // the status as stored, before the loop's next sync
+			if st, err := eng.Status(ctx); err == nil {
+				syncer.mu.Lock()
+				if syncer.eng == eng {
+					syncer.status = st
+				}
+				syncer.mu.Unlock()
+				ctx.Dispatch(func(app.Context) {})
+			}
+		})
 	}
 }
 
