@@ -241,6 +241,7 @@ func (p *Settings) renderPassphrase() app.UI {
 	return app.Section().ID("pass-settings").Class("card settings-card").Aria("labelledby", "pass-title").Body(
 		app.H2().ID("pass-title").Text(i18n.T("settings.pass.title")),
 		app.P().Class("muted").Text(i18n.T("settings.pass.intro")),
+		app.If(engine() != nil, func() app.UI { return app.P().ID("pass-sync-note").Class("muted").Text(i18n.T("sync.pass.note")) }),
 		app.If(p.passErr != "", func() app.UI { return errorBanner(p.passErr) }),
 		app.If(p.passOK != "", func() app.UI { return okBanner(p.passOK) }),
 		app.Form().ID("pass-form").OnSubmit(p.changePass).Body(
@@ -276,6 +277,9 @@ func (p *Settings) renderRecovery() app.UI {
 	return app.Section().ID("recovery-settings").Class("card settings-card").Aria("labelledby", "rec-title").Body(
 		app.H2().ID("rec-title").Text(i18n.T("settings.recovery.title")),
 		app.P().Class("muted").Text(i18n.T("settings.recovery.intro")),
+		app.If(engine() != nil, func() app.UI {
+			return app.P().ID("recovery-sync-note").Class("muted").Text(i18n.T("sync.recovery.note"))
+		}),
 		app.If(p.recErr != "", func() app.UI { return errorBanner(p.recErr) }),
 		app.If(p.recOK != "", func() app.UI { return okBanner(p.recOK) }),
 		app.If(p.recAsk, func() app.UI {

@@ -38,6 +38,8 @@ func init() {
 		"sync.device.removed": "Device removed.",
 		"sync.settings":       "Devices and sync",
 		"sync.settings.intro": "Have this record on your other phones and computers, encrypted end to end.",
+		"sync.pass.note":      "Sync is on: the new passphrase opens Backpack on all your devices once they sync.",
+		"sync.recovery.note":  "Sync is on: the new recovery key replaces the old one on all your devices once they sync.",
 
 		"join.link":       "I have Backpack on another device",
 		"join.title":      "Add this device",
@@ -95,6 +97,8 @@ func init() {
 		"sync.device.removed": "Dispositivo quitado.",
 		"sync.settings":       "Dispositivos y sincronización",
 		"sync.settings.intro": "Tenga este historial en sus otros teléfonos y computadoras, cifrado de extremo a extremo.",
+		"sync.pass.note":      "La sincronización está activada: la nueva frase de contraseña abrirá Backpack en todos sus dispositivos cuando se sincronicen.",
+		"sync.recovery.note":  "La sincronización está activada: la nueva clave de recuperación sustituirá a la anterior en todos sus dispositivos cuando se sincronicen.",
 
 		"join.link":       "Tengo Backpack en otro dispositivo",
 		"join.title":      "Añadir este dispositivo",

@@ -384,6 +384,18 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 			prev := st.recs[p.rkey]
 			st.setRec(p.rkey, recState{Version: p.env.Version, Base: bodyHash(p.it.Body)})
 			at, mine := dirty[p.it.ID]
+			if p.it.ID == vault.KeyslotsID { // a new passphrase or recovery key: the later one holds
+				if mine && at.After(p.it.Time) {
+					continue
+				}
+				delete(out, p.it.ID)
+				if !p.it.Deleted {
+					if err := v.SetKeyslots(ctx, p.it.Header); err != nil {
+						return nil, err
+					}
+				}
+				continue
+			}
 			if !mine {
 				store(p.it)
 				continue
@@ -633,6 +645,14 @@ func (e *Engine) read(ctx context.Context, ids []string, times map[string]time.T
 	var live []string
 	var items []item
 	for _, id := range ids {
+		if id == vault.KeyslotsID {
+			slots, err := v.Keyslots(ctx)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, item{ID: id, Header: slots, Time: times[id]})
+			continue
+		}
 		h, err := v.Header(id)
 		switch {
 		case errors.Is(err, vault.ErrNotFound):

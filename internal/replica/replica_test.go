@@ -592,3 +592,28 @@ func TestEditDuringSyncIsKept(t *testing.T) {
 		t.Fatalf("versions kept: %v", titles)
 	}
 }
+
+// A new passphrase or recovery key made on one device opens the others.
+func TestNewPassphraseReachesOtherDevices(t *testing.T) {
+	_, srv := newFake(t)
+	a, _, _ := first(t, srv)
+	syncNow(t, a)
+	b := second(t, srv, a)
+	const next = "a brand new passphrase for every device"
+	if err := a.s.ChangePassphrase(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.e.Status(ctx); st.Waiting != 1 {
+		t.Fatalf("waiting after a new passphrase: %d", st.Waiting)
+	}
+	syncNow(t, a)
+	syncNow(t, b)
+	if _, err := session.Unlock(ctx, b.store, pass); !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("old passphrase on b: %v", err)
+	}
+	s, err := session.Unlock(ctx, b.store, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lock()
+}

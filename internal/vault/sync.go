@@ -6,6 +6,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -383,4 +384,37 @@ func Join(ctx context.Context, store Store, slots []byte, passphrase string) (*V
 		return nil, err
 	}
 	return unlock(ctx, store, slotPassphrase, pass, ErrWrongPassphrase)
+}
+
+// KeyslotsID is the record id under which change marks note a change of
+// the keyslots (a new passphrase or recovery key), for the sync engine to
+// carry them to the vault's other devices. No record has it.
+const KeyslotsID = "sync.keyslots"
+
+// SetKeyslots replaces the keyslots with slots (from Keyslots on another
+// device of this vault: they wrap the same data key), leaving no change
+// mark. The passphrase and recovery key of that device open this one from
+// the next unlock on.
+func (v *Vault) SetKeyslots(ctx context.Context, slots []byte) error {
+	var raws [2][]byte
+	for i := range raws {
+		n, w := binary.Uvarint(slots)
+		if w <= 0 || n > uint64(len(slots)-w) {
+			return fmt.Errorf("%w: keyslots unreadable", ErrCorrupt)
+		}
+		raws[i], slots = slots[w:w+int(n)], slots[w+int(n):]
+		var s keyslot
+		if err := json.Unmarshal(raws[i], &s); err != nil || s.V != 1 || len(s.Wrapped) == 0 {
+			return fmt.Errorf("%w: keyslots unreadable", ErrCorrupt)
+		}
+	}
+	v.writeMu.Lock()
+	defer v.writeMu.Unlock()
+	if v.Locked() {
+		return ErrLocked
+	}
+	return v.store.Write(ctx, []Op{
+		{Bucket: BucketMeta, Key: slotPassphrase, Value: raws[0]},
+		{Bucket: BucketMeta, Key: slotRecovery, Value: raws[1]},
+	})
 }

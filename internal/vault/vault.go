@@ -425,7 +425,7 @@ func (v *Vault) rewriteSlot(ctx context.Context, name, kdf string, secret []byte
 	if v.Locked() {
 		return ErrLocked
 	}
-	return v.store.Write(ctx, []Op{{Bucket: BucketMeta, Key: name, Value: slot}})
+	return v.store.Write(ctx, append([]Op{{Bucket: BucketMeta, Key: name, Value: slot}}, v.markOp(ctx, []string{KeyslotsID})...))
 }
 
 // checkID rejects ids that are empty, too long or not UTF-8.
