@@ -56,6 +56,21 @@ type ConnectPage struct {
 	offer   *connectOffer // the deployment's relay can reach this health system
 	note    string
 	refused []portal.Refusal
+
+	page app.Context // the page's own context (see own)
+}
+
+// OnMount keeps the page's own context: work started by a button that the
+// page then hides (Use the relay, Sign in again) must report through it,
+// as go-app drops a Dispatch whose element is gone.
+func (p *ConnectPage) OnMount(ctx app.Context) { p.page = ctx }
+
+// own is the page's context, for work that outlives the button it came from.
+func (p *ConnectPage) own(ctx app.Context) app.Context {
+	if p.page.Context != nil {
+		return p.page
+	}
+	return ctx
 }
 
 func (p *ConnectPage) OnNav(ctx app.Context) {
@@ -172,6 +187,7 @@ func (p *ConnectPage) signIn(ctx app.Context, name, fhir, connID string, viaRela
 	if p.busy {
 		return
 	}
+	ctx = p.own(ctx)
 	p.busy, p.errKey, p.note, p.stage, p.offer = true, "", "", i18n.T("portal.checking"), nil
 	profile := ""
 	if pr, ok := currentProfile(); ok {
@@ -363,6 +379,18 @@ func connectSetToken(c *record.Connection, t portal.Token) {
 	}
 }
 
+// conn is the listed connection with id id. Handlers look it up when they
+// run: go-app keeps the first handler it rendered for a button, so one that
+// captured a connection could act on the one listed there before.
+func (p *ConnectPage) conn(id string) (record.Connection, bool) {
+	for _, c := range p.conns {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return record.Connection{}, false
+}
+
 // pull fetches c's record (what changed since the last pull, where there
 // was one), keeps the tokens it was given, and hands the record to the
 // import page's preview.
@@ -370,6 +398,7 @@ func (p *ConnectPage) pull(ctx app.Context, c record.Connection) {
 	if p.busy {
 		return
 	}
+	ctx = p.own(ctx)
 	s := current()
 	if s == nil {
 		lockNow()
@@ -495,6 +524,7 @@ func (p *ConnectPage) disconnect(ctx app.Context, c record.Connection) {
 	if s == nil || p.busy {
 		return
 	}
+	ctx = p.own(ctx)
 	p.busy = true
 	ctx.Async(func() {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -541,16 +571,22 @@ func (p *ConnectPage) Render() app.UI {
 					return app.Div().ID("connect-error").Class("banner error").Role("alert").Body(
 						app.P().Text(i18n.T(p.errKey)),
 						app.If(p.again != nil, func() app.UI {
-							c := *p.again
-							return app.Button().ID("connect-again").Class("btn").Text(i18n.T("portal.signin.to", c.Name)).
-								OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, c.Name, c.FHIR, c.ID, c.Relay) })
+							return app.Button().ID("connect-again").Class("btn").Text(i18n.T("portal.signin.to", p.again.Name)).
+								OnClick(func(ctx app.Context, e app.Event) {
+									if c := p.again; c != nil {
+										p.signIn(ctx, c.Name, c.FHIR, c.ID, c.Relay)
+									}
+								})
 						}),
 						app.If(p.offer != nil, func() app.UI {
-							o := *p.offer
 							return app.Div().ID("connect-relay").Body(
 								app.P().Text(i18n.T("portal.relay.offer")),
 								app.Button().ID("connect-relay-use").Class("btn").Text(i18n.T("portal.relay.use")).
-									OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, o.name, o.fhir, o.conn, true) }),
+									OnClick(func(ctx app.Context, e app.Event) {
+										if o := p.offer; o != nil {
+											p.signIn(ctx, o.name, o.fhir, o.conn, true)
+										}
+									}),
 							)
 						}),
 					)
@@ -569,6 +605,7 @@ func (p *ConnectPage) renderConnections() app.UI {
 		app.Ul().Class("list").Body(
 			app.Range(p.conns).Slice(func(i int) app.UI {
 				c := p.conns[i]
+				cid := c.ID
 				last := i18n.T("portal.never")
 				if !c.LastPull.IsZero() {
 					last = i18n.T("portal.last", longDate(c.LastPull.Local(), i18n.Current()))
@@ -579,9 +616,17 @@ func (p *ConnectPage) renderConnections() app.UI {
 					app.If(c.Relay, func() app.UI { return app.P().Class("field-hint connect-relayed").Text(i18n.T("portal.relay.on")) }),
 					app.Div().Class("actions").Body(
 						app.Button().Class("btn connect-refresh").Disabled(p.busy).Text(i18n.T("portal.refresh")).
-							OnClick(func(ctx app.Context, e app.Event) { p.pull(ctx, c) }),
+							OnClick(func(ctx app.Context, e app.Event) {
+								if c, ok := p.conn(cid); ok {
+									p.pull(ctx, c)
+								}
+							}, app.EventScope(cid)),
 						app.Button().Class("btn btn-secondary connect-disconnect").Disabled(p.busy).Text(i18n.T("portal.disconnect")).
-							OnClick(func(ctx app.Context, e app.Event) { p.disconnect(ctx, c) }),
+							OnClick(func(ctx app.Context, e app.Event) {
+								if c, ok := p.conn(cid); ok {
+									p.disconnect(ctx, c)
+								}
+							}, app.EventScope(cid)),
 					),
 				)
 			}),
@@ -618,10 +663,11 @@ func (p *ConnectPage) renderSearch() app.UI {
 						}
 					}
 					where := strings.Join(parts, " · ")
+					name, fhir := pl.Name, pl.FHIR
 					return app.Li().Class("connect-place").Body(
 						app.Button().Class("btn btn-secondary connect-choose").Disabled(p.busy).
 							Aria("label", i18n.T("portal.signin.to", pl.Name)).
-							OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, pl.Name, pl.FHIR, "", false) }).
+							OnClick(func(ctx app.Context, e app.Event) { p.signIn(ctx, name, fhir, "", false) }, app.EventScope(fhir, name)).
 							Body(app.Strong().Text(pl.Name), app.If(where != "", func() app.UI { return app.Span().Class("muted").Text(" " + where) })),
 					)
 				}),

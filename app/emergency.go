@@ -14,31 +14,39 @@ func init() { addPage(PathEmergency, false, func() app.Composer { return &Emerge
 // one printed page, built from the in-memory book so it works offline.
 type EmergencyPage struct {
 	app.Compo
+	emergencyFacts
+}
 
+// emergencyFacts is what the emergency and wallet cards show: the person,
+// their summary and blood type.
+type emergencyFacts struct {
 	ok      bool
 	profile record.Profile
 	sum     record.Summary
 	blood   string
 }
 
-func (p *EmergencyPage) OnNav(ctx app.Context) {
-	if !requireSession(ctx) {
-		return
-	}
+// load reads the facts of the person being looked at; ok is false with no
+// session or no profile.
+func (f *emergencyFacts) load() {
 	s := current()
 	prof, ok := currentProfile()
-	p.ok = ok && s != nil
-	if !p.ok {
+	*f = emergencyFacts{ok: ok && s != nil}
+	if !f.ok {
 		return
 	}
-	p.profile = prof
-	p.sum = s.Book().Summary(prof.ID)
-	p.blood = ""
-	if e, ok := bloodType(p.sum.Labs); ok {
-		p.blood = e.Text
-		if p.blood == "" {
-			p.blood = e.ResultText()
+	f.profile = prof
+	f.sum = s.Book().Summary(prof.ID)
+	if e, ok := bloodType(f.sum.Labs); ok {
+		if f.blood = e.Text; f.blood == "" {
+			f.blood = e.ResultText()
 		}
+	}
+}
+
+func (p *EmergencyPage) OnNav(ctx app.Context) {
+	if requireSession(ctx) {
+		p.load()
 	}
 }
 
@@ -51,6 +59,7 @@ func (p *EmergencyPage) Render() app.UI {
 		app.Div().Class("actions ecard-actions no-print").Body(
 			app.Button().ID("print").Class("btn").Text(i18n.T("emergency.print")).
 				OnClick(func(ctx app.Context, e app.Event) { printPage() }),
+			app.A().ID("wallet-link").Class("btn btn-secondary").Href(PathWallet).Text(i18n.T("shl.wallet.print")),
 			app.A().Class("btn btn-secondary").Href(PathSummary).Text(i18n.T("emergency.back")),
 		),
 		app.Article().ID("emergency-card").Class("card emergency ecard").Aria("labelledby", "ecard-title").Body(

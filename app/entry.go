@@ -591,7 +591,7 @@ func (p *EntryPage) renderFiles() app.UI {
 				app.If(!open, func() app.UI {
 					return app.Button().Class("btn btn-small btn-secondary entry-file-download").
 						Text(i18n.T("files.download")).
-						OnClick(func(ctx app.Context, e app.Event) { p.download(ctx, fi) }, app.EventScope(fi.ID))
+						OnClick(func(ctx app.Context, e app.Event) { p.download(ctx, fi.ID) }, app.EventScope(fi.ID))
 				}),
 				app.If(open, func() app.UI {
 					return app.Div().Class("file-preview-wrap").Body(&FilePreview{File: fi})
@@ -601,10 +601,15 @@ func (p *EntryPage) renderFiles() app.UI {
 	)
 }
 
-// download streams an attached file out of the vault into a browser download.
-func (p *EntryPage) download(ctx app.Context, fi record.FileInfo) {
+// download streams the attached file with id id out of the vault into a
+// browser download.
+func (p *EntryPage) download(ctx app.Context, id string) {
 	s := current()
 	if s == nil {
+		return
+	}
+	fi, ok := s.Book().File(id)
+	if !ok {
 		return
 	}
 	ctx.Async(func() {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -382,7 +381,7 @@ func (f *EntryForm) renderFiles() app.UI {
 							if i < len(f.pending) {
 								f.pending = slices.Delete(slices.Clone(f.pending), i, i+1)
 							}
-						}, app.EventScope(strconv.Itoa(i))),
+						}, app.EventScope(i)),
 				)
 			}))
 		}),

@@ -251,7 +251,7 @@ func (x *Export) renderProtect() app.UI {
 		id := "xp-protect-" + v
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name("xp-protect").Value(v).Checked(x.protect == v).Disabled(x.busy).
-				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = ""; x.forgetFile() }),
+				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = ""; x.forgetFile() }, app.EventScope(v)),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),

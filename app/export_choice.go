@@ -155,7 +155,7 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name(prefix+"-scope").Value(scope).
 				Checked(c.scope == scope).Disabled(disabled).
-				OnChange(func(ctx app.Context, e app.Event) { c.scope = scope }),
+				OnChange(func(ctx app.Context, e app.Event) { c.scope = scope }, app.EventScope(scope)),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),
@@ -163,14 +163,7 @@ func (c *exportChoice) render(prefix string, disabled bool) app.UI {
 		)
 	}
 	box := func(id, label, hint string, checked bool, set func(bool)) app.UI {
-		return app.Label().Class("xp-check").For(id).Body(
-			app.Input().Type("checkbox").ID(id).Checked(checked).Disabled(disabled).
-				OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }),
-			app.Span().Class("xp-check-text").Body(
-				app.Span().Text(label),
-				app.If(hint != "", func() app.UI { return app.Span().Class("field-hint").Text(hint) }),
-			),
-		)
+		return xpCheckbox(id, label, hint, checked, disabled, set)
 	}
 
 	var profileBoxes []app.UI
@@ -253,3 +246,16 @@ func xpProfileName(p record.Profile) string {
 
 // xpSize is a byte count for people in the current language.
 func xpSize(n int64) string { return i18n.Size(i18n.Current(), n) }
+
+// xpCheckbox is a labelled checkbox with a hint; set gets its new state.
+// The handler is scoped by id: each box's set acts on its own choice.
+func xpCheckbox(id, label, hint string, checked, disabled bool, set func(bool)) app.UI {
+	return app.Label().Class("xp-check").For(id).Body(
+		app.Input().Type("checkbox").ID(id).Checked(checked).Disabled(disabled).
+			OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }, app.EventScope(id)),
+		app.Span().Class("xp-check-text").Body(
+			app.Span().Text(label),
+			app.If(hint != "", func() app.UI { return app.Span().Class("field-hint").Text(hint) }),
+		),
+	)
+}

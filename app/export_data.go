@@ -19,11 +19,14 @@ import (
 // not hold are read with one Vault.Bodies, a pack at a time, rather than
 // one Body per entry.
 func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
-	var d export.Data
-	b := s.Book()
+	d := xpHeaderData(s)
+	return d, xpLoadBodies(ctx, s, &d)
+}
+
+// xpLoadBodies reads what d (headers, as xpHeaderData gives) lacks for an
+// export: each profile's Patient and the resources of its entries.
+func xpLoadBodies(ctx context.Context, s *session.Session, d *export.Data) error {
 	v := s.Vault()
-	d.Profiles = b.Profiles()
-	var need []int // indices in d.Entries of the entries needing their body
 	for i, p := range d.Profiles {
 		if len(p.Patient.JSON) == 0 {
 			if body, err := v.Body(ctx, p.ID); err == nil && len(body) > 0 {
@@ -32,18 +35,15 @@ func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
 				}
 			}
 		}
-		page, _ := b.Timeline(record.Filter{Profile: p.ID}, 0, -1)
-		for _, e := range page {
-			if len(e.Resource.JSON) == 0 || e.Resource.Type == "" {
-				need = append(need, len(d.Entries))
-			}
-			d.Entries = append(d.Entries, e)
+	}
+	var need []int // indices in d.Entries of the entries needing their body
+	for i, e := range d.Entries {
+		if len(e.Resource.JSON) == 0 || e.Resource.Type == "" {
+			need = append(need, i)
 		}
-		d.Files = append(d.Files, b.Files(p.ID)...)
-		d.Questions = append(d.Questions, b.Questions(p.ID)...)
 	}
 	if err := ctx.Err(); err != nil {
-		return d, err
+		return err
 	}
 	ids := make([]string, len(need))
 	for j, i := range need {
@@ -51,17 +51,17 @@ func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
 	}
 	bodies, err := v.Bodies(ctx, ids)
 	if err != nil {
-		return d, err
+		return err
 	}
 	for j, i := range need {
 		e := &d.Entries[i]
 		if e.Resource.Type != "" {
 			e.Resource.JSON = bodies[j]
 		} else if e.Resource, err = record.DecodeBody(bodies[j]); err != nil {
-			return d, err
+			return err
 		}
 	}
-	return d, nil
+	return nil
 }
 
 // xpPrefetch is xpData started ahead of time.

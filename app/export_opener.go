@@ -47,8 +47,12 @@ func (o *xpOpener) identity() (export.Identity, error) {
 	return export.PassphraseIdentity(o.pass), nil
 }
 
+// render draws the form; changed is called after each change. Its
+// handlers are scoped by the opener (o.prefix): go-app keeps the first
+// handler it rendered, so changed must stay the same for one opener.
 func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 	id := func(s string) string { return o.prefix + "-" + s }
+	scope := app.EventScope(o.prefix)
 	return app.Div().Class("xp-opener").Body(
 		app.Label().For(id("file")).Class("xp-file").Body(
 			app.Span().Text(i18n.T("ui.open.file")),
@@ -62,7 +66,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 						o.file, o.name, o.size = files[0], files[0].Name(), files[0].Size()
 					}
 					changed()
-				}),
+				}, scope),
 		),
 		app.If(o.hasFile, func() app.UI {
 			return app.P().ID(id("chosen")).Class("muted").Text(i18n.T("ui.open.chosen", o.name, xpSize(o.size)))
@@ -75,7 +79,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 		app.If(!o.useKey, func() app.UI {
 			return field(id("pass"), i18n.T("ui.open.pass.label"), i18n.T("ui.open.pass.hint"), "",
 				app.Input().Type("password").AutoComplete(false).Spellcheck(false).Value(o.pass).Disabled(disabled).
-					OnInput(func(ctx app.Context, e app.Event) { o.pass = ctx.JSSrc().Get("value").String(); changed() }))
+					OnInput(func(ctx app.Context, e app.Event) { o.pass = ctx.JSSrc().Get("value").String(); changed() }, scope))
 		}).Else(func() app.UI {
 			return app.Div().Class("xp-protect").Body(
 				app.Label().For(id("key")).Body(
@@ -83,7 +87,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 					app.Span().Class("field-hint").Text(i18n.T("ui.open.key.hint")),
 					app.Textarea().ID(id("key")).Class("xp-mono").Spellcheck(false).Disabled(disabled).
 						Placeholder("-----BEGIN PGP PRIVATE KEY BLOCK-----").Text(o.keyText).
-						OnInput(func(ctx app.Context, e app.Event) { o.keyText = ctx.JSSrc().Get("value").String(); changed() }),
+						OnInput(func(ctx app.Context, e app.Event) { o.keyText = ctx.JSSrc().Get("value").String(); changed() }, scope),
 				),
 				app.Label().For(id("keyfile")).Class("xp-file").Body(
 					app.Span().Text(i18n.T("ui.open.key.file")),
@@ -106,7 +110,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 									changed()
 								})
 							})
-						}),
+						}, scope),
 				),
 				app.If(o.keyErr != "", func() app.UI { return app.P().Class("field-error").Role("alert").Text(o.keyErr) }),
 				field(id("keypass"), i18n.T("ui.open.keypass.label"), i18n.T("ui.open.keypass.hint"), "",
@@ -120,7 +124,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 func (o *xpOpener) radio(id, label string, checked, disabled bool, set func()) app.UI {
 	return app.Label().Class("xp-check").For(id).Body(
 		app.Input().Type("radio").ID(id).Name(o.prefix+"-with").Checked(checked).Disabled(disabled).
-			OnChange(func(ctx app.Context, e app.Event) { set() }),
+			OnChange(func(ctx app.Context, e app.Event) { set() }, app.EventScope(id)),
 		app.Span().Class("xp-check-text").Text(label),
 	)
 }

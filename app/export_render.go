@@ -28,12 +28,12 @@ const xpSectionLimit = 30
 // xpArchiveView renders an opened export read-only: per profile, every
 // section, personal notes and flags, questions and the files with download
 // buttons. expanded says which sections show all their entries; toggle
-// expands one; save downloads one file from memory.
+// expands one; save downloads one file, by id, from memory.
 type xpArchiveView struct {
 	a        *export.Archive
 	expanded map[string]bool
 	toggle   func(key string)
-	save     func(f record.FileInfo)
+	save     func(id string)
 }
 
 func (v xpArchiveView) render() app.UI {
@@ -121,12 +121,13 @@ func (v xpArchiveView) profile(p record.Profile, entries []*record.Entry, fileNa
 				app.H3().Text(i18n.T("export.sec.files")),
 				app.Ul().Class("list").Body(app.Range(files).Slice(func(i int) app.UI {
 					f := files[i]
+					fid := f.ID
 					return app.Li().Class("item xp-file-row").Body(
 						app.Span().Class("item-title").Text(f.Name),
 						app.Button().Type("button").Class("btn btn-small btn-secondary view-file").
 							Aria("label", i18n.T("ui.view.download.file", f.Name)).
 							Text(i18n.T("ui.view.download")).
-							OnClick(func(ctx app.Context, e app.Event) { v.save(f) }),
+							OnClick(func(ctx app.Context, e app.Event) { v.save(fid) }, app.EventScope(fid)),
 						app.Span().Class("item-meta").Text(xpSize(f.Size)+" · "+f.Type),
 					)
 				})),
@@ -153,7 +154,7 @@ func (v xpArchiveView) section(profile string, k record.Kind, es []*record.Entry
 		app.If(more > 0, func() app.UI {
 			return app.Button().Type("button").Class("btn btn-small btn-secondary").
 				Text(i18n.T("ui.view.more", more)).
-				OnClick(func(ctx app.Context, e app.Event) { v.toggle(key) })
+				OnClick(func(ctx app.Context, e app.Event) { v.toggle(key) }, app.EventScope(key))
 		}),
 	)
 }

@@ -168,10 +168,15 @@ func (f *FilesPage) onDrop(ctx app.Context, e app.Event) {
 	f.addFiles(ctx, filesOf(e))
 }
 
-// download streams a file out of the vault into a browser download.
-func (f *FilesPage) download(ctx app.Context, fi record.FileInfo) {
+// download streams the file with id id out of the vault into a browser
+// download.
+func (f *FilesPage) download(ctx app.Context, id string) {
 	s := current()
 	if s == nil {
+		return
+	}
+	fi, ok := s.Book().File(id)
+	if !ok {
 		return
 	}
 	f.msg, f.err = "", ""
@@ -197,7 +202,7 @@ func previewToggle(fi record.FileInfo, class string, shown *string) app.UI {
 			} else {
 				*shown = fi.ID
 			}
-		}, app.EventScope(fi.ID))
+		}, app.EventScope(fi.ID, shown))
 }
 
 // downloadStored streams a stored file out of the vault into a browser
@@ -418,7 +423,7 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 		app.Div().Class("actions file-actions no-print").Body(
 			app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "file-preview-toggle", &f.selected) }),
 			app.Button().Class("btn btn-small btn-secondary file-download").Text(i18n.T("files.download")).
-				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi) }, app.EventScope(fi.ID)),
+				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi.ID) }, app.EventScope(fi.ID)),
 			app.Button().Class("btn btn-small btn-secondary file-attach").
 				Aria("expanded", f.attachFor == fi.ID).Text(i18n.T("files.attach")).
 				OnClick(func(ctx app.Context, e app.Event) {

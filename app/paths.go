@@ -9,6 +9,7 @@ const (
 	PathProfiles  = "/profiles"  // me and family members
 	PathSummary   = "/summary"   // health summary (what to show a clinician)
 	PathEmergency = "/emergency" // emergency card
+	PathWallet    = "/wallet"    // wallet card: the emergency card's essentials and a QR code
 	PathTimeline  = "/timeline"  // everything, newest first; filters and search
 	PathEntry     = "/entry/"    // + id: one entry
 	PathAdd       = "/add/"      // + kind: new entry form

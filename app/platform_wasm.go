@@ -47,48 +47,7 @@ func (f jsFile) Type() string { return f.v.Get("type").String() }
 func (f jsFile) Size() int64  { return int64(f.v.Get("size").Float()) }
 
 // Open streams the file's bytes without loading it whole.
-func (f jsFile) Open() io.ReadCloser {
-	return &streamReader{reader: f.v.Call("stream").Call("getReader")}
-}
-
-// streamReader reads a ReadableStream chunk by chunk. Read must not be called
-// from inside a js.FuncOf callback.
-type streamReader struct {
-	reader js.Value
-	buf    []byte
-	done   bool
-}
-
-func (r *streamReader) Read(p []byte) (int, error) {
-	for len(r.buf) == 0 {
-		if r.done {
-			return 0, io.EOF
-		}
-		res, err := jsutil.Await(context.Background(), r.reader.Call("read"))
-		if err != nil {
-			return 0, err
-		}
-		if res.Get("done").Bool() {
-			r.done = true
-			continue
-		}
-		chunk := res.Get("value")
-		b := make([]byte, chunk.Get("byteLength").Int())
-		js.CopyBytesToGo(b, chunk)
-		r.buf = b
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
-
-func (r *streamReader) Close() error {
-	if !r.done {
-		r.reader.Call("cancel")
-		r.done = true
-	}
-	return nil
-}
+func (f jsFile) Open() io.ReadCloser { return jsutil.BlobReader(f.v) }
 
 // filesOf returns the files of an <input type=file> change event or a drop event.
 func filesOf(e app.Event) []jsFile {

@@ -293,7 +293,7 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 				app.Div().Class("actions").Body(
 					app.Button().Class("btn btn-danger delete-yes").Disabled(p.busy).
 						Text(i18n.T("people.delete.yes")).
-						OnClick(func(ctx app.Context, e app.Event) { p.remove(ctx, pr.ID) }),
+						OnClick(func(ctx app.Context, e app.Event) { p.remove(ctx, pr.ID) }, app.EventScope(pr.ID)),
 					app.Button().Class("btn btn-secondary delete-no").Disabled(p.busy).
 						Text(i18n.T("people.cancel")).
 						OnClick(func(ctx app.Context, e app.Event) { p.deleting = "" }),
@@ -305,19 +305,23 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 					return app.Button().Class("btn btn-small switch").Disabled(p.busy).
 						Aria("label", i18n.T("people.switch.label", pr.Name)).
 						Text(i18n.T("people.switch")).
-						OnClick(func(ctx app.Context, e app.Event) { p.switchTo(ctx, pr.ID) })
+						OnClick(func(ctx app.Context, e app.Event) { p.switchTo(ctx, pr.ID) }, app.EventScope(pr.ID))
 				}),
 				app.Button().Class("btn btn-small btn-secondary edit").Disabled(p.busy).
 					Aria("label", i18n.T("people.edit.label", pr.Name)).
 					Text(i18n.T("people.edit")).
 					OnClick(func(ctx app.Context, e app.Event) {
-						p.startEdit(pr, pr.ID)
-						vaultFocus(ctx, "profile-name")
-					}),
+						if s := current(); s != nil {
+							if cur, ok := s.Book().Profile(pr.ID); ok {
+								p.startEdit(cur, cur.ID)
+								vaultFocus(ctx, "profile-name")
+							}
+						}
+					}, app.EventScope(pr.ID)),
 				app.Button().Class("btn btn-small btn-secondary delete").Disabled(p.busy).
 					Aria("label", i18n.T("people.delete.label", pr.Name)).
 					Text(i18n.T("people.delete")).
-					OnClick(func(ctx app.Context, e app.Event) { p.deleting, p.ok = pr.ID, "" }),
+					OnClick(func(ctx app.Context, e app.Event) { p.deleting, p.ok = pr.ID, "" }, app.EventScope(pr.ID)),
 			)
 		}),
 	)

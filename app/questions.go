@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -265,7 +265,7 @@ func (q *Questions) textarea() app.UI {
 }
 
 func (q *Questions) renderQuestion(x record.Question) app.UI {
-	s := current()
+	qid := x.ID
 	id := "q-" + x.ID
 	cls := "item q-item"
 	if x.Done {
@@ -274,20 +274,38 @@ func (q *Questions) renderQuestion(x record.Question) app.UI {
 	return app.Li().Class(cls).DataSet("id", x.ID).Body(
 		app.Label().For(id).Class("q-check").Body(
 			app.Input().ID(id).Type("checkbox").Checked(x.Done).OnChange(func(ctx app.Context, e app.Event) {
-				y := x
+				s := current()
+				y, ok := q.question(qid)
+				if s == nil || !ok {
+					return
+				}
+				stored := y.Done
 				y.Done = ctx.JSSrc().Get("checked").Bool()
 				// Show the stored state until the change is saved: the list
 				// re-orders, and go-app reuses this checkbox for another row.
-				ctx.JSSrc().Set("checked", x.Done)
+				ctx.JSSrc().Set("checked", stored)
 				q.change(ctx, func() error { _, err := s.SaveQuestion(ctx, y); return err })
-			}, app.EventScope(x.ID, strconv.FormatBool(x.Done), x.Text, x.Provider)),
+			}, app.EventScope(qid)),
 			app.Span().Class("q-text prewrap").Text(x.Text),
 		),
 		app.Button().Class("btn btn-small btn-secondary").Disabled(q.busy).
 			Aria("label", i18n.T("rec.q.delete.for", recOneLine(x.Text, 40))).
 			Text(i18n.T("rec.notes.delete")).
 			OnClick(func(ctx app.Context, e app.Event) {
-				q.change(ctx, func() error { return s.DeleteQuestion(ctx, x.ID) })
-			}, app.EventScope(x.ID)),
+				if s := current(); s != nil {
+					q.change(ctx, func() error { return s.DeleteQuestion(ctx, qid) })
+				}
+			}, app.EventScope(qid)),
 	)
+}
+
+// question is the listed question with id id. Handlers look it up when they
+// run: go-app keeps the first handler it rendered for an element, and the
+// list re-orders as questions are answered.
+func (q *Questions) question(id string) (record.Question, bool) {
+	i := slices.IndexFunc(q.questions, func(x record.Question) bool { return x.ID == id })
+	if i < 0 {
+		return record.Question{}, false
+	}
+	return q.questions[i], true
 }

@@ -86,6 +86,31 @@ type Share struct {
 	revoking   string
 	shares     []*xpShared
 	another    bool // show the form again after a link was made
+
+	// A manifest link (SMART Health Links without "U"): asked for with a
+	// passcode the server checks, or kept up to date ("L").
+	protect  bool
+	passcode string // only until the link is made; never stored here
+	living   bool
+	status   map[string]share.LinkStatus // by link URL, from the server
+	remind   string                      // url of the link whose passcode reminder shows
+}
+
+// shlTTLYear is the longest expiry the share page offers, for manifest links.
+const shlTTLYear = 365 * 24 * time.Hour
+
+// ttls are the expiry choices: a year too for manifest links.
+func (sh *Share) ttls() []struct {
+	d     time.Duration
+	label string
+} {
+	if !sh.protect && !sh.living {
+		return xpShareTTLs
+	}
+	return append(xpShareTTLs[:len(xpShareTTLs):len(xpShareTTLs)], struct {
+		d     time.Duration
+		label string
+	}{shlTTLYear, "shl.expiry.1y"})
 }
 
 func (sh *Share) OnNav(ctx app.Context) {
@@ -97,16 +122,50 @@ func (sh *Share) OnNav(ctx app.Context) {
 	sh.ttl = 24 * time.Hour
 	sh.shares = xpShareList(current())
 	sh.ready = true
+	sh.status = map[string]share.LinkStatus{}
+	sh.fetchStatus(ctx)
 	ctx.Async(func() {
-		// Ask for a share that cannot exist: the answer says whether the
-		// API is there ("not_found") or sharing is off ("disabled", or no
-		// API at all on a static host).
-		res, err := xpFetch("GET", share.APIPath+"/"+strings.Repeat("a", 26), "", nil)
-		state := "on"
-		if err == nil && xpAPIOff(res) {
-			state = "off"
-		}
+		state := xpShareAPIState()
 		ctx.Dispatch(func(ctx app.Context) { sh.api = state })
+	})
+}
+
+// xpShareAPIState asks for a share that cannot exist: the answer says
+// whether the API is there ("on") or sharing is off here ("off": the
+// server says "disabled", or a static host has no API at all). Call it
+// from ctx.Async.
+func xpShareAPIState() string {
+	res, err := xpFetch("GET", share.APIPath+"/"+strings.Repeat("a", 26), "", nil)
+	if err == nil && xpAPIOff(res) {
+		return "off"
+	}
+	return "on"
+}
+
+// fetchStatus asks the server how each live passcode link stands, so that
+// one locked by wrong passcodes says so.
+func (sh *Share) fetchStatus(ctx app.Context) {
+	var ls []record.SharedLink
+	for _, sd := range sh.shares {
+		if sd.rec.Kind != "" && strings.Contains(sd.rec.Flag, share.FlagPasscode) && !sd.revoked && time.Now().Before(sd.expires) {
+			ls = append(ls, sd.rec)
+		}
+	}
+	if len(ls) == 0 {
+		return
+	}
+	ctx.Async(func() {
+		got := map[string]share.LinkStatus{}
+		for _, l := range ls {
+			if st, err := shlStatus(l); err == nil {
+				got[l.URL] = st
+			}
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			for u, st := range got {
+				sh.status[u] = st
+			}
+		})
 	})
 }
 
@@ -143,6 +202,10 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 		label = string([]rune(label)[:share.MaxLabelLen])
 	}
 	ttl := sh.ttl
+	if sh.protect || sh.living {
+		sh.createManifest(ctx, s, label, ttl)
+		return
+	}
 	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, false, "", 0, 1
 	ctx.Async(func() {
 		sd, err := func() (*xpShared, error) {
@@ -199,23 +262,77 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 			}
 			return &xpShared{rec: rec, url: link.URL, token: c.ManageToken, link: text, qr: qr, label: label, expires: c.Expires}, nil
 		}()
+		ctx.Dispatch(func(ctx app.Context) { sh.made(sd, err) })
+	})
+}
+
+// createManifest makes a manifest link: with the passcode the server will
+// check, and/or kept up to date as the record changes.
+func (sh *Share) createManifest(ctx app.Context, s *session.Session, label string, ttl time.Duration) {
+	pass := ""
+	if sh.protect {
+		var ok bool
+		if pass, ok = shlPasscode(sh.passcode); !ok {
+			sh.err = i18n.T("shl.err.passcode.short")
+			return
+		}
+	}
+	flag := ""
+	if sh.living {
+		flag += share.FlagLongTerm
+	}
+	if sh.protect {
+		flag += share.FlagPasscode
+	}
+	tmpl := record.SharedLink{Kind: record.LinkManifest, Flag: flag, Label: label, Choice: shlChoiceOf(&sh.choice)}
+	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, true, "", 0, 1
+	ctx.Async(func() {
+		rec, err := shlCreate(ctx, s, tmpl, pass, ttl)
+		var sd *xpShared
+		if err == nil {
+			sd = &xpShared{rec: rec, url: rec.URL, token: rec.Token, link: rec.Link, label: rec.Label, expires: rec.Expires}
+			if qr, err := share.QRSVG(rec.Link, ""); err == nil {
+				sd.qr = qr
+			}
+		}
 		ctx.Dispatch(func(ctx app.Context) {
-			sh.busy, sh.uploading = false, false
-			if err != nil {
-				if err == errXPShareOff {
-					sh.api = "off"
-				}
-				sh.err = i18n.T(xpShareErrorKey(err))
-				return
+			sh.made(sd, err)
+			if err == nil && pass != "" {
+				sh.remind = rec.URL
 			}
-			sh.shares = append([]*xpShared{sd}, sh.shares...)
-			for _, old := range sh.shares[1:] {
-				old.qr = "" // the QR code is for the newest
-			}
-			sh.done = sh.total
-			sh.another = false
+			sh.passcode = ""
 		})
 	})
+}
+
+// made shows a link just made, or why it could not be.
+func (sh *Share) made(sd *xpShared, err error) {
+	sh.busy, sh.uploading = false, false
+	if err != nil {
+		if err == errXPShareOff {
+			sh.api = "off"
+		}
+		sh.err = i18n.T(xpShareErrorKey(err))
+		return
+	}
+	sh.shares = append([]*xpShared{sd}, sh.shares...)
+	for _, old := range sh.shares[1:] {
+		old.qr = "" // the QR code is for the newest
+	}
+	sh.done = sh.total
+	sh.another = false
+}
+
+// shared is the listed share link stored at url u, or nil. Handlers look it
+// up when they run: go-app keeps the first handler it rendered for a
+// button, and a new link is listed first, where the previous one was.
+func (sh *Share) shared(u string) *xpShared {
+	for _, sd := range sh.shares {
+		if sd.url == u {
+			return sd
+		}
+	}
+	return nil
 }
 
 // revoke deletes the share on the server. The confirmation stays on screen
@@ -296,11 +413,12 @@ func (sh *Share) renderForm() app.UI {
 							sh.ttl = time.Duration(n) * time.Second
 						}
 					}).
-					Body(app.Range(xpShareTTLs).Slice(func(i int) app.UI {
-						t := xpShareTTLs[i]
+					Body(app.Range(sh.ttls()).Slice(func(i int) app.UI {
+						t := sh.ttls()[i]
 						return app.Option().Value(strconv.Itoa(int(t.d / time.Second))).Selected(t.d == sh.ttl).Text(i18n.T(t.label))
 					})),
 			),
+			sh.renderManifestOptions(),
 			app.If(sh.err != "", func() app.UI { return errorBanner(sh.err) }),
 			app.Div().Class("actions").Body(
 				app.Button().ID("share-create").Type("submit").Class("btn").
@@ -324,9 +442,11 @@ func (sh *Share) renderForm() app.UI {
 
 func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 	expired := time.Now().After(sd.expires)
+	u := sd.url // handlers look the link up by it (see shared)
 	return app.Section().Class("card xp-step xp-shared").DataSet("revoked", sd.revoked).Body(
 		app.H2().Text(i18n.T("share.link")),
 		app.If(sd.label != "", func() app.UI { return app.P().Class("xp-shared-label").Text(sd.label) }),
+		app.If(sd.rec.Kind != "", func() app.UI { return sh.renderKinds(sd) }),
 		app.If(sd.revoked, func() app.UI {
 			return okBanner(i18n.T("share.revoked"))
 		}).ElseIf(expired, func() app.UI {
@@ -342,7 +462,11 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 					app.Div().Class("actions").Body(
 						app.Button().Type("button").Class("btn share-copy").Text(i18n.T("share.copy")).
 							OnClick(func(ctx app.Context, e app.Event) {
-								link, u := sd.link, sd.url
+								sd := sh.shared(u)
+								if sd == nil {
+									return
+								}
+								link := sd.link
 								ctx.Async(func() {
 									err := xpCopy(link)
 									ctx.Dispatch(func(ctx app.Context) {
@@ -351,18 +475,22 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 										}
 									})
 								})
-							}),
+							}, app.EventScope(u)),
 					),
 					app.If(sh.copied == sd.url, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("share.copied")) }),
 					app.P().Class("share-expires").Text(i18n.T("share.expires", xpWhen(sd.expires))),
-					app.P().Class("field-hint").Text(i18n.T("share.warning")),
+					app.P().Class("field-hint").Text(i18n.T(shlWarningKey(sd.rec))),
 					app.If(sh.confirming == sd.url, func() app.UI {
 						return app.Div().Class("xp-confirm").Role("alertdialog").Body(
 							app.P().Text(i18n.T("share.revoke.confirm")),
 							app.Div().Class("actions").Body(
 								app.Button().Type("button").Class("btn btn-danger share-revoke-yes").Text(i18n.T("share.revoke")).
 									Disabled(sh.revoking == sd.url).
-									OnClick(func(ctx app.Context, e app.Event) { sh.revoke(ctx, sd) }),
+									OnClick(func(ctx app.Context, e app.Event) {
+										if sd := sh.shared(u); sd != nil {
+											sh.revoke(ctx, sd)
+										}
+									}, app.EventScope(u)),
 								app.Button().Type("button").Class("btn btn-secondary").Text(i18n.T("ui.xp.cancel")).
 									Disabled(sh.revoking == sd.url).
 									OnClick(func(ctx app.Context, e app.Event) { sh.confirming = "" }),
@@ -372,7 +500,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 						return app.Div().Class("actions").Body(
 							app.Button().Type("button").Class("btn btn-danger share-revoke").Disabled(sh.revoking == sd.url).
 								Text(i18n.T("share.revoke")).
-								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = sd.url }),
+								OnClick(func(ctx app.Context, e app.Event) { sh.confirming = u }, app.EventScope(u)),
 						)
 					}),
 				),
@@ -385,6 +513,63 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 			)
 		}),
 	)
+}
+
+// renderManifestOptions are the choices that make a manifest link: a
+// passcode the server checks, and a link kept up to date.
+func (sh *Share) renderManifestOptions() app.UI {
+	box := func(id, label, hint string, checked bool, set func(bool)) app.UI {
+		return xpCheckbox(id, label, hint, checked, sh.busy, set)
+	}
+	offYear := func() {
+		if !sh.protect && !sh.living && sh.ttl == shlTTLYear {
+			sh.ttl = 24 * time.Hour
+		}
+	}
+	return app.Div().Class("shl-options").Body(
+		box("sh-protect", i18n.T("shl.protect"), i18n.T("shl.protect.hint"), sh.protect, func(v bool) { sh.protect = v; offYear() }),
+		app.If(sh.protect, func() app.UI {
+			return field("sh-passcode", i18n.T("shl.passcode"), "", "",
+				app.Input().Type("text").Attr("autocomplete", "off").Attr("spellcheck", "false").
+					MaxLength(64).Value(sh.passcode).Disabled(sh.busy).
+					OnInput(func(ctx app.Context, e app.Event) { sh.passcode = ctx.JSSrc().Get("value").String() }))
+		}),
+		box("sh-living", i18n.T("shl.living"), i18n.T("shl.living.hint"), sh.living, func(v bool) { sh.living = v; offYear() }),
+		app.If(sh.protect || sh.living, func() app.UI { return app.P().Class("field-hint").Text(i18n.T("shl.any.viewer")) }),
+	)
+}
+
+// renderKinds names what kind of link a manifest link is, and how it stands.
+func (sh *Share) renderKinds(sd *xpShared) app.UI {
+	r := sd.rec
+	var tags []app.UI
+	if r.Kind == record.LinkWallet {
+		tags = append(tags, app.Span().Class("badge").Text(i18n.T("shl.kind.wallet")))
+	}
+	if strings.Contains(r.Flag, share.FlagPasscode) {
+		tags = append(tags, app.Span().Class("badge").Text(i18n.T("shl.kind.passcode")))
+	}
+	if strings.Contains(r.Flag, share.FlagLongTerm) {
+		tags = append(tags, app.Span().Class("badge").Text(i18n.T("shl.kind.living")))
+	}
+	st, known := sh.status[sd.url]
+	return app.Div().Class("shl-kinds").Body(
+		app.P().Class("shl-tags").Body(tags...),
+		app.If(known && st.Disabled, func() app.UI { return errorBanner(i18n.T("shl.locked")) }),
+		app.If(strings.Contains(r.Flag, share.FlagLongTerm) && !r.Uploaded.IsZero(), func() app.UI {
+			return app.P().Class("muted shl-updated").Text(i18n.T("shl.updated", xpWhen(r.Uploaded)))
+		}),
+		app.If(sh.remind == sd.url, func() app.UI { return app.P().Class("field-hint").Role("status").Text(i18n.T("shl.passcode.remind")) }),
+	)
+}
+
+// shlWarningKey says who can read a link: anyone who has it, or anyone
+// who has it and its passcode.
+func shlWarningKey(l record.SharedLink) string {
+	if strings.Contains(l.Flag, share.FlagPasscode) {
+		return "shl.warning.passcode"
+	}
+	return "share.warning"
 }
 
 // xpShortID is the last part of a share URL (its random id), for element ids.

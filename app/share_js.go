@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"syscall/js"
 	"unsafe"
 
@@ -42,8 +43,10 @@ type xpResponse struct {
 	RetryAfter string
 }
 
-// xpFetch makes one request to this origin's share API: no credentials, no
-// cache, no redirects, no referrer. Call it from a goroutine (ctx.Async).
+// xpFetch makes one request to this origin's share API, or (a health link
+// the person chose to open from another server) to that server: no
+// credentials, no cache, no redirects, no referrer. Call it from a
+// goroutine (ctx.Async).
 func xpFetch(method, url string, body string, headers map[string]string) (xpResponse, error) {
 	opts := js.Global().Get("Object").New()
 	opts.Set("method", method)
@@ -51,7 +54,11 @@ func xpFetch(method, url string, body string, headers map[string]string) (xpResp
 	opts.Set("cache", "no-store")
 	opts.Set("redirect", "error")
 	opts.Set("referrerPolicy", "no-referrer")
-	opts.Set("mode", "same-origin")
+	mode := "same-origin"
+	if origin, _ := xpLocation(); strings.Contains(url, "://") && !strings.HasPrefix(url, origin+"/") {
+		mode = "cors"
+	}
+	opts.Set("mode", mode)
 	h := js.Global().Get("Object").New()
 	for k, v := range headers {
 		h.Set(k, v)

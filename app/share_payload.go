@@ -6,9 +6,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/url"
-	"strings"
+	"slices"
+	"strconv"
+	"time"
 
 	"backpack/internal/export"
+	"backpack/internal/i18n"
+	"backpack/internal/importer"
+	"backpack/internal/record"
 	"backpack/internal/share"
 )
 
@@ -21,7 +26,6 @@ const xpShareCty = "application/vnd.backpack.export"
 
 // Errors of the share viewer and page, each with a catalog message.
 var (
-	errXPOrigin   = errors.New("share: link points at another server")
 	errXPContent  = errors.New("share: not a Backpack share")
 	errXPTooBig   = errors.New("file too large")
 	errXPShareOff = errors.New("share: sharing is off on this server")
@@ -48,11 +52,6 @@ func xpSealShare(ctx context.Context, data export.Data, sel export.Selection, fi
 
 // xpOpenShare decrypts a share made by xpSealShare into memory.
 func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive, mem export.MemFiles, err error) {
-	defer func() {
-		if recover() != nil { // a reader's bug must not take the page down
-			a, mem, err = nil, nil, export.ErrCorrupt
-		}
-	}()
 	if cty, err := share.JWEContentType(jwe); err != nil {
 		return nil, nil, err
 	} else if cty != xpShareCty {
@@ -62,6 +61,16 @@ func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive
 	if err != nil {
 		return nil, nil, err
 	}
+	return xpReadShare(ctx, key, plain)
+}
+
+// xpReadShare reads the decrypted file of a Backpack share (an export).
+func xpReadShare(ctx context.Context, key, plain []byte) (a *export.Archive, mem export.MemFiles, err error) {
+	defer func() {
+		if recover() != nil { // a reader's bug must not take the page down
+			a, mem, err = nil, nil, export.ErrCorrupt
+		}
+	}()
 	mem = export.MemFiles{}
 	a, err = export.Read(ctx, bytes.NewReader(plain), export.PassphraseIdentity(xpSharePassphrase(key)), mem.Sink())
 	if err != nil {
@@ -70,37 +79,97 @@ func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive
 	return a, mem, nil
 }
 
-// xpShareURL checks that a link's ciphertext URL is on this origin and under
-// the share API, and returns it. Backpack never fetches from another origin
-// (privacy, and the Content-Security-Policy would refuse it anyway).
-func xpShareURL(link share.Link, origin string) (string, error) {
-	u, err := url.Parse(link.URL)
-	if err != nil {
-		return "", share.ErrLink
+// shlHostElsewhere is the host of a link's server when it is not origin's
+// (the viewer then asks before any request goes there), else "".
+func shlHostElsewhere(linkURL, origin string) string {
+	u, err := url.Parse(linkURL)
+	if err != nil || u.Host == "" {
+		return "?"
 	}
-	o, err := url.Parse(origin)
-	if err != nil || o.Host == "" {
-		return "", errXPOrigin
+	if u.Scheme+"://"+u.Host == origin {
+		return ""
 	}
-	if u.Scheme != o.Scheme || u.Host != o.Host || u.User != nil ||
-		!strings.HasPrefix(u.EscapedPath(), share.APIPath+"/") || u.RawQuery != "" {
-		return "", errXPOrigin
+	return u.Host
+}
+
+// xpShareErrorText is the message for an error of sharing or viewing; a
+// wrong passcode says how many tries are left.
+func xpShareErrorText(err error) string {
+	var pe *share.PasscodeError
+	if errors.As(err, &pe) && pe.Remaining > 0 {
+		return i18n.N("shl.err.passcode", pe.Remaining)
 	}
-	return u.String(), nil
+	return i18n.T(xpShareErrorKey(err))
+}
+
+// errSHLNothing: a health link held nothing the viewer can show.
+var errSHLNothing = errors.New("share: nothing to show")
+
+// shlArchive turns the files of a health link into what the viewer shows:
+// a Backpack share is read as the export it is; FHIR JSON and SMART Health
+// Cards (from any app) are read by the importer, in memory, into one
+// profile's entries. notes are catalog keys of what the viewer should say
+// (a card's signature not checked, a part it cannot open).
+func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Time) (*export.Archive, export.MemFiles, []string, error) {
+	var results []importer.Result
+	var notes []string
+	note := func(k string) {
+		if !slices.Contains(notes, k) {
+			notes = append(notes, k)
+		}
+	}
+	for i, f := range files {
+		switch f.ContentType {
+		case xpShareCty:
+			if len(files) == 1 {
+				a, mem, err := xpReadShare(ctx, key, f.Data)
+				return a, mem, nil, err
+			}
+		case share.ContentTypeFHIR, share.ContentTypeSHC, "application/json":
+			res, err := importer.ImportBytes("shared-"+strconv.Itoa(i+1)+".json", f.Data, importer.Options{})
+			if err != nil || res.Total() == 0 {
+				continue
+			}
+			if res.Format == importer.FormatSHC {
+				note("shl.view.card")
+			}
+			results = append(results, res)
+		case share.ContentTypeAPIAccess:
+			note("shl.view.apiaccess")
+		}
+	}
+	if len(results) == 0 {
+		return nil, nil, notes, errSHLNothing
+	}
+	// Each file is one person's (one subject Patient): each its own profile.
+	a := &export.Archive{Created: now, Partial: true}
+	for _, res := range results {
+		prof := record.Profile{Name: i18n.T("share.view.title")}
+		if res.Patient != nil {
+			if p, err := record.ProfileFromPatient(*res.Patient); err == nil {
+				prof = p
+			}
+		}
+		prof.ID = record.NewID()
+		a.Data.Profiles = append(a.Data.Profiles, prof)
+		a.Data.Entries = append(a.Data.Entries, importer.ToEntries(res, prof.ID, now)...)
+	}
+	return a, export.MemFiles{}, notes, nil
 }
 
 // xpShareErrorKey is the catalog key for an error of sharing or viewing.
 func xpShareErrorKey(err error) string {
 	switch {
-	case errors.Is(err, errXPOrigin):
-		return "ui.view.err.origin"
 	case errors.Is(err, errXPContent):
 		return "ui.view.err.content"
 	case errors.Is(err, errXPShareOff):
 		return "share.off"
+	case errors.Is(err, errSHLNothing):
+		return "shl.err.nothing"
 	}
 	var api *share.APIError
-	if errors.As(err, &api) || errors.Is(err, share.ErrLink) || errors.Is(err, share.ErrExpired) ||
+	var pe *share.PasscodeError
+	if errors.As(err, &api) || errors.As(err, &pe) || errors.Is(err, share.ErrPasscodeNeeded) || errors.Is(err, share.ErrManifest) || errors.Is(err, share.ErrLink) || errors.Is(err, share.ErrExpired) ||
 		errors.Is(err, share.ErrUnsupportedLink) || errors.Is(err, share.ErrDecrypt) ||
 		errors.Is(err, share.ErrMalformed) || errors.Is(err, share.ErrUnsupported) || errors.Is(err, share.ErrTooLarge) {
 		return share.MessageKey(err)

@@ -53,26 +53,19 @@ func TestSharePayloadRoundTrip(t *testing.T) {
 	}
 }
 
-func TestShareURLSameOrigin(t *testing.T) {
-	ok := "https://bp.example" + share.APIPath + "/abcdefghijklmnopqrstuvwxyz"
-	for _, tc := range []struct {
-		url    string
-		origin string
-		good   bool
-	}{
-		{ok, "https://bp.example", true},
-		{ok, "http://bp.example", false},
-		{ok, "https://bp.example:8443", false},
-		{"https://evil.example" + share.APIPath + "/x", "https://bp.example", false},
-		{"https://bp.example/other/x", "https://bp.example", false},
-		{"https://bp.example" + share.APIPath + "x", "https://bp.example", false},
-		{"https://user@bp.example" + share.APIPath + "/x", "https://bp.example", false},
-		{ok + "?u=1", "https://bp.example", false},
-		{ok, "", false},
+// A link on another server is named by its host (the viewer asks before
+// going there); this server's own links are not.
+func TestHostElsewhere(t *testing.T) {
+	for _, tc := range []struct{ url, origin, want string }{
+		{"https://bp.example" + share.APIPath + "/abc", "https://bp.example", ""},
+		{"https://bp.example" + share.LinkPath + "/abc", "https://bp.example", ""},
+		{"http://bp.example/x", "https://bp.example", "bp.example"},
+		{"https://bp.example:8443/x", "https://bp.example", "bp.example:8443"},
+		{"https://ehr.example.org/qr/Y9xw/m", "https://bp.example", "ehr.example.org"},
+		{"https://bp.example/x", "", "bp.example"},
 	} {
-		_, err := xpShareURL(share.Link{URL: tc.url}, tc.origin)
-		if (err == nil) != tc.good {
-			t.Errorf("%s from %s: err = %v", tc.url, tc.origin, err)
+		if got := shlHostElsewhere(tc.url, tc.origin); got != tc.want {
+			t.Errorf("%s from %q: %q, want %q", tc.url, tc.origin, got, tc.want)
 		}
 	}
 }

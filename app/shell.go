@@ -32,11 +32,13 @@ func (s *Shell) OnMount(ctx app.Context) {
 		followTabs()
 		noteWhere()
 		connectBackground(ctx)
+		shlFollow() // links kept up to date follow what was just changed
 	}
 	placePage(ctx)
 	watchIdle()
 	s.mounted = true
 	markMounted()
+	precacheWorker()
 	if ctx.AppUpdateAvailable() {
 		s.checkUpdate(ctx)
 	}

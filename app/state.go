@@ -14,7 +14,11 @@ import (
 // The running app holds at most one unlocked session, in memory only. It is
 // never put in go-app state (which can persist or broadcast in plaintext).
 var st struct {
+	// mu guards the fields below it for moments only: JS event callbacks
+	// (beforeunload, clicks) take it, and a callback that waits on a lock
+	// held across an await freezes the page (design.md pitfall 7).
 	mu      sync.Mutex
+	storeMu sync.Mutex // held while IndexedDB opens; never taken in a JS callback
 	store   vault.Store
 	sess    *session.Session
 	profile string // current profile id
@@ -24,8 +28,8 @@ var st struct {
 // store opens the browser's vault store once (IndexedDB in the browser, an
 // in-memory store elsewhere).
 func store(ctx context.Context) (vault.Store, error) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.storeMu.Lock()
+	defer st.storeMu.Unlock()
 	if st.store != nil {
 		return st.store, nil
 	}

@@ -268,7 +268,7 @@ func (t *Timeline) renderChips() app.UI {
 			return app.Button().Type("button").Class("chip").DataSet("kind", string(k)).
 				Aria("pressed", slices.Contains(t.kinds, k)).
 				Text(i18n.T("rec.timeline.chip", recKindLabel(k), t.counts[k])).
-				OnClick(func(ctx app.Context, e app.Event) { t.toggleKind(ctx, k) }, app.EventScope(string(k)))
+				OnClick(func(ctx app.Context, e app.Event) { t.toggleKind(ctx, k) }, app.EventScope(k))
 		}),
 		app.If(hidden > 0, func() app.UI {
 			return app.Button().ID("chip-billing").Type("button").Class("chip chip-hidden").

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +29,19 @@ type View struct {
 	label  string // the link's label
 	exp    time.Time
 
+	// A health link, kept in memory only: the link (for "Check for
+	// updates"), the passcode typed, another server the person agreed to
+	// ask, and what the files said.
+	shl       share.Link
+	needPass  bool
+	typed     string // the passcode field
+	passcode  string
+	elsewhere string // host of another server
+	agreed    bool   // the person agreed to ask it
+	living    bool
+	updated   time.Time
+	notes     []string
+
 	busy     bool
 	read     int64
 	size     int64
@@ -51,48 +66,77 @@ func (v *View) OnNav(ctx app.Context) {
 	}
 }
 
-// openLink fetches a share link's ciphertext from this origin's share API
-// and decrypts it with the key from the fragment.
+// openLink reads a health link: Backpack's own (a direct file or a manifest
+// link on this server) or any SMART Health Links app's. A link kept on
+// another server is opened only once the person agrees; a passcode link
+// asks for the passcode first.
 func (v *View) openLink(ctx app.Context, text string) {
-	v.link, v.busy, v.err = true, true, ""
-	ctx.Async(func() {
-		a, mem, link, err := xpFetchShare(ctx, text)
-		ctx.Dispatch(func(ctx app.Context) {
-			v.busy = false
-			v.label, v.exp = link.Label, link.Exp
-			if err != nil {
-				v.err = i18n.T(xpShareErrorKey(err))
-				return
-			}
-			v.archive, v.mem = a, mem
-		})
-	})
+	v.link, v.err, v.needPass, v.elsewhere, v.agreed, v.passcode, v.notes = true, "", false, "", false, "", nil
+	link, err := share.ParseLink(text)
+	if err == nil {
+		err = link.Openable(time.Now())
+	}
+	v.label, v.exp = link.Label, link.Exp
+	if err != nil {
+		v.err = xpShareErrorText(err)
+		return
+	}
+	v.shl, v.living = link, link.Has(share.FlagLongTerm)
+	if v.elsewhere = shlElsewhere(link); v.elsewhere != "" {
+		return
+	}
+	v.ask(ctx)
 }
 
-// xpFetchShare opens a share link: parse, check, fetch (same origin only),
-// decrypt.
-func xpFetchShare(ctx app.Context, text string) (*export.Archive, export.MemFiles, share.Link, error) {
-	link, err := share.ParseLink(text)
-	if err != nil {
-		return nil, nil, link, err
-	}
-	if err := link.Openable(time.Now()); err != nil {
-		return nil, nil, link, err
-	}
+// shlElsewhere is the host of a link's server when it is not this one.
+func shlElsewhere(l share.Link) string {
 	origin, _ := xpLocation()
-	u, err := xpShareURL(link, origin)
-	if err != nil {
-		return nil, nil, link, err
+	return shlHostElsewhere(l.URL, origin)
+}
+
+// ask asks for the passcode or fetches.
+func (v *View) ask(ctx app.Context) {
+	v.agreed = true
+	if v.shl.Has(share.FlagPasscode) && v.passcode == "" {
+		v.needPass = true
+		return
 	}
-	res, err := xpFetch("GET", u, "", nil)
-	if err != nil {
-		return nil, nil, link, err
-	}
-	if res.Status != 200 {
-		return nil, nil, link, share.ResponseError(res.Status, res.Body, res.RetryAfter)
-	}
-	a, mem, err := xpOpenShare(ctx, link.Key, string(res.Body))
-	return a, mem, link, err
+	v.fetch(ctx)
+}
+
+// fetch resolves the link (manifest, files) and decrypts it.
+func (v *View) fetch(ctx app.Context) {
+	v.busy, v.err = true, ""
+	link, pass := v.shl, v.passcode
+	ctx.Async(func() {
+		var a *export.Archive
+		var mem export.MemFiles
+		var notes []string
+		var updated time.Time
+		files, err := share.Open(ctx, shlDoer, link, i18n.T("shl.view.recipient"), pass)
+		if err == nil {
+			for _, f := range files {
+				if f.LastUpdated.After(updated) {
+					updated = f.LastUpdated
+				}
+			}
+			a, mem, notes, err = shlArchive(ctx, link.Key, files, time.Now())
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			v.busy = false
+			var pe *share.PasscodeError
+			if err != nil {
+				v.err = xpShareErrorText(err)
+				v.needPass = errors.As(err, &pe) && pe.Remaining > 0
+				if v.needPass {
+					v.passcode, v.typed = "", ""
+				}
+				return
+			}
+			v.needPass = false
+			v.archive, v.mem, v.notes, v.updated = a, mem, notes, updated
+		})
+	})
 }
 
 func (v *View) open(ctx app.Context, e app.Event) {
@@ -129,9 +173,32 @@ func (v *View) open(ctx app.Context, e app.Event) {
 	})
 }
 
+// submitPass opens a passcode link with the passcode typed.
+func (v *View) submitPass(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if v.busy {
+		return
+	}
+	v.passcode = strings.TrimSpace(v.typed)
+	if v.passcode == "" {
+		v.err = i18n.T("shl.err.passcode.none")
+		return
+	}
+	v.fetch(ctx)
+}
+
+// refresh fetches a link kept up to date again.
+func (v *View) refresh(ctx app.Context, e app.Event) {
+	if v.busy || v.shl.URL == "" {
+		return
+	}
+	v.fetch(ctx)
+}
+
 // close forgets the opened record.
 func (v *View) close(ctx app.Context, e app.Event) {
 	v.archive, v.mem, v.err = nil, nil, ""
+	v.shl, v.passcode, v.typed, v.notes = share.Link{}, "", "", nil
 	v.expanded = map[string]bool{}
 	if v.link {
 		v.link = false
@@ -139,11 +206,17 @@ func (v *View) close(ctx app.Context, e app.Event) {
 	}
 }
 
-func (v *View) saveFile(f record.FileInfo) {
-	b, ok := v.mem[f.ID]
-	if !ok {
+// saveFile downloads the open archive's file with id id.
+func (v *View) saveFile(id string) {
+	if v.archive == nil {
 		return
 	}
+	i := slices.IndexFunc(v.archive.Data.Files, func(f record.FileInfo) bool { return f.ID == id })
+	b, ok := v.mem[id]
+	if i < 0 || !ok {
+		return
+	}
+	f := v.archive.Data.Files[i]
 	typ := f.Type
 	if typ == "" {
 		typ = "application/octet-stream"
@@ -193,13 +266,39 @@ func (v *View) Render() app.UI {
 		}),
 		app.If(v.link && v.archive == nil, func() app.UI {
 			return app.Div().Class("card xp-step").Body(
+				app.If(v.label != "", func() app.UI { return app.P().Class("xp-shared-label").Text(v.label) }),
+				// Shown until the fetch it started ends: go-app drops a
+				// dispatch whose source element is gone.
+				app.If(v.elsewhere != "" && (!v.agreed || v.busy), func() app.UI {
+					return app.Div().ID("shl-elsewhere").Body(
+						app.P().Text(i18n.T("shl.view.elsewhere", v.elsewhere)),
+						app.Div().Class("actions").Body(
+							app.Button().ID("shl-elsewhere-ok").Type("button").Class("btn").Disabled(v.busy).Text(i18n.T("shl.view.elsewhere.ok", v.elsewhere)).
+								OnClick(func(ctx app.Context, e app.Event) { v.ask(ctx) }),
+						),
+					)
+				}),
+				// The form stays while the passcode is checked: go-app drops a
+				// dispatch whose source element is gone.
+				app.If(v.needPass, func() app.UI {
+					return app.Form().ID("shl-pass-form").OnSubmit(v.submitPass).Body(
+						app.P().Text(i18n.T("shl.view.passcode.lead")),
+						field("shl-pass", i18n.T("shl.passcode"), "", "",
+							app.Input().Type("password").Attr("autocomplete", "off").MaxLength(share.MaxPasscodeLen).Value(v.typed).
+								OnInput(func(ctx app.Context, e app.Event) { v.typed = ctx.JSSrc().Get("value").String() })),
+						app.If(v.err != "", func() app.UI { return errorBanner(v.err) }),
+						app.Div().Class("actions").Body(
+							app.Button().ID("shl-pass-open").Type("submit").Class("btn").Disabled(v.busy).Text(i18n.T("shl.view.open")),
+						),
+					)
+				}),
 				app.If(v.busy, func() app.UI {
 					return app.Div().Class("xp-progress").Body(
 						app.Progress().Aria("label", i18n.T("share.view.opening")),
 						app.P().Class("muted").Aria("live", "polite").Text(i18n.T("share.view.opening")),
 					)
 				}),
-				app.If(v.err != "", func() app.UI {
+				app.If(v.err != "" && !v.needPass, func() app.UI {
 					return app.Div().Body(
 						errorBanner(v.err),
 						app.Div().Class("actions").Body(
@@ -237,7 +336,19 @@ func (v *View) renderArchive() app.UI {
 				return app.Div().Class("xp-fact").Body(app.Dt().Text(i18n.T("ui.view.part")), app.Dd().Text(i18n.T("ui.view.part.yes")))
 			}),
 		),
+		app.If(v.link && v.living, func() app.UI {
+			msg := i18n.T("shl.view.living")
+			if !v.updated.IsZero() {
+				msg += " " + i18n.T("shl.view.updated", xpWhen(v.updated))
+			}
+			return app.P().ID("shl-living").Class("muted").Text(msg)
+		}),
+		app.Range(v.notes).Slice(func(i int) app.UI { return app.P().Class("field-hint shl-note").Text(i18n.T(v.notes[i])) }),
 		app.Div().Class("actions").Body(
+			app.If(v.link && v.living, func() app.UI {
+				return app.Button().ID("shl-refresh").Type("button").Class("btn btn-secondary").
+					Text(i18n.T("shl.view.refresh")).Disabled(v.busy).OnClick(v.refresh)
+			}),
 			app.If(a.Summary || len(a.Data.Profiles) > 0, func() app.UI {
 				return app.Button().ID("view-summary").Type("button").Class("btn btn-secondary").
 					Text(i18n.T("ui.view.summary")).OnClick(v.saveSummary)

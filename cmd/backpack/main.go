@@ -4,9 +4,10 @@
 // inspects health-record files.
 //
 //	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share and sync APIs with -data)
-//	        [-db postgres://…] [-sync-quota 2GiB] [-sync-max-vaults 1000] [-sync-max-devices 10]
+//	        [-db postgres://…] [-sync-quota 2GiB] [-sync-max-total SIZE] [-sync-max-vaults 1000] [-sync-max-devices 10]
 //	        [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
 //	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
+//	        [-shl-max-ttl 43800h] [-shl-attempts 10]
 //	backpack static [-web web] OUTDIR                       write a static site
 //	backpack precompress [-q 11] [-cache DIR] FILE...       write FILE.br and FILE.gz
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
@@ -71,9 +72,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 const usage = `usage:
   backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share and sync APIs on
           [-db postgres://…]                                 sync store in PostgreSQL (several servers share it)
-          [-sync-quota 2GiB] [-sync-max-vaults 1000] [-sync-max-devices 10]   limits of sync
+          [-sync-quota 2GiB] [-sync-max-total SIZE] [-sync-max-vaults 1000] [-sync-max-devices 10]   limits of sync
           [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
           [-share-max-ttl 720h] [-trusted-proxy CIDR]...     limits of the share API
+          [-shl-max-ttl 43800h] [-shl-attempts 10]           health links with a passcode or kept up to date, wallet cards
   backpack static [-web web] OUTDIR                      write a static site any host can serve
           [-smart-clients FILE]                            (serve too) SMART client ids for health systems
           [-relay HOST,...]                                (serve) relay to health systems browsers cannot reach

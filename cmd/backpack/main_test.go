@@ -60,11 +60,12 @@ func TestShareFlags(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg := shareFlags(fs)
 	err := fs.Parse([]string{"-share-max-total", "2GiB", "-share-client-quota", "500MB", "-share-max-upload", "50MiB",
-		"-share-max-ttl", "168h", "-trusted-proxy", "10.0.0.0/8", "-trusted-proxy", "::1"})
+		"-share-max-ttl", "168h", "-trusted-proxy", "10.0.0.0/8", "-trusted-proxy", "::1", "-shl-max-ttl", "8760h", "-shl-attempts", "5"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MaxTotalBytes != 2<<30 || cfg.RateLimit.BytesPerHour != 500e6 || cfg.MaxBytes != 50<<20 || cfg.MaxTTL != 168*time.Hour {
+	if cfg.MaxTotalBytes != 2<<30 || cfg.RateLimit.BytesPerHour != 500e6 || cfg.MaxBytes != 50<<20 || cfg.MaxTTL != 168*time.Hour ||
+		cfg.Links.MaxTTL != 8760*time.Hour || cfg.Links.Attempts != 5 {
 		t.Errorf("config %+v", cfg)
 	}
 	if len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0] != netip.MustParsePrefix("10.0.0.0/8") || cfg.TrustedProxies[1] != netip.MustParsePrefix("::1/128") {

@@ -22,6 +22,8 @@ func shareFlags(fs *flag.FlagSet) *shareserver.Config {
 	fs.Var(sizeFlag{&cfg.RateLimit.BytesPerHour}, "share-client-quota", "bytes one client may upload and download per hour, e.g. 1GiB (default 1GiB)")
 	fs.Var(sizeFlag{&cfg.MaxBytes}, "share-max-upload", "largest shared file, e.g. 100MiB (default 100MiB)")
 	fs.DurationVar(&cfg.MaxTTL, "share-max-ttl", 0, "longest lifetime of a share link, e.g. 168h (default 720h)")
+	fs.DurationVar(&cfg.Links.MaxTTL, "shl-max-ttl", 0, "longest lifetime of a health link with a passcode or kept up to date, and of a wallet card's code (default 43800h, 5 years)")
+	fs.IntVar(&cfg.Links.Attempts, "shl-attempts", 0, "wrong passcodes a health link takes over its life before it stops working (default 10)")
 	fs.Func("trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For header names the client (repeatable; default: none, the peer address is the client)", func(s string) error {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {

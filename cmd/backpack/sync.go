@@ -18,6 +18,7 @@ import (
 type syncConfig struct {
 	db         string
 	quota      int64
+	maxTotal   int64
 	maxVaults  int
 	maxDevices int
 }
@@ -27,6 +28,7 @@ func syncFlags(fs *flag.FlagSet) *syncConfig {
 	c := &syncConfig{}
 	fs.StringVar(&c.db, "db", "", "PostgreSQL URL (postgres://…) of the sync store, shared by several servers; default: SQLite under -data. The password may come from PGPASSWORD or PGPASSFILE instead of the URL")
 	fs.Var(sizeFlag{&c.quota}, "sync-quota", "bytes of one vault's synced records and files, e.g. 5GiB (default 2GiB)")
+	fs.Var(sizeFlag{&c.maxTotal}, "sync-max-total", "bytes of all vaults together, e.g. 100GiB (default: no cap but max-vaults × quota)")
 	fs.IntVar(&c.maxVaults, "sync-max-vaults", 0, "vaults this server keeps (default 1000; -1: no limit)")
 	fs.IntVar(&c.maxDevices, "sync-max-devices", 0, "devices of one vault (default 10)")
 	return c
@@ -50,7 +52,7 @@ func syncAPI(c syncConfig, dataDir string, share shareserver.Config) (http.Handl
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := syncserver.Config{Store: st, QuotaBytes: c.quota, MaxVaults: c.maxVaults, MaxDevices: c.maxDevices}
+	cfg := syncserver.Config{Store: st, QuotaBytes: c.quota, MaxTotalBytes: c.maxTotal, MaxVaults: c.maxVaults, MaxDevices: c.maxDevices}
 	if len(share.TrustedProxies) > 0 {
 		cfg.ClientKey = shareserver.ForwardedClientIP(share.TrustedProxies)
 	}

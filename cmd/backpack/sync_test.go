@@ -19,7 +19,7 @@ import (
 func TestSyncFlags(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c := syncFlags(fs)
-	if err := fs.Parse([]string{"-sync-quota", "300B", "-sync-max-vaults", "1", "-sync-max-devices", "3"}); err != nil {
+	if err := fs.Parse([]string{"-sync-quota", "300B", "-sync-max-total", "1GiB", "-sync-max-vaults", "1", "-sync-max-devices", "3"}); err != nil {
 		t.Fatal(err)
 	}
 	// Without -data or -db, sync is off.

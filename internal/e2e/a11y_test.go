@@ -175,7 +175,7 @@ func TestAccessibilityAndPhoneLayout(t *testing.T) {
 		axeCheck(t, ctx, axe, p)
 	}
 	for _, p := range []string{"/add/", "/add/lab", "/emergency", "/files", "/flags", "/questions", "/export",
-		"/restore", "/share", "/more", "/settings", "/profiles"} {
+		"/restore", "/share", "/wallet", "/more", "/settings", "/profiles"} {
 		recNav(t, ctx, p)
 		axeCheck(t, ctx, axe, p)
 	}

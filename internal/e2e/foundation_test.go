@@ -95,6 +95,30 @@ func TestOffline(t *testing.T) {
 	}
 }
 
+// Reloading offline right after the first visit opens the app again, in
+// every fresh browser: the page's beforeunload handler once waited on a
+// lock held while IndexedDB opened, which froze the tab (and the reload)
+// in most runs.
+func TestReloadOfflineFresh(t *testing.T) {
+	s := startSite(t, "v1")
+	for i := 0; i < 4; i++ {
+		ctx, cancel := browser(t)
+		visitInstalled(t, ctx, s.URL("/"))
+		s.stop()
+		rctx, rcancel := context.WithTimeout(ctx, 45*time.Second)
+		err := chromedp.Run(rctx, chromedp.Reload())
+		if err == nil {
+			_, err = waitMounted(rctx)
+		}
+		rcancel()
+		if err != nil {
+			t.Fatalf("browser %d: offline reload: %v", i+1, err)
+		}
+		cancel()
+		s.restart("v1")
+	}
+}
+
 // A new version on the server makes the running app offer a reload.
 func TestUpdatePrompt(t *testing.T) {
 	s := startSite(t, "v1")

@@ -42,7 +42,7 @@ type site struct {
 	addr    string
 	srv     *http.Server
 	version string
-	h       http.Handler // served instead of the plain site when set (sync_test.go)
+	config  func(*server.Config) // more of the server's configuration (startSiteWith)
 }
 
 func startSite(t testing.TB, version string) *site {
@@ -53,11 +53,18 @@ func startSite(t testing.TB, version string) *site {
 // startSiteDir serves another web directory the same way.
 func startSiteDir(t testing.TB, web, version string) *site {
 	t.Helper()
+	return startSiteWith(t, web, version, nil)
+}
+
+// startSiteWith serves web with config adding to the server's configuration
+// (a relay, client ids).
+func startSiteWith(t testing.TB, web, version string, config func(*server.Config)) *site {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, web: web, addr: ln.Addr().String()}
+	s := &site{t: t, web: web, addr: ln.Addr().String(), config: config}
 	s.serve(ln, version)
 	t.Cleanup(s.stop)
 	return s
@@ -67,12 +74,13 @@ func (s *site) URL(path string) string { return "http://" + s.addr + path }
 
 func (s *site) serve(ln net.Listener, version string) {
 	s.t.Helper()
-	h := s.h
-	if h == nil {
-		var err error
-		if h, err = server.New(server.Config{WebDir: s.web, Version: version}); err != nil {
-			s.t.Fatal(err)
-		}
+	cfg := server.Config{WebDir: s.web, Version: version}
+	if s.config != nil {
+		s.config(&cfg)
+	}
+	h, err := server.New(cfg)
+	if err != nil {
+		s.t.Fatal(err)
 	}
 	s.version = version
 	s.srv = &http.Server{Handler: h}
@@ -273,7 +281,7 @@ func desktop() chromedp.Action {
 // localURL reports whether a request stays on this machine's loopback
 // origin (or never leaves the page: data:, blob:, about:).
 func localURL(u string) bool {
-	for _, p := range []string{"http://127.0.0.1:", "http://localhost:", "data:", "blob:", "about:", "chrome:", "chrome-extension:"} {
+	for _, p := range []string{"http://127.0.0.1:", "https://127.0.0.1:", "http://localhost:", "data:", "blob:", "about:", "chrome:", "chrome-extension:"} {
 		if strings.HasPrefix(u, p) {
 			return true
 		}

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -30,18 +29,7 @@ func startSyncSite(t testing.TB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := server.New(server.Config{WebDir: webDir, Version: "sync", Sync: api})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &site{t: t, web: webDir, addr: ln.Addr().String(), h: h}
-	s.serve(ln, "sync")
-	t.Cleanup(s.stop)
-	return s
+	return startSiteWith(t, webDir, "sync", func(c *server.Config) { c.Sync = api })
 }
 
 // syncOn turns sync on in the Devices page and waits for the first sync.

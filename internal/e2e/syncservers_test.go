@@ -57,51 +57,87 @@ func startSyncServers(t testing.TB, n int) []string {
 	t.Helper()
 	pg := pgtest.Start(t)
 	db := pg.NewDatabase(t)
-	bin := backpackBinary(t)
 	var urls []string
 	for range n {
+		urls = append(urls, startServeProcess(t, "", "-db", db).url)
+	}
+	return urls
+}
+
+// serveProcess is one running `backpack serve` process.
+type serveProcess struct {
+	t    testing.TB
+	addr string // host:port; "" picks a free one
+	url  string
+	args []string
+	cmd  *exec.Cmd
+	logs bytes.Buffer
+	done chan struct{}
+}
+
+// startServeProcess starts `backpack serve -addr addr -web webDir args…`
+// and waits until its sync API answers; it stops when t ends.
+func startServeProcess(t testing.TB, addr string, args ...string) *serveProcess {
+	t.Helper()
+	if addr == "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		addr := ln.Addr().String()
+		addr = ln.Addr().String()
 		ln.Close()
-		cmd := exec.Command(bin, "serve", "-addr", addr, "-web", webDir, "-db", db)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		var logs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		})
-		url := "http://" + addr
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			resp, err := http.Get(url + syncproto.HealthPath())
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("backpack serve did not start: %v\n%s", err, logs.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		urls = append(urls, url)
 	}
-	return urls
+	p := &serveProcess{t: t, addr: addr, url: "http://" + addr, args: args}
+	p.start()
+	t.Cleanup(func() { p.stop(syscall.SIGTERM) })
+	return p
+}
+
+func (p *serveProcess) start() {
+	p.t.Helper()
+	p.cmd = exec.Command(backpackBinary(p.t), append([]string{"serve", "-addr", p.addr, "-web", webDir}, p.args...)...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.logs.Reset()
+	p.cmd.Stdout, p.cmd.Stderr = &p.logs, &p.logs
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	p.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(p.cmd, p.done)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(p.url + syncproto.HealthPath())
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-p.done:
+			p.t.Fatalf("backpack serve exited: %s", p.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("backpack serve did not start: %v\n%s", err, p.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends sig (SIGKILL: a crash) and waits for the process to end.
+func (p *serveProcess) stop(sig syscall.Signal) {
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+	p.cmd = nil
 }
 
 // syncCall sends one sync request (signed by dev unless nil) and decodes
@@ -193,4 +229,77 @@ func TestSyncTwoServerProcesses(t *testing.T) {
 			t.Fatalf("removed device through %s: %d", u, code)
 		}
 	}
+}
+
+// The server process is killed (SIGKILL) at random moments while a big push
+// is being stored, then started again on the same -data folder: every time
+// the log holds the whole push or none of it, verifies, and takes the next
+// push on its head.
+func TestSyncServerKilledMidPush(t *testing.T) {
+	p := startServeProcess(t, "", "-data", t.TempDir())
+	_, vault, _ := ed25519.GenerateKey(nil)
+	_, dev, _ := ed25519.GenerateKey(nil)
+	vpub := vault.Public().(ed25519.PublicKey)
+	id := syncproto.VaultID(vpub)
+	if _, err := syncCall(p.url, nil, "POST", syncproto.VaultsPath(), syncproto.NewCreate(vault, dev), nil); err != nil {
+		t.Fatal(err)
+	}
+	chain := syncproto.NewChain(vpub)
+	big := make([]syncproto.Envelope, 2000)
+	for i := range big {
+		big[i] = syncproto.Envelope{ID: []byte(fmt.Sprintf("%032d", i)), Version: 1, Ciphertext: bytes.Repeat([]byte{byte(i)}, 1024)}
+	}
+	// How long one whole push takes here: the kills land across it.
+	start := time.Now()
+	first := chain.Push(vault, big)
+	var r0 syncproto.PushResult
+	if _, err := syncCall(p.url, dev, "POST", syncproto.LogPath(id), first, &r0); err != nil {
+		t.Fatal(err)
+	}
+	chain.Accept(first, r0)
+	took := time.Since(start)
+	whole, none := 0, 0
+	const rounds = 8
+	for round := range rounds {
+		push := chain.Push(vault, big)
+		sent := make(chan error, 1)
+		go func() {
+			var r syncproto.PushResult
+			_, err := syncCall(p.url, dev, "POST", syncproto.LogPath(id), push, &r)
+			sent <- err
+		}()
+		time.Sleep(took * time.Duration(round) / (rounds - 2))
+		p.stop(syscall.SIGKILL)
+		<-sent
+		p.start()
+		before := chain.Seq
+		for {
+			var page syncproto.Pull
+			if _, err := syncCall(p.url, dev, "GET", syncproto.PullPath(id, chain.Seq, 0), nil, &page); err != nil {
+				t.Fatal(err)
+			}
+			if err := chain.Verify(page); err != nil {
+				t.Fatalf("round %d: the log after the crash does not verify: %v", round, err)
+			}
+			if !page.More {
+				break
+			}
+		}
+		switch chain.Seq - before {
+		case 0:
+			none++
+		case uint64(len(big)):
+			whole++
+		default:
+			t.Fatalf("round %d: %d of %d envelopes visible after the crash", round, chain.Seq-before, len(big))
+		}
+		// The next push builds on whatever head survived.
+		next := chain.Push(vault, big[:1])
+		var r syncproto.PushResult
+		if _, err := syncCall(p.url, dev, "POST", syncproto.LogPath(id), next, &r); err != nil {
+			t.Fatalf("round %d: push after the crash: %v", round, err)
+		}
+		chain.Accept(next, r)
+	}
+	t.Logf("crashes during a %v push: %d kept whole, %d left no trace", took.Round(time.Millisecond), whole, none)
 }

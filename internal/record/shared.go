@@ -18,6 +18,31 @@ type SharedLink struct {
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 	Revoked bool      `json:"revoked,omitempty"`
+
+	// Manifest links (SMART Health Links without "U") only.
+	Kind     string      `json:"kind,omitempty"`     // "" a direct file; LinkManifest; LinkWallet
+	Flag     string      `json:"flag,omitempty"`     // SHL flags: "L", "P", "LP"
+	Choice   *LinkChoice `json:"choice,omitempty"`   // what an "L" link shares, chosen again at each update
+	Profile  string      `json:"profile,omitempty"`  // a wallet card's person
+	Hash     string      `json:"hash,omitempty"`     // SHA-256 of what was uploaded last (hex)
+	Uploaded time.Time   `json:"uploaded,omitempty"` // when it was
+}
+
+// Kinds of SharedLink.
+const (
+	LinkManifest = "manifest" // a manifest link made on the share page
+	LinkWallet   = "wallet"   // a wallet card's emergency information
+)
+
+// LinkChoice is what a link kept up to date shares, in the terms the
+// person chose it (not as entry ids), so that new entries of a chosen kind
+// are shared too.
+type LinkChoice struct {
+	Scope     string   `json:"scope"`              // "all", "summary" or "custom"
+	Profiles  []string `json:"profiles,omitempty"` // empty: everyone
+	Kinds     []Kind   `json:"kinds,omitempty"`
+	LastVisit bool     `json:"lastVisit,omitempty"`
+	Summary   bool     `json:"summary,omitempty"`
 }
 
 // EncodeSharedLink encodes a share link (header only).

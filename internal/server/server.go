@@ -22,6 +22,7 @@ import (
 	"backpack/internal/portal"
 	"backpack/internal/portal/relay"
 	"backpack/internal/seipd"
+	"backpack/internal/worker"
 )
 
 //go:embed worker.js
@@ -61,7 +62,7 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css", "/web/sync.css"},
+		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css", "/web/shl.css", "/web/sync.css"},
 		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath, "/web/directory.dat"},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),
@@ -121,10 +122,6 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	worker, err := newAsset(contentTypes[".js"], []byte(seipd.WorkerJS))
-	if err != nil {
-		return nil, err
-	}
 	etag := `"` + cfg.Version + `"`
 	versioned := "/" + cfg.Version
 	mux := http.NewServeMux()
@@ -133,8 +130,14 @@ func New(cfg Config) (http.Handler, error) {
 	for p, a := range goapp {
 		mux.Handle(p, a.handler(etag, "no-cache"))
 	}
-	mux.Handle(seipd.WorkerPath, worker.handler(etag, "no-cache"))
-	mux.Handle(versioned+seipd.WorkerPath, worker.handler(etag, Immutable))
+	for p, body := range workerScripts {
+		a, err := newAsset(contentTypes[".js"], []byte(body))
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(p, a.handler(etag, "no-cache"))
+		mux.Handle(versioned+p, a.handler(etag, Immutable))
+	}
 	mux.Handle("/app.wasm", http.RedirectHandler("/web/app.wasm", http.StatusMovedPermanently))
 	if cfg.API != nil {
 		mux.Handle("/api/", cfg.API)
@@ -165,6 +168,11 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("/", compressedPages(pages))
 	return SecurityHeaders(mux), nil
 }
+
+// workerScripts are the scripts of the app's Web Workers, built into the
+// server, by path under /web/: the MDC worker (internal/seipd) and the
+// worker module's bootstrap (internal/worker, beside worker.wasm).
+var workerScripts = map[string]string{seipd.WorkerPath: seipd.WorkerJS, worker.Path: worker.JS}
 
 // Robots is /robots.txt: the pages may be indexed (they hold no one's
 // records: those stay on the device), the share API not.

@@ -25,8 +25,8 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/sync/")) {
-    return; // never cache the share or sync API
+  if (url.origin !== self.location.origin || ["/api/", "/relay/", "/sync/"].some((p) => url.pathname.startsWith(p))) {
+    return; // the share API, the portal relay and sync go straight to the network
   }
   if (request.mode === "navigate") {
     event.respondWith(navigate(request));

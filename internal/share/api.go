@@ -94,13 +94,24 @@ func isCode(s string) bool {
 	return s != ""
 }
 
-// MessageKey returns the i18n key (catalog_share.go) of the message to show
-// for err, so the app can say what went wrong in the reader's language.
+// MessageKey returns the i18n key (catalog_share.go, shl.go) of the message
+// to show for err, so the app can say what went wrong in the reader's
+// language. A *PasscodeError's key takes its Remaining count (i18n.N).
 func MessageKey(err error) string {
 	var api *APIError
+	var pe *PasscodeError
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &pe):
+		if pe.Remaining <= 0 {
+			return "shl.err.locked"
+		}
+		return "shl.err.passcode"
+	case errors.Is(err, ErrPasscodeNeeded):
+		return "shl.err.passcode.none"
+	case errors.Is(err, ErrManifest):
+		return "shl.err.manifest"
 	case errors.As(err, &api):
 		switch {
 		case api.Code == CodeNotFound || (api.Code == "" && api.Status == 404):
@@ -122,7 +133,7 @@ func MessageKey(err error) string {
 	case errors.Is(err, ErrExpired):
 		return "share.err.expired"
 	case errors.Is(err, ErrUnsupportedLink):
-		return "share.err.unsupported"
+		return "shl.err.version"
 	case errors.Is(err, ErrLink):
 		return "share.err.link"
 	case errors.Is(err, ErrDecrypt), errors.Is(err, ErrMalformed), errors.Is(err, ErrUnsupported), errors.Is(err, ErrTooLarge):

@@ -46,7 +46,10 @@ func TestMessageKeys(t *testing.T) {
 		{ErrMalformed, "share.err.decrypt"},
 		{ErrLink, "share.err.link"},
 		{ErrExpired, "share.err.expired"},
-		{ErrUnsupportedLink, "share.err.unsupported"},
+		{ErrUnsupportedLink, "shl.err.version"},
+		{ErrPasscodeNeeded, "shl.err.passcode.none"},
+		{fmt.Errorf("x: %w", ErrManifest), "shl.err.manifest"},
+		{&PasscodeError{Remaining: 0}, "shl.err.locked"},
 		{errors.New("network down"), "share.err.server"},
 	}
 	for _, tt := range tests {
@@ -54,7 +57,7 @@ func TestMessageKeys(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%v: %q, want %q", tt.err, got, tt.want)
 		}
-		if !i18n.Has(got) {
+		if !i18n.Has(got) && !hasPlural(got) {
 			t.Errorf("%q is not in the catalog", got)
 		}
 	}
@@ -81,5 +84,18 @@ func TestTamperedKeyFailsDecrypt(t *testing.T) {
 	}
 	if _, err := DecryptJWE(got.Key, c); !errors.Is(err, ErrDecrypt) {
 		t.Fatalf("tampered key: %v", err)
+	}
+}
+
+func hasPlural(key string) bool {
+	_, ok := i18n.PluralIn(i18n.English, key)
+	return ok
+}
+
+// A wrong passcode's message says how many tries are left, in words.
+func TestPasscodeMessage(t *testing.T) {
+	err := error(&PasscodeError{Remaining: 3})
+	if k := MessageKey(err); k != "shl.err.passcode" || !strings.Contains(i18n.NIn(i18n.English, k, 3), "3 tries left") {
+		t.Fatalf("%q: %q", k, i18n.NIn(i18n.English, k, 3))
 	}
 }

@@ -5,7 +5,8 @@
 // never send to a server.
 //
 // This package is pure Go and is compiled into the wasm app: it must not
-// import net/http. The server half lives in backpack/internal/share/server.
+// import net/http (doer_host.go, for tests and tools, is not built for
+// the wasm). The server half lives in backpack/internal/share/server.
 package share
 
 import (

@@ -25,8 +25,9 @@ const (
 	MaxLinkLen  = 4096 // whole link text ParseLink accepts
 )
 
-// Flags a link may carry (SHL). Backpack writes FlagDirect: the url returns
-// the JWE itself.
+// Flags a link may carry (SHL). Backpack's direct-file links carry FlagDirect
+// (the url returns the JWE itself); its manifest links carry FlagLongTerm
+// and FlagPasscode as chosen. Flags are written in alphabetical order.
 const (
 	FlagLongTerm = "L" // url may be polled for updates
 	FlagPasscode = "P" // the server asks for a passcode
@@ -46,7 +47,8 @@ type Link struct {
 	Key   []byte    // 32-byte AES key; only ever travels in the #fragment
 	Exp   time.Time // expiry; zero means none given
 	Label string    // short text for the recipient (≤ 80 characters)
-	Flag  string    // SHL flags, letters from "LPU"
+	Flag  string    // SHL flags, letters from "LPU" (others are dropped by ParseLink)
+	V     int       // SHL protocol version; 0 means 1
 }
 
 // payload is the SHL JSON form of a Link.
@@ -68,7 +70,7 @@ func (l Link) Encode(viewerOrigin string) (string, error) {
 	if err := l.validate(); err != nil {
 		return "", err
 	}
-	p := payload{URL: l.URL, Key: base64.RawURLEncoding.EncodeToString(l.Key), Flag: l.Flag, Label: l.Label}
+	p := payload{URL: l.URL, Key: base64.RawURLEncoding.EncodeToString(l.Key), Flag: l.Flag, Label: l.Label, V: l.V}
 	if !l.Exp.IsZero() {
 		p.Exp = json.Number(fmt.Sprint(l.Exp.Unix()))
 	}
@@ -126,7 +128,18 @@ func ParseLink(s string) (Link, error) {
 	if err != nil || len(key) != KeySize {
 		return Link{}, linkErr("key")
 	}
-	l := Link{URL: p.URL, Key: key, Flag: p.Flag, Label: p.Label}
+	// A receiver ignores flags it does not know (SHL "Protocol Versioning");
+	// the ones it knows are kept in alphabetical order.
+	var flag []byte
+	for _, c := range "LPU" {
+		if strings.ContainsRune(p.Flag, c) {
+			flag = append(flag, byte(c))
+		}
+	}
+	if len(p.Flag) > 16 {
+		return Link{}, linkErr("flag")
+	}
+	l := Link{URL: p.URL, Key: key, Flag: string(flag), Label: p.Label, V: p.V}
 	if p.Exp != "" {
 		f, err := p.Exp.Float64()
 		if err != nil || math.IsNaN(f) || f < 0 || f > 1<<40 {
@@ -159,10 +172,18 @@ func (l Link) validate() error {
 	if len(l.Flag) > 3 {
 		return linkErr("flag")
 	}
-	for i, c := range l.Flag {
-		if !strings.ContainsRune("LPU", c) || strings.ContainsRune(l.Flag[i+1:], c) {
-			return linkErr("flag")
+	last := rune(0)
+	for _, c := range l.Flag {
+		if !strings.ContainsRune("LPU", c) || c <= last {
+			return linkErr("flag") // unknown, repeated or out of order
 		}
+		last = c
+	}
+	if l.Has(FlagPasscode) && l.Has(FlagDirect) {
+		return linkErr("flag") // SHL: U SHALL NOT be used with P
+	}
+	if l.V < 0 || l.V > 1<<20 {
+		return linkErr("v")
 	}
 	if !l.Exp.IsZero() && (l.Exp.Unix() < 0 || l.Exp.Unix() > 1<<40) {
 		return linkErr("exp")
@@ -182,17 +203,20 @@ func (l Link) Has(f string) bool { return len(f) == 1 && strings.Contains(l.Flag
 // Errors a viewer reports for a link that parses but cannot be opened.
 var (
 	ErrExpired         = errors.New("share: link expired")
-	ErrUnsupportedLink = errors.New("share: link needs a passcode or manifest, which Backpack does not support")
+	ErrUnsupportedLink = errors.New("share: link of a newer SMART Health Links version")
 )
 
+// Version is the SMART Health Links protocol version Backpack speaks.
+const Version = 1
+
 // Openable reports why a viewer cannot open the link at now, or nil:
-// ErrExpired past its expiry, ErrUnsupportedLink for passcode ("P") links and
-// manifest links (no "U"), which the Backpack server never makes.
+// ErrExpired past its expiry, ErrUnsupportedLink for a link of a newer
+// protocol version ("v" > 1), which a receiver should not try.
 func (l Link) Openable(now time.Time) error {
 	switch {
 	case l.Expired(now):
 		return ErrExpired
-	case l.Has(FlagPasscode), !l.Has(FlagDirect):
+	case l.V > Version:
 		return ErrUnsupportedLink
 	}
 	return nil

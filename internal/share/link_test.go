@@ -86,8 +86,8 @@ func TestParseLinkForeign(t *testing.T) {
 		if l.Exp.Unix() != 1767225600 || !l.Has(FlagLongTerm) || !l.Has(FlagPasscode) || l.Has(FlagDirect) {
 			t.Fatalf("%+v", l)
 		}
-		if !errors.Is(l.Openable(time.Unix(0, 0)), ErrUnsupportedLink) {
-			t.Fatal("passcode link should be unsupported")
+		if err := l.Openable(time.Unix(0, 0)); err != nil {
+			t.Fatalf("a passcode manifest link opens: %v", err)
 		}
 	}
 }
@@ -118,8 +118,8 @@ func TestParseLinkRejects(t *testing.T) {
 		"exp negative":     enc(`{"url":"https://a.example/x","key":` + key + `,"exp":-1}`),
 		"exp huge":         enc(`{"url":"https://a.example/x","key":` + key + `,"exp":1e300}`),
 		"exp string":       enc(`{"url":"https://a.example/x","key":` + key + `,"exp":"soon"}`),
-		"flag unknown":     enc(`{"url":"https://a.example/x","key":` + key + `,"flag":"X"}`),
-		"flag repeated":    enc(`{"url":"https://a.example/x","key":` + key + `,"flag":"UU"}`),
+		"flag P with U":    enc(`{"url":"https://a.example/x","key":` + key + `,"flag":"PU"}`),
+		"flag too long":    enc(`{"url":"https://a.example/x","key":` + key + `,"flag":"` + strings.Repeat("X", 17) + `"}`),
 		"label too long":   enc(`{"url":"https://a.example/x","key":` + key + `,"label":"` + strings.Repeat("a", 81) + `"}`),
 		"label control":    enc(`{"url":"https://a.example/x","key":` + key + `,"label":"a\u0007b"}`),
 		"too long overall": "shlink:/" + strings.Repeat("A", MaxLinkLen),
@@ -175,8 +175,12 @@ func TestOpenable(t *testing.T) {
 		t.Fatal("no expiry expired")
 	}
 	l.Flag = ""
+	if err := l.Openable(time.Now()); err != nil {
+		t.Fatalf("a manifest link opens: %v", err)
+	}
+	l.V = 2
 	if !errors.Is(l.Openable(time.Now()), ErrUnsupportedLink) {
-		t.Fatal("manifest link should be unsupported")
+		t.Fatal("a link of a newer version should not be opened")
 	}
 }
 

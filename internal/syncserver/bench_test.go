@@ -49,7 +49,7 @@ func benchClient() *http.Client {
 func BenchmarkConcurrentPush(b *testing.B) {
 	for _, st := range benchStores(b) {
 		b.Run(st.name, func(b *testing.B) {
-			srv := serve(b, st.open(b), Config{RequestsPerMinute: -1, MaxVaults: -1, CreatesPerHour: 1 << 20})
+			srv := serve(b, st.open(b), Config{RequestsPerMinute: -1, MaxVaults: -1, CreatesPerHour: 1 << 20, MaxBig: 64})
 			hc := benchClient()
 			const devices = 16
 			clients := make(chan *client, devices)

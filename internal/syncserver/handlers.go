@@ -97,6 +97,13 @@ func (a *API) push(w http.ResponseWriter, r *request) error {
 	if _, err := syncproto.CheckPush(ed25519.PublicKey(v.Key), r.vault, p); err != nil {
 		return err
 	}
+	var size int64
+	for _, e := range p.Envelopes {
+		size += e.Size()
+	}
+	if err := a.roomFor(r, size); err != nil {
+		return err
+	}
 	if err := a.cfg.Store.Append(r.Context(), r.vault, p, a.cfg.QuotaBytes); err != nil {
 		return err
 	}
@@ -223,10 +230,28 @@ func (a *API) putChunk(w http.ResponseWriter, r *request) error {
 	if len(r.body) == 0 {
 		return &syncproto.Error{Code: syncproto.CodeBadRequest}
 	}
+	if err := a.roomFor(r, int64(len(r.body))); err != nil {
+		return err
+	}
 	if err := a.cfg.Store.PutChunk(r.Context(), syncstore.Chunk{Vault: r.vault, File: f, Index: index, Total: total, Data: r.body}, a.cfg.QuotaBytes); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// roomFor checks MaxTotalBytes before n more bytes are stored.
+func (a *API) roomFor(r *request, n int64) error {
+	if a.cfg.MaxTotalBytes <= 0 {
+		return nil
+	}
+	used, err := a.cfg.Store.Used(r.Context())
+	if err != nil {
+		return err
+	}
+	if used+n > a.cfg.MaxTotalBytes {
+		return &syncproto.Error{Code: syncproto.CodeQuota}
+	}
 	return nil
 }
 

@@ -33,15 +33,23 @@ import (
 // Config configures the API. Only Store is required; zero limits take the
 // defaults named.
 type Config struct {
-	Store        syncstore.Store
-	QuotaBytes   int64 // envelopes and chunks of one vault; 0 → 2 GiB
-	MaxVaults    int   // vaults on this server; 0 → 1000; < 0 → no limit
-	MaxDevices   int   // devices of one vault; 0 → 10
-	MaxEnvelope  int64 // ciphertext of one envelope; 0 → 4 MiB
-	MaxPush      int   // envelopes of one push; 0 → 2000
-	MaxPushBytes int64 // body of one push; 0 → 32 MiB
-	MaxChunk     int64 // one file chunk; 0 → 2 MiB
-	MaxPullBytes int64 // ciphertext of one pull page (one push may exceed it); 0 → 8 MiB
+	Store      syncstore.Store
+	QuotaBytes int64 // envelopes and chunks of one vault; 0 → 2 GiB
+	// MaxTotalBytes caps all vaults together (checked before each push
+	// and chunk; concurrent ones may pass it by their size); 0 → no cap
+	// but MaxVaults × QuotaBytes.
+	MaxTotalBytes int64
+	MaxVaults     int   // vaults on this server; 0 → 1000; < 0 → no limit
+	MaxDevices    int   // devices of one vault; 0 → 10
+	MaxEnvelope   int64 // ciphertext of one envelope; 0 → 4 MiB
+	MaxPush       int   // envelopes of one push; 0 → 2000
+	MaxPushBytes  int64 // body of one push; 0 → 32 MiB
+	MaxChunk      int64 // one file chunk; 0 → 2 MiB
+	MaxPullBytes  int64 // ciphertext of one pull page (one push may exceed it); 0 → 8 MiB
+	// MaxBig bounds the pushes and chunk uploads in progress at once (their
+	// bodies are held in memory); past it they are refused (429) until one
+	// ends. 0 → 16.
+	MaxBig int
 
 	// Request limits, per vault for signed requests and per client address
 	// for the unsigned ones (creating a vault, joining one).
@@ -71,6 +79,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxDevices <= 0 {
 		c.MaxDevices = 10
+	}
+	if c.MaxBig <= 0 {
+		c.MaxBig = 16
 	}
 	if c.MaxPush <= 0 {
 		c.MaxPush = 2000
@@ -105,6 +116,7 @@ type API struct {
 	vaults   *limits // signed requests, by vault
 	clients  *limits // unsigned requests, by client address
 	failures *limits // failed signature checks, by client address
+	big      chan struct{}
 }
 
 // New returns the API over cfg.Store.
@@ -119,6 +131,7 @@ func New(cfg Config) (*API, error) {
 		perMinute = rate.Limit(float64(cfg.RequestsPerMinute) / 60)
 	}
 	a.vaults = newLimits(perMinute, cfg.Burst)
+	a.big = make(chan struct{}, cfg.MaxBig)
 	a.clients = newLimits(rate.Limit(float64(cfg.CreatesPerHour)/3600), cfg.CreatesPerHour)
 	a.failures = newLimits(rate.Limit(float64(cfg.FailuresPerMinute)/60), cfg.FailuresPerMinute)
 
@@ -175,6 +188,9 @@ type request struct {
 
 type handler func(w http.ResponseWriter, r *request) error
 
+// bigBody is the body limit above which a request counts against MaxBig.
+const bigBody = 64 << 10
+
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // readBody reads at most limit bytes (0: none expected).
@@ -223,6 +239,15 @@ func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 		if err != nil {
 			a.fail(w, "auth", err)
 			return
+		}
+		if limit > bigBody {
+			select {
+			case a.big <- struct{}{}:
+				defer func() { <-a.big }()
+			default:
+				writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: 1})
+				return
+			}
 		}
 		body, err := readBody(w, r, limit)
 		if err != nil {

@@ -335,6 +335,27 @@ func TestLimits(t *testing.T) {
 	check("health without its store", a.do("GET", syncproto.HealthPath(), nil, nil, false), syncproto.CodeUnavailable)
 }
 
+// All vaults together stay within MaxTotalBytes.
+func TestMaxTotal(t *testing.T) {
+	s, _ := sqliteStore(t)
+	srv := serve(t, s, Config{MaxTotalBytes: 300})
+	a, b := newDevice(srv.URL, srv.Client()), newDevice(srv.URL, srv.Client())
+	a.create()
+	b.create()
+	if err := a.push([]syncproto.Envelope{env("r1", 1, strings.Repeat("x", 150))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.push([]syncproto.Envelope{env("r1", 1, strings.Repeat("x", 150))}); codeOf(err) != syncproto.CodeQuota {
+		t.Fatal("second vault past the server's cap:", err)
+	}
+	if err := b.do("PUT", syncproto.ChunkPath(b.id, "f", 0, 1), make([]byte, 150), nil, true); codeOf(err) != syncproto.CodeQuota {
+		t.Fatal("chunk past the server's cap:", err)
+	}
+	if err := b.push([]syncproto.Envelope{env("r1", 1, strings.Repeat("x", 50))}); err != nil {
+		t.Fatal("room left:", err)
+	}
+}
+
 func TestRequestRate(t *testing.T) {
 	s, _ := sqliteStore(t)
 	srv := serve(t, s, Config{RequestsPerMinute: 60, Burst: 3})
@@ -357,7 +378,7 @@ func TestRequestRate(t *testing.T) {
 // works, leaves nothing half-written.
 func TestInterruptedPush(t *testing.T) {
 	s, _ := sqliteStore(t)
-	slow := &slowStore{Store: s, gate: make(chan struct{}), entered: make(chan struct{}), returned: make(chan struct{})}
+	slow := &slowStore{Store: s, waitCancel: true, gate: make(chan struct{}), entered: make(chan struct{}), returned: make(chan struct{})}
 	srv := serve(t, slow, Config{})
 	a := newDevice(srv.URL, srv.Client())
 	a.create()
@@ -403,14 +424,15 @@ func TestInterruptedPush(t *testing.T) {
 	}
 }
 
-// slowStore holds one Append until gate closes, then runs it with the
-// request's (by then cancelled) context.
+// slowStore holds one Append until gate closes (and with waitCancel, until
+// the request's context is cancelled), then runs it.
 type slowStore struct {
 	syncstore.Store
-	hold     atomicBool
-	gate     chan struct{}
-	entered  chan struct{}
-	returned chan struct{}
+	waitCancel bool
+	hold       atomicBool
+	gate       chan struct{}
+	entered    chan struct{}
+	returned   chan struct{}
 }
 
 type atomicBool struct {
@@ -427,7 +449,9 @@ func (s *slowStore) Append(ctx context.Context, vault string, p syncproto.Push, 
 	}
 	close(s.entered)
 	<-s.gate
-	<-ctx.Done()
+	if s.waitCancel {
+		<-ctx.Done()
+	}
 	err := s.Store.Append(ctx, vault, p, quota)
 	close(s.returned)
 	return err
@@ -622,5 +646,34 @@ func TestStrangersLimited(t *testing.T) {
 	}
 	if _, err := a.pull(); err != nil {
 		t.Fatal("the vault's own device was limited by a stranger:", err)
+	}
+}
+
+// Pushes and uploads hold their bodies in memory: past MaxBig at once the
+// next is refused until one ends.
+func TestMaxBig(t *testing.T) {
+	s, _ := sqliteStore(t)
+	slow := &slowStore{Store: s, gate: make(chan struct{}), entered: make(chan struct{}), returned: make(chan struct{})}
+	srv := serve(t, slow, Config{MaxBig: 1})
+	a := newDevice(srv.URL, srv.Client())
+	a.create()
+	slow.hold.Store(true)
+	done := make(chan error)
+	go func() { done <- a.push([]syncproto.Envelope{env("r1", 1, "one")}) }()
+	<-slow.entered
+	b := newDevice(srv.URL, srv.Client())
+	b.create()
+	if err := b.push([]syncproto.Envelope{env("r1", 1, "one")}); codeOf(err) != syncproto.CodeRateLimited {
+		t.Fatal("second push while the first holds the only slot:", err)
+	}
+	if _, err := b.pull(); err != nil {
+		t.Fatal("pulls are not held back:", err)
+	}
+	slow.hold.Store(false)
+	close(slow.gate)
+	<-slow.returned
+	<-done
+	if err := b.push([]syncproto.Envelope{env("r1", 1, "one")}); err != nil {
+		t.Fatal("after the slot is free:", err)
 	}
 }

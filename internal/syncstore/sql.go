@@ -605,6 +605,12 @@ func (s *sqlStore) DeleteFile(ctx context.Context, vault, file string) error {
 	})
 }
 
+func (s *sqlStore) Used(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.row(ctx, s.db, "SELECT COALESCE(SUM(used), 0) FROM sync_vaults").Scan(&n)
+	return n, err
+}
+
 func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *sqlStore) Close() error { return s.db.Close() }

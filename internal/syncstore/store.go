@@ -63,6 +63,8 @@ type Store interface {
 	Chunk(ctx context.Context, vault, file string, index int) ([]byte, error)
 	DeleteFile(ctx context.Context, vault, file string) error
 
+	// Used is the bytes every vault holds together.
+	Used(ctx context.Context) (int64, error)
 	// Ping checks that the store answers (a load balancer's health check).
 	Ping(ctx context.Context) error
 	Close() error

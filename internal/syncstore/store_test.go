@@ -302,6 +302,11 @@ func testQuota(t *testing.T, b backend) {
 	if got.Used != size {
 		t.Fatal(got.Used, size)
 	}
+	w := newVault(t, s)
+	w.push(t, s, envs(1, "w"))
+	if all, err := s.Used(ctx); err != nil || all != size+envs(1, "w")[0].Size() {
+		t.Fatal("all vaults:", all, err)
+	}
 }
 
 // A push that fails after some of its envelopes were inserted leaves no

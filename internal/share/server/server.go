@@ -62,6 +62,10 @@ type Config struct {
 	Now            func() time.Time
 	ClientKey      func(*http.Request) string // who a request is from; nil → ClientIP
 	Logger         *slog.Logger               // nil → slog.Default(); gets counts and status, never ids, tokens or bodies
+
+	// Links configures manifest links (SMART Health Links without "U",
+	// served under share.LinkPath): lifetime, passcode attempts.
+	Links LinkConfig
 }
 
 const contentTypeJOSE = share.ContentTypeJWE
@@ -120,6 +124,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.Default()
 	}
 	c.RateLimit = c.RateLimit.withDefaults()
+	c.Links = c.Links.withDefaults()
 	return c, nil
 }
 
@@ -138,6 +143,8 @@ type Stats struct {
 	Full        uint64 // uploads refused for MaxTotalBytes
 	Slow        uint64 // uploads cut off for sending too slowly
 	Clients     int    // rate-limit buckets held
+	Links       int    // live manifest links
+	WrongPass   uint64 // wrong passcodes refused
 }
 
 // Service is the share API. It is an http.Handler; Close stops its sweeper.
@@ -156,7 +163,11 @@ type Service struct {
 
 	created, served, revoked, expired     atomic.Uint64
 	missing, forbidden, tooLarge, limited atomic.Uint64
-	full, slow                            atomic.Uint64
+	full, slow, wrongPass                 atomic.Uint64
+
+	links     map[linkID]*link // manifest links
+	ticketKey []byte           // signs manifest file locations
+	hashing   chan struct{}    // passcode hashes computed at once
 
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -181,9 +192,13 @@ func New(cfg Config) (*Service, error) {
 		items:   map[ID]*item{},
 		running: map[*upload]string{},
 		perHost: map[string]int{},
+		links:   map[linkID]*link{},
 		done:    make(chan struct{}),
 	}
 	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.openLinks(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -245,20 +260,21 @@ func (s *Service) Sweep() int {
 	for _, id := range gone {
 		s.removeFile(id)
 	}
-	s.expired.Add(uint64(len(gone)))
+	nl := s.sweepLinks(now)
+	s.expired.Add(uint64(len(gone) + nl))
 	s.limit.prune(now)
-	if len(gone) > 0 {
-		s.log.Info("share sweep", "removed", len(gone), "live", live, "bytes", bytes)
+	if len(gone)+nl > 0 {
+		s.log.Info("share sweep", "removed", len(gone)+nl, "live", live, "bytes", bytes)
 	}
-	return len(gone)
+	return len(gone) + nl
 }
 
 // Stats returns the counters.
 func (s *Service) Stats() Stats {
 	s.mu.Lock()
-	n, b := len(s.items), s.total
+	n, b, nl := len(s.items), s.total, len(s.links)
 	s.mu.Unlock()
-	return Stats{
+	return Stats{Links: nl, WrongPass: s.wrongPass.Load(),
 		Items: n, Bytes: b,
 		Created: s.created.Load(), Served: s.served.Load(), Revoked: s.revoked.Load(), Expired: s.expired.Load(),
 		NotFound: s.missing.Load(), Forbidden: s.forbidden.Load(), TooLarge: s.tooLarge.Load(),
@@ -290,6 +306,7 @@ func (s *Service) ioError(op string, err error) {
 //	POST   {prefix}       create
 //	GET    {prefix}/{id}  fetch (HEAD too)
 //	DELETE {prefix}/{id}  revoke
+//	       /api/shl…      manifest links (links.go, share.LinkPath)
 //
 // Paths are matched on their escaped form, so "%2F" never becomes a slash,
 // and ids are checked by ParseID before anything touches the disk.
@@ -303,6 +320,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.EscapedPath()
+	if rest, ok := strings.CutPrefix(p, share.LinkPath); ok && (rest == "" || rest[0] == '/') {
+		s.serveLinks(w, r, rest, client, now)
+		return
+	}
 	rest, ok := strings.CutPrefix(p, s.cfg.Prefix)
 	switch {
 	case !ok:

@@ -48,7 +48,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *Service
 	srv    *httptest.Server
 	clk    *clock
@@ -60,7 +60,7 @@ type env struct {
 
 // newEnv starts the service behind a real loopback HTTP server, mounted the
 // way internal/server mounts it (mux.Handle("/api/", h)).
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	e := &env{t: t, clk: &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}, logs: &syncBuffer{}}
 	e.root = t.TempDir()
@@ -96,7 +96,7 @@ func newEnv(t *testing.T, cfg Config) *env {
 
 // clientFrom returns an HTTP client whose connections come from ip (any
 // 127.0.0.0/8 address works on Linux loopback).
-func clientFrom(t *testing.T, ip string) *http.Client {
+func clientFrom(t testing.TB, ip string) *http.Client {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
 	return &http.Client{
 		Timeout:   20 * time.Second,
@@ -149,7 +149,7 @@ func (e *env) upload(body []byte, hdr ...string) share.Created {
 
 // files lists every file under root with its size, to prove nothing outside
 // Dir changes.
-func files(t *testing.T, root string) map[string]int64 {
+func files(t testing.TB, root string) map[string]int64 {
 	m := map[string]int64{}
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {

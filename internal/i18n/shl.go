@@ -1,0 +1,111 @@
+package i18n
+
+// Messages of living share links (SMART Health Links with a manifest: a
+// passcode the server checks, links kept up to date), of opening other
+// apps' health links in the viewer, and of the wallet card.
+func init() {
+	add(English, map[string]string{
+		"shl.err.version":        "This link was made by a newer kind of health-link app than Backpack understands. Ask for a new link or a file.",
+		"shl.err.passcode.none":  "Enter the passcode you were given with this link.",
+		"shl.err.locked":         "Too many wrong passcodes: this link no longer opens. Ask the person who shared it for a new one.",
+		"shl.err.manifest":       "The server's answer is not a health link Backpack can read.",
+		"shl.err.nothing":        "This link holds nothing Backpack can show.",
+		"shl.err.passcode.short": "Choose a passcode of at least 4 characters.",
+
+		"shl.protect":         "Ask for a passcode",
+		"shl.protect.hint":    "Whoever opens the link must type it. Give it separately, for example by phone. After 10 wrong tries the link stops working.",
+		"shl.passcode":        "Passcode",
+		"shl.living":          "Keep this link up to date",
+		"shl.living.hint":     "When the shared entries change, Backpack updates what the link shows the next time it is open on this device. The link stays the same.",
+		"shl.any.viewer":      "A link with a passcode or kept up to date opens in any SMART Health Links viewer. Attached files are not included.",
+		"shl.kind.passcode":   "Needs the passcode",
+		"shl.kind.living":     "Kept up to date",
+		"shl.kind.wallet":     "Wallet card",
+		"shl.updated":         "Last updated %s",
+		"shl.locked":          "Locked: too many wrong passcodes. Revoke it and make a new link.",
+		"shl.passcode.remind": "The passcode is not stored anywhere you can read it again: write it down now if you need to.",
+		"shl.expiry.1y":       "1 year",
+
+		"shl.view.passcode.lead": "This link is protected by a passcode. The person who shared it gave it to you separately.",
+		"shl.view.open":          "Open",
+		"shl.view.elsewhere":     "This health link is kept by %s, not by this Backpack server. To open it, Backpack asks that server for the record; it will see that the link was opened from this device’s network address.",
+		"shl.view.elsewhere.ok":  "Open it from %s",
+		"shl.view.living":        "The person who shared this keeps it up to date.",
+		"shl.view.refresh":       "Check for updates",
+		"shl.view.updated":       "Updated %s",
+		"shl.view.card":          "Health cards: the signature is not checked here. Import the card into your own Backpack to check who issued it.",
+		"shl.view.apiaccess":     "Part of this link gives access to a health system’s records online. Backpack cannot open that part.",
+		"shl.view.recipient":     "Backpack viewer",
+
+		"shl.wallet.print":        "Print a wallet card",
+		"shl.wallet.title":        "Wallet card",
+		"shl.wallet.lead":         "A card for a wallet or phone case: the most important facts on it, and a QR code that opens the current emergency information in any browser.",
+		"shl.wallet.how":          "The code works for 5 years unless you revoke it on the Share page. It stays up to date: when you change allergies, conditions, medications or contacts, Backpack updates it the next time it is open on this device.",
+		"shl.wallet.protect.hint": "Without a passcode anyone who scans the card can read the emergency information, which is what responders need. With one, write it on the card yourself only if you want to.",
+		"shl.wallet.make":         "Make the wallet card",
+		"shl.wallet.making":       "Encrypting and uploading…",
+		"shl.wallet.scan":         "Scan for current emergency information",
+		"shl.wallet.scan.pass":    "Scan for current emergency information (passcode needed)",
+		"shl.wallet.cut":          "Cut along the dashed line and fold in the middle.",
+		"shl.wallet.revoked":      "The wallet card’s code was revoked. Make a new card to print.",
+		"shl.wallet.off":          "A wallet card’s code needs this Backpack server to keep links, which it does not. You can still print the emergency card.",
+		"shl.wallet.back":         "Back to the emergency card",
+		"shl.wallet.qr":           "QR code that opens the current emergency information",
+	})
+	addPlural(English, map[string]Plural{
+		"shl.wallet.more":  {"and %d more", "and %d more"},
+		"shl.err.passcode": {"Wrong passcode. %d try left before the link stops working.", "Wrong passcode. %d tries left before the link stops working."},
+	})
+	add(Spanish, map[string]string{
+		"shl.err.version":        "Este enlace lo hizo una aplicación de enlaces de salud más nueva de lo que Backpack entiende. Pide un enlace nuevo o un archivo.",
+		"shl.err.passcode.none":  "Escribe el código de acceso que te dieron con este enlace.",
+		"shl.err.locked":         "Demasiados códigos incorrectos: este enlace ya no se abre. Pide uno nuevo a quien lo compartió.",
+		"shl.err.manifest":       "La respuesta del servidor no es un enlace de salud que Backpack pueda leer.",
+		"shl.err.nothing":        "Este enlace no contiene nada que Backpack pueda mostrar.",
+		"shl.err.passcode.short": "Elige un código de acceso de al menos 4 caracteres.",
+
+		"shl.protect":         "Pedir un código de acceso",
+		"shl.protect.hint":    "Quien abra el enlace tendrá que escribirlo. Dalo por separado, por ejemplo por teléfono. Tras 10 intentos fallidos el enlace deja de funcionar.",
+		"shl.passcode":        "Código de acceso",
+		"shl.living":          "Mantener este enlace al día",
+		"shl.living.hint":     "Cuando cambien las entradas compartidas, Backpack actualizará lo que muestra el enlace la próxima vez que esté abierto en este dispositivo. El enlace no cambia.",
+		"shl.any.viewer":      "Un enlace con código de acceso o que se mantiene al día se abre en cualquier visor de SMART Health Links. No incluye los archivos adjuntos.",
+		"shl.kind.passcode":   "Necesita el código",
+		"shl.kind.living":     "Se mantiene al día",
+		"shl.kind.wallet":     "Tarjeta de bolsillo",
+		"shl.updated":         "Actualizado por última vez %s",
+		"shl.locked":          "Bloqueado: demasiados códigos incorrectos. Revócalo y crea un enlace nuevo.",
+		"shl.passcode.remind": "El código de acceso no se guarda en ningún sitio donde puedas volver a leerlo: anótalo ahora si lo necesitas.",
+		"shl.expiry.1y":       "1 año",
+
+		"shl.view.passcode.lead": "Este enlace está protegido con un código de acceso. Quien lo compartió te lo dio por separado.",
+		"shl.view.open":          "Abrir",
+		"shl.view.elsewhere":     "Este enlace de salud lo guarda %s, no este servidor de Backpack. Para abrirlo, Backpack pide el historial a ese servidor, que verá que el enlace se abrió desde la dirección de red de este dispositivo.",
+		"shl.view.elsewhere.ok":  "Abrirlo desde %s",
+		"shl.view.living":        "Quien lo compartió lo mantiene al día.",
+		"shl.view.refresh":       "Buscar actualizaciones",
+		"shl.view.updated":       "Actualizado %s",
+		"shl.view.card":          "Tarjetas de salud: aquí no se comprueba la firma. Importa la tarjeta en tu propio Backpack para comprobar quién la emitió.",
+		"shl.view.apiaccess":     "Una parte de este enlace da acceso en línea al historial de un sistema de salud. Backpack no puede abrir esa parte.",
+		"shl.view.recipient":     "Visor de Backpack",
+
+		"shl.wallet.print":        "Imprimir una tarjeta de bolsillo",
+		"shl.wallet.title":        "Tarjeta de bolsillo",
+		"shl.wallet.lead":         "Una tarjeta para la cartera o la funda del teléfono: los datos más importantes y un código QR que abre la información de emergencia actual en cualquier navegador.",
+		"shl.wallet.how":          "El código funciona durante 5 años salvo que lo revoques en la página Compartir. Se mantiene al día: cuando cambies alergias, enfermedades, medicamentos o contactos, Backpack lo actualizará la próxima vez que esté abierto en este dispositivo.",
+		"shl.wallet.protect.hint": "Sin código de acceso, cualquiera que escanee la tarjeta puede leer la información de emergencia, que es lo que necesita el personal de emergencias. Con código, escríbelo tú en la tarjeta solo si quieres.",
+		"shl.wallet.make":         "Crear la tarjeta de bolsillo",
+		"shl.wallet.making":       "Cifrando y subiendo…",
+		"shl.wallet.scan":         "Escanea para ver la información de emergencia actual",
+		"shl.wallet.scan.pass":    "Escanea para ver la información de emergencia actual (se necesita código)",
+		"shl.wallet.cut":          "Recorta por la línea discontinua y dobla por la mitad.",
+		"shl.wallet.revoked":      "El código de la tarjeta de bolsillo se revocó. Crea una tarjeta nueva para imprimir.",
+		"shl.wallet.off":          "El código de una tarjeta de bolsillo necesita que este servidor de Backpack guarde enlaces, y no lo hace. Puedes imprimir igualmente la tarjeta de emergencia.",
+		"shl.wallet.back":         "Volver a la tarjeta de emergencia",
+		"shl.wallet.qr":           "Código QR que abre la información de emergencia actual",
+	})
+	addPlural(Spanish, map[string]Plural{
+		"shl.wallet.more":  {"y %d más", "y %d más"},
+		"shl.err.passcode": {"Código incorrecto. Queda %d intento antes de que el enlace deje de funcionar.", "Código incorrecto. Quedan %d intentos antes de que el enlace deje de funcionar."},
+	})
+}
