@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"backpack/internal/replica"
+	"backpack/internal/vault/idbstore"
 )
 
 // syncLockName is the Web Lock of the tab that syncs: one tab at a time,
@@ -16,40 +17,7 @@ const syncLockName = "backpack-sync"
 
 // syncExclusive runs fn when no other tab of this origin syncs, and
 // reports whether it ran. Call it from a goroutine.
-func syncExclusive(fn func()) bool {
-	locks := js.Global().Get("navigator").Get("locks")
-	if !locks.Truthy() {
-		fn()
-		return true
-	}
-	got := make(chan js.Value, 1) // the lock's release function, or null
-	cb := js.FuncOf(func(this js.Value, args []js.Value) any {
-		if len(args) == 0 || args[0].IsNull() {
-			got <- js.Null()
-			return nil
-		}
-		var release js.Value
-		exec := js.FuncOf(func(this js.Value, a []js.Value) any {
-			release = a[0]
-			return nil
-		})
-		p := js.Global().Get("Promise").New(exec) // the executor runs at once
-		exec.Release()
-		got <- release
-		return p
-	})
-	opts := js.Global().Get("Object").New()
-	opts.Set("ifAvailable", true)
-	locks.Call("request", syncLockName, opts, cb)
-	release := <-got
-	cb.Release()
-	if release.IsNull() {
-		return false
-	}
-	defer release.Invoke()
-	fn()
-	return true
-}
+func syncExclusive(fn func()) bool { return idbstore.TryExclusive(syncLockName, fn) }
 
 // syncStats leaves the last sync's counts and times (no data) on
 // window.backpackSyncStats, for the benchmarks.
