@@ -107,7 +107,7 @@ func (p *Join) submitPass(ctx app.Context, e app.Event) {
 		if err == nil {
 			var v *vault.Vault
 			if v, err = j.Unlock(ctx, st, pass); err == nil {
-				s, err = session.Open(v)
+				s, err = session.Open(ctx, v)
 			}
 		}
 		var eng *replica.Engine

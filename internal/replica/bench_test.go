@@ -96,7 +96,7 @@ func BenchmarkFirstSync(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := session.Open(v)
+		s, err := session.Open(ctx, v)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func BenchmarkIncrementalSync(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, _ := session.Open(v)
+	s, _ := session.Open(ctx, v)
 	e, _ := Open(ctx, s, Options{Origin: srv})
 	if _, err := e.Sync(ctx); err != nil {
 		b.Fatal(err)

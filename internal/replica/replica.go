@@ -423,7 +423,13 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 		ctx := vault.Untracked(ctx)
 		changed := slices.Clone(dels)
 		if len(puts) > 0 {
-			if err := v.Put(ctx, puts...); err != nil {
+			var settled []string // files whose chunks came before their records
+			for _, r := range puts {
+				if f, ok := fileOf(item{Header: r.Header}); ok {
+					settled = append(settled, f.ID)
+				}
+			}
+			if err := v.PutSettled(ctx, settled, puts...); err != nil {
 				return nil, err
 			}
 			for _, r := range puts {

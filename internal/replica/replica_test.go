@@ -105,7 +105,7 @@ func second(t *testing.T, srv *httptest.Server, d *device) *device {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := session.Open(v)
+	s, err := session.Open(ctx, v)
 	if err != nil {
 		t.Fatal(err)
 	}

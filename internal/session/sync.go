@@ -167,4 +167,4 @@ func (s *Session) KeepVersion(ctx context.Context, entryID, copyID string, their
 
 // Open makes a session of a vault unlocked elsewhere (a new device's, see
 // internal/replica's Joining).
-func Open(v *vault.Vault) (*Session, error) { return load(v) }
+func Open(ctx context.Context, v *vault.Vault) (*Session, error) { return load(ctx, v) }

@@ -288,8 +288,9 @@ func (v *Vault) HasRawChunks(ctx context.Context, fileID string, n int) ([]bool,
 // PutRawChunks stores sealed chunks of file fileID from index first on, as
 // another device of the vault sealed them. Each is checked first: a chunk
 // that does not open at its place is ErrCorrupt and nothing is written.
-// Until done is set the file carries a pending mark, so chunks of a
-// transfer abandoned for good are removed at a later unlock (PendingMaxAge).
+// The file carries a pending mark until PutSettled stores its record, so
+// Reclaim leaves it alone meanwhile, and a transfer abandoned for good is
+// removed at a later unlock (PendingMaxAge).
 func (v *Vault) PutRawChunks(ctx context.Context, fileID string, first, total int, chunks [][]byte) error {
 	prefix, _, err := v.filePrefix(fileID)
 	if err != nil {
@@ -317,14 +318,25 @@ func (v *Vault) PutRawChunks(ctx context.Context, fileID string, first, total in
 			return fmt.Errorf("%w: chunk %d of file %s", ErrCorrupt, first+j, fileID)
 		}
 	}
-	if first+len(chunks) >= total {
-		ops = append(ops, Op{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true})
-	} else {
-		ops = append(ops, v.pendingOp(c, prefix))
-	}
+	ops = append(ops, v.pendingOp(c, prefix))
 	v.writeMu.Lock()
 	defer v.writeMu.Unlock()
 	return v.store.Write(ctx, ops)
+}
+
+// PutSettled is Put that also removes, in the same transaction, the
+// pending marks of files fileIDs, whose chunks came by PutRawChunks and
+// whose records are among recs.
+func (v *Vault) PutSettled(ctx context.Context, fileIDs []string, recs ...Record) error {
+	ops := make([]Op, 0, len(fileIDs))
+	for _, id := range fileIDs {
+		prefix, _, err := v.filePrefix(id)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, Op{Bucket: BucketMeta, Key: pendingPrefix + prefix, Delete: true})
+	}
+	return v.writeWith(ctx, ops, recs)
 }
 
 // Keyslots returns the vault's keyslots (the data key wrapped under the

@@ -103,6 +103,16 @@ func TestJoinAndRawChunks(t *testing.T) {
 	if err := v2.PutRawChunks(ctx, "file1", 1, n, chunks[1:]); err != nil {
 		t.Fatal(err)
 	}
+	// Before its record lands, a Reclaim leaves the file alone.
+	if n, err := v2.Reclaim(ctx); err != nil || n != 0 {
+		t.Fatalf("reclaim took %d files (%v) of a transfer under way", n, err)
+	}
+	if err := v2.PutSettled(ctx, []string{"file1"}, Record{ID: "file1", Header: []byte("file")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Get(ctx, BucketMeta, pendingPrefix+p2); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("pending mark left after the record: %v", err)
+	}
 	got, err := readFile(t, v2, "file1")
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("file on the second device: %v", err)
