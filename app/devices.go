@@ -194,6 +194,7 @@ func (p *Devices) Render() app.UI {
 		}).Else(func() app.UI {
 			return app.Div().Body(
 				syncStatusCard(p.busy == "sync", p.syncNow),
+				renderConflicted(),
 				p.renderAdd(),
 				p.renderList(),
 			)
@@ -304,5 +305,30 @@ func syncSettingsCard() app.UI {
 		app.P().Class("muted").Text(i18n.T("sync.settings.intro")),
 		line,
 		app.P().Body(app.A().ID("devices-link").Class("btn btn-secondary").Href(PathDevices).Text(i18n.T("sync.settings"))),
+	)
+}
+
+// renderConflicted lists the entries edited on two devices, each a link to
+// its page, where the person keeps one version; nil when there are none.
+func renderConflicted() app.UI {
+	s := current()
+	if s == nil {
+		return nil
+	}
+	ids := s.Conflicted()
+	if len(ids) == 0 {
+		return nil
+	}
+	book := s.Book()
+	return app.Section().ID("sync-conflicts").Class("card sync-card conflict-card").Aria("labelledby", "sync-conflicts-h").Body(
+		app.H2().ID("sync-conflicts-h").Text(i18n.T("conflict.title")),
+		app.P().Class("muted").Text(i18n.N("conflict.count", len(ids))),
+		app.Ul().Body(app.Range(ids).Slice(func(i int) app.UI {
+			e, ok := book.Get(ids[i])
+			if !ok {
+				return nil
+			}
+			return app.Li().Body(app.A().Href(PathEntry + e.ID).Text(recEntryTitle(e)))
+		})),
 	)
 }

@@ -159,6 +159,12 @@ func TestSyncTwoDevices(t *testing.T) {
 	}
 	xpShots(t, b, "sync-conflict")
 	axeCheck(t, b, string(axe), "entry with a conflict")
+	// The Devices page lists the entries with two versions.
+	xpNav(t, b, "/devices")
+	xpWaitText(t, b, "#sync-conflicts", "Amoxicillin")
+	axeCheck(t, b, string(axe), "devices with a conflict")
+	xpClick(t, b, "#sync-conflicts a")
+	xpRun(t, b, chromedp.WaitVisible("#conflict", chromedp.ByID))
 	xpClick(t, b, "#conflict-keep-that")
 	xpPoll(t, b, "the conflict settled", `!document.querySelector("#conflict")`)
 	xpWaitText(t, b, "main", "Penicillin V")

@@ -126,10 +126,12 @@ func init() {
 		"sync.status.min":   {"Synced 1 min ago", "Synced %d min ago"},
 		"sync.status.hours": {"Synced 1 hour ago", "Synced %d hours ago"},
 		"sync.waiting":      {"1 change waiting", "%d changes waiting"},
+		"conflict.count":    {"This entry has two versions: open it and keep one.", "These %d entries have two versions each: open each one and keep one version."},
 	})
 	addPlural(Spanish, map[string]Plural{
 		"sync.status.min":   {"Sincronizado hace 1 minuto", "Sincronizado hace %d minutos"},
 		"sync.status.hours": {"Sincronizado hace 1 hora", "Sincronizado hace %d horas"},
 		"sync.waiting":      {"1 cambio pendiente", "%d cambios pendientes"},
+		"conflict.count":    {"Esta entrada tiene dos versiones: ábrala y quédese con una.", "Estas %d entradas tienen dos versiones cada una: abra cada una y quédese con una versión."},
 	})
 }

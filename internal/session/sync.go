@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"backpack/internal/record"
@@ -120,6 +121,19 @@ func (s *Session) Conflicts(id string) []Conflict {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Conflict(nil), s.copies[id]...)
+}
+
+// Conflicted lists the entries that have another version, by id.
+func (s *Session) Conflicted() []string {
+	s.fresh()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.copies))
+	for id := range s.copies {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // KeepVersion settles a conflict: with theirs, the entry takes the content
