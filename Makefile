@@ -5,6 +5,8 @@ BROTLI_Q  ?= 11
 # Brotli outputs by content hash: quality 11 takes minutes on app.wasm, once.
 BROTLI_CACHE ?= .cache/brotli
 WASM      := web/app.wasm
+# The worker module (cmd/worker): import and the other heavy jobs, in a Web Worker.
+WORKER    := web/worker.wasm
 BIN       := bin/backpack
 WEB       ?= web
 GOSRC     := $(shell find app cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
@@ -16,11 +18,15 @@ WASMPKGS  ?= ./internal/i18n ./internal/jsutil ./internal/vault/... ./internal/s
 
 all: build
 
-build: $(WASM) $(BIN)
+build: $(WASM) $(WORKER) $(BIN)
 
 $(WASM): $(GOSRC)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./cmd/backpack
 	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) -cache $(BROTLI_CACHE) $(WASM)
+
+$(WORKER): $(GOSRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WORKER) ./cmd/worker
+	$(GO) run ./cmd/backpack precompress -q $(BROTLI_Q) -cache $(BROTLI_CACHE) $(WORKER)
 
 $(BIN): $(GOSRC)
 	$(GO) build -trimpath -o $(BIN) ./cmd/backpack
@@ -32,7 +38,8 @@ static: build
 	$(BIN) static out
 
 # deps installs what the tests need: Chromium (browser tests), GnuPG
-# (export compatibility) and Node with npm (for axe-core, the e2e suite's
+# (export compatibility), PostgreSQL (the sync store's tests start a
+# throwaway server from Debian's binaries) and Node with npm (for axe-core, the e2e suite's
 # accessibility checker, pinned in tools/axe/package-lock.json, and
 # Lighthouse for make bench, pinned in tools/lighthouse/package-lock.json),
 # with apt-get when run as root; then axe-core and Lighthouse themselves
@@ -44,6 +51,7 @@ deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v gpg >/dev/null 2>&1 || missing="$$missing gnupg"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
@@ -69,26 +77,27 @@ vet:
 
 test: deps vet test-host test-wasm e2e
 
+# The sync store's tests fail, not skip, without PostgreSQL here.
 test-host:
-	$(GO) test -race -count=1 -timeout 30m ./...
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 test-wasm:
 	$(WASMTEST) -count=1 $(WASMPKGS)
 	$(WASMTEST) -count=1 -run 'WebHash|WebIterHash|SKESK|RoundTrip|ReadErrors|SinkAndFileChecks' ./internal/export
 
 e2e: build $(AXE)
-	$(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -tags e2e -count=1 -timeout 40m ./internal/e2e
 
 # bench prints the performance budget rows (see README).
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
 	$(WASMTEST) -run '^$$' -bench . -benchtime 3x -count=1 ./internal/vault/idbstore
 	$(WASMTEST) -run '^$$' -bench Convert/fixtures -benchtime 100x -count=1 ./internal/importer/ccda
 	$(WASMTEST) -run '^$$' -bench Convert/ips -benchtime 100x -count=1 ./internal/importer/fhirxml
-	$(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 60m ./internal/e2e
+	BACKPACK_REQUIRE_POSTGRES=1 $(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout 60m ./internal/e2e
 
 clean:
-	rm -rf bin out .e2e .cache web/app.wasm web/app.wasm.br web/app.wasm.gz tools/axe/node_modules tools/lighthouse/node_modules
+	rm -rf bin out .e2e .cache web/app.wasm web/app.wasm.br web/app.wasm.gz web/worker.wasm web/worker.wasm.br web/worker.wasm.gz tools/axe/node_modules tools/lighthouse/node_modules
 
 # webdir builds the app into another directory (WEB=/tmp/x): lets several
 # people build and run browser tests side by side (BACKPACK_WEB=/tmp/x make e2e-only).
@@ -96,7 +105,8 @@ webdir:
 	@test "$(WEB)" != "web" || { echo "set WEB=/some/dir"; exit 1; }
 	mkdir -p $(WEB) && cp web/*.css web/*.svg web/*.png web/*.dat $(WEB)/
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB)/app.wasm ./cmd/backpack
-	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB)/worker.wasm ./cmd/worker
+	$(GO) run ./cmd/backpack precompress -q 5 $(WEB)/app.wasm $(WEB)/worker.wasm
 
 e2e-only: $(AXE)
 	$(GO) test -tags e2e -count=1 -timeout 40m $(if $(RUN),-run '$(RUN)') ./internal/e2e

@@ -15,6 +15,7 @@ import (
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/record"
+	"backpack/internal/worker"
 )
 
 func init() { addPage(PathImport, false, func() app.Composer { return &ImportPage{} }) }
@@ -112,6 +113,7 @@ func (p *ImportPage) OnNav(ctx app.Context) {
 	}
 	p.loadProfiles()
 	p.takePulled(ctx)
+	workerPrewarm() // the reader is ready by the time a file is picked
 }
 
 // OnMount takes a record the background refresh fetched while this page
@@ -178,6 +180,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 		ctx.Dispatch(func(ctx app.Context) { p.keys = keys })
 		var base int64
 		parsed := make([]importPreview, len(batch))
+		heads := make([]worker.Parsed, len(batch))
 		for i, it := range batch {
 			name, size := it.name, it.size
 			if isKeys[i] {
@@ -190,7 +193,7 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 				p.stage = i18n.T("importui.stage.read", name, i+1, len(batch))
 			})
 			var last time.Time
-			res, err := importParse(name, size, it.file.Open, keys, func(n int64) {
+			parsedFile, err := importRead(ctx, it.file, keys, func(n int64) {
 				if time.Since(last) < 80*time.Millisecond && n < size {
 					return
 				}
@@ -207,8 +210,9 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 				}
 			})
 			base += min(size, importMaxBytes)
-			prev := importPreviewOf(res, err, profiles, cur)
+			prev := importPreviewOf(parsedFile.Result, err, profiles, cur)
 			parsed[i] = prev
+			heads[i] = parsedFile
 			done := base
 			ctx.Dispatch(func(ctx app.Context) {
 				prev.apply(it)
@@ -221,20 +225,26 @@ func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
 			p.stage = ""
 		})
 		// While the person reads the preview, get the records ready to save
-		// (projection and identity are most of the work), pausing often so
-		// the page stays responsive.
+		// (the worker made them: their headers are decoded here), pausing
+		// often so the page stays responsive.
 		importYield()
 		for i, it := range batch {
 			if parsed[i].errKey != "" || len(parsed[i].res.Resources) == 0 {
 				continue
 			}
 			painted := time.Now()
-			it.prep = importPrepare(parsed[i].res, time.Now(), func(done, total int) {
-				if time.Since(painted) > 100*time.Millisecond {
+			pace := func(done, total int) {
+				if time.Since(painted) > 50*time.Millisecond {
 					importYield()
 					painted = time.Now()
 				}
-			})
+			}
+			if len(heads[i].Headers) == len(parsed[i].res.Resources) {
+				it.prep = importDecode(heads[i], time.Now(), pace) // made in the worker
+			} else {
+				it.prep = importPrepare(parsed[i].res, time.Now(), pace)
+			}
+			heads[i] = worker.Parsed{}
 			kinds := importKindCounts(it.prep)
 			ctx.Dispatch(func(ctx app.Context) { it.kinds = kinds })
 		}
@@ -256,10 +266,7 @@ type importPreview struct {
 func importPreviewOf(res importer.Result, err error, profiles []record.Profile, cur string) importPreview {
 	pv := importPreview{res: res}
 	if err != nil {
-		pv.errKey = importErrorKey(err)
-		if ie, ok := err.(*importer.Error); ok {
-			pv.errLine = ie.Line
-		}
+		pv.errKey, pv.errLine = importErrorKey(err), worker.ErrorLine(err)
 		pv.res = importer.Result{File: res.File, Format: res.Format} // drop anything half-read
 		return pv
 	}

@@ -12,9 +12,9 @@ import (
 
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
-	"backpack/internal/importer/ccda"
 	"backpack/internal/record"
 	"backpack/internal/session"
+	"backpack/internal/worker"
 )
 
 // The import pipeline, free of any browser code so it is tested on the host:
@@ -23,7 +23,7 @@ import (
 
 // importMaxBytes is the largest file the import page reads (compressed or
 // not); larger files are refused before a byte is read.
-const importMaxBytes = importer.DefaultMaxBytes
+const importMaxBytes = worker.MaxBytes
 
 // importNewProfile is the target value meaning "a new person from this
 // file's Patient".
@@ -32,18 +32,34 @@ const importNewProfile = "new"
 // importAccept lists what the file picker offers.
 const importAccept = ".json,.ndjson,.jsonl,.xml,.gz,.smart-health-card,.txt,.jws,application/json,application/fhir+json,text/xml,application/xml,application/gzip,text/plain"
 
-// importParse reads one file and imports it. size is the file's size as the
-// browser reports it (a larger file is refused without reading); progress,
-// when set, is called with the bytes read so far.
+// importParse reads one file as the page's worker does, through the same
+// messages (internal/worker), in this process: the host's importRead, which
+// the tests use. size is the file's size as the browser reports it (a
+// larger file is refused without reading); progress, when set, is called
+// with the bytes read so far.
 func importParse(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
-	opts := importer.Options{MaxBytes: importMaxBytes, Keys: keys}
-	if size > importMaxBytes {
-		return importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}},
-			&importer.Error{Code: importer.ErrCodeTooLarge, Offset: importMaxBytes}
+	p, err := importServe(name, size, open, keys, progress)
+	return p.Result, err
+}
+
+func importServe(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (worker.Parsed, error) {
+	q := worker.ImportRequest{Name: name, Size: size, Keys: keys}
+	reply := worker.Serve(q.Encode(), open, func(msg []byte) {
+		if n, ok := worker.Progress(msg); ok && progress != nil {
+			progress(n)
+		}
+	})
+	p, err := worker.ImportReply(reply)
+	return importParsed(name, p, err)
+}
+
+// importParsed is p, or for a file that could not be read a result that
+// only names it.
+func importParsed(name string, p worker.Parsed, err error) (worker.Parsed, error) {
+	if err != nil {
+		p = worker.Parsed{Result: importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}}}
 	}
-	rc := open()
-	defer rc.Close()
-	return importer.Import(name, &importCounter{r: rc, progress: progress}, opts)
+	return p, err
 }
 
 // importMaxKeys is the largest file read as SMART Health Card issuer keys.
@@ -77,37 +93,9 @@ func importReadKeys(name string, size int64, open func() io.ReadCloser) (keys im
 	return usable, len(usable.Keys) > 0
 }
 
-// importCounter reports how many bytes went through it.
-type importCounter struct {
-	r        io.Reader
-	n        int64
-	progress func(int64)
-}
-
-func (c *importCounter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if c.progress != nil && n > 0 {
-		c.progress(c.n)
-	}
-	return n, err
-}
-
-// importErrorKey is the catalog key that explains a whole-file import error:
-// "import.error.<code>", with the C-CDA converter's finer codes (such as the
-// refused entity declarations) when it has one.
-func importErrorKey(err error) string {
-	var ie *importer.Error
-	if !errors.As(err, &ie) {
-		return "import.error.read"
-	}
-	if ie.Code == importer.ErrCodeCCDA {
-		if c := ccda.ErrorCode(ie.Err); c != "" {
-			return "import.error." + c
-		}
-	}
-	return "import.error." + ie.Code
-}
+// importErrorKey is the catalog key that explains a whole-file import
+// error (worker.ErrorKey).
+func importErrorKey(err error) string { return worker.ErrorKey(err) }
 
 // importProblemGroup is every problem of one code in one file: a file with
 // a thousand skipped lines shows one line saying so, with where they are.
@@ -237,17 +225,40 @@ const importChunk = 500
 // the CPU-heavy part of saving (projection, identity), so the page runs it
 // while the person reads the preview.
 func importPrepare(res importer.Result, now time.Time, progress func(done, total int)) []record.Entry {
-	total := len(res.Resources)
+	entries, _ := importInParts(len(res.Resources), progress, func(from, to int) ([]record.Entry, error) {
+		part := res
+		part.Resources = res.Resources[from:to]
+		return importer.ToEntries(part, "", now), nil
+	})
+	return entries
+}
+
+// importDecode is importPrepare for entries the worker made: their
+// headers decoded, importChunk at a time, progress called before each
+// chunk. It falls back to importPrepare if they cannot be read.
+func importDecode(p worker.Parsed, now time.Time, progress func(done, total int)) []record.Entry {
+	entries, err := importInParts(len(p.Headers), progress, p.Entries)
+	if err != nil {
+		return importPrepare(p.Result, now, progress)
+	}
+	return entries
+}
+
+// importInParts makes total entries importChunk at a time with part,
+// calling progress before each.
+func importInParts(total int, progress func(done, total int), part func(from, to int) ([]record.Entry, error)) ([]record.Entry, error) {
 	entries := make([]record.Entry, 0, total)
 	for i := 0; i < total; i += importChunk {
 		if progress != nil {
 			progress(i, total)
 		}
-		part := res
-		part.Resources = res.Resources[i:min(i+importChunk, total)]
-		entries = append(entries, importer.ToEntries(part, "", now)...)
+		es, err := part(i, min(i+importChunk, total))
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, es...)
 	}
-	return entries
+	return entries, nil
 }
 
 // importSave stores one file's records in one atomic vault write: into the

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -429,6 +430,31 @@ func TestImportKindCounts(t *testing.T) {
 		}
 		if strings.Join(got, "|") != strings.Join(c.want, "|") {
 			t.Errorf("%s: %q, want %q", c.lang, got, c.want)
+		}
+	}
+}
+
+// The entries the worker makes (decoded on the page, part by part) are
+// those the page would make from the result itself.
+func TestImportDecodeWorkerEntries(t *testing.T) {
+	for _, path := range []string{fhirTestdata + "/transaction.json", ccdaTestdata + "/ccd.xml"} {
+		b := readFixture(t, path)
+		p, err := importServe(path, int64(len(b)), func() io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }, importer.JWKS{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		var parts int
+		got := importDecode(p, now, func(done, total int) { parts++ })
+		want := importPrepare(p.Result, now, nil)
+		if len(got) != len(want) || len(got) == 0 || parts == 0 {
+			t.Fatalf("%s: %d entries in %d parts, want %d", path, len(got), parts, len(want))
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			if !reflect.DeepEqual(g.Projection, w.Projection) || !reflect.DeepEqual(g.Identity, w.Identity) || !bytes.Equal(g.Resource.JSON, w.Resource.JSON) || g.Provenance.Source != w.Provenance.Source {
+				t.Errorf("%s entry %d:\n got %+v\nwant %+v", path, i, g, w)
+			}
 		}
 	}
 }

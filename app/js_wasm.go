@@ -23,7 +23,7 @@ func newVersionInstalled() bool {
 	if err != nil {
 		return false
 	}
-	running := "backpack-" + app.Getenv("GOAPP_VERSION")
+	running := swCache()
 	n := keys.Length()
 	for i := 0; i < n; i++ {
 		if keys.Index(i).String() == running {
@@ -32,3 +32,7 @@ func newVersionInstalled() bool {
 	}
 	return n > 0
 }
+
+// swCache is the name of the service worker's cache for the running
+// version (internal/server/worker.js).
+func swCache() string { return "backpack-" + app.Getenv("GOAPP_VERSION") }

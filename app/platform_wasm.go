@@ -47,48 +47,7 @@ func (f jsFile) Type() string { return f.v.Get("type").String() }
 func (f jsFile) Size() int64  { return int64(f.v.Get("size").Float()) }
 
 // Open streams the file's bytes without loading it whole.
-func (f jsFile) Open() io.ReadCloser {
-	return &streamReader{reader: f.v.Call("stream").Call("getReader")}
-}
-
-// streamReader reads a ReadableStream chunk by chunk. Read must not be called
-// from inside a js.FuncOf callback.
-type streamReader struct {
-	reader js.Value
-	buf    []byte
-	done   bool
-}
-
-func (r *streamReader) Read(p []byte) (int, error) {
-	for len(r.buf) == 0 {
-		if r.done {
-			return 0, io.EOF
-		}
-		res, err := jsutil.Await(context.Background(), r.reader.Call("read"))
-		if err != nil {
-			return 0, err
-		}
-		if res.Get("done").Bool() {
-			r.done = true
-			continue
-		}
-		chunk := res.Get("value")
-		b := make([]byte, chunk.Get("byteLength").Int())
-		js.CopyBytesToGo(b, chunk)
-		r.buf = b
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
-
-func (r *streamReader) Close() error {
-	if !r.done {
-		r.reader.Call("cancel")
-		r.done = true
-	}
-	return nil
-}
+func (f jsFile) Open() io.ReadCloser { return jsutil.BlobReader(f.v) }
 
 // filesOf returns the files of an <input type=file> change event or a drop event.
 func filesOf(e app.Event) []jsFile {
@@ -118,6 +77,7 @@ func toJS(v app.Value) js.Value {
 // copy) and becomes a Blob for download or preview.
 type blobWriter struct {
 	parts js.Value
+	blob  js.Value // the Blob URL made last
 }
 
 func newBlobWriter() *blobWriter { return &blobWriter{parts: js.Global().Get("Array").New()} }
@@ -135,6 +95,7 @@ func (w *blobWriter) URL(mime string) string {
 	opts.Set("type", mime)
 	blob := js.Global().Get("Blob").New(w.parts, opts)
 	w.parts = js.Global().Get("Array").New()
+	w.blob = blob
 	return js.Global().Get("URL").Call("createObjectURL", blob).String()
 }
 

@@ -6,6 +6,7 @@ import (
 	"backpack/internal/export"
 	"backpack/internal/i18n"
 	"backpack/internal/seipd"
+	"backpack/internal/vault"
 )
 
 func init() { addPage(PathRestore, false, func() app.Composer { return &Restore{} }) }
@@ -66,7 +67,11 @@ func (r *Restore) start(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			r.busy = false
 			if err != nil {
-				r.err = errorText(export.ErrorKey(err))
+				key := export.ErrorKey(err)
+				if k := vault.MessageKey(err); k != "" {
+					key = k // the vault's own (out of space, paused too long)
+				}
+				r.err = errorText(key)
 				return
 			}
 			r.read = r.size

@@ -3,7 +3,8 @@
 // Command backpack serves the Backpack app, writes it as a static site, and
 // inspects health-record files.
 //
-//	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share API with -data)
+//	backpack [serve] [-addr :8000] [-web web] [-data DIR]   serve the app (and the share and sync APIs with -data)
+//	        [-db postgres://…] [-sync-quota 2GiB] [-sync-max-total SIZE] [-sync-max-vaults 1000] [-sync-max-devices 10]
 //	        [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
 //	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
 //	        [-shl-max-ttl 43800h] [-shl-attempts 10]
@@ -69,7 +70,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share API on
+  backpack [serve] [-addr :8000] [-web web] [-data DIR]  serve the app; -data turns the share and sync APIs on
+          [-db postgres://…]                                 sync store in PostgreSQL (several servers share it)
+          [-sync-quota 2GiB] [-sync-max-total SIZE] [-sync-max-vaults 1000] [-sync-max-devices 10]   limits of sync
           [-share-max-total 10GiB] [-share-client-quota 1GiB] [-share-max-upload 100MiB]
           [-share-max-ttl 720h] [-trusted-proxy CIDR]...     limits of the share API
           [-shl-max-ttl 43800h] [-shl-attempts 10]           health links with a passcode or kept up to date, wallet cards
@@ -89,6 +92,7 @@ func serve(args []string, stderr io.Writer) error {
 	data := fs.String("data", "", "directory for encrypted shared files; empty turns the share API off")
 	version := fs.String("version", "", "app version (default: hash of app.wasm)")
 	shareCfg := shareFlags(fs)
+	syncCfg := syncFlags(fs)
 	clientsFile := fs.String("smart-clients", "", "JSON file of SMART client ids registered with health systems (see README)")
 	relayHosts := fs.String("relay", "", "comma-separated health-system hosts to relay to for browsers they refuse (off by default; it sees what it carries)")
 	if err := fs.Parse(args); err != nil {
@@ -107,7 +111,12 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeAPI()
-	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api, SmartClients: clients, Relay: rl})
+	syncH, closeSync, err := syncAPI(*syncCfg, *data, *shareCfg)
+	if err != nil {
+		return err
+	}
+	defer closeSync()
+	h, err := server.New(server.Config{WebDir: *web, Version: *version, API: api, Sync: syncH, SmartClients: clients, Relay: rl})
 	if err != nil {
 		return err
 	}

@@ -17,13 +17,51 @@ import (
 // package under cmd/ that builds for js/wasm is checked, so a second module
 // is covered when it comes.
 func TestWasmHasNoTemplates(t *testing.T) {
+	golist := wasmList(t)
+	var mains []string
+	for _, line := range golist("-f", "{{.Name}}:{{.ImportPath}}", "./cmd/...") {
+		if name, path, _ := strings.Cut(line, ":"); name == "main" {
+			mains = append(mains, path)
+		}
+	}
+	if len(mains) < 2 {
+		t.Fatalf("wasm main packages under cmd/: %v, want the page's and the worker's", mains)
+	}
+	for _, m := range mains {
+		// Each field: a package = the packages it imports.
+		for _, line := range golist("-deps", "-f", `{{.ImportPath}}={{join .Imports ","}}`, m) {
+			pkg, imports, _ := strings.Cut(line, "=")
+			for _, imp := range strings.Split(imports, ",") {
+				if imp == "text/template" || imp == "html/template" {
+					t.Errorf("%s links %s (imported by %s)", m, imp, pkg)
+				}
+			}
+		}
+	}
+}
+
+// The worker module is plain syscall/js: go-app (the page's UI) is not in it.
+func TestWorkerHasNoGoApp(t *testing.T) {
+	deps := wasmList(t)("-deps", "./cmd/worker")
+	if len(deps) == 0 {
+		t.Fatal("no dependencies listed for cmd/worker")
+	}
+	for _, pkg := range deps {
+		if strings.Contains(pkg, "go-app") || pkg == "backpack/app" {
+			t.Errorf("cmd/worker links %s", pkg)
+		}
+	}
+}
+
+// wasmList returns a function that runs go list for js/wasm at the module's root.
+func wasmList(t *testing.T) func(args ...string) []string {
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goCmd); err != nil {
 		if goCmd, err = exec.LookPath("go"); err != nil {
 			t.Skip("no go command")
 		}
 	}
-	golist := func(args ...string) []string {
+	return func(args ...string) []string {
 		t.Helper()
 		cmd := exec.Command(goCmd, append([]string{"list"}, args...)...)
 		cmd.Dir = "../.."
@@ -37,25 +75,5 @@ func TestWasmHasNoTemplates(t *testing.T) {
 			t.Fatalf("go list %v: %v\n%s", args, err, msg)
 		}
 		return strings.Fields(string(out))
-	}
-	var mains []string
-	for _, line := range golist("-f", "{{.Name}}:{{.ImportPath}}", "./cmd/...") {
-		if name, path, _ := strings.Cut(line, ":"); name == "main" {
-			mains = append(mains, path)
-		}
-	}
-	if len(mains) == 0 {
-		t.Fatal("no wasm main package under cmd/")
-	}
-	for _, m := range mains {
-		// Each field: a package = the packages it imports.
-		for _, line := range golist("-deps", "-f", `{{.ImportPath}}={{join .Imports ","}}`, m) {
-			pkg, imports, _ := strings.Cut(line, "=")
-			for _, imp := range strings.Split(imports, ",") {
-				if imp == "text/template" || imp == "html/template" {
-					t.Errorf("%s links %s (imported by %s)", m, imp, pkg)
-				}
-			}
-		}
 	}
 }

@@ -7,7 +7,10 @@ import (
 	"backpack/internal/importer/ccda"
 )
 
-func init() { ConvertCCDA = convertCCDA }
+// WireCCDA sets ConvertCCDA to the C-CDA converter. The host wires it
+// always (ccda_host.go); in the browser only the worker module does, so
+// the page's module does not link the converter.
+func WireCCDA() { ConvertCCDA = convertCCDA }
 
 // convertCCDA runs the C-CDA converter and turns its Document into a Result.
 func convertCCDA(name string, r io.Reader, opts Options) (Result, error) {

@@ -198,6 +198,33 @@ func ImportBytes(name string, b []byte, opts Options) (res Result, err error) {
 	return importBytes(name, b, opts)
 }
 
+// ImportJSON is ImportBytes for FHIR JSON only (a Bundle, resources or
+// NDJSON, as a portal pull assembles): no gzip, XML, C-CDA or health
+// cards. A module that reads only JSON (the page, after a portal pull)
+// then links none of the other readers.
+func ImportJSON(name string, b []byte, opts Options) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = Result{File: name, Format: FormatUnknown, Counts: map[string]int{}}, &Error{Code: ErrCodeInternal}
+		}
+	}()
+	res = Result{File: name, Format: FormatResource, Counts: map[string]int{}}
+	if int64(len(b)) > opts.max() {
+		return res, &Error{Code: ErrCodeTooLarge, Offset: opts.max()}
+	}
+	b = bytes.TrimPrefix(b, utf8BOM)
+	if t := skipWS(b, 0); t >= len(b) || b[t] != '{' && b[t] != '[' {
+		return res, &Error{Code: ErrCodeUnknown}
+	}
+	if f := Detect(name, headOf(b)); f == FormatBundle || f == FormatIPS {
+		res.Format = f
+	}
+	err = importJSON(&res, name, b)
+	extractFiles(&res)
+	finish(&res)
+	return res, err
+}
+
 func importBytes(name string, b []byte, opts Options) (Result, error) {
 	res := Result{File: name, Format: FormatUnknown, Counts: map[string]int{}}
 	if int64(len(b)) > opts.max() {

@@ -539,7 +539,7 @@ func (p *puller) result() (importer.Result, error) {
 	if name == "" {
 		name = p.base
 	}
-	res, err := importer.ImportBytes(name+".json", buf.Bytes(), importer.Options{MaxBytes: max(p.opt.MaxBytes, int64(buf.Len()))})
+	res, err := importer.ImportJSON(name+".json", buf.Bytes(), importer.Options{MaxBytes: max(p.opt.MaxBytes, int64(buf.Len()))})
 	if err != nil && first {
 		// Nothing came: not an import error, an empty pull.
 		res, err = importer.Result{File: name, Format: importer.FormatBundle, Counts: map[string]int{}}, nil

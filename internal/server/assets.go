@@ -8,11 +8,13 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"math/bits"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +36,9 @@ func Version(webDir string) (string, error) {
 		return "", ErrNoWasm
 	}
 	h := sha256.New()
+	for _, p := range slices.Sorted(maps.Keys(workerScripts)) { // built into the server, served under /VERSION/web/ too
+		io.WriteString(h, p+"\x00"+workerScripts[p]+"\x00")
+	}
 	err := walkWeb(webDir, func(rel, full string) error {
 		f, err := os.Open(full)
 		if err != nil {

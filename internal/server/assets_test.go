@@ -77,7 +77,7 @@ func TestTextAssetsCompressed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/", "/about", "/app.js", "/wasm_exec.js", "/app-worker.js", "/manifest.webmanifest", "/app.css", "/web/backpack.css", "/v1/web/backpack.css", "/web/mdc-worker.js", "/v1/web/mdc-worker.js", "/web/icon.svg"} {
+	for _, p := range []string{"/", "/about", "/app.js", "/wasm_exec.js", "/app-worker.js", "/manifest.webmanifest", "/app.css", "/web/backpack.css", "/v1/web/backpack.css", "/web/mdc-worker.js", "/v1/web/mdc-worker.js", "/web/backpack-worker.js", "/v1/web/backpack-worker.js", "/web/icon.svg"} {
 		plain := get(t, h, p)
 		want := body(t, plain)
 		if plain.StatusCode != 200 || len(want) == 0 || plain.Header.Get("Content-Encoding") != "" {
@@ -115,7 +115,7 @@ func TestVersionedURLs(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	for p, cc := range map[string]string{"/v1/web/app.wasm": Immutable, "/v1/web/backpack.css": Immutable, "/v1/web/mdc-worker.js": Immutable,
+	for p, cc := range map[string]string{"/v1/web/app.wasm": Immutable, "/v1/web/backpack.css": Immutable, "/v1/web/mdc-worker.js": Immutable, "/v1/web/backpack-worker.js": Immutable,
 		"/web/app.wasm": "no-cache", "/web/backpack.css": "no-cache", "/app.js": "no-cache", "/app-worker.js": "no-cache", "/": "no-cache"} {
 		if res := get(t, h, p, "Accept-Encoding", "br"); res.StatusCode != 200 || res.Header.Get("Cache-Control") != cc {
 			t.Errorf("%s: status %d, Cache-Control %q, want %q", p, res.StatusCode, res.Header.Get("Cache-Control"), cc)
@@ -136,6 +136,11 @@ func TestVersionedURLs(t *testing.T) {
 	for _, u := range urls {
 		if res := get(t, h, u); res.StatusCode != 200 {
 			t.Errorf("precached %s: status %d", u, res.StatusCode)
+		}
+		// The worker module is not part of the first download: the page
+		// has it cached once its first screen is up (app/precache).
+		if strings.Contains(u, "worker.wasm") || strings.Contains(u, "backpack-worker.js") {
+			t.Errorf("the service worker's install precaches %s", u)
 		}
 	}
 	if _, err := New(Config{WebDir: testWeb(t), Version: "../x"}); err == nil {
@@ -209,7 +214,7 @@ func TestStaticSiteServedRight(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := Version(web)
-	for _, f := range []string{"app.js", "wasm_exec.js", "app-worker.js", "manifest.webmanifest", "index.html", v + "/web/backpack.css", v + "/web/mdc-worker.js"} {
+	for _, f := range []string{"app.js", "wasm_exec.js", "app-worker.js", "manifest.webmanifest", "index.html", v + "/web/backpack.css", v + "/web/mdc-worker.js", v + "/web/backpack-worker.js", "web/backpack-worker.js"} {
 		for _, ext := range []string{"", ".br", ".gz"} {
 			if _, err := os.Stat(filepath.Join(out, f+ext)); err != nil {
 				t.Errorf("static site lacks %s%s", f, ext)

@@ -22,6 +22,7 @@ import (
 	"backpack/internal/portal"
 	"backpack/internal/portal/relay"
 	"backpack/internal/seipd"
+	"backpack/internal/worker"
 )
 
 //go:embed worker.js
@@ -32,6 +33,7 @@ type Config struct {
 	WebDir  string       // directory holding app.wasm (+ .br, .gz), icons and styles
 	Version string       // app version; empty derives it from a hash of app.wasm
 	API     http.Handler // optional handler for /api/ (the share API); nil turns it off
+	Sync    http.Handler // optional handler for /sync/ (the sync API, backpack/internal/syncserver); nil turns it off
 	// SmartClients is the deployment's SMART client ids (portal.Clients
 	// JSON), served at portal.ClientsPath; nil serves none.
 	SmartClients []byte
@@ -120,10 +122,6 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	worker, err := newAsset(contentTypes[".js"], []byte(seipd.WorkerJS))
-	if err != nil {
-		return nil, err
-	}
 	etag := `"` + cfg.Version + `"`
 	versioned := "/" + cfg.Version
 	mux := http.NewServeMux()
@@ -132,13 +130,24 @@ func New(cfg Config) (http.Handler, error) {
 	for p, a := range goapp {
 		mux.Handle(p, a.handler(etag, "no-cache"))
 	}
-	mux.Handle(seipd.WorkerPath, worker.handler(etag, "no-cache"))
-	mux.Handle(versioned+seipd.WorkerPath, worker.handler(etag, Immutable))
+	for p, body := range workerScripts {
+		a, err := newAsset(contentTypes[".js"], []byte(body))
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(p, a.handler(etag, "no-cache"))
+		mux.Handle(versioned+p, a.handler(etag, Immutable))
+	}
 	mux.Handle("/app.wasm", http.RedirectHandler("/web/app.wasm", http.StatusMovedPermanently))
 	if cfg.API != nil {
 		mux.Handle("/api/", cfg.API)
 	} else {
 		mux.Handle("/api/", http.NotFoundHandler())
+	}
+	if cfg.Sync != nil {
+		mux.Handle("/sync/", cfg.Sync)
+	} else {
+		mux.Handle("/sync/", http.NotFoundHandler())
 	}
 	if cfg.Relay != nil {
 		mux.Handle(relay.Path, cfg.Relay)
@@ -160,9 +169,14 @@ func New(cfg Config) (http.Handler, error) {
 	return SecurityHeaders(mux), nil
 }
 
+// workerScripts are the scripts of the app's Web Workers, built into the
+// server, by path under /web/: the MDC worker (internal/seipd) and the
+// worker module's bootstrap (internal/worker, beside worker.wasm).
+var workerScripts = map[string]string{seipd.WorkerPath: seipd.WorkerJS, worker.Path: worker.JS}
+
 // Robots is /robots.txt: the pages may be indexed (they hold no one's
 // records: those stay on the device), the share API not.
-const Robots = "User-agent: *\nDisallow: /api/\n"
+const Robots = "User-agent: *\nDisallow: /api/\nDisallow: /sync/\n"
 
 // webFiles serves the files under /web/: text files from memory, others
 // from disk, choosing a precompressed .br or .gz sibling when the client
@@ -263,13 +277,15 @@ func acceptsEncoding(header, token string) bool {
 
 // CSP is the Content-Security-Policy of every response: this origin only,
 // wasm compilation allowed, no inline scripts or styles, never framed.
+// Frames hold data: URLs only (a PDF preview: an opaque origin of its own,
+// app/filepreview.go), never a blob: of this origin.
 // connect-src also allows any https origin (and loopback, for a server on
 // this machine) because the person may connect to any health system's FHIR
 // server: the app itself only ever requests the one the person chose.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; " +
 	"connect-src 'self' https: http://localhost:* http://127.0.0.1:*; " + // health systems the person connects to (portal)
-	"worker-src 'self'; manifest-src 'self'; frame-src 'self' blob:; object-src 'none'; " +
+	"worker-src 'self'; manifest-src 'self'; frame-src 'self' data:; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // securityHeaders are the headers of every response, in order.

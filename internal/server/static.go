@@ -12,8 +12,6 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
-	"backpack/internal/seipd"
 )
 
 // Static writes a static site into out: go-app's pages, manifest and worker,
@@ -42,12 +40,14 @@ func Static(out, webDir string) error {
 	if err := copyDir(filepath.Join(out, version, "web"), webDir); err != nil {
 		return err
 	}
-	for _, p := range []string{seipd.WorkerPath, "/" + version + seipd.WorkerPath} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(p))), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/"))), []byte(seipd.WorkerJS), 0o644); err != nil {
-			return err
+	for wp, body := range workerScripts {
+		for _, p := range []string{wp, "/" + version + wp} {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(out, filepath.FromSlash(p))), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/"))), []byte(body), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	for name, body := range map[string]string{"robots.txt": Robots, "_headers": headersFile()} {

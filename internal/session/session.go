@@ -53,7 +53,7 @@ func Unlock(ctx context.Context, store vault.Store, passphrase string) (*Session
 	if err != nil {
 		return nil, err
 	}
-	return load(v)
+	return load(ctx, v)
 }
 
 // UnlockWithRecoveryKey opens the vault with the recovery key.
@@ -62,14 +62,25 @@ func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (
 	if err != nil {
 		return nil, err
 	}
-	return load(v)
+	return load(ctx, v)
 }
 
-func load(v *vault.Vault) (*Session, error) {
+// reclaimWait is how long an unlock waits for the writers' lock to
+// reclaim what a cut-short restore left.
+const reclaimWait = 2 * time.Second
+
+func load(ctx context.Context, v *vault.Vault) (*Session, error) {
 	s := &Session{v: v, now: time.Now}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
+	// File chunks no record describes (a restore or a deletion cut short)
+	// go now, best effort: the next unlock tries again. Another tab's long
+	// write holding the lock does not hold up the unlock for more than a
+	// moment.
+	rctx, cancel := context.WithTimeout(ctx, reclaimWait)
+	v.Reclaim(rctx)
+	cancel()
 	return s, nil
 }
 
@@ -142,6 +153,13 @@ func (s *Session) write(ctx context.Context, fn func() error) error {
 		}
 		return fn()
 	})
+}
+
+// Exclusive runs fn as the vault's only writer, with the book holding what
+// every tab wrote: for a change the caller reads and writes itself (a
+// restore's merge). fn must not call the session's other writing methods.
+func (s *Session) Exclusive(ctx context.Context, fn func() error) error {
+	return s.write(ctx, fn)
 }
 
 // Refresh takes in what another tab changed in the vault and reports

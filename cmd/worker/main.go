@@ -1,0 +1,52 @@
+//go:build js && wasm
+
+// Command worker is Backpack's second wasm module: the heavy readers
+// (import: FHIR JSON and XML, NDJSON, C-CDA, SMART Health Cards, gzip) run
+// here, inside a dedicated Web Worker (internal/worker's bootstrap), so a
+// long job never freezes the page and a crash or running out of memory
+// takes only the worker down. Plain syscall/js: no go-app.
+package main
+
+import (
+	"io"
+	"os"
+	"runtime/debug"
+	"syscall/js"
+
+	"backpack/internal/importer"
+	"backpack/internal/jsutil"
+	"backpack/internal/worker"
+)
+
+func main() {
+	importer.WireCCDA() // the page's module leaves the C-CDA converter out: it is read here
+	// The worker is ended after a large job, so its heap may grow more
+	// between collections (every collection stops the job).
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(320 << 20)
+	serve := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		buf, file := args[0], js.Undefined()
+		if len(args) > 1 {
+			file = args[1]
+		}
+		msg := make([]byte, buf.Get("byteLength").Int())
+		js.CopyBytesToGo(msg, buf)
+		go func() {
+			if worker.FaultOf(msg) == worker.FaultExit {
+				os.Exit(3) // as a crash would: the page must cope
+			}
+			post(worker.Serve(msg, func() io.ReadCloser { return jsutil.BlobReader(file) }, post))
+		}()
+		return nil
+	})
+	js.Global().Set("backpackServe", serve)
+	js.Global().Call("postMessage", map[string]any{"ready": true})
+	select {}
+}
+
+// post sends a message to the page, its buffer transferred (not copied).
+func post(msg []byte) {
+	u8 := js.Global().Get("Uint8Array").New(len(msg))
+	js.CopyBytesToJS(u8, msg)
+	js.Global().Call("postMessage", map[string]any{"buf": u8}, []any{u8.Get("buffer")})
+}

@@ -1,0 +1,37 @@
+// Backpack's worker: runs the worker module (worker.wasm, beside this
+// script) with Go's wasm_exec.js, off the page's thread. The page sends
+// {buf: Uint8Array, file: File}; the module answers with {buf: Uint8Array}
+// (frames: progress, then one reply). Besides, to the page:
+//   {ready: true}   the module is listening
+//   {dead: reason}  the module could not load ("load") or has ended
+//                   ("exit": a crash or running out of memory ends a Go
+//                   program); the page ends this worker and says so.
+'use strict';
+importScripts('/wasm_exec.js');
+
+self.onmessage = (e) => {
+  if (typeof self.backpackServe === 'function') {
+    self.backpackServe(e.data.buf, e.data.file);
+  } else {
+    postMessage({ dead: 'early' });
+  }
+};
+
+(async () => {
+  const go = new Go();
+  let instance;
+  try {
+    const wasm = new URL('worker.wasm', self.location.href);
+    instance = (await WebAssembly.instantiateStreaming(fetch(wasm), go.importObject)).instance;
+  } catch (e) {
+    postMessage({ dead: 'load' });
+    return;
+  }
+  try {
+    await go.run(instance);
+  } catch (e) {
+    // the module threw on its way out: it is gone all the same
+  }
+  self.backpackServe = undefined;
+  postMessage({ dead: 'exit' });
+})();

@@ -1,0 +1,347 @@
+// Package worker is what the page and Backpack's worker module (cmd/worker,
+// plain syscall/js, run in a dedicated Web Worker) say to each other, and
+// the jobs the worker runs. Messages are frames (internal/frame) in
+// transferred buffers, never JSON of records: a request (the job and its
+// parameters; a file travels beside it as the browser's File, which is not
+// copied), progress messages, and one reply.
+//
+// Serve is the worker's side and runs on the host too, so the page's code
+// is tested there through the same messages; Client (js/wasm) is the
+// page's.
+package worker
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"backpack/internal/frame"
+	"backpack/internal/importer"
+	"backpack/internal/importer/ccda"
+	"backpack/internal/record"
+)
+
+// Path is where the server and the static site serve JS, the worker's
+// bootstrap; the worker module is WasmName beside it.
+const (
+	Path     = "/web/backpack-worker.js"
+	WasmName = "worker.wasm"
+)
+
+// JS starts the worker: it loads wasm_exec.js and WasmName, runs the Go
+// module and tells the page when the module is ready, and when it has died
+// (a crash or running out of memory ends a Go program).
+//
+//go:embed bootstrap.js
+var JS string
+
+// Frame kinds of the messages.
+const (
+	kindRequest  = 0x01 // op, fault
+	kindImport   = 0x02 // file name, size
+	kindKey      = 0x03 // one health card issuer key
+	kindProgress = 0x04 // bytes read so far
+	kindFailed   = 0x05 // catalog key, line
+	kindDone     = 0x06 // entries' frames, then the result's, follow
+	kindEntry    = 0x07 // one resource made into an entry: its vault header (record.EncodeEntry)
+)
+
+// Ops.
+const opImport = "import"
+
+// Faults a request may ask for, so that tests can show what the page does
+// when the worker fails: FaultPanic panics inside the job (Serve recovers),
+// FaultExit ends the worker module (cmd/worker), as a crash or running out
+// of memory does.
+const (
+	FaultPanic = "panic"
+	FaultExit  = "exit"
+)
+
+// ImportRequest asks the worker to read one file.
+type ImportRequest struct {
+	Name  string
+	Size  int64         // as the browser reports it; a larger file than MaxBytes is refused unread
+	Keys  importer.JWKS // health card issuer keys, tied to their issuers
+	Fault string        // tests only (FaultPanic, FaultExit)
+}
+
+// Encode is the request's message.
+func (q ImportRequest) Encode() []byte {
+	w := frame.NewWriter(64)
+	var e frame.Encoder
+	e.String(opImport).String(q.Fault)
+	w.Frame(kindRequest, e.Payload())
+	e.Reset()
+	e.String(q.Name).Int(q.Size)
+	w.Frame(kindImport, e.Payload())
+	for _, k := range q.Keys.Keys {
+		e.Reset()
+		e.String(k.Kty).String(k.Kid).String(k.Use).String(k.Alg).String(k.Crv).String(k.X).String(k.Y).String(k.Issuer)
+		w.Frame(kindKey, e.Payload())
+	}
+	return w.Bytes()
+}
+
+var errBadRequest = errors.New("worker: a malformed request")
+
+// decodeImport reads a request message.
+func decodeImport(msg []byte) (ImportRequest, error) {
+	var q ImportRequest
+	r, err := frame.NewReader(msg)
+	if err != nil {
+		return q, err
+	}
+	if !r.Next() || r.Kind() != kindRequest {
+		return q, errBadRequest
+	}
+	d := r.Decoder()
+	if op := d.String(); op != opImport {
+		return q, fmt.Errorf("worker: unknown job %q", op)
+	}
+	q.Fault = d.String()
+	if !r.Next() || r.Kind() != kindImport {
+		return q, errBadRequest
+	}
+	d = r.Decoder()
+	q.Name, q.Size = d.String(), d.Int()
+	if d.Err() != nil {
+		return q, errBadRequest
+	}
+	for r.Next() {
+		if r.Kind() != kindKey {
+			return q, errBadRequest
+		}
+		d := r.Decoder()
+		k := importer.JWK{Kty: d.String(), Kid: d.String(), Use: d.String(), Alg: d.String(), Crv: d.String(), X: d.String(), Y: d.String(), Issuer: d.String()}
+		if d.Err() != nil {
+			return q, errBadRequest
+		}
+		q.Keys.Keys = append(q.Keys.Keys, k)
+	}
+	return q, r.Err()
+}
+
+// FaultOf is the fault a request asks for ("" for none or a malformed one).
+func FaultOf(msg []byte) string {
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() || r.Kind() != kindRequest {
+		return ""
+	}
+	d := r.Decoder()
+	d.Bytes() // the op
+	return d.String()
+}
+
+// MaxBytes is the largest file read (compressed or not).
+const MaxBytes = importer.DefaultMaxBytes
+
+// Parse is the import job: one file, bounded and streamed, read and
+// parsed. size is the file's size as the browser reports it (a larger one
+// is refused without reading); progress, when set, is called with the
+// bytes read so far.
+func Parse(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
+	if size > MaxBytes {
+		return importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}},
+			&importer.Error{Code: importer.ErrCodeTooLarge, Offset: MaxBytes}
+	}
+	rc := open()
+	defer rc.Close()
+	return importer.Import(name, &counter{r: rc, progress: progress}, importer.Options{MaxBytes: MaxBytes, Keys: keys})
+}
+
+// counter reports how many bytes went through it.
+type counter struct {
+	r        io.Reader
+	n        int64
+	progress func(int64)
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && n > 0 {
+		c.progress(c.n)
+	}
+	return n, err
+}
+
+// Failure is a job that did not finish, explained by a catalog key.
+type Failure struct {
+	Key  string // catalog key
+	Line int    // where in the file, when known
+}
+
+func (f *Failure) Error() string { return "worker: " + f.Key }
+
+// Catalog keys of a job the worker could not finish.
+const (
+	KeyCrash = "worker.error.crash" // a reader failed (a panic, recovered)
+	KeyDied  = "worker.error.died"  // the worker module ended (a crash, out of memory)
+	KeyStart = "worker.error.start" // the worker could not be started or loaded
+)
+
+// ErrorKey is the catalog key that explains a whole-file import error:
+// a Failure's own, else "import.error.<code>", with the C-CDA converter's
+// finer codes (such as the refused entity declarations) when it has one.
+func ErrorKey(err error) string {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Key
+	}
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		return "import.error.read"
+	}
+	if ie.Code == importer.ErrCodeCCDA {
+		if c := ccda.ErrorCode(ie.Err); c != "" {
+			return "import.error." + c
+		}
+	}
+	return "import.error." + ie.Code
+}
+
+// ErrorLine is the line an import error names, 0 for none.
+func ErrorLine(err error) int {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Line
+	}
+	var ie *importer.Error
+	if errors.As(err, &ie) {
+		return ie.Line
+	}
+	return 0
+}
+
+// progressEvery is how often the worker reports progress.
+const progressEvery = 50 * time.Millisecond
+
+// Serve runs one request and returns its reply; post, when set, sends
+// progress messages meanwhile. A panic in a reader becomes a Failure
+// reply (KeyCrash): the worker lives on.
+func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			reply = failed(&Failure{Key: KeyCrash}) // never the panic's value: it may quote the file
+		}
+	}()
+	q, err := decodeImport(msg)
+	if err != nil {
+		return failed(&Failure{Key: KeyCrash})
+	}
+	if q.Fault == FaultPanic {
+		panic("worker: a fault asked for")
+	}
+	var last time.Time
+	res, err := Parse(q.Name, q.Size, open, q.Keys, func(n int64) {
+		if post == nil || time.Since(last) < progressEvery && (n < q.Size || q.Size <= 0) {
+			return
+		}
+		last = time.Now()
+		w := frame.NewWriter(12)
+		var e frame.Encoder
+		e.Int(n)
+		w.Frame(kindProgress, e.Payload())
+		post(w.Bytes())
+	})
+	if err != nil {
+		return failed(err)
+	}
+	size := 256
+	for _, x := range res.Resources {
+		size += len(x.JSON) + 32
+	}
+	for _, f := range res.Files {
+		size += len(f.Data) + 128
+	}
+	// The entries too (the projection is most of the work after parsing),
+	// as the vault's binary headers: their bodies are the resources' JSON,
+	// sent once, in the result.
+	entries := importer.ToEntries(res, "", time.Now())
+	w := frame.NewWriter(size + 160*len(entries))
+	w.Frame(kindDone, nil)
+	for _, e := range entries {
+		h, _ := record.EncodeEntry(e)
+		w.Frame(kindEntry, h)
+	}
+	importer.EncodeResult(w, res)
+	return w.Bytes()
+}
+
+func failed(err error) []byte {
+	w := frame.NewWriter(32)
+	var e frame.Encoder
+	e.String(ErrorKey(err)).Int(int64(ErrorLine(err)))
+	w.Frame(kindFailed, e.Payload())
+	return w.Bytes()
+}
+
+// Progress reads a progress message: the bytes read so far; ok is false
+// for any other message.
+func Progress(msg []byte) (read int64, ok bool) {
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() || r.Kind() != kindProgress {
+		return 0, false
+	}
+	d := r.Decoder()
+	n := d.Int()
+	return n, d.Err() == nil
+}
+
+// Parsed is what the worker made of a file.
+type Parsed struct {
+	Result importer.Result
+	// Headers are the result's resources made into entries that belong
+	// to no profile yet (importer.ToEntries), as vault headers, one per
+	// resource, in order; Entries decodes them.
+	Headers [][]byte
+}
+
+// ImportReply reads an import's reply: what the worker made of the file,
+// or a *Failure.
+func ImportReply(msg []byte) (Parsed, error) {
+	crash := &Failure{Key: KeyCrash}
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() {
+		return Parsed{}, crash
+	}
+	switch r.Kind() {
+	case kindFailed:
+		d := r.Decoder()
+		f := &Failure{Key: d.String(), Line: int(d.Int())}
+		if d.Err() != nil || f.Key == "" {
+			f = crash
+		}
+		return Parsed{}, f
+	case kindDone:
+		var p Parsed
+		for k, ok := r.Peek(); ok && k == kindEntry; k, ok = r.Peek() {
+			r.Next()
+			p.Headers = append(p.Headers, r.Payload())
+		}
+		if p.Result, err = importer.DecodeResult(r); err != nil || len(p.Headers) != len(p.Result.Resources) {
+			return Parsed{}, crash
+		}
+		return p, nil
+	}
+	return Parsed{}, crash
+}
+
+// Entries decodes the entries of headers[from:to] (the page decodes a
+// long file's in parts, between which it paints).
+func (p Parsed) Entries(from, to int) ([]record.Entry, error) {
+	out := make([]record.Entry, 0, to-from)
+	for i := from; i < to; i++ {
+		h, err := record.DecodeHeader(p.Headers[i])
+		if err != nil || h.Entry == nil {
+			return nil, &Failure{Key: KeyCrash}
+		}
+		e := *h.Entry
+		e.Resource = p.Result.Resources[i]
+		out = append(out, e)
+	}
+	return out, nil
+}

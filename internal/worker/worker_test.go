@@ -1,0 +1,129 @@
+package worker
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"backpack/internal/importer"
+)
+
+const bundle = `{"resourceType":"Bundle","type":"collection","entry":[
+{"resource":{"resourceType":"Patient","id":"p","name":[{"given":["Ana"],"family":"Test"}],"birthDate":"1980-02-29"}},
+{"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"},"code":{"text":"Asthma"}}},
+{"resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"Glucose"},"valueQuantity":{"value":5.4,"unit":"mmol/L"}}}]}`
+
+func opener(s string) func() io.ReadCloser {
+	return func() io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+}
+
+// The page gets through the messages what parsing in place would give.
+func TestServeImport(t *testing.T) {
+	keys := importer.JWKS{Keys: []importer.JWK{{Kty: "EC", Kid: "k1", Crv: "P-256", X: "x", Y: "y", Issuer: "https://issuer.example"}}}
+	q := ImportRequest{Name: "b.json", Size: int64(len(bundle)), Keys: keys}
+	got, err := decodeImport(q.Encode())
+	if err != nil || !reflect.DeepEqual(got, q) {
+		t.Fatalf("request came back as %+v, %v", got, err)
+	}
+	var progress []int64
+	reply := Serve(q.Encode(), opener(bundle), func(msg []byte) {
+		n, ok := Progress(msg)
+		if !ok {
+			t.Fatalf("a message that is not progress: %x", msg)
+		}
+		progress = append(progress, n)
+	})
+	parsed, err := ImportReply(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := parsed.Result
+	want, _ := Parse("b.json", int64(len(bundle)), opener(bundle), keys, nil)
+	if res.Patient == nil || len(res.Resources) != 2 || res.Counts["Observation"] != 1 || res.Format != want.Format {
+		t.Fatalf("result %+v", res)
+	}
+	for i := range want.Resources {
+		if !bytes.Equal(res.Resources[i].JSON, want.Resources[i].JSON) {
+			t.Errorf("resource %d: %s, want %s", i, res.Resources[i].JSON, want.Resources[i].JSON)
+		}
+	}
+	// The entries made in the worker are those the page would make.
+	entries, err := parsed.Entries(0, len(parsed.Headers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries := importer.ToEntries(want, "", time.Now())
+	if len(entries) != len(wantEntries) {
+		t.Fatalf("%d entries, want %d", len(entries), len(wantEntries))
+	}
+	for i, e := range entries {
+		w := wantEntries[i]
+		if e.ID == "" || e.Profile != "" || !reflect.DeepEqual(e.Projection, w.Projection) || !reflect.DeepEqual(e.Identity, w.Identity) ||
+			!bytes.Equal(e.Resource.JSON, w.Resource.JSON) || e.Resource.Type != w.Resource.Type || e.Provenance.Source != w.Provenance.Source || e.Provenance.File != "b.json" {
+			t.Errorf("entry %d:\n got %+v\nwant %+v", i, e, w)
+		}
+	}
+	if len(progress) == 0 || progress[len(progress)-1] != int64(len(bundle)) {
+		t.Errorf("progress %v, want it to end at %d", progress, len(bundle))
+	}
+}
+
+// Whatever goes wrong becomes a catalog key on the reply, never a panic
+// and never the file's words.
+func TestServeFailures(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		msg  []byte
+		open func() io.ReadCloser
+		key  string
+		line int
+	}{
+		{"too large", ImportRequest{Name: "a.json", Size: MaxBytes + 1}.Encode(), opener(bundle), "import.error.too-large", 0},
+		{"bad json", ImportRequest{Name: "a.json", Size: 20}.Encode(), opener("{\n\"resourceType\": ,\n}"), "import.error.syntax", 2},
+		{"a panic asked for", ImportRequest{Name: "a.json", Size: 2, Fault: FaultPanic}.Encode(), opener("{}"), KeyCrash, 0},
+		{"a reader that panics", ImportRequest{Name: "secret-name.json", Size: 2}.Encode(), func() io.ReadCloser { panic("secret words") }, KeyCrash, 0},
+		{"not a request", []byte(`{"resourceType":"Bundle"}`), opener(bundle), KeyCrash, 0},
+		{"another job", func() []byte { m := ImportRequest{}.Encode(); m[6] = 'X'; return m }(), opener(bundle), KeyCrash, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			reply := Serve(tt.msg, tt.open, nil)
+			if bytes.Contains(reply, []byte("secret")) {
+				t.Fatalf("the reply quotes the file: %q", reply)
+			}
+			_, err := ImportReply(reply)
+			var f *Failure
+			if !errors.As(err, &f) || f.Key != tt.key || f.Line != tt.line {
+				t.Fatalf("error %v (%+v), want %s line %d", err, f, tt.key, tt.line)
+			}
+			if ErrorKey(err) != tt.key || ErrorLine(err) != tt.line {
+				t.Errorf("ErrorKey %q ErrorLine %d", ErrorKey(err), ErrorLine(err))
+			}
+		})
+	}
+}
+
+func TestFaultOf(t *testing.T) {
+	if f := FaultOf(ImportRequest{Fault: FaultExit}.Encode()); f != FaultExit {
+		t.Errorf("FaultOf = %q", f)
+	}
+	if f := FaultOf(ImportRequest{}.Encode()); f != "" {
+		t.Errorf("FaultOf = %q", f)
+	}
+	if f := FaultOf([]byte("junk")); f != "" {
+		t.Errorf("FaultOf(junk) = %q", f)
+	}
+}
+
+func TestRepliesRefused(t *testing.T) {
+	for _, msg := range [][]byte{nil, []byte("BPF\x01"), []byte("BPF\x01\x7f\x00"), []byte("BPF\x01\x06\x00\x7f\x00")} {
+		_, err := ImportReply(msg)
+		var f *Failure
+		if !errors.As(err, &f) || f.Key != KeyCrash {
+			t.Errorf("%q: %v", msg, err)
+		}
+	}
+}
