@@ -111,6 +111,7 @@ func (p *Devices) addDevice(ctx app.Context, e app.Event) {
 	if eng == nil {
 		return
 	}
+	ctx = p.cctx // the button goes once the code shows
 	var inv replica.Invite
 	var svg string
 	p.do("add", func() error {

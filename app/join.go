@@ -34,9 +34,11 @@ type Join struct {
 	err     string
 	errCode string
 	errPass string
+	cctx    app.Context // the page's own context, for results of background work
 }
 
 func (p *Join) OnNav(ctx app.Context) {
+	p.cctx = ctx
 	if current() != nil {
 		ctx.Navigate(PathSummary)
 		return
@@ -58,6 +60,7 @@ func (p *Join) OnNav(ctx app.Context) {
 
 func (p *Join) submitCode(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.cctx // the form goes once the code is right
 	if p.busy != "" {
 		return
 	}
@@ -89,6 +92,7 @@ func (p *Join) submitCode(ctx app.Context, e app.Event) {
 
 func (p *Join) submitPass(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.cctx
 	if p.busy != "" || p.joining == nil {
 		return
 	}
