@@ -260,6 +260,7 @@ func (p *EntryPage) Render() app.UI {
 		),
 		app.Div().Class("slot").Body(app.If(p.err != "", func() app.UI { return errorBanner(p.err) })),
 		app.Div().Class("slot").Body(p.renderFlag()),
+		app.Div().Class("slot").Body(p.renderConflict()),
 		app.Section().Class("card").Aria("labelledby", "facts-h").Body(
 			app.H2().ID("facts-h").Class("sr-only").Text(i18n.T("rec.entry.facts")),
 			p.renderFacts(),
@@ -611,6 +612,7 @@ func (p *EntryPage) download(ctx app.Context, id string) {
 	if !ok {
 		return
 	}
+	ctx = p.cctx // the page's own context: the button may be gone when the download ends
 	ctx.Async(func() {
 		if err := downloadStored(ctx, s, fi); err != nil {
 			ctx.Dispatch(func(ctx app.Context) { p.err = i18n.T("files.preview.error") })

@@ -29,6 +29,7 @@ const autoPreviewMax = 25 << 20
 // the whole file); the object URL is revoked when the preview goes away.
 type FilePreview struct {
 	app.Compo
+	mounted // its own context, for what its buttons' work reports (see mounted)
 
 	File record.FileInfo
 
@@ -45,6 +46,7 @@ type FilePreview struct {
 func (p *FilePreview) CompoID() string { return "preview-" + p.File.ID }
 
 func (p *FilePreview) OnMount(ctx app.Context) {
+	p.mounted.OnMount(ctx)
 	p.mu.Lock()
 	p.gone = false
 	p.mu.Unlock()
@@ -67,6 +69,7 @@ func (p *FilePreview) OnDismount() {
 
 // load decrypts the file into a Blob and keeps its object URL.
 func (p *FilePreview) load(ctx app.Context) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.loading {
 		return
@@ -122,6 +125,7 @@ func (p *FilePreview) showFrame() {
 
 // save streams the file to a download (for files not already decrypted).
 func (p *FilePreview) save(ctx app.Context) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.saving {
 		return

@@ -13,6 +13,7 @@ func init() { addPage(PathRestore, false, func() app.Composer { return &Restore{
 // entry, note, flag, question and file, in one step, without duplicates.
 type Restore struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	ready  bool
 	opener xpOpener
@@ -28,13 +29,14 @@ func (r *Restore) OnNav(ctx app.Context) {
 	if !requireSession(ctx) || r.ready {
 		return // same page again: keep the form as the person left it
 	}
-	r.opener = xpOpener{prefix: "rs"}
+	r.opener = xpOpener{prefix: "rs", page: &r.mounted}
 	r.ready = true
 	workerPrewarm() // the worker module, which reads the file
 }
 
 func (r *Restore) start(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = r.own(ctx) // what the work reports outlives the element it came from
 	if r.busy || !r.opener.ready() {
 		return
 	}

@@ -18,6 +18,7 @@ var autoLockChoices = []int{1, 5, 10, 30, 0}
 // Settings: lock and auto-lock, passphrase, recovery key, storage, language.
 type Settings struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	autoLock  int
 	lockSaved bool
@@ -79,6 +80,7 @@ func (p *Settings) setAutoLock(ctx app.Context, e app.Event) {
 
 func (p *Settings) changePass(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if p.passBusy {
 		return
 	}
@@ -138,6 +140,7 @@ func (p *Settings) changePass(ctx app.Context, e app.Event) {
 }
 
 func (p *Settings) newRecovery(ctx app.Context, e app.Event) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.recBusy {
 		return
@@ -158,6 +161,7 @@ func (p *Settings) newRecovery(ctx app.Context, e app.Event) {
 }
 
 func (p *Settings) persist(ctx app.Context, e app.Event) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if p.persistBusy {
 		return
 	}
@@ -195,6 +199,7 @@ func (p *Settings) Render() app.UI {
 		}),
 		app.Div().Class(hideWhenPrinting("settings")).Body(
 			p.renderLock(),
+			syncSettingsCard(),
 			p.renderPassphrase(),
 			p.renderRecovery(),
 			p.renderStorage(),
@@ -240,6 +245,7 @@ func (p *Settings) renderPassphrase() app.UI {
 	return app.Section().ID("pass-settings").Class("card settings-card").Aria("labelledby", "pass-title").Body(
 		app.H2().ID("pass-title").Text(i18n.T("settings.pass.title")),
 		app.P().Class("muted").Text(i18n.T("settings.pass.intro")),
+		app.If(engine() != nil, func() app.UI { return app.P().ID("pass-sync-note").Class("muted").Text(i18n.T("sync.pass.note")) }),
 		app.If(p.passErr != "", func() app.UI { return errorBanner(p.passErr) }),
 		app.If(p.passOK != "", func() app.UI { return okBanner(p.passOK) }),
 		app.Form().ID("pass-form").OnSubmit(p.changePass).Body(
@@ -275,6 +281,9 @@ func (p *Settings) renderRecovery() app.UI {
 	return app.Section().ID("recovery-settings").Class("card settings-card").Aria("labelledby", "rec-title").Body(
 		app.H2().ID("rec-title").Text(i18n.T("settings.recovery.title")),
 		app.P().Class("muted").Text(i18n.T("settings.recovery.intro")),
+		app.If(engine() != nil, func() app.UI {
+			return app.P().ID("recovery-sync-note").Class("muted").Text(i18n.T("sync.recovery.note"))
+		}),
 		app.If(p.recErr != "", func() app.UI { return errorBanner(p.recErr) }),
 		app.If(p.recOK != "", func() app.UI { return okBanner(p.recOK) }),
 		app.If(p.recAsk, func() app.UI {

@@ -65,6 +65,7 @@ func setSession(s *session.Session) {
 	st.profile = ""
 	st.mu.Unlock()
 	currentProfile()
+	startSync(s)
 }
 
 // currentProfile returns the profile being looked at: the chosen one, else the

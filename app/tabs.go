@@ -119,6 +119,12 @@ func otherTabChanged() {
 	if err != nil || !changed {
 		return
 	}
+	followChange()
+}
+
+// followChange shows what changed in the vault elsewhere (another tab,
+// another device) on the page on screen, or offers to.
+func followChange() {
 	tabsFollow.mu.Lock()
 	ctx, ok := tabsFollow.ctx, tabsFollow.has
 	tabsFollow.mu.Unlock()

@@ -62,7 +62,7 @@ func AppHandler(version string, wasmSize int64) *app.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css", "/web/shl.css"},
+		Styles:                []string{"/web/backpack.css", "/web/vault.css", "/web/record.css", "/web/files.css", "/web/import.css", "/web/export.css", "/web/drafts.css", "/web/shl.css", "/web/sync.css"},
 		CacheableResources:    []string{"/web/icon.svg", "/web/icon-512.png", seipd.WorkerPath, "/web/directory.dat"},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(wasmSize, 10),

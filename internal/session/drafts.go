@@ -28,7 +28,7 @@ func (s *Session) SaveDraft(ctx context.Context, d record.Draft) (record.Draft, 
 		d.ID = record.NewID()
 	}
 	d.Updated = s.now()
-	ctx = vault.Unannounced(ctx) // no other tab shows drafts
+	ctx = vault.Untracked(vault.Unannounced(ctx)) // no other tab shows drafts; no other device gets them
 	err := s.write(ctx, func() error {
 		if err := s.v.Put(ctx, vault.Record{ID: d.ID, Header: record.EncodeDraft(d)}); err != nil {
 			return err
@@ -47,7 +47,7 @@ func (s *Session) DeleteDraft(ctx context.Context, key string) error {
 	if !ok {
 		return nil
 	}
-	ctx = vault.Unannounced(ctx)
+	ctx = vault.Untracked(vault.Unannounced(ctx))
 	return s.write(ctx, func() error {
 		if err := s.v.Delete(ctx, d.ID); err != nil {
 			return err

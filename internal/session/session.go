@@ -35,6 +35,8 @@ type Session struct {
 	shared  map[string]record.SharedLink // share links made on this device, by id
 	drafts  map[string]record.Draft      // forms left unsaved, by form key
 	conns   map[string]record.Connection // health systems signed in to, by id
+	copies  map[string][]Conflict        // conflict copies by entry id (sync.go)
+	stale   bool                         // the vault changed under the book: build before use (sync.go)
 }
 
 // Create makes a new vault in store and returns it unlocked with the
@@ -101,19 +103,23 @@ func (s *Session) build() error {
 	sort.Strings(ids) // deterministic order
 	// Profiles first, so entries find their profile.
 	var entries []record.Header
+	copies := map[string][]Conflict{}
 	for _, id := range ids {
 		h, err := record.DecodeHeader(headers[id])
 		if err != nil {
 			corrupt++
 			continue
 		}
+		if strings.HasPrefix(id, record.ConflictPrefix) {
+			if h.Entry != nil {
+				copies[h.Entry.ID] = append(copies[h.Entry.ID], Conflict{ID: id, Entry: *h.Entry})
+			}
+			continue
+		}
+		if putInBook(book, h) {
+			continue
+		}
 		switch h.Type {
-		case record.RecordProfile:
-			book.PutProfile(*h.Profile)
-		case record.RecordFile:
-			book.PutFile(*h.File)
-		case record.RecordQuestion:
-			book.PutQuestion(*h.Question)
 		case record.RecordShared:
 			shared[h.Shared.ID] = *h.Shared
 		case record.RecordConnection:
@@ -136,7 +142,7 @@ func (s *Session) build() error {
 	}
 	s.mu.Lock()
 	s.book, s.shared, s.drafts, s.corrupt = book, shared, drafts, corrupt
-	s.conns = conns
+	s.conns, s.copies, s.stale = conns, copies, false
 	s.mu.Unlock()
 	return nil
 }
@@ -193,6 +199,7 @@ func (s *Session) live(id string) (record.Entry, error) {
 
 // Book is the in-memory record. Read from it; change it through the session.
 func (s *Session) Book() *record.Book {
+	s.fresh()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.book

@@ -286,7 +286,7 @@ func (v *Vault) writeWith(ctx context.Context, ops []Op, recs []Record) error {
 		return err
 	}
 	rop, rev := revOp()
-	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
+	if err := v.store.Write(ctx, append(append(append(ops, p.ops...), rop), v.markOp(ctx, recIDs(recs))...)); err != nil {
 		return err
 	}
 	v.cache(p, recs...)

@@ -77,6 +77,9 @@ func (v *Vault) sync(ctx context.Context) (bool, error) {
 	if err := v.loadHeaders(ctx); err != nil {
 		return false, err
 	}
+	if err := v.readTracked(ctx); err != nil {
+		return false, err
+	}
 	v.mu.Lock()
 	v.rev = rev
 	v.mu.Unlock()

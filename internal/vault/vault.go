@@ -68,6 +68,8 @@ type Vault struct {
 	excl atomic.Int32 // Exclusive calls running
 
 	schema int // the AAD format version: sealVersion except in tests
+
+	tracked atomic.Bool // writes leave change marks (sync.go)
 }
 
 type entry struct {
@@ -191,6 +193,10 @@ func unlock(ctx context.Context, store Store, slot string, secret []byte, wrong 
 	// The revision is read before the headers: a write landing in between
 	// makes the first Exclusive reload, never miss it.
 	if v.rev, err = readRev(ctx, store); err != nil {
+		v.Lock()
+		return nil, err
+	}
+	if err := v.readTracked(ctx); err != nil {
 		v.Lock()
 		return nil, err
 	}
@@ -420,7 +426,7 @@ func (v *Vault) rewriteSlot(ctx context.Context, name, kdf string, secret []byte
 	if v.Locked() {
 		return ErrLocked
 	}
-	return v.store.Write(ctx, []Op{{Bucket: BucketMeta, Key: name, Value: slot}})
+	return v.store.Write(ctx, append([]Op{{Bucket: BucketMeta, Key: name, Value: slot}}, v.markOp(ctx, []string{KeyslotsID})...))
 }
 
 // checkID rejects ids that are empty, too long or not UTF-8.
@@ -453,7 +459,7 @@ func (v *Vault) Put(ctx context.Context, recs ...Record) error {
 		return err
 	}
 	rop, rev := revOp()
-	if err := v.store.Write(ctx, append(p.ops, rop)); err != nil {
+	if err := v.store.Write(ctx, append(append(p.ops, rop), v.markOp(ctx, recIDs(recs))...)); err != nil {
 		return err
 	}
 	v.cache(p, recs...)
@@ -523,7 +529,8 @@ func (v *Vault) Delete(ctx context.Context, ids ...string) error {
 		return err
 	}
 	rop, rev := revOp()
-	if err := v.store.Write(ctx, append(append(ops, p.ops...), rop)); err != nil {
+	ops = append(append(ops, p.ops...), rop)
+	if err := v.store.Write(ctx, append(ops, v.markOp(ctx, slices.Collect(maps.Keys(seen)))...)); err != nil {
 		return err
 	}
 	defer v.wrote(ctx, rev)

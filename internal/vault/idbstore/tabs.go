@@ -95,17 +95,7 @@ func (s *Store) Exclusive(ctx context.Context, fn func() error) error {
 	}
 	granted := make(chan js.Value, 1) // the function that releases the lock
 	failed := make(chan error, 1)
-	cb := js.FuncOf(func(this js.Value, args []js.Value) any {
-		var release js.Value
-		exec := js.FuncOf(func(this js.Value, a []js.Value) any {
-			release = a[0]
-			return nil
-		})
-		p := js.Global().Get("Promise").New(exec) // the executor runs at once
-		exec.Release()
-		granted <- release
-		return p
-	})
+	cb := holdLock(granted)
 	onErr := js.FuncOf(func(this js.Value, args []js.Value) any {
 		failed <- &DOMError{Name: "LockError", Message: "the vault's write lock was refused"}
 		return nil
@@ -138,6 +128,51 @@ func (s *Store) Exclusive(ctx context.Context, fn func() error) error {
 	tabs.held.Add(1)
 	defer tabs.held.Add(-1)
 	return fn()
+}
+
+// holdLock is the callback of navigator.locks.request that keeps the lock
+// until the function it sends on granted is called (null when a request
+// with ifAvailable found the lock taken).
+func holdLock(granted chan<- js.Value) js.Func {
+	return js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) == 0 || args[0].IsNull() {
+			granted <- js.Null()
+			return nil
+		}
+		var release js.Value
+		exec := js.FuncOf(func(this js.Value, a []js.Value) any {
+			release = a[0]
+			return nil
+		})
+		p := js.Global().Get("Promise").New(exec) // the executor runs at once
+		exec.Release()
+		granted <- release
+		return p
+	})
+}
+
+// TryExclusive runs fn holding the Web Lock name when no other tab of this
+// origin holds it, and reports whether it ran (without Web Locks it always
+// runs). Call it from a goroutine, never from a js.FuncOf callback.
+func TryExclusive(name string, fn func()) bool {
+	locks := js.Global().Get("navigator").Get("locks")
+	if !locks.Truthy() {
+		fn()
+		return true
+	}
+	got := make(chan js.Value, 1)
+	cb := holdLock(got)
+	opts := js.Global().Get("Object").New()
+	opts.Set("ifAvailable", true)
+	locks.Call("request", name, opts, cb)
+	release := <-got
+	cb.Release()
+	if release.IsNull() {
+		return false
+	}
+	defer release.Invoke()
+	fn()
+	return true
 }
 
 // Announce implements vault.Shared: it tells the other tabs "changed".

@@ -58,3 +58,20 @@ func TestTabsExclusiveAndAnnounce(t *testing.T) {
 		t.Fatal("nothing announced")
 	}
 }
+
+func TestTryExclusive(t *testing.T) {
+	var inner, outer bool
+	outer = TryExclusive("backpack-test-try", func() {
+		inner = TryExclusive("backpack-test-try", func() {})
+	})
+	if !outer || inner {
+		t.Fatalf("outer ran %v, inner (lock taken) ran %v", outer, inner)
+	}
+	// The browser frees the lock a moment after it is released.
+	for i := 0; !TryExclusive("backpack-test-try", func() {}); i++ {
+		if i == 40 {
+			t.Fatal("the lock was not given back")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
