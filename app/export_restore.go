@@ -34,29 +34,10 @@ func (r restoreResult) Nothing() bool {
 	return r.Profiles+r.Entries+r.Files+r.Questions+r.Updated == 0
 }
 
-// restoreArchive reads an export from r, opened with id, into the session's
-// vault. Files stream into the vault as they are read; everything else is
-// written in one atomic vault write at the end, once the whole export has
-// been authenticated. On any failure the files already stored are deleted
-// again and the book is left as it was: a failed restore leaves nothing.
-//
-// Restoring is idempotent: profiles are matched by id (or name and birth
-// date), entries by identity within their profile, files by id and SHA-256
-// (or name and SHA-256), questions by id (or text): restoring the same export
-// twice adds nothing the second time. progress, when not nil, gets the bytes
-// of r read so far.
-func restoreArchive(ctx context.Context, s *session.Session, r io.Reader, id export.Identity, progress func(n int64)) (restoreResult, error) {
-	if progress != nil {
-		r = &xpCountingReader{r: r, fn: progress}
-	}
-	return restoreWith(ctx, s, func(sink export.FileSink) (*export.Archive, error) {
-		return export.Read(ctx, r, id, sink)
-	})
-}
-
-// restoreOpened is restoreArchive for the file o holds, read in the worker
-// module (o.open): the records come back from there, and the files' bytes
-// stream into the vault as the worker reads them.
+// restoreOpened restores the export file o holds into the session's
+// vault, read in the worker module (o.open): the records come back from
+// there, and the files' bytes stream into the vault as the worker reads
+// them. progress, when not nil, gets the bytes of the file read so far.
 func restoreOpened(ctx context.Context, s *session.Session, o *xpOpener, progress func(n int64)) (restoreResult, error) {
 	return restoreWith(ctx, s, func(sink export.FileSink) (*export.Archive, error) {
 		op, err := o.open(ctx, progress, sink)
@@ -65,7 +46,16 @@ func restoreOpened(ctx context.Context, s *session.Session, o *xpOpener, progres
 }
 
 // restoreWith is a restore whose export read calls: it gives each file's
-// bytes to sink and returns the records (or an error).
+// bytes to sink and returns the records (or an error). Files stream into
+// the vault as they are read; everything else is written in one atomic
+// vault write at the end, once the whole export has been authenticated.
+// On any failure the files already stored are deleted again and the book
+// is left as it was: a failed restore leaves nothing.
+//
+// Restoring is idempotent: profiles are matched by id (or name and birth
+// date), entries by identity within their profile, files by id and SHA-256
+// (or name and SHA-256), questions by id (or text): restoring the same export
+// twice adds nothing the second time.
 func restoreWith(ctx context.Context, s *session.Session, read func(sink export.FileSink) (*export.Archive, error)) (restoreResult, error) {
 	rs, err := newRestorer(s)
 	if err != nil {
@@ -447,18 +437,4 @@ func xpMergeInto(held, in record.Entry) (record.Entry, int, bool) {
 func (rs *restorer) profileEmpty(id string) bool {
 	b := rs.s.Book()
 	return b.Len(id) == 0 && len(b.Trash(id)) == 0 && len(b.Files(id)) == 0 && len(b.Questions(id)) == 0
-}
-
-// xpCountingReader reports how many bytes were read so far.
-type xpCountingReader struct {
-	r  io.Reader
-	n  int64
-	fn func(int64)
-}
-
-func (c *xpCountingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	c.fn(c.n)
-	return n, err
 }
