@@ -221,7 +221,12 @@ func TestLoadHonestClientServed(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(time.Second) // the abusers are at it
+	// The abusers are at it: wait until both kinds are being held back (the
+	// rate limit and the minimum body rate have each refused some), however
+	// fast or slow the machine runs them.
+	for st := e.svc.Stats(); (st.RateLimited == 0 || st.Slow == 0) && ctx.Err() == nil; st = e.svc.Stats() {
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	start := time.Now()
 	honest := clientFrom(t, "127.0.0.1")
