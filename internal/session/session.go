@@ -624,7 +624,16 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 	if profile != nil {
 		book.PutProfile(*profile)
 	}
-	newEntries, skipped := book.Merge(entries)
+	// Merged a part at a time, pausing between parts (vault.WithPause):
+	// the book is taken back whole if the write fails.
+	step := vault.Paced(ctx)
+	newEntries := make([]record.Entry, 0, len(entries))
+	for i := 0; i < len(entries); i += mergePart {
+		step()
+		part, n := book.Merge(entries[i:min(i+mergePart, len(entries))])
+		newEntries = append(newEntries, part...)
+		skipped += n
+	}
 	rollback := func() {
 		for _, e := range newEntries {
 			book.Purge(e.ID)
@@ -634,6 +643,7 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 		}
 	}
 	for _, e := range newEntries {
+		step()
 		recs = append(recs, entryRecord(e))
 	}
 	for _, e := range held {
@@ -659,6 +669,9 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 	}
 	return len(newEntries), skipped, nil
 }
+
+// mergePart is how many entries an import merges into the book at once.
+const mergePart = 16
 
 type newFile struct {
 	info record.FileInfo

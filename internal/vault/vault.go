@@ -22,7 +22,6 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -470,20 +469,10 @@ func (v *Vault) cache(p *plan, recs ...Record) {
 	}
 	v.applyPacks(p)
 	for i := range recs {
-		old := v.headers[recs[i].ID]
-		if old != nil {
+		if old := v.headers[recs[i].ID]; old != nil {
 			old.wipe()
 		}
-		r := &recs[i]
-		h := bytes.Clone(r.Header)
-		e := &entry{header: h, buf: h, pack: p.loc[r.ID], rkey: p.rkeys[r.ID]}
-		if len(r.Body) > 0 {
-			e.flags = flagHasBody
-			if v.schema >= 2 && len(r.Body) <= InlineBodyMax {
-				e.flags |= flagInline
-			}
-		}
-		v.headers[r.ID] = e
+		v.headers[recs[i].ID] = p.ents[i]
 	}
 }
 
