@@ -100,8 +100,8 @@ type putItem struct {
 // sealRound bounds the values sealed in one batch: WebCrypto gets them
 // all at once, so a round also bounds what JavaScript holds.
 const (
-	sealRoundCount = 1024
-	sealRoundBytes = 8 << 20
+	sealRoundCount = 256
+	sealRoundBytes = 2 << 20
 )
 
 // planPut seals recs and places them: in new packs for a large batch,
