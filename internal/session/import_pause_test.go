@@ -61,3 +61,35 @@ func TestImportPauses(t *testing.T) {
 		t.Fatalf("%d pauses for 200 entries, want at least %d", pauses, want)
 	}
 }
+
+// Unlocking under vault.WithPause pauses while the vault decrypts the
+// headers and while the book is built from them.
+func TestUnlockPauses(t *testing.T) {
+	ctx := context.Background()
+	s, store := newSession(t)
+	p, err := s.SaveProfile(ctx, record.Profile{Name: "Kid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := make([]record.Entry, 50)
+	for i := range es {
+		r, _ := fhir.Parse(fmt.Appendf(nil, `{"resourceType":"Condition","id":"c%d","code":{"text":"Condition %d"}}`, i, i))
+		es[i] = record.Entry{Profile: p.ID, Resource: r}
+		es[i].Projection, _ = record.Project(r)
+	}
+	if _, _, err := s.Import(ctx, nil, es); err != nil {
+		t.Fatal(err)
+	}
+	s.Lock()
+	pauses := 0
+	s2, err := Unlock(vault.WithPause(ctx, 0, func() { pauses++ }), store, "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 51 + 51 + 50; pauses < want { // decrypt and decode 51 headers, load 50 entries
+		t.Fatalf("%d pauses, want at least %d", pauses, want)
+	}
+	if n := s2.Book().Len(p.ID); n != 50 {
+		t.Fatalf("%d entries after unlock, want 50", n)
+	}
+}

@@ -53,7 +53,7 @@ func Unlock(ctx context.Context, store vault.Store, passphrase string) (*Session
 	if err != nil {
 		return nil, err
 	}
-	return load(v)
+	return load(ctx, v)
 }
 
 // UnlockWithRecoveryKey opens the vault with the recovery key.
@@ -62,20 +62,22 @@ func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (
 	if err != nil {
 		return nil, err
 	}
-	return load(v)
+	return load(ctx, v)
 }
 
-func load(v *vault.Vault) (*Session, error) {
+func load(ctx context.Context, v *vault.Vault) (*Session, error) {
 	s := &Session{v: v, now: time.Now}
-	if err := s.build(); err != nil {
+	if err := s.build(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // build makes the book (and the list of share links) from the vault's
-// headers: at unlock, and again when another tab changed the vault.
-func (s *Session) build() error {
+// headers: at unlock, and again when another tab changed the vault. It
+// pauses between headers under vault.WithPause (the new book is its own
+// until the end).
+func (s *Session) build(ctx context.Context) error {
 	v := s.v
 	book, shared, drafts, corrupt := record.NewBook(), map[string]record.SharedLink{}, map[string]record.Draft{}, 0
 	conns := map[string]record.Connection{}
@@ -90,7 +92,9 @@ func (s *Session) build() error {
 	sort.Strings(ids) // deterministic order
 	// Profiles first, so entries find their profile.
 	var entries []record.Header
+	step := vault.Paced(ctx)
 	for _, id := range ids {
+		step()
 		h, err := record.DecodeHeader(headers[id])
 		if err != nil {
 			corrupt++
@@ -116,6 +120,7 @@ func (s *Session) build() error {
 		}
 	}
 	for _, h := range entries {
+		step()
 		if h.Entry == nil || book.Load(h) != nil { // Load: an older result is listed stale
 			corrupt++
 		}
@@ -136,7 +141,7 @@ func (s *Session) build() error {
 func (s *Session) write(ctx context.Context, fn func() error) error {
 	return s.v.Exclusive(ctx, func(reloaded bool) error {
 		if reloaded {
-			if err := s.build(); err != nil {
+			if err := s.build(ctx); err != nil {
 				return err
 			}
 		}
@@ -150,7 +155,7 @@ func (s *Session) Refresh(ctx context.Context) (changed bool, err error) {
 	err = s.v.Exclusive(ctx, func(reloaded bool) error {
 		changed = reloaded
 		if reloaded {
-			return s.build()
+			return s.build(ctx)
 		}
 		return nil
 	})

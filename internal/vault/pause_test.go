@@ -87,3 +87,24 @@ func TestPacedWithoutPause(t *testing.T) {
 		t.Fatalf("%d pauses, want 2", n)
 	}
 }
+
+// Unlocking under WithPause pauses between the headers it decrypts.
+func TestUnlockPauses(t *testing.T) {
+	s, v, _ := newVault(t)
+	recs := make([]Record, 3*PackMin)
+	for i := range recs {
+		recs[i] = Record{ID: fmt.Sprint("r", i), Header: []byte(fmt.Sprint("h", i))}
+	}
+	mustPut(t, v, recs...)
+	pauses := 0
+	v2, err := Unlock(WithPause(ctx, 0, func() { pauses++ }), s, "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pauses < len(recs) {
+		t.Fatalf("%d pauses for %d headers", pauses, len(recs))
+	}
+	if h, _ := v2.Headers(); len(h) != len(recs) {
+		t.Fatalf("%d headers, want %d", len(h), len(recs))
+	}
+}

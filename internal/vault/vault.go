@@ -230,7 +230,9 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 	// Plaintexts are cut from shared slabs rather than allocated one by
 	// one: unlock is mostly this loop, and in wasm every allocation counts.
 	var slab, ad []byte
+	step := Paced(ctx) // between records: the store's reads are done by then
 	load := func(key string, val []byte, pack string) {
+		step()
 		sh, _, err := splitRecord(val)
 		if err != nil || len(sh) < overhead {
 			corrupt = append(corrupt, key)
