@@ -15,11 +15,7 @@ import (
 // one store write; a failed write still leaves nothing behind.
 func TestImportPauses(t *testing.T) {
 	ctx := context.Background()
-	fs := &failStore{MemStore: vault.NewMemStore(), writes: 1}
-	s, _, err := Create(ctx, fs, "correct horse battery staple")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, fs := newFailSession(t)
 	entries := func() []record.Entry {
 		es := make([]record.Entry, 200)
 		for i := range es {
