@@ -57,20 +57,7 @@ type ConnectPage struct {
 	note    string
 	refused []portal.Refusal
 
-	page app.Context // the page's own context (see own)
-}
-
-// OnMount keeps the page's own context: work started by a button that the
-// page then hides (Use the relay, Sign in again) must report through it,
-// as go-app drops a Dispatch whose element is gone.
-func (p *ConnectPage) OnMount(ctx app.Context) { p.page = ctx }
-
-// own is the page's context, for work that outlives the button it came from.
-func (p *ConnectPage) own(ctx app.Context) app.Context {
-	if p.page.Context != nil {
-		return p.page
-	}
-	return ctx
+	mounted // work started by a button the page then hides (Use the relay, Sign in again) reports through own
 }
 
 func (p *ConnectPage) OnNav(ctx app.Context) {

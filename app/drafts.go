@@ -18,8 +18,9 @@ import (
 // and encrypted in the vault (a record.Draft, never plaintext storage) when
 // they leave the form, a few seconds after they stop typing, and before
 // the vault locks. Coming back to the form offers it: "You have an unsaved
-// draft — Restore / Discard". Leaving a form with changes by a link asks
-// first; leaving by a reload makes the browser ask.
+// draft — Restore / Discard". Leaving a form with changes by a link or by
+// the browser's back and forward buttons asks first; closing the tab or
+// reloading makes the browser ask.
 
 // draftSaveAfter is how long after the last keystroke a changed form is
 // written to the vault (a reload or a closed tab loses at most that).
@@ -31,6 +32,28 @@ var drafts struct {
 	dirty string                  // the form on screen with changes, "" when none
 	timer *time.Timer
 	leave string // a link the person followed away from a dirty form, asking
+	back  bool   // leave came from the history (back, forward): go there by history
+	at    string // the address of the form with changes
+}
+
+// leavingByHistory is called when the back or forward button leaves a form
+// with changes: the address is put back to the form's (a new history
+// entry, so that "leave" is one step back to where the person was going)
+// and the shell asks. It reports whether it did: false when the move stays
+// on the form's page.
+func leavingByHistory(to string) bool {
+	drafts.mu.Lock()
+	at := drafts.at
+	drafts.mu.Unlock()
+	if at == "" || to == "" || pathOnly(to) == pathOnly(at) {
+		return false
+	}
+	app.Window().Get("history").Call("pushState", nil, "", at)
+	askLeave(to)
+	drafts.mu.Lock()
+	drafts.back = true
+	drafts.mu.Unlock()
+	return true
 }
 
 // draftFor returns the draft of a form: the one in memory, else the one
@@ -56,7 +79,7 @@ func keepDraft(key, profile string, fields map[string]string) {
 		drafts.live = map[string]record.Draft{}
 	}
 	drafts.live[key] = record.Draft{Key: key, Profile: profile, Fields: maps.Clone(fields)}
-	drafts.dirty = key
+	drafts.dirty, drafts.at = key, address()
 	if drafts.timer != nil {
 		drafts.timer.Stop()
 	}
@@ -135,7 +158,7 @@ func dirtyForm() bool {
 // changes: the shell asks before following it.
 func askLeave(href string) {
 	drafts.mu.Lock()
-	drafts.leave = href
+	drafts.leave, drafts.back = href, false
 	drafts.mu.Unlock()
 	updateShellFocus("leave-stay")
 }
@@ -150,8 +173,8 @@ func leaving() string {
 // or leave and discard it.
 func answerLeave(ctx app.Context, answer string) {
 	drafts.mu.Lock()
-	href, key := drafts.leave, drafts.dirty
-	drafts.leave = ""
+	href, key, back := drafts.leave, drafts.dirty, drafts.back
+	drafts.leave, drafts.back = "", false
 	drafts.mu.Unlock()
 	switch answer {
 	case "stay":
@@ -162,6 +185,12 @@ func answerLeave(ctx app.Context, answer string) {
 		leftForm(key)
 	}
 	cleanForm(key)
+	if back {
+		// One step back, past the entry put in while asking: where the
+		// back or forward button was going.
+		app.Window().Get("history").Call("back")
+		return
+	}
 	ctx.Navigate(href)
 }
 

@@ -611,6 +611,7 @@ func (p *EntryPage) download(ctx app.Context, id string) {
 	if !ok {
 		return
 	}
+	ctx = p.cctx // the page's own context: the button may be gone when the download ends
 	ctx.Async(func() {
 		if err := downloadStored(ctx, s, fi); err != nil {
 			ctx.Dispatch(func(ctx app.Context) { p.err = i18n.T("files.preview.error") })

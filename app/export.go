@@ -29,6 +29,7 @@ const maxKeyFile = 1 << 20
 // a chosen part, protected by a passphrase or a provider's public key.
 type Export struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	ready  bool
 	choice exportChoice
@@ -96,6 +97,7 @@ func (x *Export) passphrase() string {
 
 func (x *Export) start(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = x.mounted.own(ctx) // what the work reports outlives the element it came from
 	if x.busy {
 		return
 	}
@@ -170,6 +172,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 }
 
 func (x *Export) checkKey(ctx app.Context, text string) {
+	ctx = x.mounted.own(ctx) // what the work reports outlives the element it came from
 	x.keyText = text
 	x.keyFpr, x.keyErr = "", ""
 	if strings.TrimSpace(text) == "" {
@@ -191,6 +194,7 @@ func (x *Export) checkKey(ctx app.Context, text string) {
 }
 
 func (x *Export) loadKey(ctx app.Context, e app.Event) {
+	ctx = x.mounted.own(ctx) // what the work reports outlives the element it came from
 	files := filesOf(e)
 	if len(files) == 0 {
 		return
@@ -269,6 +273,7 @@ func (x *Export) renderProtect() app.UI {
 					Text(i18n.T("ui.export.pass.copy")).
 					OnClick(func(ctx app.Context, e app.Event) {
 						p := x.generated
+						ctx = x.mounted.own(ctx)
 						ctx.Async(func() {
 							err := xpCopy(p)
 							ctx.Dispatch(func(ctx app.Context) { x.copied = err == nil })

@@ -13,7 +13,8 @@ import (
 // provider view share: the file, then its passphrase or a private key (and
 // that key's passphrase).
 type xpOpener struct {
-	prefix string // element id prefix
+	prefix string   // element id prefix
+	page   *mounted // the page it is on, for what reading a key file reports
 
 	file    jsFile
 	hasFile bool
@@ -98,6 +99,7 @@ func (o *xpOpener) render(disabled bool, changed func()) app.UI {
 								return
 							}
 							f := files[0]
+							ctx = o.page.own(ctx)
 							ctx.Async(func() {
 								text, err := xpReadText(f, maxKeyFile)
 								ctx.Dispatch(func(ctx app.Context) {

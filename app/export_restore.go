@@ -53,6 +53,8 @@ func restoreArchive(ctx context.Context, s *session.Session, r io.Reader, id exp
 	if progress != nil {
 		r = &xpCountingReader{r: r, fn: progress}
 	}
+	// What an earlier restore cut short left goes first (best effort).
+	s.Vault().Reclaim(ctx)
 	t0 := time.Now()
 	a, err := export.Read(ctx, r, id, rs.sink(ctx))
 	if err != nil {
@@ -60,7 +62,13 @@ func restoreArchive(ctx context.Context, s *session.Session, r io.Reader, id exp
 		return restoreResult{}, err
 	}
 	t1 := time.Now()
-	res, err := rs.commit(ctx, a.Data)
+	// The merge reads and writes under the lock every tab takes, from the
+	// book as the vault holds it then (another tab may have written).
+	var res restoreResult
+	err = s.Exclusive(ctx, func() (err error) {
+		res, err = rs.commit(ctx, a.Data)
+		return err
+	})
 	if err != nil {
 		rs.discard(ctx)
 		return restoreResult{}, err
@@ -80,7 +88,7 @@ type restorer struct {
 	s     *session.Session
 	taken map[string]bool // every record id in the vault, and ids given out here
 
-	stored  []string          // ids of files whose bytes this restore wrote
+	stage   *vault.Stage      // the files whose bytes this restore wrote, until the commit
 	fileID  map[string]string // export file id → vault file id
 	heldIDs map[string]bool   // export file ids the vault already holds (same bytes)
 
@@ -92,7 +100,7 @@ func newRestorer(s *session.Session) (*restorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs := &restorer{s: s, taken: make(map[string]bool, len(ids)), fileID: map[string]string{}, heldIDs: map[string]bool{}}
+	rs := &restorer{s: s, stage: s.Vault().Stage(), taken: make(map[string]bool, len(ids)), fileID: map[string]string{}, heldIDs: map[string]bool{}}
 	for _, id := range ids {
 		rs.taken[id] = true
 	}
@@ -121,9 +129,14 @@ func (rs *restorer) sink(ctx context.Context) export.FileSink {
 			return nil // already held: the bytes are skipped
 		}
 		id := rs.freeID(info.ID)
-		rs.stored = append(rs.stored, id)
 		start := time.Now()
-		_, err := rs.s.Vault().PutFile(ctx, id, r)
+		_, err := rs.stage.PutFile(ctx, id, r)
+		if errors.Is(err, vault.ErrExists) {
+			// Bytes under this id are left from a restore cut short
+			// (reclaimed later): store these under a new id.
+			id = rs.freeID("")
+			_, err = rs.stage.PutFile(ctx, id, r)
+		}
 		rs.fileTime += time.Since(start)
 		if err != nil {
 			return err
@@ -133,12 +146,10 @@ func (rs *restorer) sink(ctx context.Context) export.FileSink {
 	}
 }
 
-// discard deletes the file bytes this restore stored (best effort).
+// discard deletes the file bytes this restore stored (best effort; what
+// is left, the vault reclaims later).
 func (rs *restorer) discard(ctx context.Context) {
-	for _, id := range rs.stored {
-		rs.s.Vault().DeleteFile(context.WithoutCancel(ctx), id)
-	}
-	rs.stored = nil
+	rs.stage.Abort(context.WithoutCancel(ctx))
 }
 
 func xpProfileKey(name, birth string) string {
@@ -151,6 +162,11 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 	var res restoreResult
 	book := rs.s.Book()
 	var recs []vault.Record
+	if ids, err := rs.s.Vault().IDs(); err == nil {
+		for _, id := range ids {
+			rs.taken[id] = true // written by another tab since the start
+		}
+	}
 
 	// Profiles: same id, else same name and birth date, else (for the
 	// owner) the empty profile a new vault starts with, else a new one.
@@ -201,7 +217,6 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 		}
 	}
 	var putFiles []record.FileInfo
-	var dupCopies []string
 	for _, f := range d.Files {
 		vid, ok := rs.fileID[f.ID]
 		if !ok {
@@ -218,8 +233,7 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 			continue
 		}
 		if old, ok := held[nf.Profile+"\x00"+nf.Name+"\x00"+nf.SHA256]; ok {
-			rs.fileID[f.ID] = old
-			dupCopies = append(dupCopies, vid)
+			rs.fileID[f.ID] = old // its new copy goes at the commit
 			res.FilesSkipped++
 			continue
 		}
@@ -341,18 +355,18 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 		res.Questions++
 	}
 
-	if len(recs) > 0 {
-		if err := ctx.Err(); err != nil {
-			rollback()
-			return restoreResult{}, err
-		}
-		start := time.Now()
-		err := rs.s.Vault().Put(ctx, recs...)
-		rs.putTime = time.Since(start)
-		if err != nil {
-			rollback()
-			return restoreResult{}, err
-		}
+	if err := ctx.Err(); err != nil {
+		rollback()
+		return restoreResult{}, err
+	}
+	// The records, and the end of the stage: the files they describe are
+	// kept, the other copies (duplicates, files of no profile) deleted.
+	start := time.Now()
+	err := rs.stage.Commit(ctx, recs...)
+	rs.putTime = time.Since(start)
+	if err != nil {
+		rollback()
+		return restoreResult{}, err
 	}
 	// The vault holds everything now: show it.
 	var errs []error
@@ -367,11 +381,6 @@ func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, e
 	}
 	for _, e := range putUpdates {
 		errs = append(errs, book.Update(e))
-	}
-	// The files' bytes now belong to the vault; only duplicate copies go.
-	rs.stored = nil
-	for _, id := range dupCopies {
-		rs.s.Vault().DeleteFile(context.WithoutCancel(ctx), id)
 	}
 	return res, errors.Join(errs...)
 }

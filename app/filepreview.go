@@ -15,7 +15,13 @@ import (
 const autoPreviewMax = 25 << 20
 
 // FilePreview shows one stored file: images inline (<img>), PDFs in a frame,
-// and Open / Download buttons for every type. Other pages embed it:
+// and Open (images) / Download buttons. A PDF's frame shows it as a data:
+// URL, which gives the frame an opaque origin of its own: nothing in the
+// PDF can act as the app (read its storage, script it, message it), and
+// Chromium's PDF viewer still shows it — it refuses to inside a sandboxed
+// iframe, and it ignores a CSP sandbox on a PDF response (both measured:
+// internal/e2e TestPDFPreviewSandboxed). A PDF is not opened in a tab of
+// the app's origin: the frame's viewer has its own controls. Other pages embed it:
 //
 //	&FilePreview{File: f}
 //
@@ -23,6 +29,7 @@ const autoPreviewMax = 25 << 20
 // the whole file); the object URL is revoked when the preview goes away.
 type FilePreview struct {
 	app.Compo
+	mounted // its own context, for what its buttons' work reports (see mounted)
 
 	File record.FileInfo
 
@@ -32,12 +39,14 @@ type FilePreview struct {
 	loading bool
 	saving  bool
 	failed  bool
+	frame   app.Value // a PDF's data: URL (browser memory), set on its frame after render
 }
 
 // CompoID makes go-app mount a fresh preview when the file changes.
 func (p *FilePreview) CompoID() string { return "preview-" + p.File.ID }
 
 func (p *FilePreview) OnMount(ctx app.Context) {
+	p.mounted.OnMount(ctx)
 	p.mu.Lock()
 	p.gone = false
 	p.mu.Unlock()
@@ -51,6 +60,7 @@ func (p *FilePreview) OnDismount() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.gone = true
+	p.frame = nil
 	if p.url != "" {
 		revokeURL(p.url)
 		p.url = ""
@@ -59,6 +69,7 @@ func (p *FilePreview) OnDismount() {
 
 // load decrypts the file into a Blob and keeps its object URL.
 func (p *FilePreview) load(ctx app.Context) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.loading {
 		return
@@ -67,6 +78,7 @@ func (p *FilePreview) load(ctx app.Context) {
 	f := p.File
 	ctx.Async(func() {
 		u, err := "", error(nil)
+		var frame app.Value
 		var rc io.ReadCloser
 		if rc, err = s.OpenFile(ctx, f.ID); err == nil {
 			w := newBlobWriter()
@@ -74,6 +86,9 @@ func (p *FilePreview) load(ctx app.Context) {
 			rc.Close()
 			if err == nil {
 				u = w.URL(blobType(f.Type))
+				if previewKind(f.Type) == "pdf" {
+					frame, err = w.DataURL(ctx, f.Name)
+				}
 			}
 		}
 		p.mu.Lock()
@@ -86,12 +101,31 @@ func (p *FilePreview) load(ctx app.Context) {
 		}
 		p.url = u
 		p.mu.Unlock()
-		ctx.Dispatch(func(ctx app.Context) { p.loading, p.failed = false, err != nil })
+		ctx.Dispatch(func(ctx app.Context) {
+			p.loading, p.failed, p.frame = false, err != nil, frame
+			ctx.Defer(func(app.Context) { p.showFrame() })
+		})
 	})
+}
+
+// frameID is the id of a PDF's frame.
+func (p *FilePreview) frameID() string { return "preview-frame-" + p.File.ID }
+
+// showFrame puts the PDF in its frame. The address is set here rather than
+// rendered, so that the whole file never passes through Go as a string.
+func (p *FilePreview) showFrame() {
+	if p.frame == nil {
+		return
+	}
+	el := app.Window().GetElementByID(p.frameID())
+	if el.Truthy() && el.Get("src").String() == "" {
+		el.Set("src", p.frame)
+	}
 }
 
 // save streams the file to a download (for files not already decrypted).
 func (p *FilePreview) save(ctx app.Context) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.saving {
 		return
@@ -124,7 +158,7 @@ func (p *FilePreview) Render() app.UI {
 		app.If(u != "" && kind == "image", func() app.UI {
 			return app.Img().Class("preview-img").Src(u).Alt(p.File.Name)
 		}).ElseIf(u != "" && kind == "pdf", func() app.UI {
-			return app.IFrame().Class("preview-frame").Src(u).Title(p.File.Name)
+			return app.IFrame().ID(p.frameID()).Class("preview-frame").Title(p.File.Name)
 		}).ElseIf(kind == "" && !p.loading, func() app.UI {
 			return app.P().Class("muted").Text(i18n.T("files.preview.none"))
 		}).ElseIf(kind != "" && u == "" && !p.loading, func() app.UI {
@@ -132,7 +166,7 @@ func (p *FilePreview) Render() app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { p.load(ctx) })
 		}),
 		app.Div().Class("actions no-print").Body(
-			app.If(u != "", func() app.UI {
+			app.If(u != "" && kind != "pdf", func() app.UI {
 				return app.A().Class("btn btn-secondary btn-small preview-open").Href(u).Target("_blank").Rel("noopener").
 					Text(i18n.T("files.open"))
 			}),

@@ -44,6 +44,7 @@ const maxCandidates = 20
 // preview, download, attach to entries, delete.
 type FilesPage struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	ok       bool // a session and a profile
 	profile  record.Profile
@@ -109,6 +110,7 @@ func (f *FilesPage) addFiles(ctx app.Context, list []jsFile) {
 
 // next uploads the first queued file; it runs again when that one is done.
 func (f *FilesPage) next(ctx app.Context) {
+	ctx = f.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if len(f.queue) == 0 || s == nil {
 		f.busy = false
@@ -171,6 +173,7 @@ func (f *FilesPage) onDrop(ctx app.Context, e app.Event) {
 // download streams the file with id id out of the vault into a browser
 // download.
 func (f *FilesPage) download(ctx app.Context, id string) {
+	ctx = f.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil {
 		return
@@ -218,6 +221,7 @@ func downloadStored(ctx context.Context, s *session.Session, fi record.FileInfo)
 
 // remove deletes a file (after the confirm step).
 func (f *FilesPage) remove(ctx app.Context, id string) {
+	ctx = f.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || f.working {
 		return
@@ -246,6 +250,7 @@ func (f *FilesPage) remove(ctx app.Context, id string) {
 
 // setAttached attaches (on) or detaches a file from an entry.
 func (f *FilesPage) setAttached(ctx app.Context, entryID, fileID string, on bool) {
+	ctx = f.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || f.working {
 		return

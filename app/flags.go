@@ -21,6 +21,7 @@ var flagStatuses = []string{"open", "requested", "corrected", "declined"}
 // request to amend them, addressed to a provider, ready to print.
 type FlagsPage struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	ok       bool
 	profile  record.Profile
@@ -97,7 +98,7 @@ func (p *FlagsPage) chosen() []record.Entry {
 func (p *FlagsPage) write(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	if p.compose() {
-		ctx.Defer(func(ctx app.Context) { focusElem("letter") })
+		p.own(ctx).Defer(func(ctx app.Context) { focusElem("letter") })
 	}
 }
 
@@ -123,6 +124,7 @@ func (p *FlagsPage) compose() bool {
 
 // setStatus changes the status of flags (keeping the note).
 func (p *FlagsPage) setStatus(ctx app.Context, ids []string, status string) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.working {
 		return

@@ -29,6 +29,7 @@ func init() { addPage(PathImport, false, func() app.Composer { return &ImportPag
 // again.
 type ImportPage struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	files    []*importFile
 	keys     importer.JWKS // health card issuer keys the person added on this page
@@ -44,7 +45,6 @@ type ImportPage struct {
 	total   int64
 	summary *importSummary // after a save
 	bg      connectBgState // the background refresh's line (a record fetched while this page is open)
-	page    app.Context    // the page's own context
 }
 
 // importFile is one picked file on its way through the import.
@@ -120,13 +120,13 @@ func (p *ImportPage) OnNav(ctx app.Context) {
 // OnMount takes a record the background refresh fetched while this page
 // is on screen (its "Review" link points here, so no navigation happens).
 func (p *ImportPage) OnMount(ctx app.Context) {
-	p.page = ctx
+	p.mounted.OnMount(ctx)
 	ctx.ObserveState(connectBgKey, &p.bg).OnChange(p.bgChanged)
 }
 
 func (p *ImportPage) bgChanged() {
 	if p.bg.Review {
-		p.takePulled(p.page)
+		p.takePulled(p.mounted.ctx)
 	}
 }
 
@@ -143,6 +143,7 @@ func (p *ImportPage) loadProfiles() {
 
 // addFiles queues picked or dropped files and reads them one by one.
 func (p *ImportPage) addFiles(ctx app.Context, picked []jsFile) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if len(picked) == 0 || p.saving || p.reading {
 		return
 	}
@@ -327,6 +328,7 @@ func (p *ImportPage) ready() []*importFile {
 
 // confirm saves every ready file, one atomic write each.
 func (p *ImportPage) confirm(ctx app.Context) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	batch := p.ready()
 	if len(batch) == 0 || p.saving || p.reading {
 		return

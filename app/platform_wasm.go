@@ -77,6 +77,7 @@ func toJS(v app.Value) js.Value {
 // copy) and becomes a Blob for download or preview.
 type blobWriter struct {
 	parts js.Value
+	blob  js.Value // the Blob URL made last
 }
 
 func newBlobWriter() *blobWriter { return &blobWriter{parts: js.Global().Get("Array").New()} }
@@ -94,6 +95,7 @@ func (w *blobWriter) URL(mime string) string {
 	opts.Set("type", mime)
 	blob := js.Global().Get("Blob").New(w.parts, opts)
 	w.parts = js.Global().Get("Array").New()
+	w.blob = blob
 	return js.Global().Get("URL").Call("createObjectURL", blob).String()
 }
 

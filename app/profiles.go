@@ -19,6 +19,7 @@ const profileNew = "new"
 // them, and adds, edits and deletes them.
 type Profiles struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	current string // id of the profile being looked at
 
@@ -99,6 +100,7 @@ func hasSelf(ps []record.Profile, except string) bool {
 
 func (p *Profiles) save(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil {
 		lockNow()
@@ -179,6 +181,7 @@ func (p *Profiles) switchTo(ctx app.Context, id string) {
 }
 
 func (p *Profiles) remove(ctx app.Context, id string) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil {
 		lockNow()
@@ -248,7 +251,7 @@ func (p *Profiles) Render() app.UI {
 				app.Button().ID("profile-add").Class("btn").Disabled(p.busy).Text(i18n.T("people.add")).
 					OnClick(func(ctx app.Context, e app.Event) {
 						p.startEdit(record.Profile{Relationship: "child"}, profileNew)
-						vaultFocus(ctx, "profile-name")
+						vaultFocus(p.own(ctx), "profile-name") // the button gives way to the form
 					}),
 			)
 		}),
@@ -314,7 +317,7 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 						if s := current(); s != nil {
 							if cur, ok := s.Book().Profile(pr.ID); ok {
 								p.startEdit(cur, cur.ID)
-								vaultFocus(ctx, "profile-name")
+								vaultFocus(p.own(ctx), "profile-name") // the button gives way to the form
 							}
 						}
 					}, app.EventScope(pr.ID)),

@@ -6,6 +6,7 @@ import (
 	"backpack/internal/export"
 	"backpack/internal/i18n"
 	"backpack/internal/seipd"
+	"backpack/internal/vault"
 )
 
 func init() { addPage(PathRestore, false, func() app.Composer { return &Restore{} }) }
@@ -14,6 +15,7 @@ func init() { addPage(PathRestore, false, func() app.Composer { return &Restore{
 // entry, note, flag, question and file, in one step, without duplicates.
 type Restore struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	ready  bool
 	opener xpOpener
@@ -29,13 +31,14 @@ func (r *Restore) OnNav(ctx app.Context) {
 	if !requireSession(ctx) || r.ready {
 		return // same page again: keep the form as the person left it
 	}
-	r.opener = xpOpener{prefix: "rs"}
+	r.opener = xpOpener{prefix: "rs", page: &r.mounted}
 	r.ready = true
 	seipd.Prewarm() // the worker checking the file's integrity code
 }
 
 func (r *Restore) start(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = r.own(ctx) // what the work reports outlives the element it came from
 	if r.busy || !r.opener.ready() {
 		return
 	}
@@ -64,7 +67,11 @@ func (r *Restore) start(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			r.busy = false
 			if err != nil {
-				r.err = errorText(export.ErrorKey(err))
+				key := export.ErrorKey(err)
+				if k := vault.MessageKey(err); k != "" {
+					key = k // the vault's own (out of space, paused too long)
+				}
+				r.err = errorText(key)
 				return
 			}
 			r.read = r.size

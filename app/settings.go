@@ -18,6 +18,7 @@ var autoLockChoices = []int{1, 5, 10, 30, 0}
 // Settings: lock and auto-lock, passphrase, recovery key, storage, language.
 type Settings struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	autoLock  int
 	lockSaved bool
@@ -79,6 +80,7 @@ func (p *Settings) setAutoLock(ctx app.Context, e app.Event) {
 
 func (p *Settings) changePass(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if p.passBusy {
 		return
 	}
@@ -138,6 +140,7 @@ func (p *Settings) changePass(ctx app.Context, e app.Event) {
 }
 
 func (p *Settings) newRecovery(ctx app.Context, e app.Event) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil || p.recBusy {
 		return
@@ -158,6 +161,7 @@ func (p *Settings) newRecovery(ctx app.Context, e app.Event) {
 }
 
 func (p *Settings) persist(ctx app.Context, e app.Event) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if p.persistBusy {
 		return
 	}

@@ -24,6 +24,7 @@ const (
 // persistent storage, then the first profile.
 type Setup struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	step      string
 	pass      string
@@ -97,6 +98,7 @@ func checkNewPassphrase(pass, confirm string) (errPass, errConfirm string) {
 
 func (p *Setup) create(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if p.busy {
 		return
 	}
@@ -138,6 +140,7 @@ func (p *Setup) create(ctx app.Context, e app.Event) {
 // done leaves the recovery step: ask the browser to keep our storage, then
 // create the first profile.
 func (p *Setup) done(ctx app.Context, e app.Event) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	if !p.saved || p.busy {
 		return
 	}

@@ -68,6 +68,7 @@ func xpShareList(s *session.Session) []*xpShared {
 // revoke button.
 type Share struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	ready  bool
 	choice exportChoice
@@ -188,6 +189,7 @@ func xpAPIOff(res xpResponse) bool {
 
 func (sh *Share) create(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = sh.own(ctx) // what the work reports outlives the element it came from
 	if sh.busy || sh.api == "off" {
 		return
 	}
@@ -339,6 +341,7 @@ func (sh *Share) shared(u string) *xpShared {
 // (its buttons disabled) until the answer comes: go-app drops a dispatch
 // whose source element is gone.
 func (sh *Share) revoke(ctx app.Context, sd *xpShared) {
+	ctx = sh.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil {
 		lockNow()
@@ -467,6 +470,7 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 									return
 								}
 								link := sd.link
+								ctx = sh.own(ctx)
 								ctx.Async(func() {
 									err := xpCopy(link)
 									ctx.Dispatch(func(ctx app.Context) {

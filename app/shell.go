@@ -109,6 +109,7 @@ func (s *Shell) Render() app.UI {
 		app.Div().Class("shell-asks").Body(
 			app.Div().Class("slot").Body(app.If(s.unlocked && idleWarned(), idleBanner)),
 			app.Div().Class("slot").Body(app.If(s.unlocked && changedElsewhere(), changedBanner)),
+			app.Div().Class("slot").Body(app.If(s.unlocked && busyElsewhere(), busyBanner)),
 			app.Div().Class("slot").Body(app.If(s.unlocked && leaving() != "", leaveDialog)),
 			app.Div().Class("slot").Body(app.If(s.unlocked, func() app.UI { return &connectBgLine{} })),
 		),

@@ -31,7 +31,13 @@ var tabsFollow struct {
 	// pending: another tab changed the vault while the person was typing;
 	// the shell offers to show it.
 	pending bool
+	// busy: a change of this tab waits for another tab's long write (an
+	// import, a restore); the shell says so.
+	busy bool
 }
+
+// waiter is a store that tells when a write waits for another tab.
+type waiter interface{ OnWait(fn func(waiting bool)) }
 
 // watcher is a store that tells when another tab changed it.
 type watcher interface{ Watch(fn func()) }
@@ -45,6 +51,14 @@ func followTabs() {
 		}
 		if w, ok := s.(watcher); ok {
 			w.Watch(otherTabChanged)
+		}
+		if w, ok := s.(waiter); ok {
+			w.OnWait(func(waiting bool) {
+				tabsFollow.mu.Lock()
+				tabsFollow.busy = waiting
+				tabsFollow.mu.Unlock()
+				updateShell()
+			})
 		}
 	})
 }
@@ -151,6 +165,22 @@ func changedElsewhere() bool {
 	tabsFollow.mu.Lock()
 	defer tabsFollow.mu.Unlock()
 	return tabsFollow.pending
+}
+
+// busyElsewhere reports whether a change waits for another tab's write.
+func busyElsewhere() bool {
+	tabsFollow.mu.Lock()
+	defer tabsFollow.mu.Unlock()
+	return tabsFollow.busy
+}
+
+// busyBanner says that a change waits for another tab: nothing is lost,
+// it is saved once the other tab's write is done. (Taking the vault over
+// from that tab would cut its write short: it is never offered.)
+func busyBanner() app.UI {
+	return app.Div().ID("tabs-busy").Class("banner tabs-changed").Role("status").Body(
+		app.Span().Text(i18n.T("tabs.busy")),
+	)
 }
 
 // changedBanner offers to show what another tab changed.

@@ -25,6 +25,7 @@ const (
 // key changes nothing and says so.
 type Unlock struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	step     string
 	recovery bool // use the recovery key instead of the passphrase
@@ -99,6 +100,7 @@ func (u *Unlock) inputID() string {
 }
 
 func (u *Unlock) toggleRecovery(ctx app.Context, e app.Event) {
+	ctx = u.own(ctx) // what the work reports outlives the element it came from
 	u.recovery = !u.recovery
 	u.err = ""
 	u.pass, u.key = "", ""
@@ -108,6 +110,7 @@ func (u *Unlock) toggleRecovery(ctx app.Context, e app.Event) {
 
 func (u *Unlock) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = u.own(ctx) // what the work reports outlives the element it came from
 	if u.busy {
 		return
 	}
@@ -197,6 +200,7 @@ func (u *Unlock) afterRecovery(ctx app.Context) {
 
 func (u *Unlock) saveNewPass(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = u.own(ctx) // what the work reports outlives the element it came from
 	if u.busy {
 		return
 	}

@@ -22,6 +22,7 @@ func init() { addPage(PathView, false, func() app.Composer { return &View{} }) }
 // the browser's storage; closing the page forgets everything.
 type View struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 
 	opener xpOpener
 	link   bool   // opened from a share link (#shlink:/…)
@@ -53,7 +54,7 @@ type View struct {
 
 func (v *View) OnNav(ctx app.Context) {
 	if v.expanded == nil {
-		v.opener = xpOpener{prefix: "vw"}
+		v.opener = xpOpener{prefix: "vw", page: &v.mounted}
 		v.expanded = map[string]bool{}
 	}
 	if _, hash := xpLocation(); strings.HasPrefix(hash, "#shlink:/") && hash != v.hash && !v.busy {
@@ -106,6 +107,7 @@ func (v *View) ask(ctx app.Context) {
 
 // fetch resolves the link (manifest, files) and decrypts it.
 func (v *View) fetch(ctx app.Context) {
+	ctx = v.own(ctx) // what the work reports outlives the element it came from
 	v.busy, v.err = true, ""
 	link, pass := v.shl, v.passcode
 	ctx.Async(func() {
@@ -141,6 +143,7 @@ func (v *View) fetch(ctx app.Context) {
 
 func (v *View) open(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = v.own(ctx) // what the work reports outlives the element it came from
 	if v.busy || !v.opener.ready() {
 		return
 	}

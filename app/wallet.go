@@ -28,6 +28,7 @@ const (
 // from the share page.
 type WalletPage struct {
 	app.Compo
+	mounted // the page's own context, for what its buttons' work reports (see mounted)
 	emergencyFacts
 
 	link    *record.SharedLink // this person's wallet link, if one works
@@ -82,6 +83,7 @@ func (p *WalletPage) setLink(l record.SharedLink) {
 // passcode only if the person wants one.
 func (p *WalletPage) make(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	s := current()
 	if s == nil {
 		lockNow()

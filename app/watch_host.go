@@ -3,3 +3,5 @@
 package ui
 
 func watchIdle() {}
+
+func address() string { return "" }

@@ -30,7 +30,7 @@ func watchIdle() {
 		}()
 		js.Global().Call("addEventListener", "beforeunload", js.FuncOf(func(this js.Value, args []js.Value) any {
 			noteWhere()
-			if unsavedDrafts() {
+			if dirtyForm() || unsavedDrafts() {
 				args[0].Call("preventDefault")
 				args[0].Set("returnValue", "")
 			}
@@ -61,11 +61,36 @@ func watchIdle() {
 			askLeave(href)
 			return nil
 		}), capture)
+		// The back and forward buttons: go-app's onpopstate handler is
+		// wrapped, so that it does not run (the page stays) while the shell
+		// asks. tabs.go's renavigate calls it too, never leaving the page.
+		if goPop := js.Global().Get("onpopstate"); goPop.Type() == js.TypeFunction {
+			js.Global().Set("onpopstate", js.FuncOf(func(this js.Value, args []js.Value) any {
+				if dirtyForm() && leavingByHistory(inAppLink(js.Global().Get("location").Get("href").String())) {
+					return nil
+				}
+				return goPop.Invoke(anys(args)...)
+			}))
+		}
 		doc.Call("addEventListener", "focusin", js.FuncOf(func(this js.Value, args []js.Value) any {
 			keepAboveBar(args[0].Get("target"))
 			return nil
 		}))
 	})
+}
+
+func anys(vs []js.Value) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+// address is the page's path and query.
+func address() string {
+	loc := js.Global().Get("location")
+	return loc.Get("pathname").String() + loc.Get("search").String()
 }
 
 // keepAboveBar scrolls a focused control out from under the bottom bar

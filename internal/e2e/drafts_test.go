@@ -20,6 +20,7 @@ func TestDrafts(t *testing.T) {
 	s := startSite(t, "drafts")
 	ctx, cancel := browser(t)
 	defer cancel()
+	answerDialogs(ctx, true) // reloading a form with changes: the browser asks, the person goes on
 	importVaultWithProfile(t, ctx, s)
 	const title, summary = "Knee check-up", "Swelling is down; keep icing twice a day."
 

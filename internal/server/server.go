@@ -277,13 +277,15 @@ func acceptsEncoding(header, token string) bool {
 
 // CSP is the Content-Security-Policy of every response: this origin only,
 // wasm compilation allowed, no inline scripts or styles, never framed.
+// Frames hold data: URLs only (a PDF preview: an opaque origin of its own,
+// app/filepreview.go), never a blob: of this origin.
 // connect-src also allows any https origin (and loopback, for a server on
 // this machine) because the person may connect to any health system's FHIR
 // server: the app itself only ever requests the one the person chose.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; " +
 	"connect-src 'self' https: http://localhost:* http://127.0.0.1:*; " + // health systems the person connects to (portal)
-	"worker-src 'self'; manifest-src 'self'; frame-src 'self' blob:; object-src 'none'; " +
+	"worker-src 'self'; manifest-src 'self'; frame-src 'self' data:; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // securityHeaders are the headers of every response, in order.

@@ -65,11 +65,22 @@ func UnlockWithRecoveryKey(ctx context.Context, store vault.Store, key string) (
 	return load(ctx, v)
 }
 
+// reclaimWait is how long an unlock waits for the writers' lock to
+// reclaim what a cut-short restore left.
+const reclaimWait = 2 * time.Second
+
 func load(ctx context.Context, v *vault.Vault) (*Session, error) {
 	s := &Session{v: v, now: time.Now}
 	if err := s.build(ctx); err != nil {
 		return nil, err
 	}
+	// File chunks no record describes (a restore or a deletion cut short)
+	// go now, best effort: the next unlock tries again. Another tab's long
+	// write holding the lock does not hold up the unlock for more than a
+	// moment.
+	rctx, cancel := context.WithTimeout(ctx, reclaimWait)
+	v.Reclaim(rctx)
+	cancel()
 	return s, nil
 }
 
@@ -147,6 +158,13 @@ func (s *Session) write(ctx context.Context, fn func() error) error {
 		}
 		return fn()
 	})
+}
+
+// Exclusive runs fn as the vault's only writer, with the book holding what
+// every tab wrote: for a change the caller reads and writes itself (a
+// restore's merge). fn must not call the session's other writing methods.
+func (s *Session) Exclusive(ctx context.Context, fn func() error) error {
+	return s.write(ctx, fn)
 }
 
 // Refresh takes in what another tab changed in the vault and reports

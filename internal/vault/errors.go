@@ -38,6 +38,7 @@ func MessageKey(err error) string {
 		{ErrNotFound, "vault.err.notfound"},
 		{ErrBadID, "vault.err.badid"},
 		{ErrQuota, "vault.err.quota"},
+		{ErrStageExpired, "vault.err.stageexpired"}, // in internal/i18n/neverlose.go
 	} {
 		if errors.Is(err, m.err) {
 			return m.key

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 )
@@ -72,38 +71,6 @@ func (v *Vault) liveCryptor() (cryptor, error) {
 	return v.k.cryptor(), nil
 }
 
-// cleanPending deletes the chunks of files whose PutFile was abandoned. It
-// is best effort: a failure leaves the marks for the next unlock.
-func (v *Vault) cleanPending(ctx context.Context) {
-	c, err := v.liveCryptor()
-	if err != nil {
-		return
-	}
-	var ops []Op
-	v.store.Each(ctx, BucketMeta, func(key string, val []byte) error {
-		prefix, ok := strings.CutPrefix(key, pendingPrefix)
-		if !ok {
-			return nil
-		}
-		pt, err := open(c.aead, nil, aad(v.schema, BucketMeta, key, nil), val)
-		if err != nil || len(pt) != 8 {
-			return nil // not ours to judge: leave it
-		}
-		age := now().Sub(time.Unix(int64(binary.BigEndian.Uint64(pt)), 0))
-		if age > PendingMaxAge {
-			ops = append(ops,
-				Op{Bucket: BucketChunks, Key: prefix, Delete: true, Prefix: true},
-				Op{Bucket: BucketMeta, Key: key, Delete: true})
-		}
-		return nil
-	})
-	if len(ops) > 0 {
-		v.writeMu.Lock()
-		defer v.writeMu.Unlock()
-		v.store.Write(ctx, ops)
-	}
-}
-
 // filePrefix returns the file's storage prefix and the keys, or ErrLocked.
 func (v *Vault) filePrefix(fileID string) (string, *keys, error) {
 	if err := checkID(fileID); err != nil {
@@ -124,7 +91,9 @@ func (v *Vault) filePrefix(fileID string) (string, *keys, error) {
 // program dies halfway, the next Unlock removes them (see PendingMaxAge).
 //
 // A file and the record that describes it are best written together with
-// PutFileRecord, so that neither exists without the other.
+// PutFileRecord, so that neither exists without the other: a file no
+// record describes is removed by the next Reclaim (write the bytes ahead
+// of the records with a Stage).
 func (v *Vault) PutFile(ctx context.Context, fileID string, r io.Reader) (int64, error) {
 	return v.putFile(ctx, fileID, r, nil)
 }

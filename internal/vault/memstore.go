@@ -103,6 +103,22 @@ func (m *MemStore) Each(ctx context.Context, bucket string, fn func(key string, 
 	return nil
 }
 
+// Keys implements KeyLister.
+func (m *MemStore) Keys(ctx context.Context, bucket string, fn func(key string) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.RLock()
+	keys := slices.Sorted(maps.Keys(m.buckets[bucket]))
+	m.mu.RUnlock()
+	for _, k := range keys {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Write implements Store: every op or none.
 func (m *MemStore) Write(ctx context.Context, ops []Op) error {
 	if err := ctx.Err(); err != nil {

@@ -44,12 +44,18 @@ func (v *Vault) Exclusive(ctx context.Context, fn func(reloaded bool) error) err
 		}
 		return fn(reloaded)
 	}
+	return v.onlyWriter(ctx, run)
+}
+
+// onlyWriter runs fn while no other holder of the store writes, without
+// taking in what they wrote (the caller's Exclusive would then miss it).
+func (v *Vault) onlyWriter(ctx context.Context, fn func() error) error {
 	if sh, ok := v.store.(Shared); ok {
-		return sh.Exclusive(ctx, run)
+		return sh.Exclusive(ctx, fn)
 	}
 	exclMu.Lock()
 	defer exclMu.Unlock()
-	return run()
+	return fn()
 }
 
 // sync reloads the headers when the store's revision is not the one this

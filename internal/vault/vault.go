@@ -6,8 +6,9 @@
 // header, decrypted into memory at unlock, and a body, decrypted on demand;
 // a large Put stores its records in packs of about 256 KiB (browsers pay per
 // stored value, not per byte). Files are streamed in 1 MiB chunks, eight per
-// transaction, sealed with WebCrypto in the browser; an abandoned PutFile is
-// cleaned up at a later unlock. Put and Bodies (many bodies at once, for an
+// transaction, sealed with WebCrypto in the browser; an abandoned PutFile or
+// Stage (a restore cut short) is cleaned up at a later unlock, and Reclaim
+// removes chunks no record describes. Put and Bodies (many bodies at once, for an
 // export) seal and open bodies of 1 KiB or more in batches with WebCrypto
 // too; smaller values are faster in Go. Storage keys are HMACs of the caller's ids,
 // and every ciphertext's AAD binds its schema version, bucket and key, so

@@ -41,6 +41,7 @@ type Store struct {
 var (
 	_ vault.Store       = (*Store)(nil)
 	_ vault.BatchGetter = (*Store)(nil)
+	_ vault.KeyLister   = (*Store)(nil)
 )
 
 var (
@@ -290,6 +291,53 @@ func (s *Store) Each(ctx context.Context, bucket string, fn func(key string, val
 		// Aim the next batch at eachMaxBytes given this batch's value sizes.
 		avg := max(size/len(keys), 1)
 		count = min(max(eachMaxBytes/avg, 1), eachMaxCount)
+	}
+}
+
+// keysBatch is how many keys one read transaction of Keys lists.
+const keysBatch = 10000
+
+// Keys implements vault.KeyLister: getAllKeys in batches, one read
+// transaction each, the values never read.
+func (s *Store) Keys(ctx context.Context, bucket string, fn func(key string) error) error {
+	last, first := "", true
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		txn, err := s.transaction("readonly", bucket)
+		if err != nil {
+			return wrapErr("keys", err)
+		}
+		kr, err := call(keyRange, "lowerBound", last, !first)
+		if err != nil {
+			return wrapErr("keys", err)
+		}
+		req, err := call(txn.Call("objectStore", bucket), "getAllKeys", kr, keysBatch)
+		if err != nil {
+			return wrapErr("keys", err)
+		}
+		if err := await(ctx, txn); err != nil {
+			return wrapErr("keys", err)
+		}
+		res := req.Get("result")
+		n := res.Length()
+		if n == 0 {
+			return nil
+		}
+		keys := strings.Split(res.Call("join", "\n").String(), "\n")
+		if len(keys) != n {
+			return errors.New("idbstore: a key holds a newline")
+		}
+		for _, k := range keys {
+			if err := fn(k); err != nil {
+				return err
+			}
+		}
+		if n < keysBatch {
+			return nil
+		}
+		last, first = keys[n-1], false
 	}
 }
 

@@ -5,7 +5,9 @@ package idbstore
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
+	"time"
 
 	"backpack/internal/vault"
 )
@@ -27,7 +29,35 @@ var tabs struct {
 	ch       js.Value
 	mu       sync.Mutex
 	watchers []func()
-	fallback sync.Mutex // when the browser has no Web Locks
+	fallback sync.Mutex   // when the browser has no Web Locks
+	held     atomic.Int32 // this tab's Exclusive calls holding the lock
+	onWait   atomic.Pointer[func(bool)]
+}
+
+// waitNotice is how long a write waits for the lock before OnWait's
+// function hears that another tab holds it.
+const waitNotice = time.Second
+
+// OnWait sets fn, called (in a goroutine) with true when a write of this
+// tab has waited waitNotice for the lock while another tab holds it (a
+// long import or restore there), and with false once it has it.
+func (s *Store) OnWait(fn func(waiting bool)) { tabs.onWait.Store(&fn) }
+
+// noticeWait starts the wait notice of one lock request; stop ends it.
+func noticeWait() (stop func()) {
+	var told atomic.Bool
+	t := time.AfterFunc(waitNotice, func() {
+		if fn := tabs.onWait.Load(); fn != nil && tabs.held.Load() == 0 {
+			told.Store(true)
+			go (*fn)(true)
+		}
+	})
+	return func() {
+		t.Stop()
+		if told.Load() {
+			go (*tabs.onWait.Load())(false)
+		}
+	}
 }
 
 func channel() js.Value {
@@ -81,15 +111,19 @@ func (s *Store) Exclusive(ctx context.Context, fn func() error) error {
 		return nil
 	})
 	locks.Call("request", lockName, cb).Call("catch", onErr)
+	stop := noticeWait()
 	var release js.Value
 	select {
 	case release = <-granted:
+		stop()
 		cb.Release() // onErr stays: the request's promise settles later
 	case err := <-failed:
+		stop()
 		cb.Release()
 		onErr.Release()
 		return err
 	case <-ctx.Done():
+		stop()
 		// The request stays queued: release the lock as soon as it comes.
 		go func() {
 			select {
@@ -101,6 +135,8 @@ func (s *Store) Exclusive(ctx context.Context, fn func() error) error {
 		return ctx.Err()
 	}
 	defer release.Invoke()
+	tabs.held.Add(1)
+	defer tabs.held.Add(-1)
 	return fn()
 }
 
