@@ -55,7 +55,7 @@ func BenchmarkImportLongHistory(b *testing.B) {
 		if i == 0 {
 			var mid bool
 			for t := time.Now(); !mid && time.Since(t) < time.Minute; time.Sleep(20 * time.Millisecond) {
-				chromedp.Run(ctx, chromedp.Evaluate(`window.bpBar.size >= 3`, &mid))
+				chromedp.Run(ctx, chromedp.Evaluate(`window.bpBar.size >= 3 || document.querySelector('#import')?.dataset.phase === 'done'`, &mid))
 			}
 			screenshot(b, ctx, "import-long-history-writing-phone")
 		}
