@@ -15,6 +15,7 @@ import (
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/record"
+	"backpack/internal/vault"
 	"backpack/internal/worker"
 )
 
@@ -370,7 +371,16 @@ func (p *ImportPage) confirm(ctx app.Context) {
 			j.it.prep = nil
 			t0 := time.Now()
 			var painted time.Time
-			out, err := importSave(ctx, s, j.res, prep, j.target, time.Now(), func(st importStage, done, total int) {
+			// The write's preparation pauses now and then (vault.WithPause):
+			// the bar creeps on through the write stage meanwhile.
+			writing, end := base+n, base+2*n
+			wctx := vault.WithPause(ctx, importSlice, func() {
+				writing += (end - writing) / 8
+				done := writing
+				ctx.Dispatch(func(ctx app.Context) { p.done = done })
+				importYield()
+			})
+			out, err := importSave(wctx, s, j.res, prep, j.target, time.Now(), func(st importStage, done, total int) {
 				now := time.Now()
 				switch st {
 				case stagePrepare:
@@ -956,3 +966,7 @@ func (p *ImportPage) renderSummary() app.UI {
 // importYield lets the browser paint (progress) between CPU-bound steps: the
 // sleep hands control back to the browser's event loop.
 func importYield() { time.Sleep(5 * time.Millisecond) }
+
+// importSlice is how long saving works between two yields: well under the
+// 200 ms a task may take (issue #12), on a slow phone too.
+const importSlice = 40 * time.Millisecond

@@ -134,10 +134,13 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 		st, err := store(ctx)
 		var s *session.Session
 		if err == nil {
+			// Reading a large record pauses now and then, so the page
+			// stays responsive (issue #12).
+			uctx := vault.WithPause(ctx, unlockSlice, unlockYield)
 			if recovery {
-				s, err = session.UnlockWithRecoveryKey(ctx, st, key)
+				s, err = session.UnlockWithRecoveryKey(uctx, st, key)
 			} else {
-				s, err = session.Unlock(ctx, st, pass)
+				s, err = session.Unlock(uctx, st, pass)
 			}
 		}
 		ctx.Dispatch(func(ctx app.Context) {
@@ -319,3 +322,9 @@ func (u *Unlock) toggleLabel() string {
 	}
 	return i18n.T("unlock.userecovery")
 }
+
+// unlockSlice is how long unlocking reads headers between two yields
+// (unlockYield: a turn of the browser's event loop).
+const unlockSlice = 40 * time.Millisecond
+
+func unlockYield() { time.Sleep(time.Millisecond) }

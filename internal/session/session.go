@@ -73,7 +73,7 @@ const reclaimWait = 2 * time.Second
 
 func load(ctx context.Context, v *vault.Vault) (*Session, error) {
 	s := &Session{v: v, now: time.Now}
-	if err := s.build(); err != nil {
+	if err := s.build(ctx); err != nil {
 		return nil, err
 	}
 	// File chunks no record describes (a restore or a deletion cut short)
@@ -87,8 +87,10 @@ func load(ctx context.Context, v *vault.Vault) (*Session, error) {
 }
 
 // build makes the book (and the list of share links) from the vault's
-// headers: at unlock, and again when another tab changed the vault.
-func (s *Session) build() error {
+// headers: at unlock, and again when another tab changed the vault. It
+// pauses between headers under vault.WithPause (the new book is its own
+// until the end).
+func (s *Session) build(ctx context.Context) error {
 	v := s.v
 	book, shared, drafts, corrupt := record.NewBook(), map[string]record.SharedLink{}, map[string]record.Draft{}, 0
 	conns := map[string]record.Connection{}
@@ -104,7 +106,9 @@ func (s *Session) build() error {
 	// Profiles first, so entries find their profile.
 	var entries []record.Header
 	copies := map[string][]Conflict{}
+	step := vault.Paced(ctx)
 	for _, id := range ids {
+		step()
 		h, err := record.DecodeHeader(headers[id])
 		if err != nil {
 			corrupt++
@@ -133,6 +137,7 @@ func (s *Session) build() error {
 		}
 	}
 	for _, h := range entries {
+		step()
 		if h.Entry == nil || book.Load(h) != nil { // Load: an older result is listed stale
 			corrupt++
 		}
@@ -153,7 +158,7 @@ func (s *Session) build() error {
 func (s *Session) write(ctx context.Context, fn func() error) error {
 	return s.v.Exclusive(ctx, func(reloaded bool) error {
 		if reloaded {
-			if err := s.build(); err != nil {
+			if err := s.build(ctx); err != nil {
 				return err
 			}
 		}
@@ -174,7 +179,7 @@ func (s *Session) Refresh(ctx context.Context) (changed bool, err error) {
 	err = s.v.Exclusive(ctx, func(reloaded bool) error {
 		changed = reloaded
 		if reloaded {
-			return s.build()
+			return s.build(ctx)
 		}
 		return nil
 	})
@@ -649,7 +654,16 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 	if profile != nil {
 		book.PutProfile(*profile)
 	}
-	newEntries, skipped := book.Merge(entries)
+	// Merged a part at a time, pausing between parts (vault.WithPause):
+	// the book is taken back whole if the write fails.
+	step := vault.Paced(ctx)
+	newEntries := make([]record.Entry, 0, len(entries))
+	for i := 0; i < len(entries); i += mergePart {
+		step()
+		part, n := book.Merge(entries[i:min(i+mergePart, len(entries))])
+		newEntries = append(newEntries, part...)
+		skipped += n
+	}
 	rollback := func() {
 		for _, e := range newEntries {
 			book.Purge(e.ID)
@@ -659,6 +673,7 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 		}
 	}
 	for _, e := range newEntries {
+		step()
 		recs = append(recs, entryRecord(e))
 	}
 	for _, e := range held {
@@ -684,6 +699,9 @@ func (s *Session) importLocked(ctx context.Context, profile *record.Profile, ent
 	}
 	return len(newEntries), skipped, nil
 }
+
+// mergePart is how many entries an import merges into the book at once.
+const mergePart = 16
 
 type newFile struct {
 	info record.FileInfo

@@ -154,13 +154,21 @@ func (f *failStore) Write(ctx context.Context, ops []vault.Op) error {
 	return f.MemStore.Write(ctx, ops)
 }
 
-func TestImportAtomicAndDeduplicated(t *testing.T) {
-	ctx := context.Background()
+// newFailSession is a session on a store that allows one more write (the
+// vault's creation): set fs.writes to allow more.
+func newFailSession(t *testing.T) (*Session, *failStore) {
+	t.Helper()
 	fs := &failStore{MemStore: vault.NewMemStore(), writes: 1}
-	s, _, err := Create(ctx, fs, "correct horse battery staple")
+	s, _, err := Create(context.Background(), fs, "correct horse battery staple")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, fs
+}
+
+func TestImportAtomicAndDeduplicated(t *testing.T) {
+	ctx := context.Background()
+	s, fs := newFailSession(t)
 	entries := func() []record.Entry {
 		var es []record.Entry
 		for _, code := range []string{"A", "B", "C"} {

@@ -37,7 +37,7 @@ func (s *Session) fresh() {
 	stale := s.stale
 	s.mu.Unlock()
 	if stale {
-		s.build() // on failure (locked) the old book stays
+		s.build(context.Background()) // on failure (locked) the old book stays
 	}
 }
 
@@ -175,7 +175,7 @@ func (s *Session) KeepVersion(ctx context.Context, entryID, copyID string, their
 		if err := s.v.Delete(ctx, copyID); err != nil {
 			return err
 		}
-		return s.build()
+		return s.build(ctx)
 	})
 }
 

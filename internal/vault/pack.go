@@ -87,6 +87,7 @@ type plan struct {
 	rkeys    map[string]string   // record id → storage key
 	newPacks map[string]int      // pack key → entries
 	removed  map[string][]string // pack key → storage keys leaving it
+	ents     []*entry            // the cache entry of each record, in order
 }
 
 // putItem is one record of a Put between planning and sealing.
@@ -99,8 +100,8 @@ type putItem struct {
 // sealRound bounds the values sealed in one batch: WebCrypto gets them
 // all at once, so a round also bounds what JavaScript holds.
 const (
-	sealRoundCount = 1024
-	sealRoundBytes = 8 << 20
+	sealRoundCount = 256
+	sealRoundBytes = 2 << 20
 )
 
 // planPut seals recs and places them: in new packs for a large batch,
@@ -115,34 +116,59 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 		removed:  map[string][]string{},
 	}
 	v.mu.RLock()
+	k, schema := v.k, v.schema
+	v.mu.RUnlock()
+	if k == nil {
+		return nil, ErrLocked
+	}
+	c := k.cryptor()
+	packed := schema >= 2 && len(recs) >= PackMin
+	items := make([]putItem, len(recs))
+	// Storage keys (an HMAC each) are made keyPart records at a time under
+	// mu, pausing between parts without it.
+	step := Paced(ctx)
+	const keyPart = 64
+	for from := 0; from < len(recs); from += keyPart {
+		step()
+		v.mu.RLock()
+		if v.k == nil {
+			v.mu.RUnlock()
+			return nil, ErrLocked
+		}
+		for i := from; i < min(from+keyPart, len(recs)); i++ {
+			r, it := &recs[i], &items[i]
+			it.key = k.storageKey(kindRecord, r.ID)
+			it.inline = schema >= 2 && len(r.Body) > 0 && len(r.Body) <= InlineBodyMax
+			if len(r.Body) > 0 && !it.inline {
+				it.bkey = k.storageKey(kindBody, r.ID)
+			}
+		}
+		v.mu.RUnlock()
+	}
+	v.mu.RLock()
 	if v.k == nil {
 		v.mu.RUnlock()
 		return nil, ErrLocked
 	}
-	k, schema := v.k, v.schema
-	c := k.cryptor()
-	packed := schema >= 2 && len(recs) >= PackMin
-	items := make([]putItem, len(recs))
 	for i := range recs {
 		r, it := &recs[i], &items[i]
-		it.key = k.storageKey(kindRecord, r.ID)
-		it.inline = schema >= 2 && len(r.Body) > 0 && len(r.Body) <= InlineBodyMax
 		e := v.headers[r.ID]
-		if len(r.Body) > 0 && !it.inline {
-			it.bkey = k.storageKey(kindBody, r.ID)
-		} else if e != nil && e.flags&(flagHasBody|flagInline) == flagHasBody {
+		if e == nil {
+			continue
+		}
+		if it.bkey == "" && e.flags&(flagHasBody|flagInline) == flagHasBody {
 			p.ops = append(p.ops, Op{Bucket: BucketBodies, Key: k.storageKey(kindBody, r.ID), Delete: true})
 		}
-		if e != nil && e.pack != "" {
+		if e.pack != "" {
 			p.removed[e.pack] = append(p.removed[e.pack], it.key)
-		} else if e != nil && packed {
+		} else if packed {
 			p.ops = append(p.ops, Op{Bucket: BucketRecords, Key: it.key, Delete: true})
 		}
 	}
 	counts := v.packCounts(p.removed)
 	v.mu.RUnlock()
 
-	if err := v.sealItems(c, schema, recs, items); err != nil {
+	if err := v.sealItems(c, schema, recs, items, step); err != nil {
 		return nil, err
 	}
 
@@ -153,6 +179,7 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 		cur = nil
 	}
 	for i := range recs {
+		step()
 		r, it := &recs[i], &items[i]
 		p.rkeys[r.ID] = it.key
 		if it.bkey != "" {
@@ -185,6 +212,22 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 	if cur != nil {
 		flush()
 	}
+	// The cache entries are made here too, so that what follows the
+	// store's write is short.
+	p.ents = make([]*entry, len(recs))
+	for i := range recs {
+		step()
+		r := &recs[i]
+		h := bytes.Clone(r.Header)
+		e := &entry{header: h, buf: h, pack: p.loc[r.ID], rkey: p.rkeys[r.ID]}
+		if len(r.Body) > 0 {
+			e.flags = flagHasBody
+			if schema >= 2 && len(r.Body) <= InlineBodyMax {
+				e.flags |= flagInline
+			}
+		}
+		p.ents[i] = e
+	}
 	ops, err := v.rewritePacks(ctx, p.removed, counts)
 	if err != nil {
 		return nil, err
@@ -199,7 +242,7 @@ func (v *Vault) planPut(ctx context.Context, recs []Record) (*plan, error) {
 // of a record stored alone), in rounds of at most sealRoundCount values
 // or sealRoundBytes. It stops with ErrLocked when the vault is locked
 // meanwhile.
-func (v *Vault) sealItems(c cryptor, schema int, recs []Record, items []putItem) error {
+func (v *Vault) sealItems(c cryptor, schema int, recs []Record, items []putItem, step func()) error {
 	var ads, pts [][]byte
 	var dst []*[]byte
 	var envs [][]byte
@@ -233,6 +276,7 @@ func (v *Vault) sealItems(c cryptor, schema int, recs []Record, items []putItem)
 		return nil
 	}
 	for i := range recs {
+		step()
 		r, it := &recs[i], &items[i]
 		env := encodeEnvelope(r, it.inline)
 		envs = append(envs, env)

@@ -23,7 +23,6 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -238,7 +237,9 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 	// Plaintexts are cut from shared slabs rather than allocated one by
 	// one: unlock is mostly this loop, and in wasm every allocation counts.
 	var slab, ad []byte
+	step := Paced(ctx) // between records: the store's reads are done by then
 	load := func(key string, val []byte, pack string) {
+		step()
 		sh, _, err := splitRecord(val)
 		if err != nil || len(sh) < overhead {
 			corrupt = append(corrupt, key)
@@ -477,20 +478,10 @@ func (v *Vault) cache(p *plan, recs ...Record) {
 	}
 	v.applyPacks(p)
 	for i := range recs {
-		old := v.headers[recs[i].ID]
-		if old != nil {
+		if old := v.headers[recs[i].ID]; old != nil {
 			old.wipe()
 		}
-		r := &recs[i]
-		h := bytes.Clone(r.Header)
-		e := &entry{header: h, buf: h, pack: p.loc[r.ID], rkey: p.rkeys[r.ID]}
-		if len(r.Body) > 0 {
-			e.flags = flagHasBody
-			if v.schema >= 2 && len(r.Body) <= InlineBodyMax {
-				e.flags |= flagInline
-			}
-		}
-		v.headers[r.ID] = e
+		v.headers[recs[i].ID] = p.ents[i]
 	}
 }
 

@@ -422,13 +422,62 @@ func (s *Store) Write(ctx context.Context, ops []vault.Op) error {
 	return s.write(ctx, ops, testBeforeCommit)
 }
 
+// jsValues copies the value of every put in ops to JS (vals[i] for
+// ops[i]). Small values go to JS in one copy; each gets a slice (a copy)
+// of it, since a view would make IndexedDB clone the whole buffer. Large
+// values (packs, file chunks) are copied one by one, which saves two
+// copies of each.
+func jsValues(ctx context.Context, ops []vault.Op) []js.Value {
+	step := vault.Paced(ctx)
+	vals := make([]js.Value, len(ops))
+	total, puts := 0, 0
+	for _, op := range ops {
+		if !op.Delete {
+			total += len(op.Value)
+			puts++
+		}
+	}
+	if puts == 0 {
+		return vals
+	}
+	if total/puts >= 64<<10 {
+		for i, op := range ops {
+			if !op.Delete {
+				step()
+				vals[i] = uint8Array.New(len(op.Value))
+				js.CopyBytesToJS(vals[i], op.Value)
+			}
+		}
+		return vals
+	}
+	big := uint8Array.New(total)
+	buf := make([]byte, 0, total)
+	for _, op := range ops {
+		if !op.Delete {
+			buf = append(buf, op.Value...)
+		}
+	}
+	js.CopyBytesToJS(big, buf)
+	off := 0
+	for i, op := range ops {
+		if !op.Delete {
+			step()
+			vals[i] = big.Call("slice", off, off+len(op.Value))
+			off += len(op.Value)
+		}
+	}
+	return vals
+}
+
 // testBeforeCommit, when set by a test, runs in every Write after the last
 // request is issued (to count transactions or make the batch fail).
 var testBeforeCommit func(txn js.Value)
 
 // write copies every value to JS, opens one transaction, issues every
 // request, calls beforeCommit (tests abort there), then awaits completion.
-// A failed request aborts the transaction, so nothing is applied.
+// A failed request aborts the transaction, so nothing is applied. The
+// copies are made before the transaction opens, pausing between them
+// under vault.WithPause: the transaction only issues requests.
 func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn js.Value)) error {
 	if len(ops) == 0 {
 		return nil
@@ -439,30 +488,7 @@ func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Small values go to JS in one copy; each put stores a slice (a copy)
-	// of it, since a view would clone the whole buffer. Large values (packs,
-	// file chunks) are copied one by one, which saves two copies of each.
-	total, puts := 0, 0
-	for _, op := range ops {
-		if !op.Delete {
-			total += len(op.Value)
-			puts++
-		}
-	}
-	oneByOne := puts > 0 && total/puts >= 64<<10
-	if oneByOne {
-		total = 0
-	}
-	big := uint8Array.New(total)
-	if total > 0 {
-		buf := make([]byte, 0, total)
-		for _, op := range ops {
-			if !op.Delete {
-				buf = append(buf, op.Value...)
-			}
-		}
-		js.CopyBytesToJS(big, buf)
-	}
+	vals := jsValues(ctx, ops)
 	var names []string
 	seen := map[string]bool{}
 	for _, op := range ops {
@@ -479,8 +505,7 @@ func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn
 	for _, n := range names {
 		stores[n] = txn.Call("objectStore", n)
 	}
-	off := 0
-	for _, op := range ops {
+	for i, op := range ops {
 		st := stores[op.Bucket]
 		switch {
 		case op.Prefix:
@@ -488,15 +513,7 @@ func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn
 		case op.Delete:
 			_, err = call(st, "delete", op.Key)
 		default:
-			var v js.Value
-			if oneByOne {
-				v = uint8Array.New(len(op.Value))
-				js.CopyBytesToJS(v, op.Value)
-			} else {
-				v = big.Call("slice", off, off+len(op.Value))
-				off += len(op.Value)
-			}
-			_, err = call(st, "put", v, op.Key)
+			_, err = call(st, "put", vals[i], op.Key)
 		}
 		if err != nil {
 			call(txn, "abort")
