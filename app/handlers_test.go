@@ -331,13 +331,25 @@ func (p *P) render(x string) app.UI {
 // Every event handler in app/ that captures render-time values is scoped
 // by them (see staleHandlers).
 func TestHandlersScoped(t *testing.T) {
-	files, err := filepath.Glob("*.go")
+	fset, files := appSources(t)
+	for _, f := range files {
+		for _, s := range staleHandlers(fset, f) {
+			t.Error(s)
+		}
+	}
+}
+
+// appSources parses the package's non-test files (the checks in this file
+// and reports_test.go read them).
+func appSources(t *testing.T) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	n := 0
-	for _, name := range files {
+	var files []*ast.File
+	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
@@ -345,12 +357,10 @@ func TestHandlersScoped(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n++
-		for _, s := range staleHandlers(fset, f) {
-			t.Error(s)
-		}
+		files = append(files, f)
 	}
-	if n < 10 {
-		t.Fatalf("read only %d files of package app", n)
+	if len(files) < 10 {
+		t.Fatalf("read only %d files of package app", len(files))
 	}
+	return fset, files
 }

@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -524,25 +523,7 @@ func (c *C) OnMount(ctx app.Context) { c.load(ctx) }`)
 // No event handler in app/ reports from background work through the
 // clicked element's context (see lostReports).
 func TestHandlersReportThroughOwnContext(t *testing.T) {
-	names, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	var files []*ast.File
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	if len(files) < 10 {
-		t.Fatalf("read only %d files of package app", len(files))
-	}
+	fset, files := appSources(t)
 	for _, s := range lostReports(fset, files) {
 		t.Error(s)
 	}
