@@ -33,6 +33,16 @@ func startPortal(t *testing.T, opt portaltest.Options) *portaltest.Server {
 	return fhir
 }
 
+// confirmIntoCurrent imports the file on the import page into the current
+// person (not a new one) and waits until it is done.
+func confirmIntoCurrent(t *testing.T, ctx context.Context) {
+	t.Helper()
+	xpRun(t, ctx, chromedp.Evaluate(`(() => { const s = document.querySelector(".import-file select");
+		s.value = [...s.options].find(o => o.value !== "new").value; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, nil))
+	xpClick(t, ctx, "#import-confirm")
+	waitImportPhase(t, ctx, "done", time.Minute)
+}
+
 // connectImport comes back from the health system's sign-in (the app
 // reloads there: unlock), and imports the fetched record into the
 // current person; it returns the import result line.
@@ -49,10 +59,7 @@ func connectImport(t *testing.T, ctx context.Context) string {
 // person and returns its result line.
 func importIntoCurrent(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	xpRun(t, ctx, chromedp.Evaluate(`(() => { const s = document.querySelector(".import-file select");
-		s.value = [...s.options].find(o => o.value !== "new").value; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, nil))
-	xpClick(t, ctx, "#import-confirm")
-	waitImportPhase(t, ctx, "done", time.Minute)
+	confirmIntoCurrent(t, ctx)
 	var res []string
 	for _, c := range readImportCards(t, ctx) {
 		res = append(res, c.Result)

@@ -3,8 +3,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,15 +17,7 @@ import (
 // it through the import preview, and finds its entries on the timeline;
 // Refresh then brings only what is new and adds nothing twice.
 func TestConnectPortal(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(importRepoDir, "internal/portal/testdata/synthea-small.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fhir, err := portaltest.Start(portaltest.Options{PageSize: 3, TooMany: 9, TokenTTL: 10 * time.Minute, Refuse: []string{"Goal"}}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fhir.Close()
+	fhir := startPortal(t, portaltest.Options{PageSize: 3, TooMany: 9, TokenTTL: 10 * time.Minute, Refuse: []string{"Goal"}})
 	s := startSite(t, "connect")
 	ctx, cancel := browser(t)
 	defer cancel()
@@ -71,10 +61,7 @@ func TestConnectPortal(t *testing.T) {
 	// refused Goal, the Medication, Practitioner and Organization fetched
 	// by reference included.
 	// Into Alex Example (the current person).
-	xpRun(t, ctx, chromedp.Evaluate(`(() => { const s = document.querySelector(".import-file select");
-		s.value = [...s.options].find(o => o.value !== "new").value; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, nil))
-	xpClick(t, ctx, "#import-confirm")
-	waitImportPhase(t, ctx, "done", time.Minute)
+	confirmIntoCurrent(t, ctx)
 	cards = readImportCards(t, ctx)
 	for _, c := range cards {
 		if !strings.Contains(c.Result, "18 added, 0 already there") {
@@ -123,15 +110,7 @@ func TestConnectPortal(t *testing.T) {
 // TestConnectNoCORS: a health system that does not let browsers in (no
 // CORS) gets a clear message, not a dead page.
 func TestConnectNoCORS(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(importRepoDir, "internal/portal/testdata/synthea-small.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fhir, err := portaltest.Start(portaltest.Options{NoCORS: true}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fhir.Close()
+	fhir := startPortal(t, portaltest.Options{NoCORS: true})
 	s := startSite(t, "connect-nocors")
 	ctx, cancel := browser(t)
 	defer cancel()
