@@ -255,7 +255,14 @@ func (x *Export) renderProtect() app.UI {
 		id := "xp-protect-" + v
 		return app.Label().Class("xp-check").For(id).Body(
 			app.Input().Type("radio").ID(id).Name("xp-protect").Value(v).Checked(x.protect == v).Disabled(x.busy).
-				OnChange(func(ctx app.Context, e app.Event) { x.protect = v; x.err = ""; x.forgetFile() }, app.EventScope(v)),
+				OnChange(func(ctx app.Context, e app.Event) {
+					x.protect = v
+					x.err = ""
+					x.forgetFile()
+					if v == xpProtectOwn {
+						wantWordLists(x.mounted.own(ctx)) // the passphrase meter's
+					}
+				}, app.EventScope(v)),
 			app.Span().Class("xp-check-text").Body(
 				app.Span().Text(label),
 				app.Span().Class("field-hint").Text(hint),
@@ -293,7 +300,7 @@ func (x *Export) renderProtect() app.UI {
 					OnInput(func(ctx app.Context, e app.Event) { x.own = ctx.JSSrc().Get("value").String() })),
 			app.Div().Class("meter s"+xpDigit(score)).Aria("hidden", "true").Body(app.Span(), app.Span(), app.Span(), app.Span()),
 			app.P().Class("field-hint").Aria("live", "polite").Text(i18n.T(reason)),
-			app.If(x.own != "" && score < minPassScore, func() app.UI {
+			app.If(x.own != "" && score < minPassScore && reason != vault.StrengthChecking, func() app.UI {
 				return app.P().ID("xp-own-weak").Class("field-error").Text(i18n.T("setup.err.weak"))
 			}),
 		)

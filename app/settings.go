@@ -53,6 +53,7 @@ func (p *Settings) OnNav(ctx app.Context) {
 	if !requireSession(ctx) {
 		return
 	}
+	wantWordLists(ctx) // the new passphrase's meter
 	p.autoLock = autoLockMinutes()
 	p.loadStorage(ctx)
 }
@@ -81,7 +82,7 @@ func (p *Settings) setAutoLock(ctx app.Context, e app.Event) {
 func (p *Settings) changePass(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	ctx = p.own(ctx) // what the work reports outlives the element it came from
-	if p.passBusy {
+	if p.passBusy || waitWordLists(ctx, &p.passBusy, func(ctx app.Context) { p.changePass(ctx, e) }) {
 		return
 	}
 	p.passErr, p.passOK, p.errCur = "", "", ""
@@ -259,7 +260,7 @@ func (p *Settings) renderPassphrase() app.UI {
 					p.newPass = ctx.JSSrc().Get("value").String()
 					p.errNew, p.passOK = "", ""
 				})),
-			strengthMeter("set-strength", p.newPass),
+			p.strengthMeter("set-strength", p.newPass),
 			field("set-confirm", i18n.T("setup.confirm"), "", p.errConfirm,
 				passInput(p.confirm, p.show, "new-password").OnInput(func(ctx app.Context, e app.Event) {
 					p.confirm = ctx.JSSrc().Get("value").String()

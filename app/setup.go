@@ -57,6 +57,8 @@ func (p *Setup) OnNav(ctx app.Context) {
 				p.err = errorText(vault.MessageKey(err))
 			case exists && p.step == setupPassphrase && !p.busy:
 				ctx.Navigate(PathUnlock)
+			default:
+				wantWordLists(ctx) // the passphrase meter's, fetched as its field is shown
 			}
 		})
 	})
@@ -87,6 +89,8 @@ func checkNewPassphrase(pass, confirm string) (errPass, errConfirm string) {
 	switch {
 	case strings.TrimSpace(pass) == "":
 		errPass = i18n.T("vault.err.emptypass")
+	case !vault.WordListsLoaded():
+		errPass = i18n.T("vault.strength.unavailable") // waitWordLists waited: the lists did not load
 	case !strongEnough(pass):
 		errPass = i18n.T("setup.err.weak")
 	}
@@ -99,7 +103,7 @@ func checkNewPassphrase(pass, confirm string) (errPass, errConfirm string) {
 func (p *Setup) create(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	ctx = p.own(ctx) // what the work reports outlives the element it came from
-	if p.busy {
+	if p.busy || waitWordLists(ctx, &p.busy, func(ctx app.Context) { p.create(ctx, e) }) {
 		return
 	}
 	p.err = ""
@@ -186,7 +190,7 @@ func (p *Setup) Render() app.UI {
 		app.Form().ID("setup-form").Class("card vault-form").OnSubmit(p.create).Body(
 			field("pass", i18n.T("setup.pass"), i18n.T("setup.pass.hint"), p.errPass,
 				passInput(p.pass, p.show, "new-password").Aria("required", "true").OnInput(p.onPass)),
-			strengthMeter("strength", p.pass),
+			p.strengthMeter("strength", p.pass),
 			app.If(p.suggested, func() app.UI {
 				return app.P().ID("suggested").Class("hint-box").Role("status").Text(i18n.T("setup.suggested"))
 			}),
@@ -200,7 +204,8 @@ func (p *Setup) Render() app.UI {
 			field("confirm", i18n.T("setup.confirm"), "", p.errConfirm,
 				passInput(p.confirm, p.show, "new-password").Aria("required", "true").OnInput(p.onConfirm)),
 			app.P().Class("muted").Text(i18n.T("setup.warning")),
-			app.If(p.busy, func() app.UI { return busyBar(i18n.T("setup.creating")) }),
+			app.If(p.busy && !vault.WordListsLoaded(), func() app.UI { return busyBar(i18n.T("vault.strength.checking")) }),
+			app.If(p.busy && vault.WordListsLoaded(), func() app.UI { return busyBar(i18n.T("setup.creating")) }),
 			app.Div().Class("actions").Body(
 				app.Button().ID("create").Type("submit").Class("btn").Disabled(p.busy).
 					Aria("busy", p.busy).Text(i18n.T("setup.create")),

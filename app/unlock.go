@@ -165,6 +165,7 @@ func (u *Unlock) submit(ctx app.Context, e app.Event) {
 			switch {
 			case recovery:
 				u.step = unlockNewPass
+				wantWordLists(u.own(ctx)) // the new passphrase's meter
 				vaultFocus(ctx, "new-pass")
 			case u.corrupt > 0:
 				u.step = unlockCorrupt
@@ -201,7 +202,7 @@ func (u *Unlock) afterRecovery(ctx app.Context) {
 func (u *Unlock) saveNewPass(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	ctx = u.own(ctx) // what the work reports outlives the element it came from
-	if u.busy {
+	if u.busy || waitWordLists(ctx, &u.busy, func(ctx app.Context) { u.saveNewPass(ctx, e) }) {
 		return
 	}
 	u.newErr = ""
@@ -255,7 +256,7 @@ func (u *Unlock) Render() app.UI {
 						u.newPass = ctx.JSSrc().Get("value").String()
 						u.errNew = ""
 					})),
-				strengthMeter("new-strength", u.newPass),
+				u.strengthMeter("new-strength", u.newPass),
 				showToggle("new-show", u.show, func(ctx app.Context, e app.Event) {
 					u.show = ctx.JSSrc().Get("checked").Bool()
 				}),

@@ -27,19 +27,40 @@ func strongEnough(pass string) bool {
 func letPaint() { time.Sleep(40 * time.Millisecond) }
 
 // strengthMeter shows how hard pass is to guess: four bars and a short tip,
-// announced politely to screen readers.
-func strengthMeter(id, pass string) app.UI {
+// announced politely to screen readers. While zxcvbn's word lists load
+// (see wordlists.go) it says "Checking…"; if they could not be loaded, it
+// says so with a Try again button that asks m's page to load them again.
+// (A method of the page's mounted, the one thing its handler acts on.)
+func (m *mounted) strengthMeter(id, pass string) app.UI {
 	score, reason := vault.Strength(pass)
 	level := i18n.T("vault.strength." + strconv.Itoa(score))
+	text := i18n.T("setup.strength", level, i18n.T(reason))
+	checking := reason == vault.StrengthChecking
+	failed := checking && wordListsFailed()
+	if checking {
+		level = i18n.T("setup.strength.checking")
+		text = i18n.T(reason)
+		if failed {
+			text = i18n.T("vault.strength.unavailable")
+		}
+	}
 	return app.Div().ID(id).Class("strength").Body(
 		app.Div().Class("meter s"+strconv.Itoa(score)).
 			Role("meter").
 			Aria("label", i18n.T("setup.strength.label")).
 			Aria("valuemin", "0").Aria("valuemax", "4").
 			Aria("valuenow", strconv.Itoa(score)).Aria("valuetext", level).
+			Aria("busy", checking && !failed).
 			Body(app.Span(), app.Span(), app.Span(), app.Span()),
-		app.P().ID(id+"-text").Class("strength-text").Aria("live", "polite").
-			Text(i18n.T("setup.strength", level, i18n.T(reason))),
+		app.P().ID(id+"-text").Class("strength-text").Aria("live", "polite").Text(text),
+		app.If(failed, func() app.UI {
+			return app.Button().ID(id + "-retry").Type("button").Class("btn btn-secondary btn-small").
+				Text(i18n.T("setup.strength.retry")).
+				OnClick(func(ctx app.Context, e app.Event) {
+					ctx = m.own(ctx) // the page re-renders when the lists are here
+					wantWordLists(ctx)
+				})
+		}),
 	)
 }
 

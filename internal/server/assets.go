@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
+
+	"backpack/internal/zxcvbn"
 )
 
 // Immutable is the Cache-Control of a versioned URL (/VERSION/web/…): its
@@ -39,6 +41,7 @@ func Version(webDir string) (string, error) {
 	for _, p := range slices.Sorted(maps.Keys(workerScripts)) { // built into the server, served under /VERSION/web/ too
 		io.WriteString(h, p+"\x00"+workerScripts[p]+"\x00")
 	}
+	io.WriteString(h, WordListsPath+"\x00"+zxcvbn.Sum+"\x00") // built into the server too, by its hash
 	err := walkWeb(webDir, func(rel, full string) error {
 		f, err := os.Open(full)
 		if err != nil {

@@ -50,6 +50,23 @@ func Static(out, webDir string) error {
 			}
 		}
 	}
+	// The word lists (not a text type: staticSite leaves them alone), with
+	// their .br and .gz, under /web/ and /VERSION/web/.
+	if err := checkWordLists(); err != nil {
+		return err
+	}
+	wl := wordLists()
+	for _, p := range []string{WordListsPath, "/" + version + WordListsPath} {
+		f := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p, "/")))
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return err
+		}
+		for ext, b := range map[string][]byte{"": wl.raw, ".br": wl.br, ".gz": wl.gz} {
+			if err := os.WriteFile(f+ext, b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
 	for name, body := range map[string]string{"robots.txt": Robots, "_headers": headersFile()} {
 		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
 			return err

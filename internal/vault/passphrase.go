@@ -5,9 +5,10 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
+	"backpack/internal/zxcvbn"
 )
 
 // wordlist.txt is the BIP-39 English word list: 2048 common words of 3 to 8
@@ -44,20 +45,53 @@ func GeneratePassphrase() string {
 	return strings.Join(out, " ")
 }
 
+// wordLists are zxcvbn's dictionaries, loaded at run time (LoadWordLists):
+// they are not compiled into the app (see internal/zxcvbn).
+var wordLists atomic.Pointer[zxcvbn.Lists]
+
+// WordListsFile is the word lists' file under web/.
+const WordListsFile = zxcvbn.File
+
+// LoadWordLists reads zxcvbn's word lists (the bytes of web/zxcvbn.dat).
+// Only the exact file this version was built with is accepted
+// (zxcvbn.ErrLists otherwise), so the estimate is never weaker than
+// zxcvbn's own.
+func LoadWordLists(data []byte) error {
+	l, err := zxcvbn.Parse(data)
+	if err != nil {
+		return err
+	}
+	wordLists.Store(l)
+	return nil
+}
+
+// WordListsLoaded reports whether Strength can rate passphrases.
+func WordListsLoaded() bool { return wordLists.Load() != nil }
+
+// StrengthChecking is Strength's reason while the word lists are not
+// loaded: no passphrase is rated, and none is strong enough, until they are.
+const StrengthChecking = "vault.strength.checking"
+
 // Strength estimates how hard a passphrase is to guess with zxcvbn
 // (Dropbox's estimator: dictionaries of 30,000 common passwords, English
 // words, names and film titles, keyboard walks, repeats, sequences, dates and
 // l33t spellings): a score from 0 (very weak, under 10^3 guesses) to 4
 // (strong, 10^10 or more) and the catalog key of a short reason or tip for
-// the meter (vault.strength.*).
+// the meter (vault.strength.*). Before LoadWordLists the score is 0 and the
+// reason StrengthChecking: without its dictionaries zxcvbn would rate
+// "password1" strong, so nothing is rated rather than rated too kindly.
 func Strength(pass string) (score int, reason string) {
 	if pass == "" {
 		return 0, "vault.strength.empty"
 	}
+	lists := wordLists.Load()
+	if lists == nil {
+		return 0, StrengthChecking
+	}
 	if len(pass) > maxEstimated {
 		pass = pass[:maxEstimated] // the estimate is quadratic in the length
 	}
-	res := zxcvbn.PasswordStrength(pass, commonHere)
+	res := lists.PasswordStrength(pass, commonHere)
 	score = res.Score
 	common, patterns := false, false
 	for _, m := range res.Sequence {

@@ -16,7 +16,10 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/trustelem/zxcvbn/frequency"
+
 	"backpack/internal/i18n"
+	"backpack/internal/zxcvbn"
 )
 
 var (
@@ -30,6 +33,11 @@ func TestMain(m *testing.M) {
 	// Tests use a cheap KDF; the slot stores its parameters, so Unlock
 	// follows. TestDefaultKDF and the benchmarks use the real ones.
 	DefaultKDF = KDFParams{Memory: 64, Time: 1, Threads: 1}
+	// The app loads zxcvbn's word lists from web/zxcvbn.dat; the tests
+	// from the library they are made of (the same bytes).
+	if err := LoadWordLists(zxcvbn.Encode(frequency.FrequencyLists)); err != nil {
+		panic(err)
+	}
 	os.Exit(m.Run())
 }
 
@@ -778,6 +786,35 @@ func TestStrength(t *testing.T) {
 		if !i18n.Has(r) || !i18n.Has(fmt.Sprintf("vault.strength.%d", s)) {
 			t.Errorf("%q: reason %q not in catalog", c.pass, r)
 		}
+	}
+}
+
+// Before the word lists are loaded no passphrase is rated, and none is
+// strong enough: without its dictionaries zxcvbn would call "password1"
+// fair and a short word list strong.
+func TestStrengthBeforeWordLists(t *testing.T) {
+	saved := wordLists.Load()
+	wordLists.Store(nil)
+	defer wordLists.Store(saved)
+	if WordListsLoaded() {
+		t.Fatal("loaded")
+	}
+	for _, p := range []string{"password1", "apple river cloud tiger lamp bread", GeneratePassphrase()} {
+		if s, r := Strength(p); s != 0 || r != StrengthChecking {
+			t.Errorf("%q before the lists: %d %s", p, s, r)
+		}
+	}
+	if !i18n.Has(StrengthChecking) {
+		t.Error("no message for", StrengthChecking)
+	}
+	if err := LoadWordLists([]byte("backpack-zxcvbn-lists 1\npasswords 1\nx\n")); err == nil || WordListsLoaded() {
+		t.Error("other word lists accepted")
+	}
+	if err := LoadWordLists(zxcvbn.Encode(frequency.FrequencyLists)); err != nil || !WordListsLoaded() {
+		t.Fatal(err)
+	}
+	if s, _ := Strength("password1"); s != 0 {
+		t.Errorf("password1 scores %d", s)
 	}
 }
 

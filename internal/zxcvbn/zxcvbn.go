@@ -10,9 +10,9 @@
 // only where a passphrase is chosen. So the page module links this
 // package instead: the same matchers (trustelem's matching package, copied
 // here with the dictionaries as a value, see LICENSE) over Lists parsed
-// from web/zxcvbn.dat, a static asset the build writes from
-// trustelem's own lists (Encode; cmd/zxcvbnlists), served precompressed
-// and immutable under /VERSION/web/, precached by the service worker. The
+// from /VERSION/web/zxcvbn.dat, an asset the server makes from
+// trustelem's own lists (Encode) and serves compressed (brotli q11, once
+// per process) and immutable, and the service worker precaches. The
 // keyboard graphs (trustelem's adjacency), the scoring (trustelem's
 // scoring) and the match type stay trustelem's own packages, which do not
 // import the lists.

@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,20 +41,6 @@ func TestParseRefusesOtherLists(t *testing.T) {
 		if _, err := Parse(bad); err != ErrLists {
 			t.Errorf("%s: Parse err = %v, want ErrLists", name, err)
 		}
-	}
-}
-
-// If the web directory has the asset (make build writes it), it is this one.
-func TestWebAssetIsCurrent(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "web", File))
-	if os.IsNotExist(err) {
-		t.Skip("web/" + File + " not built (make build)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Parse(b); err != nil {
-		t.Fatalf("web/%s: %v (rebuild it: go run ./internal/zxcvbn/gen)", File, err)
 	}
 }
 
