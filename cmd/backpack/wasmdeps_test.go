@@ -53,6 +53,24 @@ func TestWorkerHasNoGoApp(t *testing.T) {
 	}
 }
 
+// zxcvbn's word lists (trustelem/zxcvbn's frequency package, 0.7 MB of
+// brotli, and its matching package, which builds dictionaries from them
+// at init) are in no wasm module: the page loads them at run time
+// (internal/zxcvbn, served at /VERSION/web/zxcvbn.dat).
+func TestWasmHasNoWordLists(t *testing.T) {
+	for _, m := range []string{"./cmd/backpack", "./cmd/worker"} {
+		deps := wasmList(t)("-deps", m)
+		if len(deps) == 0 {
+			t.Fatalf("no dependencies listed for %s", m)
+		}
+		for _, pkg := range deps {
+			if pkg == "github.com/trustelem/zxcvbn/frequency" || pkg == "github.com/trustelem/zxcvbn/matching" || pkg == "github.com/trustelem/zxcvbn" {
+				t.Errorf("%s links %s", m, pkg)
+			}
+		}
+	}
+}
+
 // wasmList returns a function that runs go list for js/wasm at the module's root.
 func wasmList(t *testing.T) func(args ...string) []string {
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
