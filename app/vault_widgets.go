@@ -35,8 +35,8 @@ func (m *mounted) strengthMeter(id, pass string) app.UI {
 	score, reason := vault.Strength(pass)
 	level := i18n.T("vault.strength." + strconv.Itoa(score))
 	text := i18n.T("setup.strength", level, i18n.T(reason))
-	checking := reason == vault.StrengthChecking
-	failed := checking && wordListsFailed()
+	failed := wordListsFailed() // shown before anything is typed, too
+	checking := reason == vault.StrengthChecking || failed
 	if checking {
 		level = i18n.T("setup.strength.checking")
 		text = i18n.T(reason)

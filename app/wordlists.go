@@ -64,10 +64,10 @@ func wordListsFailed() bool {
 // waitWordLists is for a submit that checks a new passphrase: when the word
 // lists are still loading it sets *busy, waits for them in the background
 // and then calls again (through ctx, the page's own context), and returns
-// true; when they are loaded, or failed to (the check then says so), it
-// returns false at once.
+// true; when they are loaded, or failed to (the check then says so, and
+// the meter's Try again loads them again), it returns false at once.
 func waitWordLists(ctx app.Context, busy *bool, again func(app.Context)) bool {
-	if vault.WordListsLoaded() || !wordListsFetchable {
+	if vault.WordListsLoaded() || !wordListsFetchable || wordListsFailed() {
 		return false
 	}
 	wantWordLists(ctx)
