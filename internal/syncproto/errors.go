@@ -28,6 +28,8 @@ func (c Code) Status() int {
 		return 401
 	case CodeNotFound:
 		return 404
+	case CodeForbidden:
+		return 403
 	case CodeConflict, CodeExists:
 		return 409
 	case CodeTooLarge:

@@ -180,9 +180,11 @@ type Info struct {
 	QuotaBytes  int64  `json:"quota_bytes"`
 	Devices     int    `json:"devices"`
 	MaxDevices  int    `json:"max_devices"`
-	MaxEnvelope int64  `json:"max_envelope"` // largest envelope ciphertext
-	MaxPush     int    `json:"max_push"`     // most envelopes in one push
-	MaxChunk    int64  `json:"max_chunk"`    // largest chunk
+	MaxEnvelope int64  `json:"max_envelope"`   // largest envelope ciphertext
+	MaxPush     int    `json:"max_push"`       // most envelopes in one push
+	MaxChunk    int64  `json:"max_chunk"`      // largest chunk
+	Role        string `json:"role,omitempty"` // the asking device's role (spaces)
+	Blob        []byte `json:"blob,omitempty"` // the answer to a member's Join: its enrollment's Blob
 }
 
 // Push appends envelopes to the log (POST LogPath). Base is the head the client
@@ -213,6 +215,11 @@ type Pull struct {
 type Enroll struct {
 	EnrollKey []byte `json:"enroll_key"`
 	Seconds   int    `json:"seconds,omitempty"`
+	// Role, for a space's member ("" adds a device of the vault's own):
+	// RoleRead or RoleCoManage. Blob (at most MaxBlob) goes to the device
+	// that joins; the server cannot open it.
+	Role string `json:"role,omitempty"`
+	Blob []byte `json:"blob,omitempty"`
 }
 
 // Join registers a new device (POST DevicesPath, or POST JoinPath with the
@@ -223,13 +230,21 @@ type Join struct {
 	EnrollKey []byte `json:"enroll_key"`
 	DeviceKey []byte `json:"device_key"`
 	Sig       []byte `json:"sig"`
+	// A space's member also sends its X25519 public key (BoxKey, 32 bytes)
+	// and Label (at most MaxBlob), sealed to the owner. Neither is signed:
+	// the owner's app checks Label opens.
+	BoxKey []byte `json:"box_key,omitempty"`
+	Label  []byte `json:"label,omitempty"`
 }
 
 // Device is one registered device (GET DevicesPath lists them).
 type Device struct {
-	ID    string `json:"id"`
-	Key   []byte `json:"key"`
-	Added int64  `json:"added"` // Unix seconds
+	ID     string `json:"id"`
+	Key    []byte `json:"key"`
+	Added  int64  `json:"added"`             // Unix seconds
+	Role   string `json:"role,omitempty"`    // RoleOwner (""), RoleRead or RoleCoManage
+	BoxKey []byte `json:"box_key,omitempty"` // a member's X25519 public key
+	Label  []byte `json:"label,omitempty"`   // a member's sealed name
 }
 
 // Devices is the answer to GET DevicesPath.

@@ -1,0 +1,375 @@
+package replica
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"backpack/internal/syncproto"
+	"backpack/internal/vault"
+)
+
+// Shared profiles ("spaces", issue #14 item 5). The owner of a person's
+// record (a child, a parent) shares it with another Backpack user, read-only
+// or to co-manage, by a code or QR link. The shared person travels in a log
+// of their own at the owner's server (a space: the same /sync/v1 machinery
+// as a vault, see syncproto's "Shared profiles"), holding that one person's
+// records only: the profile, its entries, questions and files.
+//
+// # Keys
+//
+// The owner's vault key never leaves the owner's devices; a space has keys
+// of its own, made at random when it is shared:
+//
+//   - the write key WK (Ed25519): the space's "vault key" at the server, it
+//     signs the log's heads. Co-managers hold it, read-only members do not
+//     (they cannot sign a head, and the server refuses their pushes besides);
+//   - the name key NK: envelope ids and file ids at the server are keyed
+//     hashes of the record and file ids under it;
+//   - the profile key PK of each epoch (AES-256-GCM): seals envelopes and
+//     file chunks; each ciphertext starts with its epoch's number;
+//   - the owner's admin key (Ed25519): signs every wrapped epoch key, so a
+//     server cannot hand a member a key of its own making; and the owner's
+//     box key (X25519), to which members seal the names they give.
+//
+// # Inviting and joining
+//
+// Invite opens an enrollment with the member's role and a blob: the keys
+// (WK only for a co-manager), the owner's name and the person's id, sealed
+// under a key from an 80-bit secret stretched with Argon2id (the code, in
+// the link's #fragment; the server never sees it). JoinSpace registers a
+// new device key and an X25519 public key, opens the blob and pulls.
+//
+// # Revoking
+//
+// Revoke removes the member's device at the server (its requests are
+// refused from then on), pulls the log to its head S, makes epoch n+1 (a new
+// random PK, sealing from seq S+1 on) and wraps it with HPKE (crypto/hpke,
+// X25519, AES-256-GCM) for each remaining member device, signed by the admin
+// key; each member fetches its wraps at the start of every Sync. Everything
+// sealed later uses the new epoch, which the removed member never gets.
+// Clients reject (skip, Result.Rejected) an envelope at a seq where a newer
+// epoch applies but sealed with an older one: a removed co-manager still
+// holds WK and, with a colluding server, could append entries the server
+// accepts, but no client applies them. Why WK itself is not rotated: the
+// heads it signs protect the log's order and completeness, which a
+// colluding server can deny anyway (it can withhold everything); the
+// content's integrity and secrecy rest on the epoch keys, which the removed
+// member lacks. (A co-manager that pushes with the old epoch in the moment
+// between the owner's pull and its next key fetch has that push skipped;
+// its change then stays on its device only — documented limit.)
+//
+// # Engine
+//
+// A space is synced by its own engine (Space.Sync): pull, verify, merge
+// (the vault engine's merge: a conflict keeps both versions), push, like
+// Engine, but over the space's keys, its own state (vault meta
+// "space.<id>"), only the shared person's records, and its own change
+// tracking: it compares each record's header with the one it last
+// exchanged, so the vault's change marks (the person's own sync) and the
+// space never clear each other's. Files travel re-sealed: chunks are opened
+// with this vault's key and sealed with the epoch's PK (a member's vault key
+// differs from the owner's).
+//
+// On a member's device the shared person's records live in the member's
+// own vault (sealed with the member's vault key), stored without change
+// marks and left out of the member's own vault sync (Engine.read skips every
+// record of a joined space's person). On the owner's device they are the
+// owner's records: a co-manager's change pulled into the owner's vault is
+// marked, so the owner's own sync carries it to the owner's other devices.
+// One owner device runs the space (the one that shared it); the space's
+// keys are in that device's vault meta.
+
+// Role is what a member may do with a shared profile.
+type Role string
+
+// Roles a member may have.
+const (
+	RoleRead     Role = syncproto.RoleRead     // sees the person's records
+	RoleCoManage Role = syncproto.RoleCoManage // sees and changes them
+)
+
+// SpaceState says whether this device still takes part in a shared profile.
+type SpaceState string
+
+// States of a space on a member's device.
+const (
+	SpaceActive  SpaceState = "active"
+	SpaceRemoved SpaceState = "removed" // the owner removed this device (or stopped sharing)
+)
+
+// SpaceInfo is what the app shows about a shared profile.
+type SpaceInfo struct {
+	ID        string     // the space's id at the server
+	Profile   string     // the shared person's profile id (the same in every vault)
+	Owner     bool       // this vault shared it
+	OwnerName string     // the owner's name as the owner gave it when inviting ("" on the owner's side)
+	Role      Role       // this device's role; "" for the owner
+	State     SpaceState // SpaceActive, or SpaceRemoved once the owner removed this device
+	Synced    time.Time  // the last Sync that completed; zero: never
+}
+
+// Member is one member device of a shared profile, as its owner sees it.
+type Member struct {
+	Device string    // its id at the server (for Revoke)
+	Name   string    // the name its person gave when joining ("" if it does not open)
+	Role   Role      // RoleRead or RoleCoManage
+	Joined time.Time // when it joined
+}
+
+// SpaceInvite is an invitation to a shared profile: a code, typed or in a
+// QR code's link (put it after '#': the fragment never reaches a server).
+type SpaceInvite struct {
+	Code    string // four groups of four characters
+	Role    Role
+	Expires time.Time
+}
+
+// Errors of shared profiles, for the app to say in its own words.
+var (
+	// ErrReadOnly: this device may only read this person's record; the
+	// server refused a change (the change stays on this device only, and
+	// the next Sync brings the owner's version back).
+	ErrReadOnly = errors.New("replica: this shared profile is read-only here")
+	// ErrRemoved: the owner removed this device from the shared profile (or
+	// stopped sharing it); the records already here stay.
+	ErrRemoved = errors.New("replica: the owner no longer shares this profile with this device")
+	// ErrNotOwner: only the owner may invite, list or remove members.
+	ErrNotOwner = errors.New("replica: only the profile's owner may do this")
+	// ErrAlreadyShared: this person is shared already (ShareProfile), or
+	// this vault already has the shared person (JoinSpace).
+	ErrAlreadyShared = errors.New("replica: this profile is shared already")
+	// ErrNoProfile: no such person in this vault.
+	ErrNoProfile = errors.New("replica: no such profile")
+	// ErrStaleEpoch: an envelope was sealed with a profile key older than
+	// the one in force at its place in the log (Result.Rejected counts
+	// those skipped).
+	ErrStaleEpoch = errors.New("replica: an envelope is sealed with a revoked key")
+)
+
+// Space is one shared profile on this device: its owner's or a member's.
+// Methods are safe for concurrent use; Syncs run one at a time.
+type Space struct {
+	local Local
+	opt   Options
+
+	mu sync.Mutex
+	id string
+	c  *client
+}
+
+// spaceIndex is the vault meta value listing the spaces of this vault.
+const spaceIndex = "spaces"
+
+func spaceName(id string) string { return "space." + id }
+
+// epochKey is one epoch's profile key: it seals from log seq From on.
+type epochKey struct {
+	N    uint32 `json:"n"`
+	From uint64 `json:"from"`
+	Key  []byte `json:"key"`
+}
+
+// spaceRec is what this device last exchanged of one record.
+type spaceRec struct {
+	Version uint64  `json:"v"`
+	Head    [8]byte `json:"h"` // hash of the header: a different one is a local change
+	Base    [8]byte `json:"b"` // hash of the body (merge's base)
+}
+
+// spaceState is a space's state, sealed in the vault's meta.
+type spaceState struct {
+	ID        string               `json:"id"`
+	Profile   string               `json:"profile"`
+	Owner     bool                 `json:"owner,omitempty"`
+	Role      string               `json:"role,omitempty"`
+	OwnerName string               `json:"owner_name,omitempty"`
+	Device    []byte               `json:"device"`         // Ed25519 seed of this device's key at the space
+	Key       []byte               `json:"key"`            // WK's public half (the space's vault key)
+	Sign      []byte               `json:"sign,omitempty"` // WK seed (owner, co-manager)
+	Names     []byte               `json:"names"`          // NK
+	Admin     []byte               `json:"admin"`          // owner: seed; member: public key
+	Box       []byte               `json:"box"`            // this device's X25519 private key
+	OwnerBox  []byte               `json:"owner_box"`      // the owner's X25519 public key
+	Epochs    []epochKey           `json:"epochs"`
+	Seq       uint64               `json:"seq"`
+	Hash      []byte               `json:"hash"`
+	Synced    time.Time            `json:"synced,omitzero"`
+	Removed   bool                 `json:"removed,omitempty"`
+	Recs      map[string]*spaceRec `json:"recs"` // by record id
+}
+
+func (s *spaceState) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }
+
+func (s *spaceState) signKey() ed25519.PrivateKey {
+	if len(s.Sign) != ed25519.SeedSize {
+		return nil
+	}
+	return ed25519.NewKeyFromSeed(s.Sign)
+}
+
+func (s *spaceState) vaultKey() ed25519.PublicKey { return ed25519.PublicKey(s.Key) }
+
+// current is the newest epoch this device holds.
+func (s *spaceState) current() epochKey { return s.Epochs[len(s.Epochs)-1] }
+
+func (s *spaceState) epoch(n uint32) (epochKey, bool) {
+	for _, e := range s.Epochs {
+		if e.N == n {
+			return e, true
+		}
+	}
+	return epochKey{}, false
+}
+
+// inForce is the epoch that applies at log seq: the newest whose From is at
+// or before it.
+func (s *spaceState) inForce(seq uint64) uint32 {
+	var n uint32
+	for _, e := range s.Epochs {
+		if e.From <= seq && e.N > n {
+			n = e.N
+		}
+	}
+	return n
+}
+
+func loadSpaceIndex(ctx context.Context, v *vault.Vault) ([]string, error) {
+	raw, err := v.GetMeta(ctx, spaceIndex)
+	if errors.Is(err, vault.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := json.Unmarshal(raw, &ids); err != nil {
+		return nil, errUnreadable
+	}
+	return ids, nil
+}
+
+func loadSpace(ctx context.Context, v *vault.Vault, id string) (*spaceState, error) {
+	raw, err := v.GetMeta(ctx, spaceName(id))
+	if err != nil {
+		return nil, err
+	}
+	var s spaceState
+	if err := json.Unmarshal(raw, &s); err != nil || len(s.Device) != ed25519.SeedSize || len(s.Epochs) == 0 {
+		return nil, errUnreadable
+	}
+	if s.Recs == nil {
+		s.Recs = map[string]*spaceRec{}
+	}
+	return &s, nil
+}
+
+func (s *spaceState) save(ctx context.Context, v *vault.Vault) error {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return v.PutMeta(ctx, spaceName(s.ID), raw)
+}
+
+// addSpace saves a new space's state and lists it in the index.
+func addSpace(ctx context.Context, v *vault.Vault, st *spaceState) error {
+	ids, err := loadSpaceIndex(ctx, v)
+	if err != nil {
+		return err
+	}
+	if err := st.save(ctx, v); err != nil {
+		return err
+	}
+	if slices.Contains(ids, st.ID) {
+		return nil
+	}
+	raw, _ := json.Marshal(append(ids, st.ID))
+	return v.PutMeta(ctx, spaceIndex, raw)
+}
+
+// memberProfiles returns the profiles this vault holds as a member of a
+// space: the person's own vault sync leaves their records out.
+func memberProfiles(ctx context.Context, v *vault.Vault) map[string]bool {
+	ids, err := loadSpaceIndex(ctx, v)
+	if err != nil || len(ids) == 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		if st, err := loadSpace(ctx, v, id); err == nil && !st.Owner {
+			out[st.Profile] = true
+		}
+	}
+	return out
+}
+
+func newSpace(local Local, opt Options, st *spaceState) *Space {
+	return &Space{local: local, opt: opt, id: st.ID, c: opt.client(st.deviceKey())}
+}
+
+// Spaces returns every shared profile of this vault: those it shares and
+// those it joined.
+func Spaces(ctx context.Context, local Local, opt Options) ([]*Space, error) {
+	v := local.Vault()
+	ids, err := loadSpaceIndex(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Space
+	for _, id := range ids {
+		st, err := loadSpace(ctx, v, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, newSpace(local, opt, st))
+	}
+	return out, nil
+}
+
+// SpaceOf returns the shared profile of person profileID, or nil.
+func SpaceOf(ctx context.Context, local Local, opt Options, profileID string) (*Space, error) {
+	all, err := Spaces(ctx, local, opt)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if i, err := s.Info(ctx); err == nil && i.Profile == profileID {
+			return s, nil
+		}
+	}
+	return nil, nil
+}
+
+// ID is the space's id at the server.
+func (s *Space) ID() string { return s.id }
+
+// Info reads what the app shows about the space (no network).
+func (s *Space) Info(ctx context.Context) (SpaceInfo, error) {
+	st, err := loadSpace(ctx, s.local.Vault(), s.id)
+	if err != nil {
+		return SpaceInfo{}, err
+	}
+	return st.info(), nil
+}
+
+func (st *spaceState) info() SpaceInfo {
+	i := SpaceInfo{ID: st.ID, Profile: st.Profile, Owner: st.Owner, OwnerName: st.OwnerName, Role: Role(st.Role), State: SpaceActive, Synced: st.Synced}
+	if st.Removed {
+		i.State = SpaceRemoved
+	}
+	return i
+}
+
+func randomSeed() []byte { return randomBytes(32) }
+
+func newBoxKey() []byte {
+	k, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	return k.Bytes()
+}
