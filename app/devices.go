@@ -200,6 +200,7 @@ func (p *Devices) Render() app.UI {
 				p.renderList(),
 			)
 		}),
+		app.Div().Class("slot").Body(sharedSyncCard()), // shared profiles sync also when the vault does not
 	}}
 }
 

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"backpack/internal/i18n"
+	"backpack/internal/replica"
 	"backpack/internal/session"
 )
 
@@ -119,6 +121,7 @@ func sharedList() []spaceInfo {
 	for _, in := range spaceCache.by {
 		out = append(out, in)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Profile < out[j].Profile })
 	return out
 }
 
@@ -229,4 +232,49 @@ func refreshSpaces(ctx context.Context, s *session.Session) {
 	if setSpaces(s, infos) {
 		updateShell()
 	}
+}
+
+// sharedSyncCard is the sync status of the shared people, beside the
+// device's own on the Devices page; nil when nothing is shared.
+func sharedSyncCard() app.UI {
+	s := current()
+	list := sharedList()
+	if s == nil || len(list) == 0 {
+		return nil
+	}
+	now := time.Now()
+	return app.Section().ID("sync-shared").Class("card sync-card").Aria("labelledby", "sync-shared-h").Body(
+		app.H2().ID("sync-shared-h").Text(i18n.T("space.sync.title")),
+		app.Ul().Class("device-list").Body(app.Range(list).Slice(func(i int) app.UI {
+			in := list[i]
+			pr, ok := s.Book().Profile(in.Profile)
+			if !ok {
+				return nil
+			}
+			who := i18n.T("space.sync.theirs", pr.Name)
+			if in.Mine {
+				who = i18n.T("space.sync.mine", pr.Name)
+			}
+			var line string
+			if in.Removed {
+				line = i18n.T("space.sync.removed")
+			} else {
+				synced, waiting := syncStatusText(replicaStatus(in), now)
+				line = synced
+				if waiting != "" {
+					line += " · " + waiting
+				}
+			}
+			return app.Li().Class("device shared-sync").DataSet("profile", in.Profile).Body(
+				app.Span().Class("device-name").Text(who),
+				app.Span().Class("sync-line shared-sync-line").Text(line),
+			)
+		})),
+	)
+}
+
+// replicaStatus is a shared person's sync state in the vault's terms, for
+// the same words ("Synced 2 min ago · 1 change waiting").
+func replicaStatus(in spaceInfo) replica.Status {
+	return replica.Status{Synced: in.Synced, Waiting: in.Waiting}
 }

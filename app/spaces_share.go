@@ -196,7 +196,7 @@ func (p *PersonShare) renderForm() app.UI {
 			app.Legend().Text(i18n.T("space.role.q", p.name)),
 			app.Range(roles).Slice(func(i int) app.UI {
 				r := roles[i]
-				return app.Label().Class("radio").For("share-role-" + string(r)).Body(
+				return app.Label().Class("radio").For("share-role-"+string(r)).Body(
 					app.Input().Type("radio").ID("share-role-"+string(r)).Name("share-role").Value(string(r)).
 						Checked(p.role == r).OnChange(func(ctx app.Context, e app.Event) {
 						p.role = spaceRole(ctx.JSSrc().Get("value").String())
