@@ -236,7 +236,7 @@ func refreshSpaces(ctx context.Context, s *session.Session) {
 
 // sharedSyncCard is the sync status of the shared people, beside the
 // device's own on the Devices page; nil when nothing is shared.
-func sharedSyncCard() app.UI {
+func sharedSyncCard(busy bool, onSync app.EventHandler) app.UI {
 	s := current()
 	list := sharedList()
 	if s == nil || len(list) == 0 {
@@ -270,6 +270,11 @@ func sharedSyncCard() app.UI {
 				app.Span().Class("sync-line shared-sync-line").Text(line),
 			)
 		})),
+		app.Div().Class("actions").Body(
+			app.Button().ID("shared-sync-now").Class("btn btn-secondary").Disabled(busy).Aria("busy", busy).
+				Text(i18n.T("sync.now")).OnClick(onSync),
+			app.If(busy, func() app.UI { return busyBar(i18n.T("sync.syncing")) }),
+		),
 	)
 }
 
