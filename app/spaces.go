@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -207,6 +208,20 @@ func sharedLine() app.UI {
 		class += " warn-box"
 	}
 	return app.P().ID("shared-line").Class(class).Text(text)
+}
+
+// personPages show one person's record: they carry the shared line.
+var personPages = []string{PathSummary, PathTimeline, PathEntry, PathAdd, PathEdit, PathFiles, PathFlags,
+	PathQuestions, PathEmergency, PathWallet, PathTrend}
+
+// personPage reports whether path shows one person's record.
+func personPage(path string) bool {
+	for _, p := range personPages {
+		if path == p || strings.HasSuffix(p, "/") && strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // readOnlyNote replaces a form the person shown may not use.

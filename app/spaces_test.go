@@ -86,3 +86,18 @@ func TestSpaceCache(t *testing.T) {
 	}
 	setSpaces(nil, nil)
 }
+
+// TestPersonPages: the shared line shows on the pages of a person's record,
+// not on the people, devices or settings pages.
+func TestPersonPages(t *testing.T) {
+	for path, want := range map[string]bool{
+		PathSummary: true, PathTimeline: true, PathEntry + "abc": true, PathAdd: true, PathAdd + "allergy": true,
+		PathEdit + "abc": true, PathFiles: true, PathQuestions: true,
+		PathProfiles: false, PathDevices: false, PathSettings: false, PathMore: false, PathSpaceJoin: false,
+		PathPersonShare + "abc": false, PathHome: false,
+	} {
+		if got := personPage(path); got != want {
+			t.Errorf("personPage(%q) = %v", path, got)
+		}
+	}
+}

@@ -6,7 +6,7 @@ package i18n
 func init() {
 	add(English, map[string]string{
 		"space.share":            "Share this profile with someone",
-		"space.share.label":      "Share %s's profile with someone",
+		"space.share.label":      "Share this profile with someone: %s",
 		"space.share.title":      "Share a profile",
 		"space.share.title.for":  "Share %s's profile",
 		"space.share.intro":      "Another person with Backpack (a partner, a grandparent, a carer) gets %s's record in their own Backpack and stays up to date. Only this person's record is shared, nothing of anyone else's.",
@@ -58,7 +58,7 @@ func init() {
 		"space.err.member":       "Enter your name as the other person knows you.",
 		"space.join.button":      "Add this profile",
 		"space.join.joining":     "Bringing the shared profile here…",
-		"space.join.done":        "Done. %s's shared profile is in your list.",
+		"space.join.done":        "Done. The profile %s shares with you is in your list.",
 		"space.err.code":         "This link does not work. It may be used already or expired: ask for a new one.",
 		"space.err.readonly":     "This profile is shared with you to view only: it cannot be changed here.",
 		"space.err.removed":      "This profile is no longer shared with you.",
@@ -71,7 +71,7 @@ func init() {
 	})
 	add(Spanish, map[string]string{
 		"space.share":            "Compartir este perfil con alguien",
-		"space.share.label":      "Compartir el perfil de %s con alguien",
+		"space.share.label":      "Compartir este perfil con alguien: %s",
 		"space.share.title":      "Compartir un perfil",
 		"space.share.title.for":  "Compartir el perfil de %s",
 		"space.share.intro":      "Otra persona con Backpack (su pareja, un abuelo, un cuidador) recibe el historial de %s en su propio Backpack y lo tiene al día. Solo se comparte el historial de esta persona, nada de nadie más.",
@@ -123,7 +123,7 @@ func init() {
 		"space.err.member":       "Escriba su nombre como lo conoce la otra persona.",
 		"space.join.button":      "Añadir este perfil",
 		"space.join.joining":     "Trayendo el perfil compartido…",
-		"space.join.done":        "Listo. El perfil que comparte %s está en su lista.",
+		"space.join.done":        "Listo. El perfil que %s comparte con usted está en su lista.",
 		"space.err.code":         "Este enlace no funciona. Puede estar ya usado o vencido: pida uno nuevo.",
 		"space.err.readonly":     "Este perfil se comparte con usted solo para ver: no se puede cambiar aquí.",
 		"space.err.removed":      "Este perfil ya no se comparte con usted.",
