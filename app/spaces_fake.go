@@ -17,7 +17,9 @@ import (
 	"backpack/internal/session"
 )
 
-func init() { useSpaces(&fakeSpaces{mine: map[string][]spaceMember{}, theirs: map[string]spaceInfo{}, codes: map[string]string{}}) }
+func init() {
+	useSpaces(&fakeSpaces{mine: map[string][]spaceMember{}, theirs: map[string]spaceInfo{}, codes: map[string]string{}})
+}
 
 type fakeSpaces struct {
 	mu     sync.Mutex
