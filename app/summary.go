@@ -126,6 +126,12 @@ func noProfile() app.UI {
 }
 
 func (p *SummaryPage) renderEmpty() app.UI {
+	if !may(p.profile.ID).Change { // shared to view only: nothing to add, only what is (not yet) here
+		return app.Div().ID("summary-empty").Class("card empty").Body(
+			app.H2().Text(i18n.T("summary.empty.title", p.profile.Name)),
+			readOnlyNote(),
+		)
+	}
 	return app.Div().ID("summary-empty").Class("card empty").Body(
 		app.H2().Text(i18n.T("summary.empty.title", p.profile.Name)),
 		app.P().Text(i18n.T("summary.empty.text")),
