@@ -325,7 +325,7 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 						Text(i18n.T("people.switch")).
 						OnClick(func(ctx app.Context, e app.Event) { p.switchTo(ctx, pr.ID) }, app.EventScope(pr.ID))
 				}),
-				app.If(can.Share, func() app.UI {
+				app.If(can.Share && spaces() != nil, func() app.UI { // no engine in this build: no sharing
 					return app.A().Class("btn btn-small btn-secondary share-person").Href(PathPersonShare+pr.ID).
 						Aria("label", i18n.T("space.share.label", pr.Name)).Text(i18n.T("space.share"))
 				}),

@@ -53,7 +53,7 @@ func (p *PersonShare) OnNav(ctx app.Context) {
 	p.id = recPathID(rePersonShare, ctx.Page().URL().Path)
 	s := current()
 	pr, ok := s.Book().Profile(p.id)
-	if !ok || !may(p.id).Share {
+	if !ok || !may(p.id).Share || spaces() == nil {
 		ctx.Navigate(PathProfiles)
 		return
 	}

@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,9 @@ func spaceSetupHere(t *testing.T, ctx context.Context, name string) {
 // parent's next change reaches Casey but not Bea, whose app says she was
 // removed and keeps what she had, read-only.
 func TestSharedProfile(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", "..", "app", "spaces_replica.go")); err != nil {
+		t.Skip("the pages wait for the shared-profile engine (app/spaces_replica.go wires internal/replica's spaces)")
+	}
 	axe, err := os.ReadFile(axePath)
 	if err != nil {
 		t.Fatal(err)
