@@ -50,6 +50,9 @@ func (a *Add) Render() app.UI {
 			),
 		}}
 	}
+	if !mayChangeCurrent() { // a profile shared to view only
+		return &Shell{Title: i18n.T("rec.add.title"), Content: []app.UI{readOnlyNote()}}
+	}
 	if a.kind == "" {
 		return &Shell{Title: i18n.T("rec.add.title"), Content: []app.UI{
 			app.P().Class("muted").Text(i18n.T("rec.add.for", a.profile)),

@@ -106,6 +106,27 @@ func (p *Devices) syncNow(ctx app.Context, e app.Event) {
 	}, nil)
 }
 
+// syncShared syncs the shared profiles now.
+func (p *Devices) syncShared(ctx app.Context, e app.Event) {
+	b, s := spaces(), current()
+	if b == nil || s == nil {
+		return
+	}
+	p.do("shared", func() error {
+		var err error
+		if !syncExclusive(func() {
+			var pulled bool
+			if pulled, err = b.Sync(ctx, s); pulled {
+				followChange()
+			}
+		}) {
+			return nil // another tab syncs now
+		}
+		refreshSpaces(ctx, s)
+		return err
+	}, nil)
+}
+
 func (p *Devices) addDevice(ctx app.Context, e app.Event) {
 	eng := engine()
 	if eng == nil {
@@ -200,6 +221,7 @@ func (p *Devices) Render() app.UI {
 				p.renderList(),
 			)
 		}),
+		app.Div().Class("slot").Body(sharedSyncCard(p.busy == "shared", p.syncShared)), // shared profiles sync also when the vault does not
 	}}
 }
 

@@ -36,6 +36,9 @@ func (p *Edit) Render() app.UI {
 	}
 	if e, ok := current().Book().Get(p.id); ok {
 		title = i18n.T("rec.edit.kind", recKindLabel(e.Kind))
+		if !may(e.Profile).Change { // a profile shared to view only
+			return &Shell{Title: title, Content: []app.UI{readOnlyNote()}}
+		}
 	}
 	return &Shell{Title: title, Content: []app.UI{
 		&EntryForm{EntryID: p.id},

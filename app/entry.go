@@ -472,6 +472,15 @@ func (p *EntryPage) renderActions() app.UI {
 			),
 		)
 	}
+	change := may(e.Profile).Change // a profile shared to view only has no controls here
+	if !change {
+		return app.Div().Class("actions").Body(
+			app.If(p.trendN >= 2, func() app.UI {
+				return app.A().ID("trend").Class("btn btn-secondary").Href(PathTrend + e.ID).
+					Text(i18n.N("rec.entry.trend", p.trendN))
+			}),
+		)
+	}
 	return app.Div().Class("actions").Body(
 		app.If(p.hasForm, func() app.UI {
 			return app.A().ID("edit").Class("btn").Href(PathEdit + e.ID).Text(i18n.T("rec.entry.edit"))
@@ -502,12 +511,17 @@ func (p *EntryPage) renderFlag() app.UI {
 			app.P().Class("muted").Text(i18n.T("rec.flag.status", i18n.T("rec.flag.status."+status), e.Flag.Created.Local().Format("2006-01-02"))),
 			app.Div().Class("actions").Body(
 				app.A().Class("btn btn-secondary").Href(PathFlags).Text(i18n.T("rec.flag.all")),
-				app.Button().ID("flag-clear").Class("btn btn-secondary").Disabled(p.busy).
-					Text(i18n.T("rec.flag.clear")).OnClick(p.clearFlag),
+				app.If(may(e.Profile).Change, func() app.UI {
+					return app.Button().ID("flag-clear").Class("btn btn-secondary").Disabled(p.busy).
+						Text(i18n.T("rec.flag.clear")).OnClick(p.clearFlag)
+				}),
 			),
 		)
 	}
-	if !p.flagOpen {
+	if !p.flagOpen || !may(e.Profile).Change {
+		if !may(e.Profile).Change {
+			return nil
+		}
 		return p.flagDraft.banner("flag-draft", func(v map[string]string) { p.flagNote, p.flagOpen = v["text"], true })
 	}
 	return app.Form().ID("flag-form").Class("card").OnSubmit(p.saveFlag).Body(
@@ -531,6 +545,7 @@ func (p *EntryPage) renderFlag() app.UI {
 
 func (p *EntryPage) renderNotes() app.UI {
 	notes := p.entry.Notes
+	change := may(p.entry.Profile).Change // a profile shared to view only: the notes, no form
 	return app.Section().ID("notes").Class("card").Aria("labelledby", "notes-h").Body(
 		app.H2().ID("notes-h").Text(i18n.T("rec.notes.title")),
 		app.If(len(notes) == 0, func() app.UI { return app.P().Class("muted").Text(i18n.T("rec.notes.none")) }),
@@ -540,27 +555,34 @@ func (p *EntryPage) renderNotes() app.UI {
 				app.P().Class("prewrap").Text(n.Text),
 				app.Div().Class("note-foot").Body(
 					app.Time().Class("muted").DateTime(n.Created.Format("2006-01-02")).Text(n.Created.Local().Format("2006-01-02")),
-					app.Button().Class("btn btn-small btn-secondary").Disabled(p.busy).
-						Aria("label", i18n.T("rec.notes.delete.for", recOneLine(n.Text, 40))).
-						Text(i18n.T("rec.notes.delete")).
-						OnClick(func(ctx app.Context, ev app.Event) { p.deleteNote(ctx, n.ID) }, app.EventScope(n.ID)),
+					app.If(change, func() app.UI {
+						return app.Button().Class("btn btn-small btn-secondary").Disabled(p.busy).
+							Aria("label", i18n.T("rec.notes.delete.for", recOneLine(n.Text, 40))).
+							Text(i18n.T("rec.notes.delete")).
+							OnClick(func(ctx app.Context, ev app.Event) { p.deleteNote(ctx, n.ID) }, app.EventScope(n.ID))
+					}),
 				),
 			)
 		})),
-		app.Form().ID("note-form").OnSubmit(p.addNote).Body(
-			app.Div().Class("slot").Body(p.noteDraft.banner("note-draft", func(v map[string]string) { p.note = v["text"] })),
-			app.Label().For("note-text").Body(
-				app.Span().Text(i18n.T("rec.notes.new")),
-				app.Textarea().ID("note-text").Rows(3).Attr("value", p.note).
-					OnInput(func(ctx app.Context, ev app.Event) {
-						p.note = ctx.JSSrc().Get("value").String()
-						p.noteDraft.changed(p.entry.Profile, map[string]string{"text": p.note})
-					}),
-			),
-			app.Div().Body(
-				app.Button().ID("note-add").Type("submit").Class("btn btn-secondary").Disabled(p.busy).
-					Text(i18n.T("rec.notes.add")),
-			),
+		app.If(!change, readOnlyNote).Else(func() app.UI { return p.noteForm() }),
+	)
+}
+
+// noteForm adds a note of one's own to the entry.
+func (p *EntryPage) noteForm() app.UI {
+	return app.Form().ID("note-form").OnSubmit(p.addNote).Body(
+		app.Div().Class("slot").Body(p.noteDraft.banner("note-draft", func(v map[string]string) { p.note = v["text"] })),
+		app.Label().For("note-text").Body(
+			app.Span().Text(i18n.T("rec.notes.new")),
+			app.Textarea().ID("note-text").Rows(3).Attr("value", p.note).
+				OnInput(func(ctx app.Context, ev app.Event) {
+					p.note = ctx.JSSrc().Get("value").String()
+					p.noteDraft.changed(p.entry.Profile, map[string]string{"text": p.note})
+				}),
+		),
+		app.Div().Body(
+			app.Button().ID("note-add").Type("submit").Class("btn btn-secondary").Disabled(p.busy).
+				Text(i18n.T("rec.notes.add")),
 		),
 	)
 }

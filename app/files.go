@@ -319,7 +319,7 @@ func (f *FilesPage) Render() app.UI {
 			OnDragOver(f.onDragOver).OnDragLeave(f.onDragLeave).OnDrop(f.onDrop).
 			Body(
 				app.P().Class("muted").Text(i18n.T("files.intro", f.profile.Name)),
-				f.renderUploader(),
+				app.If(may(f.profile.ID).Change, f.renderUploader).Else(readOnlyNote), // shared to view only: no upload
 				app.Div().Aria("live", "polite").Body(
 					app.If(f.msg != "", func() app.UI { return okBanner(f.msg) }),
 				),
@@ -429,23 +429,30 @@ func (f *FilesPage) renderFile(fi record.FileInfo) app.UI {
 			app.If(previewKind(fi.Type) != "", func() app.UI { return previewToggle(fi, "file-preview-toggle", &f.selected) }),
 			app.Button().Class("btn btn-small btn-secondary file-download").Text(i18n.T("files.download")).
 				OnClick(func(ctx app.Context, e app.Event) { f.download(ctx, fi.ID) }, app.EventScope(fi.ID)),
-			app.Button().Class("btn btn-small btn-secondary file-attach").
-				Aria("expanded", f.attachFor == fi.ID).Text(i18n.T("files.attach")).
-				OnClick(func(ctx app.Context, e app.Event) {
-					if f.attachFor == fi.ID {
-						f.attachFor = ""
-					} else {
-						f.attachFor, f.query = fi.ID, ""
-					}
-				}, app.EventScope(fi.ID)),
-			app.Button().Class("btn btn-small btn-danger file-delete").Text(i18n.T("files.delete")).
-				OnClick(func(ctx app.Context, e app.Event) { f.confirm = fi.ID }, app.EventScope(fi.ID)),
+			app.If(may(f.profile.ID).Change, func() app.UI { return f.changeButtons(fi) }),
 		),
 		app.If(f.confirm == fi.ID, func() app.UI { return f.renderConfirm(fi, len(entries)) }),
 		app.If(f.attachFor == fi.ID, func() app.UI { return f.renderAttach(fi) }),
 		app.If(open, func() app.UI {
 			return app.Div().Class("file-preview-wrap").Body(&FilePreview{File: fi})
 		}),
+	)
+}
+
+// changeButtons attach and delete a file (not for a profile shared to view only).
+func (f *FilesPage) changeButtons(fi record.FileInfo) app.UI {
+	return app.Span().Class("file-change").Body(
+		app.Button().Class("btn btn-small btn-secondary file-attach").
+			Aria("expanded", f.attachFor == fi.ID).Text(i18n.T("files.attach")).
+			OnClick(func(ctx app.Context, e app.Event) {
+				if f.attachFor == fi.ID {
+					f.attachFor = ""
+				} else {
+					f.attachFor, f.query = fi.ID, ""
+				}
+			}, app.EventScope(fi.ID)),
+		app.Button().Class("btn btn-small btn-danger file-delete").Text(i18n.T("files.delete")).
+			OnClick(func(ctx app.Context, e app.Event) { f.confirm = fi.ID }, app.EventScope(fi.ID)),
 	)
 }
 

@@ -135,9 +135,18 @@ func (p *ImportPage) loadProfiles() {
 	if s == nil {
 		return
 	}
-	p.profiles = s.Book().Profiles()
+	var list []record.Profile
+	for _, pr := range s.Book().Profiles() {
+		if may(pr.ID).Change { // a profile shared to view only takes no imports
+			list = append(list, pr)
+		}
+	}
+	p.profiles = list
 	if cur, ok := currentProfile(); ok {
 		p.current = cur.ID
+	}
+	if !may(p.current).Change && len(p.profiles) > 0 {
+		p.current = p.profiles[0].ID
 	}
 }
 

@@ -45,6 +45,10 @@ func (p *Profiles) OnNav(ctx app.Context) {
 		return
 	}
 	p.refresh()
+	if n := takeJoinedNotice(); n != "" {
+		p.ok = n
+	}
+	refreshSpacesAsync(ctx)
 }
 
 // refresh picks up the current profile and opens the first-profile form
@@ -165,6 +169,10 @@ func (p *Profiles) save(ctx app.Context, e app.Event) {
 			p.draft.saved()
 			if first {
 				setProfile(saved.ID)
+				if pendingSpaceCode() != "" {
+					ctx.Navigate(PathSpaceJoin) // a shared profile's link brought them here
+					return
+				}
 				ctx.Navigate(PathSummary)
 				return
 			}
@@ -266,6 +274,12 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 		meta = i18n.T("people.meta.born", meta, pr.BirthDate)
 	}
 	meta = i18n.T("people.meta.count", meta, i18n.N("people.entries", entries))
+	info, shared := sharedInfo(pr.ID)
+	can := actionsFor(info, shared)
+	sharedText := sharedLineText(info, shared, memberCount(pr.ID))
+	if shared && info.Mine && sharedText == "" {
+		sharedText = i18n.T("space.people.mine")
+	}
 	class := "item person"
 	if isCurrent {
 		class += " current"
@@ -286,13 +300,14 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 			return app.Span().Class("badge").Text(i18n.T("people.current"))
 		}).Else(func() app.UI { return app.Span() }),
 		app.Span().Class("item-meta").Text(meta),
+		app.If(sharedText != "", func() app.UI {
+			return app.Span().Class("item-meta person-shared").Text(sharedText)
+		}),
 		app.If(p.deleting == pr.ID, func() app.UI {
 			return app.Div().Class("confirm-box person-actions").Role("alertdialog").
 				Aria("labelledby", "delete-text-"+pr.ID).Body(
 				app.P().ID("delete-text-"+pr.ID).Class("delete-text").
-					Text(i18n.T("people.delete.confirm", pr.Name,
-						i18n.N("people.entries", entries),
-						i18n.N("people.files", files))),
+					Text(deleteQuestion(pr, info, shared, entries, files)),
 				app.Div().Class("actions").Body(
 					app.Button().Class("btn btn-danger delete-yes").Disabled(p.busy).
 						Text(i18n.T("people.delete.yes")).
@@ -310,24 +325,54 @@ func (p *Profiles) renderPerson(ps []record.Profile, pr record.Profile) app.UI {
 						Text(i18n.T("people.switch")).
 						OnClick(func(ctx app.Context, e app.Event) { p.switchTo(ctx, pr.ID) }, app.EventScope(pr.ID))
 				}),
-				app.Button().Class("btn btn-small btn-secondary edit").Disabled(p.busy).
-					Aria("label", i18n.T("people.edit.label", pr.Name)).
-					Text(i18n.T("people.edit")).
-					OnClick(func(ctx app.Context, e app.Event) {
-						if s := current(); s != nil {
-							if cur, ok := s.Book().Profile(pr.ID); ok {
-								p.startEdit(cur, cur.ID)
-								vaultFocus(p.own(ctx), "profile-name") // the button gives way to the form
-							}
-						}
-					}, app.EventScope(pr.ID)),
-				app.Button().Class("btn btn-small btn-secondary delete").Disabled(p.busy).
-					Aria("label", i18n.T("people.delete.label", pr.Name)).
-					Text(i18n.T("people.delete")).
-					OnClick(func(ctx app.Context, e app.Event) { p.deleting, p.ok = pr.ID, "" }, app.EventScope(pr.ID)),
+				app.If(can.Share && spaces() != nil, func() app.UI { // no engine in this build: no sharing
+					return app.A().Class("btn btn-small btn-secondary share-person").Href(PathPersonShare+pr.ID).
+						Aria("label", i18n.T("space.share.label", pr.Name)).Text(i18n.T("space.share"))
+				}),
+				app.If(can.Edit, func() app.UI {
+					return p.editButton(pr)
+				}),
+				app.If(can.Delete, func() app.UI {
+					return p.deleteButton(pr, info.Removed)
+				}),
 			)
 		}),
 	)
+}
+
+// editButton opens the person's form.
+func (p *Profiles) editButton(pr record.Profile) app.UI {
+	return app.Button().Class("btn btn-small btn-secondary edit").Disabled(p.busy).
+		Aria("label", i18n.T("people.edit.label", pr.Name)).
+		Text(i18n.T("people.edit")).
+		OnClick(func(ctx app.Context, e app.Event) {
+			if s := current(); s != nil {
+				if cur, ok := s.Book().Profile(pr.ID); ok {
+					p.startEdit(cur, cur.ID)
+					vaultFocus(p.own(ctx), "profile-name") // the button gives way to the form
+				}
+			}
+		}, app.EventScope(pr.ID))
+}
+
+// deleteButton asks before deleting the person (for a profile no longer
+// shared with this vault: removing what this device kept of it).
+func (p *Profiles) deleteButton(pr record.Profile, removed bool) app.UI {
+	label, text := i18n.T("people.delete.label", pr.Name), i18n.T("people.delete")
+	if removed {
+		label, text = i18n.T("space.remove.local"), i18n.T("space.remove.local")
+	}
+	return app.Button().Class("btn btn-small btn-secondary delete").Disabled(p.busy).
+		Aria("label", label).Text(text).
+		OnClick(func(ctx app.Context, e app.Event) { p.deleting, p.ok = pr.ID, "" }, app.EventScope(pr.ID))
+}
+
+// deleteQuestion is what the delete confirmation asks.
+func deleteQuestion(pr record.Profile, info spaceInfo, shared bool, entries, files int) string {
+	if shared && !info.Mine {
+		return i18n.T("space.remove.local.ask", pr.Name)
+	}
+	return i18n.T("people.delete.confirm", pr.Name, i18n.N("people.entries", entries), i18n.N("people.files", files))
 }
 
 func relOrOther(rel string) string {

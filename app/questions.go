@@ -190,7 +190,7 @@ func (q *Questions) Render() app.UI {
 		app.Div().Aria("live", "polite").Body(
 			app.If(q.notice != "", func() app.UI { return okBanner(q.notice) }),
 		),
-		q.renderForm(),
+		app.If(mayChangeCurrent(), q.renderForm).Else(readOnlyNote),
 		app.If(len(groups) == 0, func() app.UI {
 			return app.P().ID("q-empty").Class("muted").Text(i18n.T("rec.q.none"))
 		}),

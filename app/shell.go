@@ -103,6 +103,7 @@ func (s *Shell) Render() app.UI {
 		}),
 		app.Main().ID("main").Class(mainClass(s.Wide)).DataSet("mounted", s.mounted).Body(
 			app.If(s.Title != "", func() app.UI { return app.H1().Text(s.Title) }),
+			app.If(s.unlocked && personPage(s.path), sharedLine), // whose profile it is, when it is shared
 			app.Range(s.Content).Slice(func(i int) app.UI { return s.Content[i] }),
 		),
 		// After the page, so that showing them never re-creates it.

@@ -101,10 +101,15 @@ func (p *SummaryPage) Render() app.UI {
 
 // renderActions are the quick actions: add, import, emergency card, print.
 func (p *SummaryPage) renderActions() app.UI {
+	change := mayChangeCurrent() // a profile shared to view only: nothing to add here
 	return app.Div().Class("actions summary-actions no-print").Body(
-		app.A().Class("btn btn-small").Href(PathAdd).Text(i18n.T("summary.add")),
-		app.A().Class("btn btn-small btn-secondary").Href(PathImport).Text(i18n.T("summary.import")),
-		app.A().ID("to-connect").Class("btn btn-small btn-secondary").Href(PathConnect).Text(i18n.T("portal.link")),
+		app.If(change, func() app.UI { return app.A().Class("btn btn-small").Href(PathAdd).Text(i18n.T("summary.add")) }),
+		app.If(change, func() app.UI {
+			return app.A().Class("btn btn-small btn-secondary").Href(PathImport).Text(i18n.T("summary.import"))
+		}),
+		app.If(change, func() app.UI {
+			return app.A().ID("to-connect").Class("btn btn-small btn-secondary").Href(PathConnect).Text(i18n.T("portal.link"))
+		}),
 		app.A().ID("to-emergency").Class("btn btn-small btn-secondary").Href(PathEmergency).
 			Text(i18n.T("summary.emergency")),
 		app.Button().ID("print").Class("btn btn-small btn-secondary").Text(i18n.T("summary.print")).
@@ -121,6 +126,12 @@ func noProfile() app.UI {
 }
 
 func (p *SummaryPage) renderEmpty() app.UI {
+	if !may(p.profile.ID).Change { // shared to view only: nothing to add, only what is (not yet) here
+		return app.Div().ID("summary-empty").Class("card empty").Body(
+			app.H2().Text(i18n.T("summary.empty.title", p.profile.Name)),
+			readOnlyNote(),
+		)
+	}
 	return app.Div().ID("summary-empty").Class("card empty").Body(
 		app.H2().Text(i18n.T("summary.empty.title", p.profile.Name)),
 		app.P().Text(i18n.T("summary.empty.text")),

@@ -48,6 +48,7 @@ func startSync(s *session.Session) {
 	if s == nil {
 		return
 	}
+	startSpaces(s) // shared people sync whether or not the vault does
 	go func() {
 		eng, err := replica.Open(context.Background(), s, syncOptions())
 		if err != nil {
@@ -88,6 +89,7 @@ func engine() *replica.Engine {
 
 // wakeSync asks the loop to sync now.
 func wakeSync() {
+	wakeSpaces()
 	syncer.mu.Lock()
 	w := syncer.wake
 	syncer.mu.Unlock()

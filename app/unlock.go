@@ -82,6 +82,10 @@ func (u *Unlock) countDown(ctx app.Context, w time.Duration) {
 // the reload, or the deep link they opened), else to the summary, or to the
 // people page when there is no profile yet.
 func (u *Unlock) next(ctx app.Context) {
+	if pendingSpaceCode() != "" {
+		ctx.Navigate(PathSpaceJoin) // a shared profile's link was opened while locked
+		return
+	}
 	if _, ok := currentProfile(); !ok {
 		ctx.Navigate(PathProfiles)
 		return
