@@ -186,10 +186,32 @@ func New(cfg Config) (http.Handler, error) {
 // ones the page expects (zxcvbn.Sum).
 const WordListsPath = "/web/" + zxcvbn.File
 
+// wordListsData is the file at WordListsPath, made once per process from
+// the library's own lists; an error when they are not the ones the page
+// accepts (zxcvbn.Sum; TestSum in internal/zxcvbn says what to set).
+var wordListsData = sync.OnceValues(func() ([]byte, error) {
+	b := zxcvbn.Encode(frequency.FrequencyLists)
+	if s := sha256.Sum256(b); hex.EncodeToString(s[:]) != zxcvbn.Sum {
+		return nil, errors.New("server: trustelem/zxcvbn's word lists changed: update internal/zxcvbn.Sum (go test ./internal/zxcvbn)")
+	}
+	return b, nil
+})
+
+// checkWordLists: the lists this binary serves are the ones its page
+// accepts (New and Static refuse to start otherwise).
+func checkWordLists() error {
+	_, err := wordListsData()
+	return err
+}
+
 // wordLists is the asset at WordListsPath, compressed once per process
 // (brotli quality 11 takes about 1.5 s on its 0.8 MB; 0.35 MB result).
 var wordLists = sync.OnceValue(func() *asset {
-	a, err := newAsset("application/octet-stream", zxcvbn.Encode(frequency.FrequencyLists))
+	b, err := wordListsData()
+	if err != nil {
+		panic(err) // New and Static check it before serving or writing
+	}
+	a, err := newAsset("application/octet-stream", b)
 	if err != nil {
 		panic(err) // brotli and gzip into memory do not fail
 	}
@@ -198,15 +220,6 @@ var wordLists = sync.OnceValue(func() *asset {
 
 func wordListsHandler(etag, cacheControl string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { wordLists().serve(w, r, etag, cacheControl) })
-}
-
-// checkWordLists: the lists this binary serves are the ones its page
-// accepts (zxcvbn.Sum; TestSum in internal/zxcvbn says what to set).
-func checkWordLists() error {
-	if s := sha256.Sum256(zxcvbn.Encode(frequency.FrequencyLists)); hex.EncodeToString(s[:]) != zxcvbn.Sum {
-		return errors.New("server: trustelem/zxcvbn's word lists changed: update internal/zxcvbn.Sum (go test ./internal/zxcvbn)")
-	}
-	return nil
 }
 
 // workerScripts are the scripts of the app's Web Workers, built into the
