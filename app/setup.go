@@ -204,8 +204,12 @@ func (p *Setup) Render() app.UI {
 			field("confirm", i18n.T("setup.confirm"), "", p.errConfirm,
 				passInput(p.confirm, p.show, "new-password").Aria("required", "true").OnInput(p.onConfirm)),
 			app.P().Class("muted").Text(i18n.T("setup.warning")),
-			app.If(p.busy && !vault.WordListsLoaded(), func() app.UI { return busyBar(i18n.T("vault.strength.checking")) }),
-			app.If(p.busy && vault.WordListsLoaded(), func() app.UI { return busyBar(i18n.T("setup.creating")) }),
+			app.If(p.busy, func() app.UI {
+				if !vault.WordListsLoaded() { // waitWordLists: the submit waits for them
+					return busyBar(i18n.T("vault.strength.checking"))
+				}
+				return busyBar(i18n.T("setup.creating"))
+			}),
 			app.Div().Class("actions").Body(
 				app.Button().ID("create").Type("submit").Class("btn").Disabled(p.busy).
 					Aria("busy", p.busy).Text(i18n.T("setup.create")),
