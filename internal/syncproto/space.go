@@ -88,3 +88,49 @@ func WrapMessage(vault, device string, epoch uint32, from uint64, ct []byte) []b
 func VerifyWrap(admin ed25519.PublicKey, vault, device string, epoch uint32, from uint64, ct, sig []byte) bool {
 	return len(admin) == ed25519.PublicKeySize && ed25519.Verify(admin, WrapMessage(vault, device, epoch, from, ct), sig)
 }
+
+// PeekPath reads an open enrollment's Role and Blob without using it up
+// (POST Peek): a member's app shows whose invitation it is ("Ana shares
+// Sam's record with you — you can view") before the person decides and
+// gives the name the owner will see, which then travels in the Join. The
+// enrollment key's signature proves the asker holds the invitation secret;
+// the blob is sealed under a key from that secret besides.
+func PeekPath() string { return Path + "/peek" }
+
+const labelPeek = "backpack-sync-peek-v1"
+
+// Peek asks for an open enrollment's Role and Blob. Sig is the enrollment
+// key's signature over PeekMessage.
+type Peek struct {
+	EnrollKey []byte `json:"enroll_key"`
+	Sig       []byte `json:"sig"`
+}
+
+// Invitation answers a Peek: the space, the role the enrollment gives and
+// its Blob. CodeNotFound when there is no such open enrollment (used,
+// expired, mistyped) or it is not a member's (Role "").
+type Invitation struct {
+	Vault string `json:"vault"`
+	Role  string `json:"role"`
+	Blob  []byte `json:"blob"`
+}
+
+// PeekMessage is what the enrollment key signs to read its enrollment.
+func PeekMessage(enrollKey []byte) []byte { return message(labelPeek, enrollKey) }
+
+// NewPeek signs a Peek with the enrollment key ek.
+func NewPeek(ek ed25519.PrivateKey) Peek {
+	pub := ek.Public().(ed25519.PublicKey)
+	return Peek{EnrollKey: pub, Sig: ed25519.Sign(ek, PeekMessage(pub))}
+}
+
+// CheckPeek checks a Peek's signature.
+func CheckPeek(p Peek) error {
+	if len(p.EnrollKey) != ed25519.PublicKeySize {
+		return &Error{Code: CodeBadRequest}
+	}
+	if !ed25519.Verify(p.EnrollKey, PeekMessage(p.EnrollKey), p.Sig) {
+		return &Error{Code: CodeBadSignature}
+	}
+	return nil
+}
