@@ -12,7 +12,7 @@ WEB       ?= web
 GOSRC     := $(shell find app cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 WASMTEST  := GOOS=js GOARCH=wasm $(GO) test -exec="env -u GOOS -u GOARCH $(GO) tool wasmbrowsertest"
 # Packages with browser-only code tested in headless Chromium.
-WASMPKGS  ?= ./internal/i18n ./internal/jsutil ./internal/vault/... ./internal/share ./internal/importer/... ./internal/seipd
+WASMPKGS  ?= ./internal/i18n ./internal/jsutil ./internal/fetch ./internal/vault/... ./internal/share ./internal/importer/... ./internal/seipd
 
 .PHONY: all build run test test-host test-wasm e2e e2e-only webdir bench deps vet static clean
 

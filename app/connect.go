@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"backpack/internal/fetch"
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/portal"
@@ -128,17 +128,8 @@ func (p *ConnectPage) search(q string) {
 
 // connectGet GETs a URL of this origin.
 func connectGet(ctx context.Context, u string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	return b, resp.StatusCode, err
+	resp, err := fetch.Default.Do(ctx, fetch.Request{URL: u, Limit: 16 << 20})
+	return resp.Body, resp.Status, err
 }
 
 func connectOrigin() string {
@@ -224,11 +215,11 @@ func connectClients(ctx context.Context) portal.Clients {
 
 // connectHTTP is the client for a health system: straight from the
 // browser, or through the deployment's relay when the person chose it.
-func connectHTTP(c portal.Clients, viaRelay bool) *http.Client {
+func connectHTTP(c portal.Clients, viaRelay bool) fetch.Doer {
 	if !viaRelay || len(c.Relay) == 0 {
-		return http.DefaultClient
+		return fetch.Default
 	}
-	return &http.Client{Transport: &relay.Transport{Base: connectOrigin() + relay.Path, Hosts: c.Relay}}
+	return &relay.Client{Base: connectOrigin() + relay.Path, Hosts: c.Relay}
 }
 
 func connectHost(u string) string {

@@ -5,7 +5,7 @@ package ui
 import (
 	"context"
 	"errors"
-	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -24,8 +24,8 @@ func fetchWordLists(ctx context.Context) ([]byte, error) {
 		web = "/web"
 	}
 	b, status, err := connectGet(ctx, connectOrigin()+strings.TrimSuffix(web, "/")+"/"+vault.WordListsFile)
-	if err == nil && status != http.StatusOK {
-		err = errors.New("word lists: " + http.StatusText(status))
+	if err == nil && status != 200 {
+		err = errors.New("word lists: status " + strconv.Itoa(status))
 	}
 	return b, err
 }

@@ -3,9 +3,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -71,13 +75,108 @@ func TestWasmHasNoWordLists(t *testing.T) {
 	}
 }
 
+// No wasm module has a TLS client or net/http's client or Transport: the
+// page fetches through internal/fetch. go-app imports net/http (so go list
+// cannot tell), but the linker keeps of it only what is called: crypto/tls,
+// crypto/x509 and the HTTP/2 client came with the Transport, about 0.65 MB
+// of app.wasm's brotli. Each module is built with its name section and its
+// functions are looked at.
+func TestWasmHasNoTLSClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm modules")
+	}
+	wasmList(t) // skips without a go command
+	// The linker writes a function's name with every character other than
+	// a letter, digit, '_' or '.' as '_'.
+	mangle := regexp.MustCompile(`[^\w.]`)
+	for _, m := range []string{"./cmd/backpack", "./cmd/worker"} {
+		out := filepath.Join(t.TempDir(), "m.wasm")
+		cmd := exec.Command(goCommand(), "build", "-trimpath", "-o", out, m)
+		cmd.Dir = "../.."
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", m, err, b)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := wasmFuncNames(b)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		if len(names) < 1000 {
+			t.Fatalf("%s: %d function names: no name section?", m, len(names))
+		}
+		for _, p := range []string{"crypto/tls.(*Conn).", "crypto/x509.(*Certificate).Verify", "net/http.(*Transport).", "net/http.(*Client)."} {
+			pm := mangle.ReplaceAllString(p, "_")
+			for _, n := range names {
+				if strings.HasPrefix(n, pm) {
+					t.Errorf("%s links %s… (%s): something calls net/http's client", m, p, n)
+					break
+				}
+			}
+		}
+	}
+}
+
+// wasmFuncNames returns the function names of a module's name section.
+func wasmFuncNames(b []byte) ([]string, error) {
+	if len(b) < 8 || !bytes.Equal(b[:4], []byte("\x00asm")) {
+		return nil, errors.New("not a wasm module")
+	}
+	uleb := func(b []byte, i *int) int {
+		v, n := binary.Uvarint(b[*i:])
+		if n <= 0 {
+			*i = len(b)
+			return 0
+		}
+		*i += n
+		return int(v)
+	}
+	var names []string
+	for i := 8; i < len(b); {
+		id := b[i]
+		i++
+		size := uleb(b, &i)
+		end := i + size
+		if end > len(b) {
+			return nil, errors.New("truncated module")
+		}
+		if id == 0 { // a custom section: is it "name"?
+			j := i
+			l := uleb(b, &j)
+			if j+l <= end && string(b[j:j+l]) == "name" {
+				for j += l; j < end; {
+					sub := b[j]
+					j++
+					ssize := uleb(b, &j)
+					send := j + ssize
+					if sub == 1 { // function names: index, name
+						for n := uleb(b, &j); n > 0 && j < send; n-- {
+							uleb(b, &j)
+							l := uleb(b, &j)
+							if j+l > send {
+								return nil, errors.New("bad name section")
+							}
+							names = append(names, string(b[j:j+l]))
+							j += l
+						}
+					}
+					j = send
+				}
+			}
+		}
+		i = end
+	}
+	return names, nil
+}
+
 // wasmList returns a function that runs go list for js/wasm at the module's root.
 func wasmList(t *testing.T) func(args ...string) []string {
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		if goCmd, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command")
-		}
+	goCmd := goCommand()
+	if goCmd == "" {
+		t.Skip("no go command")
 	}
 	return func(args ...string) []string {
 		t.Helper()
@@ -94,4 +193,15 @@ func wasmList(t *testing.T) func(args ...string) []string {
 		}
 		return strings.Fields(string(out))
 	}
+}
+
+// goCommand is the go command of this toolchain, or "".
+func goCommand() string {
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goCmd); err != nil {
+		if goCmd, err = exec.LookPath("go"); err != nil {
+			return ""
+		}
+	}
+	return goCmd
 }

@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"backpack/internal/fetch"
 )
 
 // Launch is one sign-in round trip in progress: what must survive the
@@ -105,7 +107,7 @@ type tokenAnswer struct {
 
 // Exchange trades the authorization code for tokens (public client: the
 // PKCE verifier proves it is the same app).
-func (l Launch) Exchange(ctx context.Context, c *http.Client, code string, now time.Time) (Token, error) {
+func (l Launch) Exchange(ctx context.Context, c fetch.Doer, code string, now time.Time) (Token, error) {
 	return postToken(ctx, c, l.Token, url.Values{
 		"grant_type":    {"authorization_code"},
 		"code":          {code},
@@ -117,7 +119,7 @@ func (l Launch) Exchange(ctx context.Context, c *http.Client, code string, now t
 
 // Refresh asks tokenURL for a new access token with t's refresh token. A
 // refresh answer without a new refresh token or patient keeps the old ones.
-func Refresh(ctx context.Context, c *http.Client, tokenURL, clientID string, t Token, now time.Time) (Token, error) {
+func Refresh(ctx context.Context, c fetch.Doer, tokenURL, clientID string, t Token, now time.Time) (Token, error) {
 	if t.Refresh == "" {
 		return Token{}, ErrExpired
 	}
@@ -132,27 +134,21 @@ func Refresh(ctx context.Context, c *http.Client, tokenURL, clientID string, t T
 	return nt, err
 }
 
-func postToken(ctx context.Context, c *http.Client, tokenURL string, form url.Values, old Token, now time.Time) (Token, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
+func postToken(ctx context.Context, c fetch.Doer, tokenURL string, form url.Values, old Token, now time.Time) (Token, error) {
+	if !parses(tokenURL) {
 		return Token{}, ErrBadAddress
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.Do(req)
+	resp, err := c.Do(ctx, fetch.Request{Method: http.MethodPost, URL: tokenURL, Body: []byte(form.Encode()), Limit: 1 << 20,
+		Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}})
 	if err != nil {
 		if ctx.Err() != nil {
 			return Token{}, ctx.Err()
 		}
 		return Token{}, ErrUnreached
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return Token{}, ErrUnreached
-	}
+	b := resp.Body
 	var a tokenAnswer
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &a) != nil || a.Access == "" || a.Error != "" {
+	if resp.Status != http.StatusOK || json.Unmarshal(b, &a) != nil || a.Access == "" || a.Error != "" {
 		return Token{}, ErrToken
 	}
 	if a.Type != "" && !strings.EqualFold(a.Type, "bearer") {
@@ -178,7 +174,7 @@ func postToken(ctx context.Context, c *http.Client, tokenURL string, form url.Va
 
 // Revoke asks the server to forget t's tokens (RFC 7009) where it offers
 // revocation; errors are ignored by callers, who forget the tokens anyway.
-func Revoke(ctx context.Context, c *http.Client, revokeURL, clientID string, t Token) error {
+func Revoke(ctx context.Context, c fetch.Doer, revokeURL, clientID string, t Token) error {
 	if revokeURL == "" {
 		return nil
 	}
@@ -187,16 +183,14 @@ func Revoke(ctx context.Context, c *http.Client, revokeURL, clientID string, t T
 			continue
 		}
 		form := url.Values{"token": {tok.v}, "token_type_hint": {tok.hint}, "client_id": {clientID}}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, revokeURL, strings.NewReader(form.Encode()))
-		if err != nil {
+		if !parses(revokeURL) {
 			return ErrBadAddress
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := c.Do(req)
-		if err != nil {
+		_, err := c.Do(ctx, fetch.Request{Method: http.MethodPost, URL: revokeURL, Body: []byte(form.Encode()),
+			Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+		if err != nil && !errors.Is(err, fetch.ErrTooLarge) {
 			return ErrUnreached
 		}
-		resp.Body.Close()
 	}
 	return nil
 }

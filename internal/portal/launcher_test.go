@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/portal"
 	"backpack/internal/portal/portaltest"
 )
@@ -62,7 +62,7 @@ func TestSmartLauncher(t *testing.T) {
 	// A patient-standalone launch that signs in and approves at once, PKCE required.
 	sim, _ := json.Marshal([]any{3, up.Patient(), "", "", 1, 1, 0, "", "", "", "", "", "", "", 0, 2, ""})
 	base := launcher + "/v/r4/sim/" + base64.RawURLEncoding.EncodeToString(sim) + "/fhir"
-	cfg, err := portal.Discover(ctx, http.DefaultClient, base)
+	cfg, err := portal.Discover(ctx, fetch.Default, base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestSmartLauncher(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Code: %v (%v)", err, q)
 	}
-	tok, err := l.Exchange(ctx, http.DefaultClient, code, time.Now())
+	tok, err := l.Exchange(ctx, fetch.Default, code, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestSmartLauncher(t *testing.T) {
 	}
 	opt := fast()
 	opt.Margin = 2 * time.Minute // the 1-minute tokens are refreshed before each request
-	res, rep, err := portal.Pull(ctx, http.DefaultClient, source(cfg, l, tok), tok, opt)
+	res, rep, err := portal.Pull(ctx, fetch.Default, source(cfg, l, tok), tok, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

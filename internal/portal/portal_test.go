@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/importer"
 	"backpack/internal/portal"
 	"backpack/internal/portal/portaltest"
@@ -45,7 +46,7 @@ func start(t *testing.T, opt portaltest.Options, bundles ...[]byte) *portaltest.
 func signIn(t *testing.T, s *portaltest.Server, clientID string) (portal.Config, portal.Launch, portal.Token) {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := portal.Discover(ctx, http.DefaultClient, s.FHIR+"/")
+	cfg, err := portal.Discover(ctx, fetch.Default, s.FHIR+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func signIn(t *testing.T, s *portaltest.Server, clientID string) (portal.Config,
 	if err != nil {
 		t.Fatalf("Code: %v (answer %v)", err, q)
 	}
-	tok, err := l.Exchange(ctx, http.DefaultClient, code, time.Now())
+	tok, err := l.Exchange(ctx, fetch.Default, code, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func fast() portal.Options { return portal.Options{Backoff: time.Millisecond} }
 func TestDiscoverWellKnownAndMetadata(t *testing.T) {
 	for _, noWK := range []bool{false, true} {
 		s := start(t, portaltest.Options{NoWellKnown: noWK})
-		cfg, err := portal.Discover(context.Background(), http.DefaultClient, s.FHIR+"/metadata")
+		cfg, err := portal.Discover(context.Background(), fetch.Default, s.FHIR+"/metadata")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,10 +96,10 @@ func TestDiscoverWellKnownAndMetadata(t *testing.T) {
 			t.Errorf("wellknown=%v: %+v", !noWK, cfg)
 		}
 	}
-	if _, err := portal.Discover(context.Background(), http.DefaultClient, "ftp://example.org/fhir"); portal.Code(err) != "address" {
+	if _, err := portal.Discover(context.Background(), fetch.Default, "ftp://example.org/fhir"); portal.Code(err) != "address" {
 		t.Errorf("ftp: %v", err)
 	}
-	if _, err := portal.Discover(context.Background(), http.DefaultClient, "http://example.org/fhir"); portal.Code(err) != "address" {
+	if _, err := portal.Discover(context.Background(), fetch.Default, "http://example.org/fhir"); portal.Code(err) != "address" {
 		t.Errorf("plain http off loopback: %v", err)
 	}
 }
@@ -106,7 +107,7 @@ func TestDiscoverWellKnownAndMetadata(t *testing.T) {
 func TestScopesFollowServer(t *testing.T) {
 	for _, v1 := range []bool{false, true} {
 		s := start(t, portaltest.Options{V1: v1})
-		cfg, err := portal.Discover(context.Background(), http.DefaultClient, s.FHIR)
+		cfg, err := portal.Discover(context.Background(), fetch.Default, s.FHIR)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestScopesFollowServer(t *testing.T) {
 func TestSignInChecksStateAndPKCE(t *testing.T) {
 	s := start(t, portaltest.Options{ClientID: "backpack-test"})
 	ctx := context.Background()
-	cfg, err := portal.Discover(ctx, http.DefaultClient, s.FHIR)
+	cfg, err := portal.Discover(ctx, fetch.Default, s.FHIR)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +145,13 @@ func TestSignInChecksStateAndPKCE(t *testing.T) {
 	}
 	wrong := l
 	wrong.Verifier = "not-the-verifier-not-the-verifier-not-the-verifier"
-	if _, err := wrong.Exchange(ctx, http.DefaultClient, code, time.Now()); portal.Code(err) != "token" {
+	if _, err := wrong.Exchange(ctx, fetch.Default, code, time.Now()); portal.Code(err) != "token" {
 		t.Errorf("wrong verifier: %v", err)
 	}
 	// The code was spent by the failed attempt: sign in again.
 	l = portal.NewLaunch(cfg, "backpack-test", redirect, "x")
 	code, _ = l.Code(follow(t, l.URL()))
-	tok, err := l.Exchange(ctx, http.DefaultClient, code, time.Now())
+	tok, err := l.Exchange(ctx, fetch.Default, code, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestSignInChecksStateAndPKCE(t *testing.T) {
 func TestPullWholeRecord(t *testing.T) {
 	s := start(t, portaltest.Options{PageSize: 2})
 	cfg, l, tok := signIn(t, s, "any-client")
-	res, rep, err := portal.Pull(context.Background(), http.DefaultClient, source(cfg, l, tok), tok, fast())
+	res, rep, err := portal.Pull(context.Background(), fetch.Default, source(cfg, l, tok), tok, fast())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestPullSurvivesRefusalsThrottlingAndExpiry(t *testing.T) {
 	cfg, l, tok := signIn(t, s, "c")
 	opt := fast()
 	opt.Margin = 3 * time.Second // every request sees the token about to expire
-	res, rep, err := portal.Pull(context.Background(), http.DefaultClient, source(cfg, l, tok), tok, opt)
+	res, rep, err := portal.Pull(context.Background(), fetch.Default, source(cfg, l, tok), tok, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestPullRefreshesAfter401(t *testing.T) {
 	s := start(t, portaltest.Options{})
 	cfg, l, tok := signIn(t, s, "c")
 	s.ExpireTokens() // the server forgets the token early: the pull refreshes on the 401
-	res, rep, err := portal.Pull(context.Background(), http.DefaultClient, source(cfg, l, tok), tok, fast())
+	res, rep, err := portal.Pull(context.Background(), fetch.Default, source(cfg, l, tok), tok, fast())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func TestPullSignedOut(t *testing.T) {
 	s := start(t, portaltest.Options{NoRefresh: true})
 	cfg, l, tok := signIn(t, s, "c")
 	s.ExpireTokens()
-	res, _, err := portal.Pull(context.Background(), http.DefaultClient, source(cfg, l, tok), tok, fast())
+	res, _, err := portal.Pull(context.Background(), fetch.Default, source(cfg, l, tok), tok, fast())
 	if portal.Code(err) != "expired" || res.Total() != 0 {
 		t.Errorf("err %v, %d resources", err, res.Total())
 	}
@@ -292,7 +293,7 @@ func TestPullIncremental(t *testing.T) {
 	}
 	opt := fast()
 	opt.Since = since
-	res, _, err := portal.Pull(context.Background(), http.DefaultClient, source(cfg, l, tok), tok, opt)
+	res, _, err := portal.Pull(context.Background(), fetch.Default, source(cfg, l, tok), tok, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,13 +305,13 @@ func TestPullIncremental(t *testing.T) {
 func TestRevoke(t *testing.T) {
 	s := start(t, portaltest.Options{})
 	cfg, l, tok := signIn(t, s, "c")
-	if err := portal.Revoke(context.Background(), http.DefaultClient, cfg.Revoke, l.ClientID, tok); err != nil {
+	if err := portal.Revoke(context.Background(), fetch.Default, cfg.Revoke, l.ClientID, tok); err != nil {
 		t.Fatal(err)
 	}
 	if s.Stats().Revoked != 2 {
 		t.Errorf("revoked %d", s.Stats().Revoked)
 	}
-	if _, err := portal.Refresh(context.Background(), http.DefaultClient, cfg.Token, l.ClientID, tok, time.Now()); portal.Code(err) != "expired" {
+	if _, err := portal.Refresh(context.Background(), fetch.Default, cfg.Token, l.ClientID, tok, time.Now()); portal.Code(err) != "expired" {
 		t.Errorf("refresh after revoke: %v", err)
 	}
 }
@@ -342,7 +343,7 @@ func TestPullCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg, l, tok := signIn(t, s, "c")
-		res, _, err := portal.Pull(context.Background(), http.DefaultClient, source(cfg, l, tok), tok, fast())
+		res, _, err := portal.Pull(context.Background(), fetch.Default, source(cfg, l, tok), tok, fast())
 		if err != nil {
 			t.Fatal(err)
 		}

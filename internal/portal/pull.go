@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/importer"
 )
 
@@ -77,7 +77,7 @@ const ProblemRefused = "portal-refused"
 // Report.Token is the one to keep. The error is non-nil only when nothing
 // more can be fetched (signed out, server unreachable, cancelled); the
 // Result then holds nothing.
-func Pull(ctx context.Context, c *http.Client, src Source, tok Token, opt Options) (importer.Result, Report, error) {
+func Pull(ctx context.Context, c fetch.Doer, src Source, tok Token, opt Options) (importer.Result, Report, error) {
 	if opt.Parallel <= 0 {
 		opt.Parallel = 5
 	}
@@ -120,7 +120,7 @@ func Pull(ctx context.Context, c *http.Client, src Source, tok Token, opt Option
 }
 
 type puller struct {
-	c      *http.Client
+	c      fetch.Doer
 	src    Source
 	base   string
 	opt    Options
@@ -577,15 +577,13 @@ func (p *puller) getLimit(ctx context.Context, u, accept string, limit int64) ([
 			p.cancel(err)
 			return nil, 0, err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, 0, err
+		if !parses(u) {
+			return nil, 0, ErrBadAddress
 		}
-		req.Header.Set("Accept", accept)
-		req.Header.Set("Authorization", "Bearer "+access)
-		resp, err := p.c.Do(req)
+		resp, rerr := p.c.Do(ctx, fetch.Request{URL: u, Limit: limit,
+			Header: map[string]string{"Accept": accept, "Authorization": "Bearer " + access}})
 		p.count(func(r *Report) { r.Requests++ })
-		if err != nil {
+		if rerr != nil && resp.Status == 0 { // no answer (an unreadable body is dealt with below)
 			if ctx.Err() != nil {
 				return nil, 0, ctx.Err()
 			}
@@ -600,19 +598,18 @@ func (p *puller) getLimit(ctx context.Context, u, accept string, limit int64) ([
 			p.cancel(ErrUnreached)
 			return nil, 0, ErrUnreached
 		}
-		b, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-		resp.Body.Close()
+		b := resp.Body
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && !refreshed:
+		case resp.Status == http.StatusUnauthorized && !refreshed:
 			refreshed = true
 			if _, err := p.access(ctx, true); err != nil {
 				p.cancel(err)
 				return nil, 0, err
 			}
 			continue
-		case (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && try < p.opt.Tries:
+		case (resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusServiceUnavailable) && try < p.opt.Tries:
 			d := wait
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+			if s, err := strconv.Atoi(resp.Get("Retry-After")); err == nil && s >= 0 {
 				d = min(time.Duration(s)*time.Second, 30*time.Second)
 			}
 			if !sleep(ctx, d) {
@@ -622,7 +619,7 @@ func (p *puller) getLimit(ctx context.Context, u, accept string, limit int64) ([
 			p.count(func(r *Report) { r.Retries++ })
 			continue
 		}
-		if rerr != nil || int64(len(b)) > limit {
+		if rerr != nil { // too large, or cut off
 			return nil, -1, nil
 		}
 		p.mu.Lock()
@@ -632,7 +629,7 @@ func (p *puller) getLimit(ctx context.Context, u, accept string, limit int64) ([
 		if p.opt.Progress != nil {
 			p.opt.Progress(pr)
 		}
-		return b, resp.StatusCode, nil
+		return b, resp.Status, nil
 	}
 }
 

@@ -3,8 +3,8 @@
 // pulls the person's FHIR R4 record into an importer.Result, so a pull lands
 // through the same preview, atomic write and de-duplication as a file.
 //
-// It is pure Go over net/http: on the host it is tested against
-// portaltest, in the browser net/http uses fetch. Nothing here logs, and no
+// It is pure Go over internal/fetch: on the host it is tested against
+// portaltest through net/http, in the browser it is the page's fetch. Nothing here logs, and no
 // error it returns holds a token, a code or a health value.
 package portal
 
@@ -13,11 +13,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+
+	"backpack/internal/fetch"
 )
 
 // Config is what a server says about its SMART authorization: from
@@ -92,7 +93,7 @@ const maxMeta = 8 << 20
 // Discover reads the SMART configuration of the FHIR server at base: its
 // .well-known/smart-configuration, else the OAuth URIs extension of its
 // CapabilityStatement's security.
-func Discover(ctx context.Context, c *http.Client, base string) (Config, error) {
+func Discover(ctx context.Context, c fetch.Doer, base string) (Config, error) {
 	base, err := Base(base)
 	if err != nil {
 		return Config{}, err
@@ -152,25 +153,27 @@ func Discover(ctx context.Context, c *http.Client, base string) (Config, error) 
 }
 
 // getJSON GETs u asking for JSON; a network failure is ErrUnreached.
-func getJSON(ctx context.Context, c *http.Client, u string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
+func getJSON(ctx context.Context, c fetch.Doer, u string) ([]byte, int, error) {
+	if !parses(u) {
 		return nil, 0, ErrBadAddress
 	}
-	req.Header.Set("Accept", "application/json, application/fhir+json")
-	resp, err := c.Do(req)
+	resp, err := c.Do(ctx, fetch.Request{URL: u, Limit: maxMeta,
+		Header: map[string]string{"Accept": "application/json, application/fhir+json"}})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, 0, ctx.Err()
 		}
 		return nil, 0, ErrUnreached
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxMeta))
-	if err != nil {
-		return nil, 0, ErrUnreached
-	}
-	return b, resp.StatusCode, nil
+	return resp.Body, resp.Status, nil
+}
+
+// parses reports whether u is a URL a request can be made to (as
+// net/http's NewRequest would check), so that a bad address is told apart
+// from an unreachable one.
+func parses(u string) bool {
+	_, err := url.Parse(u)
+	return err == nil
 }
 
 // Types are the patient-facing resource types a pull asks for, in order

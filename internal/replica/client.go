@@ -1,22 +1,21 @@
 package replica
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/syncproto"
 )
 
 // client makes the sync API's requests, signed with the device's key.
 type client struct {
-	http   *http.Client
+	http   fetch.Doer
 	origin string             // scheme://host of the server, no slash at the end
 	device ed25519.PrivateKey // nil for unsigned requests (create, join)
 	now    func() time.Time
@@ -32,42 +31,35 @@ const maxAnswer = 64 << 20
 // do sends one request; out, when not nil, receives the JSON answer. A
 // protocol error comes back as *syncproto.Error.
 func (c *client) do(ctx context.Context, method, path string, body []byte, ctype string, out any) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.origin+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	h := map[string]string{"Cache-Control": "no-store"}
 	if body != nil {
-		req.Header.Set("Content-Type", ctype)
+		h["Content-Type"] = ctype
 	}
 	if c.device != nil {
-		req.Header.Set("Authorization", syncproto.SignRequest(c.device, method, path, c.now().Unix(), body))
+		h["Authorization"] = syncproto.SignRequest(c.device, method, path, c.now().Unix(), body)
 	}
-	req.Header.Set("Cache-Control", "no-store")
-	fetchOptions(req)
-	resp, err := c.http.Do(req)
-	if err != nil {
+	// Same origin only, no cookies, no redirects: the sync API is the
+	// page's own server's, and is never redirected.
+	resp, err := c.http.Do(ctx, fetch.Request{Method: method, URL: c.origin + path, Header: h, Body: body, Limit: maxAnswer, SameOrigin: true})
+	switch {
+	case errors.Is(err, fetch.ErrTooLarge):
+		return nil, fmt.Errorf("%w: answer too large", ErrOffline)
+	case err != nil:
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w: %v", ErrOffline, errors.Unwrap(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOffline, err)
 	}
-	if len(b) > maxAnswer {
-		return nil, fmt.Errorf("%w: answer too large", ErrOffline)
-	}
-	if resp.StatusCode/100 != 2 {
+	b := resp.Body
+	if resp.Status/100 != 2 {
 		var pe syncproto.Error
 		if json.Unmarshal(b, &pe) == nil && pe.Code != "" {
 			return nil, &pe
 		}
-		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented {
+		if resp.Status == http.StatusNotFound || resp.Status == http.StatusNotImplemented {
 			return nil, &syncproto.Error{Code: syncproto.CodeUnavailable} // a server without sync
 		}
-		return nil, fmt.Errorf("%w: status %d", ErrOffline, resp.StatusCode)
+		return nil, fmt.Errorf("%w: status %d", ErrOffline, resp.Status)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {

@@ -16,8 +16,8 @@
 //
 // Nothing here blocks an edit for long: the network is used outside the
 // vault's write lock, which is held only while pulled records are stored.
-// Pure Go over net/http: on the host tests run it against the server
-// through httptest; in the browser net/http is fetch.
+// Pure Go over internal/fetch: on the host tests run it against the server
+// through httptest; in the browser it is the page's fetch.
 package replica
 
 import (
@@ -27,11 +27,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/record"
 	"backpack/internal/syncproto"
 	"backpack/internal/vault"
@@ -48,15 +48,15 @@ type Local interface {
 
 // Options say how to reach the server.
 type Options struct {
-	Origin string       // scheme://host[:port] of the Backpack server
-	HTTP   *http.Client // nil: http.DefaultClient
+	Origin string     // scheme://host[:port] of the Backpack server
+	HTTP   fetch.Doer // nil: fetch.Default
 	Now    func() time.Time
 }
 
 func (o Options) client(device ed25519.PrivateKey) *client {
 	c := &client{http: o.HTTP, origin: o.Origin, device: device, now: o.Now}
 	if c.http == nil {
-		c.http = http.DefaultClient
+		c.http = fetch.Default
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/fhir"
 	"backpack/internal/record"
 	"backpack/internal/session"
@@ -61,7 +62,9 @@ func realServer(t testing.TB) *httptest.Server {
 	return srv
 }
 
-func opts(srv *httptest.Server) Options { return Options{Origin: srv.URL, HTTP: srv.Client()} }
+func opts(srv *httptest.Server) Options {
+	return Options{Origin: srv.URL, HTTP: fetch.HTTP(srv.Client())}
+}
 
 // first makes a vault with one person and one entry, and turns sync on.
 func first(t *testing.T, srv *httptest.Server) (*device, string, string) {

@@ -8,6 +8,7 @@
 package relay
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"backpack/internal/fetch"
 )
 
 // Path is where the relay is mounted: Path + "https/" + host + path.
@@ -119,28 +122,29 @@ func setPath(u *url.URL, escaped string) error {
 	return nil
 }
 
-// Transport sends requests for the relayed hosts through a relay at base
-// (the Backpack server's origin + Path) and every other request as it is.
-type Transport struct {
-	Base  string   // e.g. "https://backpack.example" + Path
-	Hosts []string // hosts to relay
-	Next  http.RoundTripper
+// Client sends requests for the relayed hosts through a relay at Base
+// (the Backpack server's origin + Path) and every other request as it is:
+// the page's way to a health system without CORS.
+type Client struct {
+	Base  string     // e.g. "https://backpack.example" + Path
+	Hosts []string   // hosts to relay
+	Next  fetch.Doer // nil: fetch.Default
 }
 
-func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	next := t.Next
+func (c *Client) Do(ctx context.Context, r fetch.Request) (fetch.Response, error) {
+	next := c.Next
 	if next == nil {
-		next = http.DefaultTransport
+		next = fetch.Default
 	}
-	if r.URL.Scheme != "https" || !slices.Contains(t.Hosts, strings.ToLower(r.URL.Host)) {
-		return next.RoundTrip(r)
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Scheme != "https" || !slices.Contains(c.Hosts, strings.ToLower(u.Host)) {
+		return next.Do(ctx, r)
 	}
-	u, err := url.Parse(strings.TrimSuffix(t.Base, "/") + "/https/" + r.URL.Host + r.URL.EscapedPath())
+	ru, err := url.Parse(strings.TrimSuffix(c.Base, "/") + "/https/" + u.Host + u.EscapedPath())
 	if err != nil {
-		return nil, err
+		return fetch.Response{}, err
 	}
-	u.RawQuery = r.URL.RawQuery
-	r2 := r.Clone(r.Context())
-	r2.URL, r2.Host = u, ""
-	return next.RoundTrip(r2)
+	ru.RawQuery = u.RawQuery
+	r.URL = ru.String()
+	return next.Do(ctx, r)
 }

@@ -1,3 +1,5 @@
+//go:build !(js && wasm)
+
 package relay_test
 
 import (
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"backpack/internal/fetch"
 	"backpack/internal/portal"
 	"backpack/internal/portal/portaltest"
 	"backpack/internal/portal/relay"
@@ -32,8 +35,8 @@ func TestPullThroughRelay(t *testing.T) {
 	rl := relay.New([]string{host}, hs.Client())
 	own := httptest.NewServer(rl)
 	defer own.Close()
-	c := &http.Client{Transport: &relay.Transport{Base: own.URL + relay.Path, Hosts: []string{host}},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := &relay.Client{Base: own.URL + relay.Path, Hosts: []string{host},
+		Next: fetch.HTTP(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }})}
 	ctx := context.Background()
 	cfg, err := portal.Discover(ctx, c, hs.FHIR)
 	if err != nil {
