@@ -113,6 +113,7 @@ type SpaceInfo struct {
 	Role      Role       // this device's role; "" for the owner
 	State     SpaceState // SpaceActive, or SpaceRemoved once the owner removed this device
 	Synced    time.Time  // the last Sync that completed; zero: never
+	Waiting   int        // changes of the person here that the space does not have yet
 }
 
 // Member is one member device of a shared profile, as its owner sees it.
@@ -356,7 +357,11 @@ func (s *Space) Info(ctx context.Context) (SpaceInfo, error) {
 	if err != nil {
 		return SpaceInfo{}, err
 	}
-	return st.info(), nil
+	i := st.info()
+	if ids, err := st.changes(s.local.Vault()); err == nil {
+		i.Waiting = len(ids)
+	}
+	return i, nil
 }
 
 func (st *spaceState) info() SpaceInfo {
