@@ -18,7 +18,7 @@ import (
 // own pairing add are owners (RoleOwner, stored as ""). An enrollment opened
 // with a Role adds a member: RoleRead may pull, list its own keys and leave;
 // RoleCoManage may also push and upload chunks. Only owners open
-// enrollments, remove other devices, upload wrapped keys or delete the
+// enrollments, list or remove other devices, upload wrapped keys or delete the
 // space; anything else is CodeForbidden.
 //
 // A member's enrollment carries Blob: the space's keys and the owner's name,

@@ -12,20 +12,22 @@ import (
 	"backpack/internal/syncstore"
 )
 
-func (a *API) info(w http.ResponseWriter, r *request) error {
-	v, err := a.cfg.Store.Vault(r.Context(), r.vault)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, a.infoOf(v, r.device))
-}
-
 func (a *API) infoOf(v syncstore.Vault, device string) syncproto.Info {
 	return syncproto.Info{
 		Vault: v.ID, VaultKey: v.Key, Device: device, Head: v.Head,
 		UsedBytes: v.Used, QuotaBytes: a.cfg.QuotaBytes, Devices: v.Devices, MaxDevices: a.cfg.MaxDevices,
 		MaxEnvelope: a.cfg.MaxEnvelope, MaxPush: a.cfg.MaxPush, MaxChunk: a.cfg.MaxChunk,
 	}
+}
+
+func (a *API) info(w http.ResponseWriter, r *request) error {
+	v, err := a.cfg.Store.Vault(r.Context(), r.vault)
+	if err != nil {
+		return err
+	}
+	i := a.infoOf(v, r.device)
+	i.Role = r.role
+	return writeJSON(w, http.StatusOK, i)
 }
 
 func (a *API) create(w http.ResponseWriter, r *request) error {
@@ -45,11 +47,17 @@ func (a *API) create(w http.ResponseWriter, r *request) error {
 }
 
 func (a *API) answerInfo(w http.ResponseWriter, r *request, vault, device string, status int) error {
-	v, err := a.cfg.Store.Vault(r.Context(), vault)
+	return a.answerJoined(w, r, syncstore.Joined{Vault: vault}, device, status)
+}
+
+func (a *API) answerJoined(w http.ResponseWriter, r *request, j syncstore.Joined, device string, status int) error {
+	v, err := a.cfg.Store.Vault(r.Context(), j.Vault)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, status, a.infoOf(v, device))
+	i := a.infoOf(v, device)
+	i.Role, i.Blob = j.Role, j.Blob
+	return writeJSON(w, status, i)
 }
 
 func (a *API) join(w http.ResponseWriter, r *request) error {
@@ -60,13 +68,33 @@ func (a *API) join(w http.ResponseWriter, r *request) error {
 	if err := syncproto.CheckJoin(r.vault, j); err != nil {
 		return err
 	}
+	if (j.BoxKey != nil && len(j.BoxKey) != 32) || len(j.Label) > syncproto.MaxBlob {
+		return &syncproto.Error{Code: syncproto.CodeBadRequest}
+	}
 	now := a.cfg.Now()
-	dev := syncproto.Device{ID: syncproto.DeviceID(j.DeviceKey), Key: j.DeviceKey, Added: now.Unix()}
-	vault, err := a.cfg.Store.Join(r.Context(), r.vault, j.EnrollKey, dev, now, a.cfg.MaxDevices)
+	dev := syncproto.Device{ID: syncproto.DeviceID(j.DeviceKey), Key: j.DeviceKey, Added: now.Unix(), BoxKey: j.BoxKey, Label: j.Label}
+	joined, err := a.cfg.Store.Join(r.Context(), r.vault, j.EnrollKey, dev, now, a.cfg.MaxDevices)
 	if err != nil {
 		return err
 	}
-	return a.answerInfo(w, r, vault, dev.ID, http.StatusCreated)
+	return a.answerJoined(w, r, joined, dev.ID, http.StatusCreated)
+}
+
+// peek answers a member's invitation without using it up (see
+// syncproto.PeekPath).
+func (a *API) peek(w http.ResponseWriter, r *request) error {
+	var p syncproto.Peek
+	if err := decode(r.body, &p); err != nil {
+		return err
+	}
+	if err := syncproto.CheckPeek(p); err != nil {
+		return err
+	}
+	inv, err := a.cfg.Store.Peek(r.Context(), p.EnrollKey, a.cfg.Now())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, inv)
 }
 
 func (a *API) deleteVault(w http.ResponseWriter, r *request) error {
@@ -143,10 +171,14 @@ func (a *API) enroll(w http.ResponseWriter, r *request) error {
 	if len(e.EnrollKey) != ed25519.PublicKeySize || e.Seconds < 0 || e.Seconds > syncproto.MaxEnrollSeconds {
 		return &syncproto.Error{Code: syncproto.CodeBadRequest}
 	}
+	if (e.Role != "" && !syncproto.ValidRole(e.Role)) || (e.Role == "" && e.Blob != nil) || len(e.Blob) > syncproto.MaxBlob {
+		return &syncproto.Error{Code: syncproto.CodeBadRequest}
+	}
 	if e.Seconds == 0 {
 		e.Seconds = 600
 	}
-	if err := a.cfg.Store.Enroll(r.Context(), r.vault, e.EnrollKey, a.cfg.Now().Add(time.Duration(e.Seconds)*time.Second)); err != nil {
+	en := syncstore.Enrollment{Key: e.EnrollKey, Expires: a.cfg.Now().Add(time.Duration(e.Seconds) * time.Second), Role: e.Role, Blob: e.Blob}
+	if err := a.cfg.Store.Enroll(r.Context(), r.vault, en); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -161,8 +193,43 @@ func (a *API) devices(w http.ResponseWriter, r *request) error {
 	return writeJSON(w, http.StatusOK, syncproto.Devices{Devices: d})
 }
 
+// removeDevice: an owner removes any device, a member only itself (it
+// leaves the shared profile).
 func (a *API) removeDevice(w http.ResponseWriter, r *request) error {
-	if err := a.cfg.Store.RemoveDevice(r.Context(), r.vault, r.PathValue("device")); err != nil {
+	dev := r.PathValue("device")
+	if r.role != syncproto.RoleOwner && dev != r.device {
+		return forbidden
+	}
+	if err := a.cfg.Store.RemoveDevice(r.Context(), r.vault, dev); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// keys answers the asking device's own wrapped profile keys.
+func (a *API) keys(w http.ResponseWriter, r *request) error {
+	ks, err := a.cfg.Store.Keys(r.Context(), r.vault, r.device)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, syncproto.KeyWraps{Keys: ks})
+}
+
+func (a *API) putKeys(w http.ResponseWriter, r *request) error {
+	var k syncproto.KeyWraps
+	if err := decode(r.body, &k); err != nil {
+		return err
+	}
+	if len(k.Keys) == 0 || len(k.Keys) > syncproto.MaxWraps {
+		return &syncproto.Error{Code: syncproto.CodeBadRequest}
+	}
+	for _, kw := range k.Keys {
+		if !idPattern.MatchString(kw.Device) || kw.Epoch == 0 || len(kw.Wrapped) == 0 || len(kw.Wrapped) > 1<<10 {
+			return &syncproto.Error{Code: syncproto.CodeBadRequest}
+		}
+	}
+	if err := a.cfg.Store.PutKeys(r.Context(), r.vault, k.Keys); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -137,18 +137,24 @@ func New(cfg Config) (*API, error) {
 
 	v := syncproto.VaultPath("{vault}")
 	a.mux.HandleFunc("POST "+syncproto.VaultsPath(), a.unsigned(4<<10, a.create))
-	a.mux.HandleFunc("POST "+syncproto.DevicesPath("{vault}"), a.unsigned(4<<10, a.join))
-	a.mux.HandleFunc("POST "+syncproto.JoinPath(), a.unsigned(4<<10, a.join))
+	// Joins and enrollments may carry a member's sealed blob or name
+	// (syncproto.MaxBlob each), base64 in JSON.
+	const withBlob = 4<<10 + 2*syncproto.MaxBlob
+	a.mux.HandleFunc("POST "+syncproto.DevicesPath("{vault}"), a.unsigned(withBlob, a.join))
+	a.mux.HandleFunc("POST "+syncproto.JoinPath(), a.unsigned(withBlob, a.join))
+	a.mux.HandleFunc("POST "+syncproto.PeekPath(), a.unsigned(4<<10, a.peek))
 	a.mux.HandleFunc("GET "+v, a.signed(0, a.info))
-	a.mux.HandleFunc("DELETE "+v, a.signed(0, a.deleteVault))
-	a.mux.HandleFunc("POST "+syncproto.LogPath("{vault}"), a.signed(cfg.MaxPushBytes, a.push))
+	a.mux.HandleFunc("DELETE "+v, a.signed(0, owner(a.deleteVault)))
+	a.mux.HandleFunc("POST "+syncproto.LogPath("{vault}"), a.signed(cfg.MaxPushBytes, writer(a.push)))
 	a.mux.HandleFunc("GET "+syncproto.LogPath("{vault}"), a.signed(0, a.pull))
-	a.mux.HandleFunc("POST "+syncproto.EnrollPath("{vault}"), a.signed(4<<10, a.enroll))
-	a.mux.HandleFunc("GET "+syncproto.DevicesPath("{vault}"), a.signed(0, a.devices))
+	a.mux.HandleFunc("POST "+syncproto.EnrollPath("{vault}"), a.signed(withBlob, owner(a.enroll)))
+	a.mux.HandleFunc("GET "+syncproto.DevicesPath("{vault}"), a.signed(0, owner(a.devices)))
 	a.mux.HandleFunc("DELETE "+syncproto.DevicePath("{vault}", "{device}"), a.signed(0, a.removeDevice))
+	a.mux.HandleFunc("GET "+syncproto.KeysPath("{vault}"), a.signed(0, a.keys))
+	a.mux.HandleFunc("PUT "+syncproto.KeysPath("{vault}"), a.signed(4<<10+syncproto.MaxWraps*(2<<10), owner(a.putKeys)))
 	a.mux.HandleFunc("GET "+syncproto.FilePath("{vault}", "{file}"), a.signed(0, a.fileStatus))
-	a.mux.HandleFunc("DELETE "+syncproto.FilePath("{vault}", "{file}"), a.signed(0, a.deleteFile))
-	a.mux.HandleFunc("PUT "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(cfg.MaxChunk, a.putChunk))
+	a.mux.HandleFunc("DELETE "+syncproto.FilePath("{vault}", "{file}"), a.signed(0, writer(a.deleteFile)))
+	a.mux.HandleFunc("PUT "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(cfg.MaxChunk, writer(a.putChunk)))
 	a.mux.HandleFunc("GET "+syncproto.FilePath("{vault}", "{file}")+"/{index}", a.signed(0, a.getChunk))
 	a.mux.HandleFunc("GET "+syncproto.HealthPath(), func(w http.ResponseWriter, r *http.Request) {
 		if err := a.cfg.Store.Ping(r.Context()); err != nil {
@@ -183,10 +189,36 @@ type request struct {
 	*http.Request
 	vault  string
 	device string // the signing device; "" for unsigned requests
+	role   string // the signing device's role (syncproto.RoleOwner "" unless a space's member)
 	body   []byte
 }
 
 type handler func(w http.ResponseWriter, r *request) error
+
+var forbidden = &syncproto.Error{Code: syncproto.CodeForbidden}
+
+// owner lets only a vault's own devices (a space's owner) through to h:
+// members of a shared profile may not invite, list or remove devices,
+// hand out keys or delete it.
+func owner(h handler) handler {
+	return func(w http.ResponseWriter, r *request) error {
+		if r.role != syncproto.RoleOwner {
+			return forbidden
+		}
+		return h(w, r)
+	}
+}
+
+// writer lets only devices that may change the log and files through to h
+// (owners and co-managers; read-only members are refused).
+func writer(h handler) handler {
+	return func(w http.ResponseWriter, r *request) error {
+		if !syncproto.CanWrite(r.role) {
+			return forbidden
+		}
+		return h(w, r)
+	}
+}
 
 // bigBody is the body limit above which a request counts against MaxBig.
 const bigBody = 64 << 10
@@ -229,7 +261,7 @@ func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 			refuse()
 			return
 		}
-		key, err := a.cfg.Store.DeviceKey(r.Context(), vault, auth.Device)
+		key, role, err := a.cfg.Store.DeviceKey(r.Context(), vault, auth.Device)
 		if code(err) == syncproto.CodeNotFound {
 			// An unknown vault looks like an unknown device: no one learns
 			// which vaults exist.
@@ -262,7 +294,7 @@ func (a *API) signed(limit int64, h handler) http.HandlerFunc {
 			writeError(w, &syncproto.Error{Code: syncproto.CodeRateLimited, RetryAfter: wait})
 			return
 		}
-		if err := h(w, &request{Request: r, vault: vault, device: auth.Device, body: body}); err != nil {
+		if err := h(w, &request{Request: r, vault: vault, device: auth.Device, role: role, body: body}); err != nil {
 			a.fail(w, r.Pattern, err)
 		}
 	}

@@ -20,7 +20,11 @@ type dialect struct {
 	postgres bool
 }
 
-// schema is written for SQLite; rebind turns it into PostgreSQL.
+// schema is written for SQLite; rebind turns it into PostgreSQL. Shared
+// profiles' tables (sync_members: a member device's role, box key and
+// sealed name; sync_enroll_extra: a member enrollment's role and blob;
+// sync_keys: wrapped profile keys) are tables of their own so that a
+// database made before them needs nothing but their creation.
 const schema = `
 CREATE TABLE IF NOT EXISTS sync_vaults (
 	id TEXT PRIMARY KEY,
@@ -67,6 +71,28 @@ CREATE TABLE IF NOT EXISTS sync_files (
 	have INTEGER NOT NULL,
 	bytes INTEGER NOT NULL,
 	PRIMARY KEY (vault, id)
+);
+CREATE TABLE IF NOT EXISTS sync_members (
+	vault TEXT NOT NULL,
+	id TEXT NOT NULL,
+	role TEXT NOT NULL,
+	box_key BLOB NOT NULL,
+	label BLOB NOT NULL,
+	PRIMARY KEY (vault, id)
+);
+CREATE TABLE IF NOT EXISTS sync_enroll_extra (
+	vault TEXT NOT NULL,
+	key BLOB NOT NULL,
+	role TEXT NOT NULL,
+	blob BLOB NOT NULL,
+	PRIMARY KEY (vault, key)
+);
+CREATE TABLE IF NOT EXISTS sync_keys (
+	vault TEXT NOT NULL,
+	device TEXT NOT NULL,
+	epoch INTEGER NOT NULL,
+	wrapped BLOB NOT NULL,
+	PRIMARY KEY (vault, device, epoch)
 );
 CREATE TABLE IF NOT EXISTS sync_chunks (
 	vault TEXT NOT NULL,
@@ -237,7 +263,7 @@ func (s *sqlStore) headSig(ctx context.Context, q querier, vault string, seq int
 	return sig, err
 }
 
-var vaultTables = []string{"sync_chunks", "sync_files", "sync_heads", "sync_entries", "sync_enrollments", "sync_devices"}
+var vaultTables = []string{"sync_chunks", "sync_files", "sync_heads", "sync_entries", "sync_enrollments", "sync_enroll_extra", "sync_keys", "sync_members", "sync_devices"}
 
 func (s *sqlStore) DeleteVault(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -254,17 +280,18 @@ func (s *sqlStore) DeleteVault(ctx context.Context, id string) error {
 	})
 }
 
-func (s *sqlStore) DeviceKey(ctx context.Context, vault, device string) ([]byte, error) {
+func (s *sqlStore) DeviceKey(ctx context.Context, vault, device string) ([]byte, string, error) {
 	var key []byte
-	err := s.row(ctx, s.db, "SELECT key FROM sync_devices WHERE vault = ? AND id = ?", vault, device).Scan(&key)
+	var role string
+	err := s.row(ctx, s.db, "SELECT d.key, COALESCE(m.role, '') FROM sync_devices d LEFT JOIN sync_members m ON m.vault = d.vault AND m.id = d.id WHERE d.vault = ? AND d.id = ?", vault, device).Scan(&key, &role)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(syncproto.CodeNotFound)
+		return nil, "", fail(syncproto.CodeNotFound)
 	}
-	return key, err
+	return key, role, err
 }
 
 func (s *sqlStore) Devices(ctx context.Context, vault string) ([]syncproto.Device, error) {
-	rows, err := s.db.QueryContext(ctx, s.d.rebind("SELECT id, key, added FROM sync_devices WHERE vault = ? ORDER BY added, id"), vault)
+	rows, err := s.db.QueryContext(ctx, s.d.rebind("SELECT d.id, d.key, d.added, COALESCE(m.role, ''), m.box_key, m.label FROM sync_devices d LEFT JOIN sync_members m ON m.vault = d.vault AND m.id = d.id WHERE d.vault = ? ORDER BY d.added, d.id"), vault)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +299,7 @@ func (s *sqlStore) Devices(ctx context.Context, vault string) ([]syncproto.Devic
 	var out []syncproto.Device
 	for rows.Next() {
 		var d syncproto.Device
-		if err := rows.Scan(&d.ID, &d.Key, &d.Added); err != nil {
+		if err := rows.Scan(&d.ID, &d.Key, &d.Added, &d.Role, &d.BoxKey, &d.Label); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
@@ -280,12 +307,16 @@ func (s *sqlStore) Devices(ctx context.Context, vault string) ([]syncproto.Devic
 	return out, rows.Err()
 }
 
-func (s *sqlStore) Enroll(ctx context.Context, vault string, key []byte, expires time.Time) error {
+func (s *sqlStore) Enroll(ctx context.Context, vault string, e Enrollment) error {
+	key := e.Key
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, _, _, err := s.lockVault(ctx, tx, vault); err != nil {
 			return err
 		}
 		if _, err := s.exec(ctx, tx, "DELETE FROM sync_enrollments WHERE vault = ? AND (expires <= ? OR key = ?)", vault, time.Now().Unix(), key); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "DELETE FROM sync_enroll_extra WHERE vault = ? AND key NOT IN (SELECT key FROM sync_enrollments WHERE vault = ?)", vault, vault); err != nil {
 			return err
 		}
 		var n, elsewhere int
@@ -299,23 +330,57 @@ func (s *sqlStore) Enroll(ctx context.Context, vault string, key []byte, expires
 		if n >= maxEnrollments {
 			return fail(syncproto.CodeQuota)
 		}
-		_, err := s.exec(ctx, tx, "INSERT INTO sync_enrollments (vault, key, expires) VALUES (?, ?, ?)", vault, key, expires.Unix())
+		if _, err := s.exec(ctx, tx, "INSERT INTO sync_enrollments (vault, key, expires) VALUES (?, ?, ?)", vault, key, e.Expires.Unix()); err != nil {
+			return err
+		}
+		if e.Role == "" {
+			return nil
+		}
+		blob := e.Blob
+		if blob == nil {
+			blob = []byte{}
+		}
+		_, err := s.exec(ctx, tx, "INSERT INTO sync_enroll_extra (vault, key, role, blob) VALUES (?, ?, ?, ?)", vault, key, e.Role, blob)
 		return err
 	})
 }
 
-func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (string, error) {
+func (s *sqlStore) Peek(ctx context.Context, enrollKey []byte, now time.Time) (syncproto.Invitation, error) {
+	var inv syncproto.Invitation
+	rows, err := s.db.QueryContext(ctx, s.d.rebind("SELECT e.vault, x.role, x.blob FROM sync_enrollments e JOIN sync_enroll_extra x ON x.vault = e.vault AND x.key = e.key WHERE e.key = ? AND e.expires > ?"), enrollKey, now.Unix())
+	if err != nil {
+		return inv, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(&inv.Vault, &inv.Role, &inv.Blob); err != nil {
+			return inv, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return inv, err
+	}
+	if n != 1 {
+		return syncproto.Invitation{}, fail(syncproto.CodeNotFound)
+	}
+	return inv, nil
+}
+
+func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (Joined, error) {
 	if vault == "" {
 		var n int
 		err := s.row(ctx, s.db, "SELECT count(*), COALESCE(MIN(vault), '') FROM sync_enrollments WHERE key = ? AND expires > ?", enrollKey, now.Unix()).Scan(&n, &vault)
 		if err != nil {
-			return "", err
+			return Joined{}, err
 		}
 		if n != 1 {
-			return "", fail(syncproto.CodeNotFound)
+			return Joined{}, fail(syncproto.CodeNotFound)
 		}
 	}
-	return vault, s.tx(ctx, func(tx *sql.Tx) error {
+	j := Joined{Vault: vault}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, _, _, err := s.lockVault(ctx, tx, vault); err != nil {
 			return err
 		}
@@ -325,6 +390,14 @@ func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d s
 		}
 		if n == 0 {
 			return fail(syncproto.CodeNotFound)
+		}
+		err = s.row(ctx, tx, "SELECT role, blob FROM sync_enroll_extra WHERE vault = ? AND key = ?", vault, enrollKey).Scan(&j.Role, &j.Blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		// The blob goes to this device once; the server forgets it.
+		if _, err := s.exec(ctx, tx, "DELETE FROM sync_enroll_extra WHERE vault = ? AND key = ?", vault, enrollKey); err != nil {
+			return err
 		}
 		var count, dup int
 		if err := s.row(ctx, tx, "SELECT count(*), COALESCE(SUM(CASE WHEN id = ? THEN 1 ELSE 0 END), 0) FROM sync_devices WHERE vault = ?", d.ID, vault).Scan(&count, &dup); err != nil {
@@ -336,17 +409,89 @@ func (s *sqlStore) Join(ctx context.Context, vault string, enrollKey []byte, d s
 		if maxDevices > 0 && count >= maxDevices {
 			return fail(syncproto.CodeQuota)
 		}
-		_, err = s.exec(ctx, tx, "INSERT INTO sync_devices (vault, id, key, added) VALUES (?, ?, ?, ?)", vault, d.ID, d.Key, d.Added)
+		if _, err := s.exec(ctx, tx, "INSERT INTO sync_devices (vault, id, key, added) VALUES (?, ?, ?, ?)", vault, d.ID, d.Key, d.Added); err != nil {
+			return err
+		}
+		if j.Role == "" {
+			return nil
+		}
+		box, label := d.BoxKey, d.Label
+		if box == nil {
+			box = []byte{}
+		}
+		if label == nil {
+			label = []byte{}
+		}
+		_, err = s.exec(ctx, tx, "INSERT INTO sync_members (vault, id, role, box_key, label) VALUES (?, ?, ?, ?, ?)", vault, d.ID, j.Role, box, label)
 		return err
 	})
+	if err != nil {
+		return Joined{}, err
+	}
+	return j, nil
 }
 
 func (s *sqlStore) RemoveDevice(ctx context.Context, vault, device string) error {
-	n, err := s.exec(ctx, s.db, "DELETE FROM sync_devices WHERE vault = ? AND id = ?", vault, device)
-	if err == nil && n == 0 {
-		err = fail(syncproto.CodeNotFound)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, "DELETE FROM sync_devices WHERE vault = ? AND id = ?", vault, device)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fail(syncproto.CodeNotFound)
+		}
+		for _, t := range []string{"sync_members", "sync_keys"} {
+			col := "id"
+			if t == "sync_keys" {
+				col = "device"
+			}
+			if _, err := s.exec(ctx, tx, "DELETE FROM "+t+" WHERE vault = ? AND "+col+" = ?", vault, device); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) PutKeys(ctx context.Context, vault string, keys []syncproto.KeyWrap) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, _, _, err := s.lockVault(ctx, tx, vault); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			var n int
+			if err := s.row(ctx, tx, "SELECT count(*) FROM sync_members WHERE vault = ? AND id = ?", vault, k.Device).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fail(syncproto.CodeNotFound)
+			}
+			if _, err := s.exec(ctx, tx, "INSERT INTO sync_keys (vault, device, epoch, wrapped) VALUES (?, ?, ?, ?) ON CONFLICT (vault, device, epoch) DO UPDATE SET wrapped = excluded.wrapped",
+				vault, k.Device, int64(k.Epoch), k.Wrapped); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) Keys(ctx context.Context, vault, device string) ([]syncproto.KeyWrap, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind("SELECT epoch, wrapped FROM sync_keys WHERE vault = ? AND device = ? ORDER BY epoch"), vault, device)
+	if err != nil {
+		return nil, err
 	}
-	return err
+	defer rows.Close()
+	out := []syncproto.KeyWrap{}
+	for rows.Next() {
+		k := syncproto.KeyWrap{Device: device}
+		var epoch int64
+		if err := rows.Scan(&epoch, &k.Wrapped); err != nil {
+			return nil, err
+		}
+		k.Epoch = uint32(epoch)
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }
 
 // insertBatch is how many entries one INSERT statement carries.

@@ -34,18 +34,35 @@ type Store interface {
 	// DeleteVault removes the vault and everything stored for it.
 	DeleteVault(ctx context.Context, id string) error
 
-	// DeviceKey is the public key of a registered device of vault.
-	DeviceKey(ctx context.Context, vault, device string) ([]byte, error)
+	// DeviceKey is the public key of a registered device of vault and its
+	// role (syncproto.RoleOwner "" unless it joined as a space's member).
+	DeviceKey(ctx context.Context, vault, device string) (key []byte, role string, err error)
+	// Devices lists vault's devices with their roles, and members' box
+	// keys and sealed names.
 	Devices(ctx context.Context, vault string) ([]syncproto.Device, error)
-	Enroll(ctx context.Context, vault string, enrollKey []byte, expires time.Time) error
-	// Enroll opens a one-time enrollment for enrollKey until expires;
+	// Enroll opens a one-time enrollment (a member's when e.Role is set);
 	// CodeExists when another vault has an enrollment of that key.
+	Enroll(ctx context.Context, vault string, e Enrollment) error
+	// Peek reads the open member enrollment of enrollKey, in whichever
+	// vault has it, without using it up; CodeNotFound when there is none
+	// (used, expired, or a device enrollment of a person's own vault).
+	Peek(ctx context.Context, enrollKey []byte, now time.Time) (syncproto.Invitation, error)
 	// Join uses up the open enrollment of enrollKey in vault (or, vault
-	// "", in whichever vault has it) and registers d, returning the vault's
-	// id; CodeNotFound when there is none (or it expired), CodeQuota when
-	// the vault has maxDevices devices.
-	Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (string, error)
+	// "", in whichever vault has it) and registers d, returning the
+	// vault's id and, for a member's enrollment, its role and blob (which
+	// the store then forgets; d's BoxKey and Label are kept with it);
+	// CodeNotFound when there is none (or it expired), CodeQuota when the
+	// vault has maxDevices devices.
+	Join(ctx context.Context, vault string, enrollKey []byte, d syncproto.Device, now time.Time, maxDevices int) (Joined, error)
+	// RemoveDevice removes a device with its member row and wrapped keys.
 	RemoveDevice(ctx context.Context, vault, device string) error
+
+	// PutKeys stores wrapped profile keys for member devices of vault
+	// (replacing a device's wrap of the same epoch); CodeNotFound when one
+	// is not a member device of vault.
+	PutKeys(ctx context.Context, vault string, keys []syncproto.KeyWrap) error
+	// Keys lists device's wrapped keys, oldest epoch first.
+	Keys(ctx context.Context, vault, device string) ([]syncproto.KeyWrap, error)
 
 	// Append adds a checked push (syncproto.CheckPush) when p.Base is the
 	// vault's head (else CodeConflict), keeping the vault within quota bytes.
@@ -84,6 +101,22 @@ type Vault struct {
 	Head    syncproto.Head
 	Used    int64 // bytes of envelopes and chunks
 	Devices int
+}
+
+// Enrollment is an enrollment to open: a device of the vault's own, or
+// (Role set) a member of a shared profile, who receives Blob on joining.
+type Enrollment struct {
+	Key     []byte // the enrollment's Ed25519 public key
+	Expires time.Time
+	Role    string
+	Blob    []byte
+}
+
+// Joined is the outcome of a Join.
+type Joined struct {
+	Vault string
+	Role  string // "" for a device of the vault's own
+	Blob  []byte // a member's enrollment's blob
 }
 
 // Chunk is one encrypted chunk of a file.

@@ -63,6 +63,7 @@ func runSuite(t *testing.T, b backend) {
 		{"FailedPushLeavesNothing", testFailedPush},
 		{"Crash", testCrash},
 		{"Devices", testDevices},
+		{"Members", testMembers},
 		{"Files", testFiles},
 		{"DeleteVault", testDeleteVault},
 		{"ConcurrentProcesses", testConcurrent},
@@ -430,18 +431,18 @@ func testDevices(t *testing.T, b backend) {
 	if _, err := s.Join(ctx, v.id, ek, d, now, 0); code(err) != syncproto.CodeNotFound {
 		t.Fatal("join without enrollment:", err)
 	}
-	if err := s.Enroll(ctx, v.id, ek, now.Add(time.Minute)); err != nil {
+	if err := s.Enroll(ctx, v.id, Enrollment{Key: ek, Expires: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Join(ctx, v.id, ek, d, now.Add(2*time.Minute), 0); code(err) != syncproto.CodeNotFound {
 		t.Fatal("expired enrollment:", err)
 	}
-	s.Enroll(ctx, v.id, ek, now.Add(time.Minute))
+	s.Enroll(ctx, v.id, Enrollment{Key: ek, Expires: now.Add(time.Minute)})
 	if _, err := s.Join(ctx, v.id, ek, d, now, 2); err != nil {
 		t.Fatal(err)
 	}
-	key, err := s.DeviceKey(ctx, v.id, d.ID)
-	if err != nil || !bytes.Equal(key, dk) {
+	key, role, err := s.DeviceKey(ctx, v.id, d.ID)
+	if err != nil || !bytes.Equal(key, dk) || role != syncproto.RoleOwner {
 		t.Fatal(err)
 	}
 	d2pub, _, _ := ed25519.GenerateKey(nil)
@@ -449,29 +450,29 @@ func testDevices(t *testing.T, b backend) {
 	if _, err := s.Join(ctx, v.id, ek, d2, now, 0); code(err) != syncproto.CodeNotFound {
 		t.Fatal("enrollment used twice:", err)
 	}
-	s.Enroll(ctx, v.id, ek, now.Add(time.Minute))
+	s.Enroll(ctx, v.id, Enrollment{Key: ek, Expires: now.Add(time.Minute)})
 	if _, err := s.Join(ctx, v.id, ek, d2, now, 2); code(err) != syncproto.CodeQuota {
 		t.Fatal("max devices:", err)
 	}
 	for range maxEnrollments {
 		k, _, _ := ed25519.GenerateKey(nil)
-		s.Enroll(ctx, v.id, k, now.Add(time.Minute))
+		s.Enroll(ctx, v.id, Enrollment{Key: k, Expires: now.Add(time.Minute)})
 	}
 	k, _, _ := ed25519.GenerateKey(nil)
-	if err := s.Enroll(ctx, v.id, k, now.Add(time.Minute)); code(err) != syncproto.CodeQuota {
+	if err := s.Enroll(ctx, v.id, Enrollment{Key: k, Expires: now.Add(time.Minute)}); code(err) != syncproto.CodeQuota {
 		t.Fatal("open enrollments unbounded:", err)
 	}
 	// A join that knows only the enrollment key finds its vault; a key
 	// open in one vault cannot be opened in another.
 	other := newVault(t, s)
 	ek2, _, _ := ed25519.GenerateKey(nil)
-	if err := s.Enroll(ctx, other.id, ek2, now.Add(time.Minute)); err != nil {
+	if err := s.Enroll(ctx, other.id, Enrollment{Key: ek2, Expires: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Enroll(ctx, v.id, ek2, now.Add(time.Minute)); code(err) != syncproto.CodeExists {
+	if err := s.Enroll(ctx, v.id, Enrollment{Key: ek2, Expires: now.Add(time.Minute)}); code(err) != syncproto.CodeExists {
 		t.Fatal("one enrollment key in two vaults:", err)
 	}
-	if got, err := s.Join(ctx, "", ek2, d2, now, 0); err != nil || got != other.id {
+	if got, err := s.Join(ctx, "", ek2, d2, now, 0); err != nil || got.Vault != other.id || got.Role != "" || got.Blob != nil {
 		t.Fatal("vault-less join:", got, err)
 	}
 	if _, err := s.Join(ctx, "", ek2, d, now, 0); code(err) != syncproto.CodeNotFound {
@@ -480,13 +481,13 @@ func testDevices(t *testing.T, b backend) {
 	if err := s.RemoveDevice(ctx, v.id, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DeviceKey(ctx, v.id, first.ID); code(err) != syncproto.CodeNotFound {
+	if _, _, err := s.DeviceKey(ctx, v.id, first.ID); code(err) != syncproto.CodeNotFound {
 		t.Fatal("removed device still has a key:", err)
 	}
 	if err := s.RemoveDevice(ctx, v.id, first.ID); code(err) != syncproto.CodeNotFound {
 		t.Fatal(err)
 	}
-	if _, err := s.DeviceKey(ctx, "other", d.ID); code(err) != syncproto.CodeNotFound {
+	if _, _, err := s.DeviceKey(ctx, "other", d.ID); code(err) != syncproto.CodeNotFound {
 		t.Fatal("device found under another vault")
 	}
 }
@@ -629,4 +630,115 @@ func testConcurrent(t *testing.T, b backend) {
 	if len(all) != clients*pushes*2 {
 		t.Fatalf("%d entries, want %d", len(all), clients*pushes*2)
 	}
+}
+
+// testMembers: a shared profile's member enrollment carries a role and a
+// blob; a peek reads them without using the enrollment up; the join hands
+// the blob over once and keeps the member's role, box key and sealed
+// name; wrapped keys go to member devices only and leave with them.
+func testMembers(t *testing.T, b backend) {
+	s := b.store(t, b.fresh(t))
+	v := newVault(t, s)
+	now := time.Now()
+	ek, _, _ := ed25519.GenerateKey(nil)
+	blob := []byte("sealed keys")
+	if _, err := s.Peek(ctx, ek, now); code(err) != syncproto.CodeNotFound {
+		t.Fatal("peek without enrollment:", err)
+	}
+	if err := s.Enroll(ctx, v.id, Enrollment{Key: ek, Expires: now.Add(time.Minute), Role: syncproto.RoleRead, Blob: blob}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		inv, err := s.Peek(ctx, ek, now)
+		if err != nil || inv.Vault != v.id || inv.Role != syncproto.RoleRead || !bytes.Equal(inv.Blob, blob) {
+			t.Fatal("peek:", inv, err)
+		}
+	}
+	if _, err := s.Peek(ctx, ek, now.Add(2*time.Minute)); code(err) != syncproto.CodeNotFound {
+		t.Fatal("peek of an expired enrollment:", err)
+	}
+	// A device enrollment of the vault's own is not an invitation.
+	own, _, _ := ed25519.GenerateKey(nil)
+	s.Enroll(ctx, v.id, Enrollment{Key: own, Expires: now.Add(time.Minute)})
+	if _, err := s.Peek(ctx, own, now); code(err) != syncproto.CodeNotFound {
+		t.Fatal("peek of a device enrollment:", err)
+	}
+
+	dk, _, _ := ed25519.GenerateKey(nil)
+	box := bytes.Repeat([]byte{7}, 32)
+	d := syncproto.Device{ID: syncproto.DeviceID(dk), Key: dk, Added: now.Unix(), BoxKey: box, Label: []byte("sealed name")}
+	j, err := s.Join(ctx, "", ek, d, now, 0)
+	if err != nil || j.Vault != v.id || j.Role != syncproto.RoleRead || !bytes.Equal(j.Blob, blob) {
+		t.Fatal("join:", j, err)
+	}
+	if _, err := s.Peek(ctx, ek, now); code(err) != syncproto.CodeNotFound {
+		t.Fatal("peek after the join:", err)
+	}
+	if _, role, err := s.DeviceKey(ctx, v.id, d.ID); err != nil || role != syncproto.RoleRead {
+		t.Fatal("member's role:", role, err)
+	}
+	devs, err := s.Devices(ctx, v.id)
+	if err != nil || len(devs) != 2 {
+		t.Fatal(devs, err)
+	}
+	m := devs[1]
+	if devs[0].Role != "" || m.ID != d.ID || m.Role != syncproto.RoleRead || !bytes.Equal(m.BoxKey, box) || string(m.Label) != "sealed name" {
+		t.Fatalf("devices: %+v", devs)
+	}
+	// The blob was handed over once: the server holds it no more.
+	if got := rawCount(t, s, "sync_enroll_extra", v.id); got != 0 {
+		t.Fatal("blob kept after the join:", got)
+	}
+
+	// Wrapped keys: for member devices only, listed per device.
+	owner := devs[0].ID
+	if err := s.PutKeys(ctx, v.id, []syncproto.KeyWrap{{Device: owner, Epoch: 2, Wrapped: []byte("x")}}); code(err) != syncproto.CodeNotFound {
+		t.Fatal("wrap for an owner device:", err)
+	}
+	if err := s.PutKeys(ctx, v.id, []syncproto.KeyWrap{{Device: d.ID, Epoch: 3, Wrapped: []byte("w3")}, {Device: d.ID, Epoch: 2, Wrapped: []byte("w2")}}); err != nil {
+		t.Fatal(err)
+	}
+	s.PutKeys(ctx, v.id, []syncproto.KeyWrap{{Device: d.ID, Epoch: 2, Wrapped: []byte("w2'")}})
+	ks, err := s.Keys(ctx, v.id, d.ID)
+	if err != nil || len(ks) != 2 || ks[0].Epoch != 2 || string(ks[0].Wrapped) != "w2'" || ks[1].Epoch != 3 {
+		t.Fatalf("keys: %+v %v", ks, err)
+	}
+	if ks, _ := s.Keys(ctx, v.id, owner); len(ks) != 0 {
+		t.Fatal("another device's keys:", ks)
+	}
+	other := newVault(t, s)
+	if err := s.PutKeys(ctx, other.id, []syncproto.KeyWrap{{Device: d.ID, Epoch: 2, Wrapped: []byte("x")}}); code(err) != syncproto.CodeNotFound {
+		t.Fatal("wrap for another vault's member:", err)
+	}
+	if err := s.RemoveDevice(ctx, v.id, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ks, _ := s.Keys(ctx, v.id, d.ID); len(ks) != 0 {
+		t.Fatal("keys kept after removal:", ks)
+	}
+	if got := rawCount(t, s, "sync_members", v.id); got != 0 {
+		t.Fatal("member row kept after removal:", got)
+	}
+	// Deleting the vault leaves nothing of its members behind.
+	ek3, _, _ := ed25519.GenerateKey(nil)
+	s.Enroll(ctx, v.id, Enrollment{Key: ek3, Expires: now.Add(time.Minute), Role: syncproto.RoleCoManage, Blob: blob})
+	if err := s.DeleteVault(ctx, v.id); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"sync_enroll_extra", "sync_members", "sync_keys"} {
+		if got := rawCount(t, s, table, v.id); got != 0 {
+			t.Fatal(table, "kept after the vault's deletion:", got)
+		}
+	}
+}
+
+// rawCount counts the rows of table that belong to vault, under the API.
+func rawCount(t *testing.T, s Store, table, vault string) int {
+	t.Helper()
+	q := s.(*sqlStore)
+	var n int
+	if err := q.row(ctx, q.db, "SELECT count(*) FROM "+table+" WHERE vault = ?", vault).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
