@@ -204,6 +204,9 @@ type spaceState struct {
 	Synced    time.Time            `json:"synced,omitzero"`
 	Removed   bool                 `json:"removed,omitempty"`
 	Recs      map[string]*spaceRec `json:"recs"` // by record id
+	// Wrapped is, on the owner's side, the newest epoch wrapped for each
+	// member device (see Space.wrapMissing).
+	Wrapped map[string]uint32 `json:"wrapped,omitempty"`
 }
 
 func (s *spaceState) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }

@@ -270,26 +270,41 @@ func (s *Space) Revoke(ctx context.Context, device string) error {
 	if err := st.save(ctx, v); err != nil {
 		return err
 	}
-	return s.sendWraps(ctx, st, e)
+	return s.wrapMissing(ctx, st)
 }
 
-// sendWraps uploads epoch e wrapped for every member device.
-func (s *Space) sendWraps(ctx context.Context, st *spaceState, e epochKey) error {
+// wrapMissing wraps, for every member device, the epochs after the first
+// it was not given yet: those made since it joined by revoking another
+// (its invitation's blob may be older than them). A member device's first
+// Sync after the owner's finds them.
+func (s *Space) wrapMissing(ctx context.Context, st *spaceState) error {
+	if len(st.Epochs) < 2 {
+		return nil
+	}
 	ds, err := s.devices(ctx, st)
 	if err != nil {
 		return err
 	}
 	admin := ed25519.NewKeyFromSeed(st.Admin)
+	cur := st.current().N
 	var wraps []syncproto.KeyWrap
+	done := map[string]uint32{}
 	for _, d := range ds {
 		if d.Role == syncproto.RoleOwner || len(d.BoxKey) == 0 {
 			continue
 		}
-		w, err := wrapKey(admin, st.ID, d.ID, d.BoxKey, e)
-		if err != nil {
-			continue // a box key that is no X25519 key: that device gets nothing
+		done[d.ID] = st.Wrapped[d.ID]
+		for _, e := range st.Epochs {
+			if e.N <= 1 || e.N <= st.Wrapped[d.ID] {
+				continue
+			}
+			w, err := wrapKey(admin, st.ID, d.ID, d.BoxKey, e)
+			if err != nil {
+				break // a box key that is no X25519 key: that device gets nothing
+			}
+			wraps = append(wraps, w)
 		}
-		wraps = append(wraps, w)
+		done[d.ID] = cur
 	}
 	for len(wraps) > 0 {
 		n := min(len(wraps), syncproto.MaxWraps)
@@ -298,7 +313,8 @@ func (s *Space) sendWraps(ctx context.Context, st *spaceState, e epochKey) error
 		}
 		wraps = wraps[n:]
 	}
-	return nil
+	st.Wrapped = done
+	return st.save(ctx, s.local.Vault())
 }
 
 // Leave ends this member device's part in the space (its records stay in

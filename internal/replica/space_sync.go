@@ -49,7 +49,9 @@ func (s *Space) Sync(ctx context.Context) (res Result, err error) {
 				return res, err
 			}
 		}
-		if err := s.pull(ctx, st, &res); err != nil {
+		if err := s.pull(ctx, st, &res); errors.Is(err, errWaitKey) {
+			return res, nil // the rest when the owner's app wrapped the key
+		} else if err != nil {
 			return res, err
 		}
 		err := s.push(ctx, st, &res)
@@ -58,6 +60,11 @@ func (s *Space) Sync(ctx context.Context) (res Result, err error) {
 		}
 		if err != nil && !errors.Is(err, ErrReadOnly) {
 			return res, err
+		}
+		if st.Owner {
+			if err := s.wrapMissing(ctx, st); err != nil {
+				return res, err
+			}
 		}
 		st.Synced = s.c.now()
 		if serr := st.save(ctx, v); serr != nil {
@@ -105,14 +112,31 @@ func (s *Space) pull(ctx context.Context, st *spaceState, res *Result) error {
 		if err := s.c.json(ctx, "GET", syncproto.PullPath(st.ID, chain.Seq, 0), nil, &p); err != nil {
 			return err
 		}
+		seq0, hash0 := chain.Seq, chain.Hash
 		if err := chain.Verify(p); err != nil {
 			return err
 		}
 		since(&res.Net, t0)
-		if len(p.Entries) > 0 {
-			if err := s.apply(ctx, st, p.Entries, res); err != nil {
+		stop := len(p.Entries)
+		if stop > 0 {
+			var err error
+			if stop, err = s.apply(ctx, st, p.Entries, res); err != nil {
 				return err
 			}
+		}
+		if stop < len(p.Entries) {
+			// An entry sealed with an epoch this device lacks: the cursor
+			// stays before it (the page's head verified the entries
+			// before it; their chain hash is the cursor's).
+			hash := hash0
+			for _, en := range p.Entries[:stop] {
+				hash = syncproto.ChainHash(hash, en.Seq, en.Envelope)
+			}
+			st.Seq, st.Hash = seq0+uint64(stop), hash
+			if err := st.save(ctx, v); err != nil {
+				return err
+			}
+			return errWaitKey
 		}
 		st.Seq, st.Hash = chain.Seq, chain.Hash
 		if err := st.save(ctx, v); err != nil {
@@ -179,19 +203,29 @@ func ofPerson(v *vault.Vault, st *spaceState, it item) bool {
 	return it.ID == id || strings.HasPrefix(it.ID, record.ConflictPrefix+id+".")
 }
 
-// open opens one entry of the space's log, or says why it is skipped.
+// errWaitKey: the log holds an entry sealed with an epoch newer than this
+// device holds (the owner's app has not wrapped it for this device yet).
+var errWaitKey = errors.New("replica: waiting for the shared profile's new key")
+
+// open opens one entry of the space's log, or says why it is skipped
+// (false), or errWaitKey.
 func (s *Space) open(ctx context.Context, st *spaceState, en syncproto.Entry, refetched *bool) (item, bool, error) {
 	n, ok := epochOf(en.Ciphertext)
 	if !ok {
 		return item{}, false, nil
 	}
 	ek, ok := st.epoch(n)
-	if !ok && !st.Owner && !*refetched { // wrapped after this Sync's key fetch
-		*refetched = true
-		if err := s.fetchKeys(ctx, st); err != nil {
-			return item{}, false, err
+	if !ok && !st.Owner && n > st.current().N {
+		if !*refetched { // wrapped after this Sync's key fetch
+			*refetched = true
+			if err := s.fetchKeys(ctx, st); err != nil {
+				return item{}, false, err
+			}
+			ek, ok = st.epoch(n)
 		}
-		ek, ok = st.epoch(n)
+		if !ok {
+			return item{}, false, errWaitKey
+		}
 	}
 	// Sealed with an older key than applies here: a removed member's.
 	if !ok || n < st.inForce(en.Seq) {
@@ -225,7 +259,10 @@ func changeTimes(ctx context.Context, v *vault.Vault) map[string]time.Time {
 // (its own vault sync must never carry the person); on the owner's the
 // pulled changes are marked, so the owner's sync takes them to the
 // owner's other devices.
-func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.Entry, res *Result) error {
+//
+// It returns how many entries it took: fewer than all when one waits for
+// a key (errWaitKey), the rest then left for a later Sync.
+func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.Entry, res *Result) (int, error) {
 	v := s.local.Vault()
 	type pulled struct {
 		it  item
@@ -234,10 +271,15 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 	latest := map[string]int{}
 	var items []pulled
 	refetched := false
-	for _, en := range entries {
+	taken := len(entries)
+	for k, en := range entries {
 		it, ok, err := s.open(ctx, st, en, &refetched)
+		if errors.Is(err, errWaitKey) {
+			taken = k
+			break
+		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !ok {
 			res.Rejected++
@@ -254,7 +296,7 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 	for _, p := range items {
 		if f, ok := fileOf(p.it); ok {
 			if err := s.fetchFile(ctx, st, f, res); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
@@ -265,7 +307,7 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 		wctx = vault.Untracked(ctx)
 	}
 	times := changeTimes(ctx, v)
-	return s.local.Apply(ctx, func() ([]string, error) {
+	return taken, s.local.Apply(ctx, func() ([]string, error) {
 		var puts []vault.Record
 		var dels, files []string
 		store := func(it item) {

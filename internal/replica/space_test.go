@@ -387,6 +387,10 @@ func TestShareRevoke(t *testing.T) {
 			goneID = x.Device
 		}
 	}
+	late, err := o.sp.Invite(ctx, RoleRead, "Ana Owner", 0) // its blob holds epoch 1 only
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := o.sp.Revoke(ctx, goneID); err != nil {
 		t.Fatal(err)
 	}
@@ -411,6 +415,29 @@ func TestShareRevoke(t *testing.T) {
 	}
 	if got := title(t, gone.device, o.samEntry); got != "Peanuts" {
 		t.Fatalf("removed member shows %q", got)
+	}
+	// A member who joins with an invitation older than the new epoch
+	// waits for it (skips nothing), and gets it once the owner synced.
+	ls, _, err := session.Create(ctx, vault.NewMemStore(), pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lsp, err := JoinSpace(ctx, ls, opts(srv.Server), late.Code, "Lee Late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := spaceSync(t, lsp); r.Rejected != 0 || r.Pulled != 3 {
+		t.Fatalf("late member before its key: %+v", r)
+	}
+	if e, _ := ls.Book().Get(o.samEntry); e.Title != "Peanuts" {
+		t.Fatalf("late member shows %q", e.Title)
+	}
+	spaceSync(t, o.sp)
+	if r := spaceSync(t, lsp); r.Rejected != 0 || r.Pulled != 1 {
+		t.Fatalf("late member after its key: %+v", r)
+	}
+	if e, _ := ls.Book().Get(o.samEntry); e.Title != "Soy" {
+		t.Fatalf("late member shows %q", e.Title)
 	}
 	ost, _ := loadSpace(ctx, o.s.Vault(), o.sp.ID())
 	sst, _ := loadSpace(ctx, stay.s.Vault(), stay.sp.ID())
