@@ -366,3 +366,15 @@ func forgetSpace(ctx context.Context, v *vault.Vault, id string) error {
 func removedCode(c syncproto.Code) bool {
 	return c == syncproto.CodeUnauthorized || c == syncproto.CodeNotFound || c == syncproto.CodeForbidden
 }
+
+// skewed reports whether a refusal is for this device's clock (the
+// server's time is in it, off by more than the protocol allows), not for
+// its removal: the server answers both alike.
+func skewed(err error, now time.Time) bool {
+	var pe *syncproto.Error
+	if !errors.As(err, &pe) || pe.Code != syncproto.CodeUnauthorized || pe.Now == 0 {
+		return false
+	}
+	d := pe.Now - now.Unix()
+	return d > syncproto.MaxClockSkew || d < -syncproto.MaxClockSkew
+}

@@ -34,7 +34,7 @@ func (s *Space) Sync(ctx context.Context) (res Result, err error) {
 		return res, ErrRemoved
 	}
 	defer func() {
-		if err != nil && removedCode(code(err)) {
+		if err != nil && removedCode(code(err)) && !skewed(err, s.c.now()) {
 			st.Removed = true
 			if serr := st.save(ctx, v); serr != nil {
 				err = serr

@@ -587,3 +587,25 @@ func TestShareLeave(t *testing.T) {
 		t.Fatal("the owner's records went with the space")
 	}
 }
+
+// A device whose clock is off is refused like a removed one: it is not
+// marked removed for it.
+func TestShareClockSkewIsNotRemoval(t *testing.T) {
+	srv := newSpaceServer(t)
+	o := newSharer(t, srv.Server)
+	spaceSync(t, o.sp)
+	m := newJoiner(t, srv.Server, o, RoleRead, "Bea Member")
+	off := opts(srv.Server)
+	off.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	sp, err := SpaceOf(ctx, m.s, off, o.sam)
+	if err != nil || sp == nil {
+		t.Fatal(sp, err)
+	}
+	if _, err := sp.Sync(ctx); err == nil || errors.Is(err, ErrRemoved) {
+		t.Fatalf("skewed sync: %v", err)
+	}
+	if i, _ := m.sp.Info(ctx); i.State != SpaceActive {
+		t.Fatalf("marked %q for a clock", i.State)
+	}
+	spaceSync(t, m.sp)
+}
