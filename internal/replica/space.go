@@ -160,7 +160,7 @@ type Space struct {
 	local Local
 	opt   Options
 
-	mu sync.Mutex
+	mu *sync.Mutex // the space's in this vault: shared by every Space of it (Spaces makes new ones)
 	id string
 	c  *client
 }
@@ -315,7 +315,17 @@ func memberProfiles(ctx context.Context, v *vault.Vault) map[string]bool {
 }
 
 func newSpace(local Local, opt Options, st *spaceState) *Space {
-	return &Space{local: local, opt: opt, id: st.ID, c: opt.client(st.deviceKey())}
+	l, _ := spaceLocks.LoadOrStore(spaceLockKey{local.Vault(), st.ID}, new(sync.Mutex))
+	return &Space{local: local, opt: opt, id: st.ID, c: opt.client(st.deviceKey()), mu: l.(*sync.Mutex)}
+}
+
+// spaceLocks holds one mutex per space of an open vault, so that two
+// Space values of it (the app asks Spaces anew) never sync at once.
+var spaceLocks sync.Map
+
+type spaceLockKey struct {
+	v  *vault.Vault
+	id string
 }
 
 // Spaces returns every shared profile of this vault: those it shares and
