@@ -134,9 +134,9 @@ type SpaceInvite struct {
 
 // Errors of shared profiles, for the app to say in its own words.
 var (
-	// ErrReadOnly: this device may only read this person's record; the
-	// server refused a change (the change stays on this device only, and
-	// the next Sync brings the owner's version back).
+	// ErrReadOnly: this device may only read this person's record, and
+	// it changed it: the change is not sent and stays on this device only
+	// (a later change of the owner's is merged with it, as any other).
 	ErrReadOnly = errors.New("replica: this shared profile is read-only here")
 	// ErrRemoved: the owner removed this device from the shared profile (or
 	// stopped sharing it); the records already here stay.
@@ -296,22 +296,6 @@ func addSpace(ctx context.Context, v *vault.Vault, st *spaceState) error {
 	}
 	raw, _ := json.Marshal(append(ids, st.ID))
 	return v.PutMeta(ctx, spaceIndex, raw)
-}
-
-// memberProfiles returns the profiles this vault holds as a member of a
-// space: the person's own vault sync leaves their records out.
-func memberProfiles(ctx context.Context, v *vault.Vault) map[string]bool {
-	ids, err := loadSpaceIndex(ctx, v)
-	if err != nil || len(ids) == 0 {
-		return nil
-	}
-	out := map[string]bool{}
-	for _, id := range ids {
-		if st, err := loadSpace(ctx, v, id); err == nil && !st.Owner {
-			out[st.Profile] = true
-		}
-	}
-	return out
 }
 
 func newSpace(local Local, opt Options, st *spaceState) *Space {

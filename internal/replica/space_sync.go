@@ -19,8 +19,7 @@ import (
 
 // Sync pulls the space's log into this vault and, for the owner and
 // co-managers, pushes this vault's changes of the person. ErrReadOnly: a
-// read-only member changed the person (the server refused it; nothing else
-// changes). ErrRemoved: the owner removed this device (Info then says
+// read-only member changed the person (nothing is sent; the pull is done). ErrRemoved: the owner removed this device (Info then says
 // SpaceRemoved). ErrOffline as Engine.Sync.
 func (s *Space) Sync(ctx context.Context) (res Result, err error) {
 	s.mu.Lock()
