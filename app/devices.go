@@ -258,22 +258,34 @@ func (p *Devices) renderAdd() app.UI {
 				app.If(p.busy == "add", func() app.UI { return busyBar(i18n.T("sync.add.making")) }),
 			)
 		}).Else(func() app.UI {
-			return app.Div().Class("pair").Body(
-				app.P().Text(i18n.T("sync.add.intro")),
-				app.Figure().Class("pair-qr").Body(app.Div().Class("qr").Body(app.Raw(p.qr))),
-				app.P().Class("pair-code-label").Text(i18n.T("sync.add.code")),
-				app.P().ID("pair-code").Class("pair-code").TabIndex(-1).Text(p.code),
-				app.P().Class("muted").Text(i18n.T("sync.add.expires", xpWhen(p.expires))),
-				app.Div().Class("actions").Body(
+			return app.Div().Class("pair").Body(append([]app.UI{app.P().Text(i18n.T("sync.add.intro"))},
+				pairCode(p.qr, i18n.T("sync.add.code"), "pair-code", p.code, "", i18n.T("sync.add.expires", xpWhen(p.expires)),
 					app.Button().ID("sync-add-done").Class("btn btn-secondary").Text(i18n.T("sync.add.done")).
 						OnClick(func(ctx app.Context, e app.Event) {
 							p.code, p.qr = "", ""
 							p.listDevices(ctx)
-						}),
-				),
+						}))...)...,
 			)
 		}),
 	)
+}
+
+// pairCode shows a code that works once — to add a device, or to join a
+// shared profile: its QR code, the code or link itself (codeID, focused
+// when it appears), when it stops working (once, with onceID if any) and
+// the button that ends it.
+func pairCode(qr, label, codeID, code, onceID, once string, done app.UI) []app.UI {
+	until := app.P().Class("muted").Text(once)
+	if onceID != "" {
+		until = until.ID(onceID)
+	}
+	return []app.UI{
+		app.Figure().Class("pair-qr").Body(app.Div().Class("qr").Body(app.Raw(qr))),
+		app.P().Class("pair-code-label").Text(label),
+		app.P().ID(codeID).Class("pair-code").TabIndex(-1).Text(code),
+		until,
+		app.Div().Class("actions").Body(done),
+	}
 }
 
 func (p *Devices) renderList() app.UI {

@@ -99,7 +99,14 @@ func (e spaceEngine) Share(ctx context.Context, s *session.Session, profile stri
 	if engine() == nil {
 		return "", time.Time{}, errSpaceNoSync
 	}
-	inv, err := replica.ShareProfile(ctx, s, syncOptions(), profile, roleTo(role), owner)
+	sp, err := replica.SpaceOf(ctx, s, syncOptions(), profile)
+	if err == nil && sp == nil {
+		sp, err = replica.ShareProfile(ctx, s, syncOptions(), profile)
+	}
+	if err != nil {
+		return "", time.Time{}, spaceErr(err)
+	}
+	inv, err := sp.Invite(ctx, roleTo(role), owner, 0)
 	return inv.Code, inv.Expires, spaceErr(err)
 }
 

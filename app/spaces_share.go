@@ -227,22 +227,16 @@ func (p *PersonShare) renderLink() app.UI {
 	if p.role == roleEdit {
 		what = i18n.T("space.link.edit", p.name)
 	}
-	return app.Section().ID("share-made").Class("card pair").Aria("labelledby", "share-made-h").Body(
+	return app.Section().ID("share-made").Class("card pair").Aria("labelledby", "share-made-h").Body(append([]app.UI{
 		app.H2().ID("share-made-h").Text(i18n.T("space.link.title")),
 		app.P().ID("share-what").Text(what),
 		app.P().Text(i18n.T("space.link.how")),
-		app.Figure().Class("pair-qr").Body(app.Div().Class("qr").Body(app.Raw(p.qr))),
-		app.P().Class("pair-code-label").Text(i18n.T("space.link.label")),
-		app.P().ID("share-link").Class("pair-code").TabIndex(-1).Text(p.link),
-		app.P().ID("share-once").Class("muted").Text(i18n.T("space.link.once", xpWhen(p.expires))),
-		app.Div().Class("actions").Body(
-			app.Button().ID("share-done").Class("btn btn-secondary").Text(i18n.T("space.link.done")).
-				OnClick(func(ctx app.Context, e app.Event) {
-					p.link, p.qr = "", ""
-					p.listMembers(ctx)
-				}),
-		),
-	)
+	}, pairCode(p.qr, i18n.T("space.link.label"), "share-link", p.link, "share-once", i18n.T("space.link.once", xpWhen(p.expires)),
+		app.Button().ID("share-done").Class("btn btn-secondary").Text(i18n.T("space.link.done")).
+			OnClick(func(ctx app.Context, e app.Event) {
+				p.link, p.qr = "", ""
+				p.listMembers(ctx)
+			}))...)...)
 }
 
 func (p *PersonShare) renderMembers() app.UI {

@@ -105,16 +105,8 @@ func TestSharedProfile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("..", "..", "app", "spaces_replica.go")); err != nil {
 		t.Skip("the pages wait for the shared-profile engine (app/spaces_replica.go wires internal/replica's spaces)")
 	}
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := startSyncSite(t)
-
 	// The owner: a vault with a child, and sync on.
-	a, cancelA := browser(t)
-	defer cancelA()
-	importVaultWithProfile(t, a, s)
+	s, a, axe := startSyncVault(t)
 	child, peanuts := spaceAddChild(t, a, "Robin Example", "Peanuts")
 
 	// Without sync, the share page says what it needs.
@@ -127,12 +119,12 @@ func TestSharedProfile(t *testing.T) {
 	xpNav(t, a, "/profiles")
 	xpClick(t, a, "#profile-"+child+" .share-person")
 	xpPoll(t, a, "the share page", `location.pathname === "/people/share/`+child+`"`)
-	axeCheck(t, a, string(axe), "share a profile")
+	axeCheck(t, a, axe, "share a profile")
 	viewLink := spaceLink(t, a, child, "view")
 	xpWaitText(t, a, "#share-what", "view Robin Example's record, but not change it")
 	xpWaitText(t, a, "#share-once", "works once")
 	xpShots(t, a, "space-share")
-	axeCheck(t, a, string(axe), "share a profile (link)")
+	axeCheck(t, a, axe, "share a profile (link)")
 
 	// Bea has no Backpack: she creates one, then the link goes on.
 	b, cancelB := browser(t)
@@ -142,15 +134,15 @@ func TestSharedProfile(t *testing.T) {
 	if strings.Contains(xpLocationHref(t, b), "#") {
 		t.Error("the invitation code stays in the address bar")
 	}
-	axeCheck(t, b, string(axe), "shared profile (no vault)")
+	axeCheck(t, b, axe, "shared profile (no vault)")
 	xpClick(t, b, "#join-setup")
 	spaceSetupHere(t, b, "Bea Example")
 	xpWaitText(t, b, "#join-whose", "Alex Example shares a profile with you: you can view")
-	axeCheck(t, b, string(axe), "join a shared profile")
+	axeCheck(t, b, axe, "join a shared profile")
 	spaceJoinAs(t, b, "Bea Example")
 	xpWaitText(t, b, "#profile-"+child+" .person-shared", "Shared by Alex Example · you can view")
 	xpShots(t, b, "space-member-profiles")
-	axeCheck(t, b, string(axe), "profiles with a shared one")
+	axeCheck(t, b, axe, "profiles with a shared one")
 	// Bea sees the child's entries, with whose profile it is, and nothing to change them.
 	xpNav(t, b, "/entry/"+peanuts)
 	xpWaitText(t, b, "main", "Peanuts")
@@ -160,7 +152,7 @@ func TestSharedProfile(t *testing.T) {
 			t.Errorf("read-only member: %s is shown on the entry page", sel)
 		}
 	}
-	axeCheck(t, b, string(axe), "entry of a read-only shared profile")
+	axeCheck(t, b, axe, "entry of a read-only shared profile")
 	xpNav(t, b, "/add/allergy")
 	xpRun(t, b, chromedp.WaitVisible("#read-only", chromedp.ByID))
 	if xpExists(t, b, "#f-substance") {
@@ -208,7 +200,7 @@ func TestSharedProfile(t *testing.T) {
 	xpRun(t, a, chromedp.Evaluate(`[...document.querySelectorAll("#share-members .member")].find(li => li.textContent.includes("Bea")).dataset.id`, &bea))
 	xpClick(t, a, `.member[data-id="`+bea+`"] .member-stop`)
 	xpWaitText(t, a, "#share-members .confirm-box", "closed to them")
-	axeCheck(t, a, string(axe), "stop sharing (confirm)")
+	axeCheck(t, a, axe, "stop sharing (confirm)")
 	xpClick(t, a, `.member[data-id="`+bea+`"] .member-stop-yes`)
 	xpPoll(t, a, "one member", `document.querySelectorAll("#share-members .member").length === 1`)
 	xpWaitText(t, a, "main", "Sharing stopped")
@@ -231,7 +223,7 @@ func TestSharedProfile(t *testing.T) {
 		t.Error("the owner's change after the removal reached the removed member")
 	}
 	xpShots(t, b, "space-removed")
-	axeCheck(t, b, string(axe), "removed from a shared profile")
+	axeCheck(t, b, axe, "removed from a shared profile")
 	xpNav(t, b, "/profiles")
 	xpRun(t, b, chromedp.WaitVisible("#profile-"+child+" .delete", chromedp.ByQuery))
 	xpShots(t, b, "space-removed-profiles")

@@ -32,6 +32,21 @@ func startSyncSite(t testing.TB) *site {
 	return startSiteWith(t, webDir, "sync", func(c *server.Config) { c.Sync = api })
 }
 
+// startSyncVault starts a sync site (startSyncSite) and a first browser
+// with a vault holding a profile; it also returns axe-core's script.
+func startSyncVault(t *testing.T) (s *site, a context.Context, axe string) {
+	t.Helper()
+	script, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = startSyncSite(t)
+	a, cancel := browser(t)
+	t.Cleanup(cancel)
+	importVaultWithProfile(t, a, s)
+	return s, a, string(script)
+}
+
 // syncOn turns sync on in the Devices page and waits for the first sync.
 func syncOn(t *testing.T, ctx context.Context) {
 	t.Helper()
@@ -87,34 +102,27 @@ func syncEditAllergy(t *testing.T, ctx context.Context, id, substance string) {
 // edits work as before, "changes waiting"); back online, both show "Edited
 // on two devices", and keeping one settles both.
 func TestSyncTwoDevices(t *testing.T) {
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := startSyncSite(t)
-	a, cancelA := browser(t)
-	defer cancelA()
-	importVaultWithProfile(t, a, s)
+	s, a, axe := startSyncVault(t)
 	xpNav(t, a, "/add/allergy")
 	xpSetInput(t, a, "#f-substance", "Penicillin", "input")
 	xpClick(t, a, "#save")
 	id := recWaitEntry(t, a)
 
 	xpNav(t, a, "/devices")
-	axeCheck(t, a, string(axe), "devices (off)")
+	axeCheck(t, a, axe, "devices (off)")
 	syncOn(t, a)
 	code := syncPairCode(t, a)
 	if len(code) != 19 {
 		t.Fatalf("pairing code %q", code)
 	}
 	xpShots(t, a, "sync-add-device")
-	axeCheck(t, a, string(axe), "devices (add)")
+	axeCheck(t, a, axe, "devices (add)")
 
 	b, cancelB := browser(t)
 	defer cancelB()
 	xpGo(t, b, s.URL("/join"))
 	xpShots(t, b, "sync-join")
-	axeCheck(t, b, string(axe), "join")
+	axeCheck(t, b, axe, "join")
 	syncJoin(t, b, s, code, importTestPass)
 	xpNav(t, b, "/entry/"+id)
 	xpWaitText(t, b, "main", "Penicillin")
@@ -135,7 +143,7 @@ func TestSyncTwoDevices(t *testing.T) {
 		t.Errorf("%d devices listed", devices)
 	}
 	xpShots(t, a, "sync-devices")
-	axeCheck(t, a, string(axe), "devices (on)")
+	axeCheck(t, a, axe, "devices (on)")
 
 	// Offline, both change the entry: the edits work and wait.
 	s.stop()
@@ -158,11 +166,11 @@ func TestSyncTwoDevices(t *testing.T) {
 		xpWaitText(t, tab, "#notes", "Seen on the second device")
 	}
 	xpShots(t, b, "sync-conflict")
-	axeCheck(t, b, string(axe), "entry with a conflict")
+	axeCheck(t, b, axe, "entry with a conflict")
 	// The Devices page lists the entries with two versions.
 	xpNav(t, b, "/devices")
 	xpWaitText(t, b, "#sync-conflicts", "Amoxicillin")
-	axeCheck(t, b, string(axe), "devices with a conflict")
+	axeCheck(t, b, axe, "devices with a conflict")
 	xpClick(t, b, "#sync-conflicts a")
 	xpRun(t, b, chromedp.WaitVisible("#conflict", chromedp.ByID))
 	xpClick(t, b, "#conflict-keep-that")
