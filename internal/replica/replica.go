@@ -155,7 +155,11 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	n := 0
+	skip := memberSkip(ctx, v)
 	for _, c := range ch {
+		if h, err := v.Header(c.ID); skip != nil && skip(c.ID, h) && (err == nil || errors.Is(err, vault.ErrNotFound)) {
+			continue
+		}
 		if !localOnly(v, c.ID) {
 			n++
 		}
@@ -188,6 +192,7 @@ type Result struct {
 	Pulled, Pushed int // envelopes
 	Conflicts      int // entries now showing two versions
 	Files          int // files moved (either way)
+	Rejected       int // envelopes skipped: sealed with a revoked key, or not of the shared person (spaces)
 
 	Net   time.Duration // pull and push requests of the log
 	Store time.Duration // storing what came, and the sync state
@@ -648,6 +653,7 @@ const bodiesBatch = 512
 // each changed.
 func (e *Engine) read(ctx context.Context, ids []string, times map[string]time.Time) ([]item, error) {
 	v := e.local.Vault()
+	skip := memberSkip(ctx, v) // a shared person's records are their owner's
 	var live []string
 	var items []item
 	for _, id := range ids {
@@ -661,6 +667,7 @@ func (e *Engine) read(ctx context.Context, ids []string, times map[string]time.T
 		}
 		h, err := v.Header(id)
 		switch {
+		case skip != nil && skip(id, h):
 		case errors.Is(err, vault.ErrNotFound):
 			items = append(items, item{ID: id, Time: times[id], Deleted: true})
 		case err != nil:

@@ -113,6 +113,7 @@ type SpaceInfo struct {
 	Role      Role       // this device's role; "" for the owner
 	State     SpaceState // SpaceActive, or SpaceRemoved once the owner removed this device
 	Synced    time.Time  // the last Sync that completed; zero: never
+	Waiting   int        // changes of the person here that the space does not have yet
 }
 
 // Member is one member device of a shared profile, as its owner sees it.
@@ -133,9 +134,9 @@ type SpaceInvite struct {
 
 // Errors of shared profiles, for the app to say in its own words.
 var (
-	// ErrReadOnly: this device may only read this person's record; the
-	// server refused a change (the change stays on this device only, and
-	// the next Sync brings the owner's version back).
+	// ErrReadOnly: this device may only read this person's record, and
+	// it changed it: the change is not sent and stays on this device only
+	// (a later change of the owner's is merged with it, as any other).
 	ErrReadOnly = errors.New("replica: this shared profile is read-only here")
 	// ErrRemoved: the owner removed this device from the shared profile (or
 	// stopped sharing it); the records already here stay.
@@ -159,7 +160,7 @@ type Space struct {
 	local Local
 	opt   Options
 
-	mu sync.Mutex
+	mu *sync.Mutex // the space's in this vault: shared by every Space of it (Spaces makes new ones)
 	id string
 	c  *client
 }
@@ -203,6 +204,9 @@ type spaceState struct {
 	Synced    time.Time            `json:"synced,omitzero"`
 	Removed   bool                 `json:"removed,omitempty"`
 	Recs      map[string]*spaceRec `json:"recs"` // by record id
+	// Wrapped is, on the owner's side, the newest epoch wrapped for each
+	// member device (see Space.wrapMissing).
+	Wrapped map[string]uint32 `json:"wrapped,omitempty"`
 }
 
 func (s *spaceState) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }
@@ -294,24 +298,18 @@ func addSpace(ctx context.Context, v *vault.Vault, st *spaceState) error {
 	return v.PutMeta(ctx, spaceIndex, raw)
 }
 
-// memberProfiles returns the profiles this vault holds as a member of a
-// space: the person's own vault sync leaves their records out.
-func memberProfiles(ctx context.Context, v *vault.Vault) map[string]bool {
-	ids, err := loadSpaceIndex(ctx, v)
-	if err != nil || len(ids) == 0 {
-		return nil
-	}
-	out := map[string]bool{}
-	for _, id := range ids {
-		if st, err := loadSpace(ctx, v, id); err == nil && !st.Owner {
-			out[st.Profile] = true
-		}
-	}
-	return out
+func newSpace(local Local, opt Options, st *spaceState) *Space {
+	l, _ := spaceLocks.LoadOrStore(spaceLockKey{local.Vault(), st.ID}, new(sync.Mutex))
+	return &Space{local: local, opt: opt, id: st.ID, c: opt.client(st.deviceKey()), mu: l.(*sync.Mutex)}
 }
 
-func newSpace(local Local, opt Options, st *spaceState) *Space {
-	return &Space{local: local, opt: opt, id: st.ID, c: opt.client(st.deviceKey())}
+// spaceLocks holds one mutex per space of an open vault, so that two
+// Space values of it (the app asks Spaces anew) never sync at once.
+var spaceLocks sync.Map
+
+type spaceLockKey struct {
+	v  *vault.Vault
+	id string
 }
 
 // Spaces returns every shared profile of this vault: those it shares and
@@ -356,7 +354,11 @@ func (s *Space) Info(ctx context.Context) (SpaceInfo, error) {
 	if err != nil {
 		return SpaceInfo{}, err
 	}
-	return st.info(), nil
+	i := st.info()
+	if ids, err := st.changes(s.local.Vault()); err == nil {
+		i.Waiting = len(ids)
+	}
+	return i, nil
 }
 
 func (st *spaceState) info() SpaceInfo {
