@@ -1,11 +1,7 @@
-//go:build spacecore && !spacefake
+//go:build !spacefake
 
-// A draft of the wiring to internal/replica's shared profiles, written
-// against the names proposed in /work/notes/spaceui-asks.md and the
-// engine's in-progress types (SpaceInfo, Member, SpaceInvite, Role,
-// SpaceState). Once h-spacecore has the calls, drop the spacecore tag, fix
-// the names, and rename this file spaces_replica.go (TestSharedProfile then
-// runs).
+// The app's shared-profiles engine: internal/replica's spaces over this
+// page's own server (a build with -tags spacefake has a stand-in instead).
 
 package ui
 
