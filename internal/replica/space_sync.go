@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -441,12 +442,20 @@ func (s *Space) fetchFile(ctx context.Context, st *spaceState, f record.FileInfo
 		}
 	}
 	r := &spaceChunks{ctx: ctx, s: s, st: st, file: spaceFileID(st.Names, f.ID), n: n}
-	_, err = v.PutFile(ctx, f.ID, r)
+	sum := sha256.New()
+	_, err = v.PutFile(ctx, f.ID, io.TeeReader(r, sum))
 	if r.missing {
 		return nil // not (yet) at the server: the record comes anyway, the file reads as missing
 	}
 	if err != nil {
 		return err
+	}
+	// Chunks are sealed with an epoch key, which a removed member may still
+	// hold: the bytes must be the ones the (checked) record describes.
+	if f.SHA256 != "" && hex.EncodeToString(sum.Sum(nil)) != f.SHA256 {
+		v.DeleteFile(ctx, f.ID)
+		res.Rejected++
+		return nil
 	}
 	res.Files++
 	return nil

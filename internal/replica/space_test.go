@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -608,4 +609,42 @@ func TestShareClockSkewIsNotRemoval(t *testing.T) {
 		t.Fatalf("marked %q for a clock", i.State)
 	}
 	spaceSync(t, m.sp)
+}
+
+// TestShareFileMustMatchItsRecord: file chunks are sealed with an epoch key
+// a removed member may still hold, so the bytes a member stores must hash
+// to what the file's record says; others are refused and not kept.
+func TestShareFileMustMatchItsRecord(t *testing.T) {
+	srv := newSpaceServer(t)
+	o := newSharer(t, srv.Server)
+	data := bytes.Repeat([]byte("discharge letter "), 100)
+	f, err := o.s.AddFile(ctx, record.FileInfo{Profile: o.sam, Name: "letter.pdf", Type: "application/pdf"}, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.s.AttachFiles(ctx, o.samEntry, []string{f.ID}); err != nil {
+		t.Fatal(err)
+	}
+	spaceSync(t, o.sp)
+	m := newJoiner(t, srv.Server, o, RoleRead, "Bea Member")
+	st, err := loadSpace(ctx, m.s.Vault(), m.sp.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := f
+	forged.SHA256 = strings.Repeat("0", 64)
+	var res Result
+	if err := m.sp.fetchFile(ctx, st, forged, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Rejected != 1 || res.Files != 0 {
+		t.Fatalf("bytes that do not match their record: %+v", res)
+	}
+	if has, _ := m.s.Vault().HasRawChunks(ctx, f.ID, vault.ChunkCount(f.Size)); slices.Contains(has, true) {
+		t.Fatal("bytes that do not match their record were kept")
+	}
+	res = Result{}
+	if err := m.sp.fetchFile(ctx, st, f, &res); err != nil || res.Files != 1 {
+		t.Fatalf("the true file: %+v %v", res, err)
+	}
 }
