@@ -563,6 +563,10 @@ func (sh *Share) renderManifestOptions() app.UI {
 		if !sh.protect && !sh.living && sh.ttl == shlTTLYear {
 			sh.ttl = 24 * time.Hour
 		}
+		// A manifest link carries the files attached to its entries too:
+		// the counts say so.
+		sh.choice.attached = sh.protect || sh.living
+		sh.tooBig = false
 	}
 	return app.Div().Class("shl-options").Body(
 		box("sh-protect", i18n.T("shl.protect"), i18n.T("shl.protect.hint"), sh.protect, func(v bool) { sh.protect = v; offYear() }),
