@@ -26,6 +26,9 @@ type exportChoice struct {
 	lastVisit bool
 	summary   bool // custom: add summary.html and what a summary shows
 	files     map[string]bool
+	// attached adds the files attached to the chosen entries to those the
+	// scope takes: what a manifest link carries (see shlSelection).
+	attached bool
 }
 
 // newExportChoice starts with everything of every profile chosen.
@@ -118,7 +121,29 @@ func (c *exportChoice) selection() export.Selection {
 		sel.IncludeSummary = true
 		sel.IncludeIPS = true
 	}
+	if c.attached && sel.Files != nil {
+		sel.Files = withAttached(c.hdr, sel)
+	}
 	return sel
+}
+
+// withAttached is sel.Files and the files attached to the entries sel
+// chooses in d.
+func withAttached(d export.Data, sel export.Selection) []string {
+	ids := append([]string{}, sel.Files...)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, e := range d.Select(sel).Entries {
+		for _, id := range e.Files {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // counts says how much the choice holds.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -95,6 +96,7 @@ type Share struct {
 	living   bool
 	status   map[string]share.LinkStatus // by link URL, from the server
 	remind   string                      // url of the link whose passcode reminder shows
+	tooBig   bool                        // the files do not fit in a manifest link: offer it without them
 }
 
 // shlTTLYear is the longest expiry the share page offers, for manifest links.
@@ -199,13 +201,10 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 		return
 	}
 	sel := sh.choice.selection()
-	label := strings.TrimSpace(sh.label)
-	if len([]rune(label)) > share.MaxLabelLen {
-		label = string([]rune(label)[:share.MaxLabelLen])
-	}
+	label := sh.linkLabel()
 	ttl := sh.ttl
 	if sh.protect || sh.living {
-		sh.createManifest(ctx, s, label, ttl)
+		sh.createManifest(ctx, s, label, ttl, false)
 		return
 	}
 	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, false, "", 0, 1
@@ -268,9 +267,21 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 	})
 }
 
+// linkLabel is the label typed, as long as a link's label may be.
+func (sh *Share) linkLabel() string {
+	label := strings.TrimSpace(sh.label)
+	if len([]rune(label)) > share.MaxLabelLen {
+		label = string([]rune(label)[:share.MaxLabelLen])
+	}
+	return label
+}
+
 // createManifest makes a manifest link: with the passcode the server will
-// check, and/or kept up to date as the record changes.
-func (sh *Share) createManifest(ctx app.Context, s *session.Session, label string, ttl time.Duration) {
+// check, and/or kept up to date as the record changes; with the files the
+// choice shares unless noFiles. When the files would not fit, it makes
+// nothing and the form says so, everything typed still in it.
+func (sh *Share) createManifest(ctx app.Context, s *session.Session, label string, ttl time.Duration, noFiles bool) {
+	sh.tooBig = false
 	pass := ""
 	if sh.protect {
 		var ok bool
@@ -287,6 +298,11 @@ func (sh *Share) createManifest(ctx app.Context, s *session.Session, label strin
 		flag += share.FlagPasscode
 	}
 	tmpl := record.SharedLink{Kind: record.LinkManifest, Flag: flag, Label: label, Choice: shlChoiceOf(&sh.choice)}
+	tmpl.Choice.NoFiles = noFiles
+	if d, _ := shlSelected(s, tmpl); !shlFilesFit(d) {
+		sh.tooBig, sh.err = true, "" // said before anything is read or uploaded
+		return
+	}
 	sh.busy, sh.uploading, sh.err, sh.done, sh.total = true, true, "", 0, 1
 	ctx.Async(func() {
 		rec, err := shlCreate(ctx, s, tmpl, pass, ttl)
@@ -298,6 +314,10 @@ func (sh *Share) createManifest(ctx app.Context, s *session.Session, label strin
 			}
 		}
 		ctx.Dispatch(func(ctx app.Context) {
+			if errors.Is(err, errSHLFilesTooLarge) {
+				sh.busy, sh.uploading, sh.tooBig = false, false, true // the passcode stays for "without the files"
+				return
+			}
 			sh.made(sd, err)
 			if err == nil && pass != "" {
 				sh.remind = rec.URL
@@ -423,6 +443,20 @@ func (sh *Share) renderForm() app.UI {
 			),
 			sh.renderManifestOptions(),
 			app.If(sh.err != "", func() app.UI { return errorBanner(sh.err) }),
+			app.If(sh.tooBig && (sh.protect || sh.living), func() app.UI {
+				return app.Div().ID("shl-toobig").Body(
+					errorBanner(i18n.T("shl.files.toobig")),
+					app.Div().Class("actions").Body(
+						app.Button().ID("shl-nofiles").Type("button").Class("btn btn-secondary").Disabled(sh.busy).
+							Text(i18n.T("shl.files.without")).
+							OnClick(func(ctx app.Context, e app.Event) {
+								if s := current(); s != nil && !sh.busy {
+									sh.createManifest(sh.own(ctx), s, sh.linkLabel(), sh.ttl, true)
+								}
+							}),
+					),
+				)
+			}),
 			app.Div().Class("actions").Body(
 				app.Button().ID("share-create").Type("submit").Class("btn").
 					Disabled(sh.busy || sh.choice.empty() || sh.api == "").
@@ -529,6 +563,10 @@ func (sh *Share) renderManifestOptions() app.UI {
 		if !sh.protect && !sh.living && sh.ttl == shlTTLYear {
 			sh.ttl = 24 * time.Hour
 		}
+		// A manifest link carries the files attached to its entries too:
+		// the counts say so.
+		sh.choice.attached = sh.protect || sh.living
+		sh.tooBig = false
 	}
 	return app.Div().Class("shl-options").Body(
 		box("sh-protect", i18n.T("shl.protect"), i18n.T("shl.protect.hint"), sh.protect, func(v bool) { sh.protect = v; offYear() }),

@@ -22,8 +22,12 @@ import (
 // and what a wallet card's QR code holds. The server keeps one file per
 // link, FHIR R4 collection Bundles (application/fhir+json, which every
 // SMART Health Links viewer reads) of the chosen entries, encrypted here
-// under the link's key, one per person. Attached files are left out: viewers elsewhere
-// could not open Backpack's export file that carries them.
+// under the link's key, one per person. The files the link shares travel
+// inside their person's Bundle (export.InlineBundle): the bytes in the
+// attachment of the resource that points at them, an upload as a
+// DocumentReference, which every viewer reads. The files a link shares are
+// those its choice takes and those attached to the entries it shares; a
+// wallet card's link shares none (the emergency information only).
 
 // shlWalletTTL is how long a wallet card's code works (the server may cap it).
 const shlWalletTTL = 5 * 365 * 24 * time.Hour
@@ -31,6 +35,13 @@ const shlWalletTTL = 5 * 365 * 24 * time.Hour
 // shlChoiceOf keeps a choice in its own terms, for a link kept up to date.
 func shlChoiceOf(c *exportChoice) *record.LinkChoice {
 	lc := &record.LinkChoice{Scope: c.scope, LastVisit: c.lastVisit, Summary: c.summary}
+	if c.scope == xpScopeCustom {
+		for _, f := range c.hdr.Files {
+			if c.files[f.ID] {
+				lc.Files = append(lc.Files, f.ID)
+			}
+		}
+	}
 	all := true
 	for _, p := range c.hdr.Profiles {
 		if c.profiles[p.ID] {
@@ -58,7 +69,10 @@ func shlSelection(s *session.Session, hdr export.Data, l record.SharedLink) expo
 		sel = export.Selection{Profiles: []string{l.Profile}, Entries: shlEmergencyIDs(s, l.Profile)}
 	case l.Choice != nil:
 		c := exportChoice{hdr: hdr, scope: l.Choice.Scope, profiles: map[string]bool{}, kinds: map[record.Kind]bool{},
-			files: map[string]bool{}, lastVisit: l.Choice.LastVisit, summary: l.Choice.Summary}
+			files: map[string]bool{}, lastVisit: l.Choice.LastVisit, summary: l.Choice.Summary, attached: !l.Choice.NoFiles}
+		for _, f := range l.Choice.Files {
+			c.files[f] = true
+		}
 		want := map[string]bool{}
 		for _, p := range l.Choice.Profiles {
 			want[p] = true
@@ -70,10 +84,14 @@ func shlSelection(s *session.Session, hdr export.Data, l record.SharedLink) expo
 			c.kinds[k] = true
 		}
 		sel = c.selection()
+		if l.Choice.NoFiles {
+			sel.Files = []string{}
+		}
+		return sel
 	default:
 		sel = export.Selection{Profiles: []string{"-"}, Entries: []string{}}
 	}
-	sel.Files = []string{} // files stay out of a manifest link
+	sel.Files = []string{} // the emergency information only
 	return sel
 }
 
@@ -101,6 +119,37 @@ func shlPayload(ctx context.Context, s *session.Session, l record.SharedLink, no
 	return files, fp, err
 }
 
+// errSHLFilesTooLarge: the files a manifest link would carry do not fit
+// what the share server takes; the share page offers the link without them.
+var errSHLFilesTooLarge = errors.New("share: the files do not fit in a health link")
+
+// shlFilesFit reports, before any file is read, whether d's files fit in
+// a manifest link: the server takes xpShareMax bytes of JWEs per link, and
+// a file's bytes are base64 inside the bundle, which the JWE encodes as
+// base64 again (16/9 of the file). The records themselves are checked when
+// sealed (shlSeal).
+func shlFilesFit(d export.Data) bool {
+	var n int64
+	for _, f := range d.Files {
+		n += shlB64Len(shlB64Len(max(f.Size, 0)))
+	}
+	return n <= xpShareMax
+}
+
+// shlB64Len is the length of n bytes in base64.
+func shlB64Len(n int64) int64 { return (n + 2) / 3 * 4 }
+
+// shlSealed is shlSeal saying errSHLFilesTooLarge when what is too large
+// carries files: without them it might fit.
+func shlSealed(key []byte, plain [][]byte, d export.Data) ([]share.LinkFile, error) {
+	files, err := shlSeal(key, plain)
+	var api *share.APIError
+	if len(d.Files) > 0 && errors.As(err, &api) && api.Code == share.CodeTooLarge {
+		err = errSHLFilesTooLarge
+	}
+	return files, err
+}
+
 // shlSelected is what a manifest link shares now, headers only, and a
 // fingerprint of it: each person and each entry with when it last changed
 // (not when it is written), so that a link whose entries did not change is
@@ -110,7 +159,8 @@ func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) 
 	d := hdr.Select(shlSelection(s, hdr, l))
 	d.Entries = append([]record.Entry(nil), d.Entries...)
 	d.Profiles = append([]record.Profile(nil), d.Profiles...)
-	d.Files, d.Questions = nil, nil
+	d.Files = append([]record.FileInfo(nil), d.Files...)
+	d.Questions = nil
 	h := sha256.New()
 	for _, p := range d.Profiles {
 		h.Write([]byte("\x02" + p.ID + "\x00" + p.Name + "\x00" + p.BirthDate + "\x00"))
@@ -119,12 +169,19 @@ func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) 
 	for _, e := range d.Entries {
 		h.Write([]byte("\x01" + e.ID + "\x00" + e.Profile + "\x00" + e.Updated.UTC().Format(time.RFC3339Nano)))
 	}
+	for _, f := range d.Files {
+		h.Write([]byte("\x03" + f.ID + "\x00" + f.Profile + "\x00" + f.SHA256 + "\x00" + f.Name))
+	}
 	return d, hex.EncodeToString(h.Sum(nil))
 }
 
-// shlBundles reads the resources of d and writes one FHIR Bundle per
-// person, so that no viewer can take one person's entries for another's.
+// shlBundles reads the resources and files of d and writes one FHIR Bundle
+// per person, so that no viewer can take one person's entries for
+// another's.
 func shlBundles(ctx context.Context, s *session.Session, d export.Data, now time.Time) ([][]byte, error) {
+	if !shlFilesFit(d) {
+		return nil, errSHLFilesTooLarge // said before anything is read
+	}
 	if err := xpLoadBodies(ctx, s, &d); err != nil {
 		return nil, err
 	}
@@ -136,8 +193,13 @@ func shlBundles(ctx context.Context, s *session.Session, d export.Data, now time
 				one.Entries = append(one.Entries, e)
 			}
 		}
+		for _, f := range d.Files {
+			if f.Profile == p.ID {
+				one.Files = append(one.Files, f)
+			}
+		}
 		var buf bytes.Buffer
-		if err := export.Bundle(&buf, one, now); err != nil {
+		if err := export.InlineBundle(ctx, &buf, one, s, now); err != nil {
 			return nil, err
 		}
 		files = append(files, buf.Bytes())
@@ -203,12 +265,13 @@ func shlOwner(method, url string, body any, token string) (xpResponse, error) {
 // the vault with its manage token.
 func shlCreate(ctx context.Context, s *session.Session, tmpl record.SharedLink, passcode string, ttl time.Duration) (record.SharedLink, error) {
 	now := time.Now()
-	plain, hash, err := shlPayload(ctx, s, tmpl, now)
+	d, hash := shlSelected(s, tmpl)
+	plain, err := shlBundles(ctx, s, d, now)
 	if err != nil {
 		return tmpl, err
 	}
 	key := share.NewKey()
-	files, err := shlSeal(key, plain)
+	files, err := shlSealed(key, plain, d)
 	if err != nil {
 		return tmpl, err
 	}
@@ -253,7 +316,7 @@ func shlUpdate(ctx context.Context, s *session.Session, l record.SharedLink) (bo
 	if err != nil {
 		return false, err
 	}
-	files, err := shlSeal(link.Key, plain)
+	files, err := shlSealed(link.Key, plain, d)
 	if err != nil {
 		return false, err
 	}

@@ -80,8 +80,9 @@ func TestWalletPayloadFollowsRecord(t *testing.T) {
 }
 
 // A link kept up to date shares what the person chose in their terms: a
-// health summary of one person takes in a medication added later, and
-// never a file.
+// health summary of one person takes in a medication added later, and the
+// file attached to one of its entries (the scan of the asthma), not the
+// other person's.
 func TestLivingChoiceFollowsRecord(t *testing.T) {
 	ctx := context.Background()
 	s := xpNewSession(t, vault.NewMemStore())
@@ -100,8 +101,11 @@ func TestLivingChoiceFollowsRecord(t *testing.T) {
 		t.Fatalf("choice %+v", l.Choice)
 	}
 	plain, hash, _ := shlPayload(ctx, s, l, time.Now())
-	if len(plain) != 1 || strings.Contains(string(plain[0]), "DocumentReference") || strings.Contains(string(plain[0]), "Leo Test") {
-		t.Fatal("files or the other person in a one-person summary link")
+	if len(plain) != 1 || strings.Contains(string(plain[0]), "Leo Test") || strings.Contains(string(plain[0]), "photo.jpg") {
+		t.Fatal("the other person in a one-person summary link")
+	}
+	if !strings.Contains(string(plain[0]), `"title":"scan.pdf"`) {
+		t.Fatal("the scan attached to the asthma is not in the summary link")
 	}
 	if _, err := s.SaveEntry(ctx, record.Entry{Profile: ana, Resource: xpResource(t, `{"resourceType":"MedicationStatement","status":"active","medicationCodeableConcept":{"text":"Salbutamol"}}`)}); err != nil {
 		t.Fatal(err)

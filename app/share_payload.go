@@ -138,8 +138,11 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 	if len(results) == 0 {
 		return nil, nil, notes, errSHLNothing
 	}
-	// Each file is one person's (one subject Patient): each its own profile.
+	// Each file is one person's (one subject Patient): each its own profile,
+	// with the documents that came inside it (attachment data), attached to
+	// the entries of the resources that held them, kept in memory only.
 	a := &export.Archive{Created: now, Partial: true}
+	mem := export.MemFiles{}
 	for _, res := range results {
 		prof := record.Profile{Name: i18n.T("share.view.title")}
 		if res.Patient != nil {
@@ -149,9 +152,21 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 		}
 		prof.ID = record.NewID()
 		a.Data.Profiles = append(a.Data.Profiles, prof)
-		a.Data.Entries = append(a.Data.Entries, importer.ToEntries(res, prof.ID, now)...)
+		entries := importer.ToEntries(res, prof.ID, now) // one per resource, in order
+		for _, f := range res.Files {
+			info := record.FileInfo{ID: record.NewID(), Profile: prof.ID, Name: f.Name, Type: f.Type, Size: f.Size,
+				SHA256: f.SHA256, Created: now}
+			for _, o := range f.Owners {
+				if o >= 0 && o < len(entries) {
+					entries[o].Files = append(entries[o].Files, info.ID)
+				}
+			}
+			mem[info.ID] = f.Data
+			a.Data.Files = append(a.Data.Files, info)
+		}
+		a.Data.Entries = append(a.Data.Entries, entries...)
 	}
-	return a, export.MemFiles{}, notes, nil
+	return a, mem, notes, nil
 }
 
 // xpShareErrorKey is the catalog key for an error of sharing or viewing.
@@ -163,6 +178,8 @@ func xpShareErrorKey(err error) string {
 		return "share.off"
 	case errors.Is(err, errSHLNothing):
 		return "shl.err.nothing"
+	case errors.Is(err, errSHLFilesTooLarge):
+		return "shl.files.toobig"
 	}
 	var api *share.APIError
 	var pe *share.PasscodeError

@@ -89,8 +89,12 @@ func TestSHLPasscodeLink(t *testing.T) {
 	xpSetInput(t, ctx2, "#shl-pass", "tulip-42", "input")
 	xpClick(t, ctx2, "#shl-pass-open")
 	xpRun(t, ctx2, chromedp.WaitVisible("#view-data", chromedp.ByID))
-	for _, want := range []string{"Ana Fixture", "Penicillin", "Asthma", "Salbutamol"} {
+	// scan.pdf, attached to the asthma, travels inside the link.
+	for _, want := range []string{"Ana Fixture", "Penicillin", "Asthma", "Salbutamol", "scan.pdf"} {
 		xpWaitText(t, ctx2, "#view-data", want)
+	}
+	if !xpExists(t, ctx2, "#view-data .view-file") {
+		t.Error("the viewer offers no download of the link's file")
 	}
 	xpWaitText(t, ctx2, "#shl-living", "keeps it up to date")
 	var href string

@@ -102,10 +102,21 @@ func isObject(b []byte) bool {
 // attachment.url is the file's relative path in an export archive
 // ("files/<name>"). Entries without a resource are skipped.
 func Bundle(w io.Writer, d Data, now time.Time) error {
-	return writeBundle(w, d, now, filePaths(d.Files), nil)
+	return writeBundle(w, d, now, newArchived(d.Files, filePaths(d.Files)), nil)
 }
 
-func writeBundle(w io.Writer, d Data, now time.Time, paths map[string]string, each func(*record.Entry) error) error {
+// fileCarrier is how a bundle carries its files: beside it in an export
+// archive (archived), or inside it (inlined, fileurl.go).
+type fileCarrier interface {
+	// resource is an entry's resource with its pointers at files
+	// (record.FileURL) made to lead to them.
+	resource(raw []byte) ([]byte, error)
+	// docRef is the DocumentReference of a file, related to the entries at
+	// the given URLs, or nil when the file travels in a resource already.
+	docRef(f *record.FileInfo, related []string) ([]byte, error)
+}
+
+func writeBundle(w io.Writer, d Data, now time.Time, carry fileCarrier, each func(*record.Entry) error) error {
 	b := NewBundleWriter(w, "collection", newUUID(), now)
 	for i := range d.Profiles {
 		p := &d.Profiles[i]
@@ -114,11 +125,14 @@ func writeBundle(w io.Writer, d Data, now time.Time, paths map[string]string, ea
 		}
 	}
 	related := map[string][]string{} // file id → entry URLs
-	links := fileLinks(d.Files, paths)
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		if len(e.Resource.JSON) > 0 {
-			if err := b.Add(entryURL(e.ID), linkFiles(e.Resource.JSON, links)); err != nil {
+			raw, err := carry.resource(e.Resource.JSON)
+			if err == nil {
+				err = b.Add(entryURL(e.ID), raw)
+			}
+			if err != nil {
 				return errors.Join(errors.New("export: entry "+e.ID), err)
 			}
 			for _, f := range e.Files {
@@ -133,11 +147,31 @@ func writeBundle(w io.Writer, d Data, now time.Time, paths map[string]string, ea
 	}
 	for i := range d.Files {
 		f := &d.Files[i]
-		if err := b.Add(fileURL(f.ID), docRefJSON(f, paths[f.ID], related[f.ID])); err != nil {
+		doc, err := carry.docRef(f, related[f.ID])
+		if err == nil && doc != nil {
+			err = b.Add(fileURL(f.ID), doc)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return b.Close()
+}
+
+// archived carries files beside the bundle, at their paths in the archive.
+type archived struct {
+	paths map[string]string // file id → files/<name>
+	links map[string]string // file SHA-256 → path (see linkFiles)
+}
+
+func newArchived(files []record.FileInfo, paths map[string]string) archived {
+	return archived{paths: paths, links: fileLinks(files, paths)}
+}
+
+func (a archived) resource(raw []byte) ([]byte, error) { return linkFiles(raw, a.links), nil }
+
+func (a archived) docRef(f *record.FileInfo, related []string) ([]byte, error) {
+	return docRefJSON(f, map[string]any{"url": a.paths[f.ID]}, related), nil
 }
 
 // URLs of resources in Backpack's bundles: name-based UUIDs, so the same
@@ -215,9 +249,15 @@ func builtPatient(p *record.Profile) map[string]any {
 	return m
 }
 
-// docRefJSON is the DocumentReference describing a file in the archive.
-func docRefJSON(f *record.FileInfo, path string, related []string) []byte {
-	att := map[string]any{"url": path, "title": f.Name}
+// docRefJSON is the DocumentReference describing a file: the one way
+// every export describes a file. where says where its bytes are: the url
+// of its path in an archive, or (inlined) its FileURL with the data itself
+// and its hash.
+func docRefJSON(f *record.FileInfo, where map[string]any, related []string) []byte {
+	att := map[string]any{"title": f.Name}
+	for k, v := range where {
+		att[k] = v
+	}
 	if f.Type != "" {
 		att["contentType"] = f.Type
 	}

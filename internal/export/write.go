@@ -191,7 +191,7 @@ func (x *writer) ips(d Data, sel Selection) error {
 
 func (x *writer) bundle(d Data, sel Selection) error {
 	return x.text(PathBundle, func(w *bufio.Writer) error {
-		return writeBundle(w, d, x.now, x.paths, func(e *record.Entry) error {
+		return writeBundle(w, d, x.now, newArchived(d.Files, x.paths), func(e *record.Entry) error {
 			x.m.add(int64(len(e.Resource.JSON)))
 			return x.ctx.Err()
 		})

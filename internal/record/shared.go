@@ -43,6 +43,11 @@ type LinkChoice struct {
 	Kinds     []Kind   `json:"kinds,omitempty"`
 	LastVisit bool     `json:"lastVisit,omitempty"`
 	Summary   bool     `json:"summary,omitempty"`
+	// Files are the files chosen one by one (custom); the files attached
+	// to the shared entries go too, unless NoFiles: the person chose a
+	// link without files (they would not fit).
+	Files   []string `json:"files,omitempty"`
+	NoFiles bool     `json:"noFiles,omitempty"`
 }
 
 // EncodeSharedLink encodes a share link (header only).
