@@ -9,6 +9,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"backpack/internal/syncproto"
@@ -279,6 +280,7 @@ func (s *spaceState) save(ctx context.Context, v *vault.Vault) error {
 	if err != nil {
 		return err
 	}
+	defer spaceSaves.Add(1)
 	return v.PutMeta(ctx, spaceName(s.ID), raw)
 }
 
@@ -350,16 +352,49 @@ func (s *Space) ID() string { return s.id }
 
 // Info reads what the app shows about the space (no network).
 func (s *Space) Info(ctx context.Context) (SpaceInfo, error) {
-	st, err := loadSpace(ctx, s.local.Vault(), s.id)
+	v := s.local.Vault()
+	edits, saves := v.Edits(), spaceSaves.Load()
+	infoCache.Lock()
+	c, ok := infoCache.m[s.id]
+	infoCache.Unlock()
+	if ok && c.vault == v && c.edits == edits && c.saves == saves && time.Since(c.at) < infoFresh {
+		return c.info, nil
+	}
+	st, err := loadSpace(ctx, v, s.id)
 	if err != nil {
 		return SpaceInfo{}, err
 	}
 	i := st.info()
-	if ids, err := st.changes(s.local.Vault()); err == nil {
+	if ids, err := st.changes(v); err == nil {
 		i.Waiting = len(ids)
 	}
+	infoCache.Lock()
+	infoCache.m[s.id] = cachedInfo{vault: v, edits: edits, saves: saves, at: time.Now(), info: i}
+	infoCache.Unlock()
 	return i, nil
 }
+
+// infoCache keeps each space's Info until the vault's headers or a space's
+// state change (in this tab), or infoFresh passes (another tab may have
+// synced): the app asks every few seconds, on the page's one thread, and
+// working it out reads the space's whole state and decodes every header
+// of the vault (a long history: thousands).
+var infoCache = struct {
+	sync.Mutex
+	m map[string]cachedInfo
+}{m: map[string]cachedInfo{}}
+
+const infoFresh = time.Minute
+
+type cachedInfo struct {
+	vault        *vault.Vault
+	edits, saves uint64
+	at           time.Time
+	info         SpaceInfo
+}
+
+// spaceSaves counts the saves of any space's state in this process.
+var spaceSaves atomic.Uint64
 
 func (st *spaceState) info() SpaceInfo {
 	i := SpaceInfo{ID: st.ID, Profile: st.Profile, Owner: st.Owner, OwnerName: st.OwnerName, Role: Role(st.Role), State: SpaceActive, Synced: st.Synced}

@@ -648,3 +648,28 @@ func TestShareFileMustMatchItsRecord(t *testing.T) {
 		t.Fatalf("the true file: %+v %v", res, err)
 	}
 }
+
+// TestSpaceInfoFollowsEdits: Info is kept between calls (the app asks every
+// few seconds) but never shows a stale count of changes waiting: an edit
+// of the person, and a sync, show at once.
+func TestSpaceInfoFollowsEdits(t *testing.T) {
+	srv := newSpaceServer(t)
+	o := newSharer(t, srv.Server)
+	waiting := func(want int) {
+		t.Helper()
+		i, err := o.sp.Info(ctx)
+		if err != nil || i.Waiting != want {
+			t.Fatalf("waiting %d (%v), want %d", i.Waiting, err, want)
+		}
+	}
+	spaceSync(t, o.sp)
+	waiting(0)
+	edit(t, o.device, o.samEntry, "Tree nuts")
+	waiting(1)
+	waiting(1)
+	// A second edit of the same entry is still one change waiting.
+	edit(t, o.device, o.samEntry, "Tree nuts and peanuts")
+	waiting(1)
+	spaceSync(t, o.sp)
+	waiting(0)
+}

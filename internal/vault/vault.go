@@ -65,6 +65,9 @@ type Vault struct {
 
 	rev  string       // the store's revision the header cache reflects (see shared.go)
 	excl atomic.Int32 // Exclusive calls running
+	// edits changes whenever the cached headers do (a write, a delete, a
+	// reload after another tab's write): see Edits.
+	edits atomic.Uint64
 
 	schema int // the AAD format version: sealVersion except in tests
 
@@ -296,6 +299,7 @@ func (v *Vault) loadHeaders(ctx context.Context) error {
 		return ErrLocked
 	}
 	v.headers, v.packs, v.corrupt = headers, packs, corrupt
+	v.edits.Add(1)
 	return nil
 }
 
@@ -483,6 +487,7 @@ func (v *Vault) cache(p *plan, recs ...Record) {
 		}
 		v.headers[recs[i].ID] = p.ents[i]
 	}
+	v.edits.Add(1)
 }
 
 // Delete removes records (header and body) atomically. Unknown ids are
@@ -537,8 +542,14 @@ func (v *Vault) Delete(ctx context.Context, ids ...string) error {
 			delete(v.headers, id)
 		}
 	}
+	v.edits.Add(1)
 	return nil
 }
+
+// Edits is a number that changes whenever the headers Headers returns do:
+// what is worked out from every header (how many changes wait, say) can be
+// kept until it moves.
+func (v *Vault) Edits() uint64 { return v.edits.Load() }
 
 // Headers returns every record's header by id. The slices are the vault's
 // own cache: do not modify them; Lock zeroes them.
