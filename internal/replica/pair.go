@@ -117,6 +117,16 @@ func (e *Engine) pushRaw(ctx context.Context, env syncproto.Envelope) error {
 // stretch turns the pairing secret into key material with Argon2id, so a
 // server that saw the enrollment key cannot try codes at any useful speed
 // (80 random bits would take forever anyway; no salt is needed for them).
+// codeErr is err, or ErrBadCode when the server's answer means the code
+// is wrong, used or expired.
+func codeErr(err error) error {
+	switch code(err) {
+	case syncproto.CodeUnauthorized, syncproto.CodeNotFound, syncproto.CodeBadSignature:
+		return ErrBadCode
+	}
+	return err
+}
+
 func stretch(secret []byte) []byte {
 	return argon2.IDKey(secret, []byte("backpack pairing v1"), 1, 19*1024, 1, 32)
 }
@@ -189,13 +199,8 @@ func StartJoin(ctx context.Context, pairing string, opt Options) (*Joining, erro
 	dev := ed25519.NewKeyFromSeed(seed)
 	var info syncproto.Info
 	err = opt.client(nil).json(ctx, "POST", syncproto.JoinPath(), syncproto.NewJoin("", stretched, dev), &info)
-	switch code(err) {
-	case "":
-	case syncproto.CodeUnauthorized, syncproto.CodeNotFound, syncproto.CodeBadSignature:
-		return nil, ErrBadCode
-	}
 	if err != nil {
-		return nil, err
+		return nil, codeErr(err)
 	}
 	// The server named the vault; the hand-off's seal (which binds its id)
 	// and later the vault's signatures show whether it told the truth.

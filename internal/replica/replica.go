@@ -370,20 +370,8 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 				}
 			}
 		}
-		var puts []vault.Record
-		var dels, files []string
-		store := func(it item) {
-			if it.Deleted {
-				dels = append(dels, it.ID)
-				if h, err := v.Header(it.ID); err == nil {
-					if f, ok := fileOf(item{Header: h}); ok {
-						files = append(files, f.ID)
-					}
-				}
-				return
-			}
-			puts = append(puts, vault.Record{ID: it.ID, Header: it.Header, Body: it.Body})
-		}
+		var w writes
+		store := func(it item) { w.add(v, it) }
 		for _, p := range items {
 			res.Pulled++
 			prev := st.recs[p.rkey]
@@ -425,35 +413,57 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 				res.Conflicts++
 			}
 		}
-		ctx := vault.Untracked(ctx)
-		changed := slices.Clone(dels)
-		if len(puts) > 0 {
-			var settled []string // files whose chunks came before their records
-			for _, r := range puts {
-				if f, ok := fileOf(item{Header: r.Header}); ok {
-					settled = append(settled, f.ID)
-				}
-			}
-			if err := v.PutSettled(ctx, settled, puts...); err != nil {
-				return nil, err
-			}
-			for _, r := range puts {
-				changed = append(changed, r.ID)
-			}
-		}
-		if len(dels) > 0 {
-			if err := v.Delete(ctx, dels...); err != nil {
-				return changed, err
-			}
-		}
-		for _, f := range files {
-			v.DeleteFile(ctx, f) // chunks nothing points to; best effort
-		}
-		return changed, nil
+		return w.write(vault.Untracked(ctx), v)
 	})
 }
 
 // fileOf returns the file an item describes.
+// writes gathers what a pull writes: the records to put, those to delete
+// and the files of the deleted ones.
+type writes struct {
+	puts        []vault.Record
+	dels, files []string
+}
+
+func (w *writes) add(v *vault.Vault, it item) {
+	if it.Deleted {
+		w.dels = append(w.dels, it.ID)
+		if h, err := v.Header(it.ID); err == nil {
+			if f, ok := fileOf(item{Header: h}); ok {
+				w.files = append(w.files, f.ID)
+			}
+		}
+		return
+	}
+	w.puts = append(w.puts, vault.Record{ID: it.ID, Header: it.Header, Body: it.Body})
+}
+
+// write stores what w gathered and returns the ids it wrote or deleted.
+func (w *writes) write(ctx context.Context, v *vault.Vault) ([]string, error) {
+	changed := slices.Clone(w.dels)
+	if len(w.puts) > 0 {
+		var settled []string // files whose chunks came before their records
+		for _, r := range w.puts {
+			if f, ok := fileOf(item{Header: r.Header}); ok {
+				settled = append(settled, f.ID)
+			}
+			changed = append(changed, r.ID)
+		}
+		if err := v.PutSettled(ctx, settled, w.puts...); err != nil {
+			return nil, err
+		}
+	}
+	if len(w.dels) > 0 {
+		if err := v.Delete(ctx, w.dels...); err != nil {
+			return changed, err
+		}
+	}
+	for _, f := range w.files {
+		v.DeleteFile(ctx, f) // chunks nothing points to; best effort
+	}
+	return changed, nil
+}
+
 func fileOf(it item) (record.FileInfo, bool) {
 	if it.Deleted || len(it.Header) < 2 || it.Header[0] != 1 || record.RecordType(it.Header[1]) != record.RecordFile {
 		return record.FileInfo{}, false

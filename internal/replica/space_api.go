@@ -116,13 +116,8 @@ func StartJoinSpace(ctx context.Context, invitation string, opt Options) (*Space
 	stretched := stretch(secret)
 	var inv syncproto.Invitation
 	err = opt.client(nil).json(ctx, "POST", syncproto.PeekPath(), syncproto.NewPeek(syncproto.EnrollKey(stretched)), &inv)
-	switch code(err) {
-	case "":
-	case syncproto.CodeUnauthorized, syncproto.CodeNotFound, syncproto.CodeBadSignature:
-		return nil, ErrBadCode
-	}
 	if err != nil {
-		return nil, err
+		return nil, codeErr(err)
 	}
 	if !syncproto.ValidRole(inv.Role) {
 		return nil, ErrBadCode
@@ -171,13 +166,8 @@ func (j *SpaceJoining) Join(ctx context.Context, local Local, memberName string)
 	join.BoxKey, join.Label = boxPublic(box), label
 	var info syncproto.Info
 	err = j.opt.client(nil).json(ctx, "POST", syncproto.DevicesPath(j.vault), join, &info)
-	switch code(err) {
-	case "":
-	case syncproto.CodeUnauthorized, syncproto.CodeNotFound, syncproto.CodeBadSignature:
-		return nil, ErrBadCode
-	}
 	if err != nil {
-		return nil, err
+		return nil, codeErr(err)
 	}
 	if info.Vault != j.vault {
 		return nil, syncproto.ErrTampered

@@ -308,20 +308,8 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 	}
 	times := changeTimes(ctx, v)
 	return taken, s.local.Apply(ctx, func() ([]string, error) {
-		var puts []vault.Record
-		var dels, files []string
-		store := func(it item) {
-			if it.Deleted {
-				dels = append(dels, it.ID)
-				if h, err := v.Header(it.ID); err == nil {
-					if f, ok := fileOf(item{Header: h}); ok {
-						files = append(files, f.ID)
-					}
-				}
-				return
-			}
-			puts = append(puts, vault.Record{ID: it.ID, Header: it.Header, Body: it.Body})
-		}
+		var w writes
+		store := func(it item) { w.add(v, it) }
 		for _, p := range items {
 			res.Pulled++
 			id := p.it.ID
@@ -358,28 +346,7 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 				res.Conflicts++
 			}
 		}
-		changed := slices.Clone(dels)
-		if len(puts) > 0 {
-			var settled []string
-			for _, r := range puts {
-				if f, ok := fileOf(item{Header: r.Header}); ok {
-					settled = append(settled, f.ID)
-				}
-				changed = append(changed, r.ID)
-			}
-			if err := v.PutSettled(wctx, settled, puts...); err != nil {
-				return nil, err
-			}
-		}
-		if len(dels) > 0 {
-			if err := v.Delete(wctx, dels...); err != nil {
-				return changed, err
-			}
-		}
-		for _, f := range files {
-			v.DeleteFile(ctx, f) // best effort
-		}
-		return changed, nil
+		return w.write(wctx, v)
 	})
 }
 
