@@ -208,6 +208,12 @@ type spaceState struct {
 	// Wrapped is, on the owner's side, the newest epoch wrapped for each
 	// member device (see Space.wrapMissing).
 	Wrapped map[string]uint32 `json:"wrapped,omitempty"`
+	// Kept: the owner's keys are in the vault's keys record (space_owner.go);
+	// once it is gone, another owner device stopped sharing.
+	Kept bool `json:"kept,omitempty"`
+	// Fresh: an owner device that took the space from the keys record and
+	// has not pulled the whole log yet (see Space.apply).
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 func (s *spaceState) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }
@@ -314,12 +320,16 @@ type spaceLockKey struct {
 	id string
 }
 
-// Spaces returns every shared profile of this vault: those it shares and
-// those it joined.
+// Spaces returns every shared profile of this vault: those it shares (on
+// any of the owner's devices: see "Every owner device") and those it
+// joined.
 func Spaces(ctx context.Context, local Local, opt Options) ([]*Space, error) {
 	v := local.Vault()
 	ids, err := loadSpaceIndex(ctx, v)
 	if err != nil {
+		return nil, err
+	}
+	if ids, err = adoptKeys(ctx, v, ids); err != nil {
 		return nil, err
 	}
 	var out []*Space
@@ -327,6 +337,11 @@ func Spaces(ctx context.Context, local Local, opt Options) ([]*Space, error) {
 		st, err := loadSpace(ctx, v, id)
 		if err != nil {
 			return nil, err
+		}
+		if ok, err := reconcile(ctx, local, st); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
 		}
 		out = append(out, newSpace(local, opt, st))
 	}
