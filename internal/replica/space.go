@@ -183,6 +183,9 @@ type spaceRec struct {
 	Version uint64  `json:"v"`
 	Head    [8]byte `json:"h"` // hash of the header: a different one is a local change
 	Base    [8]byte `json:"b"` // hash of the body (merge's base)
+	// Pulled is the hash of the body last pulled (another device's
+	// version): on an owner device the vault's sync may bring it too.
+	Pulled [8]byte `json:"p,omitzero"`
 }
 
 // spaceState is a space's state, sealed in the vault's meta.

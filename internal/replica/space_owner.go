@@ -229,9 +229,12 @@ func mergeEpochs(st *spaceState, rec []epochKey) (changed, extra bool) {
 
 // load reads the space's state for a change or a Sync, in line with its
 // keys record (reconcile); ErrRemoved when another owner device stopped
-// sharing.
+// sharing (or this one did: the state is gone).
 func (s *Space) load(ctx context.Context) (*spaceState, error) {
 	st, err := loadSpace(ctx, s.local.Vault(), s.id)
+	if errors.Is(err, vault.ErrNotFound) {
+		return nil, ErrRemoved
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -243,4 +246,31 @@ func (s *Space) load(ctx context.Context) (*spaceState, error) {
 		return nil, ErrRemoved
 	}
 	return st, nil
+}
+
+// ownerSeen returns, for the vault's own sync, the bodies of each record
+// of a person this vault shares that this device had from the space (by
+// id: what it last exchanged, what it last pulled; nil when it shares
+// none). A record comes to an owner device both ways, by the space and by
+// the vault's log: a version the device had from the space is no
+// conflict with what it changed since.
+func ownerSeen(ctx context.Context, v *vault.Vault) map[string][2][8]byte {
+	ids, err := loadSpaceIndex(ctx, v)
+	if err != nil || len(ids) == 0 {
+		return nil
+	}
+	var out map[string][2][8]byte
+	for _, id := range ids {
+		st, err := loadSpace(ctx, v, id)
+		if err != nil || !st.Owner {
+			continue
+		}
+		for r, rec := range st.Recs {
+			if out == nil {
+				out = map[string][2][8]byte{}
+			}
+			out[r] = [2][8]byte{rec.Base, rec.Pulled}
+		}
+	}
+	return out
 }

@@ -342,7 +342,7 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 			prev := st.Recs[id]
 			lh, err := v.Header(id)
 			exists := err == nil
-			st.Recs[id] = &spaceRec{Version: p.env.Version, Head: headHash(p.it.Header, p.it.Deleted), Base: bodyHash(p.it.Body)}
+			st.Recs[id] = &spaceRec{Version: p.env.Version, Head: headHash(p.it.Header, p.it.Deleted), Base: bodyHash(p.it.Body), Pulled: bodyHash(p.it.Body)}
 			if same, err := holds(ctx, v, p.it, lh, exists); err != nil {
 				return nil, err
 			} else if same {
@@ -647,11 +647,12 @@ func (s *Space) push(ctx context.Context, st *spaceState, res *Result) error {
 			}
 		}
 		var version uint64
+		var pulled [8]byte
 		if r := st.Recs[id]; r != nil {
-			version = r.Version
+			version, pulled = r.Version, r.Pulled
 		}
 		envs = append(envs, syncproto.Envelope{ID: eid, Version: version + 1, Deleted: it.Deleted, Ciphertext: ct})
-		recs = append(recs, &spaceRec{Version: version + 1, Head: headHash(it.Header, it.Deleted), Base: bodyHash(it.Body)})
+		recs = append(recs, &spaceRec{Version: version + 1, Head: headHash(it.Header, it.Deleted), Base: bodyHash(it.Body), Pulled: pulled})
 		keys = append(keys, id)
 		size += len(ct)
 	}
