@@ -227,6 +227,11 @@ type spaceRec struct {
 	// Pulled is the hash of the body last pulled (another device's
 	// version): on an owner device the vault's sync may bring it too.
 	Pulled [8]byte `json:"p,omitzero"`
+	// Sent is the log seq this device pushed this version at (0: pulled).
+	Sent uint64 `json:"s,omitempty"`
+	// Resend: pushed sealed with an epoch older than one another owner
+	// device had made then (the members skip it): pushed again.
+	Resend bool `json:"r,omitempty"`
 }
 
 // spaceState is a space's state, sealed in the vault's meta.

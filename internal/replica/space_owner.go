@@ -203,16 +203,26 @@ func reconcile(ctx context.Context, local Local, st *spaceState) (bool, error) {
 // mergeEpochs adds to st the epochs of the record it lacks. An epoch of the
 // same number but another key (two owner devices revoked at once, and the
 // owner's sync kept the other's record) becomes the record's, and every
-// epoch is wrapped for the members again. extra: st holds epochs the
-// record lacks.
+// epoch is wrapped for the members again. What this device pushed since a
+// new epoch's start was sealed with an older one, which the members skip:
+// it goes again (Resend). extra: st holds epochs the record lacks.
 func mergeEpochs(st *spaceState, rec []epochKey) (changed, extra bool) {
+	resend := func(from uint64) {
+		for _, r := range st.Recs {
+			if r.Sent != 0 && r.Sent >= from {
+				r.Resend = true
+			}
+		}
+	}
 	for _, e := range rec {
 		i := slices.IndexFunc(st.Epochs, func(x epochKey) bool { return x.N == e.N })
 		switch {
 		case i < 0:
 			st.Epochs = append(st.Epochs, e)
+			resend(e.From)
 			changed = true
 		case st.Epochs[i].From != e.From || !bytes.Equal(st.Epochs[i].Key, e.Key):
+			resend(min(e.From, st.Epochs[i].From))
 			st.Epochs[i] = e
 			st.Wrapped = nil
 			changed = true

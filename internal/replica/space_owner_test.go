@@ -112,17 +112,33 @@ func TestShareFromEveryOwnerDevice(t *testing.T) {
 		t.Fatalf("members %+v", ms)
 	}
 
-	// B removes a member; after the vault sync A seals with the new epoch.
+	// B removes a member. A changes the child before its vault sync
+	// brings the new epoch: sealed with the old one, the members skip it;
+	// after the vault sync A sends it again, sealed with the new one.
+	spaceSync(t, a.sp) // A has B's change
 	if err := bsp.Revoke(ctx, goneID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := gone.sp.Sync(ctx); !errors.Is(err, ErrRemoved) {
 		t.Fatalf("removed member's sync: %v", err)
 	}
+	edit(t, a.device, a.samEntry, "Kiwi")
+	if r := spaceSync(t, a.sp); r.Pushed != 1 || lastEpoch(t, a.sp) != 1 {
+		t.Fatalf("first device's push before its vault sync %+v", r)
+	}
+	if r := spaceSync(t, stay.sp); r.Rejected != 1 {
+		t.Fatalf("remaining member took a change sealed with the old epoch: %+v", r)
+	}
 	syncNow(t, b)
 	syncNow(t, a.device)
-	if r := spaceSync(t, a.sp); r.Pushed != 0 {
+	if r := spaceSync(t, a.sp); r.Pushed != 1 || lastEpoch(t, a.sp) != 2 {
 		t.Fatalf("the first device's sync after the vault's %+v", r)
+	}
+	if r := spaceSync(t, stay.sp); r.Pulled != 1 || r.Rejected != 0 {
+		t.Fatalf("remaining member %+v", r)
+	}
+	if got := title(t, stay.device, a.samEntry); got != "Kiwi" {
+		t.Fatalf("remaining member shows %q", got)
 	}
 	edit(t, a.device, a.samEntry, "Soy")
 	if r := spaceSync(t, a.sp); r.Pushed != 1 {
@@ -140,7 +156,8 @@ func TestShareFromEveryOwnerDevice(t *testing.T) {
 	if got := title(t, gone.device, a.samEntry); got != "Tree nuts" {
 		t.Fatalf("removed member shows %q", got)
 	}
-	if r := spaceSync(t, bsp); r.Pulled != 1 || r.Rejected != 0 || r.Pushed != 0 {
+	// B skips A's change sealed with the old epoch, as the members do.
+	if r := spaceSync(t, bsp); r.Pulled != 1 || r.Rejected != 1 || r.Pushed != 0 {
 		t.Fatalf("the other owner device after the first's change %+v", r)
 	}
 

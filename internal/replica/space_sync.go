@@ -169,6 +169,8 @@ func localChanged(rec *spaceRec, h []byte, exists bool) bool {
 	switch {
 	case rec == nil:
 		return exists
+	case rec.Resend:
+		return true
 	case !exists:
 		return rec.Head != [8]byte{}
 	}
@@ -609,6 +611,7 @@ func (s *Space) push(ctx context.Context, st *spaceState, res *Result) error {
 		}
 		since(&res.Net, t0)
 		for i, id := range keys {
+			recs[i].Sent = p.Base.Seq + uint64(i) + 1
 			st.Recs[id] = recs[i]
 		}
 		res.Pushed += len(envs)
