@@ -115,12 +115,14 @@ import (
 //
 // Limits. After a Revoke, the owner's other devices seal with the new
 // epoch from their next vault sync on (each Sync and change first takes
-// the record's epochs, see reconcile): one that pushes before it has
-// those envelopes skipped by the members, as a co-manager's in the same
-// moment (their change stays in the owner's vault, and the owner's other
-// devices keep it). An owner device lacking the newest epoch skips what is
-// sealed with it; those changes reach it by the vault's sync (the device
-// that could open them keeps them in the owner's vault). Two owner devices
+// the record's epochs, see reconcile). One that pushes before it has the
+// new epoch has those envelopes skipped by the members, as a co-manager's
+// in the same moment; once its vault sync brings the epoch it pushes those
+// records again, sealed with it (spaceRec.Resend) — unless it changed
+// them meanwhile, then the newer version goes. Until then the members do
+// not see that change. An owner device lacking the newest epoch skips
+// what is sealed with it; those changes reach it by the vault's sync (the
+// device that could open them keeps them in the owner's vault). Two owner devices
 // that revoke at once (each before the other's record reached it) make
 // two epochs of the same number: the vault's sync keeps the later
 // record, the other device takes its key and wraps it for every member
