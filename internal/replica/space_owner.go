@@ -100,29 +100,30 @@ func keysState(h []byte) (*spaceState, bool) {
 	}, true
 }
 
-// keysRecords returns the keys records of this vault by space id (the
-// headers, for keysState). It is kept until the vault's headers change:
-// the app lists the spaces every few seconds, and finding them looks at
-// every header.
-func keysRecords(v *vault.Vault) (map[string][]byte, error) {
+// keysRecords returns the spaces this vault has keys records of. It is
+// kept until the vault's headers change: the app lists the spaces every
+// few seconds, and finding them looks at every header. (Ids only: the
+// keys stay in the vault, which wipes them at Lock.)
+func keysRecords(v *vault.Vault) ([]string, error) {
 	edits := v.Edits()
 	keysCache.Lock()
 	defer keysCache.Unlock()
 	if keysCache.vault == v && keysCache.edits == edits && time.Since(keysCache.at) < infoFresh {
-		return keysCache.m, nil
+		return keysCache.ids, nil
 	}
 	hs, err := v.Headers()
 	if err != nil {
 		return nil, err
 	}
-	m := map[string][]byte{}
+	var ids []string
 	for id, h := range hs {
 		if strings.HasPrefix(id, keysPrefix) && isKeysHeader(h) {
-			m[strings.TrimPrefix(id, keysPrefix)] = bytes.Clone(h) // the vault wipes its own at Lock
+			ids = append(ids, strings.TrimPrefix(id, keysPrefix))
 		}
 	}
-	keysCache.vault, keysCache.edits, keysCache.at, keysCache.m = v, edits, time.Now(), m
-	return m, nil
+	slices.Sort(ids)
+	keysCache.vault, keysCache.edits, keysCache.at, keysCache.ids = v, edits, time.Now(), ids
+	return ids, nil
 }
 
 var keysCache struct {
@@ -130,7 +131,7 @@ var keysCache struct {
 	vault *vault.Vault
 	edits uint64
 	at    time.Time
-	m     map[string][]byte
+	ids   []string
 }
 
 // adoptKeys brings the spaces this vault's keys records name, that this
@@ -141,9 +142,13 @@ func adoptKeys(ctx context.Context, v *vault.Vault, ids []string) ([]string, err
 	if err != nil {
 		return ids, err
 	}
-	for id, h := range recs {
+	for _, id := range recs {
 		if slices.Contains(ids, id) {
 			continue
+		}
+		h, err := v.Header(keysID(id))
+		if err != nil {
+			continue // deleted meanwhile
 		}
 		st, ok := keysState(h)
 		if !ok || st.ID != id {
