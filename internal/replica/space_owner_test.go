@@ -77,6 +77,11 @@ func TestShareFromEveryOwnerDevice(t *testing.T) {
 	if i, _ := bsp.Info(ctx); i.Waiting != 0 {
 		t.Fatalf("the other owner device has %d changes waiting", i.Waiting)
 	}
+	// Nor does its vault sync send the person's records again: only the
+	// one that came changed from the space is marked.
+	if st, err := b.e.Status(ctx); err != nil || st.Waiting != 1 {
+		t.Fatalf("the other owner device's vault sync has %d waiting (%v)", st.Waiting, err)
+	}
 
 	// B invites; the members join and sync; B's edit reaches them.
 	bs := &sharer{device: b, sam: a.sam, samEntry: a.samEntry, ana: a.ana, sp: bsp}
