@@ -3,6 +3,7 @@
 package replica
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -250,5 +251,39 @@ func TestShareKeysRecordForOlderSpace(t *testing.T) {
 	b := second(t, srv.Server, a.device)
 	if sp := spaceOf(t, b, srv, a.sam); sp.ID() != a.sp.ID() {
 		t.Fatal("another space")
+	}
+}
+
+// TestMergeEpochs: two owner devices that revoked at once made two epochs
+// of one number; the record's (the one the vault's sync kept) wins, and
+// what this device pushed since goes again, wrapped anew for everyone.
+func TestMergeEpochs(t *testing.T) {
+	mine, theirs := newEpochKey(2, 10), newEpochKey(2, 12)
+	st := &spaceState{
+		Epochs:  []epochKey{newEpochKey(1, 0), mine},
+		Wrapped: map[string]uint32{"d1": 2},
+		Recs:    map[string]*spaceRec{"before": {Sent: 9}, "after": {Sent: 11}, "pulled": {}},
+	}
+	rec := []epochKey{st.Epochs[0], theirs}
+	changed, extra := mergeEpochs(st, rec)
+	if !changed || extra {
+		t.Fatalf("changed %v extra %v", changed, extra)
+	}
+	if e, _ := st.epoch(2); !bytes.Equal(e.Key, theirs.Key) || e.From != 12 {
+		t.Fatal("this device's epoch 2 stayed")
+	}
+	if st.Wrapped != nil {
+		t.Fatal("the members are not wrapped the kept key again")
+	}
+	if st.Recs["before"].Resend || !st.Recs["after"].Resend || st.Recs["pulled"].Resend {
+		t.Fatalf("resend: %+v %+v %+v", st.Recs["before"], st.Recs["after"], st.Recs["pulled"])
+	}
+	// A newer epoch here that the record lacks: written again.
+	st.Epochs = append(st.Epochs, newEpochKey(3, 20))
+	if changed, extra := mergeEpochs(st, rec); changed || !extra {
+		t.Fatalf("changed %v extra %v", changed, extra)
+	}
+	if changed, _ := mergeEpochs(st, rec); changed {
+		t.Fatal("merging the same epochs again changes something")
 	}
 }
