@@ -95,9 +95,14 @@ func (e spaceEngine) Share(ctx context.Context, s *session.Session, profile stri
 	if engine() == nil {
 		return "", time.Time{}, errSpaceNoSync
 	}
+	// The person's space may be this device's or another owner device's
+	// (its keys came with the vault's sync): then it only invites.
 	sp, err := replica.SpaceOf(ctx, s, syncOptions(), profile)
 	if err == nil && sp == nil {
 		sp, err = replica.ShareProfile(ctx, s, syncOptions(), profile)
+		if errors.Is(err, replica.ErrAlreadyShared) && sp != nil {
+			err = nil // shared meanwhile (another tab)
+		}
 	}
 	if err != nil {
 		return "", time.Time{}, spaceErr(err)

@@ -22,6 +22,7 @@ const (
 	RecordShared     RecordType = 'S' // a share link made on this device
 	RecordDraft      RecordType = 'D' // a form left unsaved (draft.go)
 	RecordConnection RecordType = 'C' // a health system's portal signed in to (connection.go)
+	RecordSpace      RecordType = 'K' // an owner's keys of a shared profile (space.go)
 )
 
 // headerVersion is the first byte of every JSON header: profiles, files,
@@ -48,6 +49,7 @@ type Header struct {
 	Shared     *SharedLink
 	Draft      *Draft
 	Connection *Connection
+	Space      *SpaceKeys
 	// Stale is set for a result stored before its projection changed
 	// (binary version 3, JSON version 1: numbers shown as written, no
 	// pairs, raw flag codes). It reads right (see UpgradeProjection); Book.Load
@@ -134,6 +136,9 @@ func DecodeHeader(b []byte) (Header, error) {
 	case RecordConnection:
 		h.Connection = new(Connection)
 		err = json.Unmarshal(data, h.Connection)
+	case RecordSpace:
+		h.Space = new(SpaceKeys)
+		err = json.Unmarshal(data, h.Space)
 	default:
 		return Header{}, ErrHeaderType
 	}

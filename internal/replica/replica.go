@@ -360,6 +360,8 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 	}
 	since(&res.Chunk, t0)
 	defer since(&res.Store, time.Now())
+	var known map[string][2][8]byte // ownerSeen, read at the first merge
+	knew := false
 	return e.local.Apply(ctx, func() ([]string, error) {
 		// Changes made here since Sync began (the person kept editing) are
 		// this device's too: merged, never overwritten.
@@ -401,7 +403,17 @@ func (e *Engine) apply(ctx context.Context, st *state, entries []syncproto.Entry
 				}
 				local = item{ID: p.it.ID, Header: h, Body: b, Time: at}
 			}
-			o := merge(local, p.it, prev.Base, prev.Version > 0)
+			base, hasBase := prev.Base, prev.Version > 0
+			if !knew {
+				known, knew = ownerSeen(ctx, v), true
+			}
+			if b, k := bodyHash(p.it.Body), known[p.it.ID]; !p.it.Deleted && (k[0] == b || k[1] == b) {
+				// This device had that version already, from the shared
+				// profile's log (another owner device pushed it there
+				// too): what it holds now came after it.
+				base, hasBase = b, true
+			}
+			o := merge(local, p.it, base, hasBase)
 			store(o.keep)
 			delete(out, p.it.ID)
 			if o.push {

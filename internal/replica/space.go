@@ -84,8 +84,51 @@ import (
 // record of a joined space's person). On the owner's device they are the
 // owner's records: a co-manager's change pulled into the owner's vault is
 // marked, so the owner's own sync carries it to the owner's other devices.
-// One owner device runs the space (the one that shared it); the space's
-// keys are in that device's vault meta.
+//
+// # Every owner device
+//
+// A family shares from a phone and manages from a laptop: every device of
+// the owner's vault runs the space. The device-independent part of the
+// owner's space (its id, the person's id, WK, NK, the admin key, the
+// owner's box key, the owner's device key at the space, the epochs) is a
+// vault record (record.SpaceKeys, id "space.<space id>"), sealed with the
+// vault key like every record and carried by the owner's own sync; it is
+// never in the book, never exported, never sent into a space (it belongs
+// to no person). ShareProfile and Revoke write it. What a device exchanged
+// with the space (cursor, Recs, Synced, Removed, Wrapped) stays in that
+// device's vault meta, as before.
+//
+// Spaces on an owner device takes in the spaces of those records it does
+// not run yet: a new state at the log's start, with the same device key
+// at the space as the owner's other devices (the chain's conflict and
+// retry handle two of them pushing at once). Its first Sync (Fresh) takes
+// the log's version of each record this device has not changed since its
+// vault sync, so it pushes only its own changes, not every record again.
+// A record reaches an owner device both ways, by the space and by the
+// vault's log: the vault's sync does not take a version this device had
+// from the space for a conflict with what it changed since
+// (spaceRec.Pulled). ShareProfile on a device whose vault has the
+// person's space returns that space with ErrAlreadyShared, never a second
+// one. Leave on any owner device deletes the space at the server and the
+// record; the others forget the space after their vault sync brings the
+// deletion.
+//
+// Limits. After a Revoke, the owner's other devices seal with the new
+// epoch from their next vault sync on (each Sync and change first takes
+// the record's epochs, see reconcile). One that pushes before it has the
+// new epoch has those envelopes skipped by the members, as a co-manager's
+// in the same moment; once its vault sync brings the epoch it pushes those
+// records again, sealed with it (spaceRec.Resend) — unless it changed
+// them meanwhile, then the newer version goes. Until then the members do
+// not see that change. An owner device lacking the newest epoch skips
+// what is sealed with it; those changes reach it by the vault's sync (the
+// device that could open them keeps them in the owner's vault). Two owner devices
+// that revoke at once (each before the other's record reached it) make
+// two epochs of the same number: the vault's sync keeps the later
+// record, the other device takes its key and wraps it for every member
+// again, but a member that already took the other key keeps it and skips
+// what is sealed with the kept one (those changes stay in the owner's
+// vault; a later revoke mends it, as it makes a new epoch for everyone).
 
 // Role is what a member may do with a shared profile.
 type Role string
@@ -183,6 +226,14 @@ type spaceRec struct {
 	Version uint64  `json:"v"`
 	Head    [8]byte `json:"h"` // hash of the header: a different one is a local change
 	Base    [8]byte `json:"b"` // hash of the body (merge's base)
+	// Pulled is the hash of the body last pulled (another device's
+	// version): on an owner device the vault's sync may bring it too.
+	Pulled [8]byte `json:"p,omitzero"`
+	// Sent is the log seq this device pushed this version at (0: pulled).
+	Sent uint64 `json:"s,omitempty"`
+	// Resend: pushed sealed with an epoch older than one another owner
+	// device had made then (the members skip it): pushed again.
+	Resend bool `json:"r,omitempty"`
 }
 
 // spaceState is a space's state, sealed in the vault's meta.
@@ -208,6 +259,12 @@ type spaceState struct {
 	// Wrapped is, on the owner's side, the newest epoch wrapped for each
 	// member device (see Space.wrapMissing).
 	Wrapped map[string]uint32 `json:"wrapped,omitempty"`
+	// Kept: the owner's keys are in the vault's keys record (space_owner.go);
+	// once it is gone, another owner device stopped sharing.
+	Kept bool `json:"kept,omitempty"`
+	// Fresh: an owner device that took the space from the keys record and
+	// has not pulled the whole log yet (see Space.apply).
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 func (s *spaceState) deviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(s.Device) }
@@ -314,12 +371,16 @@ type spaceLockKey struct {
 	id string
 }
 
-// Spaces returns every shared profile of this vault: those it shares and
-// those it joined.
+// Spaces returns every shared profile of this vault: those it shares (on
+// any of the owner's devices: see "Every owner device") and those it
+// joined.
 func Spaces(ctx context.Context, local Local, opt Options) ([]*Space, error) {
 	v := local.Vault()
 	ids, err := loadSpaceIndex(ctx, v)
 	if err != nil {
+		return nil, err
+	}
+	if ids, err = adoptKeys(ctx, v, ids); err != nil {
 		return nil, err
 	}
 	var out []*Space
@@ -327,6 +388,11 @@ func Spaces(ctx context.Context, local Local, opt Options) ([]*Space, error) {
 		st, err := loadSpace(ctx, v, id)
 		if err != nil {
 			return nil, err
+		}
+		if ok, err := reconcile(ctx, local, st); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
 		}
 		out = append(out, newSpace(local, opt, st))
 	}

@@ -17,7 +17,9 @@ import (
 // ShareProfile makes person profileID of this vault a shared profile: it
 // registers a new space at the server (its own random keys, see the
 // package's "Shared profiles") and returns it; the first Sync pushes the
-// person's records (that person's only). ErrNoProfile, ErrAlreadyShared.
+// person's records (that person's only). ErrNoProfile; ErrAlreadyShared
+// with the person's space when it is shared already (by this device or
+// another of the owner's: never a second space).
 func ShareProfile(ctx context.Context, local Local, opt Options, profileID string) (*Space, error) {
 	v := local.Vault()
 	h, err := v.Header(profileID)
@@ -30,7 +32,7 @@ func ShareProfile(ctx context.Context, local Local, opt Options, profileID strin
 	if sp, err := SpaceOf(ctx, local, opt, profileID); err != nil {
 		return nil, err
 	} else if sp != nil {
-		return nil, ErrAlreadyShared
+		return sp, ErrAlreadyShared
 	}
 	wk, dev := randomSeed(), randomSeed()
 	wpriv, dpriv := ed25519.NewKeyFromSeed(wk), ed25519.NewKeyFromSeed(dev)
@@ -52,6 +54,14 @@ func ShareProfile(ctx context.Context, local Local, opt Options, profileID strin
 	if err := addSpace(ctx, v, st); err != nil {
 		return nil, err
 	}
+	// The keys go to the owner's other devices with the vault's sync.
+	if err := keepKeys(ctx, local, st); err != nil {
+		return nil, err
+	}
+	st.Kept = true
+	if err := st.save(ctx, v); err != nil {
+		return nil, err
+	}
 	return newSpace(local, opt, st), nil
 }
 
@@ -68,7 +78,7 @@ func (s *Space) Invite(ctx context.Context, role Role, ownerName string, ttl tim
 	ttl = min(ttl, syncproto.MaxEnrollSeconds*time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, err := loadSpace(ctx, s.local.Vault(), s.id)
+	st, err := s.load(ctx)
 	if err != nil {
 		return SpaceInvite{}, err
 	}
@@ -198,7 +208,7 @@ func JoinSpace(ctx context.Context, local Local, opt Options, code, memberName s
 
 // Members lists the space's member devices (owner only: ErrNotOwner).
 func (s *Space) Members(ctx context.Context) ([]Member, error) {
-	st, err := loadSpace(ctx, s.local.Vault(), s.id)
+	st, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +249,7 @@ func (s *Space) Revoke(ctx context.Context, device string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.local.Vault()
-	st, err := loadSpace(ctx, v, s.id)
+	st, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -258,6 +268,10 @@ func (s *Space) Revoke(ctx context.Context, device string) error {
 	e := newEpochKey(st.current().N+1, st.Seq+1)
 	st.Epochs = append(st.Epochs, e)
 	if err := st.save(ctx, v); err != nil {
+		return err
+	}
+	// The owner's other devices seal with it after their next vault sync.
+	if err := keepKeys(ctx, s.local, st); err != nil {
 		return err
 	}
 	return s.wrapMissing(ctx, st)
@@ -309,17 +323,27 @@ func (s *Space) wrapMissing(ctx context.Context, st *spaceState) error {
 
 // Leave ends this member device's part in the space (its records stay in
 // this vault, no longer synced). For the owner, Leave stops sharing: the
-// space is deleted at the server and every member becomes SpaceRemoved.
+// space is deleted at the server and every member becomes SpaceRemoved;
+// the keys record goes too, so the owner's other devices forget the space
+// after their next vault sync.
 func (s *Space) Leave(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.local.Vault()
-	st, err := loadSpace(ctx, v, s.id)
+	st, err := s.load(ctx)
+	if errors.Is(err, ErrRemoved) {
+		return nil // another owner device stopped sharing it already
+	}
 	if err != nil {
 		return err
 	}
 	if st.Owner {
 		if err := s.c.json(ctx, "DELETE", syncproto.VaultPath(st.ID), nil, nil); err != nil && code(err) != syncproto.CodeNotFound {
+			return err
+		}
+		// The record first: were the state forgotten first and this
+		// failed, the record would bring the deleted space back.
+		if err := dropKeys(ctx, s.local, st.ID); err != nil {
 			return err
 		}
 		return forgetSpace(ctx, v, st.ID)

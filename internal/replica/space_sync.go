@@ -26,7 +26,7 @@ func (s *Space) Sync(ctx context.Context) (res Result, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.local.Vault()
-	st, err := loadSpace(ctx, v, s.id)
+	st, err := s.load(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -53,6 +53,12 @@ func (s *Space) Sync(ctx context.Context) (res Result, err error) {
 			return res, nil // the rest when the owner's app wrapped the key
 		} else if err != nil {
 			return res, err
+		}
+		if st.Fresh { // the whole log is here: from now on only real changes go
+			st.Fresh = false
+			if err := st.save(ctx, v); err != nil {
+				return res, err
+			}
 		}
 		err := s.push(ctx, st, &res)
 		if code(err) == syncproto.CodeConflict {
@@ -163,6 +169,8 @@ func localChanged(rec *spaceRec, h []byte, exists bool) bool {
 	switch {
 	case rec == nil:
 		return exists
+	case rec.Resend:
+		return true
 	case !exists:
 		return rec.Head != [8]byte{}
 	}
@@ -258,7 +266,15 @@ func changeTimes(ctx context.Context, v *vault.Vault) map[string]time.Time {
 // changes of the person. On a member's device nothing is marked changed
 // (its own vault sync must never carry the person); on the owner's the
 // pulled changes are marked, so the owner's sync takes them to the
-// owner's other devices.
+// owner's other devices. What this vault holds already, as it is, is not
+// written again (nor marked).
+//
+// On an owner device that took the space from its keys record (Fresh),
+// the records the vault holds came with the owner's own sync, not from
+// the space: one this device has not changed since its last vault sync
+// (no change mark) takes the log's version, as if exchanged already; so
+// its first Sync pushes only what this device changed, or the space
+// lacks.
 //
 // It returns how many entries it took: fewer than all when one waits for
 // a key (errWaitKey), the rest then left for a later Sync.
@@ -316,13 +332,18 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 			prev := st.Recs[id]
 			lh, err := v.Header(id)
 			exists := err == nil
-			st.Recs[id] = &spaceRec{Version: p.env.Version, Head: headHash(p.it.Header, p.it.Deleted), Base: bodyHash(p.it.Body)}
-			if !localChanged(prev, lh, exists) {
+			st.Recs[id] = &spaceRec{Version: p.env.Version, Head: headHash(p.it.Header, p.it.Deleted), Base: bodyHash(p.it.Body), Pulled: bodyHash(p.it.Body)}
+			if same, err := holds(ctx, v, p.it, lh, exists); err != nil {
+				return nil, err
+			} else if same {
+				continue
+			}
+			at, marked := times[id]
+			if !localChanged(prev, lh, exists) || (st.Fresh && prev == nil && !marked) {
 				store(p.it)
 				continue
 			}
-			at, ok := times[id]
-			if !ok {
+			if !marked {
 				at = s.c.now()
 			}
 			local := item{ID: id, Time: at, Deleted: true}
@@ -348,6 +369,25 @@ func (s *Space) apply(ctx context.Context, st *spaceState, entries []syncproto.E
 		}
 		return w.write(wctx, v)
 	})
+}
+
+// holds reports whether this vault has record it as it is (lh: its
+// header here, if exists).
+func holds(ctx context.Context, v *vault.Vault, it item, lh []byte, exists bool) (bool, error) {
+	if it.Deleted || !exists {
+		return it.Deleted && !exists, nil
+	}
+	if !bytes.Equal(lh, it.Header) {
+		return false, nil
+	}
+	b, err := v.Body(ctx, it.ID)
+	if errors.Is(err, vault.ErrCorrupt) {
+		return false, nil // the log's version replaces it, as it would without this look
+	}
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(b, it.Body), nil
 }
 
 // spaceChunks reads a file from the space, chunk by chunk, opening each
@@ -541,6 +581,7 @@ func (s *Space) push(ctx context.Context, st *spaceState, res *Result) error {
 		}
 		since(&res.Net, t0)
 		for i, id := range keys {
+			recs[i].Sent = p.Base.Seq + uint64(i) + 1
 			st.Recs[id] = recs[i]
 		}
 		res.Pushed += len(envs)
@@ -579,11 +620,12 @@ func (s *Space) push(ctx context.Context, st *spaceState, res *Result) error {
 			}
 		}
 		var version uint64
+		var pulled [8]byte
 		if r := st.Recs[id]; r != nil {
-			version = r.Version
+			version, pulled = r.Version, r.Pulled
 		}
 		envs = append(envs, syncproto.Envelope{ID: eid, Version: version + 1, Deleted: it.Deleted, Ciphertext: ct})
-		recs = append(recs, &spaceRec{Version: version + 1, Head: headHash(it.Header, it.Deleted), Base: bodyHash(it.Body)})
+		recs = append(recs, &spaceRec{Version: version + 1, Head: headHash(it.Header, it.Deleted), Base: bodyHash(it.Body), Pulled: pulled})
 		keys = append(keys, id)
 		size += len(ct)
 	}

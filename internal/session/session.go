@@ -128,6 +128,8 @@ func (s *Session) build(ctx context.Context) error {
 			shared[h.Shared.ID] = *h.Shared
 		case record.RecordConnection:
 			conns[h.Connection.ID] = *h.Connection
+		case record.RecordSpace:
+			// A shared profile's keys (internal/replica's): nothing shows them.
 		case record.RecordDraft:
 			if old, dup := drafts[h.Draft.Key]; !dup || h.Draft.Updated.After(old.Updated) {
 				drafts[h.Draft.Key] = *h.Draft

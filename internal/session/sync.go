@@ -42,7 +42,8 @@ func (s *Session) fresh() {
 }
 
 // follow brings the book in line with the vault for records ids: entries,
-// profiles, files and questions written, entries and questions deleted.
+// profiles, files and questions written, entries and questions deleted
+// (a shared profile's keys: nothing to follow).
 // It reports false for anything else, for a full build.
 func (s *Session) follow(ids []string) bool {
 	s.mu.Lock()
@@ -74,6 +75,7 @@ func (s *Session) follow(ids []string) bool {
 			return false
 		}
 		switch h.Type {
+		case record.RecordSpace: // a shared profile's keys: not in the book
 		case record.RecordEntry:
 			if _, ok := book.Get(id); ok {
 				if book.Update(*h.Entry) != nil {
