@@ -4,6 +4,7 @@ package replica
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -11,7 +12,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -672,4 +675,64 @@ func TestSpaceInfoFollowsEdits(t *testing.T) {
 	waiting(1)
 	spaceSync(t, o.sp)
 	waiting(0)
+}
+
+// TestSpaceRecsForm: a space's records round-trip through their binary
+// form; the JSON object of earlier builds still reads; a cut or foreign
+// form is refused, never half-read.
+func TestSpaceRecsForm(t *testing.T) {
+	in := spaceRecs{
+		"a":            {Version: 1, Head: [8]byte{1, 2, 3, 4, 5, 6, 7, 8}, Base: [8]byte{9}, Sent: 300},
+		"conflict.b.c": {Version: 1 << 40, Pulled: [8]byte{0xff, 0, 0xff}, Resend: true},
+	}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out spaceRecs
+	if err := json.Unmarshal(raw, &out); err != nil || !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip: %v %+v", err, out)
+	}
+	old := `{"a":{"v":1,"h":[1,2,3,4,5,6,7,8],"b":[9,0,0,0,0,0,0,0],"s":300},"conflict.b.c":{"v":1099511627776,"h":[0,0,0,0,0,0,0,0],"b":[0,0,0,0,0,0,0,0],"p":[255,0,255,0,0,0,0,0],"r":true}}`
+	out = nil
+	if err := json.Unmarshal([]byte(old), &out); err != nil || !reflect.DeepEqual(in, out) {
+		t.Fatalf("earlier form: %v %+v", err, out)
+	}
+	var b []byte
+	json.Unmarshal(raw, &b)
+	for _, bad := range [][]byte{b[:len(b)-1], b[:5], append([]byte{9}, b[1:]...), nil} {
+		enc, _ := json.Marshal(bad)
+		if err := json.Unmarshal(enc, &out); err == nil {
+			t.Errorf("%x read as %+v", bad, out)
+		}
+	}
+}
+
+// BenchmarkSpaceState9300: reading a space's state of a long history's
+// records, which the app does every few seconds (ns/op, and x-json-form:
+// its ratio to the JSON object form of earlier builds).
+func BenchmarkSpaceState9300(b *testing.B) {
+	st := &spaceState{Device: make([]byte, 32), Epochs: []epochKey{{N: 1}}, Recs: spaceRecs{}}
+	for i := range 9300 {
+		st.Recs[strings.Repeat("0", 20)+strconv.Itoa(i)] = &spaceRec{Version: 3, Head: [8]byte{1}, Base: [8]byte{2}}
+	}
+	raw, _ := json.Marshal(st)
+	b.ReportMetric(float64(len(raw)), "state-bytes")
+	// The JSON object form earlier builds wrote, timed in the same run: the
+	// row's budget is a ratio to it (≤ 0.3).
+	legacy, _ := json.Marshal(map[string]*spaceRec(st.Recs))
+	t0 := time.Now()
+	for range 5 {
+		var m spaceRecs
+		json.Unmarshal(legacy, &m)
+	}
+	old := time.Since(t0) / 5
+	t0 = time.Now()
+	for b.Loop() {
+		var s spaceState
+		if err := json.Unmarshal(raw, &s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(t0))/float64(b.N)/float64(old), "x-json-form")
 }
