@@ -176,25 +176,7 @@ func encodeOpened(o Opened) []byte {
 		e.String(c)
 	}
 	w.Frame(kindArchive, e.Payload())
-	res := func(h []byte, x fhir.Resource) []byte {
-		e.Reset()
-		e.Bytes(h).String(x.Type).String(x.ID).Bytes(x.JSON)
-		return e.Payload()
-	}
-	for _, p := range d.Profiles {
-		h, _ := record.EncodeProfile(p)
-		w.Frame(kindProfile, res(h, p.Patient))
-	}
-	for _, x := range d.Entries {
-		h, _ := record.EncodeEntry(x)
-		w.Frame(kindRecEntry, res(h, x.Resource))
-	}
-	for _, f := range d.Files {
-		w.Frame(kindFileInfo, record.EncodeFile(f))
-	}
-	for _, q := range d.Questions {
-		w.Frame(kindQuestion, record.EncodeQuestion(q))
-	}
+	putData(w, d)
 	for id, b := range o.Files {
 		e.Reset()
 		e.String(id).Bytes(b)
@@ -245,40 +227,6 @@ func OpenReply(msg []byte) (Opened, error) {
 	for r.Next() {
 		d := r.Decoder()
 		switch r.Kind() {
-		case kindProfile, kindRecEntry:
-			hb := d.Bytes()
-			x := fhir.Resource{Type: d.String(), ID: d.String(), JSON: d.Bytes()}
-			if len(x.JSON) == 0 {
-				x.JSON = nil // as it was (a profile without its Patient): JSON null, not nothing
-			}
-			h, err := record.DecodeHeader(hb)
-			if err != nil || d.Err() != nil {
-				return Opened{}, crash
-			}
-			switch {
-			case r.Kind() == kindProfile && h.Profile != nil:
-				p := *h.Profile
-				p.Patient = x
-				a.Data.Profiles = append(a.Data.Profiles, p)
-			case r.Kind() == kindRecEntry && h.Entry != nil:
-				e := *h.Entry
-				e.Resource = x
-				a.Data.Entries = append(a.Data.Entries, e)
-			default:
-				return Opened{}, crash
-			}
-		case kindFileInfo, kindQuestion:
-			h, err := record.DecodeHeader(r.Payload())
-			switch {
-			case err != nil:
-				return Opened{}, crash
-			case r.Kind() == kindFileInfo && h.File != nil:
-				a.Data.Files = append(a.Data.Files, *h.File)
-			case r.Kind() == kindQuestion && h.Question != nil:
-				a.Data.Questions = append(a.Data.Questions, *h.Question)
-			default:
-				return Opened{}, crash
-			}
 		case kindFileData:
 			id, b := d.String(), d.Bytes()
 			if d.Err() != nil {
@@ -286,13 +234,60 @@ func OpenReply(msg []byte) (Opened, error) {
 			}
 			o.Files[id] = b
 		default:
-			return Opened{}, crash
+			if !getData(r, &a.Data) {
+				return Opened{}, crash
+			}
 		}
 	}
 	if r.Err() != nil {
 		return Opened{}, crash
 	}
 	return o, nil
+}
+
+// getData reads one of putData's frames (r's current one) into d; false
+// for a malformed one or another kind.
+func getData(r *frame.Reader, d *export.Data) bool {
+	switch r.Kind() {
+	case kindProfile, kindRecEntry:
+		dec := r.Decoder()
+		hb := dec.Bytes()
+		x := fhir.Resource{Type: dec.String(), ID: dec.String(), JSON: dec.Bytes()}
+		if len(x.JSON) == 0 {
+			x.JSON = nil // as it was (a profile without its Patient): JSON null, not nothing
+		}
+		h, err := record.DecodeHeader(hb)
+		if err != nil || dec.Err() != nil {
+			return false
+		}
+		switch {
+		case r.Kind() == kindProfile && h.Profile != nil:
+			p := *h.Profile
+			p.Patient = x
+			d.Profiles = append(d.Profiles, p)
+		case r.Kind() == kindRecEntry && h.Entry != nil:
+			e := *h.Entry
+			e.Resource = x
+			d.Entries = append(d.Entries, e)
+		default:
+			return false
+		}
+	case kindFileInfo, kindQuestion:
+		h, err := record.DecodeHeader(r.Payload())
+		switch {
+		case err != nil:
+			return false
+		case r.Kind() == kindFileInfo && h.File != nil:
+			d.Files = append(d.Files, *h.File)
+		case r.Kind() == kindQuestion && h.Question != nil:
+			d.Questions = append(d.Questions, *h.Question)
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // pieceSize is the most of a file's bytes one message carries.

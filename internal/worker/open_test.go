@@ -16,9 +16,24 @@ import (
 	"backpack/internal/record"
 )
 
-// anExport writes a small export (a profile, entries with a note and a
-// flag, a file, a question) with passphrase pass.
+// anExport writes a small export (testData) with passphrase pass.
 func anExport(t *testing.T, pass string) []byte {
+	t.Helper()
+	d, files := testData(t)
+	to, err := export.Passphrase(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := export.Write(context.Background(), &b, d, export.Selection{}, files, to, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// testData is a small vault: two profiles (one without its Patient),
+// entries with a note and a flag, a file, a question.
+func testData(t *testing.T) (export.Data, export.MemFiles) {
 	t.Helper()
 	t0 := time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC)
 	parse := func(s string) fhir.Resource {
@@ -48,15 +63,7 @@ func anExport(t *testing.T, pass string) []byte {
 		Files:     []record.FileInfo{{ID: "f1", Profile: "p1", Name: "letter.pdf", Type: "application/pdf", Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Created: t0}},
 		Questions: []record.Question{{ID: "q1", Profile: "p1", Text: "Is the dose right?", Created: t0}},
 	}
-	to, err := export.Passphrase(pass)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := export.Write(context.Background(), &b, d, export.Selection{}, export.MemFiles{"f1": pdf}, to, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return d, export.MemFiles{"f1": pdf}
 }
 
 func bytesOpener(b []byte) func() io.ReadCloser {

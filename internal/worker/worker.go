@@ -229,8 +229,11 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 			reply = failed(&Failure{Key: KeyCrash}) // never the panic's value: it may quote the file
 		}
 	}()
-	if opOf(msg) == opOpen {
+	switch opOf(msg) {
+	case opOpen:
 		return serveOpen(msg, open, post)
+	case opWrite:
+		return serveWrite(msg, open, post)
 	}
 	q, err := decodeImport(msg)
 	if err != nil {
