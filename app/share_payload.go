@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -40,15 +39,13 @@ func xpSharePassphrase(key []byte) string {
 // xpSealShare writes the chosen part of data as an export and encrypts it
 // under key as a JWE.
 func xpSealShare(ctx context.Context, data export.Data, sel export.Selection, files export.FileSource, key []byte, progress func(done, total int64)) (string, error) {
-	to, err := export.Passphrase(xpSharePassphrase(key))
+	// Written in the worker module, as an export is (xpWrite).
+	q := worker.WriteRequest{Data: data.Select(sel), Sel: sel, Pass: xpSharePassphrase(key)}
+	b, err := xpWriteBytes(ctx, files, q, progress)
 	if err != nil {
 		return "", err
 	}
-	var buf bytes.Buffer
-	if err := export.Write(ctx, &buf, data, sel, files, to, progress); err != nil {
-		return "", err
-	}
-	return share.EncryptJWE(key, buf.Bytes(), xpShareCty)
+	return share.EncryptJWE(key, b, xpShareCty)
 }
 
 // xpOpenShare decrypts a share made by xpSealShare into memory.

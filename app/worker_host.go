@@ -44,3 +44,43 @@ func xpOpenBytes(_ context.Context, b []byte, q worker.OpenRequest) (worker.Open
 	q.Size = int64(len(b))
 	return xpOpenServe(q, func() io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }, nil, nil)
 }
+
+// xpWrite writes an export file in this process, through the worker's
+// messages; the host keeps no file, so the URL is empty.
+func xpWrite(ctx context.Context, files export.FileSource, q worker.WriteRequest, progress func(done, total int64)) (string, int64, error) {
+	b, err := xpWriteBytes(ctx, files, q, progress)
+	return "", int64(len(b)), err
+}
+
+// xpWriteBytes is xpWrite into memory.
+func xpWriteBytes(ctx context.Context, files export.FileSource, q worker.WriteRequest, progress func(done, total int64)) ([]byte, error) {
+	if len(q.Data.Files) > 0 && files == nil {
+		return nil, export.ErrNoFileSource
+	}
+	var blob bytes.Buffer
+	q.Sizes = make([]int64, len(q.Data.Files))
+	for i, f := range q.Data.Files {
+		rc, err := files.OpenFile(ctx, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		n, err := io.Copy(&blob, rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		q.Sizes[i] = n
+	}
+	var out bytes.Buffer
+	reply := worker.Serve(q.Encode(), func() io.ReadCloser { return io.NopCloser(bytes.NewReader(blob.Bytes())) }, func(msg []byte) {
+		if part, ok := worker.OutPart(msg); ok {
+			out.Write(part)
+		} else if done, total, ok := worker.WriteProgress(msg); ok && progress != nil {
+			progress(done, total)
+		}
+	})
+	if _, err := worker.WriteReply(reply); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}

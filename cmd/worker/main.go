@@ -46,7 +46,15 @@ func main() {
 }
 
 // post sends a message to the page, its buffer transferred (not copied).
+// A part of a written file goes as its bytes alone ({out}), which the page
+// keeps in JS: the file is never copied into the page's Go memory.
 func post(msg []byte) {
+	if part, ok := worker.OutPart(msg); ok {
+		u8 := js.Global().Get("Uint8Array").New(len(part))
+		js.CopyBytesToJS(u8, part)
+		js.Global().Call("postMessage", map[string]any{"out": u8}, []any{u8.Get("buffer")})
+		return
+	}
 	u8 := js.Global().Get("Uint8Array").New(len(msg))
 	js.CopyBytesToJS(u8, msg)
 	js.Global().Call("postMessage", map[string]any{"buf": u8}, []any{u8.Get("buffer")})
