@@ -342,7 +342,7 @@ func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read 
 // file comes back as a Blob of type mime, its parts kept in JS (never
 // copied into the page's Go memory), with its size. progress, when set,
 // gets the work done and the total. The error is a *Failure
-// (export.ErrorKey's key, or the worker's own) or ctx's.
+// (export.ErrorKey's key, or the worker's own: KeyWrite…) or ctx's.
 func Write(ctx context.Context, files js.Value, q WriteRequest, mime string, progress func(done, total int64)) (js.Value, int64, error) {
 	parts := js.Global().Get("Array").New()
 	msg := q.Encode()
@@ -356,7 +356,7 @@ func Write(ctx context.Context, files js.Value, q WriteRequest, mime string, pro
 		}
 	}, nil, parts)
 	if err != nil {
-		return js.Undefined(), 0, err
+		return js.Undefined(), 0, asWriting(err)
 	}
 	n, err := WriteReply(reply)
 	if err != nil {
@@ -366,7 +366,7 @@ func Write(ctx context.Context, files js.Value, q WriteRequest, mime string, pro
 	opts.Set("type", mime)
 	blob := js.Global().Get("Blob").New(parts, opts)
 	if got := int64(blob.Get("size").Int()); got != n {
-		return js.Undefined(), 0, &Failure{Key: KeyCrash} // a part went missing
+		return js.Undefined(), 0, &Failure{Key: KeyWriteCrash} // a part went missing
 	}
 	return blob, n, nil
 }

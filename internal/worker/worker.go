@@ -182,7 +182,29 @@ const (
 	KeyCrash = "worker.error.crash" // a reader failed (a panic, recovered)
 	KeyDied  = "worker.error.died"  // the worker module ended (a crash, out of memory)
 	KeyStart = "worker.error.start" // the worker could not be started or loaded
+
+	// The same, for a job that writes a file (an export).
+	KeyWriteCrash = "worker.error.write.crash"
+	KeyWriteDied  = "worker.error.write.died"
+	KeyWriteStart = "worker.error.write.start"
 )
+
+// asWriting says a Failure of the worker's own in a writing job's words.
+func asWriting(err error) error {
+	var f *Failure
+	if !errors.As(err, &f) {
+		return err
+	}
+	switch f.Key {
+	case KeyCrash:
+		return &Failure{Key: KeyWriteCrash}
+	case KeyDied:
+		return &Failure{Key: KeyWriteDied}
+	case KeyStart:
+		return &Failure{Key: KeyWriteStart}
+	}
+	return err
+}
 
 // ErrorKey is the catalog key that explains a whole-file import error:
 // a Failure's own, else "import.error.<code>", with the C-CDA converter's

@@ -331,8 +331,13 @@ func WriteProgress(msg []byte) (done, total int64, ok bool) {
 
 // WriteReply reads a writing job's reply: the file's size, or a *Failure
 // whose key explains why it was not written (export.ErrorKey's, or the
-// worker's own).
+// worker's own: KeyWriteCrash).
 func WriteReply(msg []byte) (int64, error) {
+	n, err := writeReply(msg)
+	return n, asWriting(err)
+}
+
+func writeReply(msg []byte) (int64, error) {
 	crash := &Failure{Key: KeyCrash}
 	r, err := frame.NewReader(msg)
 	if err != nil || !r.Next() {

@@ -136,7 +136,7 @@ func TestServeWriteFailures(t *testing.T) {
 		{"empty passphrase", WriteRequest{Pass: " "}, false, export.ErrorKey(export.ErrEmptyPassphrase)},
 		{"not a key", WriteRequest{UseKey: true, KeyText: "not a key"}, false, export.ErrorKey(export.ErrBadKey)},
 		{"short blob", WriteRequest{Pass: pass}, true, export.ErrorKey(io.ErrUnexpectedEOF)},
-		{"panic", WriteRequest{Pass: pass, Fault: FaultPanic}, false, KeyCrash},
+		{"panic", WriteRequest{Pass: pass, Fault: FaultPanic}, false, KeyWriteCrash},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			q := tt.q
