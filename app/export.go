@@ -6,7 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
 	"backpack/internal/vault"
 	"backpack/internal/worker"
@@ -60,7 +60,7 @@ func (x *Export) OnNav(ctx app.Context) {
 	}
 	x.choice = newExportChoice(current())
 	x.protect = xpProtectGenerated
-	x.generated = export.GeneratePassphrase()
+	x.generated = exportdata.GeneratePassphrase()
 	x.ready = true
 	// Decrypting the records takes most of a second on a long history:
 	// it starts now, while the person chooses, and Export waits for it.
@@ -109,7 +109,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 	// checks, so that a mistake is said before any work.
 	q := worker.WriteRequest{UseKey: x.protect == xpProtectKey, Pass: x.passphrase(), KeyText: x.keyText}
 	if !q.UseKey && strings.TrimSpace(q.Pass) == "" {
-		x.err = errorText(export.ErrorKey(export.ErrEmptyPassphrase))
+		x.err = errorText(exportdata.ErrorKey(exportdata.ErrEmptyPassphrase))
 		return
 	}
 	x.forgetFile()
@@ -126,7 +126,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		t1 := time.Now()
 		var t2 time.Time
 		if err == nil {
-			name = strings.TrimSuffix(export.FileName(time.Now()), ".zip") + ".pgp"
+			name = strings.TrimSuffix(exportdata.FileName(time.Now()), ".zip") + ".pgp"
 			// The worker writes the file (internal/worker): the page
 			// sends the selected records and files and keeps the parts.
 			q.Data, q.Sel = data.Select(sel), sel
@@ -168,16 +168,16 @@ func (x *Export) checkKey(ctx app.Context, text string) {
 		return
 	}
 	ctx.Async(func() {
-		r, err := export.PublicKey(text)
+		fpr, err := xpCheckKey(ctx, text) // the OpenPGP code is in the worker module
 		ctx.Dispatch(func(ctx app.Context) {
 			if text != x.keyText {
 				return // changed meanwhile
 			}
 			if err != nil {
-				x.keyErr = errorText(export.ErrorKey(err))
+				x.keyErr = errorText(xpOpenErrorKey(err))
 				return
 			}
-			x.keyFpr = r.Fingerprint()
+			x.keyFpr = fpr
 		})
 	})
 }
@@ -277,7 +277,7 @@ func (x *Export) renderProtect() app.UI {
 					}),
 				app.Button().ID("xp-pass-new").Type("button").Class("btn btn-secondary btn-small").Disabled(x.busy).
 					Text(i18n.T("ui.export.pass.new")).
-					OnClick(func(ctx app.Context, e app.Event) { x.generated = export.GeneratePassphrase(); x.copied = false }),
+					OnClick(func(ctx app.Context, e app.Event) { x.generated = exportdata.GeneratePassphrase(); x.copied = false }),
 			),
 			app.If(x.copied, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("ui.export.pass.copied")) }),
 		)
@@ -348,7 +348,7 @@ func (x *Export) renderDone() app.UI {
 // xpHowToOpen explains, in plain words, how a provider opens the file.
 func xpHowToOpen(name string, key bool) app.UI {
 	if name == "" {
-		name = strings.TrimSuffix(export.FileName(time.Now()), ".zip") + ".pgp"
+		name = strings.TrimSuffix(exportdata.FileName(time.Now()), ".zip") + ".pgp"
 	}
 	secret := i18n.T("ui.open.pass")
 	if key {

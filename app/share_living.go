@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/record"
 	"backpack/internal/session"
 	"backpack/internal/share"
@@ -51,11 +50,11 @@ func shlChoiceOf(c *exportChoice) *record.LinkChoice {
 }
 
 // shlSelection is what a manifest link shares as the record is now.
-func shlSelection(s *session.Session, hdr export.Data, l record.SharedLink) export.Selection {
-	var sel export.Selection
+func shlSelection(s *session.Session, hdr exportdata.Data, l record.SharedLink) exportdata.Selection {
+	var sel exportdata.Selection
 	switch {
 	case l.Kind == record.LinkWallet:
-		sel = export.Selection{Profiles: []string{l.Profile}, Entries: shlEmergencyIDs(s, l.Profile)}
+		sel = exportdata.Selection{Profiles: []string{l.Profile}, Entries: shlEmergencyIDs(s, l.Profile)}
 	case l.Choice != nil:
 		c := exportChoice{hdr: hdr, scope: l.Choice.Scope, profiles: map[string]bool{}, kinds: map[record.Kind]bool{},
 			files: map[string]bool{}, lastVisit: l.Choice.LastVisit, summary: l.Choice.Summary}
@@ -71,7 +70,7 @@ func shlSelection(s *session.Session, hdr export.Data, l record.SharedLink) expo
 		}
 		sel = c.selection()
 	default:
-		sel = export.Selection{Profiles: []string{"-"}, Entries: []string{}}
+		sel = exportdata.Selection{Profiles: []string{"-"}, Entries: []string{}}
 	}
 	sel.Files = []string{} // files stay out of a manifest link
 	return sel
@@ -105,7 +104,7 @@ func shlPayload(ctx context.Context, s *session.Session, l record.SharedLink, no
 // fingerprint of it: each person and each entry with when it last changed
 // (not when it is written), so that a link whose entries did not change is
 // not uploaded again, and telling costs no decryption.
-func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) {
+func shlSelected(s *session.Session, l record.SharedLink) (exportdata.Data, string) {
 	hdr := xpHeaderData(s)
 	d := hdr.Select(shlSelection(s, hdr, l))
 	d.Entries = append([]record.Entry(nil), d.Entries...)
@@ -124,25 +123,11 @@ func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) 
 
 // shlBundles reads the resources of d and writes one FHIR Bundle per
 // person, so that no viewer can take one person's entries for another's.
-func shlBundles(ctx context.Context, s *session.Session, d export.Data, now time.Time) ([][]byte, error) {
+func shlBundles(ctx context.Context, s *session.Session, d exportdata.Data, now time.Time) ([][]byte, error) {
 	if err := xpLoadBodies(ctx, s, &d); err != nil {
 		return nil, err
 	}
-	var files [][]byte
-	for _, p := range d.Profiles {
-		one := export.Data{Profiles: []record.Profile{p}}
-		for _, e := range d.Entries {
-			if e.Profile == p.ID {
-				one.Entries = append(one.Entries, e)
-			}
-		}
-		var buf bytes.Buffer
-		if err := export.Bundle(&buf, one, now); err != nil {
-			return nil, err
-		}
-		files = append(files, buf.Bytes())
-	}
-	return files, nil
+	return xpBundles(ctx, d, now) // written in the worker module
 }
 
 // shlSeal encrypts a link's files under its key, as the server takes them.

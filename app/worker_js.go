@@ -13,7 +13,8 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
+	"backpack/internal/i18n"
 	"backpack/internal/jsutil"
 	"backpack/internal/worker"
 )
@@ -100,7 +101,7 @@ func precacheWorkerNow(ctx context.Context) error {
 // back (with a sink, the files' bytes stream into it as they are read).
 // A reader's panic or the worker's death is a *worker.Failure; the page
 // stays as it was.
-func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
+func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64), sink exportdata.FileSink) (worker.Opened, error) {
 	q.Size, q.Fault, q.Stream = f.Size(), workerFault(), sink != nil
 	return worker.Open(ctx, f.v, q, progress, sink)
 }
@@ -121,7 +122,7 @@ func xpOpenBytes(ctx context.Context, b []byte, q worker.OpenRequest) (worker.Op
 // the OpenPGP file comes back as a Blob, never copied into Go: xpWrite
 // returns its object URL (revoke it with revokeURL) and size. A reader's
 // panic or the worker's death is a *worker.Failure.
-func xpWrite(ctx context.Context, files export.FileSource, q worker.WriteRequest, progress func(done, total int64)) (string, int64, error) {
+func xpWrite(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) (string, int64, error) {
 	blob, n, err := xpWriteBlob(ctx, files, q, progress)
 	if err != nil {
 		return "", 0, err
@@ -131,7 +132,7 @@ func xpWrite(ctx context.Context, files export.FileSource, q worker.WriteRequest
 
 // xpWriteBytes is xpWrite into memory (a share's export, which the page
 // encrypts again).
-func xpWriteBytes(ctx context.Context, files export.FileSource, q worker.WriteRequest, progress func(done, total int64)) ([]byte, error) {
+func xpWriteBytes(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) ([]byte, error) {
 	blob, n, err := xpWriteBlob(ctx, files, q, progress)
 	if err != nil {
 		return nil, err
@@ -145,11 +146,11 @@ func xpWriteBytes(ctx context.Context, files export.FileSource, q worker.WriteRe
 	return b, nil
 }
 
-func xpWriteBlob(ctx context.Context, files export.FileSource, q worker.WriteRequest, progress func(done, total int64)) (js.Value, int64, error) {
+func xpWriteBlob(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) (js.Value, int64, error) {
 	parts := js.Global().Get("Array").New()
 	q.Sizes = make([]int64, len(q.Data.Files))
 	if len(q.Data.Files) > 0 && files == nil {
-		return js.Undefined(), 0, export.ErrNoFileSource
+		return js.Undefined(), 0, exportdata.ErrNoFileSource
 	}
 	buf := make([]byte, 1<<20)
 	for i, f := range q.Data.Files {
@@ -165,7 +166,7 @@ func xpWriteBlob(ctx context.Context, files export.FileSource, q worker.WriteReq
 
 // xpFileParts appends file id's bytes to parts, as Uint8Arrays of at most
 // len(buf) bytes, and returns how many there were.
-func xpFileParts(ctx context.Context, files export.FileSource, id string, buf []byte, parts js.Value) (int64, error) {
+func xpFileParts(ctx context.Context, files exportdata.FileSource, id string, buf []byte, parts js.Value) (int64, error) {
 	rc, err := files.OpenFile(ctx, id)
 	if err != nil {
 		return 0, err
@@ -187,4 +188,27 @@ func xpFileParts(ctx context.Context, files export.FileSource, id string, buf []
 			return 0, err
 		}
 	}
+}
+
+// xpCheckKey checks a public key in the worker module (the OpenPGP code
+// is there): its fingerprint, or an error whose key xpOpenErrorKey gives.
+func xpCheckKey(ctx context.Context, text string) (string, error) {
+	return worker.CheckKey(ctx, text)
+}
+
+// xpBundles writes d as FHIR Bundles, one per profile, in the worker
+// module.
+func xpBundles(ctx context.Context, d exportdata.Data, now time.Time) ([][]byte, error) {
+	return worker.Bundles(ctx, worker.BundlesRequest{Data: d, Now: now, Fault: workerFault()})
+}
+
+// xpSummary writes summary.html of d in lang in the worker module and
+// returns its object URL (revoke it with revokeURL).
+func xpSummary(ctx context.Context, d exportdata.Data, lang i18n.Lang) (string, error) {
+	q := worker.WriteRequest{Data: d, SummaryLang: string(lang), Fault: workerFault()}
+	blob, _, err := worker.Write(ctx, js.Global().Get("Blob").New(), q, "text/html", nil)
+	if err != nil {
+		return "", err
+	}
+	return js.Global().Get("URL").Call("createObjectURL", blob).String(), nil
 }

@@ -11,12 +11,15 @@ package main
 import (
 	"io"
 	"os"
+	"path"
 	"runtime/debug"
 	"syscall/js"
 
 	"backpack/internal/importer"
 	"backpack/internal/jsutil"
+	"backpack/internal/seipd"
 	"backpack/internal/worker"
+	"backpack/internal/worker/jobs"
 )
 
 func main() {
@@ -25,6 +28,10 @@ func main() {
 	// between collections (every collection stops the job).
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(320 << 20)
+	// The export's integrity codes (SHA-1) are hashed in one more worker,
+	// mdc-worker.js, served beside this one's bootstrap (and cached
+	// offline); without it they are hashed here, in Go.
+	seipd.WorkerURL = js.Global().Get("URL").New(path.Base(seipd.WorkerPath), js.Global().Get("location").Get("href")).String()
 	serve := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		buf, file := args[0], js.Undefined()
 		if len(args) > 1 {
@@ -36,7 +43,7 @@ func main() {
 			if worker.FaultOf(msg) == worker.FaultExit {
 				os.Exit(3) // as a crash would: the page must cope
 			}
-			post(worker.Serve(msg, func() io.ReadCloser { return jsutil.BlobReader(file) }, post))
+			post(jobs.Serve(msg, func() io.ReadCloser { return jsutil.BlobReader(file) }, post))
 		}()
 		return nil
 	})

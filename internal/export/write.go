@@ -23,7 +23,7 @@ import (
 const (
 	PathReadme  = "README.txt"
 	PathVault   = "backpack/vault.jsonl"
-	PathSummary = "summary.html"
+	PathSummary = exportdata.PathSummary
 	PathIPS     = "ips.json"
 	PathBundle  = "fhir/bundle.json"
 	DirFiles    = "files/"

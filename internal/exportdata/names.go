@@ -7,6 +7,10 @@ import (
 	"unicode"
 )
 
+// PathSummary is summary.html's path in an export, and its name when
+// the viewer saves it alone.
+const PathSummary = "summary.html"
+
 // FileName is the literal-data file name of an export written at t: the name
 // `gpg --decrypt-files` or `gpg file.pgp` gives the decrypted archive.
 func FileName(t time.Time) string { return "backpack-export-" + t.Format("2006-01-02") + ".zip" }

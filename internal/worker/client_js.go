@@ -5,7 +5,7 @@ package worker
 import (
 	"context"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"sync"
 	"syscall/js"
 	"time"
@@ -318,7 +318,7 @@ func catch(f func()) (err error) {
 // the files' bytes go to sink as they are read (Opened.Files is empty).
 // The error is a *Failure (export.ErrorKey's key, or the worker's own),
 // ctx's, or sink's.
-func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64), sink export.FileSink) (Opened, error) {
+func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64), sink exportdata.FileSink) (Opened, error) {
 	feed := NewFeed(sink)
 	reply, err := std.call(ctx, q.Encode(), file, q.Size, func(msg []byte) {
 		if n, ok := Progress(msg); ok && progress != nil {
@@ -369,4 +369,27 @@ func Write(ctx context.Context, files js.Value, q WriteRequest, mime string, pro
 		return js.Undefined(), 0, &Failure{Key: KeyWriteCrash} // a part went missing
 	}
 	return blob, n, nil
+}
+
+// CheckKey asks the worker whether text is a public key an export can be
+// encrypted to: its fingerprint, or a *Failure whose key says why not.
+func CheckKey(ctx context.Context, text string) (string, error) {
+	q := KeyRequest{Text: text}
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	if err != nil {
+		return "", err
+	}
+	return KeyReply(reply)
+}
+
+// Bundles has the worker write q.Data as FHIR Bundles, one per profile
+// (BundlesRequest). The error is a *Failure or ctx's.
+func Bundles(ctx context.Context, q BundlesRequest) ([][]byte, error) {
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	if err != nil {
+		return nil, err
+	}
+	return BundlesReply(reply)
 }

@@ -1,4 +1,4 @@
-package worker
+package jobs
 
 import (
 	"bytes"
@@ -12,12 +12,13 @@ import (
 	"github.com/ProtonMail/gopenpgp/v2/crypto"
 
 	"backpack/internal/export"
+	"backpack/internal/worker"
 )
 
 // writeThrough runs a writing request through the worker's messages, as
 // the page does: the selected part of d, its files in one Blob in order,
 // and the file put together from the parts posted.
-func writeThrough(t *testing.T, d export.Data, sel export.Selection, files export.MemFiles, q WriteRequest) (out []byte, progress int, err error) {
+func writeThrough(t *testing.T, d export.Data, sel export.Selection, files export.MemFiles, q worker.WriteRequest) (out []byte, progress int, err error) {
 	t.Helper()
 	q.Data, q.Sel = d.Select(sel), sel
 	var blob []byte
@@ -27,15 +28,15 @@ func writeThrough(t *testing.T, d export.Data, sel export.Selection, files expor
 	}
 	var b bytes.Buffer
 	reply := Serve(q.Encode(), bytesOpener(blob), func(msg []byte) {
-		if part, ok := OutPart(msg); ok {
+		if part, ok := worker.OutPart(msg); ok {
 			b.Write(part)
-		} else if done, total, ok := WriteProgress(msg); ok && done <= total {
+		} else if done, total, ok := worker.WriteProgress(msg); ok && done <= total {
 			progress++
 		} else {
 			t.Fatalf("a message that is neither a part nor progress: %x", msg[:min(len(msg), 16)])
 		}
 	})
-	n, err := WriteReply(reply)
+	n, err := worker.WriteReply(reply)
 	if err == nil && n != int64(b.Len()) {
 		t.Fatalf("reply says %d bytes, %d came", n, b.Len())
 	}
@@ -80,13 +81,13 @@ func TestServeWrite(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		sel  export.Selection
-		q    WriteRequest
+		q    worker.WriteRequest
 		id   export.Identity
 	}{
-		{"everything, passphrase", export.Selection{}, WriteRequest{Pass: pass}, export.PassphraseIdentity(pass)},
+		{"everything, passphrase", export.Selection{}, worker.WriteRequest{Pass: pass}, export.PassphraseIdentity(pass)},
 		{"part, public key", export.Selection{Profiles: []string{"p1"}, Entries: []string{"e2"}, IncludeSummary: true, IncludeIPS: true},
-			WriteRequest{UseKey: true, KeyText: pub}, byKey},
-		{"no files", export.Selection{Profiles: []string{"p1"}, Entries: []string{"e1"}, Files: []string{}}, WriteRequest{Pass: pass}, export.PassphraseIdentity(pass)},
+			worker.WriteRequest{UseKey: true, KeyText: pub}, byKey},
+		{"no files", export.Selection{Profiles: []string{"p1"}, Entries: []string{"e1"}, Files: []string{}}, worker.WriteRequest{Pass: pass}, export.PassphraseIdentity(pass)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, progress, err := writeThrough(t, d, tt.sel, files, tt.q)
@@ -123,20 +124,20 @@ func TestServeWrite(t *testing.T) {
 }
 
 // A recipient refused, a Blob shorter than the request says, a reader's
-// panic: each a Failure with its catalog key, never the secret.
+// panic: each a worker.Failure with its catalog key, never the secret.
 func TestServeWriteFailures(t *testing.T) {
 	d, files := testData(t)
 	const pass = "correct horse battery staple"
 	for _, tt := range []struct {
 		name  string
-		q     WriteRequest
+		q     worker.WriteRequest
 		short bool
 		want  string
 	}{
-		{"empty passphrase", WriteRequest{Pass: " "}, false, export.ErrorKey(export.ErrEmptyPassphrase)},
-		{"not a key", WriteRequest{UseKey: true, KeyText: "not a key"}, false, export.ErrorKey(export.ErrBadKey)},
-		{"short blob", WriteRequest{Pass: pass}, true, export.ErrorKey(io.ErrUnexpectedEOF)},
-		{"panic", WriteRequest{Pass: pass, Fault: FaultPanic}, false, KeyWriteCrash},
+		{"empty passphrase", worker.WriteRequest{Pass: " "}, false, export.ErrorKey(export.ErrEmptyPassphrase)},
+		{"not a key", worker.WriteRequest{UseKey: true, KeyText: "not a key"}, false, export.ErrorKey(export.ErrBadKey)},
+		{"short blob", worker.WriteRequest{Pass: pass}, true, export.ErrorKey(io.ErrUnexpectedEOF)},
+		{"panic", worker.WriteRequest{Pass: pass, Fault: worker.FaultPanic}, false, worker.KeyWriteCrash},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			q := tt.q
@@ -150,17 +151,17 @@ func TestServeWriteFailures(t *testing.T) {
 				blob = blob[:len(blob)/2]
 			}
 			reply := Serve(q.Encode(), bytesOpener(blob), func([]byte) {})
-			_, err := WriteReply(reply)
-			var f *Failure
+			_, err := worker.WriteReply(reply)
+			var f *worker.Failure
 			if !errors.As(err, &f) {
-				t.Fatalf("error %v, want a Failure", err)
+				t.Fatalf("error %v, want a worker.Failure", err)
 			}
 			if f.Key != tt.want || bytes.Contains(reply, []byte(pass)) {
 				t.Errorf("key %q, want %q; reply %q", f.Key, tt.want, reply)
 			}
 		})
 	}
-	if _, err := WriteReply([]byte{1, 2, 3}); err == nil {
+	if _, err := worker.WriteReply([]byte{1, 2, 3}); err == nil {
 		t.Error("a malformed reply read as written")
 	}
 }
@@ -168,19 +169,19 @@ func TestServeWriteFailures(t *testing.T) {
 // The request comes back as it went, nil and empty id lists apart.
 func TestWriteRequestRoundTrip(t *testing.T) {
 	d, _ := testData(t)
-	q := WriteRequest{Data: d, Sel: export.Selection{Profiles: []string{"p1"}, Entries: nil, Files: []string{}, IncludeIPS: true},
-		Sizes: []int64{int64(d.Files[0].Size)}, UseKey: true, KeyText: "key", Pass: "p"}
-	got, spans, err := decodeWrite(q.Encode())
+	q := worker.WriteRequest{Data: d, Sel: export.Selection{Profiles: []string{"p1"}, Entries: nil, Files: []string{}, IncludeIPS: true},
+		Sizes: []int64{int64(d.Files[0].Size)}, UseKey: true, KeyText: "key", Pass: "p", SummaryLang: "es"}
+	got, err := worker.DecodeWrite(q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got.Sel, q.Sel) || got.Sel.Files == nil || got.Sel.Entries != nil {
 		t.Errorf("selection %#v, want %#v", got.Sel, q.Sel)
 	}
-	if asJSON(t, got.Data) != asJSON(t, q.Data) || !reflect.DeepEqual(got.Sizes, q.Sizes) || len(spans) != 1 {
-		t.Errorf("data or sizes differ: %v %v", got.Sizes, spans)
+	if asJSON(t, got.Data) != asJSON(t, q.Data) || !reflect.DeepEqual(got.Sizes, q.Sizes) {
+		t.Errorf("data or sizes differ: %v", got.Sizes)
 	}
-	if got.UseKey != q.UseKey || got.KeyText != q.KeyText || got.Pass != q.Pass {
+	if got.UseKey != q.UseKey || got.KeyText != q.KeyText || got.Pass != q.Pass || got.SummaryLang != q.SummaryLang {
 		t.Errorf("recipient %+v", got)
 	}
 }
