@@ -150,6 +150,20 @@ func TestExportWorker(t *testing.T) {
 	if stats.Started < 2 || stats.Ended < 1 { // the first died
 		t.Errorf("the file was not written in the worker: %+v", stats)
 	}
+
+	// Offline after one visit: with the server gone, a new worker (the
+	// last one dies first) starts from the service worker's cache and
+	// writes the file.
+	xpPoll(t, ctx, "worker precached", `window.backpackWorkerPrecached === true`)
+	s.stop()
+	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = 'exit'`, nil))
+	xpClick(t, ctx, "#export-start")
+	xpWaitText(t, ctx, ".banner.error", "stopped while writing this file")
+	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+	dl2 := xpDownloads(t, ctx)
+	xpClick(t, ctx, "#export-start")
+	xpRun(t, ctx, chromedp.WaitVisible("#export-done", chromedp.ByID))
+	xpSame(t, "export written offline", xpOpen(t, xpDownloaded(t, dl2, name), pass), fx)
 }
 
 // xpWorkerFaults has the worker die, then a reader panic (start sets
