@@ -3,9 +3,12 @@
 // Command worker is Backpack's second wasm module: the heavy readers
 // (import: FHIR JSON and XML, NDJSON, C-CDA, SMART Health Cards, gzip;
 // export files: OpenPGP decryption, zip, vault.jsonl, for Restore, "Open
-// a shared file" and share links) run here, inside a dedicated Web Worker
-// (internal/worker's bootstrap), so a long job never freezes the page and
-// a crash or running out of memory takes only the worker down. Plain syscall/js: no go-app.
+// a shared file" and share links) and the export's writer (the export
+// file, a share's inner export, the viewer's summary.html, a living link's
+// FHIR Bundles, public-key checks) run here (internal/worker/jobs),
+// inside a dedicated Web Worker (internal/worker's bootstrap), so a long
+// job never freezes the page and a crash or running out of memory takes
+// only the worker down. Plain syscall/js: no go-app.
 package main
 
 import (

@@ -1,14 +1,17 @@
 // Package worker is what the page and Backpack's worker module (cmd/worker,
-// plain syscall/js, run in a dedicated Web Worker) say to each other, and
-// the jobs the worker runs (import, and opening an export: open.go).
+// plain syscall/js, run in a dedicated Web Worker) say to each other: the
+// jobs' requests and replies (import; opening an export: open.go; writing
+// one, or the viewer's summary: write.go; checking a public key and a
+// living link's bundles: docs.go), and the page's client (client_js.go).
 // Messages are frames (internal/frame) in transferred buffers, never JSON
 // of records: a request (the job and its parameters; a file travels beside
-// it as the browser's File, which is not copied), progress messages (and a
-// streamed file's pieces), and one reply.
+// it as the browser's File or a Blob, which is not copied), progress
+// messages (and a streamed file's pieces, or a written file's parts), and
+// one reply.
 //
-// Serve is the worker's side and runs on the host too, so the page's code
-// is tested there through the same messages; Client (js/wasm) is the
-// page's.
+// The jobs themselves are internal/worker/jobs, which only the worker
+// module links (with internal/export and gopenpgp); jobs.Serve runs on the
+// host too, so the page's code is tested there through the same messages.
 package worker
 
 import (
