@@ -101,3 +101,39 @@ func (p *xpPrefetch) get(ctx context.Context, s *session.Session) (exportdata.Da
 	}
 	return xpData(ctx, s)
 }
+
+// xpStages is one progress bar over an export's two stages: the page
+// reading the selected files out of the vault, then the worker writing the
+// file (export.Write's work: its records twice, and the files again).
+type xpStages struct {
+	progress    func(done, total int64)
+	files, rest int64 // the first stage's bytes, the second's
+	read        int64
+}
+
+func newXPStages(d exportdata.Data, progress func(done, total int64)) *xpStages {
+	s := &xpStages{progress: progress}
+	for _, f := range d.Files {
+		s.files += f.Size
+	}
+	s.rest = s.files
+	for _, e := range d.Entries {
+		s.rest += 2 * int64(len(e.Resource.JSON))
+	}
+	return s
+}
+
+// gathered counts n more bytes of the files read.
+func (s *xpStages) gathered(n int64) {
+	s.read += n
+	if s.progress != nil {
+		s.progress(min(s.read, s.files), s.files+s.rest)
+	}
+}
+
+// writing is the second stage's progress, after the first.
+func (s *xpStages) writing(done, total int64) {
+	if s.progress != nil {
+		s.progress(s.files+done, s.files+total)
+	}
+}

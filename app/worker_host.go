@@ -61,6 +61,7 @@ func xpWriteBytes(ctx context.Context, files exportdata.FileSource, q worker.Wri
 		return nil, exportdata.ErrNoFileSource
 	}
 	var blob bytes.Buffer
+	stages := newXPStages(q.Data, progress)
 	q.Sizes = make([]int64, len(q.Data.Files))
 	for i, f := range q.Data.Files {
 		rc, err := files.OpenFile(ctx, f.ID)
@@ -72,14 +73,15 @@ func xpWriteBytes(ctx context.Context, files exportdata.FileSource, q worker.Wri
 		if err != nil {
 			return nil, err
 		}
+		stages.gathered(n)
 		q.Sizes[i] = n
 	}
 	var out bytes.Buffer
 	reply := jobs.Serve(q.Encode(), func() io.ReadCloser { return io.NopCloser(bytes.NewReader(blob.Bytes())) }, func(msg []byte) {
 		if part, ok := worker.OutPart(msg); ok {
 			out.Write(part)
-		} else if done, total, ok := worker.WriteProgress(msg); ok && progress != nil {
-			progress(done, total)
+		} else if done, total, ok := worker.WriteProgress(msg); ok {
+			stages.writing(done, total)
 		}
 	})
 	if _, err := worker.WriteReply(reply); err != nil {

@@ -152,21 +152,23 @@ func xpWriteBlob(ctx context.Context, files exportdata.FileSource, q worker.Writ
 	if len(q.Data.Files) > 0 && files == nil {
 		return js.Undefined(), 0, exportdata.ErrNoFileSource
 	}
+	stages := newXPStages(q.Data, progress)
 	buf := make([]byte, 1<<20)
 	for i, f := range q.Data.Files {
-		n, err := xpFileParts(ctx, files, f.ID, buf, parts)
+		n, err := xpFileParts(ctx, files, f.ID, buf, parts, stages.gathered)
 		if err != nil {
 			return js.Undefined(), 0, err
 		}
 		q.Sizes[i] = n
 	}
 	q.Fault = workerFault()
-	return worker.Write(ctx, js.Global().Get("Blob").New(parts), q, "application/pgp-encrypted", progress)
+	return worker.Write(ctx, js.Global().Get("Blob").New(parts), q, "application/pgp-encrypted", stages.writing)
 }
 
 // xpFileParts appends file id's bytes to parts, as Uint8Arrays of at most
-// len(buf) bytes, and returns how many there were.
-func xpFileParts(ctx context.Context, files exportdata.FileSource, id string, buf []byte, parts js.Value) (int64, error) {
+// len(buf) bytes (read tells how many as they come), and returns how many
+// there were.
+func xpFileParts(ctx context.Context, files exportdata.FileSource, id string, buf []byte, parts js.Value, read func(n int64)) (int64, error) {
 	rc, err := files.OpenFile(ctx, id)
 	if err != nil {
 		return 0, err
@@ -180,6 +182,7 @@ func xpFileParts(ctx context.Context, files exportdata.FileSource, id string, bu
 			js.CopyBytesToJS(u8, buf[:n])
 			parts.Call("push", u8)
 			total += int64(n)
+			read(int64(n))
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return total, nil

@@ -4,11 +4,11 @@ package worker
 
 import (
 	"context"
-
-	"backpack/internal/exportdata"
 	"sync"
 	"syscall/js"
 	"time"
+
+	"backpack/internal/exportdata"
 )
 
 // URL is the same-origin URL of JS (the app sets it: the versioned one,
