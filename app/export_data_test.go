@@ -72,3 +72,18 @@ func TestExportProgressOneBar(t *testing.T) {
 		t.Errorf("progress ended at %d of %d", dones[last], totals[last])
 	}
 }
+
+// The viewer's summary is written in the worker from the records alone:
+// the files are listed, their bytes are not needed.
+func TestViewSummaryWithoutFiles(t *testing.T) {
+	ctx := context.Background()
+	s := xpNewSession(t, vault.NewMemStore())
+	xpFill(t, s)
+	d, err := xpData(ctx, s)
+	if err != nil || len(d.Files) == 0 {
+		t.Fatal(err, len(d.Files))
+	}
+	if _, err := xpSummary(ctx, d, "es"); err != nil {
+		t.Error(err)
+	}
+}

@@ -57,13 +57,16 @@ func xpWrite(ctx context.Context, files exportdata.FileSource, q worker.WriteReq
 
 // xpWriteBytes is xpWrite into memory.
 func xpWriteBytes(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) ([]byte, error) {
-	if len(q.Data.Files) > 0 && files == nil {
+	if len(q.Data.Files) > 0 && files == nil && q.SummaryLang == "" {
 		return nil, exportdata.ErrNoFileSource
 	}
 	var blob bytes.Buffer
 	stages := newXPStages(q.Data, progress)
 	q.Sizes = make([]int64, len(q.Data.Files))
 	for i, f := range q.Data.Files {
+		if q.SummaryLang != "" {
+			break // a summary lists the files, without their bytes
+		}
 		rc, err := files.OpenFile(ctx, f.ID)
 		if err != nil {
 			return nil, err

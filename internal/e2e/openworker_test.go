@@ -45,6 +45,12 @@ func TestOpenFileWorker(t *testing.T) {
 	if stats.Started < 2 || stats.Ended < 1 { // the first died; the panic left the second alive
 		t.Errorf("the file was not read in the worker: %+v", stats)
 	}
+	// Its summary.html is written in the worker too.
+	dl := xpDownloads(t, ctx)
+	xpClick(t, ctx, "#view-summary")
+	if sum := xpDownloaded(t, dl, "summary.html"); !strings.Contains(string(sum), "Ana Fixture") || !strings.Contains(string(sum), "Asthma") {
+		t.Errorf("summary.html lacks the patient or a condition: %.300s", sum)
+	}
 }
 
 // TestRestoreWorker: Restore reads the export in the worker module too
