@@ -1,16 +1,15 @@
 package ui
 
 import (
-	"bufio"
 	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
-	"backpack/internal/seipd"
 	"backpack/internal/vault"
+	"backpack/internal/worker"
 )
 
 func init() { addPage(PathExport, false, func() app.Composer { return &Export{} }) }
@@ -61,12 +60,12 @@ func (x *Export) OnNav(ctx app.Context) {
 	}
 	x.choice = newExportChoice(current())
 	x.protect = xpProtectGenerated
-	x.generated = export.GeneratePassphrase()
+	x.generated = exportdata.GeneratePassphrase()
 	x.ready = true
 	// Decrypting the records takes most of a second on a long history:
 	// it starts now, while the person chooses, and Export waits for it.
 	x.pre = startXPPrefetch(ctx, current())
-	seipd.Prewarm()
+	workerPrewarm() // the file is written there
 }
 
 // OnDismount forgets the finished file and the records read for export.
@@ -106,15 +105,11 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		lockNow()
 		return
 	}
-	var to export.Recipient
-	var err error
-	if x.protect == xpProtectKey {
-		to, err = export.PublicKey(x.keyText)
-	} else {
-		to, err = export.Passphrase(x.passphrase())
-	}
-	if err != nil {
-		x.err = errorText(export.ErrorKey(err))
+	// The worker checks the recipient again; these are the page's own
+	// checks, so that a mistake is said before any work.
+	q := worker.WriteRequest{UseKey: x.protect == xpProtectKey, Pass: x.passphrase(), KeyText: x.keyText}
+	if !q.UseKey && strings.TrimSpace(q.Pass) == "" {
+		x.err = errorText(exportdata.ErrorKey(exportdata.ErrEmptyPassphrase))
 		return
 	}
 	x.forgetFile()
@@ -131,24 +126,18 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		t1 := time.Now()
 		var t2 time.Time
 		if err == nil {
-			now := time.Now()
-			name = strings.TrimSuffix(export.FileName(now), ".zip") + ".pgp"
-			w := newBlobWriter()
-			cw := &xpCountingWriter{w: w}
-			bw := bufio.NewWriterSize(cw, 1<<20)
+			name = strings.TrimSuffix(exportdata.FileName(time.Now()), ".zip") + ".pgp"
+			// The worker writes the file (internal/worker): the page
+			// sends the selected records and files and keeps the parts.
+			q.Data, q.Sel = data.Select(sel), sel
 			var th throttle
-			err = export.Write(ctx, bw, data, sel, s, to, func(done, total int64) {
+			url, size, err = xpWrite(ctx, s, q, func(done, total int64) {
 				if th.ok() {
 					ctx.Dispatch(func(ctx app.Context) { x.done, x.total = done, total })
 				}
 			})
-			if err == nil {
-				err = bw.Flush()
-			}
 			t2 = time.Now()
 			if err == nil {
-				size = cw.n
-				url = w.URL("application/pgp-encrypted")
 				xpSave(url, name)
 			}
 			xpPublishStats("backpackExportStats", map[string]float64{
@@ -162,7 +151,7 @@ func (x *Export) start(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			x.busy = false
 			if err != nil {
-				x.err = errorText(export.ErrorKey(err))
+				x.err = errorText(xpOpenErrorKey(err)) // the worker's Failure says its key
 				return
 			}
 			x.url, x.name, x.size, x.passShown, x.finishedAt = url, name, size, pass, time.Now()
@@ -179,16 +168,16 @@ func (x *Export) checkKey(ctx app.Context, text string) {
 		return
 	}
 	ctx.Async(func() {
-		r, err := export.PublicKey(text)
+		fpr, err := xpCheckKey(ctx, text) // the OpenPGP code is in the worker module
 		ctx.Dispatch(func(ctx app.Context) {
 			if text != x.keyText {
 				return // changed meanwhile
 			}
 			if err != nil {
-				x.keyErr = errorText(export.ErrorKey(err))
+				x.keyErr = errorText(xpOpenErrorKey(err))
 				return
 			}
-			x.keyFpr = r.Fingerprint()
+			x.keyFpr = fpr
 		})
 	})
 }
@@ -288,7 +277,7 @@ func (x *Export) renderProtect() app.UI {
 					}),
 				app.Button().ID("xp-pass-new").Type("button").Class("btn btn-secondary btn-small").Disabled(x.busy).
 					Text(i18n.T("ui.export.pass.new")).
-					OnClick(func(ctx app.Context, e app.Event) { x.generated = export.GeneratePassphrase(); x.copied = false }),
+					OnClick(func(ctx app.Context, e app.Event) { x.generated = exportdata.GeneratePassphrase(); x.copied = false }),
 			),
 			app.If(x.copied, func() app.UI { return app.P().Class("muted").Role("status").Text(i18n.T("ui.export.pass.copied")) }),
 		)
@@ -359,7 +348,7 @@ func (x *Export) renderDone() app.UI {
 // xpHowToOpen explains, in plain words, how a provider opens the file.
 func xpHowToOpen(name string, key bool) app.UI {
 	if name == "" {
-		name = strings.TrimSuffix(export.FileName(time.Now()), ".zip") + ".pgp"
+		name = strings.TrimSuffix(exportdata.FileName(time.Now()), ".zip") + ".pgp"
 	}
 	secret := i18n.T("ui.open.pass")
 	if key {
@@ -398,18 +387,6 @@ func xpGroup(s string, n int) string {
 		b.WriteString(s[i:min(i+n, len(s))])
 	}
 	return b.String()
-}
-
-// xpCountingWriter counts the bytes written through it.
-type xpCountingWriter struct {
-	w interface{ Write([]byte) (int, error) }
-	n int64
-}
-
-func (c *xpCountingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 func xpDigit(n int) string { return string(rune('0' + n)) }

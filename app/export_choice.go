@@ -3,7 +3,7 @@ package ui
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
 	"backpack/internal/record"
 	"backpack/internal/session"
@@ -19,7 +19,7 @@ const (
 // exportChoice is the person's choice of what to export or share. The
 // export and share pages keep one and render its form with render.
 type exportChoice struct {
-	hdr       export.Data // headers only (no resources): enough to choose and count
+	hdr       exportdata.Data // headers only (no resources): enough to choose and count
 	scope     string
 	profiles  map[string]bool // profile id → chosen
 	kinds     map[record.Kind]bool
@@ -49,8 +49,8 @@ func newExportChoice(s *session.Session) exportChoice {
 }
 
 // xpHeaderData is what the book holds, without the entries' resources.
-func xpHeaderData(s *session.Session) export.Data {
-	var d export.Data
+func xpHeaderData(s *session.Session) exportdata.Data {
+	var d exportdata.Data
 	if s == nil {
 		return d
 	}
@@ -65,9 +65,9 @@ func xpHeaderData(s *session.Session) export.Data {
 	return d
 }
 
-// selection turns the choice into an export.Selection.
-func (c *exportChoice) selection() export.Selection {
-	var sel export.Selection
+// selection turns the choice into an exportdata.Selection.
+func (c *exportChoice) selection() exportdata.Selection {
+	var sel exportdata.Selection
 	for _, p := range c.hdr.Profiles {
 		if c.profiles[p.ID] {
 			sel.Profiles = append(sel.Profiles, p.ID)
@@ -129,7 +129,7 @@ func (c *exportChoice) selection() export.Selection {
 
 // withAttached is sel.Files and the files attached to the entries sel
 // chooses in d.
-func withAttached(d export.Data, sel export.Selection) []string {
+func withAttached(d exportdata.Data, sel exportdata.Selection) []string {
 	ids := append([]string{}, sel.Files...)
 	seen := map[string]bool{}
 	for _, id := range ids {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/fhir"
 	"backpack/internal/record"
 	"backpack/internal/session"
@@ -18,14 +18,14 @@ import (
 // resource (most of the time session.Data takes). The bodies the book does
 // not hold are read with one Vault.Bodies, a pack at a time, rather than
 // one Body per entry.
-func xpData(ctx context.Context, s *session.Session) (export.Data, error) {
+func xpData(ctx context.Context, s *session.Session) (exportdata.Data, error) {
 	d := xpHeaderData(s)
 	return d, xpLoadBodies(ctx, s, &d)
 }
 
 // xpLoadBodies reads what d (headers, as xpHeaderData gives) lacks for an
 // export: each profile's Patient and the resources of its entries.
-func xpLoadBodies(ctx context.Context, s *session.Session, d *export.Data) error {
+func xpLoadBodies(ctx context.Context, s *session.Session, d *exportdata.Data) error {
 	v := s.Vault()
 	for i, p := range d.Profiles {
 		if len(p.Patient.JSON) == 0 {
@@ -68,7 +68,7 @@ func xpLoadBodies(ctx context.Context, s *session.Session, d *export.Data) error
 type xpPrefetch struct {
 	s    *session.Session
 	done chan struct{}
-	data export.Data
+	data exportdata.Data
 	err  error
 }
 
@@ -88,16 +88,52 @@ func startXPPrefetch(ctx app.Context, s *session.Session) *xpPrefetch {
 
 // get returns the records read ahead for s, waiting for them, or reads
 // them now when none were (or they failed, or were for another session).
-func (p *xpPrefetch) get(ctx context.Context, s *session.Session) (export.Data, error) {
+func (p *xpPrefetch) get(ctx context.Context, s *session.Session) (exportdata.Data, error) {
 	if p != nil && p.s == s {
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			return export.Data{}, ctx.Err()
+			return exportdata.Data{}, ctx.Err()
 		}
 		if p.err == nil {
 			return p.data, nil
 		}
 	}
 	return xpData(ctx, s)
+}
+
+// xpStages is one progress bar over an export's two stages: the page
+// reading the selected files out of the vault, then the worker writing the
+// file (export.Write's work: its records twice, and the files again).
+type xpStages struct {
+	progress    func(done, total int64)
+	files, rest int64 // the first stage's bytes, the second's
+	read        int64
+}
+
+func newXPStages(d exportdata.Data, progress func(done, total int64)) *xpStages {
+	s := &xpStages{progress: progress}
+	for _, f := range d.Files {
+		s.files += f.Size
+	}
+	s.rest = s.files
+	for _, e := range d.Entries {
+		s.rest += 2 * int64(len(e.Resource.JSON))
+	}
+	return s
+}
+
+// gathered counts n more bytes of the files read.
+func (s *xpStages) gathered(n int64) {
+	s.read += n
+	if s.progress != nil {
+		s.progress(min(s.read, s.files), s.files+s.rest)
+	}
+}
+
+// writing is the second stage's progress, after the first.
+func (s *xpStages) writing(done, total int64) {
+	if s.progress != nil {
+		s.progress(s.files+done, s.files+total)
+	}
 }

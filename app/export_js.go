@@ -4,14 +4,10 @@ package ui
 
 import (
 	"context"
-	"strings"
 	"syscall/js"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/jsutil"
-	"backpack/internal/seipd"
 )
 
 // xpSave offers the object URL u as a download named name. Unlike
@@ -21,7 +17,7 @@ func xpSave(u, name string) {
 	doc := js.Global().Get("document")
 	a := doc.Call("createElement", "a")
 	a.Set("href", u)
-	a.Set("download", export.SafeName(name, "file")) // a shared file's name is anyone's
+	a.Set("download", exportdata.SafeName(name, "file")) // a shared file's name is anyone's
 	a.Set("rel", "noopener")
 	doc.Get("body").Call("appendChild", a)
 	a.Call("click")
@@ -48,13 +44,4 @@ func xpPublishStats(name string, m map[string]float64) {
 		o.Set(k, v)
 	}
 	js.Global().Set(name, o)
-}
-
-// The page hashes exports' integrity codes in a worker (served by the
-// server), at this version's URL, which the service worker keeps offline.
-func init() {
-	seipd.WorkerURL = seipd.WorkerPath
-	if web := app.Getenv("GOAPP_STATIC_RESOURCES_URL"); web != "" {
-		seipd.WorkerURL = web + strings.TrimPrefix(seipd.WorkerPath, "/web")
-	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
 	"backpack/internal/worker"
 )
@@ -46,7 +46,7 @@ func (o *xpOpener) ready() bool {
 // holds; progress, when set, gets the bytes read so far; files' bytes go
 // to sink as they are read, or into Opened.Files when sink is nil. The
 // error's catalog key is xpOpenErrorKey's.
-func (o *xpOpener) open(ctx context.Context, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
+func (o *xpOpener) open(ctx context.Context, progress func(read int64), sink exportdata.FileSink) (worker.Opened, error) {
 	q := worker.OpenRequest{UseKey: o.useKey, Pass: o.pass, KeyText: o.keyText, KeyPass: o.keyPass}
 	return xpOpenRead(ctx, o.file, q, progress, sink)
 }
@@ -57,7 +57,7 @@ func xpOpenErrorKey(err error) string {
 	if errors.As(err, &f) {
 		return f.Key
 	}
-	return export.ErrorKey(err)
+	return exportdata.ErrorKey(err)
 }
 
 // render draws the form; changed is called after each change. Its

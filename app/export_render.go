@@ -7,7 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
 	"backpack/internal/record"
 )
@@ -30,7 +30,7 @@ const xpSectionLimit = 30
 // buttons. expanded says which sections show all their entries; toggle
 // expands one; save downloads one file, by id, from memory.
 type xpArchiveView struct {
-	a        *export.Archive
+	a        *exportdata.Archive
 	expanded map[string]bool
 	toggle   func(key string)
 	save     func(id string)

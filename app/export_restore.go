@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/fhir"
 	"backpack/internal/record"
 	"backpack/internal/session"
@@ -39,7 +39,7 @@ func (r restoreResult) Nothing() bool {
 // there, and the files' bytes stream into the vault as the worker reads
 // them. progress, when not nil, gets the bytes of the file read so far.
 func restoreOpened(ctx context.Context, s *session.Session, o *xpOpener, progress func(n int64)) (restoreResult, error) {
-	return restoreWith(ctx, s, func(sink export.FileSink) (*export.Archive, error) {
+	return restoreWith(ctx, s, func(sink exportdata.FileSink) (*exportdata.Archive, error) {
 		op, err := o.open(ctx, progress, sink)
 		return op.Archive, err
 	})
@@ -56,7 +56,7 @@ func restoreOpened(ctx context.Context, s *session.Session, o *xpOpener, progres
 // date), entries by identity within their profile, files by id and SHA-256
 // (or name and SHA-256), questions by id (or text): restoring the same export
 // twice adds nothing the second time.
-func restoreWith(ctx context.Context, s *session.Session, read func(sink export.FileSink) (*export.Archive, error)) (restoreResult, error) {
+func restoreWith(ctx context.Context, s *session.Session, read func(sink exportdata.FileSink) (*exportdata.Archive, error)) (restoreResult, error) {
 	rs, err := newRestorer(s)
 	if err != nil {
 		return restoreResult{}, err
@@ -129,7 +129,7 @@ func (rs *restorer) freeID(id string) string {
 }
 
 // sink stores each file's bytes in the vault as it streams by.
-func (rs *restorer) sink(ctx context.Context) export.FileSink {
+func (rs *restorer) sink(ctx context.Context) exportdata.FileSink {
 	return func(info record.FileInfo, r io.Reader) error {
 		if f, ok := rs.s.Book().File(info.ID); ok && f.SHA256 == info.SHA256 && f.Size == info.Size {
 			rs.fileID[info.ID] = f.ID
@@ -166,7 +166,7 @@ func xpProfileKey(name, birth string) string {
 
 // commit writes profiles, entries, file descriptions and questions in one
 // vault write and then shows them in the book.
-func (rs *restorer) commit(ctx context.Context, d export.Data) (restoreResult, error) {
+func (rs *restorer) commit(ctx context.Context, d exportdata.Data) (restoreResult, error) {
 	var res restoreResult
 	book := rs.s.Book()
 	var recs []vault.Record

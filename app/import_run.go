@@ -32,27 +32,6 @@ const importNewProfile = "new"
 // importAccept lists what the file picker offers.
 const importAccept = ".json,.ndjson,.jsonl,.xml,.gz,.smart-health-card,.txt,.jws,application/json,application/fhir+json,text/xml,application/xml,application/gzip,text/plain"
 
-// importParse reads one file as the page's worker does, through the same
-// messages (internal/worker), in this process: the host's importRead, which
-// the tests use. size is the file's size as the browser reports it (a
-// larger file is refused without reading); progress, when set, is called
-// with the bytes read so far.
-func importParse(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
-	p, err := importServe(name, size, open, keys, progress)
-	return p.Result, err
-}
-
-func importServe(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (worker.Parsed, error) {
-	q := worker.ImportRequest{Name: name, Size: size, Keys: keys}
-	reply := worker.Serve(q.Encode(), open, func(msg []byte) {
-		if n, ok := worker.Progress(msg); ok && progress != nil {
-			progress(n)
-		}
-	})
-	p, err := worker.ImportReply(reply)
-	return importParsed(name, p, err)
-}
-
 // importParsed is p, or for a file that could not be read a result that
 // only names it.
 func importParsed(name string, p worker.Parsed, err error) (worker.Parsed, error) {

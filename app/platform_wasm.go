@@ -12,7 +12,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/jsutil"
 	"backpack/internal/vault"
 	"backpack/internal/vault/idbstore"
@@ -116,7 +116,7 @@ func clickDownload(u, name string) {
 	doc := js.Global().Get("document")
 	a := doc.Call("createElement", "a")
 	a.Set("href", u)
-	a.Set("download", export.SafeName(name, "file")) // a shared file's name is anyone's
+	a.Set("download", exportdata.SafeName(name, "file")) // a shared file's name is anyone's
 	a.Set("rel", "noopener")
 	doc.Get("body").Call("appendChild", a)
 	a.Call("click")

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/record"
 	"backpack/internal/session"
 	"backpack/internal/share"
@@ -62,11 +61,11 @@ func shlChoiceOf(c *exportChoice) *record.LinkChoice {
 }
 
 // shlSelection is what a manifest link shares as the record is now.
-func shlSelection(s *session.Session, hdr export.Data, l record.SharedLink) export.Selection {
-	var sel export.Selection
+func shlSelection(s *session.Session, hdr exportdata.Data, l record.SharedLink) exportdata.Selection {
+	var sel exportdata.Selection
 	switch {
 	case l.Kind == record.LinkWallet:
-		sel = export.Selection{Profiles: []string{l.Profile}, Entries: shlEmergencyIDs(s, l.Profile)}
+		sel = exportdata.Selection{Profiles: []string{l.Profile}, Entries: shlEmergencyIDs(s, l.Profile)}
 	case l.Choice != nil:
 		c := exportChoice{hdr: hdr, scope: l.Choice.Scope, profiles: map[string]bool{}, kinds: map[record.Kind]bool{},
 			files: map[string]bool{}, lastVisit: l.Choice.LastVisit, summary: l.Choice.Summary, attached: !l.Choice.NoFiles}
@@ -89,7 +88,7 @@ func shlSelection(s *session.Session, hdr export.Data, l record.SharedLink) expo
 		}
 		return sel
 	default:
-		sel = export.Selection{Profiles: []string{"-"}, Entries: []string{}}
+		sel = exportdata.Selection{Profiles: []string{"-"}, Entries: []string{}}
 	}
 	sel.Files = []string{} // the emergency information only
 	return sel
@@ -128,7 +127,7 @@ var errSHLFilesTooLarge = errors.New("share: the files do not fit in a health li
 // a file's bytes are base64 inside the bundle, which the JWE encodes as
 // base64 again (16/9 of the file). The records themselves are checked when
 // sealed (shlSeal).
-func shlFilesFit(d export.Data) bool {
+func shlFilesFit(d exportdata.Data) bool {
 	var n int64
 	for _, f := range d.Files {
 		n += shlB64Len(shlB64Len(max(f.Size, 0)))
@@ -141,7 +140,7 @@ func shlB64Len(n int64) int64 { return (n + 2) / 3 * 4 }
 
 // shlSealed is shlSeal saying errSHLFilesTooLarge when what is too large
 // carries files: without them it might fit.
-func shlSealed(key []byte, plain [][]byte, d export.Data) ([]share.LinkFile, error) {
+func shlSealed(key []byte, plain [][]byte, d exportdata.Data) ([]share.LinkFile, error) {
 	files, err := shlSeal(key, plain)
 	var api *share.APIError
 	if len(d.Files) > 0 && errors.As(err, &api) && api.Code == share.CodeTooLarge {
@@ -154,7 +153,7 @@ func shlSealed(key []byte, plain [][]byte, d export.Data) ([]share.LinkFile, err
 // fingerprint of it: each person and each entry with when it last changed
 // (not when it is written), so that a link whose entries did not change is
 // not uploaded again, and telling costs no decryption.
-func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) {
+func shlSelected(s *session.Session, l record.SharedLink) (exportdata.Data, string) {
 	hdr := xpHeaderData(s)
 	d := hdr.Select(shlSelection(s, hdr, l))
 	d.Entries = append([]record.Entry(nil), d.Entries...)
@@ -175,36 +174,29 @@ func shlSelected(s *session.Session, l record.SharedLink) (export.Data, string) 
 	return d, hex.EncodeToString(h.Sum(nil))
 }
 
-// shlBundles reads the resources and files of d and writes one FHIR Bundle
-// per person, so that no viewer can take one person's entries for
-// another's.
-func shlBundles(ctx context.Context, s *session.Session, d export.Data, now time.Time) ([][]byte, error) {
+// shlBundles reads the resources and files of d and has the worker module
+// write one FHIR Bundle per person (with their files inline), so that no
+// viewer can take one person's entries for another's.
+func shlBundles(ctx context.Context, s *session.Session, d exportdata.Data, now time.Time) ([][]byte, error) {
 	if !shlFilesFit(d) {
 		return nil, errSHLFilesTooLarge // said before anything is read
 	}
 	if err := xpLoadBodies(ctx, s, &d); err != nil {
 		return nil, err
 	}
-	var files [][]byte
-	for _, p := range d.Profiles {
-		one := export.Data{Profiles: []record.Profile{p}}
-		for _, e := range d.Entries {
-			if e.Profile == p.ID {
-				one.Entries = append(one.Entries, e)
-			}
-		}
-		for _, f := range d.Files {
-			if f.Profile == p.ID {
-				one.Files = append(one.Files, f)
-			}
-		}
-		var buf bytes.Buffer
-		if err := export.InlineBundle(ctx, &buf, one, s, now); err != nil {
+	files := exportdata.MemFiles{}
+	for _, f := range d.Files {
+		r, err := s.OpenFile(ctx, f.ID)
+		if err != nil {
 			return nil, err
 		}
-		files = append(files, buf.Bytes())
+		err = files.Put(f, r)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
-	return files, nil
+	return xpBundles(ctx, d, files, now) // written in the worker module
 }
 
 // shlSeal encrypts a link's files under its key, as the server takes them.

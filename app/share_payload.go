@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -10,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
 	"backpack/internal/importer"
 	"backpack/internal/record"
@@ -39,20 +38,18 @@ func xpSharePassphrase(key []byte) string {
 
 // xpSealShare writes the chosen part of data as an export and encrypts it
 // under key as a JWE.
-func xpSealShare(ctx context.Context, data export.Data, sel export.Selection, files export.FileSource, key []byte, progress func(done, total int64)) (string, error) {
-	to, err := export.Passphrase(xpSharePassphrase(key))
+func xpSealShare(ctx context.Context, data exportdata.Data, sel exportdata.Selection, files exportdata.FileSource, key []byte, progress func(done, total int64)) (string, error) {
+	// Written in the worker module, as an export is (xpWrite).
+	q := worker.WriteRequest{Data: data.Select(sel), Sel: sel, Pass: xpSharePassphrase(key)}
+	b, err := xpWriteBytes(ctx, files, q, progress)
 	if err != nil {
 		return "", err
 	}
-	var buf bytes.Buffer
-	if err := export.Write(ctx, &buf, data, sel, files, to, progress); err != nil {
-		return "", err
-	}
-	return share.EncryptJWE(key, buf.Bytes(), xpShareCty)
+	return share.EncryptJWE(key, b, xpShareCty)
 }
 
 // xpOpenShare decrypts a share made by xpSealShare into memory.
-func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive, mem export.MemFiles, err error) {
+func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *exportdata.Archive, mem exportdata.MemFiles, err error) {
 	if cty, err := share.JWEContentType(jwe); err != nil {
 		return nil, nil, err
 	} else if cty != xpShareCty {
@@ -68,7 +65,7 @@ func xpOpenShare(ctx context.Context, key []byte, jwe string) (a *export.Archive
 // xpReadShare reads the decrypted file of a Backpack share (an export) in
 // the worker module: a reader's panic or the worker's death is an error,
 // not a dead page.
-func xpReadShare(ctx context.Context, key, plain []byte) (*export.Archive, export.MemFiles, error) {
+func xpReadShare(ctx context.Context, key, plain []byte) (*exportdata.Archive, exportdata.MemFiles, error) {
 	o, err := xpOpenBytes(ctx, plain, worker.OpenRequest{Pass: xpSharePassphrase(key)})
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +104,7 @@ var errSHLNothing = errors.New("share: nothing to show")
 // Cards (from any app) are read by the importer, in memory, into one
 // profile's entries. notes are catalog keys of what the viewer should say
 // (a card's signature not checked, a part it cannot open).
-func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Time) (*export.Archive, export.MemFiles, []string, error) {
+func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Time) (*exportdata.Archive, exportdata.MemFiles, []string, error) {
 	var results []importer.Result
 	var notes []string
 	note := func(k string) {
@@ -141,8 +138,8 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 	// Each file is one person's (one subject Patient): each its own profile,
 	// with the documents that came inside it (attachment data), attached to
 	// the entries of the resources that held them, kept in memory only.
-	a := &export.Archive{Created: now, Partial: true}
-	mem := export.MemFiles{}
+	a := &exportdata.Archive{Created: now, Partial: true}
+	mem := exportdata.MemFiles{}
 	for _, res := range results {
 		prof := record.Profile{Name: i18n.T("share.view.title")}
 		if res.Patient != nil {

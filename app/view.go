@@ -9,7 +9,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
 	"backpack/internal/record"
 	"backpack/internal/share"
@@ -47,8 +47,8 @@ type View struct {
 	read     int64
 	size     int64
 	err      string
-	archive  *export.Archive
-	mem      export.MemFiles
+	archive  *exportdata.Archive
+	mem      exportdata.MemFiles
 	expanded map[string]bool
 }
 
@@ -111,8 +111,8 @@ func (v *View) fetch(ctx app.Context) {
 	v.busy, v.err = true, ""
 	link, pass := v.shl, v.passcode
 	ctx.Async(func() {
-		var a *export.Archive
-		var mem export.MemFiles
+		var a *exportdata.Archive
+		var mem exportdata.MemFiles
 		var notes []string
 		var updated time.Time
 		files, err := share.Open(ctx, shlDoer, link, i18n.T("shl.view.recipient"), pass)
@@ -223,14 +223,19 @@ func (v *View) saveSummary(ctx app.Context, e app.Event) {
 	if v.archive == nil {
 		return
 	}
-	w := newBlobWriter()
-	if err := export.HTMLSummary(w, v.archive.Data, export.Selection{}, i18n.Current()); err != nil {
-		v.err = errorText(export.ErrorKey(err))
-		return
-	}
-	u := w.URL("text/html")
-	xpSave(u, export.PathSummary)
-	time.AfterFunc(time.Minute, func() { revokeURL(u) })
+	ctx = v.own(ctx) // what the work reports outlives the element it came from
+	d, lang := v.archive.Data, i18n.Current()
+	ctx.Async(func() {
+		u, err := xpSummary(ctx, d, lang) // written in the worker module
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				v.err = errorText(xpOpenErrorKey(err))
+				return
+			}
+			xpSave(u, exportdata.PathSummary)
+			time.AfterFunc(time.Minute, func() { revokeURL(u) })
+		})
+	})
 }
 
 func (v *View) Render() app.UI {

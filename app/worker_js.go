@@ -5,6 +5,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"syscall/js"
@@ -12,7 +13,8 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
+	"backpack/internal/i18n"
 	"backpack/internal/jsutil"
 	"backpack/internal/worker"
 )
@@ -99,7 +101,7 @@ func precacheWorkerNow(ctx context.Context) error {
 // back (with a sink, the files' bytes stream into it as they are read).
 // A reader's panic or the worker's death is a *worker.Failure; the page
 // stays as it was.
-func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64), sink export.FileSink) (worker.Opened, error) {
+func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress func(read int64), sink exportdata.FileSink) (worker.Opened, error) {
 	q.Size, q.Fault, q.Stream = f.Size(), workerFault(), sink != nil
 	return worker.Open(ctx, f.v, q, progress, sink)
 }
@@ -112,4 +114,104 @@ func xpOpenBytes(ctx context.Context, b []byte, q worker.OpenRequest) (worker.Op
 	blob := js.Global().Get("Blob").New([]any{u8})
 	q.Size, q.Fault = int64(len(b)), workerFault()
 	return worker.Open(ctx, blob, q, nil, nil)
+}
+
+// xpWrite writes an export file in the worker module (internal/worker):
+// the selected records go as frames, the selected files' bytes as one
+// Blob (each read from files once, a piece at a time, into JS memory), and
+// the OpenPGP file comes back as a Blob, never copied into Go: xpWrite
+// returns its object URL (revoke it with revokeURL) and size. A reader's
+// panic or the worker's death is a *worker.Failure.
+func xpWrite(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) (string, int64, error) {
+	blob, n, err := xpWriteBlob(ctx, files, q, progress)
+	if err != nil {
+		return "", 0, err
+	}
+	return js.Global().Get("URL").Call("createObjectURL", blob).String(), n, nil
+}
+
+// xpWriteBytes is xpWrite into memory (a share's export, which the page
+// encrypts again).
+func xpWriteBytes(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) ([]byte, error) {
+	blob, n, err := xpWriteBlob(ctx, files, q, progress)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := jsutil.Await(ctx, blob.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, n)
+	js.CopyBytesToGo(b, js.Global().Get("Uint8Array").New(buf))
+	return b, nil
+}
+
+func xpWriteBlob(ctx context.Context, files exportdata.FileSource, q worker.WriteRequest, progress func(done, total int64)) (js.Value, int64, error) {
+	parts := js.Global().Get("Array").New()
+	q.Sizes = make([]int64, len(q.Data.Files))
+	if len(q.Data.Files) > 0 && files == nil {
+		return js.Undefined(), 0, exportdata.ErrNoFileSource
+	}
+	stages := newXPStages(q.Data, progress)
+	buf := make([]byte, 1<<20)
+	for i, f := range q.Data.Files {
+		n, err := xpFileParts(ctx, files, f.ID, buf, parts, stages.gathered)
+		if err != nil {
+			return js.Undefined(), 0, err
+		}
+		q.Sizes[i] = n
+	}
+	q.Fault = workerFault()
+	return worker.Write(ctx, js.Global().Get("Blob").New(parts), q, "application/pgp-encrypted", stages.writing)
+}
+
+// xpFileParts appends file id's bytes to parts, as Uint8Arrays of at most
+// len(buf) bytes (read tells how many as they come), and returns how many
+// there were.
+func xpFileParts(ctx context.Context, files exportdata.FileSource, id string, buf []byte, parts js.Value, read func(n int64)) (int64, error) {
+	rc, err := files.OpenFile(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	var total int64
+	for {
+		n, err := io.ReadFull(rc, buf)
+		if n > 0 {
+			u8 := js.Global().Get("Uint8Array").New(n)
+			js.CopyBytesToJS(u8, buf[:n])
+			parts.Call("push", u8)
+			total += int64(n)
+			read(int64(n))
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return total, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// xpCheckKey checks a public key in the worker module (the OpenPGP code
+// is there): its fingerprint, or an error whose key xpOpenErrorKey gives.
+func xpCheckKey(ctx context.Context, text string) (string, error) {
+	return worker.CheckKey(ctx, text)
+}
+
+// xpBundles writes d as FHIR Bundles, one per profile, in the worker
+// module.
+func xpBundles(ctx context.Context, d exportdata.Data, files exportdata.MemFiles, now time.Time) ([][]byte, error) {
+	return worker.Bundles(ctx, worker.BundlesRequest{Data: d, Files: files, Now: now, Fault: workerFault()})
+}
+
+// xpSummary writes summary.html of d in lang in the worker module and
+// returns its object URL (revoke it with revokeURL).
+func xpSummary(ctx context.Context, d exportdata.Data, lang i18n.Lang) (string, error) {
+	q := worker.WriteRequest{Data: d, SummaryLang: string(lang), Fault: workerFault()}
+	blob, _, err := worker.Write(ctx, js.Global().Get("Blob").New(), q, "text/html", nil)
+	if err != nil {
+		return "", err
+	}
+	return js.Global().Get("URL").Call("createObjectURL", blob).String(), nil
 }

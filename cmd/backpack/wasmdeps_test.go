@@ -172,6 +172,32 @@ func wasmFuncNames(b []byte) ([]string, error) {
 	return names, nil
 }
 
+// The page's module holds no OpenPGP: writing, reading and checking keys
+// for an export run in the worker module (internal/worker/jobs), which
+// links internal/export and gopenpgp (and go-mime's CJK tables, 0.56 MB).
+func TestPageHasNoOpenPGP(t *testing.T) {
+	banned := func(pkg string) bool {
+		return pkg == "backpack/internal/export" || pkg == "backpack/internal/worker/jobs" || pkg == "backpack/internal/seipd" ||
+			strings.HasPrefix(pkg, "github.com/ProtonMail/")
+	}
+	page := wasmList(t)("-deps", "./cmd/backpack")
+	if len(page) == 0 {
+		t.Fatal("no dependencies listed for cmd/backpack")
+	}
+	for _, pkg := range page {
+		if banned(pkg) {
+			t.Errorf("cmd/backpack links %s", pkg)
+		}
+	}
+	found := false
+	for _, pkg := range wasmList(t)("-deps", "./cmd/worker") {
+		found = found || pkg == "github.com/ProtonMail/gopenpgp/v2/crypto"
+	}
+	if !found {
+		t.Error("cmd/worker does not link gopenpgp: where are exports written?")
+	}
+}
+
 // wasmList returns a function that runs go list for js/wasm at the module's root.
 func wasmList(t *testing.T) func(args ...string) []string {
 	goCmd := goCommand()

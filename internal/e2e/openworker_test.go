@@ -9,9 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"backpack/internal/export"
 )
 
 // TestOpenFileWorker: "Open a shared file" reads the export in Backpack's
@@ -41,6 +44,12 @@ func TestOpenFileWorker(t *testing.T) {
 	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerStats`, &stats))
 	if stats.Started < 2 || stats.Ended < 1 { // the first died; the panic left the second alive
 		t.Errorf("the file was not read in the worker: %+v", stats)
+	}
+	// Its summary.html is written in the worker too.
+	dl := xpDownloads(t, ctx)
+	xpClick(t, ctx, "#view-summary")
+	if sum := xpDownloaded(t, dl, "summary.html"); !strings.Contains(string(sum), "Ana Fixture") || !strings.Contains(string(sum), "Asthma") {
+		t.Errorf("summary.html lacks the patient or a condition: %.300s", sum)
 	}
 }
 
@@ -116,15 +125,69 @@ func TestShareLinkWorker(t *testing.T) {
 	}
 }
 
+// TestExportWorker: the export page writes the file in the worker module.
+// When the worker dies while writing or the writer panics, the page says
+// so in plain words and saves nothing; the same export then works, written
+// by a new worker, and holds what the vault holds.
+func TestExportWorker(t *testing.T) {
+	s := startSite(t, "exportworker")
+	fx, fixture := xpFixtureFile(t)
+	ctx, cancel := browser(t)
+	defer cancel()
+	xpSetup(t, ctx, s)
+	xpRestore(t, ctx, fixture, fx.pass)
+	dl := xpDownloads(t, ctx)
+	xpNav(t, ctx, "/export")
+	xpRun(t, ctx, chromedp.WaitVisible("#xp-passphrase", chromedp.ByID))
+	pass := xpText(t, ctx, "#xp-passphrase")
+	xpWorkerFaultsSay(t, ctx, "export-worker", "stopped while writing this file", "made the writer fail", func(fault string) {
+		xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = '`+fault+`'`, nil))
+		xpClick(t, ctx, "#export-start")
+	})
+	if xpExists(t, ctx, "#export-done") {
+		t.Error("a failed export was offered as done")
+	}
+	xpClick(t, ctx, "#export-start")
+	xpRun(t, ctx, chromedp.WaitVisible("#export-done", chromedp.ByID))
+	name := strings.TrimSuffix(export.FileName(time.Now()), ".zip") + ".pgp"
+	xpSame(t, "export written in the worker", xpOpen(t, xpDownloaded(t, dl, name), pass), fx)
+	var stats struct{ Started, Ended int }
+	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerStats`, &stats))
+	if stats.Started < 2 || stats.Ended < 1 { // the first died
+		t.Errorf("the file was not written in the worker: %+v", stats)
+	}
+
+	// Offline after one visit: with the server gone, a new worker (the
+	// last one dies first) starts from the service worker's cache and
+	// writes the file.
+	xpPoll(t, ctx, "worker precached", `window.backpackWorkerPrecached === true`)
+	s.stop()
+	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = 'exit'`, nil))
+	xpClick(t, ctx, "#export-start")
+	xpWaitText(t, ctx, ".banner.error", "stopped while writing this file")
+	xpRun(t, ctx, chromedp.Evaluate(`delete window.backpackWorkerFault`, nil))
+	dl2 := xpDownloads(t, ctx)
+	xpClick(t, ctx, "#export-start")
+	xpRun(t, ctx, chromedp.WaitVisible("#export-done", chromedp.ByID))
+	xpSame(t, "export written offline", xpOpen(t, xpDownloaded(t, dl2, name), pass), fx)
+}
+
 // xpWorkerFaults has the worker die, then a reader panic (start sets
 // window.backpackWorkerFault to the fault and starts reading the file):
 // each time the page says so in plain words (screenshots shot-exit,
 // shot-panic). The fault is then taken away.
 func xpWorkerFaults(t *testing.T, ctx context.Context, shot string, start func(fault string)) {
 	t.Helper()
+	xpWorkerFaultsSay(t, ctx, shot, "stopped while reading this file", "something in it made the reader fail", start)
+}
+
+// xpWorkerFaultsSay is xpWorkerFaults with the words wanted when the
+// worker dies (exit) and when the job panics.
+func xpWorkerFaultsSay(t *testing.T, ctx context.Context, shot, exit, panic string, start func(fault string)) {
+	t.Helper()
 	for _, tt := range []struct{ fault, want string }{
-		{"exit", "stopped while reading this file"},
-		{"panic", "something in it made the reader fail"},
+		{"exit", exit},
+		{"panic", panic},
 	} {
 		start(tt.fault)
 		xpWaitText(t, ctx, ".banner.error", tt.want)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"testing"
 
+	"backpack/internal/exportdata"
 	"backpack/internal/seipd"
 )
 
@@ -43,10 +44,11 @@ func cheapSeal(t testing.TB, plain []byte) []byte {
 
 // fuzzLimits lowers Read's limits so that no input can make one run slow.
 func fuzzLimits(f *testing.F) {
-	saved := limit
+	saved, savedMem := limit, exportdata.MemFilesLimit
 	limit.s2kWork, limit.vault, limit.line, limit.records = 1<<16, 1<<20, 1<<18, 1000
-	limit.files, limit.fileSize, limit.filesTotal, limit.other, limit.tail, limit.memFiles = 100, 1<<20, 1<<21, 1<<21, 1<<20, 1<<21
-	f.Cleanup(func() { limit = saved })
+	limit.files, limit.fileSize, limit.filesTotal, limit.other, limit.tail = 100, 1<<20, 1<<21, 1<<21, 1<<20
+	exportdata.MemFilesLimit = 1 << 21
+	f.Cleanup(func() { limit, exportdata.MemFilesLimit = saved, savedMem })
 }
 
 // The whole of Read — key packets, S2K, SEIPD, literal data, archive —
@@ -88,7 +90,7 @@ func checkAccepted(t *testing.T, a *Archive, mem MemFiles) {
 		}
 		total += f.Size
 	}
-	if total > limit.memFiles || len(a.Data.Files) > limit.files {
+	if total > exportdata.MemFilesLimit || len(a.Data.Files) > limit.files {
 		t.Fatalf("%d files of %d bytes accepted", len(a.Data.Files), total)
 	}
 }

@@ -1,14 +1,15 @@
 package export
 
 import (
-	"errors"
 	"fmt"
 	"io"
+
+	"backpack/internal/exportdata"
 )
 
 // ErrTooLarge is returned by Read for an export bigger than the limits
 // below: more records, files or bytes than Backpack opens on a phone.
-var ErrTooLarge = errors.New("export: the file is larger than Backpack can open")
+var ErrTooLarge = exportdata.ErrTooLarge
 
 // Read is bounded by construction: whatever a file claims, it derives at
 // most a few keys, inflates at most a known number of bytes, and keeps at
@@ -29,7 +30,6 @@ type limits struct {
 	filesTotal int64 // declared bytes of all files together
 	other      int64 // inflated bytes of the other members together (README, bundle, summary, IPS)
 	tail       int64 // decrypted bytes after the archive's last member
-	memFiles   int64 // bytes MemFiles keeps in memory, together
 }
 
 // maxS2KCount is the most an iterated S2K can ask for (its coded count 255).
@@ -49,7 +49,6 @@ var limit = limits{
 	filesTotal: 16 << 30,
 	other:      1 << 30,
 	tail:       64 << 20,
-	memFiles:   256 << 20,
 }
 
 // tooLarge reports a limit passed.

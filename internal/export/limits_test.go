@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"backpack/internal/exportdata"
 	"backpack/internal/record"
 )
 
@@ -174,9 +175,11 @@ func TestFileEntriesBounded(t *testing.T) {
 	}
 }
 
-// MemFiles' sink keeps at most limit.memFiles bytes together.
+// MemFiles' sink keeps at most exportdata.MemFilesLimit bytes together.
 func TestMemFilesBounded(t *testing.T) {
-	withLimits(t, func(l *limits) { l.memFiles = 1 << 20 })
+	saved := exportdata.MemFilesLimit
+	t.Cleanup(func() { exportdata.MemFilesLimit = saved })
+	exportdata.MemFilesLimit = 1 << 20
 	a, b := bytes.Repeat([]byte{1}, 600<<10), bytes.Repeat([]byte{2}, 600<<10)
 	v := headLine + fileLine("f1", "files/a", int64(len(a)), sha256Hex(a)) + fileLine("f2", "files/b", int64(len(b)), sha256Hex(b))
 	plain := craftZip(t, member{PathVault, []byte(v)}, member{"files/a", a}, member{"files/b", b})
@@ -184,7 +187,7 @@ func TestMemFilesBounded(t *testing.T) {
 	if _, err := readSealed(t, plain, mem.Sink()); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("2 × 600 KiB in a 1 MiB MemFiles: %v", err)
 	}
-	withLimits(t, func(l *limits) { l.memFiles = 2 << 20 })
+	exportdata.MemFilesLimit = 2 << 20
 	mem = MemFiles{}
 	if _, err := readSealed(t, plain, mem.Sink()); err != nil || !bytes.Equal(mem["f2"], b) {
 		t.Errorf("2 × 600 KiB in a 2 MiB MemFiles: %v", err)

@@ -9,80 +9,34 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
+	"backpack/internal/exportdata"
 	"backpack/internal/record"
 	"backpack/internal/seipd"
 )
 
-// Errors of Read. Each has a message for people in the i18n catalog; see
-// ErrorKey.
+// Errors of Read (exportdata's: the page tells them apart without this
+// package). Each has a message for people in the i18n catalog; see ErrorKey.
 var (
-	ErrWrongPassphrase = errors.New("export: wrong passphrase")
-	ErrWrongKey        = errors.New("export: the file was not encrypted to this key")
-	ErrNeedsPassphrase = errors.New("export: the file was encrypted with a passphrase, not to a key")
-	ErrNeedsKey        = errors.New("export: the file was encrypted to a key, not with a passphrase")
-	ErrNotExport       = errors.New("export: not a Backpack export")
-	ErrTruncated       = errors.New("export: the file is incomplete")
-	ErrCorrupt         = errors.New("export: the file is damaged")
-	ErrNewerVersion    = errors.New("export: made by a newer version of Backpack")
+	ErrWrongPassphrase = exportdata.ErrWrongPassphrase
+	ErrWrongKey        = exportdata.ErrWrongKey
+	ErrNeedsPassphrase = exportdata.ErrNeedsPassphrase
+	ErrNeedsKey        = exportdata.ErrNeedsKey
+	ErrNotExport       = exportdata.ErrNotExport
+	ErrTruncated       = exportdata.ErrTruncated
+	ErrCorrupt         = exportdata.ErrCorrupt
+	ErrNewerVersion    = exportdata.ErrNewerVersion
 )
 
 // ErrorKey returns the i18n catalog key of a message for people explaining
 // err, for any error Write, Read or the Recipient and Identity constructors
 // return; "export.err.other" when err is none of them.
-func ErrorKey(err error) string {
-	for _, k := range []struct {
-		err error
-		key string
-	}{
-		{ErrWrongPassphrase, "export.err.wrongpass"},
-		{ErrWrongKey, "export.err.wrongkey"},
-		{ErrNeedsPassphrase, "export.err.needspass"},
-		{ErrNeedsKey, "export.err.needskey"},
-		{ErrNotExport, "export.err.notexport"},
-		{ErrTruncated, "export.err.truncated"},
-		{ErrCorrupt, "export.err.corrupt"},
-		{ErrNewerVersion, "export.err.newer"},
-		{ErrTooLarge, "export.err.toolarge"},
-		{ErrEmptyPassphrase, "export.err.emptypass"},
-		{ErrNoRecipient, "export.err.norecipient"},
-		{ErrBadKey, "export.err.badkey"},
-		{ErrPrivateKey, "export.err.privatekey"},
-		{ErrPublicKeyOnly, "export.err.publickey"},
-		{ErrKeyExpired, "export.err.expired"},
-		{ErrKeyRevoked, "export.err.revoked"},
-		{ErrKeyNoEncryption, "export.err.noencrypt"},
-		{ErrKeyPassphrase, "export.err.keypass"},
-		{ErrNoFileSource, "export.err.other"},
-	} {
-		if errors.Is(err, k.err) {
-			return k.key
-		}
-	}
-	return "export.err.other"
-}
-
-// Archive is an export as Read found it.
-type Archive struct {
-	// Data is everything the export holds, in Backpack's lossless form. Its
-	// Files are the files' metadata; their bytes went to the FileSink.
-	Data Data
-	// Created is when the export was written.
-	Created time.Time
-	// Name is the literal-data file name (backpack-export-YYYY-MM-DD.zip).
-	Name string
-	// Partial reports an export of a selection rather than of a whole vault;
-	// Summary and IPS whether it has summary.html and IPS documents.
-	Partial, Summary, IPS bool
-	// Contents lists the archive's paths in order.
-	Contents []string
-}
+func ErrorKey(err error) string { return exportdata.ErrorKey(err) }
 
 // Read decrypts an export with id, checks it, and returns its records. Each
 // file's bytes are passed to sink as they stream by (nil discards them);

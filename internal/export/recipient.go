@@ -1,7 +1,6 @@
 package export
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,20 +10,22 @@ import (
 	"github.com/ProtonMail/gopenpgp/v2/constants"
 	"github.com/ProtonMail/gopenpgp/v2/crypto"
 
+	"backpack/internal/exportdata"
 	"backpack/internal/seipd"
 )
 
-// Errors about keys and passphrases. They never contain key material.
+// Errors about keys and passphrases (exportdata's). They never contain key
+// material.
 var (
-	ErrEmptyPassphrase = errors.New("export: the passphrase is empty")
-	ErrNoRecipient     = errors.New("export: no passphrase or public key given")
-	ErrBadKey          = errors.New("export: this is not an OpenPGP public key")
-	ErrPrivateKey      = errors.New("export: this is a private key; use the provider's public key")
-	ErrPublicKeyOnly   = errors.New("export: this is a public key; opening an export needs the private key")
-	ErrKeyExpired      = errors.New("export: the key has expired")
-	ErrKeyRevoked      = errors.New("export: the key has been revoked")
-	ErrKeyNoEncryption = errors.New("export: the key cannot be used for encryption")
-	ErrKeyPassphrase   = errors.New("export: wrong or missing passphrase for the private key")
+	ErrEmptyPassphrase = exportdata.ErrEmptyPassphrase
+	ErrNoRecipient     = exportdata.ErrNoRecipient
+	ErrBadKey          = exportdata.ErrBadKey
+	ErrPrivateKey      = exportdata.ErrPrivateKey
+	ErrPublicKeyOnly   = exportdata.ErrPublicKeyOnly
+	ErrKeyExpired      = exportdata.ErrKeyExpired
+	ErrKeyRevoked      = exportdata.ErrKeyRevoked
+	ErrKeyNoEncryption = exportdata.ErrKeyNoEncryption
+	ErrKeyPassphrase   = exportdata.ErrKeyPassphrase
 )
 
 // Recipient is who can open an export: anyone with a passphrase, or the
@@ -217,7 +218,7 @@ func (id Identity) passphrases() [][]byte {
 		return nil
 	}
 	out := [][]byte{id.passphrase}
-	if n := normalizePassphrase(string(id.passphrase)); n != string(id.passphrase) {
+	if n := exportdata.NormalizePassphrase(string(id.passphrase)); n != string(id.passphrase) {
 		out = append(out, []byte(n))
 	}
 	return out

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/fhir"
 	"backpack/internal/record"
 	"backpack/internal/vault"
@@ -817,8 +817,8 @@ func samePerson(book *record.Book, p record.Profile) (record.Profile, bool) {
 
 // Data gathers what an export needs: profiles, live entries with their
 // resources, files and questions.
-func (s *Session) Data(ctx context.Context) (export.Data, error) {
-	var d export.Data
+func (s *Session) Data(ctx context.Context) (exportdata.Data, error) {
+	var d exportdata.Data
 	d.Profiles = s.Book().Profiles()
 	for i, p := range d.Profiles {
 		if len(p.Patient.JSON) == 0 {

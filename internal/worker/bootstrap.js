@@ -1,7 +1,9 @@
 // Backpack's worker: runs the worker module (worker.wasm, beside this
 // script) with Go's wasm_exec.js, off the page's thread. The page sends
-// {buf: Uint8Array, file: File}; the module answers with {buf: Uint8Array}
-// (frames: progress, then one reply). Besides, to the page:
+// {buf: Uint8Array, file: File or Blob}; the module answers with
+// {buf: Uint8Array} (frames: progress, then one reply), and a job that
+// writes a file sends its parts before the reply as {out: Uint8Array},
+// which the page keeps as they are. Besides, to the page:
 //   {ready: true}   the module is listening
 //   {dead: reason}  the module could not load ("load") or has ended
 //                   ("exit": a crash or running out of memory ends a Go

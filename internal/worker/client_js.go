@@ -4,11 +4,11 @@ package worker
 
 import (
 	"context"
-
-	"backpack/internal/export"
 	"sync"
 	"syscall/js"
 	"time"
+
+	"backpack/internal/exportdata"
 )
 
 // URL is the same-origin URL of JS (the app sets it: the versioned one,
@@ -50,6 +50,7 @@ type running struct {
 	queue    [][]byte      // the job's messages but progress, in order: streamed files' pieces, then the reply
 	wake     chan struct{} // signalled when queue grows
 	progress chan []byte   // the job's progress messages (some dropped when they come faster than they are read)
+	out      js.Value      // a JS Array, during a job that writes a file: its parts, kept in JS
 }
 
 // next takes the oldest queued message, or nil.
@@ -87,6 +88,12 @@ func start(url string) (*running, error) {
 			}
 		case data.Get("dead").Truthy():
 			r.die()
+		case data.Get("out").Truthy():
+			r.mu.Lock()
+			if r.out.Truthy() {
+				r.out.Call("push", data.Get("out"))
+			}
+			r.mu.Unlock()
 		case data.Get("buf").Truthy():
 			buf := data.Get("buf")
 			msg := make([]byte, buf.Get("byteLength").Int())
@@ -137,8 +144,9 @@ func (r *running) end() {
 // call runs one job: msg, with file beside it (a File or Blob, or
 // undefined); progress gets the worker's progress messages (some dropped)
 // and piece its streamed files' messages (none dropped, in order), on the
-// calling goroutine.
-func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64, progress, piece func([]byte)) ([]byte, error) {
+// calling goroutine; out, a JS Array or undefined, gets the parts of the
+// file the job writes.
+func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64, progress, piece func([]byte), out js.Value) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.jobs++
@@ -175,7 +183,7 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 		return nil, ctx.Err()
 	}
 	r.mu.Lock()
-	r.queue, r.wake, r.progress = nil, make(chan struct{}, 1), make(chan []byte, 16)
+	r.queue, r.wake, r.progress, r.out = nil, make(chan struct{}, 1), make(chan []byte, 16), out
 	r.mu.Unlock()
 	u8 := js.Global().Get("Uint8Array").New(len(msg))
 	js.CopyBytesToJS(u8, msg)
@@ -210,7 +218,7 @@ func (c *client) call(ctx context.Context, msg []byte, file js.Value, size int64
 		}
 	}
 	r.mu.Lock()
-	r.queue, r.wake = nil, nil
+	r.queue, r.wake, r.out = nil, nil, js.Undefined()
 	r.mu.Unlock()
 	if size > BigJob || len(reply) > BigJob {
 		c.endLocked()
@@ -279,7 +287,7 @@ func Import(ctx context.Context, file js.Value, q ImportRequest, progress func(r
 		if n, ok := Progress(msg); ok && progress != nil {
 			progress(n)
 		}
-	}, nil)
+	}, nil, js.Undefined())
 	if err != nil {
 		return Parsed{}, err
 	}
@@ -310,7 +318,7 @@ func catch(f func()) (err error) {
 // the files' bytes go to sink as they are read (Opened.Files is empty).
 // The error is a *Failure (export.ErrorKey's key, or the worker's own),
 // ctx's, or sink's.
-func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64), sink export.FileSink) (Opened, error) {
+func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read int64), sink exportdata.FileSink) (Opened, error) {
 	feed := NewFeed(sink)
 	reply, err := std.call(ctx, q.Encode(), file, q.Size, func(msg []byte) {
 		if n, ok := Progress(msg); ok && progress != nil {
@@ -320,10 +328,68 @@ func Open(ctx context.Context, file js.Value, q OpenRequest, progress func(read 
 		if p, ok := FilePiece(msg); ok && sink != nil {
 			feed.Put(p)
 		}
-	})
+	}, js.Undefined())
 	if err != nil {
 		feed.Close()
 		return Opened{}, err
 	}
 	return feed.Reply(reply)
+}
+
+// Write writes an export file in the worker (q: the selected records and
+// the recipient); files is a Blob of the selected files' bytes, one after
+// the other in q.Data.Files' order (q.Sizes), handed over, not copied. The
+// file comes back as a Blob of type mime, its parts kept in JS (never
+// copied into the page's Go memory), with its size. progress, when set,
+// gets the work done and the total. The error is a *Failure
+// (export.ErrorKey's key, or the worker's own: KeyWrite…) or ctx's.
+func Write(ctx context.Context, files js.Value, q WriteRequest, mime string, progress func(done, total int64)) (js.Value, int64, error) {
+	parts := js.Global().Get("Array").New()
+	msg := q.Encode()
+	size := int64(len(msg))
+	for _, n := range q.Sizes {
+		size += n
+	}
+	reply, err := std.call(ctx, msg, files, size, func(msg []byte) {
+		if done, total, ok := WriteProgress(msg); ok && progress != nil {
+			progress(done, total)
+		}
+	}, nil, parts)
+	if err != nil {
+		return js.Undefined(), 0, asWriting(err)
+	}
+	n, err := WriteReply(reply)
+	if err != nil {
+		return js.Undefined(), 0, err
+	}
+	opts := js.Global().Get("Object").New()
+	opts.Set("type", mime)
+	blob := js.Global().Get("Blob").New(parts, opts)
+	if got := int64(blob.Get("size").Int()); got != n {
+		return js.Undefined(), 0, &Failure{Key: KeyWriteCrash} // a part went missing
+	}
+	return blob, n, nil
+}
+
+// CheckKey asks the worker whether text is a public key an export can be
+// encrypted to: its fingerprint, or a *Failure whose key says why not.
+func CheckKey(ctx context.Context, text string) (string, error) {
+	q := KeyRequest{Text: text}
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	if err != nil {
+		return "", err
+	}
+	return KeyReply(reply)
+}
+
+// Bundles has the worker write q.Data as FHIR Bundles, one per profile
+// (BundlesRequest). The error is a *Failure or ctx's.
+func Bundles(ctx context.Context, q BundlesRequest) ([][]byte, error) {
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	if err != nil {
+		return nil, err
+	}
+	return BundlesReply(reply)
 }

@@ -1,11 +1,10 @@
 package worker
 
 import (
-	"context"
 	"io"
 	"time"
 
-	"backpack/internal/export"
+	"backpack/internal/exportdata"
 	"backpack/internal/fhir"
 	"backpack/internal/frame"
 	"backpack/internal/record"
@@ -22,8 +21,6 @@ const (
 	kindFileData = 0x16 // one file's bytes, by id
 	kindPiece    = 0x17 // a streamed file: its description (vault header), then its bytes in parts, then an empty end
 )
-
-const opOpen = "open"
 
 // OpenRequest asks the worker to open one export file (internal/export's
 // reader: decryption, integrity check, zip, records) and send back what
@@ -46,7 +43,7 @@ type OpenRequest struct {
 func (q OpenRequest) Encode() []byte {
 	w := frame.NewWriter(64 + len(q.KeyText))
 	var e frame.Encoder
-	e.String(opOpen).String(q.Fault)
+	e.String(OpOpen).String(q.Fault)
 	w.Frame(kindRequest, e.Payload())
 	e.Reset()
 	e.Int(q.Size).Bool(q.UseKey).String(q.Pass).String(q.KeyText).String(q.KeyPass).Bool(q.Stream)
@@ -54,8 +51,8 @@ func (q OpenRequest) Encode() []byte {
 	return w.Bytes()
 }
 
-// opOf is a request's job ("" for a malformed request).
-func opOf(msg []byte) string {
+// OpOf is a request's job ("" for a malformed request).
+func OpOf(msg []byte) string {
 	r, err := frame.NewReader(msg)
 	if err != nil || !r.Next() || r.Kind() != kindRequest {
 		return ""
@@ -63,14 +60,15 @@ func opOf(msg []byte) string {
 	return r.Decoder().String()
 }
 
-func decodeOpen(msg []byte) (OpenRequest, error) {
+// DecodeOpen reads an opening request.
+func DecodeOpen(msg []byte) (OpenRequest, error) {
 	var q OpenRequest
 	r, err := frame.NewReader(msg)
 	if err != nil || !r.Next() || r.Kind() != kindRequest {
 		return q, errBadRequest
 	}
 	d := r.Decoder()
-	if d.String() != opOpen {
+	if d.String() != OpOpen {
 		return q, errBadRequest
 	}
 	q.Fault = d.String()
@@ -87,80 +85,13 @@ func decodeOpen(msg []byte) (OpenRequest, error) {
 
 // Opened is an export as the worker read it.
 type Opened struct {
-	Archive *export.Archive
-	Files   export.MemFiles // the files' bytes, by id
+	Archive *exportdata.Archive
+	Files   exportdata.MemFiles // the files' bytes, by id
 }
 
-// OpenExport is the opening job, in this process: the identity made from
-// q, then export.Read, its files into sink, or into memory (Opened.Files)
-// when sink is nil. progress, when set, gets the bytes of the file read so
-// far.
-func OpenExport(ctx context.Context, q OpenRequest, open func() io.ReadCloser, progress func(read int64), sink export.FileSink) (Opened, error) {
-	var id export.Identity
-	if q.UseKey {
-		var err error
-		if id, err = export.PrivateKeyIdentity(q.KeyText, q.KeyPass); err != nil {
-			return Opened{}, err
-		}
-	} else {
-		id = export.PassphraseIdentity(q.Pass)
-	}
-	rc := open()
-	defer rc.Close()
-	mem := export.MemFiles{}
-	if sink == nil {
-		sink = mem.Sink()
-	}
-	a, err := export.Read(ctx, &counter{r: rc, progress: progress}, id, sink)
-	if err != nil {
-		return Opened{}, err
-	}
-	return Opened{Archive: a, Files: mem}, nil
-}
-
-// serveOpen runs an opening request (Serve's recover covers it).
-func serveOpen(msg []byte, open func() io.ReadCloser, post func([]byte)) []byte {
-	q, err := decodeOpen(msg)
-	if err != nil {
-		return failed(&Failure{Key: KeyCrash})
-	}
-	if q.Fault == FaultPanic {
-		panic("worker: a fault asked for")
-	}
-	var sink export.FileSink
-	if q.Stream && post != nil {
-		sink = streamSink(post)
-	}
-	o, err := OpenExport(context.Background(), q, open, progressPoster(q.Size, post), sink)
-	if err != nil {
-		return failed(&Failure{Key: export.ErrorKey(err)})
-	}
-	return encodeOpened(o)
-}
-
-// progressPoster posts progress messages at most every progressEvery
-// (and the last); nil when post is.
-func progressPoster(size int64, post func([]byte)) func(int64) {
-	if post == nil {
-		return nil
-	}
-	var last time.Time
-	return func(n int64) {
-		if time.Since(last) < progressEvery && (n < size || size <= 0) {
-			return
-		}
-		last = time.Now()
-		w := frame.NewWriter(12)
-		var e frame.Encoder
-		e.Int(n)
-		w.Frame(kindProgress, e.Payload())
-		post(w.Bytes())
-	}
-}
-
-// encodeOpened writes the records in the vault's own encoding
+// EncodeOpened is an opening's reply: the archive, then the records in the vault's own encoding
 // (internal/record), which keeps every field.
-func encodeOpened(o Opened) []byte {
+func EncodeOpened(o Opened) []byte {
 	a, d := o.Archive, o.Archive.Data
 	size := 256
 	for _, e := range d.Entries {
@@ -176,25 +107,7 @@ func encodeOpened(o Opened) []byte {
 		e.String(c)
 	}
 	w.Frame(kindArchive, e.Payload())
-	res := func(h []byte, x fhir.Resource) []byte {
-		e.Reset()
-		e.Bytes(h).String(x.Type).String(x.ID).Bytes(x.JSON)
-		return e.Payload()
-	}
-	for _, p := range d.Profiles {
-		h, _ := record.EncodeProfile(p)
-		w.Frame(kindProfile, res(h, p.Patient))
-	}
-	for _, x := range d.Entries {
-		h, _ := record.EncodeEntry(x)
-		w.Frame(kindRecEntry, res(h, x.Resource))
-	}
-	for _, f := range d.Files {
-		w.Frame(kindFileInfo, record.EncodeFile(f))
-	}
-	for _, q := range d.Questions {
-		w.Frame(kindQuestion, record.EncodeQuestion(q))
-	}
+	putData(w, d)
 	for id, b := range o.Files {
 		e.Reset()
 		e.String(id).Bytes(b)
@@ -223,7 +136,7 @@ func OpenReply(msg []byte) (Opened, error) {
 	if r.Kind() != kindArchive {
 		return Opened{}, crash
 	}
-	a := &export.Archive{}
+	a := &exportdata.Archive{}
 	d := r.Decoder()
 	a.Name = d.String()
 	created, hasTime := d.Int(), d.Bool()
@@ -241,44 +154,10 @@ func OpenReply(msg []byte) (Opened, error) {
 	if d.Err() != nil {
 		return Opened{}, crash
 	}
-	o := Opened{Archive: a, Files: export.MemFiles{}}
+	o := Opened{Archive: a, Files: exportdata.MemFiles{}}
 	for r.Next() {
 		d := r.Decoder()
 		switch r.Kind() {
-		case kindProfile, kindRecEntry:
-			hb := d.Bytes()
-			x := fhir.Resource{Type: d.String(), ID: d.String(), JSON: d.Bytes()}
-			if len(x.JSON) == 0 {
-				x.JSON = nil // as it was (a profile without its Patient): JSON null, not nothing
-			}
-			h, err := record.DecodeHeader(hb)
-			if err != nil || d.Err() != nil {
-				return Opened{}, crash
-			}
-			switch {
-			case r.Kind() == kindProfile && h.Profile != nil:
-				p := *h.Profile
-				p.Patient = x
-				a.Data.Profiles = append(a.Data.Profiles, p)
-			case r.Kind() == kindRecEntry && h.Entry != nil:
-				e := *h.Entry
-				e.Resource = x
-				a.Data.Entries = append(a.Data.Entries, e)
-			default:
-				return Opened{}, crash
-			}
-		case kindFileInfo, kindQuestion:
-			h, err := record.DecodeHeader(r.Payload())
-			switch {
-			case err != nil:
-				return Opened{}, crash
-			case r.Kind() == kindFileInfo && h.File != nil:
-				a.Data.Files = append(a.Data.Files, *h.File)
-			case r.Kind() == kindQuestion && h.Question != nil:
-				a.Data.Questions = append(a.Data.Questions, *h.Question)
-			default:
-				return Opened{}, crash
-			}
 		case kindFileData:
 			id, b := d.String(), d.Bytes()
 			if d.Err() != nil {
@@ -286,7 +165,9 @@ func OpenReply(msg []byte) (Opened, error) {
 			}
 			o.Files[id] = b
 		default:
-			return Opened{}, crash
+			if !getData(r, &a.Data) {
+				return Opened{}, crash
+			}
 		}
 	}
 	if r.Err() != nil {
@@ -295,37 +176,62 @@ func OpenReply(msg []byte) (Opened, error) {
 	return o, nil
 }
 
-// pieceSize is the most of a file's bytes one message carries.
-const pieceSize = 1 << 20
-
-// streamSink posts each file as Pieces: its description, its bytes in
-// parts, an empty end.
-func streamSink(post func([]byte)) export.FileSink {
-	buf := make([]byte, pieceSize)
-	piece := func(head []byte, data []byte) {
-		w := frame.NewWriter(len(head) + len(data) + 16)
-		var e frame.Encoder
-		e.Bytes(head).Bytes(data)
-		w.Frame(kindPiece, e.Payload())
-		post(w.Bytes())
-	}
-	return func(info record.FileInfo, r io.Reader) error {
-		piece(record.EncodeFile(info), nil)
-		for {
-			n, err := io.ReadFull(r, buf)
-			if n > 0 {
-				piece(nil, buf[:n])
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
+// getData reads one of putData's frames (r's current one) into d; false
+// for a malformed one or another kind.
+func getData(r *frame.Reader, d *exportdata.Data) bool {
+	switch r.Kind() {
+	case kindProfile, kindRecEntry:
+		dec := r.Decoder()
+		hb := dec.Bytes()
+		x := fhir.Resource{Type: dec.String(), ID: dec.String(), JSON: dec.Bytes()}
+		if len(x.JSON) == 0 {
+			x.JSON = nil // as it was (a profile without its Patient): JSON null, not nothing
 		}
-		piece(nil, nil)
-		return nil
+		h, err := record.DecodeHeader(hb)
+		if err != nil || dec.Err() != nil {
+			return false
+		}
+		switch {
+		case r.Kind() == kindProfile && h.Profile != nil:
+			p := *h.Profile
+			p.Patient = x
+			d.Profiles = append(d.Profiles, p)
+		case r.Kind() == kindRecEntry && h.Entry != nil:
+			e := *h.Entry
+			e.Resource = x
+			d.Entries = append(d.Entries, e)
+		default:
+			return false
+		}
+	case kindFileInfo, kindQuestion:
+		h, err := record.DecodeHeader(r.Payload())
+		switch {
+		case err != nil:
+			return false
+		case r.Kind() == kindFileInfo && h.File != nil:
+			d.Files = append(d.Files, *h.File)
+		case r.Kind() == kindQuestion && h.Question != nil:
+			d.Questions = append(d.Questions, *h.Question)
+		default:
+			return false
+		}
+	default:
+		return false
 	}
+	return true
+}
+
+// PieceSize is the most of a file's bytes one message carries.
+const PieceSize = 1 << 20
+
+// EncodePiece is a streamed file's message (a Piece): its description
+// (head, a vault header), some of its bytes, or neither (its end).
+func EncodePiece(head, data []byte) []byte {
+	w := frame.NewWriter(len(head) + len(data) + 16)
+	var e frame.Encoder
+	e.Bytes(head).Bytes(data)
+	w.Frame(kindPiece, e.Payload())
+	return w.Bytes()
 }
 
 // A Piece is one message of a streamed file: its start (Info), some of its
@@ -361,14 +267,14 @@ func FilePiece(msg []byte) (p Piece, ok bool) {
 // is read by the sink, on its own goroutine, through a pipe, so a Piece
 // waits until the sink has taken the one before.
 type Feed struct {
-	sink export.FileSink
+	sink exportdata.FileSink
 	pw   *io.PipeWriter
 	done chan error
 	err  error
 }
 
 // NewFeed returns a Feed into sink.
-func NewFeed(sink export.FileSink) *Feed { return &Feed{sink: sink} }
+func NewFeed(sink exportdata.FileSink) *Feed { return &Feed{sink: sink} }
 
 // Put hands one Piece on; after an error the rest are dropped (Close
 // returns it).

@@ -1,22 +1,23 @@
 // Package worker is what the page and Backpack's worker module (cmd/worker,
-// plain syscall/js, run in a dedicated Web Worker) say to each other, and
-// the jobs the worker runs (import, and opening an export: open.go).
+// plain syscall/js, run in a dedicated Web Worker) say to each other: the
+// jobs' requests and replies (import; opening an export: open.go; writing
+// one, or the viewer's summary: write.go; checking a public key and a
+// living link's bundles: docs.go), and the page's client (client_js.go).
 // Messages are frames (internal/frame) in transferred buffers, never JSON
 // of records: a request (the job and its parameters; a file travels beside
-// it as the browser's File, which is not copied), progress messages (and a
-// streamed file's pieces), and one reply.
+// it as the browser's File or a Blob, which is not copied), progress
+// messages (and a streamed file's pieces, or a written file's parts), and
+// one reply.
 //
-// Serve is the worker's side and runs on the host too, so the page's code
-// is tested there through the same messages; Client (js/wasm) is the
-// page's.
+// The jobs themselves are internal/worker/jobs, which only the worker
+// module links (with internal/export and gopenpgp); jobs.Serve runs on the
+// host too, so the page's code is tested there through the same messages.
 package worker
 
 import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
-	"time"
 
 	"backpack/internal/frame"
 	"backpack/internal/importer"
@@ -49,8 +50,14 @@ const (
 	kindEntry    = 0x07 // one resource made into an entry: its vault header (record.EncodeEntry)
 )
 
-// Ops.
-const opImport = "import"
+// Ops: the jobs a request asks for.
+const (
+	OpImport  = "import"
+	OpOpen    = "open"    // open.go
+	OpWrite   = "write"   // write.go
+	OpKey     = "key"     // docs.go
+	OpBundles = "bundles" // docs.go
+)
 
 // Faults a request may ask for, so that tests can show what the page does
 // when the worker fails: FaultPanic panics inside the job (Serve recovers),
@@ -73,7 +80,7 @@ type ImportRequest struct {
 func (q ImportRequest) Encode() []byte {
 	w := frame.NewWriter(64)
 	var e frame.Encoder
-	e.String(opImport).String(q.Fault)
+	e.String(OpImport).String(q.Fault)
 	w.Frame(kindRequest, e.Payload())
 	e.Reset()
 	e.String(q.Name).Int(q.Size)
@@ -88,8 +95,8 @@ func (q ImportRequest) Encode() []byte {
 
 var errBadRequest = errors.New("worker: a malformed request")
 
-// decodeImport reads a request message.
-func decodeImport(msg []byte) (ImportRequest, error) {
+// DecodeImport reads an import request.
+func DecodeImport(msg []byte) (ImportRequest, error) {
 	var q ImportRequest
 	r, err := frame.NewReader(msg)
 	if err != nil {
@@ -99,7 +106,7 @@ func decodeImport(msg []byte) (ImportRequest, error) {
 		return q, errBadRequest
 	}
 	d := r.Decoder()
-	if op := d.String(); op != opImport {
+	if op := d.String(); op != OpImport {
 		return q, fmt.Errorf("worker: unknown job %q", op)
 	}
 	q.Fault = d.String()
@@ -139,36 +146,6 @@ func FaultOf(msg []byte) string {
 // MaxBytes is the largest file read (compressed or not).
 const MaxBytes = importer.DefaultMaxBytes
 
-// Parse is the import job: one file, bounded and streamed, read and
-// parsed. size is the file's size as the browser reports it (a larger one
-// is refused without reading); progress, when set, is called with the
-// bytes read so far.
-func Parse(name string, size int64, open func() io.ReadCloser, keys importer.JWKS, progress func(read int64)) (importer.Result, error) {
-	if size > MaxBytes {
-		return importer.Result{File: name, Format: importer.FormatUnknown, Counts: map[string]int{}},
-			&importer.Error{Code: importer.ErrCodeTooLarge, Offset: MaxBytes}
-	}
-	rc := open()
-	defer rc.Close()
-	return importer.Import(name, &counter{r: rc, progress: progress}, importer.Options{MaxBytes: MaxBytes, Keys: keys})
-}
-
-// counter reports how many bytes went through it.
-type counter struct {
-	r        io.Reader
-	n        int64
-	progress func(int64)
-}
-
-func (c *counter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if c.progress != nil && n > 0 {
-		c.progress(c.n)
-	}
-	return n, err
-}
-
 // Failure is a job that did not finish, explained by a catalog key.
 type Failure struct {
 	Key  string // catalog key
@@ -182,7 +159,29 @@ const (
 	KeyCrash = "worker.error.crash" // a reader failed (a panic, recovered)
 	KeyDied  = "worker.error.died"  // the worker module ended (a crash, out of memory)
 	KeyStart = "worker.error.start" // the worker could not be started or loaded
+
+	// The same, for a job that writes a file (an export).
+	KeyWriteCrash = "worker.error.write.crash"
+	KeyWriteDied  = "worker.error.write.died"
+	KeyWriteStart = "worker.error.write.start"
 )
+
+// asWriting says a Failure of the worker's own in a writing job's words.
+func asWriting(err error) error {
+	var f *Failure
+	if !errors.As(err, &f) {
+		return err
+	}
+	switch f.Key {
+	case KeyCrash:
+		return &Failure{Key: KeyWriteCrash}
+	case KeyDied:
+		return &Failure{Key: KeyWriteDied}
+	case KeyStart:
+		return &Failure{Key: KeyWriteStart}
+	}
+	return err
+}
 
 // ErrorKey is the catalog key that explains a whole-file import error:
 // a Failure's own, else "import.error.<code>", with the C-CDA converter's
@@ -217,32 +216,29 @@ func ErrorLine(err error) int {
 	return 0
 }
 
-// progressEvery is how often the worker reports progress.
-const progressEvery = 50 * time.Millisecond
+// Failed is the reply of a job that failed with err: its catalog key
+// (ErrorKey) and line, never err's text.
+func Failed(err error) []byte {
+	w := frame.NewWriter(32)
+	var e frame.Encoder
+	e.String(ErrorKey(err)).Int(int64(ErrorLine(err)))
+	w.Frame(kindFailed, e.Payload())
+	return w.Bytes()
+}
 
-// Serve runs one request and returns its reply; post, when set, sends
-// progress messages meanwhile. A panic in a reader becomes a Failure
-// reply (KeyCrash): the worker lives on.
-func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply []byte) {
-	defer func() {
-		if r := recover(); r != nil {
-			reply = failed(&Failure{Key: KeyCrash}) // never the panic's value: it may quote the file
-		}
-	}()
-	if opOf(msg) == opOpen {
-		return serveOpen(msg, open, post)
-	}
-	q, err := decodeImport(msg)
-	if err != nil {
-		return failed(&Failure{Key: KeyCrash})
-	}
-	if q.Fault == FaultPanic {
-		panic("worker: a fault asked for")
-	}
-	res, err := Parse(q.Name, q.Size, open, q.Keys, progressPoster(q.Size, post))
-	if err != nil {
-		return failed(err)
-	}
+// EncodeProgress is a progress message: the bytes read so far.
+func EncodeProgress(read int64) []byte {
+	w := frame.NewWriter(12)
+	var e frame.Encoder
+	e.Int(read)
+	w.Frame(kindProgress, e.Payload())
+	return w.Bytes()
+}
+
+// EncodeImported is an import's reply: the entries made of res's resources
+// (as the vault's binary headers: their bodies are the resources' JSON,
+// sent once, in the result), then res.
+func EncodeImported(res importer.Result, entries []record.Entry) []byte {
 	size := 256
 	for _, x := range res.Resources {
 		size += len(x.JSON) + 32
@@ -250,10 +246,6 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 	for _, f := range res.Files {
 		size += len(f.Data) + 128
 	}
-	// The entries too (the projection is most of the work after parsing),
-	// as the vault's binary headers: their bodies are the resources' JSON,
-	// sent once, in the result.
-	entries := importer.ToEntries(res, "", time.Now())
 	w := frame.NewWriter(size + 160*len(entries))
 	w.Frame(kindDone, nil)
 	for _, e := range entries {
@@ -261,14 +253,6 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 		w.Frame(kindEntry, h)
 	}
 	importer.EncodeResult(w, res)
-	return w.Bytes()
-}
-
-func failed(err error) []byte {
-	w := frame.NewWriter(32)
-	var e frame.Encoder
-	e.String(ErrorKey(err)).Int(int64(ErrorLine(err)))
-	w.Frame(kindFailed, e.Payload())
 	return w.Bytes()
 }
 

@@ -1,4 +1,4 @@
-package worker
+package jobs
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"backpack/internal/importer"
+	"backpack/internal/worker"
 )
 
 const bundle = `{"resourceType":"Bundle","type":"collection","entry":[
@@ -24,20 +25,20 @@ func opener(s string) func() io.ReadCloser {
 // The page gets through the messages what parsing in place would give.
 func TestServeImport(t *testing.T) {
 	keys := importer.JWKS{Keys: []importer.JWK{{Kty: "EC", Kid: "k1", Crv: "P-256", X: "x", Y: "y", Issuer: "https://issuer.example"}}}
-	q := ImportRequest{Name: "b.json", Size: int64(len(bundle)), Keys: keys}
-	got, err := decodeImport(q.Encode())
+	q := worker.ImportRequest{Name: "b.json", Size: int64(len(bundle)), Keys: keys}
+	got, err := worker.DecodeImport(q.Encode())
 	if err != nil || !reflect.DeepEqual(got, q) {
 		t.Fatalf("request came back as %+v, %v", got, err)
 	}
 	var progress []int64
 	reply := Serve(q.Encode(), opener(bundle), func(msg []byte) {
-		n, ok := Progress(msg)
+		n, ok := worker.Progress(msg)
 		if !ok {
 			t.Fatalf("a message that is not progress: %x", msg)
 		}
 		progress = append(progress, n)
 	})
-	parsed, err := ImportReply(reply)
+	parsed, err := worker.ImportReply(reply)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,47 +83,47 @@ func TestServeFailures(t *testing.T) {
 		key  string
 		line int
 	}{
-		{"too large", ImportRequest{Name: "a.json", Size: MaxBytes + 1}.Encode(), opener(bundle), "import.error.too-large", 0},
-		{"bad json", ImportRequest{Name: "a.json", Size: 20}.Encode(), opener("{\n\"resourceType\": ,\n}"), "import.error.syntax", 2},
-		{"a panic asked for", ImportRequest{Name: "a.json", Size: 2, Fault: FaultPanic}.Encode(), opener("{}"), KeyCrash, 0},
-		{"a reader that panics", ImportRequest{Name: "secret-name.json", Size: 2}.Encode(), func() io.ReadCloser { panic("secret words") }, KeyCrash, 0},
-		{"not a request", []byte(`{"resourceType":"Bundle"}`), opener(bundle), KeyCrash, 0},
-		{"another job", func() []byte { m := ImportRequest{}.Encode(); m[6] = 'X'; return m }(), opener(bundle), KeyCrash, 0},
+		{"too large", worker.ImportRequest{Name: "a.json", Size: worker.MaxBytes + 1}.Encode(), opener(bundle), "import.error.too-large", 0},
+		{"bad json", worker.ImportRequest{Name: "a.json", Size: 20}.Encode(), opener("{\n\"resourceType\": ,\n}"), "import.error.syntax", 2},
+		{"a panic asked for", worker.ImportRequest{Name: "a.json", Size: 2, Fault: worker.FaultPanic}.Encode(), opener("{}"), worker.KeyCrash, 0},
+		{"a reader that panics", worker.ImportRequest{Name: "secret-name.json", Size: 2}.Encode(), func() io.ReadCloser { panic("secret words") }, worker.KeyCrash, 0},
+		{"not a request", []byte(`{"resourceType":"Bundle"}`), opener(bundle), worker.KeyCrash, 0},
+		{"another job", func() []byte { m := worker.ImportRequest{}.Encode(); m[6] = 'X'; return m }(), opener(bundle), worker.KeyCrash, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			reply := Serve(tt.msg, tt.open, nil)
 			if bytes.Contains(reply, []byte("secret")) {
 				t.Fatalf("the reply quotes the file: %q", reply)
 			}
-			_, err := ImportReply(reply)
-			var f *Failure
+			_, err := worker.ImportReply(reply)
+			var f *worker.Failure
 			if !errors.As(err, &f) || f.Key != tt.key || f.Line != tt.line {
 				t.Fatalf("error %v (%+v), want %s line %d", err, f, tt.key, tt.line)
 			}
-			if ErrorKey(err) != tt.key || ErrorLine(err) != tt.line {
-				t.Errorf("ErrorKey %q ErrorLine %d", ErrorKey(err), ErrorLine(err))
+			if worker.ErrorKey(err) != tt.key || worker.ErrorLine(err) != tt.line {
+				t.Errorf("worker.ErrorKey %q worker.ErrorLine %d", worker.ErrorKey(err), worker.ErrorLine(err))
 			}
 		})
 	}
 }
 
 func TestFaultOf(t *testing.T) {
-	if f := FaultOf(ImportRequest{Fault: FaultExit}.Encode()); f != FaultExit {
-		t.Errorf("FaultOf = %q", f)
+	if f := worker.FaultOf(worker.ImportRequest{Fault: worker.FaultExit}.Encode()); f != worker.FaultExit {
+		t.Errorf("worker.FaultOf = %q", f)
 	}
-	if f := FaultOf(ImportRequest{}.Encode()); f != "" {
-		t.Errorf("FaultOf = %q", f)
+	if f := worker.FaultOf(worker.ImportRequest{}.Encode()); f != "" {
+		t.Errorf("worker.FaultOf = %q", f)
 	}
-	if f := FaultOf([]byte("junk")); f != "" {
-		t.Errorf("FaultOf(junk) = %q", f)
+	if f := worker.FaultOf([]byte("junk")); f != "" {
+		t.Errorf("worker.FaultOf(junk) = %q", f)
 	}
 }
 
 func TestRepliesRefused(t *testing.T) {
 	for _, msg := range [][]byte{nil, []byte("BPF\x01"), []byte("BPF\x01\x7f\x00"), []byte("BPF\x01\x06\x00\x7f\x00")} {
-		_, err := ImportReply(msg)
-		var f *Failure
-		if !errors.As(err, &f) || f.Key != KeyCrash {
+		_, err := worker.ImportReply(msg)
+		var f *worker.Failure
+		if !errors.As(err, &f) || f.Key != worker.KeyCrash {
 			t.Errorf("%q: %v", msg, err)
 		}
 	}

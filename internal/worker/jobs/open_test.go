@@ -1,4 +1,4 @@
-package worker
+package jobs
 
 import (
 	"bytes"
@@ -14,11 +14,27 @@ import (
 	"backpack/internal/export"
 	"backpack/internal/fhir"
 	"backpack/internal/record"
+	"backpack/internal/worker"
 )
 
-// anExport writes a small export (a profile, entries with a note and a
-// flag, a file, a question) with passphrase pass.
+// anExport writes a small export (testData) with passphrase pass.
 func anExport(t *testing.T, pass string) []byte {
+	t.Helper()
+	d, files := testData(t)
+	to, err := export.Passphrase(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := export.Write(context.Background(), &b, d, export.Selection{}, files, to, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// testData is a small vault: two profiles (one without its Patient),
+// entries with a note and a flag, a file, a question.
+func testData(t *testing.T) (export.Data, export.MemFiles) {
 	t.Helper()
 	t0 := time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC)
 	parse := func(s string) fhir.Resource {
@@ -48,15 +64,7 @@ func anExport(t *testing.T, pass string) []byte {
 		Files:     []record.FileInfo{{ID: "f1", Profile: "p1", Name: "letter.pdf", Type: "application/pdf", Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Created: t0}},
 		Questions: []record.Question{{ID: "q1", Profile: "p1", Text: "Is the dose right?", Created: t0}},
 	}
-	to, err := export.Passphrase(pass)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := export.Write(context.Background(), &b, d, export.Selection{}, export.MemFiles{"f1": pdf}, to, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return d, export.MemFiles{"f1": pdf}
 }
 
 func bytesOpener(b []byte) func() io.ReadCloser {
@@ -77,18 +85,18 @@ func asJSON(t *testing.T, v any) string {
 func TestServeOpen(t *testing.T) {
 	const pass = "correct horse battery staple"
 	file := anExport(t, pass)
-	q := OpenRequest{Size: int64(len(file)), Pass: pass}
-	if got, err := decodeOpen(q.Encode()); err != nil || got != q {
+	q := worker.OpenRequest{Size: int64(len(file)), Pass: pass}
+	if got, err := worker.DecodeOpen(q.Encode()); err != nil || got != q {
 		t.Fatalf("request came back as %+v, %v", got, err)
 	}
 	progress := 0
 	reply := Serve(q.Encode(), bytesOpener(file), func(msg []byte) {
-		if _, ok := Progress(msg); !ok {
+		if _, ok := worker.Progress(msg); !ok {
 			t.Fatalf("a message that is not progress: %x", msg)
 		}
 		progress++
 	})
-	got, err := OpenReply(reply)
+	got, err := worker.OpenReply(reply)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +127,7 @@ func TestServeOpen(t *testing.T) {
 	}
 }
 
-// A wrong passphrase, a damaged file, a reader's panic: each a Failure
+// A wrong passphrase, a damaged file, a reader's panic: each a worker.Failure
 // with its catalog key, never the secret or the file's content.
 func TestServeOpenFailures(t *testing.T) {
 	const pass = "correct horse battery staple"
@@ -128,23 +136,23 @@ func TestServeOpenFailures(t *testing.T) {
 	damaged[len(damaged)-40] ^= 0xff
 	for _, tt := range []struct {
 		name string
-		q    OpenRequest
+		q    worker.OpenRequest
 		file []byte
 		want string
 	}{
-		{"wrong passphrase", OpenRequest{Pass: "wrong words"}, file, export.ErrorKey(export.ErrWrongPassphrase)},
-		{"damaged", OpenRequest{Pass: pass}, damaged, export.ErrorKey(export.ErrCorrupt)},
-		{"not an export", OpenRequest{Pass: pass}, []byte("hello"), export.ErrorKey(export.ErrNotExport)},
-		{"bad key", OpenRequest{UseKey: true, KeyText: "not a key"}, file, export.ErrorKey(export.ErrBadKey)},
-		{"panic", OpenRequest{Pass: pass, Fault: FaultPanic}, file, KeyCrash},
+		{"wrong passphrase", worker.OpenRequest{Pass: "wrong words"}, file, export.ErrorKey(export.ErrWrongPassphrase)},
+		{"damaged", worker.OpenRequest{Pass: pass}, damaged, export.ErrorKey(export.ErrCorrupt)},
+		{"not an export", worker.OpenRequest{Pass: pass}, []byte("hello"), export.ErrorKey(export.ErrNotExport)},
+		{"bad key", worker.OpenRequest{UseKey: true, KeyText: "not a key"}, file, export.ErrorKey(export.ErrBadKey)},
+		{"panic", worker.OpenRequest{Pass: pass, Fault: worker.FaultPanic}, file, worker.KeyCrash},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.q.Size = int64(len(tt.file))
 			reply := Serve(tt.q.Encode(), bytesOpener(tt.file), nil)
-			_, err := OpenReply(reply)
-			var f *Failure
+			_, err := worker.OpenReply(reply)
+			var f *worker.Failure
 			if !errors.As(err, &f) {
-				t.Fatalf("error %v, want a Failure", err)
+				t.Fatalf("error %v, want a worker.Failure", err)
 			}
 			if tt.want != "" && f.Key != tt.want {
 				t.Errorf("key %q, want %q", f.Key, tt.want)
@@ -154,7 +162,7 @@ func TestServeOpenFailures(t *testing.T) {
 			}
 		})
 	}
-	if _, err := OpenReply([]byte{1, 2, 3}); err == nil {
+	if _, err := worker.OpenReply([]byte{1, 2, 3}); err == nil {
 		t.Error("a malformed reply read as an export")
 	}
 }
@@ -164,26 +172,26 @@ func TestServeOpenFailures(t *testing.T) {
 func TestServeOpenStream(t *testing.T) {
 	const pass = "correct horse battery staple"
 	file := anExport(t, pass)
-	q := OpenRequest{Size: int64(len(file)), Pass: pass, Stream: true}
+	q := worker.OpenRequest{Size: int64(len(file)), Pass: pass, Stream: true}
 	got := export.MemFiles{}
 	var infos []record.FileInfo
-	feed := NewFeed(func(info record.FileInfo, r io.Reader) error {
+	feed := worker.NewFeed(func(info record.FileInfo, r io.Reader) error {
 		infos = append(infos, info)
 		return got.Put(info, r)
 	})
 	pieces := 0
 	reply := Serve(q.Encode(), bytesOpener(file), func(msg []byte) {
-		if p, ok := FilePiece(msg); ok {
+		if p, ok := worker.FilePiece(msg); ok {
 			pieces++
 			feed.Put(p)
-		} else if _, ok := Progress(msg); !ok {
+		} else if _, ok := worker.Progress(msg); !ok {
 			t.Fatalf("a message that is neither progress nor a piece: %x", msg[:min(len(msg), 16)])
 		}
 	})
 	if err := feed.Close(); err != nil {
 		t.Fatal(err)
 	}
-	o, err := OpenReply(reply)
+	o, err := worker.OpenReply(reply)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,9 +208,9 @@ func TestServeOpenStream(t *testing.T) {
 
 	// A sink's error comes out of Close, and what follows is dropped.
 	bad := errors.New("the vault is full")
-	feed = NewFeed(func(record.FileInfo, io.Reader) error { return bad })
+	feed = worker.NewFeed(func(record.FileInfo, io.Reader) error { return bad })
 	Serve(q.Encode(), bytesOpener(file), func(msg []byte) {
-		if p, ok := FilePiece(msg); ok {
+		if p, ok := worker.FilePiece(msg); ok {
 			feed.Put(p)
 		}
 	})
@@ -210,9 +218,9 @@ func TestServeOpenStream(t *testing.T) {
 		t.Errorf("Close: %v, want the sink's error", err)
 	}
 	// A file cut short (the worker died in it) is an error.
-	feed = NewFeed(func(info record.FileInfo, r io.Reader) error { _, err := io.ReadAll(r); return err })
-	feed.Put(Piece{Info: &record.FileInfo{ID: "f"}})
-	feed.Put(Piece{Data: []byte("part")})
+	feed = worker.NewFeed(func(info record.FileInfo, r io.Reader) error { _, err := io.ReadAll(r); return err })
+	feed.Put(worker.Piece{Info: &record.FileInfo{ID: "f"}})
+	feed.Put(worker.Piece{Data: []byte("part")})
 	if err := feed.Close(); err == nil {
 		t.Error("a file cut short was taken")
 	}
