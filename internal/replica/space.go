@@ -210,6 +210,13 @@ type Space struct {
 	mu *sync.Mutex // the space's in this vault: shared by every Space of it (Spaces makes new ones)
 	id string
 	c  *client
+
+	// read is the state Spaces made this Space from and readAt spaceSaves
+	// before it was read: Info uses it while no state has been saved since,
+	// instead of reading it again (the app lists the spaces, then asks each
+	// its Info).
+	read   *spaceState
+	readAt uint64
 }
 
 // spaceIndex is the vault meta value listing the spaces of this vault.
@@ -479,16 +486,21 @@ func Spaces(ctx context.Context, local Local, opt Options) ([]*Space, error) {
 	}
 	var out []*Space
 	for _, id := range ids {
+		at := spaceSaves.Load() // before the read: a save meanwhile makes Info read again
 		st, err := loadSpace(ctx, v, id)
 		if err != nil {
 			return nil, err
 		}
-		if ok, err := reconcile(ctx, local, st); err != nil {
+		ok, err := reconcile(ctx, local, st)
+		if err != nil {
 			return nil, err
-		} else if !ok {
+		}
+		if !ok {
 			continue
 		}
-		out = append(out, newSpace(local, opt, st))
+		sp := newSpace(local, opt, st)
+		sp.read, sp.readAt = st, at
+		out = append(out, sp)
 	}
 	return out, nil
 }
@@ -520,9 +532,12 @@ func (s *Space) Info(ctx context.Context) (SpaceInfo, error) {
 	if ok && c.vault == v && c.edits == edits && c.saves == saves && time.Since(c.at) < infoFresh {
 		return c.info, nil
 	}
-	st, err := loadSpace(ctx, v, s.id)
-	if err != nil {
-		return SpaceInfo{}, err
+	st := s.read
+	if st == nil || s.readAt != saves {
+		var err error
+		if st, err = loadSpace(ctx, v, s.id); err != nil {
+			return SpaceInfo{}, err
+		}
 	}
 	i := st.info()
 	if ids, err := st.changes(v); err == nil {
