@@ -68,7 +68,10 @@ func phoneSetup(b *testing.B) *phoneSites {
 		}
 		p := &phoneSites{appWeb: filepath.Join(dir, "app"), helloWeb: filepath.Join(dir, "hello")}
 		goCmd := filepath.Join(goruntime.GOROOT(), "bin", "go")
-		build := exec.Command(goCmd, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "hello.wasm"), "./internal/e2e/testdata/hello")
+		// The page's build flags (the Makefile's PAGEFLAGS, passed by make
+		// bench): hello is built as the page is.
+		args := append([]string{"build", "-trimpath", "-ldflags=-s -w"}, strings.Fields(os.Getenv("PAGEFLAGS"))...)
+		build := exec.Command(goCmd, append(args, "-o", filepath.Join(dir, "hello.wasm"), "./internal/e2e/testdata/hello")...)
 		build.Dir = repoDir
 		build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		if out, err := build.CombinedOutput(); err != nil {
