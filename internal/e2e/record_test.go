@@ -271,6 +271,10 @@ func TestRecord(t *testing.T) {
 	recWait(t, ctx, "#q-text-err")
 	recSelect(t, ctx, "#q-provider", doc)
 	recSet(t, ctx, "#q-text", "Is my A1c going the right way?")
+	// Typing takes the error line away, which moves the button up: click it
+	// where it is then (a click at where it was hit the card: TestRecord's
+	// flake when the page re-rendered late on a busy machine).
+	recPoll(t, ctx, "the error gone after typing", `!document.querySelector("#q-text-err")`)
 	recClick(t, ctx, "#q-add")
 	recWaitCount(t, ctx, ".q-item", 1)
 	recPoll(t, ctx, "the question box is empty after adding", `document.querySelector("#q-text").value === ""`)
@@ -438,8 +442,22 @@ func recClick(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	recWait(t, ctx, sel)
 	recRun(t, ctx,
-		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%s).scrollIntoView({block: "center"})`, recJS(sel)), nil),
-		chromedp.Click(sel, chromedp.ByQuery))
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%s).scrollIntoView({block: "center"})`, recJS(sel)), nil))
+	// chromedp clicks at the element's centre as it was measured: wait until
+	// it stays put for two frames, so a re-render that moves it does not
+	// turn the click into a click beside it.
+	still := fmt.Sprintf(`new Promise((resolve) => {
+		const box = () => { const r = document.querySelector(%s)?.getBoundingClientRect(); return r ? [r.x, r.y, r.width, r.height].join() : ""; };
+		const a = box();
+		requestAnimationFrame(() => requestAnimationFrame(() => resolve(a !== "" && a === box())));
+	})`, recJS(sel))
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		var ok bool
+		if err := chromedp.Run(ctx, chromedp.Evaluate(still, &ok, awaitPromise)); err == nil && ok {
+			break
+		}
+	}
+	recRun(t, ctx, chromedp.Click(sel, chromedp.ByQuery))
 }
 
 // recSet replaces an input's value as typing would (an input event).
