@@ -63,6 +63,8 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 		return serveKey(msg)
 	case worker.OpBundles:
 		return serveBundles(msg)
+	case worker.OpPull:
+		return servePull(msg, post)
 	}
 	q, err := worker.DecodeImport(msg)
 	if err != nil {
