@@ -2,7 +2,8 @@
 // plain syscall/js, run in a dedicated Web Worker) say to each other: the
 // jobs' requests and replies (import; opening an export: open.go; writing
 // one, or the viewer's summary: write.go; checking a public key and a
-// living link's bundles: docs.go), and the page's client (client_js.go).
+// living link's bundles: docs.go; a patient portal's pull: pull.go), and
+// the page's client (client_js.go).
 // Messages are frames (internal/frame) in transferred buffers, never JSON
 // of records: a request (the job and its parameters; a file travels beside
 // it as the browser's File or a Blob, which is not copied), progress
