@@ -14,11 +14,11 @@ import (
 
 	"backpack/internal/fetch"
 	"backpack/internal/i18n"
-	"backpack/internal/importer"
 	"backpack/internal/portal"
 	"backpack/internal/portal/relay"
 	"backpack/internal/record"
 	"backpack/internal/session"
+	"backpack/internal/worker"
 )
 
 // Paths of connecting a health system's patient portal.
@@ -35,10 +35,11 @@ func init() {
 // ConnectPage connects a health system's patient portal with SMART on
 // FHIR: the person finds it in the built-in directory (or pastes its FHIR
 // address), signs in there, and comes back to PathConnectCallback; the app
-// exchanges the code for tokens, fetches the record (internal/portal) and
-// hands it to the import page's preview, so it lands like an imported file:
-// one atomic write, nothing added twice. The connection and its tokens live
-// in the vault only (record.Connection).
+// exchanges the code for tokens, fetches the record (internal/portal's
+// pull, run in the worker module: connectPullRun) and hands it to the
+// import page's preview, so it lands like an imported file: one atomic
+// write, nothing added twice. The connection and its tokens live in the
+// vault only (record.Connection).
 type ConnectPage struct {
 	app.Compo
 
@@ -406,13 +407,24 @@ func (p *ConnectPage) pull(ctx app.Context, c record.Connection) {
 }
 
 // connectFetch pulls c's record (what changed since its last pull, where
-// there was one), calling progress with the records read at most every
-// paint, and keeps at once the tokens the pull was given (refresh tokens
-// may rotate): c is updated.
-func connectFetch(ctx context.Context, s *session.Session, c *record.Connection, paint time.Duration, progress func(n int)) (importer.Result, portal.Report, error) {
-	var mu sync.Mutex // Progress is called from the pull's goroutines
+// there was one) in the worker module, calling progress with the records
+// read at most every paint, and keeps at once the tokens the pull was
+// given (refresh tokens may rotate): c is updated. What came is an
+// import's reply: the result with its entries made.
+func connectFetch(ctx context.Context, s *session.Session, c *record.Connection, paint time.Duration, progress func(n int)) (worker.Parsed, portal.Report, error) {
+	var mu sync.Mutex // on the host, progress comes from the pull's goroutines
 	var painted time.Time
-	opt := portal.Options{Since: c.LastPull, Progress: func(pr portal.Progress) {
+	q := worker.PullRequest{
+		Source:  portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient},
+		Token:   connectToken(*c),
+		Options: portal.Options{Since: c.LastPull},
+		Now:     time.Now(),
+	}
+	if clients := connectClients(ctx); c.Relay && len(clients.Relay) > 0 {
+		// As connectHTTP: the relay is a path of this origin, which is the worker's.
+		q.RelayHosts, q.RelayBase = clients.Relay, relay.Path
+	}
+	res, rep, err := connectPullRun(ctx, q, func(pr portal.Progress) {
 		mu.Lock()
 		due := time.Since(painted) >= paint
 		if due {
@@ -422,9 +434,7 @@ func connectFetch(ctx context.Context, s *session.Session, c *record.Connection,
 		if due {
 			progress(pr.Resources)
 		}
-	}}
-	src := portal.Source{Name: c.Name, FHIR: c.FHIR, TokenURL: c.TokenURL, ClientID: c.ClientID, Patient: c.Patient}
-	res, rep, err := portal.Pull(ctx, connectHTTP(connectClients(ctx), c.Relay), src, connectToken(*c), opt)
+	})
 	if rep.Token.Access != "" && rep.Token.Access != c.Access {
 		connectSetToken(c, rep.Token)
 		if saved, serr := s.SaveConnection(ctx, *c); serr == nil {
@@ -437,12 +447,12 @@ func connectFetch(ctx context.Context, s *session.Session, c *record.Connection,
 // connectPulled is a fetched record waiting for the import page.
 var connectPulled struct {
 	sync.Mutex
-	res     *importer.Result
+	res     *worker.Parsed
 	profile string
 	saved   func(ctx context.Context, out importOutcome)
 }
 
-func connectHandOff(res importer.Result, c record.Connection, started time.Time) {
+func connectHandOff(res worker.Parsed, c record.Connection, started time.Time) {
 	connectPulled.Lock()
 	defer connectPulled.Unlock()
 	connectPulled.res = &res
@@ -475,8 +485,8 @@ func (p *ImportPage) takePulled(ctx app.Context) {
 	connectBgCtx.Unlock()
 	ctx.SetState(connectBgKey, connectBgState{}) // the line's "ready to review" is done
 	p.nextID++
-	it := &importFile{id: p.nextID, name: res.File, state: fileReady, saved: saved}
-	pv := importPreviewOf(*res, nil, p.profiles, p.current)
+	it := &importFile{id: p.nextID, name: res.Result.File, state: fileReady, saved: saved}
+	pv := importPreviewOf(res.Result, nil, p.profiles, p.current)
 	for _, pr := range p.profiles {
 		if pr.ID == profile {
 			pv.target = profile
@@ -489,7 +499,7 @@ func (p *ImportPage) takePulled(ctx app.Context) {
 	ctx.Async(func() {
 		importMu.Lock()
 		defer importMu.Unlock()
-		prep := importPrepare(r, time.Now(), nil)
+		prep := importDecode(r, time.Now(), nil) // the entries the worker made
 		kinds := importKindCounts(prep)
 		ctx.Dispatch(func(app.Context) { it.prep, it.kinds = prep, kinds })
 	})
@@ -736,13 +746,14 @@ func connectBackground(ctx app.Context) {
 		switch {
 		case err != nil:
 			set(connectBgState{Text: i18n.T("portal.signedout", c.Name), SignIn: true})
-		case len(res.Resources) == 0:
+		case len(res.Result.Resources) == 0:
 			c.LastPull = rep.Started
 			s.SaveConnection(bg, c)
 			set(connectBgState{Text: i18n.T("portal.uptodate", c.Name)})
 		default:
 			connectHandOff(res, c, rep.Started)
-			set(connectBgState{Text: i18n.N("portal.ready", len(res.Resources), len(res.Resources), c.Name), Review: true})
+			n := len(res.Result.Resources)
+			set(connectBgState{Text: i18n.N("portal.ready", n, n, c.Name), Review: true})
 		}
 	})
 }

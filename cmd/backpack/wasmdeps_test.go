@@ -231,3 +231,44 @@ func goCommand() string {
 	}
 	return goCmd
 }
+
+// The page's module does not pull a portal's record: the pull (paged
+// searches, references, attachments) and reading what came as an imported
+// FHIR Bundle run in the worker module (internal/worker/jobs' pull job),
+// so the page links neither portal's puller nor the importer's JSON
+// reader. Discovery, sign-in and the token exchange stay on the page (the
+// OAuth redirect comes back to it).
+func TestPageHasNoPortalPull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm module")
+	}
+	wasmList(t) // skips without a go command
+	mangle := regexp.MustCompile(`[^\w.]`)
+	out := filepath.Join(t.TempDir(), "m.wasm")
+	cmd := exec.Command(goCommand(), "build", "-trimpath", "-o", out, "./cmd/backpack")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := wasmFuncNames(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) < 1000 {
+		t.Fatalf("%d function names: no name section?", len(names))
+	}
+	for _, p := range []string{"backpack/internal/portal.(*puller).", "backpack/internal/importer.ImportJSON"} {
+		pm := mangle.ReplaceAllString(p, "_")
+		for _, n := range names {
+			if strings.HasPrefix(n, pm) {
+				t.Errorf("the page's module links %s… (%s): the portal pull belongs in the worker", p, n)
+				break
+			}
+		}
+	}
+}

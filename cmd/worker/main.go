@@ -5,7 +5,8 @@
 // export files: OpenPGP decryption, zip, vault.jsonl, for Restore, "Open
 // a shared file" and share links) and the export's writer (the export
 // file, a share's inner export, the viewer's summary.html, a living link's
-// FHIR Bundles, public-key checks) run here (internal/worker/jobs),
+// FHIR Bundles, public-key checks) and a patient portal's pull (SMART on
+// FHIR searches, read as an imported Bundle) run here (internal/worker/jobs),
 // inside a dedicated Web Worker (internal/worker's bootstrap), so a long
 // job never freezes the page and a crash or running out of memory takes
 // only the worker down. Plain syscall/js: no go-app.
@@ -35,6 +36,8 @@ func main() {
 	// mdc-worker.js, served beside this one's bootstrap (and cached
 	// offline); without it they are hashed here, in Go.
 	seipd.WorkerURL = js.Global().Get("URL").New(path.Base(seipd.WorkerPath), js.Global().Get("location").Get("href")).String()
+	// A portal pull's relay is a path of this origin (the page's).
+	jobs.Origin = js.Global().Get("location").Get("origin").String()
 	serve := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		buf, file := args[0], js.Undefined()
 		if len(args) > 1 {

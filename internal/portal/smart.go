@@ -47,16 +47,24 @@ var (
 	ErrBadAddress = errors.New("portal: not a web address")
 )
 
+// codes are the errors' stable codes.
+var codes = map[string]error{"notfhir": ErrNotFHIR, "nosmart": ErrNoSMART, "unreached": ErrUnreached,
+	"state": ErrState, "denied": ErrDenied, "token": ErrToken, "expired": ErrExpired, "address": ErrBadAddress}
+
 // Code is the stable code of one of this package's errors ("" for others).
 func Code(err error) string {
-	for code, e := range map[string]error{"notfhir": ErrNotFHIR, "nosmart": ErrNoSMART, "unreached": ErrUnreached,
-		"state": ErrState, "denied": ErrDenied, "token": ErrToken, "expired": ErrExpired, "address": ErrBadAddress} {
+	for code, e := range codes {
 		if errors.Is(err, e) {
 			return code
 		}
 	}
 	return ""
 }
+
+// CodeError is Code's inverse: the error with that code (nil for none),
+// for an error that crossed into another module by its code (a pull run
+// in the worker module).
+func CodeError(code string) error { return codes[code] }
 
 // Base cleans a FHIR base URL as a person may paste it: https only (http
 // only on loopback), no query or fragment, no trailing slash, a trailing

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"backpack/internal/exportdata"
+	"backpack/internal/portal"
 )
 
 // URL is the same-origin URL of JS (the app sets it: the versioned one,
@@ -292,6 +293,25 @@ func Import(ctx context.Context, file js.Value, q ImportRequest, progress func(r
 		return Parsed{}, err
 	}
 	return ImportReply(reply)
+}
+
+// Pull pulls a record from a health system in the worker (q: the health
+// system, the token, the options, the relay): the worker fetches, reads
+// what came as an imported file and makes its entries. progress, when
+// set, gets how far the pull is (some messages dropped). The report's
+// token is the one to keep, also when the pull failed. The error is the
+// portal's own (portal.ErrExpired…), a *Failure, or ctx's.
+func Pull(ctx context.Context, q PullRequest, progress func(portal.Progress)) (Parsed, portal.Report, error) {
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), func(msg []byte) {
+		if p, ok := PullProgress(msg); ok && progress != nil {
+			progress(p)
+		}
+	}, nil, js.Undefined())
+	if err != nil {
+		return Parsed{}, portal.Report{}, err
+	}
+	return PullReply(reply)
 }
 
 // End ends the worker now, if one runs.

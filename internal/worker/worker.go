@@ -2,7 +2,8 @@
 // plain syscall/js, run in a dedicated Web Worker) say to each other: the
 // jobs' requests and replies (import; opening an export: open.go; writing
 // one, or the viewer's summary: write.go; checking a public key and a
-// living link's bundles: docs.go), and the page's client (client_js.go).
+// living link's bundles: docs.go; a patient portal's pull: pull.go), and
+// the page's client (client_js.go).
 // Messages are frames (internal/frame) in transferred buffers, never JSON
 // of records: a request (the job and its parameters; a file travels beside
 // it as the browser's File or a Blob, which is not copied), progress
@@ -220,10 +221,15 @@ func ErrorLine(err error) int {
 // (ErrorKey) and line, never err's text.
 func Failed(err error) []byte {
 	w := frame.NewWriter(32)
+	putFailed(w, err)
+	return w.Bytes()
+}
+
+// putFailed writes Failed's frame.
+func putFailed(w *frame.Writer, err error) {
 	var e frame.Encoder
 	e.String(ErrorKey(err)).Int(int64(ErrorLine(err)))
 	w.Frame(kindFailed, e.Payload())
-	return w.Bytes()
 }
 
 // EncodeProgress is a progress message: the bytes read so far.
@@ -247,13 +253,18 @@ func EncodeImported(res importer.Result, entries []record.Entry) []byte {
 		size += len(f.Data) + 128
 	}
 	w := frame.NewWriter(size + 160*len(entries))
+	putImported(w, res, entries)
+	return w.Bytes()
+}
+
+// putImported writes EncodeImported's frames.
+func putImported(w *frame.Writer, res importer.Result, entries []record.Entry) {
 	w.Frame(kindDone, nil)
 	for _, e := range entries {
 		h, _ := record.EncodeEntry(e)
 		w.Frame(kindEntry, h)
 	}
 	importer.EncodeResult(w, res)
-	return w.Bytes()
 }
 
 // Progress reads a progress message: the bytes read so far; ok is false
@@ -280,11 +291,17 @@ type Parsed struct {
 // ImportReply reads an import's reply: what the worker made of the file,
 // or a *Failure.
 func ImportReply(msg []byte) (Parsed, error) {
-	crash := &Failure{Key: KeyCrash}
 	r, err := frame.NewReader(msg)
 	if err != nil || !r.Next() {
-		return Parsed{}, crash
+		return Parsed{}, &Failure{Key: KeyCrash}
 	}
+	return readImported(r)
+}
+
+// readImported reads ImportReply's frames, from r's current one.
+func readImported(r *frame.Reader) (Parsed, error) {
+	crash := &Failure{Key: KeyCrash}
+	var err error
 	switch r.Kind() {
 	case kindFailed:
 		d := r.Decoder()

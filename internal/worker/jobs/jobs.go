@@ -1,9 +1,10 @@
 // Package jobs is what Backpack's worker module (cmd/worker) runs: the
 // jobs of internal/worker's requests — import, opening an export, writing
-// one — each from a request message to its reply, with progress and
-// streamed parts posted meanwhile. It links the readers and the export's
-// OpenPGP writer and reader (internal/export, gopenpgp), which the page's
-// module does not: the page only speaks the messages (internal/worker).
+// one, a patient portal's pull — each from a request message to its reply,
+// with progress and streamed parts posted meanwhile. It links the readers,
+// the portal's pull and the export's OpenPGP writer and reader
+// (internal/export, gopenpgp), which the page's module does not: the page
+// only speaks the messages (internal/worker).
 // Serve runs on the host too, so the page's side is tested there.
 package jobs
 
@@ -63,6 +64,8 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 		return serveKey(msg)
 	case worker.OpBundles:
 		return serveBundles(msg)
+	case worker.OpPull:
+		return servePull(msg, post)
 	}
 	q, err := worker.DecodeImport(msg)
 	if err != nil {
