@@ -40,6 +40,11 @@ type client struct {
 
 var std client
 
+// pulls runs the portal pulls: a pull may run in the background for long
+// (unlocking refreshes connected health systems), and a file import started
+// meanwhile must not wait for it in std's queue.
+var pulls client
+
 // running is one started worker.
 type running struct {
 	w        js.Value
@@ -272,6 +277,9 @@ func (c *client) endLocked() {
 // publish leaves counts (never data) in window.backpackWorkerStats, for
 // the e2e tests: workers started and ended, whether one runs.
 func (c *client) publish() {
+	if c != &std {
+		return // the tests count the workers of file jobs
+	}
 	o := js.Global().Get("Object").New()
 	o.Set("started", c.started)
 	o.Set("ended", c.ended)
@@ -303,7 +311,7 @@ func Import(ctx context.Context, file js.Value, q ImportRequest, progress func(r
 // portal's own (portal.ErrExpired…), a *Failure, or ctx's.
 func Pull(ctx context.Context, q PullRequest, progress func(portal.Progress)) (Parsed, portal.Report, error) {
 	msg := q.Encode()
-	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), func(msg []byte) {
+	reply, err := pulls.call(ctx, msg, js.Undefined(), int64(len(msg)), func(msg []byte) {
 		if p, ok := PullProgress(msg); ok && progress != nil {
 			progress(p)
 		}
@@ -314,11 +322,13 @@ func Pull(ctx context.Context, q PullRequest, progress func(portal.Progress)) (P
 	return PullReply(reply)
 }
 
-// End ends the worker now, if one runs.
+// End ends the workers now, if any run.
 func End() {
-	std.mu.Lock()
-	defer std.mu.Unlock()
-	std.endLocked()
+	for _, c := range []*client{&std, &pulls} {
+		c.mu.Lock()
+		c.endLocked()
+		c.mu.Unlock()
+	}
 }
 
 // catch turns a JS exception (a panic in syscall/js) into an error.
