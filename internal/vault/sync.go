@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -149,7 +149,10 @@ func (v *Vault) Changes(ctx context.Context) (changes []Change, marks []string, 
 	for id, at := range seen {
 		changes = append(changes, Change{id, at})
 	}
-	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.ID, b.ID) })
+	// sort.Slice, not slices.SortFunc: each element type of a generic sort
+	// adds ~13 KB to the page's wasm (measured, issue #12).
+	order := func(a, b Change) int { return strings.Compare(a.ID, b.ID) }
+	sort.Slice(changes, func(i, j int) bool { return order(changes[i], changes[j]) < 0 })
 	return changes, marks, nil
 }
 
