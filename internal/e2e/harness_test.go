@@ -14,6 +14,7 @@ import (
 	goruntime "runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,31 @@ type site struct {
 	srv     *http.Server
 	version string
 	config  func(*server.Config) // more of the server's configuration (startSiteWith)
+	sent    atomic.Int64         // response body bytes written, as sent (compressed)
+}
+
+// counted counts the body bytes h writes into sent.
+func counted(h http.Handler, sent *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&countingWriter{ResponseWriter: w, sent: sent}, r)
+	})
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	sent *atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.sent.Add(int64(n))
+	return n, err
+}
+
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func startSite(t testing.TB, version string) *site {
@@ -83,7 +109,7 @@ func (s *site) serve(ln net.Listener, version string) {
 		s.t.Fatal(err)
 	}
 	s.version = version
-	s.srv = &http.Server{Handler: h}
+	s.srv = &http.Server{Handler: counted(h, &s.sent)}
 	go s.srv.Serve(ln)
 }
 

@@ -209,14 +209,43 @@ func goAppAssets(pages http.Handler) (map[string]*asset, error) {
 // URL, so Chromium compiles the module every time and never caches the
 // compiled code. Backpack's loader hands WebAssembly.instantiateStreaming
 // fetch()'s own Response and counts progress on a clone of its body.
+//
+// It also registers the service worker only once the first screen is up
+// (window.backpackMountedAt, which the app and the bench's hello set): go-app
+// registers it first thing, and the worker's install then downloads app.wasm,
+// the word lists and the provider directory beside the page's own download,
+// on a phone's link the first visit's bytes before anything shows.
 func loaderJS(goapp string) (string, error) {
 	const from = "async function fetchWithProgress("
 	i := strings.Index(goapp, from)
 	if i < 0 || !strings.Contains(goapp, "fetchWithProgress(\"") {
 		return "", errors.New("server: go-app's app.js has no fetchWithProgress to replace")
 	}
-	return goapp[:i] + loaderFetch, nil
+	const register = "\ngoappInitServiceWorker();\n"
+	if strings.Count(goapp[:i], register) != 1 {
+		return "", errors.New("server: go-app's app.js does not register its service worker as expected")
+	}
+	head := strings.Replace(goapp[:i], register, "\nbackpackAfterFirstScreen(goappInitServiceWorker);\n", 1)
+	return head + loaderFetch + loaderDefer, nil
 }
+
+// loaderDefer runs fn once the page's first screen is up, or after 20 s
+// without one (a page that failed to start still gets
+// the service worker that may bring the fixed version).
+const loaderDefer = `
+// Backpack: the service worker (and its downloads) once the first screen is up.
+function backpackAfterFirstScreen(fn) {
+  const started = Date.now();
+  const check = () => {
+    if (window.backpackMountedAt !== undefined || Date.now() - started > 20000) {
+      fn();
+      return;
+    }
+    setTimeout(check, 100);
+  };
+  check();
+}
+`
 
 const loaderFetch = `// Backpack: the Response from fetch() itself goes to instantiateStreaming,
 // so the browser streams, compiles and caches the compiled module by URL.

@@ -168,6 +168,14 @@ func TestLoaderStreamsTheRealResponse(t *testing.T) {
 	if _, err := loaderJS("function other() {}"); err == nil {
 		t.Error("a go-app without fetchWithProgress was patched")
 	}
+	// The service worker is registered after the first screen, not first
+	// thing: its install's downloads must not compete with the page's.
+	if strings.Contains(js, "\ngoappInitServiceWorker();") || !strings.Contains(js, "\nbackpackAfterFirstScreen(goappInitServiceWorker);") {
+		t.Error("app.js registers the service worker before the first screen")
+	}
+	if !strings.Contains(js, "window.backpackMountedAt !== undefined") {
+		t.Error("app.js does not wait for the first screen")
+	}
 }
 
 // A file compressed before is not compressed again: the result comes
