@@ -170,6 +170,10 @@ func offlineReopen(b *testing.B, s *site) (ms, bytes float64) {
 	time.Sleep(2 * time.Second)
 	s.stop()
 	defer s.restart(s.version)
+	stop := func() {}
+	if s.web == phoneSet.appWeb {
+		stop = benchProfile(b, ctx, "offline-reopen")
+	}
 	if err := chromedp.Run(ctx, throttle(phoneCPU, false), chromedp.Reload()); err != nil {
 		b.Fatal(err)
 	}
@@ -177,6 +181,7 @@ func offlineReopen(b *testing.B, s *site) (ms, bytes float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	stop()
 	return ms, 0
 }
 
