@@ -13,8 +13,9 @@ type repeatMatch struct{ l *Lists }
 // trustelem's repeat matcher finds repeats with three regexp2 patterns,
 // `(.+)\1+`, `(.+?)\1+` and `^(.+?)\1+$`: backreferences, which Go's regexp
 // has not. regexp2 and regexp2/syntax were about 373 KB of the page module's
-// code for them (and date.go's two patterns), so the patterns are matched
-// here by hand, with regexp2's semantics (.NET's): the text is the
+// code for them and date.go's two patterns (measured: without them the
+// module is 592 KB smaller raw, 126 KB at brotli q6), so the patterns are
+// matched here by hand, with regexp2's semantics (.NET's): the text is the
 // password's runes (an invalid byte is one U+FFFD), '.' is any rune but
 // '\n', and a match is the leftmost one, its group the first length the
 // backtracking tries. TestRepeatLikeRegexp2 compares them with regexp2.
