@@ -26,8 +26,8 @@ type repeatMatch struct{ l *Lists }
 // a match.
 func findRepeat(r []rune, start int, lazy bool) (index, length, unit int, ok bool) {
 	for p := max(start, 0); p < len(r); p++ {
-		// The group is at most the rune before the next '\n', and a copy
-		// of it follows.
+		// The group and its first copy lie before the next '\n' ('.'
+		// does not match it), so the group is at most half of that run.
 		run := 0
 		for p+run < len(r) && r[p+run] != '\n' {
 			run++
