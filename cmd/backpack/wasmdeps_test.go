@@ -75,6 +75,23 @@ func TestWasmHasNoWordLists(t *testing.T) {
 	}
 }
 
+// No wasm module links regexp2 (github.com/dlclark/regexp2 and its syntax
+// package, about 373 KB of the page module's code): internal/zxcvbn
+// matches trustelem's backreference patterns by hand (repeat.go, date.go).
+func TestWasmHasNoRegexp2(t *testing.T) {
+	for _, m := range []string{"./cmd/backpack", "./cmd/worker"} {
+		deps := wasmList(t)("-deps", m)
+		if len(deps) == 0 {
+			t.Fatalf("no dependencies listed for %s", m)
+		}
+		for _, pkg := range deps {
+			if pkg == "github.com/dlclark/regexp2" || strings.HasPrefix(pkg, "github.com/dlclark/regexp2/") {
+				t.Errorf("%s links %s", m, pkg)
+			}
+		}
+	}
+}
+
 // No wasm module has a TLS client or net/http's client or Transport: the
 // page fetches through internal/fetch. go-app imports net/http (so go list
 // cannot tell), but the linker keeps of it only what is called: crypto/tls,

@@ -2,8 +2,8 @@ package zxcvbn
 
 import (
 	"strconv"
+	"unicode"
 
-	"github.com/dlclark/regexp2"
 	"github.com/trustelem/zxcvbn/match"
 	"github.com/trustelem/zxcvbn/scoring"
 )
@@ -37,10 +37,63 @@ var dateSplits = map[int][]struct{ k, l int }{
 	},
 }
 
-var maybeDateNoSeparator = regexp2.MustCompile(
-	`^\d{4,8}$`, 0)
-var maybeDateWithSeparator = regexp2.MustCompile(
-	`^(\d{1,4})([\s/\\_.-])(\d{1,2})\2(\d{1,4})$`, 0)
+// maybeDateNoSeparator is regexp2's `^\d{4,8}$` (trustelem's pattern):
+// 4 to 8 digits, maybe a final '\n' ('$' matches before one). \d is any
+// Unicode decimal digit (Nd) and counts runes. Matched by hand, not with
+// regexp2, which was about 373 KB of the page module's code (repeat.go);
+// TestDateLikeRegexp2 compares them.
+func maybeDateNoSeparator(token string) bool {
+	r := []rune(token)
+	if n := len(r); n > 0 && r[n-1] == '\n' {
+		r = r[:n-1]
+	}
+	if len(r) < 4 || len(r) > 8 {
+		return false
+	}
+	for _, c := range r {
+		if !unicode.IsDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// maybeDateWithSeparator is regexp2's
+// `^(\d{1,4})([\s/\\_.-])(\d{1,2})\2(\d{1,4})$` (trustelem's pattern): the
+// groups 1, 2, 3 and 4, ok false without a match. \s is unicode.IsSpace.
+// Each group of digits is a whole run of them (a separator is no digit),
+// so a match is the only way to split the token.
+func maybeDateWithSeparator(token string) (g1, sep, g3, g4 string, ok bool) {
+	r := []rune(token)
+	digits := func(min, max int) (string, bool) {
+		n := 0
+		for n < len(r) && unicode.IsDigit(r[n]) {
+			n++
+		}
+		d := string(r[:n])
+		r = r[n:]
+		return d, min <= n && n <= max
+	}
+	var ok1, ok3, ok4 bool
+	if g1, ok1 = digits(1, 4); !ok1 || len(r) == 0 || !isDateSeparator(r[0]) {
+		return "", "", "", "", false
+	}
+	s := r[0]
+	r = r[1:]
+	if g3, ok3 = digits(1, 2); !ok3 || len(r) == 0 || r[0] != s {
+		return "", "", "", "", false
+	}
+	r = r[1:]
+	if g4, ok4 = digits(1, 4); !ok4 || len(r) > 1 || len(r) == 1 && r[0] != '\n' {
+		return "", "", "", "", false
+	}
+	return g1, string(s), g3, g4, true
+}
+
+// isDateSeparator is regexp2's [\s/\\_.-].
+func isDateSeparator(c rune) bool {
+	return unicode.IsSpace(c) || c == '/' || c == '\\' || c == '_' || c == '.' || c == '-'
+}
 
 // a "date" is recognized as:
 //   any 3-tuple that starts or ends with a 2- or 4-digit year,
@@ -79,7 +132,7 @@ func (dm dateMatch) Matches(password string) []*match.Match {
 				break
 			}
 			token := password[i : j+1]
-			if m, err := maybeDateNoSeparator.MatchString(token); !m || err != nil {
+			if !maybeDateNoSeparator(token) {
 				continue
 			}
 			var candidates []*dateMatchCandidate
@@ -128,23 +181,19 @@ func (dm dateMatch) Matches(password string) []*match.Match {
 				break
 			}
 			token := password[i : j+1]
-			m, err := maybeDateWithSeparator.FindStringMatch(token)
-			if m == nil || err != nil {
+			g1, sep, g3, g4, ok := maybeDateWithSeparator(token)
+			if !ok {
 				continue
 			}
 
-			dmy := mapIntsToDMY(
-				m.GroupByNumber(1).String(),
-				m.GroupByNumber(3).String(),
-				m.GroupByNumber(4).String(),
-			)
+			dmy := mapIntsToDMY(g1, g3, g4)
 			if dmy != nil {
 				matches = append(matches, &match.Match{
 					Pattern:   "date",
 					Token:     token,
 					I:         i,
 					J:         j,
-					Separator: m.GroupByNumber(2).String(),
+					Separator: sep,
 					Year:      dmy.Year,
 					Month:     dmy.Month,
 					Day:       dmy.Day,
