@@ -47,9 +47,22 @@ func TestSKESKWithGoCrypto(t *testing.T) {
 		if !ok || !bytes.Equal(got, key) {
 			t.Fatalf("count %d: openSKESK %x %v", count, got, ok)
 		}
-		if got, ok := openSKESK(body, []byte("wrong")); !ok || got != nil {
-			// One wrong passphrase in 256 passes this check; this one does not.
-			t.Fatalf("count %d: wrong passphrase gave %x %v", count, got, ok)
+		// A wrong passphrase never gives the key. The salt is random, so one
+		// wrong passphrase in 256 passes the cipher-byte check and gives a
+		// wrong key (which the MDC then refuses); of four, at least one is
+		// refused here unless 1 in 256⁴.
+		refused := 0
+		for _, wrong := range []string{"wrong", "tulip-lemon-violim", "", "Tulip-lemon-violin"} {
+			got, ok := openSKESK(body, []byte(wrong))
+			if !ok || bytes.Equal(got, key) {
+				t.Fatalf("count %d: wrong passphrase %q gave %x %v", count, wrong, got, ok)
+			}
+			if got == nil {
+				refused++
+			}
+		}
+		if refused == 0 {
+			t.Fatalf("count %d: no wrong passphrase was refused", count)
 		}
 	}
 }
