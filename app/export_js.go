@@ -45,3 +45,8 @@ func xpPublishStats(name string, m map[string]float64) {
 	}
 	js.Global().Set(name, o)
 }
+
+// perfMark marks a stage of long work on the page's timeline (the Long
+// Tasks listing of the benches, BACKPACK_LONGTASKS=1): a stage's name only,
+// never anything of the record.
+func perfMark(name string) { js.Global().Get("performance").Call("mark", name) }

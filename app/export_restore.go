@@ -64,7 +64,9 @@ func restoreWith(ctx context.Context, s *session.Session, read func(sink exportd
 	// What an earlier restore cut short left goes first (best effort).
 	s.Vault().Reclaim(ctx)
 	t0 := time.Now()
+	perfMark("restore-read")
 	a, err := read(rs.sink(ctx))
+	perfMark("restore-read-end")
 	if err != nil {
 		rs.discard(ctx)
 		return restoreResult{}, err
@@ -74,7 +76,9 @@ func restoreWith(ctx context.Context, s *session.Session, read func(sink exportd
 	// book as the vault holds it then (another tab may have written).
 	var res restoreResult
 	err = s.Exclusive(ctx, func() (err error) {
+		perfMark("restore-commit")
 		res, err = rs.commit(ctx, a.Data)
+		perfMark("restore-commit-end")
 		return err
 	})
 	if err != nil {
@@ -251,10 +255,15 @@ func (rs *restorer) commit(ctx context.Context, d exportdata.Data) (restoreResul
 		res.Files++
 	}
 
-	// Entries: the book de-duplicates by identity within each profile.
+	// Entries: the book de-duplicates by identity within each profile. The
+	// loops over them pause now and then (vault.WithPause, restore.go), so
+	// the page answers and the bar moves through a large restore; the book
+	// is taken back whole if the write fails.
+	step := vault.Paced(ctx)
 	entries := make([]record.Entry, 0, len(d.Entries))
 	bodies := make(map[string][]byte, len(d.Entries))
 	for _, e := range d.Entries {
+		step()
 		pid := pmap[e.Profile]
 		if pid == "" {
 			continue
@@ -283,6 +292,7 @@ func (rs *restorer) commit(ctx context.Context, d exportdata.Data) (restoreResul
 	updates := map[string]record.Entry{} // held entry id → merged
 	var order []string
 	for _, e := range entries {
+		step()
 		old, ok := book.Held(e)
 		if !ok {
 			continue
@@ -320,9 +330,15 @@ func (rs *restorer) commit(ctx context.Context, d exportdata.Data) (restoreResul
 		}
 	}
 
-	added, skipped := book.Merge(entries)
-	res.Skipped = skipped
+	var added []record.Entry
+	for i := 0; i < len(entries); i += restoreMergePart {
+		step()
+		part, skipped := book.Merge(entries[i:min(i+restoreMergePart, len(entries))])
+		added = append(added, part...)
+		res.Skipped += skipped
+	}
 	for _, e := range added {
+		step()
 		full := e
 		full.Resource.JSON = bodies[e.ID]
 		h, b := record.EncodeEntry(full)
@@ -370,7 +386,9 @@ func (rs *restorer) commit(ctx context.Context, d exportdata.Data) (restoreResul
 	// The records, and the end of the stage: the files they describe are
 	// kept, the other copies (duplicates, files of no profile) deleted.
 	start := time.Now()
+	perfMark("restore-write")
 	err := rs.stage.Commit(ctx, recs...)
+	perfMark("restore-write-end")
 	rs.putTime = time.Since(start)
 	if err != nil {
 		rollback()
@@ -392,6 +410,10 @@ func (rs *restorer) commit(ctx context.Context, d exportdata.Data) (restoreResul
 	}
 	return res, errors.Join(errs...)
 }
+
+// restoreMergePart is how many entries a restore merges into the book at
+// once, between pauses.
+const restoreMergePart = 64
 
 // xpMergeInto adds to held the notes (by id, or by text and time), the
 // error flag (when held has none) and the attached files of in. It returns

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -405,5 +406,57 @@ func TestRestoreAddsNotesToHeldEntries(t *testing.T) {
 	res, err = restoreArchive(ctx, again, bytes.NewReader(xpExportAll(t, src, "p3")), export.PassphraseIdentity("p3"), nil)
 	if err != nil || !res.Nothing() {
 		t.Errorf("third restore: %+v, %v", res, err)
+	}
+}
+
+// TestRestorePausesWhileMerging checks that a large restore's merge hands
+// the page back (vault.WithPause) between small parts of its entries, not
+// only while the vault prepares its write, and restores the same as an
+// unpaced restore.
+func TestRestorePausesWhileMerging(t *testing.T) {
+	ctx := context.Background()
+	src := xpNewSession(t, vault.NewMemStore())
+	xpFill(t, src)
+	self := src.Book().Profiles()[0].ID
+	const n = 400
+	var es []record.Entry
+	for i := range n {
+		es = append(es, record.Entry{Profile: self, Resource: xpResource(t, fmt.Sprintf(
+			`{"resourceType":"Observation","id":"w%d","status":"final","code":{"text":"Weight"},"effectiveDateTime":"2020-01-%02d","valueQuantity":{"value":%d,"unit":"kg"}}`, i, 1+i%28, 60+i))})
+	}
+	if _, _, err := src.Import(ctx, nil, es); err != nil {
+		t.Fatal(err)
+	}
+	file := xpExportAll(t, src, "maple-orbit-cactus")
+	pass := export.PassphraseIdentity("maple-orbit-cactus")
+
+	plain := xpNewSession(t, vault.NewMemStore())
+	want, err := restoreArchive(ctx, plain, bytes.NewReader(file), pass, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var merging, pauses int
+	dst := xpNewSession(t, vault.NewMemStore())
+	before := dst.Book().Len("")
+	pctx := vault.WithPause(ctx, 0, func() { // every step pauses
+		pauses++
+		if l := dst.Book().Len(""); l > before && l < before+n+3 {
+			merging++ // some entries are in the book, not all: the merge paused
+		}
+	})
+	got, err := restoreArchive(pctx, dst, bytes.NewReader(file), pass, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || got.Entries != n+3 {
+		t.Fatalf("paced restore %+v, unpaced %+v", got, want)
+	}
+	if a, b := xpSnapshot(t, dst), xpSnapshot(t, plain); strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("paced restore differs:\n got %q\nwant %q", a, b)
+	}
+	// Merged in parts (restoreMergePart, 64): a pause between each two.
+	if merging < 4 {
+		t.Fatalf("%d pauses, %d of them while merging the %d entries", pauses, merging, n)
 	}
 }

@@ -50,7 +50,10 @@ func (r *Restore) start(ctx app.Context, e app.Event) {
 	ctx.Async(func() {
 		var th throttle
 		done := heavyWork()
-		res, err := restoreOpened(ctx, s, &o, func(n int64) {
+		// The commit's merge and the vault's preparation pause now and
+		// then (vault.WithPause): the page answers meanwhile.
+		wctx := vault.WithPause(ctx, importSlice, importYield)
+		res, err := restoreOpened(wctx, s, &o, func(n int64) {
 			if th.ok() {
 				ctx.Dispatch(func(ctx app.Context) { r.read = n })
 			}
