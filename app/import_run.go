@@ -283,7 +283,9 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 		entries[i].Profile = profileID
 	}
 	progress(stageWrite, 0, len(entries))
+	perfMark("import-write")
 	added, skipped, err := s.Import(ctx, prof, entries, importFiles(res, len(entries))...)
+	perfMark("import-write-end")
 	if err != nil {
 		return importOutcome{}, err
 	}

@@ -40,3 +40,13 @@ func Paced(ctx context.Context) func() {
 		}
 	}
 }
+
+// Pause pauses now (see WithPause), whatever the time since the last
+// pause: before a piece of work that cannot be split, so that it starts a
+// task of its own rather than lengthening the one before it. Without a
+// pause in ctx it does nothing.
+func Pause(ctx context.Context) {
+	if p, _ := ctx.Value(pauseKey{}).(pauser); p.pause != nil {
+		p.pause()
+	}
+}

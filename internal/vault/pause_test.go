@@ -2,10 +2,12 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // A large Put under WithPause pauses between records while it prepares
@@ -106,5 +108,18 @@ func TestUnlockPauses(t *testing.T) {
 	}
 	if h, _ := v2.Headers(); len(h) != len(recs) {
 		t.Fatalf("%d headers, want %d", len(h), len(recs))
+	}
+}
+
+func TestPauseNow(t *testing.T) {
+	Pause(context.Background()) // no pause in ctx: nothing
+	n := 0
+	ctx := WithPause(context.Background(), time.Hour, func() { n++ })
+	step := Paced(ctx)
+	step() // an hour has not passed
+	Pause(ctx)
+	Pause(ctx)
+	if n != 2 {
+		t.Fatalf("%d pauses, want 2 (Pause's, whatever the time)", n)
 	}
 }

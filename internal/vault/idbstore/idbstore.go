@@ -488,7 +488,15 @@ func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Copying the values and issuing the requests each start a task of
+	// their own (vault.Pause): issuing cannot pause (the transaction would
+	// commit) and takes about 115 ms for an import of 9,290 records, as
+	// IndexedDB clones each value inside put().
+	vault.Pause(ctx)
+	js.Global().Get("performance").Call("mark", "vault-write-copy")
 	vals := jsValues(ctx, ops)
+	vault.Pause(ctx)
+	js.Global().Get("performance").Call("mark", "vault-write-requests")
 	var names []string
 	seen := map[string]bool{}
 	for _, op := range ops {
@@ -523,5 +531,7 @@ func (s *Store) write(ctx context.Context, ops []vault.Op, beforeCommit func(txn
 	if beforeCommit != nil {
 		beforeCommit(txn)
 	}
+	js.Global().Get("performance").Call("mark", "vault-write-issued")
+	defer js.Global().Get("performance").Call("mark", "vault-write-done")
 	return wrapErr("write", await(ctx, txn))
 }

@@ -51,3 +51,18 @@ func TestWritePausesBeforeTransaction(t *testing.T) {
 		})
 	}
 }
+
+// A Write under vault.WithPause starts both its copies and its requests on
+// a task of their own (vault.Pause), even when no slice has run out: a
+// large import's requests take ~115 ms that nothing else may lengthen.
+func TestWritePausesBeforeCopyAndRequests(t *testing.T) {
+	s := open(t)
+	pauses := 0
+	pctx := vault.WithPause(ctx, time.Hour, func() { pauses++ })
+	if err := s.Write(pctx, []vault.Op{{Bucket: vault.BucketRecords, Key: "k", Value: []byte("v")}}); err != nil {
+		t.Fatal(err)
+	}
+	if pauses != 2 {
+		t.Fatalf("%d pauses, want 2", pauses)
+	}
+}
