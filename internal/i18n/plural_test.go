@@ -3,6 +3,9 @@ package i18n
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 // notCounts are the plain messages with a %d that counts nothing whose word
@@ -121,6 +124,40 @@ func TestSize(t *testing.T) {
 	} {
 		if got := Size(c.lang, c.n); got != c.want {
 			t.Errorf("Size(%s, %d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+}
+
+// TestFormLikeCLDR: the form picked for every whole count up to ten million
+// (and a few beyond, and negative ones) is the one golang.org/x/text's CLDR
+// rules pick, in every language of the catalog. A language whose rules are
+// not "one for 1" (French: 0 and 1) fails here until form learns it.
+func TestFormLikeCLDR(t *testing.T) {
+	p := Plural{One: "one", Other: "other"}
+	tags := map[Lang]language.Tag{English: language.English, Spanish: language.Spanish}
+	for _, l := range Langs {
+		tag, ok := tags[l]
+		if !ok {
+			t.Fatalf("no CLDR tag for %s: add it here", l)
+		}
+		check := func(n int) {
+			abs := n
+			if abs < 0 {
+				abs = -abs
+			}
+			want := "other"
+			if plural.Cardinal.MatchPlural(tag, abs, 0, 0, 0, 0) == plural.One {
+				want = "one"
+			}
+			if got := p.form(l, n); got != want {
+				t.Fatalf("%s: %d takes %q, CLDR says %q", l, n, got, want)
+			}
+		}
+		for n := 0; n <= 10_000_000; n++ {
+			check(n)
+		}
+		for _, n := range []int{-1, -2, 1 << 31, 1<<62 + 1, 1_000_000_000} {
+			check(n)
 		}
 	}
 }
