@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
 )
 
 // Plural is a message whose words change with a count ("1 file", "2 files";
