@@ -7,7 +7,6 @@ import (
 
 	"backpack/internal/i18n"
 	"backpack/internal/replica"
-	"backpack/internal/share"
 )
 
 // PathDevices is the Devices page: sync on or off, its status, adding and
@@ -27,7 +26,7 @@ type Devices struct {
 	err     string
 	notice  string
 	code    string // the pairing code shown, "" when none
-	qr      string // SVG of the pairing link
+	qr      qrCode // of the pairing link
 	expires time.Time
 	devices []replica.Device
 	confirm string // the device whose removal is being confirmed
@@ -35,7 +34,7 @@ type Devices struct {
 }
 
 func (p *Devices) OnNav(ctx app.Context) {
-	p.ready, p.err, p.notice, p.code, p.qr, p.confirm, p.devices = false, "", "", "", "", "", nil
+	p.ready, p.err, p.notice, p.code, p.qr, p.confirm, p.devices = false, "", "", "", qrCode{}, "", nil
 	if !requireSession(ctx) {
 		return
 	}
@@ -134,16 +133,17 @@ func (p *Devices) addDevice(ctx app.Context, e app.Event) {
 	}
 	ctx = p.cctx // the button goes once the code shows
 	var inv replica.Invite
-	var svg string
 	p.do("add", func() error {
 		var err error
-		if inv, err = eng.Invite(ctx); err != nil {
-			return err
-		}
-		svg, err = share.QRSVG(joinLink(inv.Code), i18n.T("sync.add.qr"))
+		inv, err = eng.Invite(ctx)
 		return err
 	}, func() {
-		p.code, p.qr, p.expires = inv.Code, svg, inv.Expires
+		p.code, p.qr, p.expires = inv.Code, qrCode{text: joinLink(inv.Code)}, inv.Expires
+		drawQRLater(ctx, p.qr.text, i18n.T("sync.add.qr"), func(q qrCode) {
+			if p.code != "" && p.qr.text == q.text {
+				p.qr = q
+			}
+		})
 		vaultFocus(ctx, "pair-code")
 		p.listDevices(ctx)
 	})
@@ -262,7 +262,7 @@ func (p *Devices) renderAdd() app.UI {
 				pairCode(p.qr, i18n.T("sync.add.code"), "pair-code", p.code, "", i18n.T("sync.add.expires", xpWhen(p.expires)),
 					app.Button().ID("sync-add-done").Class("btn btn-secondary").Text(i18n.T("sync.add.done")).
 						OnClick(func(ctx app.Context, e app.Event) {
-							p.code, p.qr = "", ""
+							p.code, p.qr = "", qrCode{}
 							p.listDevices(ctx)
 						}))...)...,
 			)
@@ -274,13 +274,13 @@ func (p *Devices) renderAdd() app.UI {
 // shared profile: its QR code, the code or link itself (codeID, focused
 // when it appears), when it stops working (once, with onceID if any) and
 // the button that ends it.
-func pairCode(qr, label, codeID, code, onceID, once string, done app.UI) []app.UI {
+func pairCode(qr qrCode, label, codeID, code, onceID, once string, done app.UI) []app.UI {
 	until := app.P().Class("muted").Text(once)
 	if onceID != "" {
 		until = until.ID(onceID)
 	}
 	return []app.UI{
-		app.Figure().Class("pair-qr").Body(app.Div().Class("qr").Body(app.Raw(qr))),
+		app.Figure().Class("pair-qr").Body(app.Div().Class("qr").Body(qrView(qr))),
 		app.P().Class("pair-code-label").Text(label),
 		app.P().ID(codeID).Class("pair-code").TabIndex(-1).Text(code),
 		until,

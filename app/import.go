@@ -37,14 +37,17 @@ type ImportPage struct {
 	current  string // current profile id
 	nextID   int
 
-	over    bool   // something is dragged over the drop zone
-	reading bool   // files are being read
-	saving  bool   // records are being saved
-	stage   string // what is happening, for the status line
-	done    int64  // progress: done of total
-	total   int64
-	summary *importSummary // after a save
-	bg      connectBgState // the background refresh's line (a record fetched while this page is open)
+	over    bool // something is dragged over the drop zone
+	reading bool // files are being read
+	saving  bool // records are being saved
+	// checking counts the cards being checked again in the worker (recheck);
+	// rechecks numbers the checks, so that only the last one's answer counts.
+	checking, rechecks int
+	stage              string // what is happening, for the status line
+	done               int64  // progress: done of total
+	total              int64
+	summary            *importSummary // after a save
+	bg                 connectBgState // the background refresh's line (a record fetched while this page is open)
 }
 
 // importFile is one picked file on its way through the import.
@@ -339,7 +342,7 @@ func (p *ImportPage) ready() []*importFile {
 func (p *ImportPage) confirm(ctx app.Context) {
 	ctx = p.own(ctx) // what the work reports outlives the element it came from
 	batch := p.ready()
-	if len(batch) == 0 || p.saving || p.reading {
+	if len(batch) == 0 || p.saving || p.reading || p.checking > 0 {
 		return
 	}
 	s := current()
@@ -466,7 +469,7 @@ func (p *ImportPage) clear(ctx app.Context) {
 	p.files, p.summary = nil, nil
 }
 
-func (p *ImportPage) remove(id int) {
+func (p *ImportPage) remove(ctx app.Context, id int) {
 	if p.reading || p.saving {
 		return
 	}
@@ -481,20 +484,38 @@ func (p *ImportPage) remove(id int) {
 						p.keys = p.keys.Add(f.keys.ForIssuer(f.issuer))
 					}
 				}
-				p.recheck()
+				p.recheck(ctx)
 			}
 			return
 		}
 	}
 }
 
-// recheck checks every card on the page again with p.keys.
-func (p *ImportPage) recheck() {
+// recheck checks every card on the page again with p.keys, in the worker
+// module (the signature check is there); saving waits for the answers. A
+// check that fails leaves the file as its last check left it.
+func (p *ImportPage) recheck(ctx app.Context) {
+	ctx = p.own(ctx) // what the work reports outlives the element it came from
+	keys := p.keys
+	p.rechecks++
+	n := p.rechecks
 	for _, f := range p.files {
-		if len(f.res.Cards) > 0 {
-			importer.CheckCards(&f.res, p.keys)
-			f.groups = groupProblems(f.res.Problems)
+		if len(f.res.Cards) == 0 {
+			continue
 		}
+		p.checking++
+		res := f.res
+		ctx.Async(func() {
+			err := xpCheckCards(ctx, &res, keys)
+			ctx.Dispatch(func(ctx app.Context) {
+				p.checking--
+				if err != nil || n != p.rechecks || p.file(f.id) != f {
+					return
+				}
+				f.res.Problems, f.res.Verified = res.Problems, res.Verified
+				f.groups = groupProblems(f.res.Problems)
+			})
+		})
 	}
 }
 
@@ -547,7 +568,7 @@ func (p *ImportPage) Render() app.UI {
 			app.If(len(p.files) > 0, func() app.UI {
 				return app.Div().Class("actions import-actions").Body(
 					app.If(pending > 0, func() app.UI {
-						return app.Button().ID("import-confirm").Class("btn").Disabled(busy || ready == 0).
+						return app.Button().ID("import-confirm").Class("btn").Disabled(busy || ready == 0 || p.checking > 0).
 							Text(i18n.N("importui.confirm", ready)).
 							OnClick(func(ctx app.Context, e app.Event) { p.confirm(ctx) })
 					}),
@@ -624,7 +645,7 @@ func (p *ImportPage) renderFile(it *importFile, busy bool) app.UI {
 			return app.Button().Class("btn btn-secondary btn-small import-remove").
 				Aria("label", i18n.T("importui.remove.label", it.name)).
 				Text(i18n.T("importui.remove")).
-				OnClick(func(ctx app.Context, e app.Event) { p.remove(fid) }, app.EventScope(fid))
+				OnClick(func(ctx app.Context, e app.Event) { p.remove(ctx, fid) }, app.EventScope(fid))
 		}),
 	)
 }
@@ -656,7 +677,7 @@ func (p *ImportPage) renderKeys(it *importFile, id string, busy bool) app.UI {
 			return app.P().Class("field-error").Role("alert").Text(i18n.T("importui.keys.bad"))
 		}),
 		app.Button().Class("btn btn-secondary btn-small import-keys-use").Disabled(busy).Text(i18n.T("importui.keys.use")).
-			OnClick(func(ctx app.Context, e app.Event) { p.tieKeys(fid) }, app.EventScope(fid)),
+			OnClick(func(ctx app.Context, e app.Event) { p.tieKeys(ctx, fid) }, app.EventScope(fid)),
 	)
 }
 
@@ -690,7 +711,7 @@ func (p *ImportPage) file(fid int) *importFile {
 
 // tieKeys ties a key file's keys to the issuer the person typed, or to the
 // suggested one, and checks every card on the page again.
-func (p *ImportPage) tieKeys(fid int) {
+func (p *ImportPage) tieKeys(ctx app.Context, fid int) {
 	it := p.file(fid)
 	if it == nil {
 		return
@@ -706,7 +727,7 @@ func (p *ImportPage) tieKeys(fid int) {
 	}
 	it.issuer, it.badIss = strings.TrimRight(iss, "/"), false
 	p.keys = p.keys.Add(it.keys.ForIssuer(iss))
-	p.recheck()
+	p.recheck(ctx)
 }
 
 func importErrKeyOr(k string) string {

@@ -281,6 +281,13 @@ func importSave(ctx context.Context, s *session.Session, res importer.Result, en
 	}
 	for i := range entries {
 		entries[i].Profile = profileID
+		// Prepared before the person added an issuer's keys, perhaps: the
+		// provenance says what the last check of the file's cards found.
+		entries[i].Provenance.Verified = nil
+		if res.Verified != nil {
+			v := *res.Verified
+			entries[i].Provenance.Verified = &v
+		}
 	}
 	progress(stageWrite, 0, len(entries))
 	perfMark("import-write")

@@ -39,29 +39,42 @@ type xpShared struct {
 	url     string // the ciphertext on the server
 	token   string
 	link    string // the whole link, key in the fragment
-	qr      string // SVG
+	qr      qrCode // the newest link's only (drawQRLater)
 	label   string
 	expires time.Time
 	revoked bool
 }
 
-// xpShareList returns the session's share links, newest first, with the
-// QR code of the newest.
+// xpShareList returns the session's share links, newest first (the QR
+// code of the newest is drawn after: Share.drawNewest).
 func xpShareList(s *session.Session) []*xpShared {
 	if s == nil {
 		return nil
 	}
 	var out []*xpShared
-	for i, l := range s.SharedLinks() {
-		sd := &xpShared{rec: l, url: l.URL, token: l.Token, link: l.Link, label: l.Label, expires: l.Expires, revoked: l.Revoked}
-		if i == 0 && !l.Revoked {
-			if qr, err := share.QRSVG(l.Link, ""); err == nil {
-				sd.qr = qr
-			}
-		}
-		out = append(out, sd)
+	for _, l := range s.SharedLinks() {
+		out = append(out, &xpShared{rec: l, url: l.URL, token: l.Token, link: l.Link, label: l.Label, expires: l.Expires, revoked: l.Revoked})
 	}
 	return out
+}
+
+// drawNewest has the newest link's QR code drawn, unless it is revoked or
+// drawn already; a drawing that comes back after the list changed is
+// dropped.
+func (sh *Share) drawNewest(ctx app.Context) {
+	if len(sh.shares) == 0 {
+		return
+	}
+	sd := sh.shares[0]
+	if sd.revoked || sd.qr.text == sd.link {
+		return
+	}
+	sd.qr = qrCode{text: sd.link} // being drawn
+	drawQRLater(sh.own(ctx), sd.link, "", func(q qrCode) {
+		if len(sh.shares) > 0 && sh.shares[0] == sd && !sd.revoked && sd.link == q.text {
+			sd.qr = q
+		}
+	})
 }
 
 // Share makes a share link: the chosen part of the record, encrypted on this
@@ -124,6 +137,7 @@ func (sh *Share) OnNav(ctx app.Context) {
 	sh.choice.scope = xpScopeSummary
 	sh.ttl = 24 * time.Hour
 	sh.shares = xpShareList(current())
+	sh.drawNewest(ctx)
 	sh.ready = true
 	sh.status = map[string]share.LinkStatus{}
 	sh.fetchStatus(ctx)
@@ -250,10 +264,6 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 			if err != nil {
 				return nil, err
 			}
-			qr, err := share.QRSVG(text, "")
-			if err != nil {
-				qr = ""
-			}
 			rec, err := s.SaveSharedLink(ctx, record.SharedLink{URL: link.URL, Token: c.ManageToken, Link: text, Label: label, Expires: c.Expires})
 			if err != nil {
 				// The link works but could not be remembered: revoke it
@@ -261,9 +271,9 @@ func (sh *Share) create(ctx app.Context, e app.Event) {
 				xpFetch("DELETE", link.URL, "", map[string]string{"Authorization": "Bearer " + c.ManageToken})
 				return nil, err
 			}
-			return &xpShared{rec: rec, url: link.URL, token: c.ManageToken, link: text, qr: qr, label: label, expires: c.Expires}, nil
+			return &xpShared{rec: rec, url: link.URL, token: c.ManageToken, link: text, label: label, expires: c.Expires}, nil
 		}()
-		ctx.Dispatch(func(ctx app.Context) { sh.made(sd, err) })
+		ctx.Dispatch(func(ctx app.Context) { sh.made(ctx, sd, err) })
 	})
 }
 
@@ -309,16 +319,13 @@ func (sh *Share) createManifest(ctx app.Context, s *session.Session, label strin
 		var sd *xpShared
 		if err == nil {
 			sd = &xpShared{rec: rec, url: rec.URL, token: rec.Token, link: rec.Link, label: rec.Label, expires: rec.Expires}
-			if qr, err := share.QRSVG(rec.Link, ""); err == nil {
-				sd.qr = qr
-			}
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			if errors.Is(err, errSHLFilesTooLarge) {
 				sh.busy, sh.uploading, sh.tooBig = false, false, true // the passcode stays for "without the files"
 				return
 			}
-			sh.made(sd, err)
+			sh.made(ctx, sd, err)
 			if err == nil && pass != "" {
 				sh.remind = rec.URL
 			}
@@ -328,7 +335,7 @@ func (sh *Share) createManifest(ctx app.Context, s *session.Session, label strin
 }
 
 // made shows a link just made, or why it could not be.
-func (sh *Share) made(sd *xpShared, err error) {
+func (sh *Share) made(ctx app.Context, sd *xpShared, err error) {
 	sh.busy, sh.uploading = false, false
 	if err != nil {
 		if err == errXPShareOff {
@@ -339,8 +346,9 @@ func (sh *Share) made(sd *xpShared, err error) {
 	}
 	sh.shares = append([]*xpShared{sd}, sh.shares...)
 	for _, old := range sh.shares[1:] {
-		old.qr = "" // the QR code is for the newest
+		old.qr = qrCode{} // the QR code is for the newest
 	}
+	sh.drawNewest(ctx)
 	sh.done = sh.total
 	sh.another = false
 }
@@ -384,7 +392,7 @@ func (sh *Share) revoke(ctx app.Context, sd *xpShared) {
 				sh.err = i18n.T(xpShareErrorKey(err))
 				return
 			}
-			sd.rec, sd.revoked, sd.token, sd.qr = rec, true, "", ""
+			sd.rec, sd.revoked, sd.token, sd.qr = rec, true, "", qrCode{}
 		})
 	})
 }
@@ -542,9 +550,9 @@ func (sh *Share) renderShared(sd *xpShared, newest bool) app.UI {
 						)
 					}),
 				),
-				app.If(newest && sd.qr != "", func() app.UI {
+				app.If(newest && !sd.revoked, func() app.UI {
 					return app.Figure().Class("xp-shared-qr").Body(
-						app.Div().Class("qr").Body(app.Raw(sd.qr)),
+						app.Div().Class("qr").Body(qrView(sd.qr)),
 						app.FigCaption().Class("field-hint").Text(i18n.T("share.qr.hint")),
 					)
 				}),

@@ -101,11 +101,11 @@ var errSHLNothing = errors.New("share: nothing to show")
 
 // shlArchive turns the files of a health link into what the viewer shows:
 // a Backpack share is read as the export it is; FHIR JSON and SMART Health
-// Cards (from any app) are read by the importer, in memory, into one
-// profile's entries. notes are catalog keys of what the viewer should say
+// Cards (from any app) are read by the importer in the worker module (as
+// an imported file is), into one profile's entries, kept in memory. notes are catalog keys of what the viewer should say
 // (a card's signature not checked, a part it cannot open).
 func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Time) (*exportdata.Archive, exportdata.MemFiles, []string, error) {
-	var results []importer.Result
+	var results []worker.Parsed
 	var notes []string
 	note := func(k string) {
 		if !slices.Contains(notes, k) {
@@ -120,14 +120,14 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 				return a, mem, nil, err
 			}
 		case share.ContentTypeFHIR, share.ContentTypeSHC, "application/json":
-			res, err := importer.ImportBytes("shared-"+strconv.Itoa(i+1)+".json", f.Data, importer.Options{})
-			if err != nil || res.Total() == 0 {
+			p, err := xpImportBytes(ctx, "shared-"+strconv.Itoa(i+1)+".json", f.Data)
+			if err != nil || p.Result.Total() == 0 {
 				continue
 			}
-			if res.Format == importer.FormatSHC {
+			if p.Result.Format == importer.FormatSHC {
 				note("shl.view.card")
 			}
-			results = append(results, res)
+			results = append(results, p)
 		case share.ContentTypeAPIAccess:
 			note("shl.view.apiaccess")
 		}
@@ -140,7 +140,8 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 	// the entries of the resources that held them, kept in memory only.
 	a := &exportdata.Archive{Created: now, Partial: true}
 	mem := exportdata.MemFiles{}
-	for _, res := range results {
+	for _, p := range results {
+		res := p.Result
 		prof := record.Profile{Name: i18n.T("share.view.title")}
 		if res.Patient != nil {
 			if p, err := record.ProfileFromPatient(*res.Patient); err == nil {
@@ -149,7 +150,10 @@ func shlArchive(ctx context.Context, key []byte, files []share.File, now time.Ti
 		}
 		prof.ID = record.NewID()
 		a.Data.Profiles = append(a.Data.Profiles, prof)
-		entries := importer.ToEntries(res, prof.ID, now) // one per resource, in order
+		entries := importDecode(p, now, nil) // one per resource, in order
+		for i := range entries {
+			entries[i].Profile = prof.ID
+		}
 		for _, f := range res.Files {
 			info := record.FileInfo{ID: record.NewID(), Profile: prof.ID, Name: f.Name, Type: f.Type, Size: f.Size,
 				SHA256: f.SHA256, Created: now}

@@ -8,7 +8,6 @@ import (
 
 	"backpack/internal/i18n"
 	"backpack/internal/record"
-	"backpack/internal/share"
 )
 
 // PathPersonShare + a profile id is the owner's page to share that person
@@ -35,7 +34,7 @@ type PersonShare struct {
 	errName string
 
 	link    string // the invitation link shown, "" when none
-	qr      string
+	qr      qrCode
 	expires time.Time
 	members []spaceMember
 	confirm string // the member whose removal is being confirmed
@@ -46,7 +45,7 @@ type PersonShare struct {
 }
 
 func (p *PersonShare) OnNav(ctx app.Context) {
-	p.ready, p.err, p.notice, p.link, p.qr, p.confirm, p.members = false, "", "", "", "", "", nil
+	p.ready, p.err, p.notice, p.link, p.qr, p.confirm, p.members = false, "", "", "", qrCode{}, "", nil
 	if !requireSession(ctx) {
 		return
 	}
@@ -119,18 +118,19 @@ func (p *PersonShare) makeLink(ctx app.Context, e app.Event) {
 	id, role := p.id, p.role
 	ctx.Async(func() {
 		code, expires, err := b.Share(ctx, s, id, role, owner)
-		var svg, link string
-		if err == nil {
-			link = spaceLink(code)
-			svg, err = share.QRSVG(link, i18n.T("space.qr"))
-		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = ""
 			if err != nil {
 				p.err = spaceErrorText(err)
 				return
 			}
-			p.link, p.qr, p.expires = link, svg, expires
+			link := spaceLink(code)
+			p.link, p.qr, p.expires = link, qrCode{text: link}, expires
+			drawQRLater(p.own(ctx), link, i18n.T("space.qr"), func(q qrCode) {
+				if p.link == q.text {
+					p.qr = q
+				}
+			})
 			vaultFocus(ctx, "share-link")
 			refreshSpacesAsync(ctx)
 		})
@@ -234,7 +234,7 @@ func (p *PersonShare) renderLink() app.UI {
 	}, pairCode(p.qr, i18n.T("space.link.label"), "share-link", p.link, "share-once", i18n.T("space.link.once", xpWhen(p.expires)),
 		app.Button().ID("share-done").Class("btn btn-secondary").Text(i18n.T("space.link.done")).
 			OnClick(func(ctx app.Context, e app.Event) {
-				p.link, p.qr = "", ""
+				p.link, p.qr = "", qrCode{}
 				p.listMembers(ctx)
 			}))...)...)
 }

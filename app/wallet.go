@@ -33,7 +33,7 @@ type WalletPage struct {
 
 	link    *record.SharedLink // this person's wallet link, if one works
 	revoked bool               // one was revoked: say so
-	qr      string
+	qr      qrCode
 	api     string // "", "on", "off"
 
 	protect  bool
@@ -51,13 +51,13 @@ func (p *WalletPage) OnNav(ctx app.Context) {
 	if !p.ok {
 		return
 	}
-	p.link, p.revoked, p.qr = nil, false, ""
+	p.link, p.revoked, p.qr = nil, false, qrCode{}
 	for _, l := range s.SharedLinks() { // newest first
 		if l.Kind != record.LinkWallet || l.Profile != p.profile.ID {
 			continue
 		}
 		if !l.Revoked && time.Now().Before(l.Expires) {
-			p.setLink(l)
+			p.setLink(ctx, l)
 			break
 		}
 		if l.Revoked {
@@ -72,11 +72,14 @@ func (p *WalletPage) OnNav(ctx app.Context) {
 	}
 }
 
-func (p *WalletPage) setLink(l record.SharedLink) {
+func (p *WalletPage) setLink(ctx app.Context, l record.SharedLink) {
 	p.link = &l
-	if qr, err := share.QRSVG(l.Link, i18n.T("shl.wallet.qr")); err == nil {
-		p.qr = qr
-	}
+	p.qr = qrCode{text: l.Link} // being drawn
+	drawQRLater(p.own(ctx), l.Link, i18n.T("shl.wallet.qr"), func(q qrCode) {
+		if p.link != nil && p.link.Link == q.text {
+			p.qr = q
+		}
+	})
 }
 
 // make creates the wallet card's link: long-lived, kept up to date, with a
@@ -115,7 +118,7 @@ func (p *WalletPage) make(ctx app.Context, e app.Event) {
 				return
 			}
 			p.passcode, p.revoked = "", false
-			p.setLink(l)
+			p.setLink(ctx, l)
 		})
 	})
 }
@@ -189,7 +192,7 @@ func (p *WalletPage) renderCard() app.UI {
 					}),
 					app.P().Class("wallet-scan").Text(scan),
 				),
-				app.Div().Class("wallet-qr").Body(app.Raw(p.qr)),
+				app.Div().Class("wallet-qr").Body(qrView(p.qr)),
 			),
 			app.Section().Class("wallet-face wallet-back").Aria("label", i18n.T("emergency.allergies")).Body(
 				walletList("wallet-allergies", i18n.T("emergency.allergies"), s.Allergies, walletAllergies, i18n.T("emergency.allergies.none"), true),

@@ -10,6 +10,7 @@ import (
 
 	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
+	"backpack/internal/importer"
 	"backpack/internal/worker"
 	"backpack/internal/worker/jobs"
 )
@@ -110,4 +111,21 @@ func xpBundles(_ context.Context, d exportdata.Data, files exportdata.MemFiles, 
 func xpSummary(ctx context.Context, d exportdata.Data, lang i18n.Lang) (string, error) {
 	_, err := xpWriteBytes(ctx, nil, worker.WriteRequest{Data: d, SummaryLang: string(lang)}, nil)
 	return "", err
+}
+
+// xpDrawQR draws a QR code in this process, through the worker's messages.
+func xpDrawQR(_ context.Context, text, title string) (string, error) {
+	return worker.QRReply(jobs.Serve(worker.QRRequest{Text: text, Title: title}.Encode(), nil, nil))
+}
+
+// xpImportBytes reads a file held in memory in this process, through the
+// worker's messages.
+func xpImportBytes(_ context.Context, name string, b []byte) (worker.Parsed, error) {
+	return importServe(name, int64(len(b)), func() io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }, importer.JWKS{}, nil)
+}
+
+// xpCheckCards checks res's health cards again in this process, through
+// the worker's messages.
+func xpCheckCards(_ context.Context, res *importer.Result, keys importer.JWKS) error {
+	return worker.CardsReply(jobs.Serve(worker.CardsRequest{Result: *res, Keys: keys}.Encode(), nil, nil), res)
 }

@@ -15,6 +15,7 @@ import (
 
 	"backpack/internal/exportdata"
 	"backpack/internal/i18n"
+	"backpack/internal/importer"
 	"backpack/internal/jsutil"
 	"backpack/internal/worker"
 )
@@ -214,4 +215,28 @@ func xpSummary(ctx context.Context, d exportdata.Data, lang i18n.Lang) (string, 
 		return "", err
 	}
 	return js.Global().Get("URL").Call("createObjectURL", blob).String(), nil
+}
+
+// xpDrawQR has the worker module draw a QR code (the encoder is there).
+func xpDrawQR(ctx context.Context, text, title string) (string, error) {
+	return worker.QR(ctx, worker.QRRequest{Text: text, Title: title, Fault: workerFault()})
+}
+
+// xpImportBytes reads a file held in memory (a health link's FHIR JSON or
+// health card) in the worker module, handed to it as a Blob, as an
+// imported file is read.
+func xpImportBytes(ctx context.Context, name string, b []byte) (worker.Parsed, error) {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	blob := js.Global().Get("Blob").New([]any{u8})
+	q := worker.ImportRequest{Name: name, Size: int64(len(b)), Fault: workerFault()}
+	p, err := worker.Import(ctx, blob, q, nil)
+	return importParsed(name, p, err)
+}
+
+// xpCheckCards checks res's health cards again with keys in the worker
+// module (the signature check is there), setting res's problems and
+// whether it is verified.
+func xpCheckCards(ctx context.Context, res *importer.Result, keys importer.JWKS) error {
+	return worker.CheckCards(ctx, worker.CardsRequest{Result: *res, Keys: keys, Fault: workerFault()}, res)
 }

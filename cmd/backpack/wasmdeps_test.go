@@ -299,4 +299,12 @@ var pageHasNot = map[string]string{
 	// language tables were 51 KB of the page's brotli.
 	"golang.org/x/text/feature/plural.": "i18n picks plural forms without x/text",
 	"golang.org/x/text/language.":       "i18n picks plural forms without x/text",
+	// QR codes are drawn in the worker (internal/qr; 43 KB of brotli with
+	// image/png, which go-qrcode links for its PNG output).
+	"github.com/skip2/go-qrcode.": "QR codes are drawn in the worker",
+	"image/png.":                  "QR codes are drawn in the worker",
+	// A health link's FHIR JSON and cards are read in the worker, as
+	// imported files are (with the importer's readers: 99 KB of brotli).
+	"backpack/internal/importer.importBytes": "the viewer reads a link's files in the worker",
+	"backpack/internal/importer.importSHC":   "the viewer reads a link's files in the worker",
 }

@@ -209,9 +209,7 @@ func TestShareLink(t *testing.T) {
 	if !strings.HasPrefix(link, s.URL("/view#shlink:/")) {
 		t.Fatalf("link %q", link)
 	}
-	if !xpExists(t, ctx, ".xp-shared-qr svg") {
-		t.Error("no QR code")
-	}
+	xpPoll(t, ctx, "the QR code drawn in the worker", `!!document.querySelector(".xp-shared-qr svg[role=img]")`)
 	xpWaitText(t, ctx, ".share-expires", "Expires")
 	xpShots(t, ctx, "share-link")
 

@@ -67,9 +67,7 @@ func TestSHLPasscodeLink(t *testing.T) {
 	xpWaitText(t, ctx, ".shl-tags", "Needs the passcode")
 	xpWaitText(t, ctx, ".shl-tags", "Kept up to date")
 	xpWaitText(t, ctx, ".xp-shared", "write it down")
-	if !xpExists(t, ctx, ".xp-shared-qr svg") {
-		t.Error("no QR code")
-	}
+	xpPoll(t, ctx, "the QR code drawn in the worker", `!!document.querySelector(".xp-shared-qr svg[role=img]")`)
 	xpShots(t, ctx, "shl-share")
 	shlAxe(t, ctx, "/share (passcode link)")
 

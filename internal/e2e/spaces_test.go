@@ -49,6 +49,7 @@ func spaceLink(t *testing.T, ctx context.Context, profile, role string) string {
 	xpClick(t, ctx, "#share-role-"+role)
 	xpClick(t, ctx, "#share-make")
 	xpRun(t, ctx, chromedp.WaitVisible("#share-link", chromedp.ByID))
+	xpPoll(t, ctx, "the invitation's QR code drawn in the worker", `!!document.querySelector(".pair-qr svg[role=img]")`)
 	link := xpText(t, ctx, "#share-link")
 	if !strings.Contains(link, "/shared#") {
 		t.Fatalf("invitation link %q", link)

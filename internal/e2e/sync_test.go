@@ -69,6 +69,7 @@ func syncPairCode(t *testing.T, ctx context.Context) string {
 	xpNav(t, ctx, "/devices")
 	xpClick(t, ctx, "#sync-add-btn")
 	xpRun(t, ctx, chromedp.WaitVisible("#pair-code", chromedp.ByID))
+	xpPoll(t, ctx, "the pairing QR code drawn in the worker", `!!document.querySelector(".pair-qr svg[aria-label='QR code to add a device']")`)
 	return xpText(t, ctx, "#pair-code")
 }
 

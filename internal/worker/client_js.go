@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"backpack/internal/exportdata"
+	"backpack/internal/importer"
 	"backpack/internal/portal"
 )
 
@@ -422,4 +423,27 @@ func Bundles(ctx context.Context, q BundlesRequest) ([][]byte, error) {
 		return nil, err
 	}
 	return BundlesReply(reply)
+}
+
+// QR has the worker draw a QR code (QRRequest). The error is a *Failure
+// or ctx's.
+func QR(ctx context.Context, q QRRequest) (string, error) {
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	if err != nil {
+		return "", err
+	}
+	return QRReply(reply)
+}
+
+// CheckCards has the worker check q.Result's health cards again with
+// q.Keys, and sets res's problems and whether it is verified from the
+// answer (CardsReply). The error is a *Failure or ctx's.
+func CheckCards(ctx context.Context, q CardsRequest, res *importer.Result) error {
+	msg := q.Encode()
+	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	if err != nil {
+		return err
+	}
+	return CardsReply(reply, res)
 }

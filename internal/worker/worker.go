@@ -58,6 +58,8 @@ const (
 	OpWrite   = "write"   // write.go
 	OpKey     = "key"     // docs.go
 	OpBundles = "bundles" // docs.go
+	OpQR      = "qr"      // qr.go
+	OpCards   = "cards"   // cards.go
 )
 
 // Faults a request may ask for, so that tests can show what the page does
@@ -165,6 +167,9 @@ const (
 	KeyWriteCrash = "worker.error.write.crash"
 	KeyWriteDied  = "worker.error.write.died"
 	KeyWriteStart = "worker.error.write.start"
+
+	// A QR code's text too long for one (the link still works).
+	KeyQRTooLong = "qr.error.long"
 )
 
 // asWriting says a Failure of the worker's own in a writing job's words.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"backpack/internal/qr"
 	"backpack/internal/share"
 )
 
@@ -773,7 +774,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil || !bytes.Equal(out, plain) {
 		t.Fatalf("%v", err)
 	}
-	if _, err := share.QRSVG(link, ""); err != nil {
+	if _, err := qr.SVG(link, "t"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,10 +3,12 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"time"
 
 	"backpack/internal/export"
 	"backpack/internal/exportdata"
+	"backpack/internal/qr"
 	"backpack/internal/record"
 	"backpack/internal/worker"
 )
@@ -73,4 +75,23 @@ func Bundles(d exportdata.Data, files exportdata.MemFiles, now time.Time) ([][]b
 		out = append(out, buf.Bytes())
 	}
 	return out, nil
+}
+
+// serveQR draws a QR code (qr.SVG).
+func serveQR(msg []byte) []byte {
+	q, err := worker.DecodeQR(msg)
+	if err != nil {
+		return worker.Failed(&worker.Failure{Key: worker.KeyCrash})
+	}
+	if q.Fault == worker.FaultPanic {
+		panic("worker: a fault asked for")
+	}
+	svg, err := qr.SVG(q.Text, q.Title)
+	if errors.Is(err, qr.ErrTooLong) {
+		return worker.Failed(&worker.Failure{Key: worker.KeyQRTooLong})
+	}
+	if err != nil {
+		return worker.Failed(&worker.Failure{Key: worker.KeyCrash})
+	}
+	return worker.EncodeQRSVG(svg)
 }

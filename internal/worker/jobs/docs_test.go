@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"backpack/internal/export"
 	"backpack/internal/exportdata"
+	"backpack/internal/qr"
 	"backpack/internal/worker"
 )
 
@@ -119,5 +121,35 @@ func TestServeSummary(t *testing.T) {
 	}
 	if len(out) != want.Len() {
 		t.Errorf("summary of %d bytes, want %d", len(out), want.Len())
+	}
+}
+
+// A QR code drawn through the worker is qr.SVG's drawing; a text too long
+// for one says so, and a malformed request or a panic is a crash.
+func TestServeQR(t *testing.T) {
+	const link = "https://backpack.example/join#ABCD-EFGH-IJKL"
+	want, err := qr.SVG(link, "QR code to add a device")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := worker.QRReply(Serve(worker.QRRequest{Text: link, Title: "QR code to add a device"}.Encode(), nil, nil))
+	if err != nil || svg != want {
+		t.Fatalf("%v; same drawing: %v", err, svg == want)
+	}
+	for _, tt := range []struct {
+		name string
+		msg  []byte
+		want string
+	}{
+		{"too long", worker.QRRequest{Text: strings.Repeat("x", 5000), Title: "t"}.Encode(), worker.KeyQRTooLong},
+		{"no title", worker.QRRequest{Text: link}.Encode(), worker.KeyCrash},
+		{"panic", worker.QRRequest{Text: link, Title: "t", Fault: worker.FaultPanic}.Encode(), worker.KeyCrash},
+		{"truncated", worker.QRRequest{Text: link, Title: "t"}.Encode()[:20], worker.KeyCrash},
+	} {
+		_, err := worker.QRReply(Serve(tt.msg, nil, nil))
+		var f *worker.Failure
+		if !errors.As(err, &f) || f.Key != tt.want {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
+		}
 	}
 }

@@ -64,6 +64,10 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 		return serveKey(msg)
 	case worker.OpBundles:
 		return serveBundles(msg)
+	case worker.OpQR:
+		return serveQR(msg)
+	case worker.OpCards:
+		return serveCards(msg)
 	case worker.OpPull:
 		return servePull(msg, post)
 	}
@@ -84,3 +88,17 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 
 // progressEvery is how often the worker reports progress.
 const progressEvery = 50 * time.Millisecond
+
+// serveCards checks a file's health cards again with the keys the person
+// added (importer.CheckCards).
+func serveCards(msg []byte) []byte {
+	q, err := worker.DecodeCards(msg)
+	if err != nil {
+		return worker.Failed(&worker.Failure{Key: worker.KeyCrash})
+	}
+	if q.Fault == worker.FaultPanic {
+		panic("worker: a fault asked for")
+	}
+	importer.CheckCards(&q.Result, q.Keys)
+	return worker.EncodeCards(q.Result)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -125,6 +126,63 @@ func TestRepliesRefused(t *testing.T) {
 		var f *worker.Failure
 		if !errors.As(err, &f) || f.Key != worker.KeyCrash {
 			t.Errorf("%q: %v", msg, err)
+		}
+	}
+}
+
+// A card read without its issuer's keys is checked again through the
+// worker once they are added: the answer carries the new problems and the
+// verdict, and the page's copy of the file keeps its records. A malformed
+// request or a panic is a crash that leaves the file as it was.
+func TestServeCards(t *testing.T) {
+	card, err := os.ReadFile("testdata/card.smart-health-card")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, err := os.ReadFile("testdata/card-jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := importer.ParseJWKS(jwks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.ImportBytes("card.smart-health-card", card, importer.Options{})
+	if err != nil || len(res.Cards) != 1 || res.Verified == nil || *res.Verified {
+		t.Fatalf("read without keys: %v, %d cards, verified %v", err, len(res.Cards), res.Verified)
+	}
+	before := len(res.Resources)
+	for _, tt := range []struct {
+		name string
+		keys importer.JWKS
+		want bool
+		code string
+	}{
+		{"the issuer's keys", keys.ForIssuer("https://issuer.example.org"), true, ""},
+		{"keys tied to no issuer", keys, false, importer.ProblemOtherIssuer},
+		{"no keys", importer.JWKS{}, false, importer.ProblemUnknownKey},
+	} {
+		got := res
+		if err := worker.CardsReply(Serve(worker.CardsRequest{Result: res, Keys: tt.keys}.Encode(), nil, nil), &got); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var codes []string
+		for _, p := range got.Problems {
+			codes = append(codes, p.Code)
+		}
+		if got.Verified == nil || *got.Verified != tt.want || strings.Join(codes, ",") != tt.code || len(got.Resources) != before {
+			t.Errorf("%s: verified %v, problems %q, %d resources", tt.name, *got.Verified, codes, len(got.Resources))
+		}
+	}
+	for name, msg := range map[string][]byte{
+		"panic":     worker.CardsRequest{Result: res, Keys: keys, Fault: worker.FaultPanic}.Encode(),
+		"truncated": worker.CardsRequest{Result: res, Keys: keys}.Encode()[:30],
+	} {
+		got := res
+		err := worker.CardsReply(Serve(msg, nil, nil), &got)
+		var f *worker.Failure
+		if !errors.As(err, &f) || f.Key != worker.KeyCrash || *got.Verified {
+			t.Errorf("%s: %v, verified %v", name, err, *got.Verified)
 		}
 	}
 }

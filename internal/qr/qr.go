@@ -1,4 +1,7 @@
-package share
+// Package qr draws QR codes as SVG. Only the worker module links it (with
+// go-qrcode and, through it, image/png: 43 KB of the page's brotli); the
+// page asks the worker for a drawing (internal/worker's QRRequest).
+package qr
 
 import (
 	"errors"
@@ -7,28 +10,26 @@ import (
 	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
-
-	"backpack/internal/i18n"
 )
 
-// QRSVG returns a QR code for text as a standalone SVG element: one <path>
+// SVG returns a QR code for text as a standalone SVG element: one <path>
 // of dark modules over a light square, a 4-module quiet zone, a viewBox in
 // module units (so it scales crisply to any size through CSS) and no style
 // attributes (a strict Content-Security-Policy allows it). It is an image
-// for assistive technology, named by title; an empty title uses the
-// catalog's "share.qr.title".
+// for assistive technology, named by title, which the caller gives in the
+// person's language.
 //
 // Level M (15% recovery) keeps a typical share link near version 10.
-func QRSVG(text, title string) (string, error) {
+func SVG(text, title string) (string, error) {
 	if text == "" {
-		return "", errors.New("share: empty QR text")
+		return "", errors.New("qr: empty text")
+	}
+	if title == "" {
+		return "", errors.New("qr: no title")
 	}
 	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
-		return "", errors.New("share: text too long for a QR code")
-	}
-	if title == "" {
-		title = i18n.T("share.qr.title")
+		return "", ErrTooLong
 	}
 	bm := q.Bitmap() // includes the quiet zone
 	n := strconv.Itoa(len(bm))
@@ -46,6 +47,9 @@ func QRSVG(text, title string) (string, error) {
 	b.WriteString(`"/></svg>`)
 	return b.String(), nil
 }
+
+// ErrTooLong: the text is beyond what a QR code at level M holds.
+var ErrTooLong = errors.New("qr: text too long for a QR code")
 
 // qrPath draws each horizontal run of dark modules as one closed rectangle,
 // "M x y h w v 1 h -w z", in module units.

@@ -1,7 +1,8 @@
-package share
+package qr
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,9 +12,12 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-func TestQRSVG(t *testing.T) {
-	link, _ := testLink().Encode("https://backpack.example")
-	svg, err := QRSVG(link, `Code for "Dr. <Rivera>" & co`)
+// testLink is a share link as the app makes them (share.Link.Encode).
+const testLink = "https://backpack.example/view#shlink:/eyJ1cmwiOiJodHRwczovL2JhY2twYWNrLmV4YW1wbGUvYXBpL3NoYXJlL2FiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6Iiwia2V5IjoiQUFFQ0F3UUZCZ2NJQ1FvTERBME9EeEFSRWhNVUZSWVhHQmthR3h3ZEhoOCIsImV4cCI6MTc2NzIyNTYwMCwibGFiZWwiOiJQYXJhIGxhIERyYS4gUml2ZXJhIiwiZmxhZyI6IlUifQ"
+
+func TestSVG(t *testing.T) {
+	link := testLink
+	svg, err := SVG(link, `Code for "Dr. <Rivera>" & co`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,23 +93,22 @@ func TestQRSVG(t *testing.T) {
 	}
 }
 
-func TestQRSVGDefaultTitleAndErrors(t *testing.T) {
-	svg, err := QRSVG("shlink:/x", "")
-	if err != nil || !strings.Contains(svg, "<title>QR code of the share link</title>") {
-		t.Fatalf("%v %q", err, svg)
+func TestSVGErrors(t *testing.T) {
+	if _, err := SVG("shlink:/x", ""); err == nil {
+		t.Fatal("no title accepted: the image would have no name")
 	}
-	if _, err := QRSVG("", "t"); err == nil {
+	if _, err := SVG("", "t"); err == nil {
 		t.Fatal("empty text accepted")
 	}
-	if _, err := QRSVG(strings.Repeat("x", 5000), "t"); err == nil {
+	if _, err := SVG(strings.Repeat("x", 5000), "t"); !errors.Is(err, ErrTooLong) {
 		t.Fatal("text beyond QR capacity accepted")
 	}
 }
 
-func BenchmarkQRSVG(b *testing.B) {
-	link, _ := testLink().Encode("https://backpack.example")
+func BenchmarkSVG(b *testing.B) {
+	link := testLink
 	for b.Loop() {
-		if _, err := QRSVG(link, "t"); err != nil {
+		if _, err := SVG(link, "t"); err != nil {
 			b.Fatal(err)
 		}
 	}
