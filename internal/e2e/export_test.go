@@ -212,6 +212,17 @@ func TestShareLink(t *testing.T) {
 	xpPoll(t, ctx, "the QR code drawn in the worker", `!!document.querySelector(".xp-shared-qr svg[role=img]")`)
 	xpWaitText(t, ctx, ".share-expires", "Expires")
 	xpShots(t, ctx, "share-link")
+	// A QR code the worker cannot draw says so; the link is still there.
+	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = 'panic'`, nil))
+	xpNav(t, ctx, "/timeline")
+	xpNav(t, ctx, "/share")
+	xpWaitText(t, ctx, ".xp-shared-qr .qr-error", "The QR code could not be drawn")
+	var sameLink string
+	xpRun(t, ctx, chromedp.Value(".share-link", &sameLink, chromedp.ByQuery))
+	if sameLink != link {
+		t.Errorf("link without its QR code: %q", sameLink)
+	}
+	xpRun(t, ctx, chromedp.Evaluate(`window.backpackWorkerFault = ''`, nil))
 
 	// Another device opens the link: no vault needed.
 	ctx2, cancel2 := browser(t)
