@@ -26,16 +26,9 @@ func cardsOnly(r importer.Result) importer.Result {
 
 // Encode is the request's message.
 func (q CardsRequest) Encode() []byte {
-	w := frame.NewWriter(256 + 512*len(q.Result.Cards))
-	var e frame.Encoder
-	e.String(OpCards).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
+	w, e := newRequest(256+512*len(q.Result.Cards), OpCards, q.Fault)
 	w.Frame(kindCards, nil)
-	for _, k := range q.Keys.Keys {
-		e.Reset()
-		e.String(k.Kty).String(k.Kid).String(k.Use).String(k.Alg).String(k.Crv).String(k.X).String(k.Y).String(k.Issuer)
-		w.Frame(kindKey, e.Payload())
-	}
+	putKeys(w, e, q.Keys)
 	importer.EncodeResult(w, cardsOnly(q.Result))
 	return w.Bytes()
 }
@@ -43,23 +36,15 @@ func (q CardsRequest) Encode() []byte {
 // DecodeCards reads a cards request.
 func DecodeCards(msg []byte) (CardsRequest, error) {
 	var q CardsRequest
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() || r.Kind() != kindRequest {
-		return q, errBadRequest
+	r, fault, err := readRequest(msg, OpCards, kindCards)
+	if err != nil {
+		return q, err
 	}
-	d := r.Decoder()
-	if d.String() != OpCards {
-		return q, errBadRequest
-	}
-	q.Fault = d.String()
-	if !r.Next() || r.Kind() != kindCards {
-		return q, errBadRequest
-	}
+	q.Fault = fault
 	for k, ok := r.Peek(); ok && k == kindKey; k, ok = r.Peek() {
 		r.Next()
-		d := r.Decoder()
-		key := importer.JWK{Kty: d.String(), Kid: d.String(), Use: d.String(), Alg: d.String(), Crv: d.String(), X: d.String(), Y: d.String(), Issuer: d.String()}
-		if d.Err() != nil {
+		key, ok := getKey(r.Decoder())
+		if !ok {
 			return q, errBadRequest
 		}
 		q.Keys.Keys = append(q.Keys.Keys, key)

@@ -29,11 +29,7 @@ type KeyRequest struct {
 
 // Encode is the request's message.
 func (q KeyRequest) Encode() []byte {
-	w := frame.NewWriter(32 + len(q.Text))
-	var e frame.Encoder
-	e.String(OpKey).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
-	e.Reset()
+	w, e := newRequest(32+len(q.Text), OpKey, q.Fault)
 	e.String(q.Text)
 	w.Frame(kindKeyText, e.Payload())
 	return w.Bytes()
@@ -42,19 +38,12 @@ func (q KeyRequest) Encode() []byte {
 // DecodeKey reads a key-checking request.
 func DecodeKey(msg []byte) (KeyRequest, error) {
 	var q KeyRequest
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() || r.Kind() != kindRequest {
-		return q, errBadRequest
+	r, fault, err := readRequest(msg, OpKey, kindKeyText)
+	if err != nil {
+		return q, err
 	}
+	q.Fault = fault
 	d := r.Decoder()
-	if d.String() != OpKey {
-		return q, errBadRequest
-	}
-	q.Fault = d.String()
-	if !r.Next() || r.Kind() != kindKeyText {
-		return q, errBadRequest
-	}
-	d = r.Decoder()
 	q.Text = d.String()
 	if d.Err() != nil || r.Next() {
 		return q, errBadRequest
@@ -63,34 +52,11 @@ func DecodeKey(msg []byte) (KeyRequest, error) {
 }
 
 // EncodeKeyOK is a key check's reply for a usable key.
-func EncodeKeyOK(fingerprint string) []byte {
-	w := frame.NewWriter(16 + len(fingerprint))
-	var e frame.Encoder
-	e.String(fingerprint)
-	w.Frame(kindKeyOK, e.Payload())
-	return w.Bytes()
-}
+func EncodeKeyOK(fingerprint string) []byte { return encodeText(kindKeyOK, fingerprint) }
 
 // KeyReply reads a key check's reply: the key's fingerprint, or a *Failure
 // whose key says why the key cannot be used (export.ErrorKey's).
-func KeyReply(msg []byte) (string, error) {
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() {
-		return "", &Failure{Key: KeyCrash}
-	}
-	d := r.Decoder()
-	switch r.Kind() {
-	case kindFailed:
-		return "", failure(d)
-	case kindKeyOK:
-		fpr := d.String()
-		if d.Err() != nil || fpr == "" || r.Next() {
-			return "", &Failure{Key: KeyCrash}
-		}
-		return fpr, nil
-	}
-	return "", &Failure{Key: KeyCrash}
-}
+func KeyReply(msg []byte) (string, error) { return textReply(msg, kindKeyOK) }
 
 // BundlesRequest asks for the records of Data as FHIR R4 collection
 // Bundles (export.Bundle), one per profile with its entries, written at
@@ -111,11 +77,7 @@ func (q BundlesRequest) Encode() []byte {
 	for id, b := range q.Files {
 		size += len(id) + len(b) + 16
 	}
-	w := frame.NewWriter(size)
-	var e frame.Encoder
-	e.String(OpBundles).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
-	e.Reset()
+	w, e := newRequest(size, OpBundles, q.Fault)
 	e.Int(q.Now.UnixNano())
 	w.Frame(kindBundles, e.Payload())
 	putData(w, q.Data)
@@ -130,19 +92,12 @@ func (q BundlesRequest) Encode() []byte {
 // DecodeBundles reads a bundles request.
 func DecodeBundles(msg []byte) (BundlesRequest, error) {
 	var q BundlesRequest
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() || r.Kind() != kindRequest {
-		return q, errBadRequest
+	r, fault, err := readRequest(msg, OpBundles, kindBundles)
+	if err != nil {
+		return q, err
 	}
+	q.Fault = fault
 	d := r.Decoder()
-	if d.String() != OpBundles {
-		return q, errBadRequest
-	}
-	q.Fault = d.String()
-	if !r.Next() || r.Kind() != kindBundles {
-		return q, errBadRequest
-	}
-	d = r.Decoder()
 	q.Now = time.Unix(0, d.Int()).UTC()
 	if d.Err() != nil {
 		return q, errBadRequest

@@ -41,11 +41,7 @@ type OpenRequest struct {
 
 // Encode is the request's message.
 func (q OpenRequest) Encode() []byte {
-	w := frame.NewWriter(64 + len(q.KeyText))
-	var e frame.Encoder
-	e.String(OpOpen).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
-	e.Reset()
+	w, e := newRequest(64+len(q.KeyText), OpOpen, q.Fault)
 	e.Int(q.Size).Bool(q.UseKey).String(q.Pass).String(q.KeyText).String(q.KeyPass).Bool(q.Stream)
 	w.Frame(kindOpen, e.Payload())
 	return w.Bytes()
@@ -63,19 +59,12 @@ func OpOf(msg []byte) string {
 // DecodeOpen reads an opening request.
 func DecodeOpen(msg []byte) (OpenRequest, error) {
 	var q OpenRequest
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() || r.Kind() != kindRequest {
-		return q, errBadRequest
+	r, fault, err := readRequest(msg, OpOpen, kindOpen)
+	if err != nil {
+		return q, err
 	}
+	q.Fault = fault
 	d := r.Decoder()
-	if d.String() != OpOpen {
-		return q, errBadRequest
-	}
-	q.Fault = d.String()
-	if !r.Next() || r.Kind() != kindOpen {
-		return q, errBadRequest
-	}
-	d = r.Decoder()
 	q.Size, q.UseKey, q.Pass, q.KeyText, q.KeyPass, q.Stream = d.Int(), d.Bool(), d.String(), d.String(), d.String(), d.Bool()
 	if d.Err() != nil || r.Next() {
 		return q, errBadRequest

@@ -44,17 +44,13 @@ type PullRequest struct {
 
 // Encode is the request's message.
 func (q PullRequest) Encode() []byte {
-	w := frame.NewWriter(512)
-	var e frame.Encoder
-	e.String(OpPull).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
-	e.Reset()
+	w, e := newRequest(512, OpPull, q.Fault)
 	s, o := q.Source, q.Options
 	e.String(s.Name).String(s.FHIR).String(s.TokenURL).String(s.ClientID).String(s.Patient)
-	putToken(&e, q.Token)
-	putTime(&e, o.Since)
+	putToken(e, q.Token)
+	putTime(e, o.Since)
 	e.Int(int64(o.Parallel)).Int(int64(o.Backoff)).Int(int64(o.Tries)).Int(int64(o.Margin)).Int(o.MaxBytes)
-	putTime(&e, q.Now)
+	putTime(e, q.Now)
 	e.String(q.RelayBase)
 	w.Frame(kindPull, e.Payload())
 	for _, h := range q.RelayHosts {
@@ -68,19 +64,12 @@ func (q PullRequest) Encode() []byte {
 // DecodePull reads a pull request.
 func DecodePull(msg []byte) (PullRequest, error) {
 	var q PullRequest
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() || r.Kind() != kindRequest {
-		return q, errBadRequest
+	r, fault, err := readRequest(msg, OpPull, kindPull)
+	if err != nil {
+		return q, err
 	}
+	q.Fault = fault
 	d := r.Decoder()
-	if d.String() != OpPull {
-		return q, errBadRequest
-	}
-	q.Fault = d.String()
-	if !r.Next() || r.Kind() != kindPull {
-		return q, errBadRequest
-	}
-	d = r.Decoder()
 	q.Source = portal.Source{Name: d.String(), FHIR: d.String(), TokenURL: d.String(), ClientID: d.String(), Patient: d.String()}
 	q.Token = getToken(d)
 	o := &q.Options

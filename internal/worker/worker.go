@@ -81,18 +81,10 @@ type ImportRequest struct {
 
 // Encode is the request's message.
 func (q ImportRequest) Encode() []byte {
-	w := frame.NewWriter(64)
-	var e frame.Encoder
-	e.String(OpImport).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
-	e.Reset()
+	w, e := newRequest(64, OpImport, q.Fault)
 	e.String(q.Name).Int(q.Size)
 	w.Frame(kindImport, e.Payload())
-	for _, k := range q.Keys.Keys {
-		e.Reset()
-		e.String(k.Kty).String(k.Kid).String(k.Use).String(k.Alg).String(k.Crv).String(k.X).String(k.Y).String(k.Issuer)
-		w.Frame(kindKey, e.Payload())
-	}
+	putKeys(w, e, q.Keys)
 	return w.Bytes()
 }
 
@@ -125,9 +117,8 @@ func DecodeImport(msg []byte) (ImportRequest, error) {
 		if r.Kind() != kindKey {
 			return q, errBadRequest
 		}
-		d := r.Decoder()
-		k := importer.JWK{Kty: d.String(), Kid: d.String(), Use: d.String(), Alg: d.String(), Crv: d.String(), X: d.String(), Y: d.String(), Issuer: d.String()}
-		if d.Err() != nil {
+		k, ok := getKey(r.Decoder())
+		if !ok {
 			return q, errBadRequest
 		}
 		q.Keys.Keys = append(q.Keys.Keys, k)
@@ -343,4 +334,78 @@ func (p Parsed) Entries(from, to int) ([]record.Entry, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// newRequest starts a request's message of size bytes or so: its first
+// frame (the op and the fault), and an empty encoder for the next ones.
+func newRequest(size int, op, fault string) (*frame.Writer, *frame.Encoder) {
+	w := frame.NewWriter(size)
+	e := new(frame.Encoder)
+	e.String(op).String(fault)
+	w.Frame(kindRequest, e.Payload())
+	e.Reset()
+	return w, e
+}
+
+// readRequest opens a request's message for op, whose second frame is of
+// the kind given: the fault it asks for, and the reader at that frame.
+func readRequest(msg []byte, op string, kind byte) (*frame.Reader, string, error) {
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() || r.Kind() != kindRequest {
+		return nil, "", errBadRequest
+	}
+	d := r.Decoder()
+	if d.String() != op {
+		return nil, "", errBadRequest
+	}
+	fault := d.String()
+	if d.Err() != nil || !r.Next() || r.Kind() != kind {
+		return nil, "", errBadRequest
+	}
+	return r, fault, nil
+}
+
+// putKeys writes health card issuer keys, a kindKey frame each.
+func putKeys(w *frame.Writer, e *frame.Encoder, keys importer.JWKS) {
+	for _, k := range keys.Keys {
+		e.Reset()
+		e.String(k.Kty).String(k.Kid).String(k.Use).String(k.Alg).String(k.Crv).String(k.X).String(k.Y).String(k.Issuer)
+		w.Frame(kindKey, e.Payload())
+	}
+}
+
+// getKey reads one kindKey frame's key.
+func getKey(d *frame.Decoder) (importer.JWK, bool) {
+	k := importer.JWK{Kty: d.String(), Kid: d.String(), Use: d.String(), Alg: d.String(), Crv: d.String(), X: d.String(), Y: d.String(), Issuer: d.String()}
+	return k, d.Err() == nil
+}
+
+// encodeText is a reply of one string in a frame of kind.
+func encodeText(kind byte, s string) []byte {
+	w := frame.NewWriter(16 + len(s))
+	var e frame.Encoder
+	e.String(s)
+	w.Frame(kind, e.Payload())
+	return w.Bytes()
+}
+
+// textReply reads encodeText's reply of kind: its string (never empty),
+// or a *Failure.
+func textReply(msg []byte, kind byte) (string, error) {
+	r, err := frame.NewReader(msg)
+	if err != nil || !r.Next() {
+		return "", &Failure{Key: KeyCrash}
+	}
+	d := r.Decoder()
+	switch r.Kind() {
+	case kindFailed:
+		return "", failure(d)
+	case kind:
+		s := d.String()
+		if d.Err() != nil || s == "" || r.Next() {
+			return "", &Failure{Key: KeyCrash}
+		}
+		return s, nil
+	}
+	return "", &Failure{Key: KeyCrash}
 }

@@ -49,11 +49,7 @@ func (q WriteRequest) Encode() []byte {
 		size += len(e.Resource.JSON) + 256
 	}
 	size += 64 * (len(q.Data.Files) + len(q.Sel.Entries) + len(q.Sel.Files))
-	w := frame.NewWriter(size)
-	var e frame.Encoder
-	e.String(OpWrite).String(q.Fault)
-	w.Frame(kindRequest, e.Payload())
-	e.Reset()
+	w, e := newRequest(size, OpWrite, q.Fault)
 	e.Bool(q.UseKey).String(q.Pass).String(q.KeyText).Bool(q.Sel.IncludeSummary).Bool(q.Sel.IncludeIPS).String(q.SummaryLang)
 	w.Frame(kindWrite, e.Payload())
 	for which, ids := range [][]string{idsProfiles: q.Sel.Profiles, idsEntries: q.Sel.Entries, idsFiles: q.Sel.Files} {
@@ -80,19 +76,12 @@ func (q WriteRequest) Encode() []byte {
 
 // DecodeWrite reads a writing request.
 func DecodeWrite(msg []byte) (q WriteRequest, err error) {
-	r, err := frame.NewReader(msg)
-	if err != nil || !r.Next() || r.Kind() != kindRequest {
-		return q, errBadRequest
+	r, fault, err := readRequest(msg, OpWrite, kindWrite)
+	if err != nil {
+		return q, err
 	}
+	q.Fault = fault
 	d := r.Decoder()
-	if d.String() != OpWrite {
-		return q, errBadRequest
-	}
-	q.Fault = d.String()
-	if !r.Next() || r.Kind() != kindWrite {
-		return q, errBadRequest
-	}
-	d = r.Decoder()
 	q.UseKey, q.Pass, q.KeyText, q.Sel.IncludeSummary, q.Sel.IncludeIPS, q.SummaryLang = d.Bool(), d.String(), d.String(), d.Bool(), d.Bool(), d.String()
 	if d.Err() != nil {
 		return q, errBadRequest
