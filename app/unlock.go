@@ -61,6 +61,7 @@ func (u *Unlock) OnNav(ctx app.Context) {
 			case !exists:
 				ctx.Navigate(PathSetup)
 			default:
+				kdfPrewarm() // ready by the time the passphrase is typed
 				vaultFocus(ctx, u.inputID())
 				u.countDown(ctx, guessWait())
 			}

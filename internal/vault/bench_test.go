@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -86,7 +87,7 @@ func BenchmarkFile50MB(b *testing.B) {
 func BenchmarkKDF(b *testing.B) {
 	s := &keyslot{V: 1, KDF: kdfArgon2id, Memory: realKDF.Memory, Time: realKDF.Time, Threads: realKDF.Threads, Salt: make([]byte, 16)}
 	for i := 0; i < b.N; i++ {
-		if _, err := s.wrapKey([]byte("bench pass")); err != nil {
+		if _, err := s.wrapKey(context.Background(), []byte("bench pass")); err != nil {
 			b.Fatal(err)
 		}
 	}

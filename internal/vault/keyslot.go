@@ -1,10 +1,12 @@
 package vault
 
 import (
+	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -55,8 +57,36 @@ type keyslot struct {
 
 func slotAAD(name string) []byte { return []byte("backpack keyslot v1\x00" + name) }
 
+// Argon2 derives an Argon2id key as argon2.IDKey does, elsewhere: the app
+// runs it in its worker module, so that the page's thread never spends the
+// KDF's 0.13–0.2 s in one task nor keeps its memory (Go's wasm memory never
+// shrinks). An error, or a key of another length, and the KDF runs here.
+type Argon2 func(ctx context.Context, secret, salt []byte, time, memory uint32, threads uint8, keyLen uint32) ([]byte, error)
+
+var argon2Elsewhere atomic.Pointer[Argon2]
+
+// SetArgon2 hands passphrase keyslots' KDF to f (nil: back to running it
+// here). Slots are checked against the limits before f is called.
+func SetArgon2(f Argon2) {
+	if f == nil {
+		argon2Elsewhere.Store(nil)
+		return
+	}
+	argon2Elsewhere.Store(&f)
+}
+
+// idKey is argon2.IDKey, through SetArgon2's function when there is one.
+func idKey(ctx context.Context, secret, salt []byte, time, memory uint32, threads uint8) []byte {
+	if f := argon2Elsewhere.Load(); f != nil {
+		if k, err := (*f)(ctx, secret, salt, time, memory, threads, keySize); err == nil && len(k) == keySize {
+			return k
+		}
+	}
+	return argon2.IDKey(secret, salt, time, memory, threads, keySize)
+}
+
 // wrapKey derives the slot's wrapping key from a passphrase or recovery secret.
-func (s *keyslot) wrapKey(secret []byte) ([]byte, error) {
+func (s *keyslot) wrapKey(ctx context.Context, secret []byte) ([]byte, error) {
 	if len(s.Salt) < 16 {
 		return nil, fmt.Errorf("%w: keyslot salt too short", ErrCorrupt)
 	}
@@ -66,7 +96,7 @@ func (s *keyslot) wrapKey(secret []byte) ([]byte, error) {
 			s.Time < 1 || s.Time > maxKDFTime || s.Threads < 1 {
 			return nil, fmt.Errorf("%w: keyslot KDF parameters out of range", ErrCorrupt)
 		}
-		return argon2.IDKey(secret, s.Salt, s.Time, s.Memory, s.Threads, keySize), nil
+		return idKey(ctx, secret, s.Salt, s.Time, s.Memory, s.Threads), nil
 	case kdfHKDF:
 		return hkdf.Key(sha256.New, secret, s.Salt, "backpack recovery keyslot", keySize)
 	}
@@ -74,12 +104,12 @@ func (s *keyslot) wrapKey(secret []byte) ([]byte, error) {
 }
 
 // newSlot wraps data under secret with fresh salt.
-func newSlot(name, kdf string, p KDFParams, secret, data []byte) ([]byte, error) {
+func newSlot(ctx context.Context, name, kdf string, p KDFParams, secret, data []byte) ([]byte, error) {
 	s := &keyslot{V: 1, KDF: kdf, Salt: randomBytes(16)}
 	if kdf == kdfArgon2id {
 		s.Memory, s.Time, s.Threads = p.Memory, p.Time, p.Threads
 	}
-	wk, err := s.wrapKey(secret)
+	wk, err := s.wrapKey(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +123,12 @@ func newSlot(name, kdf string, p KDFParams, secret, data []byte) ([]byte, error)
 }
 
 // openSlot unwraps the data key; ok is false when the secret is wrong.
-func openSlot(name string, raw, secret []byte) (data []byte, ok bool, err error) {
+func openSlot(ctx context.Context, name string, raw, secret []byte) (data []byte, ok bool, err error) {
 	var s keyslot
 	if err := json.Unmarshal(raw, &s); err != nil || s.V != 1 {
 		return nil, false, fmt.Errorf("%w: keyslot %s unreadable", ErrCorrupt, name)
 	}
-	wk, err := s.wrapKey(secret)
+	wk, err := s.wrapKey(ctx, secret)
 	if err != nil {
 		return nil, false, err
 	}

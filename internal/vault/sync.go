@@ -381,7 +381,7 @@ func Join(ctx context.Context, store Store, slots []byte, passphrase string) (*V
 	}
 	pass := normPassphrase(passphrase)
 	defer wipe(pass)
-	data, ok, err := openSlot(slotPassphrase, raws[0], pass)
+	data, ok, err := openSlot(ctx, slotPassphrase, raws[0], pass)
 	if err != nil {
 		return nil, err
 	}

@@ -117,13 +117,13 @@ func create(ctx context.Context, store Store, passphrase string, p KDFParams) (*
 	data := randomBytes(keySize)
 	pass := normPassphrase(passphrase)
 	defer wipe(pass)
-	ps, err := newSlot(slotPassphrase, kdfArgon2id, p, pass, data)
+	ps, err := newSlot(ctx, slotPassphrase, kdfArgon2id, p, pass, data)
 	if err != nil {
 		return nil, "", err
 	}
 	rsecret := randomBytes(recoverySecretSize)
 	defer wipe(rsecret)
-	rs, err := newSlot(slotRecovery, kdfHKDF, KDFParams{}, rsecret, data)
+	rs, err := newSlot(ctx, slotRecovery, kdfHKDF, KDFParams{}, rsecret, data)
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,7 +174,7 @@ func unlock(ctx context.Context, store Store, slot string, secret []byte, wrong 
 	} else if err != nil {
 		return nil, err
 	}
-	data, ok, err := openSlot(slot, raw, secret)
+	data, ok, err := openSlot(ctx, slot, raw, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +422,7 @@ func (v *Vault) rewriteSlot(ctx context.Context, name, kdf string, secret []byte
 	data := slices.Clone(v.k.data)
 	v.mu.RUnlock()
 	defer wipe(data)
-	slot, err := newSlot(name, kdf, DefaultKDF, secret, data)
+	slot, err := newSlot(ctx, name, kdf, DefaultKDF, secret, data)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"syscall/js"
 	"time"
@@ -250,18 +251,26 @@ func (c *client) endIdle(r *running) {
 // Prewarm starts a worker ahead of its first job (the import page calls it
 // when it opens), so that the first file does not wait for the module to
 // load and start; unused, it ends after IdleEnd.
-func Prewarm() {
+func Prewarm() { std.prewarm() }
+
+// prewarm starts c's worker unless it has one.
+func (c *client) prewarm() {
 	go func() {
-		std.mu.Lock()
-		defer std.mu.Unlock()
-		if std.w != nil {
-			return
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.w != nil {
+			select {
+			case <-c.w.dead: // died idle: start another
+				c.endLocked()
+			default:
+				return
+			}
 		}
 		if w, err := start(URL); err == nil {
-			std.w = w
-			std.started++
-			std.publish()
-			std.endIdle(w)
+			c.w = w
+			c.started++
+			c.publish()
+			c.endIdle(w)
 		}
 	}()
 }
@@ -446,4 +455,58 @@ func CheckCards(ctx context.Context, q CardsRequest, res *importer.Result) error
 		return err
 	}
 	return CardsReply(reply, res)
+}
+
+// kdfs derives passphrase keys (DeriveKey), in a worker of its own, so that
+// unlocking never waits behind a file being read.
+var kdfs client
+
+// ErrNotReady: DeriveKey's worker is not started and ready (PrewarmKDF was
+// not called, or it is still loading); the caller runs the KDF itself
+// rather than wait for it.
+var ErrNotReady = errors.New("worker: not ready")
+
+// PrewarmKDF starts DeriveKey's worker (the unlock and passphrase pages
+// call it as they open); unused, it ends after IdleEnd.
+func PrewarmKDF() { kdfs.prewarm() }
+
+// DeriveKey derives an Argon2id key in the worker (KDFRequest), or returns
+// ErrNotReady at once when its worker is not ready, a *Failure, or ctx's
+// error. q's secret is wiped from the request's message after it is sent.
+func DeriveKey(ctx context.Context, q KDFRequest) ([]byte, error) {
+	if !kdfs.readyNow() {
+		return nil, ErrNotReady
+	}
+	msg := q.Encode()
+	reply, err := kdfs.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	clear(msg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := KDFReply(reply)
+	clear(reply)
+	return key, err
+}
+
+// readyNow reports, without waiting, whether c has a started worker ready
+// for a job and none running.
+func (c *client) readyNow() bool {
+	if !c.mu.TryLock() {
+		return false
+	}
+	defer c.mu.Unlock()
+	if c.w == nil {
+		return false
+	}
+	select {
+	case <-c.w.dead:
+		return false
+	default:
+	}
+	select {
+	case <-c.w.ready:
+		return true
+	default:
+		return false
+	}
 }

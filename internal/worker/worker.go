@@ -60,6 +60,7 @@ const (
 	OpBundles = "bundles" // docs.go
 	OpQR      = "qr"      // qr.go
 	OpCards   = "cards"   // cards.go
+	OpKDF     = "kdf"     // kdf.go
 )
 
 // Faults a request may ask for, so that tests can show what the page does

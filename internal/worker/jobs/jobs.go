@@ -12,6 +12,8 @@ import (
 	"io"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+
 	"backpack/internal/importer"
 	"backpack/internal/worker"
 )
@@ -68,6 +70,8 @@ func Serve(msg []byte, open func() io.ReadCloser, post func(msg []byte)) (reply 
 		return serveQR(msg)
 	case worker.OpCards:
 		return serveCards(msg)
+	case worker.OpKDF:
+		return serveKDF(msg)
 	case worker.OpPull:
 		return servePull(msg, post)
 	}
@@ -101,4 +105,19 @@ func serveCards(msg []byte) []byte {
 	}
 	importer.CheckCards(&q.Result, q.Keys)
 	return worker.EncodeCards(q.Result)
+}
+
+// serveKDF derives an Argon2id key (vault.Argon2), and wipes the secret.
+func serveKDF(msg []byte) []byte {
+	q, err := worker.DecodeKDF(msg)
+	defer clear(q.Secret)
+	if err != nil {
+		return worker.Failed(&worker.Failure{Key: worker.KeyCrash})
+	}
+	if q.Fault == worker.FaultPanic {
+		panic("worker: a fault asked for")
+	}
+	key := argon2.IDKey(q.Secret, q.Salt, q.Time, q.Memory, q.Threads, q.KeyLen)
+	defer clear(key)
+	return worker.EncodeKDFKey(key)
 }

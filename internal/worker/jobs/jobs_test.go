@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+
 	"backpack/internal/importer"
 	"backpack/internal/worker"
 )
@@ -183,6 +185,33 @@ func TestServeCards(t *testing.T) {
 		var f *worker.Failure
 		if !errors.As(err, &f) || f.Key != worker.KeyCrash || *got.Verified {
 			t.Errorf("%s: %v, verified %v", name, err, *got.Verified)
+		}
+	}
+}
+
+// A key derived through the worker is argon2.IDKey's; parameters beyond
+// the vault's limits, a malformed request or a panic are refused.
+func TestServeKDF(t *testing.T) {
+	q := worker.KDFRequest{Secret: []byte("correct horse battery staple"), Salt: []byte("0123456789abcdef"), Time: 1, Memory: 64, Threads: 1, KeyLen: 32}
+	want := argon2.IDKey(q.Secret, q.Salt, 1, 64, 1, 32)
+	got, err := worker.KDFReply(Serve(q.Encode(), nil, nil))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%x, %v; want %x", got, err, want)
+	}
+	for name, bad := range map[string]func(q *worker.KDFRequest){
+		"memory":  func(q *worker.KDFRequest) { q.Memory = worker.MaxKDFMemory + 1 },
+		"time":    func(q *worker.KDFRequest) { q.Time = 0 },
+		"threads": func(q *worker.KDFRequest) { q.Threads = 0 },
+		"key":     func(q *worker.KDFRequest) { q.KeyLen = 8 },
+		"salt":    func(q *worker.KDFRequest) { q.Salt = nil },
+		"panic":   func(q *worker.KDFRequest) { q.Fault = worker.FaultPanic },
+	} {
+		r := q
+		bad(&r)
+		_, err := worker.KDFReply(Serve(r.Encode(), nil, nil))
+		var f *worker.Failure
+		if !errors.As(err, &f) || f.Key != worker.KeyCrash {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
