@@ -260,4 +260,4 @@ func init() {
 const kdfWait = 10 * time.Second
 
 // kdfPrewarm starts the passphrase KDF's worker.
-func kdfPrewarm() { worker.PrewarmKDF() }
+func kdfPrewarm() { worker.PrewarmKDF(vault.DefaultKDF.Memory) }

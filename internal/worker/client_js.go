@@ -466,9 +466,23 @@ var kdfs client
 // rather than wait for it.
 var ErrNotReady = errors.New("worker: not ready")
 
-// PrewarmKDF starts DeriveKey's worker (the unlock and passphrase pages
-// call it as they open); unused, it ends after IdleEnd.
-func PrewarmKDF() { kdfs.prewarm() }
+// PrewarmKDF starts DeriveKey's worker (the unlock page calls it as it
+// opens), and once it is up has it derive a throwaway key with memory KiB
+// (the passphrase slot's), so that the worker's memory has grown and the
+// KDF's code is compiled before the person's passphrase comes; unused, it
+// ends after IdleEnd.
+func PrewarmKDF(memory uint32) {
+	kdfs.prewarm()
+	go func() {
+		for deadline := time.Now().Add(startWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if kdfs.readyNow() {
+				warm := KDFRequest{Secret: []byte("warm up"), Salt: make([]byte, 16), Time: 1, Memory: max(memory, 8), Threads: 1, KeyLen: 32}
+				DeriveKey(context.Background(), warm)
+				return
+			}
+		}
+	}()
+}
 
 // DeriveKey derives an Argon2id key in the worker (KDFRequest), or returns
 // ErrNotReady at once when its worker is not ready, a *Failure, or ctx's
