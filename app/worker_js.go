@@ -111,11 +111,16 @@ func xpOpenRead(ctx context.Context, f jsFile, q worker.OpenRequest, progress fu
 // xpOpenBytes is xpOpenRead of a file held in memory (a share's decrypted
 // export), handed to the worker as a Blob.
 func xpOpenBytes(ctx context.Context, b []byte, q worker.OpenRequest) (worker.Opened, error) {
+	q.Size, q.Fault = int64(len(b)), workerFault()
+	return worker.Open(ctx, bytesBlob(b), q, nil, nil)
+}
+
+// bytesBlob is a Blob of a copy of b, to hand a file held in memory to the
+// worker as a picked file is.
+func bytesBlob(b []byte) js.Value {
 	u8 := js.Global().Get("Uint8Array").New(len(b))
 	js.CopyBytesToJS(u8, b)
-	blob := js.Global().Get("Blob").New([]any{u8})
-	q.Size, q.Fault = int64(len(b)), workerFault()
-	return worker.Open(ctx, blob, q, nil, nil)
+	return js.Global().Get("Blob").New([]any{u8})
 }
 
 // xpWrite writes an export file in the worker module (internal/worker):
@@ -227,11 +232,8 @@ func xpDrawQR(ctx context.Context, text, title string) (string, error) {
 // health card) in the worker module, handed to it as a Blob, as an
 // imported file is read.
 func xpImportBytes(ctx context.Context, name string, b []byte) (worker.Parsed, error) {
-	u8 := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(u8, b)
-	blob := js.Global().Get("Blob").New([]any{u8})
 	q := worker.ImportRequest{Name: name, Size: int64(len(b)), Fault: workerFault()}
-	p, err := worker.Import(ctx, blob, q, nil)
+	p, err := worker.Import(ctx, bytesBlob(b), q, nil)
 	return importParsed(name, p, err)
 }
 

@@ -414,9 +414,7 @@ func Write(ctx context.Context, files js.Value, q WriteRequest, mime string, pro
 // CheckKey asks the worker whether text is a public key an export can be
 // encrypted to: its fingerprint, or a *Failure whose key says why not.
 func CheckKey(ctx context.Context, text string) (string, error) {
-	q := KeyRequest{Text: text}
-	msg := q.Encode()
-	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	reply, err := std.ask(ctx, KeyRequest{Text: text}.Encode())
 	if err != nil {
 		return "", err
 	}
@@ -426,8 +424,7 @@ func CheckKey(ctx context.Context, text string) (string, error) {
 // Bundles has the worker write q.Data as FHIR Bundles, one per profile
 // (BundlesRequest). The error is a *Failure or ctx's.
 func Bundles(ctx context.Context, q BundlesRequest) ([][]byte, error) {
-	msg := q.Encode()
-	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	reply, err := std.ask(ctx, q.Encode())
 	if err != nil {
 		return nil, err
 	}
@@ -437,8 +434,7 @@ func Bundles(ctx context.Context, q BundlesRequest) ([][]byte, error) {
 // QR has the worker draw a QR code (QRRequest). The error is a *Failure
 // or ctx's.
 func QR(ctx context.Context, q QRRequest) (string, error) {
-	msg := q.Encode()
-	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	reply, err := std.ask(ctx, q.Encode())
 	if err != nil {
 		return "", err
 	}
@@ -449,8 +445,7 @@ func QR(ctx context.Context, q QRRequest) (string, error) {
 // q.Keys, and sets res's problems and whether it is verified from the
 // answer (CardsReply). The error is a *Failure or ctx's.
 func CheckCards(ctx context.Context, q CardsRequest, res *importer.Result) error {
-	msg := q.Encode()
-	reply, err := std.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	reply, err := std.ask(ctx, q.Encode())
 	if err != nil {
 		return err
 	}
@@ -492,7 +487,7 @@ func DeriveKey(ctx context.Context, q KDFRequest) ([]byte, error) {
 		return nil, ErrNotReady
 	}
 	msg := q.Encode()
-	reply, err := kdfs.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
+	reply, err := kdfs.ask(ctx, msg)
 	clear(msg)
 	if err != nil {
 		return nil, err
@@ -523,4 +518,10 @@ func (c *client) readyNow() bool {
 	default:
 		return false
 	}
+}
+
+// ask runs a small job: a request message alone, no file beside it, no
+// progress, a reply.
+func (c *client) ask(ctx context.Context, msg []byte) ([]byte, error) {
+	return c.call(ctx, msg, js.Undefined(), int64(len(msg)), nil, nil, js.Undefined())
 }
