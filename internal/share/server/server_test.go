@@ -649,7 +649,9 @@ func TestBusy(t *testing.T) {
 	}()
 	pw.Write([]byte("first part"))
 	var r resp
-	for i := 0; i < 100; i++ { // until the first upload holds the slot
+	// Until the first upload holds the slot: on a loaded machine its request
+	// can take over a second to arrive.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
 		if r = e.do(clientFrom(t, "127.0.0.1"), "POST", "/api/share", strings.NewReader("second")); r.status == 503 {
 			break
 		}
