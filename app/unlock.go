@@ -292,7 +292,10 @@ func (u *Unlock) Render() app.UI {
 	} else {
 		input = field("unlock-pass", i18n.T("unlock.pass"), "", "",
 			passInput(u.pass, u.show, "current-password").AutoFocus(true).
-				OnInput(func(ctx app.Context, e app.Event) { u.pass = ctx.JSSrc().Get("value").String() }))
+				OnInput(func(ctx app.Context, e app.Event) {
+					u.pass = ctx.JSSrc().Get("value").String()
+					kdfPrewarm() // kept up while the passphrase is typed
+				}))
 	}
 	return &Shell{Title: i18n.T("unlock.title"), Content: []app.UI{app.Div().Body(
 		app.P().Text(i18n.T("unlock.intro")),

@@ -146,6 +146,13 @@ func TestVault(t *testing.T) {
 	vRun(t, ctx, vClickAt("#unlock"),
 		chromedp.WaitVisible("#unlock-status .banner.error", chromedp.ByQuery))
 	vContains(t, ctx, "#unlock-status", "Wrong passphrase")
+	// Typed as soon as the page showed: the passphrase's KDF still ran in
+	// its worker (which the page started as it opened), not on the page.
+	var inWorker int
+	vRun(t, ctx, chromedp.Evaluate(`window.backpackKDFInWorker || 0`, &inWorker))
+	if inWorker != 1 {
+		t.Errorf("passphrase keys derived in the worker: %d, want 1", inWorker)
+	}
 	vPoll(t, ctx, "wrong passphrase cleared", `document.querySelector("#unlock-pass").value === ""`)
 	vShots(t, ctx, "vault-unlock-error")
 	vWaitPath(t, ctx, "/unlock")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 	"time"
 
@@ -254,26 +255,7 @@ func (c *client) endIdle(r *running) {
 func Prewarm() { std.prewarm() }
 
 // prewarm starts c's worker unless it has one.
-func (c *client) prewarm() {
-	go func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.w != nil {
-			select {
-			case <-c.w.dead: // died idle: start another
-				c.endLocked()
-			default:
-				return
-			}
-		}
-		if w, err := start(URL); err == nil {
-			c.w = w
-			c.started++
-			c.publish()
-			c.endIdle(w)
-		}
-	}()
-}
+func (c *client) prewarm() { go c.startIdle() }
 
 func (c *client) endLocked() {
 	if c.w != nil {
@@ -456,34 +438,58 @@ func CheckCards(ctx context.Context, q CardsRequest, res *importer.Result) error
 // unlocking never waits behind a file being read.
 var kdfs client
 
-// ErrNotReady: DeriveKey's worker is not started and ready (PrewarmKDF was
-// not called, or it is still loading); the caller runs the KDF itself
-// rather than wait for it.
+// ErrNotReady: DeriveKey's worker was not started (PrewarmKDF was not
+// called, or its worker ended or died); the caller runs the KDF itself
+// rather than wait for a module to download and start.
 var ErrNotReady = errors.New("worker: not ready")
 
+// kdfWanted counts DeriveKey calls under way: the warm-up is skipped when
+// the person's passphrase came first.
+var kdfWanted atomic.Int32
+
 // PrewarmKDF starts DeriveKey's worker (the unlock page calls it as it
-// opens), and once it is up has it derive a throwaway key with memory KiB
+// opens, and again as the passphrase is typed, which keeps it from ending
+// idle), and once it is up has it derive a throwaway key with memory KiB
 // (the passphrase slot's), so that the worker's memory has grown and the
 // KDF's code is compiled before the person's passphrase comes; unused, it
 // ends after IdleEnd.
 func PrewarmKDF(memory uint32) {
-	kdfs.prewarm()
 	go func() {
-		for deadline := time.Now().Add(startWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if kdfs.readyNow() {
-				warm := KDFRequest{Secret: []byte("warm up"), Salt: make([]byte, 16), Time: 1, Memory: max(memory, 8), Threads: 1, KeyLen: 32}
-				DeriveKey(context.Background(), warm)
-				return
-			}
+		if r := kdfs.live(); r != nil {
+			kdfs.keepAlive(r)
+			return
 		}
+		r := kdfs.startIdle()
+		if r == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), startWait)
+		defer cancel()
+		select {
+		case <-r.ready:
+		case <-r.dead:
+			return
+		case <-ctx.Done():
+			return
+		}
+		if kdfWanted.Load() > 0 {
+			return
+		}
+		warm := KDFRequest{Secret: []byte("warm up"), Salt: make([]byte, 16), Time: 1, Memory: max(memory, 8), Threads: 1, KeyLen: 32}
+		kdfs.ask(ctx, warm.Encode())
 	}()
 }
 
-// DeriveKey derives an Argon2id key in the worker (KDFRequest), or returns
-// ErrNotReady at once when its worker is not ready, a *Failure, or ctx's
-// error. q's secret is wiped from the request's message after it is sent.
+// DeriveKey derives an Argon2id key in the worker (KDFRequest): once
+// PrewarmKDF has started it, DeriveKey waits for it to be up (and for its
+// warm-up to end), within ctx, rather than have the page's thread spend
+// Argon2id's time in one task. With no worker started it returns
+// ErrNotReady at once; otherwise a *Failure, or ctx's error. q's secret is
+// wiped from the request's message after it is sent.
 func DeriveKey(ctx context.Context, q KDFRequest) ([]byte, error) {
-	if !kdfs.readyNow() {
+	kdfWanted.Add(1)
+	defer kdfWanted.Add(-1)
+	if kdfs.live() == nil {
 		return nil, ErrNotReady
 	}
 	msg := q.Encode()
@@ -494,30 +500,66 @@ func DeriveKey(ctx context.Context, q KDFRequest) ([]byte, error) {
 	}
 	key, err := KDFReply(reply)
 	clear(reply)
+	if err == nil {
+		// For the e2e tests: how many keys the worker derived (a count,
+		// never a key or passphrase).
+		js.Global().Set("backpackKDFInWorker", kdfDerived.Add(1))
+	}
 	return key, err
 }
 
-// readyNow reports, without waiting, whether c has a started worker ready
-// for a job and none running.
-func (c *client) readyNow() bool {
-	if !c.mu.TryLock() {
-		return false
-	}
+var kdfDerived atomic.Int32
+
+// live returns c's started worker unless it died, or nil. It waits for a
+// job under way.
+func (c *client) live() *running {
+	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.w == nil {
-		return false
+		return nil
 	}
 	select {
 	case <-c.w.dead:
-		return false
+		return nil
 	default:
+		return c.w
 	}
-	select {
-	case <-c.w.ready:
-		return true
-	default:
-		return false
+}
+
+// keepAlive restarts r's idle countdown, if r is still c's worker and
+// idle.
+func (c *client) keepAlive(r *running) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.w == r && c.idle != nil {
+		c.idle.Stop()
+		c.endIdle(r)
 	}
+}
+
+// startIdle starts a worker for c, which ends after IdleEnd unless a job
+// comes, and returns it; nil when c has one already (another call started
+// it) or it cannot start.
+func (c *client) startIdle() *running {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.w != nil {
+		select {
+		case <-c.w.dead: // died idle: start another
+			c.endLocked()
+		default:
+			return nil
+		}
+	}
+	w, err := start(URL)
+	if err != nil {
+		return nil
+	}
+	c.w = w
+	c.started++
+	c.publish()
+	c.endIdle(w)
+	return w
 }
 
 // ask runs a small job: a request message alone, no file beside it, no
