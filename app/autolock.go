@@ -219,16 +219,26 @@ func placePage(ctx app.Context) {
 	}
 	app.Window().Call("scrollTo", 0, 0)
 	if y > 0 {
-		scrollWhenReady(ctx, y, 30)
+		scrollWhenReady(ctx, y, 30, -1)
 	}
 }
 
-func scrollWhenReady(ctx app.Context, y, tries int) {
-	app.Window().Call("scrollTo", 0, y)
-	if app.Window().Get("scrollY").Int() >= y-2 || tries <= 0 {
+// scrollWhenReady scrolls to y, again every 100 ms while the page is too
+// short to get there (its content still coming), tries times at most. It
+// stops as soon as the page is scrolled by anything else (the person, a
+// link to a part of it): where they went wins, and a button they are
+// about to tap does not move away under their finger. last is where it
+// left the page the time before (-1 at first).
+func scrollWhenReady(ctx app.Context, y, tries, last int) {
+	if last >= 0 && app.Window().Get("scrollY").Int() != last {
 		return
 	}
-	ctx.After(100*time.Millisecond, func(ctx app.Context) { scrollWhenReady(ctx, y, tries-1) })
+	app.Window().Call("scrollTo", 0, y)
+	now := app.Window().Get("scrollY").Int()
+	if now >= y-2 || tries <= 0 {
+		return
+	}
+	ctx.After(100*time.Millisecond, func(ctx app.Context) { scrollWhenReady(ctx, y, tries-1, now) })
 }
 
 // lockSaving writes the drafts and notes where the person was, then locks.

@@ -55,6 +55,27 @@ func TestDrafts(t *testing.T) {
 	xpClick(t, ctx, "#draft-restore")
 	draftsWantFields(t, ctx, title, summary)
 
+	// A place further down than the page reaches (its content still
+	// coming, say): the app keeps trying to get there, but once the page is
+	// scrolled by anyone else it stops and stays where they went (before,
+	// it pulled the page back down under a button about to be tapped).
+	time.Sleep(2500 * time.Millisecond)
+	xpRun(t, ctx, chromedp.Reload())
+	xpPoll(t, ctx, "unlock page", `location.pathname === "/unlock" && !!document.querySelector('main[data-mounted="true"] #unlock-pass')`)
+	xpRun(t, ctx, chromedp.Evaluate(`(() => { const w = JSON.parse(sessionStorage.getItem("backpack.where")); w.scroll = 100000; sessionStorage.setItem("backpack.where", JSON.stringify(w)); return true })()`, nil))
+	xpSetInput(t, ctx, "#unlock-pass", importTestPass, "input")
+	xpClick(t, ctx, "#unlock")
+	xpPoll(t, ctx, "back on the form, at its end", `location.pathname === "/add/visit" && window.scrollY > 100`)
+	xpRun(t, ctx, chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
+	time.Sleep(500 * time.Millisecond)
+	var y float64
+	xpRun(t, ctx, chromedp.Evaluate(`window.scrollY`, &y))
+	if y != 0 {
+		t.Errorf("scrolled to the top, the page went back to %v", y)
+	}
+	xpClick(t, ctx, "#draft-restore")
+	draftsWantFields(t, ctx, title, summary)
+
 	// Auto-lock (shortened to 8 s): a warning first, "Stay unlocked" keeps it open.
 	xpRun(t, ctx, chromedp.Evaluate(`localStorage.setItem("backpack.autolock.s", "8")`, nil))
 	xpSetInput(t, ctx, "#f-reason", "Follow-up after the fall", "input")
