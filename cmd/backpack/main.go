@@ -9,7 +9,7 @@
 //	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
 //	        [-shl-max-ttl 43800h] [-shl-attempts 10]
 //	backpack static [-web web] OUTDIR                       write a static site
-//	backpack precompress [-q 11] [-cache DIR] FILE...       write FILE.br and FILE.gz
+//	backpack precompress [-q 11] [-cache DIR] FILE...       write FILE.br and FILE.gz (a .wasm packed first)
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
 //	backpack directory [-o FILE] LIST.json...               build the directory of health systems
 package main
@@ -25,10 +25,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"backpack/internal/server"
+	"backpack/internal/wasmdata"
 )
 
 func main() {
@@ -79,7 +81,7 @@ const usage = `usage:
   backpack static [-web web] OUTDIR                      write a static site any host can serve
           [-smart-clients FILE]                            (serve too) SMART client ids for health systems
           [-relay HOST,...]                                (serve) relay to health systems browsers cannot reach
-  backpack precompress [-q 11] [-cache DIR] FILE...      write FILE.br and FILE.gz beside FILE
+  backpack precompress [-q 11] [-cache DIR] FILE...      write FILE.br and FILE.gz beside FILE (a .wasm's data segments packed first, in place)
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
   backpack directory [-o web/directory.dat] LIST.json... build the directory of health systems
 `
@@ -181,6 +183,13 @@ func precompress(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, name := range fs.Args() {
+		if strings.HasSuffix(name, ".wasm") {
+			// The module's data segments are packed first, in place: it
+			// then compresses better (internal/wasmdata).
+			if err := wasmdata.PackFile(name); err != nil {
+				return err
+			}
+		}
 		raw, br, gz, err := server.PrecompressCached(name, *q, *cache)
 		if err != nil {
 			return err

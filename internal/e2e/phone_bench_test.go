@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"backpack/internal/server"
+	"backpack/internal/wasmdata"
 )
 
 // The phone benchmarks compare Backpack with a go-app hello world
@@ -84,6 +85,12 @@ func phoneSetup(b *testing.B) *phoneSites {
 			raw, br   *int64
 		}{{p.appWeb, filepath.Join(webDir, "app.wasm"), &p.appRaw, &p.appBr}, {p.helloWeb, filepath.Join(dir, "hello.wasm"), &p.helloRaw, &p.helloBr}} {
 			if err := phoneWebDir(w.web, w.wasm); err != nil {
+				phoneErr = err
+				return
+			}
+			// Packed as the Makefile's precompress packs the page (hello's
+			// data segments too: the same treatment for both).
+			if err := wasmdata.PackFile(filepath.Join(w.web, "app.wasm")); err != nil {
 				phoneErr = err
 				return
 			}
