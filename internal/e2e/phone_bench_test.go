@@ -89,8 +89,8 @@ func phoneSetup(b *testing.B) *phoneSites {
 				return
 			}
 			// Packed as the Makefile's precompress packs the page (hello's
-			// data segments too: the same treatment for both).
-			if err := wasmdata.PackFile(filepath.Join(w.web, "app.wasm")); err != nil {
+			// data segments and line tables too: the same treatment for both).
+			if err := wasmdata.PackFile(filepath.Join(w.web, "app.wasm"), wasmdata.Options{}); err != nil {
 				phoneErr = err
 				return
 			}

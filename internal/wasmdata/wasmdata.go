@@ -44,16 +44,30 @@ type Segment struct {
 	Data   []byte
 }
 
+// Options change what Pack does besides joining segments.
+type Options struct {
+	// KeepLines keeps Go's file and line tables: without them a traceback
+	// names each function but says "?:0" for its file and line.
+	KeepLines bool
+}
+
 // Pack returns module with its data segments rewritten: memory's initial
 // contents as the segments leave them (in order, a later one writing over an
 // earlier one), cut only at runs of more than MaxGap zeros. Memory starts
-// the same byte for byte. A module already packed comes back unchanged.
-func Pack(module []byte) ([]byte, error) {
+// the same byte for byte, except that Go's file and line tables are blanked
+// unless o.KeepLines (see dropLines). A module already packed comes back
+// unchanged.
+func Pack(module []byte, o Options) ([]byte, error) {
 	start, end, segs, err := dataSection(module)
 	if err != nil || start < 0 {
 		return module, err
 	}
 	base, img := Image(segs)
+	if !o.KeepLines {
+		if _, err := dropLines(img); err != nil {
+			return module, err
+		}
+	}
 	body := encodeSegments(Split(base, img, MaxGap))
 	if _, n, _ := readU32(module[start+1:]); bytes.Equal(body, module[start+1+n:end]) {
 		return module, nil
@@ -241,12 +255,12 @@ func appendS32(b []byte, v int32) []byte {
 
 // PackFile packs the module in the file name in place (Pack); a module
 // already packed is left as it is.
-func PackFile(name string) error {
+func PackFile(name string, o Options) error {
 	in, err := os.ReadFile(name)
 	if err != nil {
 		return err
 	}
-	out, err := Pack(in)
+	out, err := Pack(in, o)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

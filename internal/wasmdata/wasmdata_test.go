@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/andybalholm/brotli"
@@ -43,14 +44,14 @@ func TestPackVector(t *testing.T) {
 		0, opI32Const, 16, opEnd, 6, 'a', 'b', 0, 0, 'c', 'd',
 		0, opI32Const, 0x88, 0x27, opEnd, 2, 'e', 'f',
 	)
-	got, err := Pack(in)
+	got, err := Pack(in, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("Pack:\n got % x\nwant % x", got, want)
 	}
-	again, err := Pack(got)
+	again, err := Pack(got, Options{})
 	if err != nil || !bytes.Equal(again, got) {
 		t.Errorf("packing twice changed it (%v)", err)
 	}
@@ -65,7 +66,7 @@ func TestPackRefuses(t *testing.T) {
 			0, 0x23, 0, opEnd, 1, 'a'),
 		"data count": append(append(append([]byte{}, magic...), secDataCount, 1, 0), module()[len(magic):]...),
 	} {
-		out, err := Pack(m)
+		out, err := Pack(m, Options{})
 		if !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: err %v, want ErrFormat", name, err)
 		}
@@ -75,7 +76,7 @@ func TestPackRefuses(t *testing.T) {
 	}
 	// No data section: nothing to do.
 	m := append(append([]byte{}, magic...), 5, 3, 1, 0, 1)
-	if out, err := Pack(m); err != nil || !bytes.Equal(out, m) {
+	if out, err := Pack(m, Options{}); err != nil || !bytes.Equal(out, m) {
 		t.Errorf("no data section: %v", err)
 	}
 }
@@ -98,7 +99,7 @@ func TestPackOverlap(t *testing.T) {
 		0, opI32Const, 16, opEnd, 4, 'a', 'b', 0, 'x',
 		0, opI32Const, 0xb8, 0x17, opEnd, 1, 'z',
 	)
-	if got, err := Pack(in); err != nil || !bytes.Equal(got, want) {
+	if got, err := Pack(in, Options{}); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("Pack: %v\n got % x\nwant % x", err, got, want)
 	}
 }
@@ -109,25 +110,12 @@ func TestPackGoModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a wasm module")
 	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "main.go")
-	os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nvar table = map[string]int{\"a\": 1, \"b\": 2}\n\nfunc main() { fmt.Println(\"hello\", table) }\n"), 0o644)
-	out := filepath.Join(dir, "m.wasm")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out, src)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=", "GO111MODULE=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	in, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := buildGo(t, "package main\n\nimport \"fmt\"\n\nvar table = map[string]int{\"a\": 1, \"b\": 2}\n\nfunc main() { fmt.Println(\"hello\", table) }\n")
 	before, err := Segments(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	packed, err := Pack(in)
+	packed, err := Pack(in, Options{KeepLines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,5 +141,172 @@ func TestPackGoModule(t *testing.T) {
 		t.Errorf("data section at brotli q5: %d bytes packed, %d as linked", b1, b0)
 	} else {
 		t.Logf("data section at brotli q5: %d → %d bytes; module raw %d → %d", b0, b1, len(in), len(packed))
+	}
+}
+
+// buildGo builds the Go program src for js/wasm and returns the module.
+func buildGo(t *testing.T, src string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
+	out := filepath.Join(dir, "m.wasm")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-ldflags=-s -w", "-o", out, "main.go")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=", "GO111MODULE=off")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	m, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// runGo runs a js/wasm module with Node and Go's wasm_exec_node.js.
+func runGo(t *testing.T, module []byte) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	name := filepath.Join(t.TempDir(), "m.wasm")
+	os.WriteFile(name, module, 0o644)
+	out, err := exec.Command(node, filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec_node.js"), name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// A program that needs the tables kept (stack sizes, stack maps: deep
+// recursion, goroutines, a GC) and prints its own traceback and caller.
+const tracebackProgram = `package main
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+func deep(n int) []*int {
+	if n == 0 {
+		runtime.GC()
+		return nil
+	}
+	x := n
+	return append(deep(n-1), &x)
+}
+
+func where() {
+	_, file, line, _ := runtime.Caller(0)
+	fmt.Printf("caller %s:%d\n", file, line)
+	s := string(debug.Stack())
+	fmt.Println("names", strings.Contains(s, "main.where") && strings.Contains(s, "main.main"))
+}
+
+func main() {
+	done := make(chan int)
+	for i := 0; i < 4; i++ {
+		go func() { done <- len(deep(2000)) }()
+	}
+	sum := 0
+	for i := 0; i < 4; i++ {
+		sum += <-done
+	}
+	fmt.Println("sum", sum)
+	where()
+}
+`
+
+// TestDropLines: a Go program packed without its line tables runs the
+// same (goroutines, deep stacks, a GC) and still names its functions in a
+// traceback, with "?:0" for file and line; the tables' bytes are zeros,
+// nothing else in memory changed but each function's two table offsets,
+// and the module is smaller at brotli.
+func TestDropLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a wasm module")
+	}
+	in := buildGo(t, tracebackProgram)
+	kept, err := Pack(in, Options{KeepLines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped, err := Pack(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Pack(dropped, Options{})
+	if err != nil || !bytes.Equal(again, dropped) {
+		t.Errorf("packing twice changed the module again (%v)", err)
+	}
+
+	segs, _ := Segments(kept)
+	base, img := Image(segs)
+	n, err := dropLines(img)
+	if err != nil || n == 0 {
+		t.Fatalf("dropLines: %d bytes, %v", n, err)
+	}
+	segs, _ = Segments(dropped)
+	base2, img2 := Image(segs)
+	if base2 != base || len(img2) > len(img) {
+		t.Fatalf("memory moved: base %d → %d, %d → %d bytes", base, base2, len(img), len(img2))
+	}
+	if !bytes.Equal(img[:len(img2)], img2) || len(bytes.Trim(img[len(img2):], "\x00")) != 0 {
+		t.Error("Pack's memory is not dropLines' image")
+	}
+	_, before := Image(mustSegments(t, kept))
+	changed := 0
+	for i := range before {
+		if i < len(img) && before[i] != img[i] {
+			if img[i] != 0 {
+				t.Fatalf("byte %d: %#x → %#x, not blanked", i, before[i], img[i])
+			}
+			changed++
+		}
+	}
+	t.Logf("%d bytes of tables blanked, %d bytes of memory changed", n, changed)
+
+	want := runGo(t, kept)
+	if !strings.Contains(want, "sum 8000") || !strings.Contains(want, "names true") || !strings.Contains(want, "main.go:") {
+		t.Fatalf("the program as built printed:\n%s", want)
+	}
+	got := runGo(t, dropped)
+	if !strings.Contains(got, "sum 8000") || !strings.Contains(got, "names true") || !strings.Contains(got, "caller ?:0") {
+		t.Errorf("without line tables the program printed:\n%s", got)
+	}
+	if b0, b1 := brotliSize(kept), brotliSize(dropped); b1 >= b0 {
+		t.Errorf("brotli q5: %d bytes without line tables, %d with", b1, b0)
+	} else {
+		t.Logf("module at brotli q5: %d → %d bytes", b0, b1)
+	}
+}
+
+func mustSegments(t *testing.T, m []byte) []Segment {
+	t.Helper()
+	s, err := Segments(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestDropLinesRefuses: a table header whose offsets do not fit is an
+// error, not a guess; no header at all is nothing to do.
+func TestDropLinesRefuses(t *testing.T) {
+	if n, err := dropLines(make([]byte, 100)); n != 0 || err != nil {
+		t.Errorf("no table: %d, %v", n, err)
+	}
+	img := append(append([]byte{}, pcHeaderMagic...), make([]byte, 64)...)
+	img[8] = 1        // one function
+	img[8+6*8] = 0xff // its tables beyond the image
+	img[8+7*8] = 0xff
+	if _, err := dropLines(img); !errors.Is(err, ErrFormat) {
+		t.Errorf("bad offsets: %v, want ErrFormat", err)
+	}
+	if _, err := dropLines(pcHeaderMagic); !errors.Is(err, ErrFormat) {
+		t.Errorf("truncated header: %v, want ErrFormat", err)
 	}
 }
