@@ -3,35 +3,35 @@ package i18n
 // Counted messages (plural forms, see plural.go) of every page and export,
 // the billing kind, and the plain-words import preview.
 func init() {
-	add(English, map[string]string{
-		"record.kind.billing": "Billing",
+	add(English, []msg{
+		{"record.kind.billing", "Billing"},
 
-		"importui.result":      "%s, %s.",
-		"importui.done":        "Import finished: %s, %s.",
-		"importui.kinds":       "What this file holds",
-		"importui.kinds.wait":  "Counting what this file holds…",
-		"importui.tech":        "Technical details",
-		"importui.tech.types":  "FHIR resources in the file",
-		"importui.tech.where":  "Where in the file",
-		"importui.billing.off": "Billing records (claims, payments) are kept and exported, but hidden from the timeline until you show them.",
-		"rec.timeline.filters": "Filters",
-		"rec.timeline.billing": "Show billing records",
-		"rec.timeline.hidden":  "Billing records are hidden.",
+		{"importui.result", "%s, %s."},
+		{"importui.done", "Import finished: %s, %s."},
+		{"importui.kinds", "What this file holds"},
+		{"importui.kinds.wait", "Counting what this file holds…"},
+		{"importui.tech", "Technical details"},
+		{"importui.tech.types", "FHIR resources in the file"},
+		{"importui.tech.where", "Where in the file"},
+		{"importui.billing.off", "Billing records (claims, payments) are kept and exported, but hidden from the timeline until you show them."},
+		{"rec.timeline.filters", "Filters"},
+		{"rec.timeline.billing", "Show billing records"},
+		{"rec.timeline.hidden", "Billing records are hidden."},
 	})
-	add(Spanish, map[string]string{
-		"record.kind.billing": "Facturación",
+	add(Spanish, []msg{
+		{"record.kind.billing", "Facturación"},
 
-		"importui.result":      "%s, %s.",
-		"importui.done":        "Importación terminada: %s, %s.",
-		"importui.kinds":       "Qué contiene este archivo",
-		"importui.kinds.wait":  "Contando lo que contiene este archivo…",
-		"importui.tech":        "Detalles técnicos",
-		"importui.tech.types":  "Recursos FHIR del archivo",
-		"importui.tech.where":  "Dónde en el archivo",
-		"importui.billing.off": "Los registros de facturación (reclamaciones, pagos) se guardan y se exportan, pero no aparecen en la cronología hasta que los muestres.",
-		"rec.timeline.filters": "Filtros",
-		"rec.timeline.billing": "Mostrar facturación",
-		"rec.timeline.hidden":  "Los registros de facturación están ocultos.",
+		{"importui.result", "%s, %s."},
+		{"importui.done", "Importación terminada: %s, %s."},
+		{"importui.kinds", "Qué contiene este archivo"},
+		{"importui.kinds.wait", "Contando lo que contiene este archivo…"},
+		{"importui.tech", "Detalles técnicos"},
+		{"importui.tech.types", "Recursos FHIR del archivo"},
+		{"importui.tech.where", "Dónde en el archivo"},
+		{"importui.billing.off", "Los registros de facturación (reclamaciones, pagos) se guardan y se exportan, pero no aparecen en la cronología hasta que los muestres."},
+		{"rec.timeline.filters", "Filtros"},
+		{"rec.timeline.billing", "Mostrar facturación"},
+		{"rec.timeline.hidden", "Los registros de facturación están ocultos."},
 	})
 
 	addPlural(English, map[string]Plural{

@@ -2,7 +2,8 @@
 // goes through T, so the app can be translated without touching components.
 //
 // Messages are grouped in files by area (catalog_*.go); each file registers
-// its English and Spanish texts with add. Keys are stable dotted names.
+// its English and Spanish texts with add, as slices of constant strings; a
+// language's map is built on its first use. Keys are stable dotted names.
 package i18n
 
 import (
@@ -26,29 +27,66 @@ var Langs = []Lang{English, Spanish}
 var (
 	mu       sync.RWMutex
 	current  = English
-	messages = map[Lang]map[string]string{}
+	messages = map[Lang]map[string]string{} // built on first use (catalogFor)
+	pending  = map[Lang][][]msg{}           // what add registered, until then
+	builds   = map[Lang]*sync.Once{}        // written by add at init only
 )
 
-// add registers messages for one language. Called from init in catalog files.
-func add(l Lang, m map[string]string) {
+// msg is one message of a catalog file.
+type msg struct{ key, text string }
+
+// add registers messages for one language. Called from init in catalog
+// files. The catalog files hold slices of constant strings (static data)
+// rather than map literals, whose inserts were code run at every start: a
+// language's map is built the first time it is used, so a person reading
+// English never builds the Spanish one.
+func add(l Lang, m []msg) {
+	pending[l] = append(pending[l], m)
+	if builds[l] == nil {
+		builds[l] = new(sync.Once)
+	}
+}
+
+// catalogFor returns l's messages (nil for a language with none), building
+// them the first time.
+func catalogFor(l Lang) map[string]string {
+	if b := builds[l]; b != nil {
+		b.Do(func() { build(l) })
+	}
+	mu.RLock()
+	defer mu.RUnlock()
+	return messages[l]
+}
+
+func build(l Lang) {
 	mu.Lock()
 	defer mu.Unlock()
-	if messages[l] == nil {
-		messages[l] = map[string]string{}
+	n := 0
+	for _, m := range pending[l] {
+		n += len(m)
 	}
-	for k, v := range m {
-		if _, dup := messages[l][k]; dup {
-			panic("i18n: duplicate key " + k + " for " + string(l))
+	out := make(map[string]string, n)
+	for _, m := range pending[l] {
+		for _, e := range m {
+			if _, dup := out[e.key]; dup {
+				panic("i18n: duplicate key " + e.key + " for " + string(l))
+			}
+			if _, dup := plurals[l][e.key]; dup {
+				panic("i18n: key " + e.key + " is both plain and plural for " + string(l))
+			}
+			out[e.key] = e.text
 		}
-		messages[l][k] = v
 	}
+	messages[l] = out
+	delete(pending, l)
 }
 
 // SetLang picks the language used by T. Unknown languages fall back to English.
 func SetLang(l Lang) {
+	ok := catalogFor(l) != nil
 	mu.Lock()
 	defer mu.Unlock()
-	if _, ok := messages[l]; ok {
+	if ok {
 		current = l
 	} else {
 		current = English
@@ -85,12 +123,10 @@ func T(key string, args ...any) string {
 
 // In is T for a given language.
 func In(l Lang, key string, args ...any) string {
-	mu.RLock()
-	s, ok := messages[l][key]
+	s, ok := catalogFor(l)[key]
 	if !ok {
-		s, ok = messages[English][key]
+		s, ok = catalogFor(English)[key]
 	}
-	mu.RUnlock()
 	if !ok {
 		return key
 	}
@@ -102,18 +138,15 @@ func In(l Lang, key string, args ...any) string {
 
 // Has reports whether key is in the English catalog.
 func Has(key string) bool {
-	mu.RLock()
-	defer mu.RUnlock()
-	_, ok := messages[English][key]
+	_, ok := catalogFor(English)[key]
 	return ok
 }
 
 // Keys returns every key of a language, sorted.
 func Keys(l Lang) []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	keys := make([]string, 0, len(messages[l]))
-	for k := range messages[l] {
+	m := catalogFor(l)
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)

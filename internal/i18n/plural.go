@@ -32,9 +32,6 @@ func addPlural(l Lang, m map[string]Plural) {
 		if _, dup := plurals[l][k]; dup {
 			panic("i18n: duplicate plural key " + k + " for " + string(l))
 		}
-		if _, dup := messages[l][k]; dup {
-			panic("i18n: key " + k + " is both plain and plural for " + string(l))
-		}
 		plurals[l][k] = v
 	}
 }

@@ -4,14 +4,14 @@ package i18n
 // code's place when it could not be drawn. The link or code beside it
 // always works.
 func init() {
-	add(English, map[string]string{
-		"qr.drawing":    "Drawing the QR code…",
-		"qr.error":      "The QR code could not be drawn. The link works: copy it instead.",
-		"qr.error.long": "This link is too long for a QR code. The link works: copy it instead.",
+	add(English, []msg{
+		{"qr.drawing", "Drawing the QR code…"},
+		{"qr.error", "The QR code could not be drawn. The link works: copy it instead."},
+		{"qr.error.long", "This link is too long for a QR code. The link works: copy it instead."},
 	})
-	add(Spanish, map[string]string{
-		"qr.drawing":    "Dibujando el código QR…",
-		"qr.error":      "No se pudo dibujar el código QR. El enlace funciona: cópialo.",
-		"qr.error.long": "Este enlace es demasiado largo para un código QR. El enlace funciona: cópialo.",
+	add(Spanish, []msg{
+		{"qr.drawing", "Dibujando el código QR…"},
+		{"qr.error", "No se pudo dibujar el código QR. El enlace funciona: cópialo."},
+		{"qr.error.long", "Este enlace es demasiado largo para un código QR. El enlace funciona: cópialo."},
 	})
 }
