@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -18,16 +19,9 @@ import (
 //go:embed wordlist.txt
 var wordlistText string
 
-var (
-	words   = strings.Fields(wordlistText)
-	wordSet = func() map[string]bool {
-		m := make(map[string]bool, len(words))
-		for _, w := range words {
-			m[w] = true
-		}
-		return m
-	}()
-)
+// wordList is the list, split on first use (set-up, a new recovery
+// passphrase) rather than at every start.
+var wordList = sync.OnceValue(func() []string { return strings.Fields(wordlistText) })
 
 // PassphraseWords is the number of words GeneratePassphrase picks: 6 × 11
 // bits = 66 bits, which Argon2id makes far too slow to guess.
@@ -37,6 +31,7 @@ const PassphraseWords = 6
 // 2048, separated by spaces.
 func GeneratePassphrase() string {
 	var b [2]byte
+	words := wordList()
 	out := make([]string, PassphraseWords)
 	for i := range out {
 		rand.Read(b[:])

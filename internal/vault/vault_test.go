@@ -819,7 +819,12 @@ func TestStrengthBeforeWordLists(t *testing.T) {
 }
 
 func TestGeneratePassphrase(t *testing.T) {
-	if len(words) != 2048 {
+	words := wordList()
+	wordSet := map[string]bool{}
+	for _, w := range words {
+		wordSet[w] = true
+	}
+	if len(words) != 2048 || len(wordSet) != 2048 {
 		t.Fatalf("%d words", len(words))
 	}
 	seen := map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // codeSystems maps HL7 OIDs to FHIR canonical system URIs. Unlisted OIDs
@@ -72,12 +73,12 @@ func systemURI(oid string) string {
 }
 
 var (
-	oidRE  = regexp.MustCompile(`^[0-2](\.(0|[1-9][0-9]*))+$`)
-	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	oidRE  = lazyRegexp(`^[0-2](\.(0|[1-9][0-9]*))+$`)
+	uuidRE = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
-func isOID(s string) bool  { return oidRE.MatchString(s) }
-func isUUID(s string) bool { return uuidRE.MatchString(s) }
+func isOID(s string) bool  { return oidRE().MatchString(s) }
+func isUUID(s string) bool { return uuidRE().MatchString(s) }
 
 // coding builds one FHIR Coding from a CD-like element; nil without a code.
 func coding(n *node) map[string]any {
@@ -193,13 +194,13 @@ func absentExt() map[string]any {
 
 // --- dates ---
 
-var tsRE = regexp.MustCompile(`^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d+)?([+-]\d{4}|Z)?$`)
+var tsRE = lazyRegexp(`^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d+)?([+-]\d{4}|Z)?$`)
 
 // fhirDate converts an HL7 TS ("20120806", "201208061530-0500") to a FHIR
 // dateTime; ok is false when the value is not a readable TS.
 func fhirDate(ts string) (string, bool) {
 	ts = strings.TrimSpace(ts)
-	m := tsRE.FindStringSubmatch(ts)
+	m := tsRE().FindStringSubmatch(ts)
 	if m == nil {
 		return "", false
 	}
@@ -286,13 +287,13 @@ func dateOnly(dt string) string {
 
 // --- quantities ---
 
-var decRE = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
+var decRE = lazyRegexp(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
 
 // decimal normalises a decimal string into a JSON number FHIR accepts,
 // keeping its precision ("5.40" stays 5.40).
 func decimal(s string) (json.Number, bool) {
 	s = strings.TrimSpace(s)
-	if !decRE.MatchString(s) {
+	if !decRE().MatchString(s) {
 		return "", false
 	}
 	neg := strings.HasPrefix(s, "-")
@@ -569,4 +570,10 @@ func telecom(n *node) map[string]any {
 		t["use"] = "temp"
 	}
 	return t
+}
+
+// lazyRegexp compiles expr on first use: the package is linked into the
+// page (for its error codes), and compiling at init cost every start.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

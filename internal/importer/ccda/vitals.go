@@ -3,7 +3,6 @@ package ccda
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -134,7 +133,7 @@ func (c *conv) pairBloodPressure(mark int) int {
 }
 
 // bpPair reads "124/75", "124 / 75 mm[Hg]", "BP 124/75 mmHg".
-var bpPair = regexp.MustCompile(`(?:^|[^\d.])(\d{2,3}(?:\.\d+)?)\s*/\s*(\d{2,3}(?:\.\d+)?)(?:\s*(mm\s*\[?Hg\]?|mmHg))?`)
+var bpPair = lazyRegexp(`(?:^|[^\d.])(\d{2,3}(?:\.\d+)?)\s*/\s*(\d{2,3}(?:\.\d+)?)(?:\s*(mm\s*\[?Hg\]?|mmHg))?`)
 
 // bloodPressure sets, for an observation of both numbers of a reading
 // (code 55284-4 and the like, or "blood pressure" in its name), the two as
@@ -184,7 +183,7 @@ func (c *conv) bloodPressure(m map[string]any, o *node, path string) bool {
 		}
 		texts = append(texts, c.entryText(o))
 		for _, t := range texts {
-			g := bpPair.FindStringSubmatch(t)
+			g := bpPair().FindStringSubmatch(t)
 			if g == nil {
 				continue
 			}
