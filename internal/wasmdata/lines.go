@@ -14,7 +14,8 @@ var pcHeaderMagic = []byte{0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8} // magic, pad, mi
 const (
 	pcHeaderSize = 8 + 8*8 // magic..ptrSize, nfunc, nfiles, unused, five offsets
 	funcSize     = 44      // runtime._func without its pcdata and funcdata
-	funcPcfile   = 20      // offsets of _func.pcfile and _func.pcln
+	funcPcsp     = 16      // offsets of _func.pcsp, pcfile and pcln
+	funcPcfile   = 20
 	funcPcln     = 24
 	funcNpcdata  = 28
 	funcCU       = 32 // _func.cuOffset, then startLine
@@ -55,6 +56,11 @@ func dropLines(img []byte) (int, error) {
 	// equal tables).
 	const lines, other = 1, 2
 	use := map[uint32]uint8{}
+	mark := func(off uint32, how uint8) {
+		if off != 0 {
+			use[off] |= how
+		}
+	}
 	funcs := make([]int, nfunc)
 	for k := range funcs {
 		f := ftab + int(u32(ftab+8*k+4))
@@ -66,14 +72,9 @@ func dropLines(img []byte) (int, error) {
 			return 0, bad
 		}
 		funcs[k] = f
-		mark := func(off uint32, how uint8) {
-			if off != 0 {
-				use[off] |= how
-			}
-		}
 		mark(u32(f+funcPcfile), lines)
 		mark(u32(f+funcPcln), lines)
-		mark(u32(f+16), other) // pcsp
+		mark(u32(f+funcPcsp), other)
 		for i := range np {
 			mark(u32(f+funcSize+4*i), other)
 		}

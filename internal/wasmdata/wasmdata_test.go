@@ -243,24 +243,22 @@ func TestDropLines(t *testing.T) {
 		t.Errorf("packing twice changed the module again (%v)", err)
 	}
 
-	segs, _ := Segments(kept)
-	base, img := Image(segs)
+	base, before := Image(mustSegments(t, kept))
+	img := bytes.Clone(before)
 	n, err := dropLines(img)
 	if err != nil || n == 0 {
 		t.Fatalf("dropLines: %d bytes, %v", n, err)
 	}
-	segs, _ = Segments(dropped)
-	base2, img2 := Image(segs)
+	base2, img2 := Image(mustSegments(t, dropped))
 	if base2 != base || len(img2) > len(img) {
 		t.Fatalf("memory moved: base %d → %d, %d → %d bytes", base, base2, len(img), len(img2))
 	}
 	if !bytes.Equal(img[:len(img2)], img2) || len(bytes.Trim(img[len(img2):], "\x00")) != 0 {
 		t.Error("Pack's memory is not dropLines' image")
 	}
-	_, before := Image(mustSegments(t, kept))
 	changed := 0
 	for i := range before {
-		if i < len(img) && before[i] != img[i] {
+		if before[i] != img[i] {
 			if img[i] != 0 {
 				t.Fatalf("byte %d: %#x → %#x, not blanked", i, before[i], img[i])
 			}
