@@ -21,6 +21,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"backpack/internal/wasmdata"
 	"backpack/internal/zxcvbn"
 )
 
@@ -190,7 +191,13 @@ func goAppAssets(pages http.Handler) (map[string]*asset, error) {
 			}
 			body = []byte(js)
 			ctype = contentTypes[".js"]
-		case "/wasm_exec.js", "/app-worker.js":
+		case "/wasm_exec.js":
+			// Both modules load this: the page (app.js) and the worker
+			// (internal/worker's bootstrap) rebuild with it what
+			// backpack precompress left out (internal/wasmdata).
+			body = append(bytes.Clone(body), wasmdata.RestoreJS...)
+			ctype = contentTypes[".js"]
+		case "/app-worker.js":
 			ctype = contentTypes[".js"]
 		case "/app.css":
 			ctype = contentTypes[".css"]
@@ -210,6 +217,10 @@ func goAppAssets(pages http.Handler) (map[string]*asset, error) {
 // compiled code. Backpack's loader hands WebAssembly.instantiateStreaming
 // fetch()'s own Response and counts progress on a clone of its body.
 //
+// Before the module runs, it rebuilds in memory Go's pc → function index,
+// which backpack precompress leaves out of the module (wasmdata.RestoreJS,
+// appended to the served wasm_exec.js).
+//
 // It also registers the service worker only once the first screen is up
 // (window.backpackMountedAt, which the app and the bench's hello set): go-app
 // registers it first thing, and the worker's install then downloads app.wasm,
@@ -225,7 +236,12 @@ func loaderJS(goapp string) (string, error) {
 	if strings.Count(goapp[:i], register) != 1 {
 		return "", errors.New("server: go-app's app.js does not register its service worker as expected")
 	}
+	const run = "\n    go.run(wasm.instance);\n"
+	if strings.Count(goapp[:i], run) != 1 {
+		return "", errors.New("server: go-app's app.js does not start its module as expected")
+	}
 	head := strings.Replace(goapp[:i], register, "\nbackpackAfterFirstScreen(goappInitServiceWorker);\n", 1)
+	head = strings.Replace(head, run, "\n    backpackFuncIndex(wasm.module, wasm.instance);"+run, 1)
 	return head + loaderFetch + loaderDefer, nil
 }
 

@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"backpack/internal/wasmdata"
+	"backpack/internal/worker"
 )
 
 // fullWeb is testWeb with the repository's other web files (styles,
@@ -175,6 +178,18 @@ func TestLoaderStreamsTheRealResponse(t *testing.T) {
 	}
 	if !strings.Contains(js, "window.backpackMountedAt !== undefined") {
 		t.Error("app.js does not wait for the first screen")
+	}
+	// Go's pc → function index, which backpack precompress leaves out of
+	// both modules, is rebuilt before each runs (wasmdata.RestoreJS, in the
+	// wasm_exec.js both load).
+	if !strings.Contains(js, "backpackFuncIndex(wasm.module, wasm.instance);\n    go.run(wasm.instance);") {
+		t.Error("app.js runs the module without rebuilding its function index")
+	}
+	if exec := string(body(t, get(t, h, "/wasm_exec.js"))); !strings.Contains(exec, "globalThis.Go = class") || !strings.HasSuffix(exec, wasmdata.RestoreJS) {
+		t.Error("wasm_exec.js lacks backpackFuncIndex")
+	}
+	if !strings.Contains(string(body(t, get(t, h, worker.Path))), "backpackFuncIndex(r.module, instance);") {
+		t.Error("the worker runs its module without rebuilding its function index")
 	}
 }
 

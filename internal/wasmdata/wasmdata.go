@@ -10,7 +10,9 @@
 // zeros (4 segments; raw 6.69 → 7.62 MB, the zeros written out).
 //
 // Pack also blanks Go's file and line tables in that memory (lines.go)
-// unless told to keep them: 178 KB of the page module's brotli download.
+// unless told to keep them: 178 KB of the page module's brotli download;
+// and it leaves out Go's pc → function index, which the page rebuilds at
+// load (funcindex.go): 3.5 of the 18.1 MB the browser reads on each open.
 //
 // No Go library rewrites a module's data section, and binaryen's
 // memory-packing optimises the raw size (the linker's choice), so this is
@@ -52,14 +54,20 @@ type Options struct {
 	// KeepLines keeps Go's file and line tables: without them a traceback
 	// names each function but says "?:0" for its file and line.
 	KeepLines bool
+	// KeepFuncIndex keeps Go's pc → function index in the module. Without
+	// it (funcindex.go) the index is a custom section of 24 bytes, and the
+	// page must call RestoreJS's backpackFuncIndex before go.run, or the
+	// runtime finds each function by walking its table from the start.
+	KeepFuncIndex bool
 }
 
 // Pack returns module with its data segments rewritten: memory's initial
 // contents as the segments leave them (in order, a later one writing over an
 // earlier one), cut only at runs of more than MaxGap zeros. Memory starts
 // the same byte for byte, except that Go's file and line tables are blanked
-// unless o.KeepLines (see dropLines). A module already packed comes back
-// unchanged.
+// unless o.KeepLines (see dropLines), and the pc → function index is zeroed
+// and described in a custom section unless o.KeepFuncIndex (see
+// dropFuncIndex). A module already packed comes back unchanged.
 func Pack(module []byte, o Options) ([]byte, error) {
 	start, end, segs, err := dataSection(module)
 	if err != nil || start < 0 {
@@ -71,16 +79,23 @@ func Pack(module []byte, o Options) ([]byte, error) {
 			return module, err
 		}
 	}
+	var index []byte
+	if !o.KeepFuncIndex {
+		index = dropFuncIndex(base, img)
+	}
 	body := encodeSegments(Split(base, img, MaxGap))
-	if _, n, _ := readU32(module[start+1:]); bytes.Equal(body, module[start+1+n:end]) {
+	if _, n, _ := readU32(module[start+1:]); index == nil && bytes.Equal(body, module[start+1+n:end]) {
 		return module, nil
 	}
-	out := make([]byte, 0, len(module)-(end-start)+len(body)+6)
+	out := make([]byte, 0, len(module)-(end-start)+len(body)+64)
 	out = append(out, module[:start]...)
 	out = append(out, secData)
 	out = appendU32(out, uint32(len(body)))
 	out = append(out, body...)
 	out = append(out, module[end:]...)
+	if index != nil {
+		out = appendCustom(out, FuncIndexSection, index)
+	}
 	return out, nil
 }
 

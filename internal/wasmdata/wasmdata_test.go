@@ -115,7 +115,7 @@ func TestPackGoModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	packed, err := Pack(in, Options{KeepLines: true})
+	packed, err := Pack(in, Options{KeepLines: true, KeepFuncIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,20 +163,12 @@ func buildGo(t *testing.T, src string) []byte {
 	return m
 }
 
-// runGo runs a js/wasm module with Node and Go's wasm_exec_node.js.
+// runGo runs a js/wasm module with Node and Go's wasm_exec.js, as the page
+// does: the pc → function index rebuilt first (runNode).
 func runGo(t *testing.T, module []byte) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed")
-	}
-	name := filepath.Join(t.TempDir(), "m.wasm")
-	os.WriteFile(name, module, 0o644)
-	out, err := exec.Command(node, filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec_node.js"), name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, out)
-	}
-	return string(out)
+	out, _ := runNode(t, module, true, 0, 0)
+	return out
 }
 
 // A program that needs the tables kept (stack sizes, stack maps: deep
@@ -230,15 +222,15 @@ func TestDropLines(t *testing.T) {
 		t.Skip("builds a wasm module")
 	}
 	in := buildGo(t, tracebackProgram)
-	kept, err := Pack(in, Options{KeepLines: true})
+	kept, err := Pack(in, Options{KeepLines: true, KeepFuncIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dropped, err := Pack(in, Options{})
+	dropped, err := Pack(in, Options{KeepFuncIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Pack(dropped, Options{})
+	again, err := Pack(dropped, Options{KeepFuncIndex: true})
 	if err != nil || !bytes.Equal(again, dropped) {
 		t.Errorf("packing twice changed the module again (%v)", err)
 	}

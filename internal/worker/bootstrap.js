@@ -24,7 +24,10 @@ self.onmessage = (e) => {
   let instance;
   try {
     const wasm = new URL('worker.wasm', self.location.href);
-    instance = (await WebAssembly.instantiateStreaming(fetch(wasm), go.importObject)).instance;
+    const r = await WebAssembly.instantiateStreaming(fetch(wasm), go.importObject);
+    instance = r.instance;
+    // wasm_exec.js as served: rebuilds what backpack precompress left out.
+    backpackFuncIndex(r.module, instance);
   } catch (e) {
     postMessage({ dead: 'load' });
     return;
