@@ -9,7 +9,7 @@
 //	        [-share-max-ttl 720h] [-trusted-proxy CIDR]...
 //	        [-shl-max-ttl 43800h] [-shl-attempts 10]
 //	backpack static [-web web] OUTDIR                       write a static site
-//	backpack precompress [-q 11] [-cache DIR] [-lines] FILE... write FILE.br and FILE.gz (a .wasm packed first)
+//	backpack precompress [-q 11] [-cache DIR] [-tables] FILE... write FILE.br and FILE.gz (a .wasm packed first)
 //	backpack inspect [--json] FILE...                       show what a health-record file holds
 //	backpack directory [-o FILE] LIST.json...               build the directory of health systems
 package main
@@ -81,7 +81,7 @@ const usage = `usage:
   backpack static [-web web] OUTDIR                      write a static site any host can serve
           [-smart-clients FILE]                            (serve too) SMART client ids for health systems
           [-relay HOST,...]                                (serve) relay to health systems browsers cannot reach
-  backpack precompress [-q 11] [-cache DIR] [-lines] FILE... write FILE.br and FILE.gz beside FILE (a .wasm packed first, in place: data segments joined, line tables blanked unless -lines)
+  backpack precompress [-q 11] [-cache DIR] [-tables] FILE... write FILE.br and FILE.gz beside FILE (a .wasm packed first, in place: data segments joined, traceback-only tables blanked unless -tables, Go's pc index rebuilt at load)
   backpack inspect [--json] FILE...                      show format, patient, counts and problems
   backpack directory [-o web/directory.dat] LIST.json... build the directory of health systems
 `
@@ -179,16 +179,16 @@ func precompress(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	q := fs.Int("q", 11, "brotli quality 0-11")
 	cache := fs.String("cache", "", "directory keeping earlier outputs by content hash (rebuilding an unchanged file costs nothing)")
-	lines := fs.Bool("lines", false, "keep Go's file and line tables in .wasm modules (tracebacks then show file:line)")
+	tables := fs.Bool("tables", false, "keep the Go runtime's traceback-only tables in .wasm modules (tracebacks then show file:line and arguments)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	for _, name := range fs.Args() {
 		if strings.HasSuffix(name, ".wasm") {
 			// The module's data segments are packed first, in place, and
-			// its line tables blanked: it then compresses better
+			// its traceback-only tables blanked: it then compresses better
 			// (internal/wasmdata).
-			if err := wasmdata.PackFile(name, wasmdata.Options{KeepLines: *lines}); err != nil {
+			if err := wasmdata.PackFile(name, wasmdata.Options{KeepTables: *tables}); err != nil {
 				return err
 			}
 		}

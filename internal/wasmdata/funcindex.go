@@ -24,13 +24,14 @@ const (
 	wasmFuncShift = 16 // a wasm pc is function index << 16 | block
 
 	// runtime.moduledata: pcHeader *pcHeader, five slices (24 bytes each),
-	// ftab []functab, findfunctab, minpc, maxpc, text.
+	// ftab []functab, findfunctab, minpc, maxpc, text, … gofunc.
 	mdFtab        = 8 + 5*24
 	mdFindFuncTab = mdFtab + 24
 	mdMinPC       = mdFindFuncTab + 8
 	mdMaxPC       = mdMinPC + 8
 	mdText        = mdMaxPC + 8
-	pcHeaderPcln  = 8 + 8*8 - 8 // pcHeader.pclnOffset: the function table
+	mdGofunc      = mdText + 8*18 // after text … rodata: funcdata's base (go:func.*)
+	pcHeaderPcln  = 8 + 8*8 - 8   // pcHeader.pclnOffset: the function table
 )
 
 // FuncIndexSection names the custom section Pack writes in place of the
@@ -71,37 +72,16 @@ func dropFuncIndex(base uint32, img []byte) []byte {
 	if h < 0 || len(img)-h < pcHeaderSize {
 		return nil
 	}
-	var ptr [8]byte
-	binary.LittleEndian.PutUint64(ptr[:], uint64(base)+uint64(h))
-	at := func(addr uint64) int { // img's index of addr, -1 when outside
-		if addr < uint64(base) || addr-uint64(base) > uint64(len(img)) {
-			return -1
-		}
-		return int(addr - uint64(base))
+	md := moduledata(base, img, h)
+	if md < 0 {
+		return nil
 	}
 	word := func(i int) uint64 { return binary.LittleEndian.Uint64(img[i:]) }
-	// runtime.firstmoduledata starts with a pointer to the pcHeader and
-	// holds its function table: the first 8-byte word that does.
-	var ftabAddr, n, tabAddr, minpc, maxpc, text uint64
-	ftab, tab := -1, -1
-	for from := 0; ; {
-		i := bytes.Index(img[from:], ptr[:])
-		if i < 0 {
-			return nil
-		}
-		md := from + i
-		from = md + 1
-		if (int(base)+md)%8 != 0 || len(img)-md < mdText+8 {
-			continue
-		}
-		ftabAddr, n = word(md+mdFtab), word(md+mdFtab+8)
-		tabAddr, minpc, maxpc, text = word(md+mdFindFuncTab), word(md+mdMinPC), word(md+mdMaxPC), word(md+mdText)
-		ftab, tab = at(ftabAddr), at(tabAddr)
-		if ftabAddr == uint64(base)+uint64(h)+word(h+pcHeaderPcln) && n >= 2 && n == word(h+8)+1 &&
-			ftab >= 0 && uint64(len(img)-ftab) >= 8*n && tab >= 0 && minpc >= text && maxpc > minpc &&
-			minpc-text <= 1<<31 && maxpc-minpc <= 1<<40 {
-			break
-		}
+	ftabAddr, n := word(md+mdFtab), word(md+mdFtab+8)
+	tabAddr, minpc, maxpc, text := word(md+mdFindFuncTab), word(md+mdMinPC), word(md+mdMaxPC), word(md+mdText)
+	ftab, tab := at(base, img, ftabAddr), at(base, img, tabAddr)
+	if tab < 0 || minpc < text || maxpc <= minpc || minpc-text > 1<<31 || maxpc-minpc > 1<<40 {
+		return nil
 	}
 	buckets := (maxpc - minpc + bucketSize - 1) / bucketSize
 	size := 4*buckets + (maxpc-minpc+subbucketSize-1)/subbucketSize // the linker's size
@@ -127,6 +107,42 @@ func dropFuncIndex(base uint32, img []byte) []byte {
 		sec = binary.LittleEndian.AppendUint32(sec, uint32(v))
 	}
 	return sec
+}
+
+// at is img's index of memory address addr (img holds memory from base
+// on), -1 when addr is outside it.
+func at(base uint32, img []byte, addr uint64) int {
+	if addr < uint64(base) || addr-uint64(base) > uint64(len(img)) {
+		return -1
+	}
+	return int(addr - uint64(base))
+}
+
+// moduledata returns img's index of runtime.firstmoduledata, the module's
+// table of tables, for the pcHeader at img[h:]: the first 8-byte word that
+// points at that header and is followed by the header's function table
+// (ftab); -1 when there is none.
+func moduledata(base uint32, img []byte, h int) int {
+	word := func(i int) uint64 { return binary.LittleEndian.Uint64(img[i:]) }
+	var ptr [8]byte
+	binary.LittleEndian.PutUint64(ptr[:], uint64(base)+uint64(h))
+	for from := 0; ; {
+		i := bytes.Index(img[from:], ptr[:])
+		if i < 0 {
+			return -1
+		}
+		md := from + i
+		from = md + 1
+		if (int(base)+md)%8 != 0 || len(img)-md < mdGofunc+8 {
+			continue
+		}
+		ftabAddr, n := word(md+mdFtab), word(md+mdFtab+8)
+		ftab := at(base, img, ftabAddr)
+		if ftabAddr == uint64(base)+uint64(h)+word(h+pcHeaderPcln) && n >= 2 && n == word(h+8)+1 &&
+			ftab >= 0 && uint64(len(img)-ftab) >= 8*n {
+			return md
+		}
+	}
 }
 
 // appendCustom appends a custom section (id 0) named name to module.

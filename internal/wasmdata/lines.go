@@ -12,29 +12,43 @@ import (
 var pcHeaderMagic = []byte{0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8} // magic, pad, minLC 1 (wasm), ptrSize 8
 
 const (
-	pcHeaderSize = 8 + 8*8 // magic..ptrSize, nfunc, nfiles, unused, five offsets
-	funcSize     = 44      // runtime._func without its pcdata and funcdata
-	funcPcsp     = 16      // offsets of _func.pcsp, pcfile and pcln
-	funcPcfile   = 20
-	funcPcln     = 24
-	funcNpcdata  = 28
-	funcCU       = 32 // _func.cuOffset, then startLine
+	pcHeaderSize  = 8 + 8*8 // magic..ptrSize, nfunc, nfiles, unused, five offsets
+	funcSize      = 44      // runtime._func without its pcdata and funcdata
+	funcPcsp      = 16      // offsets of _func.pcsp, pcfile and pcln
+	funcPcfile    = 20
+	funcPcln      = 24
+	funcNpcdata   = 28
+	funcCU        = 32 // _func.cuOffset, then startLine
+	funcNfuncdata = 43 // then pcdata [npcdata]uint32, funcdata [nfuncdata]uint32
+
+	pcdataUnsafePoint = 0 // abi.PCDATA_UnsafePoint
+	funcdataArgInfo   = 5 // abi.FUNCDATA_ArgInfo
+	noFuncdata        = 0xffffffff
 )
 
-// dropLines blanks Go's file and line tables in img (memory's initial
-// contents): every function's pcfile and pcln become 0 (the runtime's "no
-// table": runtime.funcline1 then answers "?", 0), the bytes of each table
-// only they used become zeros, and so do the file names (cutab, filetab)
-// and each function's cuOffset and startLine. It returns how many bytes of
-// tables it zeroed; 0 and no error when img holds no Go function table.
+// dropTables blanks the tables of Go's runtime that js/wasm reads only to
+// print a traceback, or never, in img (memory's initial contents from base
+// on). It returns how many bytes of tables it zeroed; 0 and no error when
+// img holds no Go function table.
 //
-// The runtime reads these only to say where code is: file:line in
-// tracebacks and runtime.Caller, a frame's start line for profiles
-// (runtime.funcline1, funcfile, Frame.startLine). Stack sizes, stack maps,
-// unsafe points and function names are other tables, left as they are.
-// In Backpack's page module they were 138 + 40 KB of its brotli download
-// (2.47 → 2.29 MB).
-func dropLines(img []byte) (int, error) {
+//   - File and line tables: every function's pcfile and pcln become 0 (the
+//     runtime's "no table": runtime.funcline1 then answers "?", 0), and so
+//     do the file names (cutab, filetab) and each function's cuOffset and
+//     startLine. The runtime reads them only to say where code is: file:line
+//     in tracebacks and runtime.Caller, a frame's start line for profiles.
+//   - Unsafe points (pcdata 0): only asynchronous preemption reads them
+//     (isAsyncSafePoint, from a signal handler) and a debugger's call
+//     injection, neither of which js/wasm has.
+//   - Argument layouts (funcdata 5, ArgInfo): only a traceback reads them,
+//     to print each frame's argument words; without one it prints "f()"
+//     (and no values of a health record reach the console in a crash).
+//
+// Each table's bytes become zeros only when no other table starts among
+// them (the linker shares equal tables). Stack sizes, stack maps, inline
+// trees and function names are left as they are. In Backpack's page module
+// file and line tables were 138 + 40 KB of its brotli download (2.47 →
+// 2.29 MB), unsafe points and argument layouts 17 + 12 KB.
+func dropTables(base uint32, img []byte) (int, error) {
 	h := bytes.Index(img, pcHeaderMagic)
 	if h < 0 {
 		return 0, nil
@@ -71,12 +85,19 @@ func dropLines(img []byte) (int, error) {
 		if np > 64 || f+funcSize+4*np > len(img) {
 			return 0, bad
 		}
+		if f+funcSize+4*np+4*int(img[f+funcNfuncdata]) > len(img) {
+			return 0, bad
+		}
 		funcs[k] = f
 		mark(u32(f+funcPcfile), lines)
 		mark(u32(f+funcPcln), lines)
 		mark(u32(f+funcPcsp), other)
 		for i := range np {
-			mark(u32(f+funcSize+4*i), other)
+			how := uint8(other)
+			if i == pcdataUnsafePoint {
+				how = lines
+			}
+			mark(u32(f+funcSize+4*i), how)
 		}
 	}
 	starts := make([]uint32, 0, len(use))
@@ -102,7 +123,73 @@ func dropLines(img []byte) (int, error) {
 	for _, f := range funcs {
 		clear(img[f+funcPcfile : f+funcPcln+4])
 		clear(img[f+funcCU : f+funcCU+8])
+		if u32(f+funcNpcdata) > pcdataUnsafePoint {
+			clear(img[f+funcSize+4*pcdataUnsafePoint:][:4])
+		}
 	}
 	clear(img[h+int(cutab) : pct]) // cutab, then filetab
-	return zeroed + int(pctab-cutab), nil
+	zeroed += int(pctab - cutab)
+	if md := moduledata(base, img, h); md >= 0 {
+		zeroed += dropArgInfo(img, at(base, img, binary.LittleEndian.Uint64(img[md+mdGofunc:])), funcs)
+	}
+	return zeroed, nil
+}
+
+// dropArgInfo sets each function's ArgInfo to none and zeroes the layouts
+// no other funcdata starts in; gofunc is img's index of funcdata's base.
+// An ArgInfo's length is what runtime.printArgs reads: a byte per operator
+// (0xfb-0xfe), an offset and a size per word, up to 0xff.
+func dropArgInfo(img []byte, gofunc int, funcs []int) int {
+	if gofunc < 0 {
+		return 0
+	}
+	u32 := func(i int) uint32 { return binary.LittleEndian.Uint32(img[i:]) }
+	fd := func(f, i int) int { return f + funcSize + 4*int(u32(f+funcNpcdata)) + 4*i }
+	others := map[uint32]bool{} // where other funcdata start
+	var infos []uint32
+	for _, f := range funcs {
+		for i := range int(img[f+funcNfuncdata]) {
+			switch off := u32(fd(f, i)); {
+			case off == noFuncdata:
+			case i == funcdataArgInfo:
+				infos = append(infos, off)
+			default:
+				others[off] = true
+			}
+		}
+	}
+	const maxLen = (5*3+2)*10 + 1 // abi.TraceArgsMaxLen
+	spans := map[int]int{}        // the layouts to zero: start → end
+	for _, off := range infos {
+		from := gofunc + int(off)
+		end := from
+		for end < len(img) && end-from < maxLen && img[end] != 0xff {
+			if img[end] < 0xfb {
+				end++ // an offset, then its size
+			}
+			end++
+		}
+		if end >= len(img) || img[end] != 0xff {
+			continue // not a layout: left as it is
+		}
+		end++
+		shared := false
+		for o := off; o < off+uint32(end-from) && !shared; o++ {
+			shared = others[o]
+		}
+		if !shared {
+			spans[from] = end
+		}
+	}
+	zeroed := 0
+	for from, end := range spans {
+		zeroed += end - from
+		clear(img[from:end])
+	}
+	for _, f := range funcs {
+		if int(img[f+funcNfuncdata]) > funcdataArgInfo {
+			binary.LittleEndian.PutUint32(img[fd(f, funcdataArgInfo):], noFuncdata)
+		}
+	}
+	return zeroed
 }

@@ -9,8 +9,9 @@
 // the linker writes it and 1,016,823 cut only at runs of more than MaxGap
 // zeros (4 segments; raw 6.69 → 7.62 MB, the zeros written out).
 //
-// Pack also blanks Go's file and line tables in that memory (lines.go)
-// unless told to keep them: 178 KB of the page module's brotli download;
+// Pack also blanks Go's file and line tables, unsafe points and argument
+// layouts in that memory (lines.go) unless told to keep them: 178 + 29 KB
+// of the page module's brotli download;
 // and it leaves out Go's pc → function index, which the page rebuilds at
 // load (funcindex.go): 3.5 of the 18.1 MB the browser reads on each open.
 //
@@ -51,9 +52,11 @@ type Segment struct {
 
 // Options change what Pack does besides joining segments.
 type Options struct {
-	// KeepLines keeps Go's file and line tables: without them a traceback
-	// names each function but says "?:0" for its file and line.
-	KeepLines bool
+	// KeepTables keeps the runtime's tables that js/wasm reads only in a
+	// traceback or never (dropTables): without them a traceback names each
+	// function but says "?:0" for its file and line and prints no
+	// arguments.
+	KeepTables bool
 	// KeepFuncIndex keeps Go's pc → function index in the module. Without
 	// it (funcindex.go) the index is a custom section of 24 bytes, and the
 	// page must call RestoreJS's backpackFuncIndex before go.run, or the
@@ -65,7 +68,8 @@ type Options struct {
 // contents as the segments leave them (in order, a later one writing over an
 // earlier one), cut only at runs of more than MaxGap zeros. Memory starts
 // the same byte for byte, except that Go's file and line tables are blanked
-// unless o.KeepLines (see dropLines), and the pc → function index is zeroed
+// unless o.KeepTables (see dropTables, with unsafe points and argument
+// layouts), and the pc → function index is zeroed
 // and described in a custom section unless o.KeepFuncIndex (see
 // dropFuncIndex). A module already packed comes back unchanged.
 func Pack(module []byte, o Options) ([]byte, error) {
@@ -74,8 +78,8 @@ func Pack(module []byte, o Options) ([]byte, error) {
 		return module, err
 	}
 	base, img := Image(segs)
-	if !o.KeepLines {
-		if _, err := dropLines(img); err != nil {
+	if !o.KeepTables {
+		if _, err := dropTables(base, img); err != nil {
 			return module, err
 		}
 	}

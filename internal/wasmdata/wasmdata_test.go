@@ -2,6 +2,7 @@ package wasmdata
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"os/exec"
@@ -115,7 +116,7 @@ func TestPackGoModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	packed, err := Pack(in, Options{KeepLines: true, KeepFuncIndex: true})
+	packed, err := Pack(in, Options{KeepTables: true, KeepFuncIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,11 +192,13 @@ func deep(n int) []*int {
 	return append(deep(n-1), &x)
 }
 
-func where() {
+//go:noinline
+func where(n int) {
 	_, file, line, _ := runtime.Caller(0)
 	fmt.Printf("caller %s:%d\n", file, line)
 	s := string(debug.Stack())
 	fmt.Println("names", strings.Contains(s, "main.where") && strings.Contains(s, "main.main"))
+	fmt.Println("args", strings.Contains(s, "main.where(0x"), strings.Contains(s, "main.where()"))
 }
 
 func main() {
@@ -208,21 +211,22 @@ func main() {
 		sum += <-done
 	}
 	fmt.Println("sum", sum)
-	where()
+	where(sum)
 }
 `
 
-// TestDropLines: a Go program packed without its line tables runs the
-// same (goroutines, deep stacks, a GC) and still names its functions in a
-// traceback, with "?:0" for file and line; the tables' bytes are zeros,
-// nothing else in memory changed but each function's two table offsets,
-// and the module is smaller at brotli.
-func TestDropLines(t *testing.T) {
+// TestDropTables: a Go program packed without its line tables, unsafe
+// points and argument layouts runs the same (goroutines, deep stacks, a GC)
+// and still names its functions in a traceback, with "?:0" for file and
+// line and no argument words; the tables' bytes are zeros, nothing else in
+// memory changed but functions' offsets of these tables (to 0, or to none
+// for an argument layout), and the module is smaller at brotli.
+func TestDropTables(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a wasm module")
 	}
 	in := buildGo(t, tracebackProgram)
-	kept, err := Pack(in, Options{KeepLines: true, KeepFuncIndex: true})
+	kept, err := Pack(in, Options{KeepTables: true, KeepFuncIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,34 +241,43 @@ func TestDropLines(t *testing.T) {
 
 	base, before := Image(mustSegments(t, kept))
 	img := bytes.Clone(before)
-	n, err := dropLines(img)
+	n, err := dropTables(base, img)
 	if err != nil || n == 0 {
-		t.Fatalf("dropLines: %d bytes, %v", n, err)
+		t.Fatalf("dropTables: %d bytes, %v", n, err)
 	}
 	base2, img2 := Image(mustSegments(t, dropped))
 	if base2 != base || len(img2) > len(img) {
 		t.Fatalf("memory moved: base %d → %d, %d → %d bytes", base, base2, len(img), len(img2))
 	}
 	if !bytes.Equal(img[:len(img2)], img2) || len(bytes.Trim(img[len(img2):], "\x00")) != 0 {
-		t.Error("Pack's memory is not dropLines' image")
+		t.Error("Pack's memory is not dropTables' image")
 	}
 	changed := 0
 	for i := range before {
 		if before[i] != img[i] {
-			if img[i] != 0 {
+			if img[i] != 0 && img[i] != 0xff {
 				t.Fatalf("byte %d: %#x → %#x, not blanked", i, before[i], img[i])
 			}
 			changed++
 		}
 	}
 	t.Logf("%d bytes of tables blanked, %d bytes of memory changed", n, changed)
+	// Each function's unsafe points and argument layout are gone; the
+	// program as built had them.
+	unsafe0, args0 := funcTables(t, before)
+	unsafe1, args1 := funcTables(t, img)
+	if unsafe0 == 0 || args0 == 0 || unsafe1 != 0 || args1 != 0 {
+		t.Errorf("functions with unsafe points, argument layouts: %d, %d as built; %d, %d packed", unsafe0, args0, unsafe1, args1)
+	}
 
 	want := runGo(t, kept)
-	if !strings.Contains(want, "sum 8000") || !strings.Contains(want, "names true") || !strings.Contains(want, "main.go:") {
+	if !strings.Contains(want, "sum 8000") || !strings.Contains(want, "names true") || !strings.Contains(want, "main.go:") ||
+		!strings.Contains(want, "args true false") {
 		t.Fatalf("the program as built printed:\n%s", want)
 	}
 	got := runGo(t, dropped)
-	if !strings.Contains(got, "sum 8000") || !strings.Contains(got, "names true") || !strings.Contains(got, "caller ?:0") {
+	if !strings.Contains(got, "sum 8000") || !strings.Contains(got, "names true") || !strings.Contains(got, "caller ?:0") ||
+		!strings.Contains(got, "args false true") {
 		t.Errorf("without line tables the program printed:\n%s", got)
 	}
 	if b0, b1 := brotliSize(kept), brotliSize(dropped); b1 >= b0 {
@@ -272,6 +285,26 @@ func TestDropLines(t *testing.T) {
 	} else {
 		t.Logf("module at brotli q5: %d → %d bytes", b0, b1)
 	}
+}
+
+// funcTables counts the functions in img whose unsafe-point table and
+// argument layout are set.
+func funcTables(t *testing.T, img []byte) (unsafePoints, argInfos int) {
+	t.Helper()
+	h := bytes.Index(img, pcHeaderMagic)
+	u32 := func(i int) uint32 { return binary.LittleEndian.Uint32(img[i:]) }
+	nfunc, ftab := int(u32(h+8)), h+int(binary.LittleEndian.Uint64(img[h+8+7*8:]))
+	for k := range nfunc {
+		f := ftab + int(u32(ftab+8*k+4))
+		np, nf := int(u32(f+funcNpcdata)), int(img[f+funcNfuncdata])
+		if np > pcdataUnsafePoint && u32(f+funcSize+4*pcdataUnsafePoint) != 0 {
+			unsafePoints++
+		}
+		if nf > funcdataArgInfo && u32(f+funcSize+4*np+4*funcdataArgInfo) != noFuncdata {
+			argInfos++
+		}
+	}
+	return unsafePoints, argInfos
 }
 
 func mustSegments(t *testing.T, m []byte) []Segment {
@@ -286,17 +319,17 @@ func mustSegments(t *testing.T, m []byte) []Segment {
 // TestDropLinesRefuses: a table header whose offsets do not fit is an
 // error, not a guess; no header at all is nothing to do.
 func TestDropLinesRefuses(t *testing.T) {
-	if n, err := dropLines(make([]byte, 100)); n != 0 || err != nil {
+	if n, err := dropTables(0, make([]byte, 100)); n != 0 || err != nil {
 		t.Errorf("no table: %d, %v", n, err)
 	}
 	img := append(append([]byte{}, pcHeaderMagic...), make([]byte, 64)...)
 	img[8] = 1        // one function
 	img[8+6*8] = 0xff // its tables beyond the image
 	img[8+7*8] = 0xff
-	if _, err := dropLines(img); !errors.Is(err, ErrFormat) {
+	if _, err := dropTables(0, img); !errors.Is(err, ErrFormat) {
 		t.Errorf("bad offsets: %v, want ErrFormat", err)
 	}
-	if _, err := dropLines(pcHeaderMagic); !errors.Is(err, ErrFormat) {
+	if _, err := dropTables(0, pcHeaderMagic); !errors.Is(err, ErrFormat) {
 		t.Errorf("truncated header: %v, want ErrFormat", err)
 	}
 }
