@@ -46,7 +46,8 @@ const FuncIndexSection = "backpack.findfunctab"
 // first bucket's pc less the text's start.
 const RestoreJS = `
 // Backpack: Go's pc → function index, left out of the module by
-// backpack precompress (internal/wasmdata), rebuilt before go.run.
+// backpack precompress (internal/wasmdata), rebuilt before go.run: bucket b
+// (4,096 bytes of pc) holds the last function k starting at or before it.
 function backpackFuncIndex(module, instance) {
   const s = WebAssembly.Module.customSections(module, "` + FuncIndexSection + `");
   if (s.length !== 1 || s[0].byteLength !== 24) return;
@@ -54,11 +55,15 @@ function backpackFuncIndex(module, instance) {
   if (v.getUint32(0, true) !== 1) return;
   const table = v.getUint32(4, true), buckets = v.getUint32(8, true);
   const ftab = v.getUint32(12, true), n = v.getUint32(16, true), first = v.getUint32(20, true);
-  const m = new DataView(instance.exports.mem.buffer);
-  for (let b = 0, k = 0; b < buckets; b++) {
-    const off = Math.floor((first + b * ` + "4096" + `) / 65536);
-    while (k + 1 < n && m.getUint32(ftab + 8 * (k + 1), true) <= off) k++;
-    m.setUint32(table + 20 * b, k, true);
+  // Typed arrays are the machine's byte order; wasm memory is little-endian.
+  if (table % 4 || ftab % 4 || new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) return;
+  const m = new Uint32Array(instance.exports.mem.buffer);
+  const t = table / 4, f = ftab / 4;
+  let b = 0;
+  for (let k = 0; k < n && b < buckets; k++) {
+    // up to the bucket of function k+1's start (pc = its entry << 16)
+    const end = k + 1 < n ? Math.min(buckets, Math.ceil((m[f + 2 * (k + 1)] * 65536 - first) / 4096)) : buckets;
+    for (; b < end; b++) m[t + 5 * b] = k;
   }
 }
 `
@@ -80,7 +85,7 @@ func dropFuncIndex(base uint32, img []byte) []byte {
 	ftabAddr, n := word(md+mdFtab), word(md+mdFtab+8)
 	tabAddr, minpc, maxpc, text := word(md+mdFindFuncTab), word(md+mdMinPC), word(md+mdMaxPC), word(md+mdText)
 	ftab, tab := at(base, img, ftabAddr), at(base, img, tabAddr)
-	if tab < 0 || minpc < text || maxpc <= minpc || minpc-text > 1<<31 || maxpc-minpc > 1<<40 {
+	if tab < 0 || tabAddr%4 != 0 || ftabAddr%4 != 0 || minpc < text || maxpc <= minpc || minpc-text > 1<<31 || maxpc-minpc > 1<<40 {
 		return nil
 	}
 	buckets := (maxpc - minpc + bucketSize - 1) / bucketSize
