@@ -82,10 +82,7 @@ func dropTables(base uint32, img []byte) (int, error) {
 			return 0, bad
 		}
 		np := int(u32(f + funcNpcdata))
-		if np > 64 || f+funcSize+4*np > len(img) {
-			return 0, bad
-		}
-		if f+funcSize+4*np+4*int(img[f+funcNfuncdata]) > len(img) {
+		if np > 64 || f+funcSize+4*np+4*int(img[f+funcNfuncdata]) > len(img) { // its pcdata and funcdata
 			return 0, bad
 		}
 		funcs[k] = f
